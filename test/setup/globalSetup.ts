@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import 'vitest';
 import { startAzurite, type AzuriteHandle } from '../../dev/azurite.js';
 import { azuriteConnectionString } from '../../shared/config.js';
 

@@ -1,0 +1,47 @@
+import { loadConfig } from '../../shared/config.js';
+import { buildServices, configureServices } from '../../shared/composition.js';
+import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
+import { createLogger } from '../../shared/logging.js';
+import { startLocalHost } from './localHost.js';
+
+/**
+ * The app process of `npm start`: validated config from the environment, the in-process queue, the local
+ * Functions host. Started by dev/start.ts (which provides Azurite and the simulator) or on its own.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const queue = new InProcessQueue();
+  queue.onHandlerError = (queueName, messageId, deliveryCount, error) =>
+    logger.warn({ queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) }, 'queue handler failed; message will be redelivered or dead-lettered');
+  configureServices(buildServices(config, { queue, logger }));
+  const host = await startLocalHost({ port: config.port, queue, logger });
+  const fns = host.definitions;
+  process.stdout.write(
+    `functions host   ${host.url}/api  (${fns.filter((f) => f.kind === 'http').length} HTTP routes, ` +
+      `${fns.filter((f) => f.kind === 'timer').length} timers, ${fns.filter((f) => f.kind === 'queue').length} queue triggers)\n` +
+      `health           ${host.url}/api/health\n`,
+  );
+  process.send?.({ type: 'ready', url: host.url });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new work, finishing in-flight invocations');
+    host.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: (error as Error).message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Local host failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

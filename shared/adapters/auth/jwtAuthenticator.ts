@@ -1,0 +1,85 @@
+import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { Authenticator, Principal } from '../../host/auth.js';
+import { RetryableError, UnauthenticatedError } from '../../errors.js';
+
+export interface JwtAuthenticatorOptions {
+  issuer: string;
+  audience: string;
+  jwksUri: string;
+  /** Tokens must carry this `tid` (the tenant the API serves). */
+  tenantId?: string;
+  clockToleranceSeconds?: number;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+
+/**
+ * Validates Entra ID access tokens for our API with jose: RS256 only, issuer, audience, tenant, exp/nbf with
+ * a small skew, signature from the JWKS (cached; refetched on an unknown kid; fails closed when unreachable).
+ */
+export class JwtAuthenticator implements Authenticator {
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+
+  constructor(private readonly options: JwtAuthenticatorOptions) {
+    this.jwks = createRemoteJWKSet(new URL(options.jwksUri), {
+      timeoutDuration: 5_000,
+      cooldownDuration: 30_000,
+      cacheMaxAge: 10 * 60_000,
+    });
+  }
+
+  async authenticate(header: string | null): Promise<Principal> {
+    if (!header) throw new UnauthenticatedError('AUTH.MISSING_TOKEN', 'An Authorization: Bearer token is required');
+    const match = BEARER.exec(header.trim());
+    if (!match) throw new UnauthenticatedError('AUTH.MALFORMED_TOKEN', 'The Authorization header must be "Bearer <JWT>"');
+    const token = match[1]!;
+    let protectedHeader: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      protectedHeader = decodeProtectedHeader(token);
+    } catch {
+      throw new UnauthenticatedError('AUTH.MALFORMED_TOKEN', 'The bearer token is not a JWT');
+    }
+    if (protectedHeader.alg !== 'RS256') throw new UnauthenticatedError('AUTH.BAD_ALGORITHM', 'The token must be signed with RS256');
+    if (!protectedHeader.kid) throw new UnauthenticatedError('AUTH.MISSING_KID', 'The token header has no key id (kid)');
+
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.jwks, {
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        algorithms: ['RS256'],
+        clockTolerance: this.options.clockToleranceSeconds ?? 120,
+        requiredClaims: ['exp', 'iss', 'aud'],
+      }));
+    } catch (error) {
+      throw this.translate(error);
+    }
+    const tid = typeof payload['tid'] === 'string' ? payload['tid'] : undefined;
+    if (this.options.tenantId && tid !== this.options.tenantId) {
+      throw new UnauthenticatedError('AUTH.WRONG_TENANT', 'The token was issued for another tenant');
+    }
+    const oid = payload['oid'];
+    if (typeof oid !== 'string' || oid.length === 0) throw new UnauthenticatedError('AUTH.NO_OID', 'The token has no oid claim');
+    const rolesClaim = payload['roles'];
+    const roles = Array.isArray(rolesClaim) ? rolesClaim.filter((r): r is string => typeof r === 'string') : [];
+    const username = typeof payload['preferred_username'] === 'string' ? payload['preferred_username'] : undefined;
+    const isApp = payload['idtyp'] === 'app' || (username === undefined && payload['scp'] === undefined);
+    return { kind: isApp ? 'app' : 'user', oid, tenantId: tid ?? '', roles, ...(username ? { username } : {}) };
+  }
+
+  private translate(error: unknown): Error {
+    if (error instanceof joseErrors.JWKSTimeout || (error instanceof TypeError && /fetch/i.test(error.message))) {
+      return new RetryableError('AUTH.KEYS_UNAVAILABLE', 'The token signing keys cannot be fetched right now; try again shortly');
+    }
+    if (error instanceof joseErrors.JWTExpired) return new UnauthenticatedError('AUTH.TOKEN_EXPIRED', 'The token has expired');
+    if (error instanceof joseErrors.JWTClaimValidationFailed) {
+      return new UnauthenticatedError('AUTH.CLAIM_INVALID', `The token's ${error.claim} claim is not accepted`);
+    }
+    if (error instanceof joseErrors.JWKSNoMatchingKey) return new UnauthenticatedError('AUTH.UNKNOWN_KEY', 'The token was signed with an unknown key');
+    if (error instanceof joseErrors.JOSEError) return new UnauthenticatedError('AUTH.INVALID_TOKEN', 'The token is not valid');
+    if (error instanceof Error && /fetch|ECONNREFUSED|ENOTFOUND|socket|network/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
+      return new RetryableError('AUTH.KEYS_UNAVAILABLE', 'The token signing keys cannot be fetched right now; try again shortly');
+    }
+    return new UnauthenticatedError('AUTH.INVALID_TOKEN', 'The token is not valid');
+  }
+}

@@ -1,0 +1,73 @@
+import { ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from '@azure/service-bus';
+import type { TokenCredential } from '@azure/identity';
+import type { OutgoingMessage, QueueSender } from '../../ports/queue.js';
+import { RetryableError } from '../../errors.js';
+
+/** Sends to Azure Service Bus over an identity-based connection (no connection strings, no keys). */
+export class ServiceBusQueueSender implements QueueSender {
+  private readonly client: ServiceBusClient;
+  private readonly senders = new Map<string, ServiceBusSender>();
+
+  constructor(fullyQualifiedNamespace: string, credential: TokenCredential) {
+    this.client = new ServiceBusClient(fullyQualifiedNamespace, credential);
+  }
+
+  async send(queueName: string, messages: OutgoingMessage | readonly OutgoingMessage[]): Promise<void> {
+    const list = Array.isArray(messages) ? (messages as readonly OutgoingMessage[]) : [messages as OutgoingMessage];
+    const sender = this.sender(queueName);
+    try {
+      const immediate: ServiceBusMessage[] = [];
+      const scheduled = new Map<number, ServiceBusMessage[]>();
+      for (const m of list) {
+        const sbMessage: ServiceBusMessage = {
+          body: m.body,
+          contentType: 'application/json',
+          ...(m.messageId ? { messageId: m.messageId } : {}),
+        };
+        if (m.scheduledEnqueueTime && m.scheduledEnqueueTime.getTime() > Date.now()) {
+          const at = m.scheduledEnqueueTime.getTime();
+          scheduled.set(at, [...(scheduled.get(at) ?? []), sbMessage]);
+        } else {
+          immediate.push(sbMessage);
+        }
+      }
+      await this.sendInBatches(sender, queueName, immediate);
+      for (const [at, group] of scheduled) await sender.scheduleMessages(group, new Date(at));
+    } catch (error) {
+      if (error instanceof RetryableError) throw error;
+      throw new RetryableError('QUEUE.SEND_FAILED', `Sending to Service Bus queue '${queueName}' failed: ${(error as Error).message}`, undefined, { cause: error });
+    }
+  }
+
+  async ping(queueName: string): Promise<void> {
+    // Creating a batch opens the send link: proves DNS, network, token and the Data Sender role.
+    await this.sender(queueName).createMessageBatch();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.senders.values()].map((s) => s.close()));
+    await this.client.close();
+  }
+
+  private sender(queueName: string): ServiceBusSender {
+    let sender = this.senders.get(queueName);
+    if (!sender) {
+      sender = this.client.createSender(queueName);
+      this.senders.set(queueName, sender);
+    }
+    return sender;
+  }
+
+  /** Fills each batch until tryAddMessage refuses, then starts another: as many batches as the sizes need. */
+  private async sendInBatches(sender: ServiceBusSender, queueName: string, messages: ServiceBusMessage[]): Promise<void> {
+    let batch = await sender.createMessageBatch();
+    for (const message of messages) {
+      if (batch.tryAddMessage(message)) continue;
+      if (batch.count === 0) throw new Error(`A message for '${queueName}' is larger than a Service Bus batch allows`);
+      await sender.sendMessages(batch);
+      batch = await sender.createMessageBatch();
+      if (!batch.tryAddMessage(message)) throw new Error(`A message for '${queueName}' is larger than a Service Bus batch allows`);
+    }
+    if (batch.count > 0) await sender.sendMessages(batch);
+  }
+}

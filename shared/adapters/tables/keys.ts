@@ -1,0 +1,44 @@
+import { ValidationError } from '../../errors.js';
+
+/** Azure Table Storage allows up to 1 KiB per key; DESIGN.md §7 keeps ours to 512 characters. */
+export const MAX_KEY_LENGTH = 512;
+
+// Forbidden in PartitionKey/RowKey: / \ # ? and control characters (U+0000–U+001F, U+007F–U+009F).
+// '%' is escaped too so that encoding is reversible.
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[/\\#?%\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Encodes any well-formed string into a legal table key (percent-escaping the forbidden characters),
+ * or throws a ValidationError naming the problem. `decodeKey(encodeKey(x)) === x` for every accepted x.
+ */
+export function encodeKey(value: string, what = 'key'): string {
+  if (value.length === 0) throw new ValidationError('KEY.EMPTY', `${what} must not be empty`);
+  if (!value.isWellFormed()) throw new ValidationError('KEY.MALFORMED', `${what} contains an unpaired surrogate (not valid Unicode)`);
+  const encoded = value.replace(NEEDS_ESCAPE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  if (encoded.length > MAX_KEY_LENGTH) {
+    throw new ValidationError('KEY.TOO_LONG', `${what} is too long (${encoded.length} characters once encoded; at most ${MAX_KEY_LENGTH})`);
+  }
+  return encoded;
+}
+
+/** Reverses encodeKey. */
+export function decodeKey(key: string): string {
+  return key.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** Throws unless `key` is already a legal table key (for keys the code builds itself, e.g. ids and timestamps). */
+export function assertKey(key: string, what = 'key'): string {
+  if (key.length === 0) throw new ValidationError('KEY.EMPTY', `${what} must not be empty`);
+  if (key.length > MAX_KEY_LENGTH) throw new ValidationError('KEY.TOO_LONG', `${what} is longer than ${MAX_KEY_LENGTH} characters`);
+  NEEDS_ESCAPE.lastIndex = 0;
+  const bad = /[/\\#?\u0000-\u001f\u007f-\u009f]/.exec(key);
+  if (bad) throw new ValidationError('KEY.FORBIDDEN_CHARACTER', `${what} contains the forbidden character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+  return key;
+}
+
+/** A RowKey that sorts newest first: (max - epoch ms) zero-padded, plus a tiebreaker. */
+export function reverseTimeKey(at: Date, tiebreaker = ''): string {
+  const inverted = (8_640_000_000_000_000 - at.getTime()).toString().padStart(16, '0');
+  return tiebreaker ? `${inverted}_${tiebreaker}` : inverted;
+}

@@ -1,0 +1,77 @@
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { loadConfig, type AppConfig } from './config.js';
+import { ConfigError } from './errors.js';
+import { createLogger, type Logger } from './logging.js';
+import type { QueueSender } from './ports/queue.js';
+import type { Authenticator } from './host/auth.js';
+import { TableClientFactory } from './adapters/tables/tableStore.js';
+import { ServiceBusQueueSender } from './adapters/queue/serviceBusQueue.js';
+import { JwtAuthenticator } from './adapters/auth/jwtAuthenticator.js';
+import { UnauthenticatedError } from './errors.js';
+
+/** Process-wide dependencies (SDK clients are created once per process, never per invocation). */
+export interface Services {
+  config: AppConfig;
+  logger: Logger;
+  tables: TableClientFactory;
+  queue: QueueSender;
+  authenticator: Authenticator;
+  /** Injectable clock: the timer tests move it. */
+  now: () => Date;
+}
+
+export interface ServiceOverrides {
+  queue?: QueueSender;
+  logger?: Logger;
+  now?: () => Date;
+  authenticator?: Authenticator;
+}
+
+/** An authenticator for a deployment without API_AUDIENCE: every protected route answers 401 (fail closed). */
+const refuseAll: Authenticator = {
+  async authenticate() {
+    throw new UnauthenticatedError('AUTH.NOT_CONFIGURED', 'API authentication is not configured (set API_AUDIENCE)');
+  },
+};
+
+/** Builds the services from a validated config; the local host passes its in-process queue. */
+export function buildServices(config: AppConfig, overrides: ServiceOverrides = {}): Services {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  let queue = overrides.queue;
+  if (!queue) {
+    if (config.serviceBus.kind !== 'serviceBus') {
+      throw new ConfigError('CONFIG.INVALID', 'Invalid configuration: ServiceBusConnection__fullyQualifiedNamespace: required when running in Azure Functions');
+    }
+    const credential = config.serviceBus.clientId
+      ? new ManagedIdentityCredential({ clientId: config.serviceBus.clientId })
+      : new DefaultAzureCredential();
+    queue = new ServiceBusQueueSender(config.serviceBus.fullyQualifiedNamespace, credential);
+  }
+  const { audience, issuer, jwksUri } = config.api;
+  const authenticator =
+    overrides.authenticator ??
+    (audience && issuer && jwksUri
+      ? new JwtAuthenticator({ audience, issuer, jwksUri, ...(config.tenant ? { tenantId: config.tenant.tenantId } : {}) })
+      : refuseAll);
+  return {
+    config,
+    logger,
+    tables: new TableClientFactory(config.tables),
+    queue,
+    authenticator,
+    now: overrides.now ?? (() => new Date()),
+  };
+}
+
+let current: Services | undefined;
+
+/** The process's services, built on first use from loadConfig() unless a host configured them. */
+export function getServices(): Services {
+  current ??= buildServices(loadConfig());
+  return current;
+}
+
+/** Installs the services for this process (the local host and integration tests call it once at start). */
+export function configureServices(services: Services): void {
+  current = services;
+}
