@@ -34,6 +34,9 @@ export interface EffectiveDelegations {
   missingGroups: string[];
 }
 
+type UserTrustee = Extract<ResolvedTrustee, { kind: 'user' }>;
+type GroupTrustee = Extract<ResolvedTrustee, { kind: 'group' }>;
+
 /** One path from a trustee row to a user. */
 interface Path {
   right: Right;
@@ -50,7 +53,7 @@ function isOwner(delegate: DelegateRef, mailbox: MailboxIdentity): boolean {
   );
 }
 
-function toDelegateRef(user: Extract<ResolvedTrustee, { kind: 'user' }>): DelegateRef {
+function toDelegateRef(user: UserTrustee): DelegateRef {
   const ref: DelegateRef = { id: user.id, upn: user.upn, address: user.address, displayName: user.displayName };
   if (user.accountEnabled !== undefined) ref.accountEnabled = user.accountEnabled;
   return ref;
@@ -79,35 +82,22 @@ export function computeEffectiveDelegations(
 
   for (const grant of grants) {
     const trustee = resolved.get(grant.key);
-    let users: readonly DelegateRef[];
-    let via: Via;
     if (trustee === undefined) {
       missingKeys.add(grant.key);
       continue;
-    } else if (trustee.kind === 'roleGroup') {
-      if (!unresolved.has(grant.key)) unresolved.set(grant.key, { key: grant.key, reason: 'roleGroup', detail: trustee.name });
-      continue;
-    } else if (trustee.kind === 'unresolved') {
-      if (!unresolved.has(grant.key)) {
-        unresolved.set(grant.key, { key: grant.key, reason: trustee.reason, detail: trustee.detail });
-      }
-      continue;
-    } else if (trustee.kind === 'user') {
-      users = [toDelegateRef(trustee)];
-      via = { kind: 'direct' };
-    } else {
-      const members = groupMembers.get(trustee.id);
-      if (members === undefined) {
-        missingGroups.add(trustee.id);
-        continue;
-      }
-      users = members;
-      via = { kind: 'group', id: trustee.id, displayName: trustee.displayName };
     }
-
-    for (const delegate of users) {
+    if (trustee.kind === 'roleGroup' || trustee.kind === 'unresolved') {
+      if (!unresolved.has(grant.key)) unresolved.set(grant.key, toUnresolved(grant.key, trustee));
+      continue;
+    }
+    const reach = reachOf(trustee, groupMembers);
+    if (reach === undefined) {
+      missingGroups.add(trustee.id);
+      continue;
+    }
+    for (const delegate of reach.users) {
       if (grant.effect === 'deny') denied.add(delegationKey(mailbox.id, delegate.id, grant.right));
-      else allows.push({ right: grant.right, delegate, via });
+      else allows.push({ right: grant.right, delegate, via: reach.via });
     }
   }
 
@@ -119,6 +109,26 @@ export function computeEffectiveDelegations(
     missingKeys: [...missingKeys].sort(),
     missingGroups: [...missingGroups].sort(),
   };
+}
+
+/** The users a trustee reaches and the path they take; undefined when the group's members were not supplied. */
+function reachOf(
+  trustee: UserTrustee | GroupTrustee,
+  groupMembers: ReadonlyMap<string, readonly DelegateRef[]>,
+): { users: readonly DelegateRef[]; via: Via } | undefined {
+  if (trustee.kind === 'user') return { users: [toDelegateRef(trustee)], via: { kind: 'direct' } };
+  const members = groupMembers.get(trustee.id);
+  if (members === undefined) return undefined;
+  return { users: members, via: { kind: 'group', id: trustee.id, displayName: trustee.displayName } };
+}
+
+function toUnresolved(
+  key: TrusteeKey,
+  trustee: Extract<ResolvedTrustee, { kind: 'roleGroup' | 'unresolved' }>,
+): UnresolvedTrustee {
+  return trustee.kind === 'roleGroup'
+    ? { key, reason: 'roleGroup', detail: trustee.name }
+    : { key, reason: trustee.reason, detail: trustee.detail };
 }
 
 function mergePaths(mailbox: MailboxIdentity, allows: Path[], denied: ReadonlySet<string>): EffectiveDelegation[] {
