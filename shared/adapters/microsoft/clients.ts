@@ -1,0 +1,80 @@
+import type { TokenCredential } from '@azure/identity';
+import { AccessTokenSource, createMicrosoftCredential, exchangeScope, graphScope, type AccessTokenSourceOptions, type TenantSettings } from './credentials.js';
+import { ExchangeClient, type ExchangeWarning } from './exchange.js';
+import { GraphClient } from './graph.js';
+import { AdaptiveLimiter, type LimiterOptions } from './limiter.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from './retry.js';
+import type { ServiceContext } from './serviceHttp.js';
+import { createHttpsFetch, type FetchLike } from './transport.js';
+
+export interface MicrosoftClientsOptions {
+  /** PEM of an extra CA to trust (the local simulator's certificate), for API calls and token requests. */
+  ca?: string;
+  /** Replaces the built-in `node:https` transport for Graph and Exchange calls (tests). */
+  fetch?: FetchLike;
+  /** Replaces the configured credential (tests); called again on every forced token refresh. */
+  createCredential?: () => TokenCredential;
+  retry?: Partial<RetryPolicy>;
+  limiters?: { graph?: Partial<LimiterOptions>; exchange?: Partial<LimiterOptions> };
+  tokens?: AccessTokenSourceOptions;
+  /** `Prefer: odata.maxpagesize` for Exchange (default 1000). */
+  exchangePageSize?: number;
+  onExchangeWarnings?: (warning: ExchangeWarning) => void;
+  sleep?: Sleep;
+}
+
+export interface MicrosoftClients {
+  graph: GraphClient;
+  exchange: ExchangeClient;
+  limiters: { graph: AdaptiveLimiter; exchange: AdaptiveLimiter };
+  tokens: { graph: AccessTokenSource; exchange: AccessTokenSource };
+  /** Closes the keep-alive sockets (tests, CLI tools); a function app keeps its clients for life. */
+  close(): void;
+}
+
+const DEFAULT_LIMITS: Omit<LimiterOptions, 'name'> = { initialConcurrency: 8, minConcurrency: 1, maxConcurrency: 64, increaseAfterSuccesses: 20 };
+
+/** Graph and Exchange clients sharing one transport, one token source per resource and one limiter per service; create once per process. */
+export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftClientsOptions = {}): MicrosoftClients {
+  const transport = createHttpsFetch(opts.ca ? { ca: opts.ca } : {});
+  const fetch = opts.fetch ?? transport.fetch;
+  const newCredential = opts.createCredential ?? (() => createMicrosoftCredential(config, { agent: transport.agent }));
+  const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+
+  const limiters = {
+    graph: new AdaptiveLimiter({ ...DEFAULT_LIMITS, ...opts.limiters?.graph, name: 'graph' }),
+    exchange: new AdaptiveLimiter({ ...DEFAULT_LIMITS, ...opts.limiters?.exchange, name: 'exchange' }),
+  };
+  const tokens = {
+    graph: new AccessTokenSource(newCredential, graphScope(config.graphBaseUrl), opts.tokens),
+    exchange: new AccessTokenSource(newCredential, exchangeScope(config.exchangeBaseUrl), opts.tokens),
+  };
+  const common = { fetch, retry, ...(opts.sleep ? { sleep: opts.sleep } : {}) };
+  const graphContext: ServiceContext = {
+    ...common,
+    service: 'graph',
+    tokens: tokens.graph,
+    limiter: limiters.graph,
+    tokenHosts: new Set([new URL(config.graphBaseUrl).hostname.toLowerCase()]),
+  };
+  const exchangeContext: ServiceContext = {
+    ...common,
+    service: 'exchange',
+    tokens: tokens.exchange,
+    limiter: limiters.exchange,
+    tokenHosts: new Set([new URL(config.exchangeBaseUrl).hostname.toLowerCase()]),
+  };
+  return {
+    graph: new GraphClient({ graphBaseUrl: config.graphBaseUrl, context: graphContext }),
+    exchange: new ExchangeClient({
+      tenantId: config.tenantId,
+      exchangeBaseUrl: config.exchangeBaseUrl,
+      context: exchangeContext,
+      ...(opts.exchangePageSize ? { pageSize: opts.exchangePageSize } : {}),
+      ...(opts.onExchangeWarnings ? { onWarnings: opts.onExchangeWarnings } : {}),
+    }),
+    limiters,
+    tokens,
+    close: () => transport.close(),
+  };
+}
