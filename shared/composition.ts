@@ -7,6 +7,10 @@ import type { Authenticator } from './host/auth.js';
 import { TableClientFactory } from './adapters/tables/tableStore.js';
 import { ServiceBusQueueSender } from './adapters/queue/serviceBusQueue.js';
 import { JwtAuthenticator } from './adapters/auth/jwtAuthenticator.js';
+import { ScheduleTable } from './adapters/tables/scheduleTable.js';
+import { TaskTable } from './adapters/tables/taskTable.js';
+import { RunTable } from './adapters/tables/runTable.js';
+import type { RunRepository, ScheduleRepository, TaskRepository } from './ports/repositories.js';
 import { UnauthenticatedError } from './errors.js';
 
 /** Process-wide dependencies (SDK clients are created once per process, never per invocation). */
@@ -14,10 +18,26 @@ export interface Services {
   config: AppConfig;
   logger: Logger;
   tables: TableClientFactory;
+  repos: Repositories;
   queue: QueueSender;
   authenticator: Authenticator;
   /** Injectable clock: the timer tests move it. */
   now: () => Date;
+}
+
+export interface Repositories {
+  schedules: ScheduleRepository;
+  tasks: TaskRepository;
+  runs: RunRepository;
+}
+
+/** The table-backed repositories over one table factory. */
+export function buildRepositories(tables: TableClientFactory): Repositories {
+  return {
+    schedules: new ScheduleTable(tables.store('Schedules')),
+    tasks: new TaskTable(tables.store('Tasks')),
+    runs: new RunTable(tables),
+  };
 }
 
 export interface ServiceOverrides {
@@ -53,10 +73,12 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     (audience && issuer && jwksUri
       ? new JwtAuthenticator({ audience, issuer, jwksUri, ...(config.tenant ? { tenantId: config.tenant.tenantId } : {}) })
       : refuseAll);
+  const tables = new TableClientFactory(config.tables);
   return {
     config,
     logger,
-    tables: new TableClientFactory(config.tables),
+    tables,
+    repos: buildRepositories(tables),
     queue,
     authenticator,
     now: overrides.now ?? (() => new Date()),

@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { getServices, type Services } from '../composition.js';
+import { zodIssues } from '../validation.js';
 import { hasRole, type Principal, type RequiredRole } from './auth.js';
 import { registerHttp, type HttpFunctionDefinition, type RouteDocs } from './registry.js';
 
@@ -57,6 +58,8 @@ export interface ApiRouteSpec<P, Q, B> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** The schema a use case validates the body with, when it parses the body itself (for OpenAPI). */
+  bodyDocs?: z.ZodType;
   responses?: RouteDocs['responses'];
   handle: (input: ApiInput<P, Q, B>) => Promise<ApiResult>;
 }
@@ -101,10 +104,6 @@ export function toProblem(error: unknown, context: InvocationContext, logger?: S
   return problem(500, 'Internal Server Error', `An unexpected error occurred (invocation ${context.invocationId}).`, { code });
 }
 
-/** Turns zod issues into field-level messages (`target.groupId: Invalid GUID`). */
-export function zodIssues(error: z.ZodError): Array<{ path: string; message: string }> {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
-}
 
 function parseWith<T>(schema: z.ZodType<T> | undefined, value: unknown, what: string): T {
   if (!schema) return undefined as T;
@@ -178,7 +177,7 @@ export function registerApi<P = undefined, Q = undefined, B = undefined>(spec: A
     docs: {
       summary: spec.summary,
       ...(spec.tags ? { tags: spec.tags } : {}),
-      request: { params: spec.params, query: spec.query, body: spec.body },
+      request: { params: spec.params, query: spec.query, body: spec.bodyDocs ?? spec.body },
       ...(spec.responses ? { responses: spec.responses } : {}),
     },
   });

@@ -189,8 +189,13 @@ export class TableStore {
   }
 }
 
+/** Anything that hands out stores by logical table name (the factory, or a test double over Azurite). */
+export interface TableFactoryLike {
+  store(logicalName: string): TableStore;
+}
+
 /** Creates TableClients from the validated config: a connection string (Azurite) or an endpoint with managed identity. */
-export class TableClientFactory {
+export class TableClientFactory implements TableFactoryLike {
   readonly counters: TableCounters = { reads: 0, writes: 0, transactions: 0 };
   private readonly stores = new Map<string, TableStore>();
 

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import type { TransactionAction } from '@azure/data-tables';
+import type { ItemOutcome, ItemStatus, Page, PageRequest, RunItem, RunRepository, Versioned } from '../../ports/repositories.js';
+import type { Run, RunCounts, RunStatus, Target } from '../../domain/task.js';
+import type { Right } from '../../domain/delegation/types.js';
+import { PreconditionFailedError } from '../../errors.js';
+import { assertKey } from './keys.js';
+import { json, num, str } from './entityFields.js';
+import { odata, type Entity, type TableFactoryLike, type TableStore } from './tableStore.js';
+
+/** Live counters are spread over shards so concurrent syncMailbox invocations rarely contend for one ETag. */
+export const COUNTER_SHARDS = 16;
+const ITEM_PREFIX = 'm_';
+const COUNTER_PREFIX = 'c_';
+
+function runPartition(taskId: string, runId: string): string {
+  return assertKey(`${taskId}_${runId}`, 'run key');
+}
+
+function shardOf(mailboxId: string): string {
+  const n = createHash('sha1').update(mailboxId).digest().readUInt16BE(0) % COUNTER_SHARDS;
+  return `${COUNTER_PREFIX}${String(n).padStart(2, '0')}`;
+}
+
+/** Maps a run to its entity. */
+export function toRunEntity(r: Run): Entity {
+  return {
+    partitionKey: assertKey(r.taskId, 'task id'),
+    rowKey: assertKey(r.runId, 'run id'),
+    status: r.status,
+    trigger: r.trigger,
+    scheduledFor: r.scheduledFor ?? '',
+    createdAt: r.createdAt,
+    startedAt: r.startedAt ?? '',
+    finishedAt: r.finishedAt ?? '',
+    error: r.error ?? '',
+    skippedByReason: JSON.stringify(r.skippedByReason),
+    target: JSON.stringify(r.target),
+    rights: JSON.stringify(r.rights),
+    mailboxesTotal: r.mailboxesTotal,
+    mailboxesDone: r.mailboxesDone,
+    mailboxesFailed: r.mailboxesFailed,
+    mailboxesSkipped: r.mailboxesSkipped,
+    delegationsAdded: r.delegationsAdded,
+    delegationsRemoved: r.delegationsRemoved,
+    trusteesUnresolved: r.trusteesUnresolved,
+  };
+}
+
+/** Maps an entity back to a run. */
+export function fromRunEntity(e: Record<string, unknown>): Run {
+  const orNull = (name: string) => str(e, name) || null;
+  return {
+    taskId: str(e, 'partitionKey') ?? '',
+    runId: str(e, 'rowKey') ?? '',
+    status: (str(e, 'status') ?? 'failed') as RunStatus,
+    trigger: str(e, 'trigger') === 'manual' ? 'manual' : 'schedule',
+    scheduledFor: orNull('scheduledFor'),
+    createdAt: str(e, 'createdAt') ?? '',
+    startedAt: orNull('startedAt'),
+    finishedAt: orNull('finishedAt'),
+    error: orNull('error'),
+    skippedByReason: json<Record<string, number>>(e, 'skippedByReason', {}),
+    target: json<Target>(e, 'target', { kind: 'mailboxes', mailboxes: [] } as unknown as Target),
+    rights: json<Right[]>(e, 'rights', []),
+    mailboxesTotal: num(e, 'mailboxesTotal'),
+    mailboxesDone: num(e, 'mailboxesDone'),
+    mailboxesFailed: num(e, 'mailboxesFailed'),
+    mailboxesSkipped: num(e, 'mailboxesSkipped'),
+    delegationsAdded: num(e, 'delegationsAdded'),
+    delegationsRemoved: num(e, 'delegationsRemoved'),
+    trusteesUnresolved: num(e, 'trusteesUnresolved'),
+  };
+}
+
+/** Maps an item entity back to a run item. */
+export function fromItemEntity(e: Record<string, unknown>): RunItem {
+  return {
+    mailboxId: (str(e, 'rowKey') ?? '').slice(ITEM_PREFIX.length),
+    address: str(e, 'address') ?? '',
+    displayName: str(e, 'displayName') ?? '',
+    status: (str(e, 'status') ?? 'pending') as ItemStatus,
+    error: str(e, 'error') || null,
+    delegationsAdded: num(e, 'delegationsAdded'),
+    delegationsRemoved: num(e, 'delegationsRemoved'),
+    trusteesUnresolved: num(e, 'trusteesUnresolved'),
+    settledAt: str(e, 'settledAt') || null,
+  };
+}
+
+/** Runs (partition = task, newest first by run id), an index of active runs, and run items with sharded counters. */
+export class RunTable implements RunRepository {
+  private readonly runs: TableStore;
+  private readonly activeIndex: TableStore;
+  private readonly itemStore: TableStore;
+
+  constructor(tables: TableFactoryLike) {
+    this.runs = tables.store('Runs');
+    this.activeIndex = tables.store('ActiveRuns');
+    this.itemStore = tables.store('RunItems');
+  }
+
+  async create(run: Run): Promise<void> {
+    await this.runs.insert(toRunEntity(run));
+    if (run.status === 'queued' || run.status === 'running') {
+      await this.activeIndex.upsert({ partitionKey: 'active', rowKey: runPartition(run.taskId, run.runId), taskId: run.taskId, runId: run.runId });
+    }
+  }
+
+  async get(taskId: string, runId: string): Promise<Versioned<Run> | undefined> {
+    const e = await this.runs.get(assertKey(taskId, 'task id'), assertKey(runId, 'run id'));
+    return e ? { value: fromRunEntity(e), etag: e.etag } : undefined;
+  }
+
+  async list(taskId: string, page: PageRequest): Promise<Page<Run>> {
+    const result = await this.runs.page({ filter: odata`PartitionKey eq ${assertKey(taskId, 'task id')}`, ...page });
+    return { items: result.items.map(fromRunEntity), continuationToken: result.continuationToken };
+  }
+
+  async update(run: Run, etag: string): Promise<string> {
+    return (await this.runs.update(toRunEntity(run), etag)) ?? '';
+  }
+
+  async *active(): AsyncIterable<{ taskId: string; runId: string }> {
+    for await (const e of this.activeIndex.all(odata`PartitionKey eq ${'active'}`)) {
+      yield { taskId: str(e, 'taskId') ?? '', runId: str(e, 'runId') ?? '' };
+    }
+  }
+
+  async markInactive(taskId: string, runId: string): Promise<void> {
+    await this.activeIndex.delete('active', runPartition(taskId, runId));
+  }
+
+  async addItems(taskId: string, runId: string, items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'address' | 'displayName'>>): Promise<void> {
+    const pk = runPartition(taskId, runId);
+    // Merge keeps the status of an item a redelivered expansion finds already settled.
+    const actions: TransactionAction[] = items.map((item) => [
+      'upsert',
+      { partitionKey: pk, rowKey: assertKey(`${ITEM_PREFIX}${item.mailboxId}`, 'mailbox id'), address: item.address, displayName: item.displayName },
+      'Merge',
+    ]);
+    await this.itemStore.submit(actions);
+  }
+
+  async getItem(taskId: string, runId: string, mailboxId: string): Promise<RunItem | undefined> {
+    const e = await this.itemStore.get(runPartition(taskId, runId), assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id'));
+    return e ? fromItemEntity(e) : undefined;
+  }
+
+  async settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<boolean> {
+    const pk = runPartition(taskId, runId);
+    const rk = assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id');
+    const shardKey = shardOf(mailboxId);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const item = await this.itemStore.get(pk, rk);
+      const status = item ? str(item, 'status') : undefined;
+      if (status === 'done' || status === 'failed') return false;
+      const shard = await this.itemStore.get(pk, shardKey);
+      const itemEntity: Entity = {
+        partitionKey: pk,
+        rowKey: rk,
+        status: outcome.status,
+        error: outcome.error ?? '',
+        delegationsAdded: outcome.delegationsAdded ?? 0,
+        delegationsRemoved: outcome.delegationsRemoved ?? 0,
+        trusteesUnresolved: outcome.trusteesUnresolved ?? 0,
+        settledAt: new Date().toISOString(),
+      };
+      const counter: Entity = {
+        partitionKey: pk,
+        rowKey: shardKey,
+        done: (shard ? num(shard, 'done') : 0) + (outcome.status === 'done' ? 1 : 0),
+        failed: (shard ? num(shard, 'failed') : 0) + (outcome.status === 'failed' ? 1 : 0),
+        added: (shard ? num(shard, 'added') : 0) + (outcome.delegationsAdded ?? 0),
+        removed: (shard ? num(shard, 'removed') : 0) + (outcome.delegationsRemoved ?? 0),
+        unresolved: (shard ? num(shard, 'unresolved') : 0) + (outcome.trusteesUnresolved ?? 0),
+      };
+      // One entity-group transaction: the item's transition and the counter bump happen together or not at all.
+      const actions: TransactionAction[] = [
+        item ? ['update', itemEntity, 'Merge', { etag: item.etag }] : ['create', itemEntity],
+        shard ? ['update', counter, 'Replace', { etag: shard.etag }] : ['create', counter],
+      ];
+      try {
+        await this.itemStore.submit(actions);
+        return true;
+      } catch (error) {
+        if (error instanceof PreconditionFailedError || (error as Error).name === 'ConflictError') {
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+          continue;
+        }
+        throw error;
+      }
+    }
+    throw new PreconditionFailedError('RUN.COUNTER_CONTENTION', `Could not settle mailbox ${mailboxId} of run ${runId}: counters kept changing`);
+  }
+
+  async items(taskId: string, runId: string, filter: { status?: ItemStatus }, page: PageRequest): Promise<Page<RunItem>> {
+    const pk = runPartition(taskId, runId);
+    const base = odata`PartitionKey eq ${pk} and RowKey ge ${ITEM_PREFIX} and RowKey lt ${'m`'}`;
+    const query = filter.status ? `${base} and ${odata`status eq ${filter.status}`}` : base;
+    const result = await this.itemStore.page({ filter: query, ...page });
+    return { items: result.items.map(fromItemEntity), continuationToken: result.continuationToken };
+  }
+
+  async *allItems(taskId: string, runId: string, status?: ItemStatus): AsyncIterable<RunItem> {
+    const pk = runPartition(taskId, runId);
+    const base = odata`PartitionKey eq ${pk} and RowKey ge ${ITEM_PREFIX} and RowKey lt ${'m`'}`;
+    for await (const e of this.itemStore.all(status ? `${base} and ${odata`status eq ${status}`}` : base)) yield fromItemEntity(e);
+  }
+
+  async counters(taskId: string, runId: string): Promise<Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped'>> {
+    const pk = runPartition(taskId, runId);
+    const totals = { mailboxesDone: 0, mailboxesFailed: 0, delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: 0 };
+    for await (const e of this.itemStore.all(odata`PartitionKey eq ${pk} and RowKey ge ${COUNTER_PREFIX} and RowKey lt ${'c`'}`)) {
+      totals.mailboxesDone += num(e, 'done');
+      totals.mailboxesFailed += num(e, 'failed');
+      totals.delegationsAdded += num(e, 'added');
+      totals.delegationsRemoved += num(e, 'removed');
+      totals.trusteesUnresolved += num(e, 'unresolved');
+    }
+    return totals;
+  }
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { RIGHTS } from './delegation/types.js';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The four ways a task names the mailboxes it scans (DESIGN.md §1, §5). */
+export const targetSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ kind: z.literal('group'), groupId: z.string().regex(GUID, 'must be a group object id (GUID)') }).strict(),
+    z
+      .object({
+        kind: z.literal('groupDn'),
+        dn: z
+          .string()
+          .trim()
+          .max(1024, 'must be at most 1024 characters')
+          .regex(/^CN=(?:[^,\\]|\\.)+(?:,[A-Za-z]+=(?:[^,\\]|\\.)+)*$/i, 'must be a distinguished name starting with CN=, e.g. CN=Sales,OU=Groups,DC=contoso,DC=com'),
+      })
+      .strict(),
+    z.object({ kind: z.literal('groupEmail'), email: z.string().trim().max(320, 'must be at most 320 characters').regex(EMAIL, 'must be an e-mail address') }).strict(),
+    z
+      .object({
+        kind: z.literal('mailboxes'),
+        mailboxes: z
+          .array(
+            z
+              .string()
+              .trim()
+              .max(320, 'must be at most 320 characters')
+              .refine((v) => GUID.test(v) || EMAIL.test(v), 'must be an e-mail address or an object id (GUID)'),
+          )
+          .min(1, 'must list at least one mailbox')
+          .max(1000, 'must list at most 1000 mailboxes (use a group for more)')
+          .refine((list) => new Set(list.map((m) => m.toLowerCase())).size === list.length, 'must not list a mailbox twice'),
+      })
+      .strict(),
+  ],
+  { error: () => 'kind must be one of group, groupDn, groupEmail, mailboxes' },
+);
+export type Target = z.infer<typeof targetSchema>;
+
+/** Create/update body of a task; rights default to all four, enabled to true. */
+export const taskInputSchema = z
+  .object({
+    description: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    type: z.literal('mailboxPermissionSync', { error: () => 'must be "mailboxPermissionSync"' }).default('mailboxPermissionSync'),
+    scheduleId: z.string().trim().min(1, 'must name a schedule').max(64, 'must be at most 64 characters'),
+    target: targetSchema,
+    rights: z
+      .array(z.enum(RIGHTS, { error: () => `must be one of ${RIGHTS.join(', ')}` }))
+      .min(1, 'must name at least one right')
+      .refine((r) => new Set(r).size === r.length, 'must not repeat a right')
+      .default([...RIGHTS]),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export type TaskInput = z.infer<typeof taskInputSchema>;
+
+export interface Task extends TaskInput {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The timer has considered every slot up to this instant. */
+  evaluatedThrough: string;
+  /** The run holding the task's single "active" slot, if any (optimistic lock via the task's ETag). */
+  activeRunId?: string;
+  /** When activeRunId was set: a pointer to a run not yet written is trusted for a short grace period. */
+  activeSince?: string;
+  lastRunId?: string;
+}
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'completedWithErrors', 'failed', 'skipped'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** True while a run may still change state (the task cannot start another). */
+export function isActiveStatus(status: RunStatus): boolean {
+  return status === 'queued' || status === 'running';
+}
+
+export interface RunCounts {
+  mailboxesTotal: number;
+  mailboxesDone: number;
+  mailboxesFailed: number;
+  mailboxesSkipped: number;
+  delegationsAdded: number;
+  delegationsRemoved: number;
+  trusteesUnresolved: number;
+}
+
+export const ZERO_COUNTS: RunCounts = {
+  mailboxesTotal: 0,
+  mailboxesDone: 0,
+  mailboxesFailed: 0,
+  mailboxesSkipped: 0,
+  delegationsAdded: 0,
+  delegationsRemoved: 0,
+  trusteesUnresolved: 0,
+};
+
+export interface Run extends RunCounts {
+  runId: string;
+  taskId: string;
+  status: RunStatus;
+  trigger: 'schedule' | 'manual';
+  scheduledFor: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  /** Why members of the target were not scanned, e.g. { device: 3, noMailbox: 2 }. */
+  skippedByReason: Record<string, number>;
+  /** Snapshot taken when the run was claimed: an edited task does not change a run in flight. */
+  target: Target;
+  rights: TaskInput['rights'];
+}
+
+/** Numbers that sort newest first as strings: 8.64e15 is the largest epoch ms a Date can hold. */
+function invertedMillis(at: Date): string {
+  return (8_640_000_000_000_000 - at.getTime()).toString().padStart(16, '0');
+}
+
+/** The run id of a task's scheduled slot: derived from the slot alone (unique per task), so a claim is idempotent. */
+export function scheduledRunId(slot: Date): string {
+  return `${invertedMillis(slot)}-s`;
+}
+
+/** The run id of a manual run; sorts with the scheduled ones, newest first. */
+export function manualRunId(at: Date, nonce: string): string {
+  return `${invertedMillis(at)}-m${nonce}`;
+}

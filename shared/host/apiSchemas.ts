@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** `?top=&continuationToken=` on every list route. */
+export const pageQuery = z
+  .object({
+    top: z.coerce.number({ error: () => 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(100),
+    continuationToken: z.string().max(4096, 'is too long').optional(),
+  })
+  .strict();
+
+/** An id we issued (GUID or run id): short, printable, no path characters. */
+export const idSegment = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[A-Za-z0-9_.-]+$/, 'must contain only letters, digits, _ . -');
+
+export const idParams = z.object({ id: idSegment });
+export const runParams = z.object({ id: idSegment, runId: idSegment });
+
+/** Any JSON body; the use case validates it with its own schema (documented through `bodyDocs`). */
+export const anyJson = z.unknown();
+
+/** The list envelope every list route returns. */
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), continuationToken: z.string().nullable() });
+}
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});

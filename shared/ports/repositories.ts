@@ -1,0 +1,90 @@
+import type { ScheduleDefinition } from '../domain/schedule.js';
+import type { Run, RunCounts, RunStatus, Task } from '../domain/task.js';
+
+export interface Page<T> {
+  items: T[];
+  continuationToken: string | null;
+}
+
+export interface PageRequest {
+  top: number;
+  continuationToken?: string;
+}
+
+export interface StoredSchedule {
+  id: string;
+  definition: ScheduleDefinition;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+/** Schedules: plain CRUD. */
+export interface ScheduleRepository {
+  create(schedule: StoredSchedule): Promise<void>;
+  get(id: string): Promise<StoredSchedule | undefined>;
+  list(page: PageRequest): Promise<Page<StoredSchedule>>;
+  replace(schedule: StoredSchedule): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+/** Tasks: CRUD plus ETag-guarded updates (the task entity is the lock for "one active run per task"). */
+export interface TaskRepository {
+  create(task: Task): Promise<void>;
+  get(id: string): Promise<Versioned<Task> | undefined>;
+  list(page: PageRequest): Promise<Page<Task>>;
+  all(): AsyncIterable<Task>;
+  /** Replaces the task if its ETag still matches; PreconditionFailedError otherwise. */
+  update(task: Task, etag: string): Promise<string>;
+  delete(id: string): Promise<void>;
+}
+
+export type ItemStatus = 'pending' | 'done' | 'failed';
+
+export interface RunItem {
+  mailboxId: string;
+  address: string;
+  displayName: string;
+  status: ItemStatus;
+  error: string | null;
+  delegationsAdded: number;
+  delegationsRemoved: number;
+  trusteesUnresolved: number;
+  settledAt: string | null;
+}
+
+export interface ItemOutcome {
+  status: 'done' | 'failed';
+  error?: string;
+  delegationsAdded?: number;
+  delegationsRemoved?: number;
+  trusteesUnresolved?: number;
+}
+
+/** Runs, their per-mailbox items and live counters. */
+export interface RunRepository {
+  /** Inserts the run; ConflictError when that run id already exists (idempotent claims). */
+  create(run: Run): Promise<void>;
+  get(taskId: string, runId: string): Promise<Versioned<Run> | undefined>;
+  /** Newest first. */
+  list(taskId: string, page: PageRequest): Promise<Page<Run>>;
+  update(run: Run, etag: string): Promise<string>;
+  /** Runs in queued/running state, across tasks (an index kept beside the runs). */
+  active(): AsyncIterable<{ taskId: string; runId: string }>;
+  markInactive(taskId: string, runId: string): Promise<void>;
+  /** Writes pending items (idempotent upserts) in batched transactions; existing settled items are not reset. */
+  addItems(taskId: string, runId: string, items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'address' | 'displayName'>>): Promise<void>;
+  getItem(taskId: string, runId: string, mailboxId: string): Promise<RunItem | undefined>;
+  /** Settles a pending item exactly once (a second call is a no-op returning false) and bumps the live counters. */
+  settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<boolean>;
+  items(taskId: string, runId: string, filter: { status?: ItemStatus }, page: PageRequest): Promise<Page<RunItem>>;
+  allItems(taskId: string, runId: string, status?: ItemStatus): AsyncIterable<RunItem>;
+  /** Live counters summed over shards (done, failed, added, removed, unresolved). */
+  counters(taskId: string, runId: string): Promise<Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped'>>;
+}
+
+export type { Run, RunStatus, Task };

@@ -1,0 +1,21 @@
+import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
+import { buildRepositories, type Repositories } from '../../shared/composition.js';
+import { freshTables } from './tables.js';
+
+/** A movable clock for timer tests. */
+export class TestClock {
+  constructor(private current: Date) {}
+  now = (): Date => new Date(this.current);
+  set(iso: string): void {
+    this.current = new Date(iso);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/** Repositories on fresh Azurite tables, an in-process queue with no consumers (messages just collect), a clock. */
+export function freshDeps(startIso = '2026-03-02T10:00:00Z'): { repos: Repositories; queue: InProcessQueue; clock: TestClock; now: () => Date } {
+  const clock = new TestClock(new Date(startIso));
+  return { repos: buildRepositories(freshTables()), queue: new InProcessQueue(), clock, now: clock.now };
+}
