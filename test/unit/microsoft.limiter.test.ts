@@ -67,6 +67,12 @@ describe('AdaptiveLimiter', () => {
     expect(state.granted).toHaveLength(1);
   });
 
+  it('caps a long Retry-After pause at maxPauseMs', async () => {
+    const l = limiter({ maxPauseMs: 500 });
+    (await l.acquire()).throttled(120_000);
+    expect(l.stats().pausedForMs).toBe(500);
+  });
+
   it('without Retry-After pauses for a backoff that grows with consecutive 429s', async () => {
     const l = limiter({ basePauseMs: 100, random: () => 1 });
     (await l.acquire()).throttled();

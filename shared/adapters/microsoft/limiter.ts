@@ -10,6 +10,7 @@ export interface LimiterOptions {
   maxRequestsPerSecond?: number;
   /** Pause after a 429 without Retry-After; doubles on consecutive 429s up to `maxPauseMs`. */
   basePauseMs?: number;
+  /** Longest pause of new starts, also for a Retry-After (a single answer must not stall the service for long). */
   maxPauseMs?: number;
   now?: () => number;
   random?: () => number;
@@ -78,7 +79,7 @@ export class AdaptiveLimiter {
     this.increaseAfter = Math.max(1, options.increaseAfterSuccesses ?? 20);
     this.minIntervalMs = options.maxRequestsPerSecond ? 1000 / options.maxRequestsPerSecond : 0;
     this.basePauseMs = options.basePauseMs ?? 1000;
-    this.maxPauseMs = options.maxPauseMs ?? 30_000;
+    this.maxPauseMs = options.maxPauseMs ?? 60_000;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
   }
@@ -191,7 +192,7 @@ export class AdaptiveLimiter {
       this.limit = Math.max(this.min, Math.floor(this.limit / 2));
       this.epoch += 1;
     }
-    const pauseMs = retryAfterMs ?? this.backoffMs();
+    const pauseMs = Math.min(this.maxPauseMs, retryAfterMs ?? this.backoffMs());
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + pauseMs);
     this.pump();
   }
