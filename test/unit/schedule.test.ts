@@ -234,6 +234,14 @@ describe('dueSlots windows', () => {
     ]);
   });
 
+  it('a range starting after midnight still sees the rest of the window that began the evening before', () => {
+    const s = schedule(dailyOnceBody({ timeZone: 'UTC', mode: 'many', startTime: '22:00', endTime: '02:00', intervalMinutes: 60 }));
+    expect(slotsBetween(s, '2026-06-11T00:30:00Z', '2026-06-11T03:00:00Z')).toEqual([
+      '2026-06-11T01:00:00.000Z',
+      '2026-06-11T02:00:00.000Z',
+    ]);
+  });
+
   it('a weekly midnight-crossing window belongs to the day it starts on', () => {
     const wednesdayNights = schedule(
       weeklyManyBody({ timeZone: 'UTC', daysOfWeek: ['wed'], startTime: '23:00', endTime: '01:00', intervalMinutes: 60 }),

@@ -69,15 +69,16 @@ function compile(schedule: ScheduleDefinition): CompiledSchedule {
 }
 
 /**
- * Runs whose windows may hold instants in (fromMs, toMs], in order. A window lasts at most 24 h,
- * and DST moves a clock by hours, not days, so two days of margin on either side is ample.
+ * Runs whose windows may hold instants in (fromMs, toMs], in order. A window lasts at most 24 h, so
+ * one that starts two local days before `from` ends before the clock shows `from`'s date; its slots
+ * are due at or before `from`. One day past `to` covers a fall-back across midnight.
  */
 function* runsAround(schedule: CompiledSchedule, fromMs: number, toMs: number, descending = false): Generator<SlotRun> {
   if (schedule.only) {
     yield schedule.only;
     return;
   }
-  const firstDay = dayOfWallClock(wallClockAt(schedule.zone, fromMs)) - 2;
+  const firstDay = dayOfWallClock(wallClockAt(schedule.zone, fromMs)) - 1;
   const lastDay = dayOfWallClock(wallClockAt(schedule.zone, toMs)) + 1;
   for (let i = 0; i <= lastDay - firstDay; i++) {
     const run = schedule.runStartingOn(descending ? lastDay - i : firstDay + i);
@@ -115,8 +116,11 @@ function place(zone: IANAZone, run: SlotRun): PlacedRun {
     count: run.count,
     instantAt,
     firstIndexAfter(ms) {
-      let low = 0;
-      let high = run.count;
+      // Most runs near a DST change lie wholly on one side of `ms`: settle those with two lookups.
+      if (instantAt(0) > ms) return 0;
+      if (instantAt(run.count - 1) <= ms) return run.count;
+      let low = 1;
+      let high = run.count - 1;
       while (low < high) {
         const mid = (low + high) >>> 1;
         if (instantAt(mid) > ms) high = mid;
