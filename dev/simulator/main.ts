@@ -1,0 +1,61 @@
+/**
+ * Runs the tenant simulator on its own:
+ *   node dist/dev/simulator/main.js [--port 7443] [--seed 42] [--mailboxes 200] [--latency-ms 0]
+ *     [--jitter-ms 0] [--graph-rps N] [--exchange-rps N] [--fault-rate 0] [--cert-dir DIR]
+ * Prints one JSON line with the settings a client needs, then serves until SIGINT/SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_SIMULATOR_PORT, startSimulator } from './index.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    seed: { type: 'string' },
+    mailboxes: { type: 'string' },
+    'latency-ms': { type: 'string' },
+    'jitter-ms': { type: 'string' },
+    'graph-rps': { type: 'string' },
+    'exchange-rps': { type: 'string' },
+    'fault-rate': { type: 'string' },
+    'cert-dir': { type: 'string' },
+  },
+});
+
+const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+
+const sim = await startSimulator({
+  port: num(values.port) ?? DEFAULT_SIMULATOR_PORT,
+  seed: num(values.seed) ?? 42,
+  ...(values.mailboxes !== undefined ? { mailboxes: Number(values.mailboxes) } : {}),
+  latencyMs: num(values['latency-ms']) ?? 0,
+  jitterMs: num(values['jitter-ms']) ?? 0,
+  faultRate: num(values['fault-rate']) ?? 0,
+  rateLimits: {
+    ...(values['graph-rps'] !== undefined ? { graph: Number(values['graph-rps']) } : {}),
+    ...(values['exchange-rps'] !== undefined ? { exchange: Number(values['exchange-rps']) } : {}),
+  },
+  ...(values['cert-dir'] !== undefined ? { certDir: values['cert-dir'] } : {}),
+});
+
+process.stdout.write(
+  `${JSON.stringify({
+    url: sim.url,
+    AZURE_TENANT_ID: sim.tenantId,
+    AZURE_CLIENT_ID: sim.clientId,
+    AZURE_CLIENT_SECRET: sim.clientSecret,
+    AZURE_AUTHORITY_HOST: sim.authorityHost,
+    GRAPH_BASE_URL: sim.graphBaseUrl,
+    EXCHANGE_BASE_URL: sim.exchangeBaseUrl,
+    API_AUDIENCE: sim.api.audience,
+    API_ISSUER: sim.api.issuer,
+    API_JWKS_URI: sim.api.jwksUri,
+    NODE_EXTRA_CA_CERTS: sim.caCertPath,
+    mailboxes: sim.tenant.mailboxIds().length,
+  })}\n`,
+);
+
+const shutdown = (): void => {
+  void sim.stop().then(() => process.exit(0));
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);
