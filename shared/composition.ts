@@ -11,6 +11,11 @@ import { ScheduleTable } from './adapters/tables/scheduleTable.js';
 import { TaskTable } from './adapters/tables/taskTable.js';
 import { RunTable } from './adapters/tables/runTable.js';
 import type { RunRepository, ScheduleRepository, TaskRepository } from './ports/repositories.js';
+import { DelegationTables } from './adapters/tables/delegationTables.js';
+import { DirectoryTable } from './adapters/tables/directoryTable.js';
+import { createMicrosoftClients, type MicrosoftClients } from './adapters/microsoft/index.js';
+import type { MicrosoftPorts } from './ports/microsoft.js';
+import { ResolverCache } from './usecases/trusteeResolver.js';
 import { UnauthenticatedError } from './errors.js';
 
 /** Process-wide dependencies (SDK clients are created once per process, never per invocation). */
@@ -23,12 +28,18 @@ export interface Services {
   authenticator: Authenticator;
   /** Injectable clock: the timer tests move it. */
   now: () => Date;
+  /** Graph and Exchange clients, created on first use (health and the API work without a tenant). */
+  microsoft(): MicrosoftPorts & Partial<Pick<MicrosoftClients, 'limiters' | 'tokens'>>;
+  /** Run-scoped trustee caches, shared by this process's syncMailbox invocations. */
+  resolvers: ResolverCache;
 }
 
 export interface Repositories {
   schedules: ScheduleRepository;
   tasks: TaskRepository;
   runs: RunRepository;
+  delegations: DelegationTables;
+  directory: DirectoryTable;
 }
 
 /** The table-backed repositories over one table factory. */
@@ -37,6 +48,8 @@ export function buildRepositories(tables: TableClientFactory): Repositories {
     schedules: new ScheduleTable(tables.store('Schedules')),
     tasks: new TaskTable(tables.store('Tasks')),
     runs: new RunTable(tables),
+    delegations: new DelegationTables(tables),
+    directory: new DirectoryTable(tables),
   };
 }
 
@@ -45,6 +58,7 @@ export interface ServiceOverrides {
   logger?: Logger;
   now?: () => Date;
   authenticator?: Authenticator;
+  microsoft?: MicrosoftPorts;
 }
 
 /** An authenticator for a deployment without API_AUDIENCE: every protected route answers 401 (fail closed). */
@@ -74,6 +88,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       ? new JwtAuthenticator({ audience, issuer, jwksUri, ...(config.tenant ? { tenantId: config.tenant.tenantId } : {}) })
       : refuseAll);
   const tables = new TableClientFactory(config.tables);
+  let microsoftClients: MicrosoftClients | undefined;
   return {
     config,
     logger,
@@ -82,6 +97,15 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     queue,
     authenticator,
     now: overrides.now ?? (() => new Date()),
+    resolvers: new ResolverCache(),
+    microsoft: () => {
+      if (overrides.microsoft) return overrides.microsoft;
+      if (!config.tenant) {
+        throw new ConfigError('CONFIG.NO_TENANT', 'No Microsoft 365 tenant is configured: set AZURE_TENANT_ID and AZURE_CLIENT_ID (plus a secret or certificate outside Azure)');
+      }
+      microsoftClients ??= createMicrosoftClients(config.tenant);
+      return microsoftClients;
+    },
   };
 }
 

@@ -114,6 +114,8 @@ export interface Run extends RunCounts {
   /** Snapshot taken when the run was claimed: an edited task does not change a run in flight. */
   target: Target;
   rights: TaskInput['rights'];
+  /** Finalizer bookkeeping: settled count at the last check, when it last grew, and how often work was re-sent. */
+  progress?: { settled: number; at: string; resends: number };
 }
 
 /** Numbers that sort newest first as strings: 8.64e15 is the largest epoch ms a Date can hold. */

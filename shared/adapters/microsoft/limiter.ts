@@ -186,9 +186,10 @@ export class AdaptiveLimiter {
 
   private onThrottle(startedInEpoch: number, retryAfterMs: number | undefined): void {
     this.throttledCount += 1;
-    this.consecutiveThrottles += 1;
     this.successesSinceChange = 0;
     if (startedInEpoch === this.epoch) {
+      // Backoff grows per congestion event, not per 429: a burst of answers to the same overload counts once.
+      this.consecutiveThrottles += 1;
       this.limit = Math.max(this.min, Math.floor(this.limit / 2));
       this.epoch += 1;
     }

@@ -37,6 +37,7 @@ export function toRunEntity(r: Run): Entity {
     skippedByReason: JSON.stringify(r.skippedByReason),
     target: JSON.stringify(r.target),
     rights: JSON.stringify(r.rights),
+    progress: r.progress ? JSON.stringify(r.progress) : '',
     mailboxesTotal: r.mailboxesTotal,
     mailboxesDone: r.mailboxesDone,
     mailboxesFailed: r.mailboxesFailed,
@@ -63,6 +64,7 @@ export function fromRunEntity(e: Record<string, unknown>): Run {
     skippedByReason: json<Record<string, number>>(e, 'skippedByReason', {}),
     target: json<Target>(e, 'target', { kind: 'mailboxes', mailboxes: [] } as unknown as Target),
     rights: json<Right[]>(e, 'rights', []),
+    ...(str(e, 'progress') ? { progress: json<NonNullable<Run['progress']>>(e, 'progress', { settled: 0, at: '', resends: 0 }) } : {}),
     mailboxesTotal: num(e, 'mailboxesTotal'),
     mailboxesDone: num(e, 'mailboxesDone'),
     mailboxesFailed: num(e, 'mailboxesFailed'),
@@ -77,6 +79,7 @@ export function fromRunEntity(e: Record<string, unknown>): Run {
 export function fromItemEntity(e: Record<string, unknown>): RunItem {
   return {
     mailboxId: (str(e, 'rowKey') ?? '').slice(ITEM_PREFIX.length),
+    upn: str(e, 'upn') ?? '',
     address: str(e, 'address') ?? '',
     displayName: str(e, 'displayName') ?? '',
     status: (str(e, 'status') ?? 'pending') as ItemStatus,
@@ -85,6 +88,9 @@ export function fromItemEntity(e: Record<string, unknown>): RunItem {
     delegationsRemoved: num(e, 'delegationsRemoved'),
     trusteesUnresolved: num(e, 'trusteesUnresolved'),
     settledAt: str(e, 'settledAt') || null,
+    ...(e['plannedAdded'] !== undefined
+      ? { planned: { delegationsAdded: num(e, 'plannedAdded'), delegationsRemoved: num(e, 'plannedRemoved'), trusteesUnresolved: num(e, 'plannedUnresolved') } }
+      : {}),
   };
 }
 
@@ -131,12 +137,12 @@ export class RunTable implements RunRepository {
     await this.activeIndex.delete('active', runPartition(taskId, runId));
   }
 
-  async addItems(taskId: string, runId: string, items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'address' | 'displayName'>>): Promise<void> {
+  async addItems(taskId: string, runId: string, items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>>): Promise<void> {
     const pk = runPartition(taskId, runId);
     // Merge keeps the status of an item a redelivered expansion finds already settled.
     const actions: TransactionAction[] = items.map((item) => [
       'upsert',
-      { partitionKey: pk, rowKey: assertKey(`${ITEM_PREFIX}${item.mailboxId}`, 'mailbox id'), address: item.address, displayName: item.displayName },
+      { partitionKey: pk, rowKey: assertKey(`${ITEM_PREFIX}${item.mailboxId}`, 'mailbox id'), upn: item.upn, address: item.address, displayName: item.displayName },
       'Merge',
     ]);
     await this.itemStore.submit(actions);
@@ -145,6 +151,19 @@ export class RunTable implements RunRepository {
   async getItem(taskId: string, runId: string, mailboxId: string): Promise<RunItem | undefined> {
     const e = await this.itemStore.get(runPartition(taskId, runId), assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id'));
     return e ? fromItemEntity(e) : undefined;
+  }
+
+  async recordPlannedCounts(taskId: string, runId: string, mailboxId: string, counts: NonNullable<RunItem['planned']>): Promise<void> {
+    await this.itemStore.upsert(
+      {
+        partitionKey: runPartition(taskId, runId),
+        rowKey: assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id'),
+        plannedAdded: counts.delegationsAdded,
+        plannedRemoved: counts.delegationsRemoved,
+        plannedUnresolved: counts.trusteesUnresolved,
+      },
+      'Merge',
+    );
   }
 
   async settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<boolean> {

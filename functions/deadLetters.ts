@@ -1,0 +1,36 @@
+import type { InvocationContext } from '@azure/functions';
+import { registerQueue } from '../shared/host/registry.js';
+import { getServices } from '../shared/composition.js';
+import { QUEUES, deadLetterQueueOf } from '../shared/ports/queue.js';
+import { failDeadLetteredExpansion, settleDeadLetteredMailbox, type DeadLetterInfo } from '../shared/usecases/deadLetters.js';
+
+/** Dead-letter reason and description as the Service Bus trigger exposes them. */
+function deadLetterInfo(context: InvocationContext): DeadLetterInfo {
+  const meta = context.triggerMetadata ?? {};
+  const props = (meta['applicationProperties'] ?? meta['userProperties'] ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const count = Number(meta['deliveryCount']);
+  return {
+    ...(Number.isFinite(count) && count > 0 ? { deliveryCount: count } : {}),
+    ...(text(props['DeadLetterReason'] ?? meta['deadLetterReason']) ? { reason: text(props['DeadLetterReason'] ?? meta['deadLetterReason'])! } : {}),
+    ...(text(props['DeadLetterErrorDescription'] ?? meta['deadLetterErrorDescription']) ? { description: text(props['DeadLetterErrorDescription'] ?? meta['deadLetterErrorDescription'])! } : {}),
+  };
+}
+
+export const mailboxDeadLetterFn = registerQueue({
+  name: 'syncMailboxDeadLetter',
+  queueName: deadLetterQueueOf(QUEUES.mailbox),
+  localConcurrency: 4,
+  handler: async (message, context) => {
+    context.warn(`dead-lettered mailbox message: ${await settleDeadLetteredMailbox(getServices(), message, deadLetterInfo(context))}`);
+  },
+});
+
+export const expandDeadLetterFn = registerQueue({
+  name: 'expandTargetDeadLetter',
+  queueName: deadLetterQueueOf(QUEUES.expand),
+  localConcurrency: 1,
+  handler: async (message, context) => {
+    context.warn(`dead-lettered expansion: ${await failDeadLetteredExpansion(getServices(), message, deadLetterInfo(context))}`);
+  },
+});

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import type { TransactionAction } from '@azure/data-tables';
+import type { DelegateRef, Right, Source, StoredDelegation, Via } from '../../domain/delegation/types.js';
+import { decodeKey, encodeKey } from './keys.js';
+import { json, str } from './entityFields.js';
+import { odata, type Entity, type StoredEntity, type TableFactoryLike, type TableStore } from './tableStore.js';
+
+/** The mailbox as lookups show it, stored on every row so a lookup needs no directory call. */
+export interface MailboxRef {
+  id: string;
+  address: string;
+  displayName: string;
+}
+
+/** A stored delegation together with the mailbox it is on. */
+export interface DelegationRow extends StoredDelegation {
+  mailbox: MailboxRef;
+}
+
+export type ChangeType = 'granted' | 'revoked';
+
+export interface DelegationEvent {
+  type: ChangeType;
+  mailbox: MailboxRef;
+  delegate: DelegateRef;
+  right: Right;
+  via: Via[];
+  source: Source;
+  runId: string | null;
+  taskId: string | null;
+  at: string;
+}
+
+/** Where a batch of changes comes from: the run (or the admin) and when. */
+export interface ChangeContext {
+  taskId: string | null;
+  runId: string | null;
+  at: string;
+  /** Deterministic per run so a redelivered message rewrites the same history rows instead of adding new ones. */
+  eventScope: string;
+}
+
+export interface MailboxChanges {
+  mailbox: MailboxRef;
+  upsert: DelegationRow[];
+  remove: DelegationRow[];
+  events: DelegationEvent[];
+}
+
+const SEP = '|';
+
+function rowKeyOf(otherId: string, right: Right, source: Source): string {
+  return [encodeKey(otherId.toLowerCase(), 'object id'), right, source].join(SEP);
+}
+
+function toEntity(partitionId: string, otherId: string, d: DelegationRow): Entity {
+  return {
+    partitionKey: encodeKey(partitionId.toLowerCase(), 'object id'),
+    rowKey: rowKeyOf(otherId, d.right, d.source),
+    mailboxId: d.mailbox.id,
+    mailboxAddress: d.mailbox.address,
+    mailboxDisplayName: d.mailbox.displayName,
+    delegateId: d.delegate.id,
+    delegateUpn: d.delegate.upn,
+    delegateAddress: d.delegate.address,
+    delegateDisplayName: d.delegate.displayName,
+    delegateAccountEnabled: d.delegate.accountEnabled === undefined ? '' : String(d.delegate.accountEnabled),
+    right: d.right,
+    source: d.source,
+    via: JSON.stringify(d.via),
+    firstSeen: d.firstSeen,
+    lastConfirmed: d.lastConfirmed,
+  };
+}
+
+/** Maps a delegation entity (either index) back to a row. */
+export function fromDelegationEntity(e: Record<string, unknown>): DelegationRow {
+  const enabled = str(e, 'delegateAccountEnabled');
+  return {
+    mailboxId: str(e, 'mailboxId') ?? '',
+    mailbox: { id: str(e, 'mailboxId') ?? '', address: str(e, 'mailboxAddress') ?? '', displayName: str(e, 'mailboxDisplayName') ?? '' },
+    delegate: {
+      id: str(e, 'delegateId') ?? '',
+      upn: str(e, 'delegateUpn') ?? '',
+      address: str(e, 'delegateAddress') ?? '',
+      displayName: str(e, 'delegateDisplayName') ?? '',
+      ...(enabled === 'true' || enabled === 'false' ? { accountEnabled: enabled === 'true' } : {}),
+    },
+    right: (str(e, 'right') ?? 'FullAccess') as Right,
+    source: (str(e, 'source') ?? 'MailboxPermissionSync') as Source,
+    via: json<Via[]>(e, 'via', []),
+    firstSeen: str(e, 'firstSeen') ?? '',
+    lastConfirmed: str(e, 'lastConfirmed') ?? '',
+  };
+}
+
+function eventEntity(event: DelegationEvent, context: ChangeContext): Entity {
+  const day = context.at.slice(0, 10).replaceAll('-', '');
+  const identity = [context.eventScope, event.mailbox.id, event.delegate.id, event.right, event.source, event.type].join(SEP).toLowerCase();
+  // Newest first within a day; the hash makes the key deterministic for a redelivered message.
+  const inverted = (8_640_000_000_000_000 - Date.parse(context.at)).toString().padStart(16, '0');
+  const scopeHash = createHash('sha256').update(context.eventScope).digest('hex').slice(0, 12);
+  return {
+    partitionKey: day,
+    rowKey: `${context.runId ? scopeHash : inverted}_${createHash('sha256').update(identity).digest('hex').slice(0, 24)}`,
+    sortKey: inverted,
+    type: event.type,
+    mailboxId: event.mailbox.id,
+    mailboxAddress: event.mailbox.address,
+    mailboxDisplayName: event.mailbox.displayName,
+    delegateId: event.delegate.id,
+    delegateUpn: event.delegate.upn,
+    delegateAddress: event.delegate.address,
+    delegateDisplayName: event.delegate.displayName,
+    right: event.right,
+    via: JSON.stringify(event.via),
+    source: event.source,
+    runId: event.runId ?? '',
+    taskId: event.taskId ?? '',
+    at: event.at,
+  };
+}
+
+/** Maps a history entity back to an event. */
+export function fromEventEntity(e: Record<string, unknown>): DelegationEvent {
+  return {
+    type: str(e, 'type') === 'revoked' ? 'revoked' : 'granted',
+    mailbox: { id: str(e, 'mailboxId') ?? '', address: str(e, 'mailboxAddress') ?? '', displayName: str(e, 'mailboxDisplayName') ?? '' },
+    delegate: { id: str(e, 'delegateId') ?? '', upn: str(e, 'delegateUpn') ?? '', address: str(e, 'delegateAddress') ?? '', displayName: str(e, 'delegateDisplayName') ?? '' },
+    right: (str(e, 'right') ?? 'FullAccess') as Right,
+    via: json<Via[]>(e, 'via', []),
+    source: (str(e, 'source') ?? 'MailboxPermissionSync') as Source,
+    runId: str(e, 'runId') || null,
+    taskId: str(e, 'taskId') || null,
+    at: str(e, 'at') ?? '',
+  };
+}
+
+/**
+ * The delegate index: by mailbox (the state a sync diffs against), by delegate (lookups), and the history of
+ * grants and revocations. Writes follow the crash-safety order of DESIGN.md §2: history and the reverse
+ * index first, the forward index last, all idempotent, so a redelivered message repairs a partial write.
+ */
+export class DelegationTables {
+  readonly byMailbox: TableStore;
+  readonly byDelegate: TableStore;
+  readonly history: TableStore;
+
+  constructor(tables: TableFactoryLike) {
+    this.byMailbox = tables.store('DelegationsByMailbox');
+    this.byDelegate = tables.store('DelegationsByDelegate');
+    this.history = tables.store('DelegationHistory');
+  }
+
+  /** Every stored delegation on a mailbox (one partition query). */
+  async forMailbox(mailboxId: string): Promise<DelegationRow[]> {
+    const rows: DelegationRow[] = [];
+    for await (const e of this.byMailbox.all(odata`PartitionKey eq ${encodeKey(mailboxId.toLowerCase(), 'mailbox id')}`)) rows.push(fromDelegationEntity(e));
+    return rows;
+  }
+
+  /** Every stored delegation a delegate holds (one partition query). */
+  async forDelegate(delegateId: string): Promise<DelegationRow[]> {
+    const rows: DelegationRow[] = [];
+    for await (const e of this.byDelegate.all(odata`PartitionKey eq ${encodeKey(delegateId.toLowerCase(), 'delegate id')}`)) rows.push(fromDelegationEntity(e));
+    return rows;
+  }
+
+  /** Raw entities of a delegate's partition (for ETags over the whole list). */
+  async *delegateEntities(delegateId: string): AsyncGenerator<StoredEntity> {
+    yield* this.byDelegate.all(odata`PartitionKey eq ${encodeKey(delegateId.toLowerCase(), 'delegate id')}`);
+  }
+
+  /** Applies one mailbox's changes in crash-safe order. Every write is an idempotent upsert or delete. */
+  async apply(changes: MailboxChanges, context: ChangeContext): Promise<void> {
+    if (changes.upsert.length === 0 && changes.remove.length === 0 && changes.events.length === 0) return;
+    // 1. History (deterministic keys: a replay rewrites the same rows).
+    await this.history.submit(changes.events.map((e): TransactionAction => ['upsert', eventEntity(e, context), 'Replace']));
+    // 2. Reverse index, one partition per delegate.
+    const reverse: TransactionAction[] = [
+      ...changes.upsert.map((d): TransactionAction => ['upsert', toEntity(d.delegate.id, d.mailbox.id, d), 'Replace']),
+    ];
+    await this.byDelegate.submit(reverse);
+    for (const d of changes.remove) {
+      await this.byDelegate.delete(encodeKey(d.delegate.id.toLowerCase(), 'delegate id'), rowKeyOf(d.mailbox.id, d.right, d.source));
+    }
+    // 3. Forward index last: it is what the next diff reads, so until this lands a redelivery redoes it all.
+    const forward: TransactionAction[] = [
+      ...changes.upsert.map((d): TransactionAction => ['upsert', toEntity(d.mailbox.id, d.delegate.id, d), 'Replace']),
+      ...changes.remove.map((d): TransactionAction => ['delete', { partitionKey: encodeKey(d.mailbox.id.toLowerCase(), 'mailbox id'), rowKey: rowKeyOf(d.delegate.id, d.right, d.source) }]),
+    ];
+    await this.byMailbox.submit(forward);
+  }
+
+  /** History events of one UTC day (`yyyymmdd`), newest first, with an optional extra odata filter. */
+  async *eventsOfDay(day: string, filter?: string): AsyncGenerator<DelegationEvent> {
+    const base = odata`PartitionKey eq ${day}`;
+    const rows: StoredEntity[] = [];
+    for await (const e of this.history.all(filter ? `${base} and ${filter}` : base)) rows.push(e);
+    rows.sort((a, b) => String(a['sortKey']).localeCompare(String(b['sortKey'])));
+    for (const e of rows) yield fromEventEntity(e);
+  }
+}
+
+export { decodeKey };

@@ -1,0 +1,78 @@
+import type { TransactionAction } from '@azure/data-tables';
+import { encodeKey } from './keys.js';
+import { bool, str } from './entityFields.js';
+import type { TableFactoryLike, TableStore } from './tableStore.js';
+
+/** A user or mailbox as our lookups know it (copied from the directory during sync). */
+export interface DirectoryUser {
+  id: string;
+  upn: string;
+  address: string;
+  displayName: string;
+  accountEnabled?: boolean;
+  /** Set by expansion for mailboxes; delegates leave it as it is. */
+  hasMailbox?: boolean;
+}
+
+const USER = 'u';
+const KEY = 'k';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Our copy of the directory objects lookups need: users by object id, plus an index from lower-cased UPN and
+ * SMTP address to the id, so `users/{user}` resolves without calling Microsoft.
+ */
+export class DirectoryTable {
+  private readonly store: TableStore;
+
+  constructor(tables: TableFactoryLike) {
+    this.store = tables.store('Directory');
+  }
+
+  /** Upserts users and their address keys in batched transactions. */
+  async upsert(users: readonly DirectoryUser[]): Promise<void> {
+    const actions: TransactionAction[] = [];
+    for (const u of users) {
+      actions.push([
+        'upsert',
+        {
+          partitionKey: USER,
+          rowKey: encodeKey(u.id.toLowerCase(), 'object id'),
+          upn: u.upn,
+          address: u.address,
+          displayName: u.displayName,
+          accountEnabled: u.accountEnabled === undefined ? '' : String(u.accountEnabled),
+          ...(u.hasMailbox === undefined ? {} : { hasMailbox: u.hasMailbox }),
+        },
+        'Merge',
+      ]);
+      for (const key of new Set([u.upn, u.address].filter(Boolean).map((k) => k.toLowerCase()))) {
+        actions.push(['upsert', { partitionKey: KEY, rowKey: encodeKey(key, 'address'), id: u.id }, 'Replace']);
+      }
+    }
+    await this.store.submit(actions);
+  }
+
+  /** A user by object id, UPN or SMTP address (case-insensitive), or undefined. */
+  async find(idOrAddress: string): Promise<DirectoryUser | undefined> {
+    const value = idOrAddress.trim().toLowerCase();
+    if (value === '') return undefined;
+    let id = value;
+    if (!GUID.test(value)) {
+      const key = await this.store.get(KEY, encodeKey(value, 'address'));
+      if (!key) return undefined;
+      id = (str(key, 'id') ?? '').toLowerCase();
+    }
+    const e = await this.store.get(USER, encodeKey(id, 'object id'));
+    if (!e) return undefined;
+    const enabled = str(e, 'accountEnabled');
+    return {
+      id: (str(e, 'rowKey') ?? id),
+      upn: str(e, 'upn') ?? '',
+      address: str(e, 'address') ?? '',
+      displayName: str(e, 'displayName') ?? '',
+      ...(enabled === 'true' || enabled === 'false' ? { accountEnabled: enabled === 'true' } : {}),
+      hasMailbox: bool(e, 'hasMailbox'),
+    };
+  }
+}

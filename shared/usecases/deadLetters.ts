@@ -1,0 +1,52 @@
+import type { Repositories } from '../composition.js';
+import type { Logger } from '../logging.js';
+import { isActiveStatus } from '../domain/task.js';
+import { expandMessageSchema, mailboxMessageSchema } from './messages.js';
+import { releaseTask } from './expandTarget.js';
+
+export interface DeadLetterDeps {
+  repos: Repositories;
+  now: () => Date;
+  logger?: Logger;
+}
+
+export interface DeadLetterInfo {
+  deliveryCount?: number;
+  reason?: string;
+  description?: string;
+}
+
+function because(info: DeadLetterInfo): string {
+  const after = info.deliveryCount ? ` after ${info.deliveryCount} deliveries` : '';
+  return `Gave up${after}: ${info.description || info.reason || 'the message was dead-lettered'}`;
+}
+
+/** A dead-lettered mailbox message settles its run item as failed with the reason, so the run can finish. */
+export async function settleDeadLetteredMailbox(deps: DeadLetterDeps, body: unknown, info: DeadLetterInfo): Promise<'settled' | 'alreadySettled' | 'unreadable'> {
+  const parsed = mailboxMessageSchema.safeParse(body);
+  if (!parsed.success) {
+    // Nothing identifies a run item: record it where an operator looks and complete the message.
+    deps.logger?.error({ reason: info.reason, description: info.description }, 'unreadable dead-lettered mps-mailbox message discarded');
+    return 'unreadable';
+  }
+  const { taskId, runId, mailbox } = parsed.data;
+  const settled = await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'failed', error: because(info) });
+  return settled ? 'settled' : 'alreadySettled';
+}
+
+/** A dead-lettered expansion fails its run with the reason (nothing waits forever). */
+export async function failDeadLetteredExpansion(deps: DeadLetterDeps, body: unknown, info: DeadLetterInfo): Promise<'failed' | 'notActive' | 'unreadable'> {
+  const parsed = expandMessageSchema.safeParse(body);
+  if (!parsed.success) {
+    deps.logger?.error({ reason: info.reason, description: info.description }, 'unreadable dead-lettered mps-expand message discarded');
+    return 'unreadable';
+  }
+  const { taskId, runId } = parsed.data;
+  const found = await deps.repos.runs.get(taskId, runId);
+  if (!found || !isActiveStatus(found.value.status)) return 'notActive';
+  const now = deps.now().toISOString();
+  await deps.repos.runs.update({ ...found.value, status: 'failed', finishedAt: now, startedAt: found.value.startedAt ?? now, error: `Expanding the target failed. ${because(info)}` }, found.etag);
+  await deps.repos.runs.markInactive(taskId, runId);
+  await releaseTask(deps, found.value);
+  return 'failed';
+}

@@ -1,0 +1,183 @@
+import type { Repositories } from '../composition.js';
+import type { Logger } from '../logging.js';
+import { isActiveStatus, type Run, type RunStatus } from '../domain/task.js';
+import type { DelegationEvent } from '../adapters/tables/delegationTables.js';
+import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.js';
+import type { MailboxMessageBody } from './messages.js';
+import { releaseTask } from './expandTarget.js';
+import { runKey, sendExpandMessage } from './runs.js';
+
+export interface FinalizeDeps {
+  repos: Repositories;
+  queue: QueueSender;
+  now: () => Date;
+  logger?: Logger;
+  runTimeoutMinutes: number;
+  /** A run whose settled count has not grown for this long gets its unsettled work re-sent (lost messages after a crash). */
+  stallMinutes?: number;
+}
+
+export interface FinalizeReport {
+  finalized: Array<{ taskId: string; runId: string; status: RunStatus }>;
+  resent: number;
+  timedOut: number;
+  mailboxesLeftScope: number;
+}
+
+const MAX_RESENDS = 3;
+
+/** Final status from the settled counts. */
+export function finalStatus(done: number, failed: number): RunStatus {
+  if (failed === 0) return 'succeeded';
+  return done === 0 ? 'failed' : 'completedWithErrors';
+}
+
+/**
+ * The finalizer timer: closes runs whose items are all settled, re-sends the work of stalled runs (messages
+ * lost in a crash), fails runs past the timeout listing their unsettled mailboxes, and removes the synced
+ * delegations of mailboxes that left every task's scope.
+ */
+export async function finalizeRuns(deps: FinalizeDeps): Promise<FinalizeReport> {
+  const report: FinalizeReport = { finalized: [], resent: 0, timedOut: 0, mailboxesLeftScope: 0 };
+  const active: Array<{ taskId: string; runId: string }> = [];
+  for await (const entry of deps.repos.runs.active()) active.push(entry);
+  for (const { taskId, runId } of active) {
+    try {
+      await finalizeOne(deps, taskId, runId, report);
+    } catch (error) {
+      deps.logger?.error({ taskId, runId, err: (error as Error).message }, 'finalizing a run failed; will retry next tick');
+    }
+  }
+  return report;
+}
+
+async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, report: FinalizeReport): Promise<void> {
+  const found = await deps.repos.runs.get(taskId, runId);
+  if (!found) return deps.repos.runs.markInactive(taskId, runId);
+  const { value: run, etag } = found;
+  if (!isActiveStatus(run.status)) {
+    await deps.repos.runs.markInactive(taskId, runId);
+    return releaseTask(deps, run);
+  }
+  const now = deps.now();
+  const ageMinutes = (now.getTime() - Date.parse(run.startedAt ?? run.createdAt)) / 60_000;
+  const stallMinutes = deps.stallMinutes ?? 10;
+
+  if (run.status === 'queued') {
+    if (ageMinutes > deps.runTimeoutMinutes) {
+      report.timedOut++;
+      return close(deps, run, etag, 'failed', `The target was not expanded within ${deps.runTimeoutMinutes} minutes`, report);
+    }
+    if (ageMinutes > 2) {
+      // Claimed but never expanded (crash between claim and send, or a lost in-process message).
+      await sendExpandMessage(deps.queue, taskId, runId);
+      report.resent++;
+    }
+    return;
+  }
+
+  const counts = await deps.repos.runs.counters(taskId, runId);
+  const settled = counts.mailboxesDone + counts.mailboxesFailed;
+  if (settled >= run.mailboxesTotal) {
+    return close(deps, { ...run, ...counts }, etag, finalStatus(counts.mailboxesDone, counts.mailboxesFailed), null, report);
+  }
+  if (ageMinutes > deps.runTimeoutMinutes) {
+    const unsettled: string[] = [];
+    for await (const item of deps.repos.runs.allItems(taskId, runId, 'pending')) {
+      await deps.repos.runs.settleItem(taskId, runId, item.mailboxId, { status: 'failed', error: `Not processed within the run timeout of ${deps.runTimeoutMinutes} minutes` });
+      unsettled.push(item.address || item.mailboxId);
+    }
+    report.timedOut++;
+    const after = await deps.repos.runs.counters(taskId, runId);
+    const list = unsettled.slice(0, 20).join(', ') + (unsettled.length > 20 ? ` and ${unsettled.length - 20} more` : '');
+    return close(deps, { ...run, ...after }, etag, after.mailboxesDone === 0 ? 'failed' : 'completedWithErrors', `Timed out after ${deps.runTimeoutMinutes} minutes with ${unsettled.length} mailboxes unsettled: ${list}`, report);
+  }
+
+  const progress = run.progress ?? { settled: -1, at: now.toISOString(), resends: 0 };
+  if (settled !== progress.settled) {
+    await deps.repos.runs.update({ ...run, progress: { ...progress, settled, at: now.toISOString() } }, etag);
+    return;
+  }
+  if ((now.getTime() - Date.parse(progress.at)) / 60_000 >= stallMinutes && progress.resends < MAX_RESENDS) {
+    const resends = progress.resends + 1;
+    const messages: OutgoingMessage[] = [];
+    for await (const item of deps.repos.runs.allItems(taskId, runId, 'pending')) {
+      const body: MailboxMessageBody = { taskId, runId, mailbox: { id: item.mailboxId, upn: item.upn || item.address, address: item.address, displayName: item.displayName }, rights: run.rights, throttleRetries: 0 };
+      messages.push({ body, messageId: `${runKey(taskId, runId)}_${item.mailboxId}_r${resends}` });
+      if (messages.length >= 500) {
+        await deps.queue.send(QUEUES.mailbox, messages.splice(0));
+      }
+    }
+    await deps.queue.send(QUEUES.mailbox, messages);
+    report.resent++;
+    await deps.repos.runs.update({ ...run, progress: { settled, at: now.toISOString(), resends } }, etag);
+    deps.logger?.warn({ taskId, runId, resends }, 'run stalled: re-sent its unsettled mailboxes');
+  }
+}
+
+async function close(deps: FinalizeDeps, run: Run, etag: string, status: RunStatus, error: string | null, report: FinalizeReport): Promise<void> {
+  let removed = 0;
+  if (status === 'succeeded' || status === 'completedWithErrors') {
+    const cleanup = await removeMailboxesThatLeftScope(deps, run);
+    removed = cleanup.delegationsRemoved;
+    report.mailboxesLeftScope += cleanup.mailboxes;
+  }
+  const now = deps.now().toISOString();
+  const final: Run = { ...run, status, finishedAt: now, error: error ?? run.error, delegationsRemoved: run.delegationsRemoved + removed };
+  delete final.progress;
+  await deps.repos.runs.update(final, etag);
+  await deps.repos.runs.markInactive(run.taskId, run.runId);
+  await releaseTask(deps, run);
+  report.finalized.push({ taskId: run.taskId, runId: run.runId, status });
+  deps.logger?.info({ taskId: run.taskId, runId: run.runId, status, mailboxes: run.mailboxesTotal, failed: run.mailboxesFailed }, 'run finished');
+}
+
+/** The latest run of a task whose expansion completed (its items are the task's current scope). */
+async function latestExpandedRun(deps: FinalizeDeps, taskId: string, exceptRunId?: string): Promise<Run | undefined> {
+  let token: string | undefined;
+  do {
+    const page = await deps.repos.runs.list(taskId, { top: 50, ...(token ? { continuationToken: token } : {}) });
+    const hit = page.items.find((r) => r.runId !== exceptRunId && (r.status === 'succeeded' || r.status === 'completedWithErrors' || r.status === 'running'));
+    if (hit) return hit;
+    token = page.continuationToken ?? undefined;
+  } while (token);
+  return undefined;
+}
+
+/**
+ * Mailboxes in the previous scope of this run's task but not in this run's, and in no other task's latest
+ * scope, lose their synced delegations (revocations recorded). Manual delegations stay.
+ */
+async function removeMailboxesThatLeftScope(deps: FinalizeDeps, run: Run): Promise<{ mailboxes: number; delegationsRemoved: number }> {
+  const previous = await latestExpandedRun(deps, run.taskId, run.runId);
+  if (!previous || previous.createdAt > run.createdAt) return { mailboxes: 0, delegationsRemoved: 0 };
+  const current = new Set<string>();
+  for await (const item of deps.repos.runs.allItems(run.taskId, run.runId)) current.add(item.mailboxId);
+  const others: Run[] = [];
+  for await (const task of deps.repos.tasks.all()) {
+    if (task.id === run.taskId) continue;
+    const latest = await latestExpandedRun(deps, task.id);
+    if (latest) others.push(latest);
+  }
+  let mailboxes = 0;
+  let delegationsRemoved = 0;
+  const at = deps.now().toISOString();
+  for await (const item of deps.repos.runs.allItems(previous.taskId, previous.runId)) {
+    if (current.has(item.mailboxId)) continue;
+    let covered = false;
+    for (const other of others) {
+      if (await deps.repos.runs.getItem(other.taskId, other.runId, item.mailboxId)) {
+        covered = true;
+        break;
+      }
+    }
+    if (covered) continue;
+    mailboxes++;
+    const stored = (await deps.repos.delegations.forMailbox(item.mailboxId)).filter((d) => d.source === 'MailboxPermissionSync');
+    if (stored.length === 0) continue;
+    const events: DelegationEvent[] = stored.map((d) => ({ type: 'revoked', mailbox: d.mailbox, delegate: d.delegate, right: d.right, via: d.via, source: d.source, runId: run.runId, taskId: run.taskId, at }));
+    await deps.repos.delegations.apply({ mailbox: stored[0]!.mailbox, upsert: [], remove: stored, events }, { taskId: run.taskId, runId: run.runId, at, eventScope: `${runKey(run.taskId, run.runId)}_scope` });
+    delegationsRemoved += stored.length;
+  }
+  return { mailboxes, delegationsRemoved };
+}

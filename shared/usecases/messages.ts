@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { RIGHTS } from '../domain/delegation/types.js';
+import { parseOrThrow } from '../validation.js';
+
+const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must contain only letters, digits, _ . -');
+
+/** Body of an `mps-expand` message. */
+export const expandMessageSchema = z.object({ taskId: id, runId: id }).strict();
+export type ExpandMessageBody = z.infer<typeof expandMessageSchema>;
+
+const rawAceSchema = z.object({
+  trustee: z.string().max(1024),
+  trusteeSid: z.string().max(256).optional(),
+  accessRights: z.array(z.string().max(512)).max(64),
+  isInherited: z.boolean(),
+  deny: z.boolean(),
+});
+
+/** Body of an `mps-mailbox` message: one mailbox of one run, self-contained. */
+export const mailboxMessageSchema = z
+  .object({
+    taskId: id,
+    runId: id,
+    mailbox: z.object({
+      id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be an object id'),
+      upn: z.string().min(1).max(320),
+      address: z.string().min(1).max(320),
+      displayName: z.string().max(512),
+    }),
+    rights: z.array(z.enum(RIGHTS)).min(1),
+    /** Rows read by a tenant-wide pass during expansion; a right present here is not read again per mailbox. */
+    prefetched: z
+      .object({
+        name: z.string().max(512).optional(),
+        sendAs: z.array(rawAceSchema).max(10_000).optional(),
+        sendOnBehalfNames: z.array(z.string().max(512)).max(10_000).optional(),
+      })
+      .optional(),
+    throttleRetries: z.number().int().min(0).max(1000).default(0),
+  })
+  .strict();
+export type MailboxMessageBody = z.infer<typeof mailboxMessageSchema>;
+
+/** Parses a queue body or throws a ValidationError naming the bad field (the message then dead-letters with it). */
+export function parseMessage<T>(schema: z.ZodType<T>, body: unknown, queue: string): T {
+  return parseOrThrow(schema, typeof body === 'string' ? safeJson(body) : body, 'QUEUE.INVALID_MESSAGE', `${queue} message`);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,154 @@
+import type { Repositories } from '../composition.js';
+import type { Logger } from '../logging.js';
+import { PermanentUpstreamError, ThrottledError } from '../errors.js';
+import {
+  computeEffectiveDelegations,
+  diffDelegations,
+  planTrustees,
+  type MailboxRightsSnapshot,
+  type ResolvedTrustee,
+  type Right,
+} from '../domain/delegation/index.js';
+import type { DelegationEvent, DelegationRow, MailboxRef } from '../adapters/tables/delegationTables.js';
+import { fromCalendarPermission, fromMailboxPermissionRow, fromRecipientPermissionRow } from '../adapters/microsoft/toDomain.js';
+import type { MicrosoftPorts } from '../ports/microsoft.js';
+import { QUEUES, type QueueSender } from '../ports/queue.js';
+import { mailboxMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
+import { runKey } from './runs.js';
+import { ResolverCache, TrusteeResolver } from './trusteeResolver.js';
+
+export interface SyncDeps {
+  repos: Repositories;
+  queue: QueueSender;
+  now: () => Date;
+  microsoft(): MicrosoftPorts;
+  logger?: Logger;
+  resolvers: ResolverCache;
+}
+
+export type SyncOutcome =
+  | { outcome: 'synced'; added: number; removed: number; changed: number; unresolved: number }
+  | { outcome: 'failed'; reason: string }
+  | { outcome: 'deferred'; retryAt: Date }
+  | { outcome: 'alreadySettled' };
+
+/** Gives up deferring a throttled mailbox after this many delayed copies; the redelivery count takes over. */
+const MAX_THROTTLE_DEFERRALS = 30;
+
+async function readSnapshot(message: MailboxMessageBody, microsoft: MicrosoftPorts): Promise<MailboxRightsSnapshot> {
+  const { mailbox, rights, prefetched } = message;
+  const want = (r: Right) => rights.includes(r);
+  const [fullAccess, sendAs, mailboxRow, calendar] = await Promise.all([
+    want('FullAccess') ? microsoft.exchange.getMailboxPermission(mailbox.upn) : undefined,
+    want('SendAs') && !prefetched?.sendAs ? microsoft.exchange.getRecipientPermission(mailbox.upn) : undefined,
+    want('SendOnBehalf') && !prefetched?.sendOnBehalfNames ? microsoft.exchange.getMailbox(mailbox.upn) : undefined,
+    want('CalendarDelegate') ? readCalendar(microsoft, mailbox.id) : undefined,
+  ]);
+  if (want('SendOnBehalf') && !prefetched?.sendOnBehalfNames && !mailboxRow) {
+    throw new PermanentUpstreamError('EXCHANGE.NOT_FOUND', `Mailbox ${mailbox.upn} no longer exists in Exchange Online`);
+  }
+  return {
+    mailbox: {
+      id: mailbox.id,
+      upn: mailbox.upn,
+      primarySmtp: mailbox.address,
+      name: prefetched?.name ?? mailboxRow?.Name ?? '',
+      displayName: mailbox.displayName,
+    },
+    rights,
+    ...(fullAccess ? { fullAccess: fullAccess.map(fromMailboxPermissionRow) } : {}),
+    ...(prefetched?.sendAs ? { sendAs: prefetched.sendAs } : sendAs ? { sendAs: sendAs.map(fromRecipientPermissionRow) } : {}),
+    ...(prefetched?.sendOnBehalfNames ? { sendOnBehalfNames: prefetched.sendOnBehalfNames } : mailboxRow ? { sendOnBehalfNames: [...(mailboxRow.GrantSendOnBehalfTo ?? [])] } : {}),
+    ...(calendar ? { calendar } : {}),
+  };
+}
+
+/** Calendar delegates; a mailbox Graph cannot read (no REST-enabled mailbox) leaves the right unobserved, never emptied. */
+async function readCalendar(microsoft: MicrosoftPorts, mailboxId: string) {
+  try {
+    return (await microsoft.graph.calendarPermissions(mailboxId)).map(fromCalendarPermission);
+  } catch (error) {
+    if (error instanceof PermanentUpstreamError && error.code === 'GRAPH.NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+function describeFailure(error: PermanentUpstreamError, upn: string): string {
+  if (error.code.endsWith('NOT_FOUND')) return `Mailbox ${upn} could not be read: it no longer exists (${error.message})`;
+  return error.message;
+}
+
+/**
+ * Syncs one mailbox of a run: read its rights, normalize, resolve and expand trustees, diff against the stored
+ * set, write history + reverse index first and the forward index last, then settle the run item. Idempotent:
+ * a settled item is skipped; a redelivery after a partial write recomputes the same diff.
+ */
+export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOutcome> {
+  const message = parseMessage(mailboxMessageSchema, body, QUEUES.mailbox);
+  const { taskId, runId, mailbox } = message;
+  const item = await deps.repos.runs.getItem(taskId, runId, mailbox.id);
+  if (item && item.status !== 'pending') return { outcome: 'alreadySettled' };
+
+  const microsoft = deps.microsoft();
+  let snapshot: MailboxRightsSnapshot;
+  let resolved: Map<string, ResolvedTrustee>;
+  let members: Awaited<ReturnType<TrusteeResolver['membersOf']>>;
+  try {
+    snapshot = await readSnapshot(message, microsoft);
+    const plan = planTrustees(snapshot);
+    const resolver = deps.resolvers.forRun(runKey(taskId, runId), () => new TrusteeResolver(microsoft.graph, microsoft.exchange));
+    resolved = await resolver.resolveAll(plan.keys);
+    const groupIds = [...new Set([...resolved.values()].flatMap((t) => (t.kind === 'group' ? [t.id] : [])))];
+    members = await resolver.membersOf(groupIds);
+  } catch (error) {
+    if (error instanceof ThrottledError && message.throttleRetries < MAX_THROTTLE_DEFERRALS) {
+      // Throttled: a delayed copy instead of a hot redelivery; the original completes.
+      const delayMs = Math.min(300_000, Math.max(error.retryAfterMs ?? 0, 2_000 * 2 ** Math.min(message.throttleRetries, 6)) * (1 + Math.random() * 0.2));
+      const retryAt = new Date(deps.now().getTime() + delayMs);
+      const retries = message.throttleRetries + 1;
+      await deps.queue.send(QUEUES.mailbox, { body: { ...message, throttleRetries: retries }, messageId: `${runKey(taskId, runId)}_${mailbox.id}_t${retries}`, scheduledEnqueueTime: retryAt });
+      return { outcome: 'deferred', retryAt };
+    }
+    if (error instanceof PermanentUpstreamError) {
+      const reason = describeFailure(error, mailbox.upn);
+      await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'failed', error: reason });
+      return { outcome: 'failed', reason };
+    }
+    throw error; // transient: redelivery
+  }
+
+  const effective = computeEffectiveDelegations(snapshot, resolved, members);
+  const stored = await deps.repos.delegations.forMailbox(mailbox.id);
+  const at = deps.now().toISOString();
+  const diff = diffDelegations(stored, effective.delegations, at, { rights: effective.observedRights });
+  const mailboxRef: MailboxRef = { id: mailbox.id.toLowerCase(), address: mailbox.address, displayName: mailbox.displayName };
+  const withMailbox = (d: (typeof diff.added)[number]): DelegationRow => ({ ...d, mailbox: mailboxRef });
+
+  // A renamed mailbox: rewrite its unchanged rows so by-delegate lookups show the new name.
+  const changedKeys = new Set(diff.changed.map((c) => `${c.after.delegate.id}|${c.after.right}`));
+  const renamed = stored.filter(
+    (row) => row.source === 'MailboxPermissionSync' && (row.mailbox.address !== mailboxRef.address || row.mailbox.displayName !== mailboxRef.displayName) && !diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right) && !changedKeys.has(`${row.delegate.id}|${row.right}`),
+  );
+  const events: DelegationEvent[] = [
+    ...diff.added.map((d): DelegationEvent => ({ type: 'granted', mailbox: mailboxRef, delegate: d.delegate, right: d.right, via: d.via, source: d.source, runId, taskId, at })),
+    ...diff.removed.map((d): DelegationEvent => ({ type: 'revoked', mailbox: mailboxRef, delegate: d.delegate, right: d.right, via: d.via, source: d.source, runId, taskId, at })),
+  ];
+  const upsert = [...diff.added.map(withMailbox), ...diff.changed.map((c) => withMailbox(c.after)), ...renamed.map((r) => ({ ...r, mailbox: mailboxRef }))];
+  const removed = stored.filter((row) => diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right && r.source === row.source));
+
+  const counts = { delegationsAdded: diff.added.length, delegationsRemoved: diff.removed.length, trusteesUnresolved: effective.unresolved.length + effective.orphaned };
+  if (upsert.length > 0 || removed.length > 0) {
+    // Remember what this delivery is about to change: a redelivery after a partial write sees a smaller diff,
+    // but the run must still count the whole change once.
+    if (!item?.planned) await deps.repos.runs.recordPlannedCounts(taskId, runId, mailbox.id, counts);
+    const delegates = new Map([...diff.added, ...diff.changed.map((c) => c.after)].map((d) => [d.delegate.id, d.delegate]));
+    await deps.repos.directory.upsert([...delegates.values()].map((d) => ({ id: d.id, upn: d.upn, address: d.address, displayName: d.displayName, ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }) })));
+    await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert, remove: removed, events }, { taskId, runId, at, eventScope: runKey(taskId, runId) });
+  }
+  if (effective.missingKeys.length || effective.missingGroups.length) {
+    deps.logger?.error({ taskId, runId, mailboxId: mailbox.id, missingKeys: effective.missingKeys.length, missingGroups: effective.missingGroups.length }, 'resolver returned incomplete results');
+  }
+  const planned = item?.planned;
+  await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', ...(planned ?? counts) });
+  return { outcome: 'synced', added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length, unresolved: counts.trusteesUnresolved };
+}

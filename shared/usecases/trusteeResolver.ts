@@ -1,0 +1,128 @@
+import { describeTrusteeKey, type DelegateRef, type ResolvedTrustee, type TrusteeKey } from '../domain/delegation/index.js';
+import type { DirectoryPort, ExchangePort, GraphUser, RecipientRow } from '../ports/microsoft.js';
+
+const USER_TYPES = new Set(['UserMailbox', 'SharedMailbox', 'RoomMailbox', 'EquipmentMailbox', 'LinkedMailbox', 'MailUser', 'User', 'SchedulingMailbox']);
+const GROUP_TYPES = new Set(['MailUniversalSecurityGroup', 'MailUniversalDistributionGroup', 'MailNonUniversalGroup', 'GroupMailbox', 'UniversalSecurityGroup', 'UniversalDistributionGroup', 'DynamicDistributionGroup']);
+
+function toDelegate(u: GraphUser): DelegateRef {
+  return {
+    id: u.id.toLowerCase(),
+    upn: u.userPrincipalName,
+    address: u.mail ?? u.userPrincipalName,
+    displayName: u.displayName ?? u.userPrincipalName,
+    ...(typeof u.accountEnabled === 'boolean' ? { accountEnabled: u.accountEnabled } : {}),
+  };
+}
+
+function userTrustee(u: GraphUser): ResolvedTrustee {
+  return { kind: 'user', ...toDelegate(u) };
+}
+
+/**
+ * Resolves trustee keys and expands group trustees, caching both for one run (concurrent lookups of the same
+ * key share one request). Names are resolved only when exactly one recipient has them: never guessed.
+ */
+export class TrusteeResolver {
+  private readonly trustees = new Map<TrusteeKey, Promise<ResolvedTrustee>>();
+  private readonly members = new Map<string, Promise<DelegateRef[]>>();
+
+  constructor(private readonly graph: DirectoryPort, private readonly exchange: ExchangePort) {}
+
+  /** Resolves many keys; failures (throttling, outages) reject so the caller can retry the mailbox. */
+  async resolveAll(keys: readonly TrusteeKey[]): Promise<Map<TrusteeKey, ResolvedTrustee>> {
+    const entries = await Promise.all(keys.map(async (key) => [key, await this.resolve(key)] as const));
+    return new Map(entries);
+  }
+
+  /** Transitive user members of each group. */
+  async membersOf(groupIds: readonly string[]): Promise<Map<string, DelegateRef[]>> {
+    const entries = await Promise.all(groupIds.map(async (id) => [id, await this.groupMembers(id)] as const));
+    return new Map(entries);
+  }
+
+  resolve(key: TrusteeKey): Promise<ResolvedTrustee> {
+    let pending = this.trustees.get(key);
+    if (!pending) {
+      pending = this.lookup(key);
+      this.trustees.set(key, pending);
+      pending.catch(() => this.trustees.delete(key)); // a failed lookup is retried next time, not cached
+    }
+    return pending;
+  }
+
+  private groupMembers(groupId: string): Promise<DelegateRef[]> {
+    let pending = this.members.get(groupId);
+    if (!pending) {
+      pending = (async () => {
+        const users: DelegateRef[] = [];
+        for await (const page of this.graph.transitiveMembers(groupId)) {
+          for (const m of page) {
+            if (m.kind === 'user' && m.userPrincipalName) {
+              users.push(toDelegate({ id: m.id, userPrincipalName: m.userPrincipalName, displayName: m.displayName ?? null, mail: m.mail ?? null, accountEnabled: m.accountEnabled ?? null } as GraphUser));
+            }
+          }
+        }
+        return users;
+      })();
+      this.members.set(groupId, pending);
+      pending.catch(() => this.members.delete(groupId));
+    }
+    return pending;
+  }
+
+  private async lookup(key: TrusteeKey): Promise<ResolvedTrustee> {
+    const kind = describeTrusteeKey(key);
+    if (kind.kind === 'address') {
+      const user = (await this.graph.getUser(kind.address)) ?? (await this.graph.findUserByMail(kind.address));
+      if (user) return userTrustee(user);
+      return this.fromRecipients(key, await this.exchange.getRecipient(kind.address));
+    }
+    if (kind.kind === 'objectId') {
+      const user = await this.graph.getUser(kind.id);
+      if (user) return userTrustee(user);
+      const group = await this.graph.getGroup(kind.id);
+      if (group) return { kind: 'group', id: group.id.toLowerCase(), displayName: group.displayName ?? group.mail ?? group.id };
+      return this.fromRecipients(key, await this.exchange.getRecipient(kind.id));
+    }
+    return this.fromRecipients(key, await this.exchange.getRecipient(kind.name));
+  }
+
+  private async fromRecipients(key: TrusteeKey, rows: RecipientRow[]): Promise<ResolvedTrustee> {
+    if (rows.length === 0) return { kind: 'unresolved', reason: 'notFound', detail: `no recipient named '${key}'` };
+    if (rows.length > 1) {
+      return { kind: 'unresolved', reason: 'ambiguous', detail: `'${key}' matches ${rows.length} recipients: ${rows.map((r) => r.PrimarySmtpAddress ?? r.Identity).join(', ')}` };
+    }
+    const row = rows[0]!;
+    const type = row.RecipientTypeDetails;
+    if (type === 'RoleGroup') return { kind: 'roleGroup', name: row.Name };
+    const id = row.ExternalDirectoryObjectId?.toLowerCase();
+    if (USER_TYPES.has(type) && id) {
+      const user = await this.graph.getUser(id);
+      if (user) return userTrustee(user);
+      return { kind: 'unresolved', reason: 'notFound', detail: `recipient '${key}' (${id}) is not in the directory` };
+    }
+    if (GROUP_TYPES.has(type) && id) return { kind: 'group', id, displayName: row.DisplayName ?? row.Name };
+    return { kind: 'unresolved', reason: 'notAUserOrGroup', detail: `'${key}' is a ${type}` };
+  }
+}
+
+/** One resolver per run, kept for the few most recent runs of this process (run-scoped cache, bounded). */
+export class ResolverCache {
+  private readonly byRun = new Map<string, TrusteeResolver>();
+
+  constructor(private readonly maxRuns = 4) {}
+
+  /** The resolver of a run, created on first use. */
+  forRun(runKey: string, create: () => TrusteeResolver): TrusteeResolver {
+    let resolver = this.byRun.get(runKey);
+    if (resolver) {
+      this.byRun.delete(runKey);
+      this.byRun.set(runKey, resolver);
+      return resolver;
+    }
+    resolver = create();
+    this.byRun.set(runKey, resolver);
+    while (this.byRun.size > this.maxRuns) this.byRun.delete(this.byRun.keys().next().value as string);
+    return resolver;
+  }
+}
