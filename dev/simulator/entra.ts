@@ -92,7 +92,8 @@ async function assertionValid(ctx: SimContext, assertion: string, clientId: stri
     const h = protectedHeader as { x5t?: string; 'x5t#S256'?: string };
     if (h.x5t !== undefined && h.x5t !== x5t && h['x5t#S256'] !== x5tS256) continue;
     try {
-      const { payload } = await jwtVerify(assertion, cert.publicKey, { audience: [tokenEndpoint, `${ctx.url}/${ctx.tenant.tenantId}/v2.0`], algorithms: ['RS256', 'PS256'] });
+      // Entra tolerates five minutes of clock skew on assertions; MSAL rounds nbf to whole seconds.
+      const { payload } = await jwtVerify(assertion, cert.publicKey, { audience: [tokenEndpoint, `${ctx.url}/${ctx.tenant.tenantId}/v2.0`], algorithms: ['RS256', 'PS256'], clockTolerance: 300 });
       if (payload.iss === clientId && payload.sub === clientId) return true;
     } catch {
       // try the next certificate
