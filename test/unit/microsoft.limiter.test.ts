@@ -82,6 +82,16 @@ describe('AdaptiveLimiter', () => {
     expect(l.stats().pausedForMs).toBe(200);
   });
 
+  it('regression: a burst of 429s for one overload grows the backoff once, not once per answer', async () => {
+    const l = limiter({ initialConcurrency: 8, basePauseMs: 100, random: () => 1 });
+    const state = acquireMany(l, 8);
+    await vi.advanceTimersByTimeAsync(0);
+
+    for (const slot of state.granted) slot.throttled();
+
+    expect(l.stats().pausedForMs).toBe(100);
+  });
+
   it('probes upward by one after N successes and never exceeds the maximum', async () => {
     const l = limiter({ initialConcurrency: 6, maxConcurrency: 7, increaseAfterSuccesses: 3 });
     for (let i = 0; i < 3; i += 1) (await l.acquire()).success();
