@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     onExchangeWarnings: (w) => print(`  warning from ${w.cmdlet}: ${w.warnings.join(' | ')}`),
   });
   try {
-    await probe(clients, env['PROBE_GROUP'] ?? simulator?.tenant.demo.targetGroupId, env['PROBE_MAILBOX']);
+    const demoMailbox = simulator?.tenant.users.get(simulator.tenant.demo.alexId)?.userPrincipalName;
+    await probe(clients, env['PROBE_GROUP'] ?? simulator?.tenant.demo.targetGroupId, env['PROBE_MAILBOX'] ?? demoMailbox);
     print(`limiters: ${JSON.stringify(clients.limiters.graph.stats())} ${JSON.stringify(clients.limiters.exchange.stats())}`);
   } finally {
     clients.close();

@@ -92,6 +92,16 @@ describe('Graph against the simulator', () => {
     expect(kinds).toContain('group');
   });
 
+  it('lists every group of the directory', async () => {
+    const { graph } = clients();
+
+    const ids: string[] = [];
+    for await (const page of graph.listGroups()) ids.push(...page.map((g) => g.id));
+
+    const directoryGroups = [...sim.tenant.groups.values()].filter((g) => !g.isRoleGroup);
+    expect(new Set(ids)).toEqual(new Set(directoryGroups.map((g) => g.id)));
+  });
+
   it('finds groups by mail, sAMAccountName and prefix', async () => {
     const { graph } = clients();
     const demo = sim.tenant.demo;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentUpstreamError, RetryableError, ThrottledError } from '../../shared/errors.js';
-import { createMicrosoftClients, graphScope, exchangeScope, type MicrosoftClientsOptions } from '../../shared/adapters/microsoft/index.js';
+import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
+import { ConfigError } from '../../shared/errors.js';
+import {
+  createMicrosoftClients,
+  createMicrosoftCredential,
+  exchangeScope,
+  graphScope,
+  type MicrosoftClientsOptions,
+} from '../../shared/adapters/microsoft/index.js';
 import type { TenantSettings } from '../../shared/adapters/microsoft/credentials.js';
 import { fakeCredentials, fakeFetch, json, tenantSettings, TENANT_ID, type Route } from '../contract/fakes.js';
 
@@ -43,6 +51,21 @@ describe('scopes', () => {
     ['https://outlook.office365.us', 'https://outlook.office365.us/.default'],
   ])('Exchange at %s → %s', (base, scope) => {
     expect(exchangeScope(base)).toBe(scope);
+  });
+});
+
+describe('createMicrosoftCredential', () => {
+  it.each([
+    [{ kind: 'clientSecret', tenantId: TENANT_ID, clientId: 'c', clientSecret: 's' } as const, ClientSecretCredential],
+    [{ kind: 'clientCertificate', tenantId: TENANT_ID, clientId: 'c', certificatePath: '/nonexistent/cert.pem' } as const, ClientCertificateCredential],
+    [{ kind: 'managedIdentity', tenantId: TENANT_ID, clientId: 'c' } as const, ManagedIdentityCredential],
+    [{ kind: 'managedIdentity', tenantId: TENANT_ID } as const, ManagedIdentityCredential],
+  ])('%o → the matching @azure/identity credential', (credential, expected) => {
+    expect(createMicrosoftCredential(tenantSettings({ credential }))).toBeInstanceOf(expected);
+  });
+
+  it('no tenant configured → ConfigError', () => {
+    expect(() => createMicrosoftCredential(undefined)).toThrow(ConfigError);
   });
 });
 
