@@ -47,11 +47,18 @@ function unwrapToken(token: string | undefined): string | undefined {
  */
 export class TableStore {
   private ensured?: Promise<void>;
+  /** This table's own counters (the shared ones add up every table). */
+  readonly own: TableCounters = { reads: 0, writes: 0, transactions: 0 };
 
   constructor(
     readonly client: TableClient,
     readonly counters: TableCounters,
   ) {}
+
+  private count(kind: keyof TableCounters, n: number): void {
+    this.counters[kind] += n;
+    this.own[kind] += n;
+  }
 
   get tableName(): string {
     return this.client.tableName;
@@ -69,7 +76,7 @@ export class TableStore {
   /** Reads one entity, or undefined when it does not exist. */
   async get(partitionKey: string, rowKey: string): Promise<StoredEntity | undefined> {
     await this.ensureTable();
-    this.counters.reads++;
+    this.count('reads', 1);
     try {
       return await this.client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
     } catch (error) {
@@ -82,7 +89,7 @@ export class TableStore {
   /** Inserts; throws ConflictError when the entity already exists (the basis of idempotent claims). */
   async insert(entity: Entity): Promise<string | undefined> {
     await this.ensureTable();
-    this.counters.writes++;
+    this.count('writes', 1);
     try {
       return (await this.client.createEntity(entity)).etag;
     } catch (error) {
@@ -93,7 +100,7 @@ export class TableStore {
   /** Inserts or replaces without a concurrency check. */
   async upsert(entity: Entity, mode: 'Replace' | 'Merge' = 'Replace'): Promise<string | undefined> {
     await this.ensureTable();
-    this.counters.writes++;
+    this.count('writes', 1);
     try {
       return (await this.client.upsertEntity(entity, mode)).etag;
     } catch (error) {
@@ -104,7 +111,7 @@ export class TableStore {
   /** Replaces or merges only if the stored ETag still matches; PreconditionFailedError otherwise. */
   async update(entity: Entity, etag: string, mode: 'Replace' | 'Merge' = 'Replace'): Promise<string | undefined> {
     await this.ensureTable();
-    this.counters.writes++;
+    this.count('writes', 1);
     try {
       return (await this.client.updateEntity(entity, mode, { etag })).etag;
     } catch (error) {
@@ -115,7 +122,7 @@ export class TableStore {
   /** Deletes; a missing entity is not an error (idempotent). With an ETag, a changed entity is a PreconditionFailedError. */
   async delete(partitionKey: string, rowKey: string, etag?: string): Promise<void> {
     await this.ensureTable();
-    this.counters.writes++;
+    this.count('writes', 1);
     try {
       await this.client.deleteEntity(partitionKey, rowKey, etag ? { etag } : undefined);
     } catch (error) {
@@ -141,8 +148,8 @@ export class TableStore {
     for (const list of byPartition.values()) {
       for (let i = 0; i < list.length; i += MAX_BATCH) {
         const chunk = list.slice(i, i + MAX_BATCH);
-        this.counters.transactions++;
-        this.counters.writes += chunk.length;
+        this.count('transactions', 1);
+        this.count('writes', chunk.length);
         try {
           await this.client.submitTransaction(chunk);
         } catch (error) {
@@ -156,7 +163,7 @@ export class TableStore {
   async page(options: { filter?: string; top: number; continuationToken?: string; select?: string[] }): Promise<Page<StoredEntity>> {
     await this.ensureTable();
     const sdkToken = unwrapToken(options.continuationToken);
-    this.counters.reads++;
+    this.count('reads', 1);
     try {
       const iterator = this.client
         .listEntities<Record<string, unknown>>({
@@ -180,7 +187,7 @@ export class TableStore {
         .listEntities<Record<string, unknown>>({ queryOptions: { ...(filter ? { filter } : {}), ...(select ? { select } : {}) } })
         .byPage({ maxPageSize: 1000 });
       for await (const page of pages) {
-        this.counters.reads++;
+        this.count('reads', 1);
         yield* page;
       }
     } catch (error) {
