@@ -1,4 +1,4 @@
-import { createRng, type Rng } from './rng.js';
+import { createRng, flat } from './rng.js';
 import {
   SID_DOMAIN,
   Tenant,
@@ -110,19 +110,19 @@ export function generateTenant(options: GenerateOptions = {}): Tenant {
     } = {},
   ): SimUser => {
     const id = rng.guid();
-    const alias = uniqueAlias(opts.alias ?? asciiAlias(displayName));
+    const alias = flat(uniqueAlias(opts.alias ?? asciiAlias(displayName)));
     const kind = opts.kind === undefined ? 'UserMailbox' : opts.kind;
-    const upn = opts.upn ?? `${alias}@${opts.upnDomain ?? DOMAIN}`;
-    const mail = kind === null ? null : opts.upnDomain === INITIAL_DOMAIN ? `${alias}@${DOMAIN}` : upn;
+    const upn = flat(opts.upn ?? `${alias}@${opts.upnDomain ?? DOMAIN}`);
+    const mail = kind === null ? null : opts.upnDomain === INITIAL_DOMAIN ? flat(`${alias}@${DOMAIN}`) : upn;
     const user: SimUser = {
       id,
-      displayName,
+      displayName: flat(displayName),
       userPrincipalName: upn,
       mail,
       accountEnabled: opts.enabled ?? kind !== 'SharedMailbox',
       name: opts.name ?? (opts.nameIsId === true ? id : alias),
       alias,
-      proxyAddresses: mail === null ? [] : [`SMTP:${mail}`, `smtp:${alias}@${INITIAL_DOMAIN}`],
+      proxyAddresses: mail === null ? [] : [flat(`SMTP:${mail}`), flat(`smtp:${alias}@${INITIAL_DOMAIN}`)],
       sid: tenant.allocateSid(),
       recipientTypeDetails: kind,
     };
@@ -276,10 +276,12 @@ export function generateTenant(options: GenerateOptions = {}): Tenant {
   phoenixUnified.members.push(alex.id, diego.id);
 
   const orphanedSid = `${SID_DOMAIN}-${900000 + rng.int(90000)}`;
+  // ACE rights are never mutated in place, so ACEs share one array per right.
+  const rightsArrays = new Map<string, string[]>();
   const ace = (trustee: string, trusteeSid: string, right: string, deny = false): SimAce => ({
     trustee,
     trusteeSid,
-    rights: [right],
+    rights: rightsArrays.get(right) ?? (rightsArrays.set(right, [right]).get(right) as string[]),
     isInherited: false,
     deny,
   });

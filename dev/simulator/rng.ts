@@ -35,7 +35,15 @@ export function createRng(seed: number): Rng {
     guid: () => {
       const h = u32hex() + u32hex() + u32hex() + u32hex();
       const variant = ((parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
-      return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+      return flat(`${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`);
     },
   };
+}
+
+/**
+ * Copies a string into one flat allocation. Concatenated strings are kept by V8 as trees of their
+ * pieces (a GUID built from slices weighs ~400 bytes instead of ~56); at 100,000 users that matters.
+ */
+export function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }

@@ -1,4 +1,4 @@
-import { createRng, type Rng } from './rng.js';
+import { createRng, flat, type Rng } from './rng.js';
 
 export type MailboxKind = 'UserMailbox' | 'SharedMailbox';
 
@@ -229,7 +229,7 @@ export class Tenant {
   }
 
   allocateSid(): string {
-    return `${SID_DOMAIN}-${this.nextRid++}`;
+    return flat(`${SID_DOMAIN}-${this.nextRid++}`);
   }
 
   // ---- lookups -------------------------------------------------------------------------------
