@@ -48,6 +48,7 @@ const settingsSchema = z.object({
   API_AUDIENCE: optionalString,
   API_ISSUER: httpsUrl.optional(),
   API_JWKS_URI: httpsUrl.optional(),
+  CONSOLE_CLIENT_ID: guid.optional(),
   PORT: positiveInt(7071).pipe(z.number().max(65535, 'must be at most 65535')),
   RUN_TIMEOUT_MINUTES: positiveInt(360),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -74,6 +75,8 @@ export interface AppConfig {
     | { kind: 'endpoint'; endpoint: string; prefix: string; clientId?: string };
   serviceBus: { kind: 'inProcess' } | { kind: 'serviceBus'; fullyQualifiedNamespace: string; clientId?: string };
   api: { audience?: string; issuer?: string; jwksUri?: string };
+  /** The built-in console's SPA app registration (Entra sign-in in Azure); absent locally. */
+  console: { clientId?: string };
   port: number;
   runTimeoutMinutes: number;
   logLevel: z.infer<typeof settingsSchema>['LOG_LEVEL'];
@@ -175,6 +178,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       ...(issuer ? { issuer } : {}),
       ...(jwksUri ? { jwksUri } : {}),
     },
+    console: { ...(s.CONSOLE_CLIENT_ID ? { clientId: s.CONSOLE_CLIENT_ID } : {}) },
     port: s.PORT,
     runTimeoutMinutes: s.RUN_TIMEOUT_MINUTES,
     logLevel: s.LOG_LEVEL,
