@@ -219,7 +219,12 @@ interface GraphCall {
 /** Routes one Graph call (a top-level request or a batch item) and records its endpoint. */
 function route(call: GraphCall): SimReply {
   const { ctx, method, url, reqId } = call;
-  const segments = url.pathname.replace(/^\/v1\.0\/?/, '').split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  let segments: string[];
+  try {
+    segments = url.pathname.replace(/^\/v1\.0\/?/, '').split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  } catch {
+    return graphError(400, 'BadRequest', 'The request URI is not valid.', reqId);
+  }
   const [collection, key, sub1, sub2] = segments;
   const select = parseSelect(url);
   const endpoint = (name: string): void => bump(ctx.stats.graphEndpoints, `${method} ${name}`);
