@@ -18,6 +18,8 @@ export interface LocalHostOptions {
   /** Fire timers on their schedules (tests drive timers by hand and turn this off). */
   timers?: boolean;
   functionsDir?: string;
+  /** Local-only routes under /dev/ (the console's dev sign-in), asked first; resolving false falls through to 404. */
+  devRoutes?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>;
 }
 
 export interface LocalHost {
@@ -144,6 +146,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${host}:${options.port}`}`);
+    if (options.devRoutes && url.pathname.startsWith('/dev/') && (await options.devRoutes(req, res, url))) return;
     if (!url.pathname.startsWith('/api/')) return send(res, problemInit(404, 'Not Found', 'Only /api/... is served here'));
     let parts: string[];
     try {

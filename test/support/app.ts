@@ -2,6 +2,7 @@ import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator/index.js';
 import { startLocalHost, type LocalHost } from '../../dev/host/localHost.js';
+import { devSignInRoutes } from '../../dev/host/devSignIn.js';
 import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { loadConfig } from '../../shared/config.js';
 import { buildServices, configureServices, type Services } from '../../shared/composition.js';
@@ -24,7 +25,7 @@ export interface TestApp {
  * The whole app in-process: the tenant simulator over HTTPS, fresh Azurite tables, the in-process queue and the
  * local host's real HTTP server, with the real SDK clients and real JWT validation.
  */
-export async function startTestApp(options: { simulator?: SimulatorOptions; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(options: { simulator?: SimulatorOptions; env?: Record<string, string>; /** Serve the console's /dev/sign-in routes. */ devSignIn?: boolean } = {}): Promise<TestApp> {
   const sim = await startSimulator({ port: 0, ...options.simulator });
   const config = loadConfig({
     TABLES_CONNECTION_STRING: inject('tablesConnectionString'),
@@ -45,7 +46,13 @@ export async function startTestApp(options: { simulator?: SimulatorOptions; env?
   const queue = new InProcessQueue({ redeliveryDelayMs: 20 });
   const services = buildServices(config, { queue, logger });
   configureServices(services);
-  const host = await startLocalHost({ port: 0, queue, logger, timers: false });
+  const host = await startLocalHost({
+    port: 0,
+    queue,
+    logger,
+    timers: false,
+    ...(options.devSignIn ? { devRoutes: devSignInRoutes({ simulator: true, services: () => services, ...(options.simulator?.certDir ? { certDir: options.simulator.certDir } : {}) }) } : {}),
+  });
 
   const token = async (role: 'Admin' | 'Reader' | 'none', extra: Record<string, unknown> = {}) =>
     sim.mintApiToken({ roles: role === 'none' ? [] : [`MailboxPermissionSync.${role}`], ...extra });
