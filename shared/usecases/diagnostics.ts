@@ -1,0 +1,118 @@
+import type { Services } from '../composition.js';
+import { AppError, PermanentUpstreamError } from '../errors.js';
+import { QUEUES } from '../ports/queue.js';
+
+export interface Check {
+  name: string;
+  status: 'pass' | 'fail';
+  detail: string;
+  fix?: string;
+}
+
+export interface DiagnosticsReport {
+  status: 'pass' | 'fail';
+  checks: Check[];
+}
+
+async function check(name: string, probe: () => Promise<string>, fixFor: (error: unknown) => string): Promise<Check> {
+  try {
+    return { name, status: 'pass', detail: await probe() };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { name, status: 'fail', detail: message, fix: fixFor(error) };
+  }
+}
+
+const credentialFix =
+  'Check AZURE_TENANT_ID and AZURE_CLIENT_ID; outside Azure set AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH for the app registration; in Azure make sure the user-assigned managed identity is attached to the Function App and AZURE_CLIENT_ID is its client id.';
+
+function upstreamFix(error: unknown, service: 'graph' | 'exchange'): string {
+  if (error instanceof PermanentUpstreamError && error.code.endsWith('FORBIDDEN')) {
+    return service === 'graph'
+      ? "Grant the app (managed identity / app registration) the Microsoft Graph application permissions GroupMember.Read.All, User.Read.All and Calendars.Read, with admin consent (Entra admin center → Enterprise applications → the app → Permissions, or New-MgServicePrincipalAppRoleAssignment)."
+      : "Grant the app the Office 365 Exchange Online application permission Exchange.ManageAsApp with admin consent, and assign it an Exchange role such as View-Only Recipients (Exchange Online PowerShell: New-ServicePrincipal, then New-ManagementRoleAssignment -Role 'View-Only Recipients' -App <service principal id>).";
+  }
+  if (error instanceof AppError && error.code === 'CONFIG.NO_TENANT') return credentialFix;
+  return service === 'graph' ? `Check that GRAPH_BASE_URL is reachable from the Function App (${'network, DNS, proxy'}).` : 'Check that EXCHANGE_BASE_URL is reachable from the Function App (network, DNS, proxy).';
+}
+
+/**
+ * The permission preflight: tokens for Graph and Exchange, read a group, Get-MailboxPermission on one mailbox,
+ * tables and queue reachable — each with pass/fail and the exact fix. Reports no tenant data beyond counts.
+ */
+export async function runDiagnostics(services: Services): Promise<DiagnosticsReport> {
+  const checks: Check[] = [];
+  const microsoft = () => services.microsoft();
+  checks.push(
+    await check(
+      'graphToken',
+      async () => {
+        const tokens = microsoft().tokens;
+        if (!tokens) return 'clients injected (test)';
+        await tokens.graph.getToken();
+        return 'an app-only token for Microsoft Graph was issued';
+      },
+      () => credentialFix,
+    ),
+  );
+  checks.push(
+    await check(
+      'exchangeToken',
+      async () => {
+        const tokens = microsoft().tokens;
+        if (!tokens) return 'clients injected (test)';
+        await tokens.exchange.getToken();
+        return 'an app-only token for Exchange Online was issued';
+      },
+      () => `${credentialFix} The app also needs the Office 365 Exchange Online API (Exchange.ManageAsApp).`,
+    ),
+  );
+  checks.push(
+    await check(
+      'graphReadGroup',
+      async () => {
+        const groups = await microsoft().graph.searchGroups('a', 1);
+        return `groups can be read (${groups.length ? 'found one' : 'none starting with "a"'})`;
+      },
+      (e) => upstreamFix(e, 'graph'),
+    ),
+  );
+  checks.push(
+    await check(
+      'exchangeGetMailboxPermission',
+      async () => {
+        const m = microsoft();
+        let identity: string | undefined;
+        for await (const page of m.exchange.listMailboxes(['UserPrincipalName', 'PrimarySmtpAddress'])) {
+          identity = page[0]?.UserPrincipalName ?? page[0]?.PrimarySmtpAddress;
+          break;
+        }
+        if (!identity) return 'no mailbox in the tenant to test with';
+        const rows = await m.exchange.getMailboxPermission(identity);
+        return `Get-MailboxPermission returned ${rows.length} rows for one mailbox`;
+      },
+      (e) => upstreamFix(e, 'exchange'),
+    ),
+  );
+  checks.push(
+    await check(
+      'tables',
+      async () => {
+        await services.tables.store('Runs').page({ top: 1 });
+        return 'Table Storage is reachable and the tables can be read';
+      },
+      () => "Check TABLES_ENDPOINT (or TABLES_CONNECTION_STRING) and grant the identity 'Storage Table Data Contributor' on the storage account.",
+    ),
+  );
+  checks.push(
+    await check(
+      'queue',
+      async () => {
+        await services.queue.ping(QUEUES.expand);
+        return services.config.serviceBus.kind === 'serviceBus' ? 'Service Bus accepts messages for mps-expand' : 'in-process queue (local host)';
+      },
+      () => "Check ServiceBusConnection__fullyQualifiedNamespace, that queues 'mps-expand' and 'mps-mailbox' exist, and grant the identity 'Azure Service Bus Data Sender' and 'Azure Service Bus Data Receiver'.",
+    ),
+  );
+  return { status: checks.every((c) => c.status === 'pass') ? 'pass' : 'fail', checks };
+}

@@ -1,0 +1,190 @@
+import type { Repositories } from '../composition.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { RIGHTS, type Right, type Source, type Via } from '../domain/delegation/types.js';
+import { toCsv } from '../domain/csv.js';
+import type { DelegationEvent, DelegationRow, MailboxRef } from '../adapters/tables/delegationTables.js';
+import type { DirectoryUser } from '../adapters/tables/directoryTable.js';
+import { odata } from '../adapters/tables/tableStore.js';
+
+export interface LookupDeps {
+  repos: Repositories;
+  now: () => Date;
+}
+
+export interface RightView {
+  right: Right;
+  source: Source;
+  via: Via[];
+  firstSeen: string;
+  lastConfirmed: string;
+}
+
+export interface DelegateMailboxItem {
+  mailbox: MailboxRef;
+  rights: RightView[];
+}
+
+export interface MailboxDelegateItem {
+  delegate: { id: string; address: string; displayName: string; accountEnabled: boolean | null; upn: string };
+  rights: RightView[];
+}
+
+const rightOrder = (r: Right) => RIGHTS.indexOf(r);
+
+function rightView(d: DelegationRow): RightView {
+  return { right: d.right, source: d.source, via: d.via, firstSeen: d.firstSeen, lastConfirmed: d.lastConfirmed };
+}
+
+function sortRights(list: RightView[]): RightView[] {
+  return list.sort((a, b) => rightOrder(a.right) - rightOrder(b.right) || a.source.localeCompare(b.source));
+}
+
+/** Resolves a path segment (UPN, SMTP address or object id) to a known user; 404 otherwise. */
+export async function findUser(deps: LookupDeps, value: string, what: 'user' | 'mailbox' = 'user'): Promise<DirectoryUser> {
+  const user = value.length <= 320 ? await deps.repos.directory.find(value) : undefined;
+  if (!user) throw new NotFoundError(what === 'user' ? 'USER.NOT_FOUND' : 'MAILBOX.NOT_FOUND', `No ${what} '${value.slice(0, 320)}' is known; it may not have been synced yet`);
+  return user;
+}
+
+function groupByMailbox(rows: DelegationRow[]): DelegateMailboxItem[] {
+  const byMailbox = new Map<string, DelegateMailboxItem>();
+  for (const row of rows) {
+    const item = byMailbox.get(row.mailbox.id) ?? { mailbox: row.mailbox, rights: [] };
+    item.rights.push(rightView(row));
+    byMailbox.set(row.mailbox.id, item);
+  }
+  return [...byMailbox.values()].map((i) => ({ ...i, rights: sortRights(i.rights) })).sort((a, b) => a.mailbox.displayName.localeCompare(b.mailbox.displayName) || a.mailbox.id.localeCompare(b.mailbox.id));
+}
+
+/** The mailboxes a user can access (one partition query), grouped by mailbox. */
+export async function delegateMailboxesOf(deps: LookupDeps, userId: string): Promise<DelegateMailboxItem[]> {
+  return groupByMailbox(await deps.repos.delegations.forDelegate(userId));
+}
+
+/** Who can access a mailbox (one partition query), grouped by delegate. */
+export async function delegatesOf(deps: LookupDeps, mailboxId: string): Promise<MailboxDelegateItem[]> {
+  const byDelegate = new Map<string, MailboxDelegateItem>();
+  for (const row of await deps.repos.delegations.forMailbox(mailboxId)) {
+    const item = byDelegate.get(row.delegate.id) ?? {
+      delegate: { id: row.delegate.id, upn: row.delegate.upn, address: row.delegate.address, displayName: row.delegate.displayName, accountEnabled: row.delegate.accountEnabled ?? null },
+      rights: [],
+    };
+    item.rights.push(rightView(row));
+    byDelegate.set(row.delegate.id, item);
+  }
+  return [...byDelegate.values()].map((i) => ({ ...i, rights: sortRights(i.rights) })).sort((a, b) => a.delegate.displayName.localeCompare(b.delegate.displayName) || a.delegate.id.localeCompare(b.delegate.id));
+}
+
+function viaText(via: Via[]): string {
+  return via.map((v) => (v.kind === 'direct' ? 'direct' : `group:${v.displayName} (${v.id})`)).join('; ');
+}
+
+/** CSV export of a user's delegate mailboxes: one line per (mailbox, right, source). */
+export function delegateMailboxesCsv(items: DelegateMailboxItem[]): string {
+  return toCsv(
+    ['mailboxId', 'mailboxAddress', 'mailboxDisplayName', 'right', 'source', 'via', 'firstSeen', 'lastConfirmed'],
+    items.flatMap((i) => i.rights.map((r) => [i.mailbox.id, i.mailbox.address, i.mailbox.displayName, r.right, r.source, viaText(r.via), r.firstSeen, r.lastConfirmed])),
+  );
+}
+
+/** CSV export of a mailbox's delegates. */
+export function mailboxDelegatesCsv(items: MailboxDelegateItem[]): string {
+  return toCsv(
+    ['delegateId', 'delegateAddress', 'delegateDisplayName', 'accountEnabled', 'right', 'source', 'via', 'firstSeen', 'lastConfirmed'],
+    items.flatMap((i) => i.rights.map((r) => [i.delegate.id, i.delegate.address, i.delegate.displayName, i.delegate.accountEnabled === null ? '' : String(i.delegate.accountEnabled), r.right, r.source, viaText(r.via), r.firstSeen, r.lastConfirmed])),
+  );
+}
+
+/** Adds Manual delegations (history: granted, source Manual); rights the user already holds manually are kept as they are. */
+export async function addManualDelegation(deps: LookupDeps, userValue: string, mailboxValue: string, rights: Right[]): Promise<DelegateMailboxItem> {
+  const user = await findUser(deps, userValue, 'user');
+  const mailbox = await findUser(deps, mailboxValue, 'mailbox');
+  if (!mailbox.hasMailbox) throw new ValidationError('MAILBOX.NOT_A_MAILBOX', `'${mailboxValue}' is not a synced mailbox`, [{ path: 'mailbox', message: 'not a synced mailbox' }]);
+  if (mailbox.id === user.id) throw new ValidationError('DELEGATION.SELF', 'A user cannot be a delegate of their own mailbox', [{ path: 'mailbox', message: 'is the user’s own mailbox' }]);
+  const at = deps.now().toISOString();
+  const mailboxRef: MailboxRef = { id: mailbox.id, address: mailbox.address, displayName: mailbox.displayName };
+  const existing = (await deps.repos.delegations.forMailbox(mailbox.id)).filter((d) => d.delegate.id === user.id && d.source === 'Manual');
+  const delegate = { id: user.id, upn: user.upn, address: user.address, displayName: user.displayName, ...(user.accountEnabled === undefined ? {} : { accountEnabled: user.accountEnabled }) };
+  const upsert: DelegationRow[] = [...new Set(rights)]
+    .filter((r) => !existing.some((d) => d.right === r))
+    .map((right) => ({ mailboxId: mailbox.id, mailbox: mailboxRef, delegate, right, via: [{ kind: 'direct' }], source: 'Manual', firstSeen: at, lastConfirmed: at }));
+  const events: DelegationEvent[] = upsert.map((d) => ({ type: 'granted', mailbox: mailboxRef, delegate, right: d.right, via: d.via, source: 'Manual', runId: null, taskId: null, at }));
+  await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert, remove: [], events }, { taskId: null, runId: null, at, eventScope: `manual_${at}` });
+  const rows = (await deps.repos.delegations.forMailbox(mailbox.id)).filter((d) => d.delegate.id === user.id);
+  return { mailbox: mailboxRef, rights: sortRights(rows.map(rightView)) };
+}
+
+/** Removes a user's Manual delegations on a mailbox; synced ones cannot be removed here (409 with the reason). */
+export async function removeManualDelegation(deps: LookupDeps, userValue: string, mailboxValue: string, right?: Right): Promise<void> {
+  const user = await findUser(deps, userValue, 'user');
+  const mailbox = await findUser(deps, mailboxValue, 'mailbox');
+  const rows = (await deps.repos.delegations.forMailbox(mailbox.id)).filter((d) => d.delegate.id === user.id && (!right || d.right === right));
+  const manual = rows.filter((d) => d.source === 'Manual');
+  if (manual.length === 0) {
+    const synced = rows.filter((d) => d.source === 'MailboxPermissionSync');
+    if (synced.length > 0) {
+      const what = synced.map((d) => `${d.right} (${viaText(d.via)})`).join(', ');
+      throw new ConflictError(
+        'DELEGATION.SYNCED',
+        `${user.displayName}'s ${what} on ${mailbox.displayName} comes from Exchange Online and will return on the next sync; remove it in Exchange (e.g. Remove-MailboxPermission / Remove-RecipientPermission / Set-Mailbox -GrantSendOnBehalfTo, or the calendar's permissions) instead`,
+      );
+    }
+    throw new NotFoundError('DELEGATION.NOT_FOUND', `${user.displayName} has no manual delegation on ${mailbox.displayName}`);
+  }
+  const at = deps.now().toISOString();
+  const mailboxRef: MailboxRef = { id: mailbox.id, address: mailbox.address, displayName: mailbox.displayName };
+  const events: DelegationEvent[] = manual.map((d) => ({ type: 'revoked', mailbox: mailboxRef, delegate: d.delegate, right: d.right, via: d.via, source: 'Manual', runId: null, taskId: null, at }));
+  await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert: [], remove: manual, events }, { taskId: null, runId: null, at, eventScope: `manual_${at}` });
+}
+
+export interface ChangeQuery {
+  since?: string;
+  mailbox?: string;
+  delegate?: string;
+  top: number;
+  continuationToken?: string;
+}
+
+const MAX_DAYS = 366;
+const DAY_MS = 86_400_000;
+
+function decodeChangeToken(token: string | undefined): { day: string; skip: number } | undefined {
+  if (!token) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { d?: unknown; s?: unknown };
+    if (typeof parsed.d === 'string' && /^\d{8}$/.test(parsed.d) && typeof parsed.s === 'number' && Number.isInteger(parsed.s) && parsed.s >= 0) return { day: parsed.d, skip: parsed.s };
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('PAGING.INVALID_TOKEN', 'continuationToken is not a token this API issued', [{ path: 'continuationToken', message: 'not a token this API issued' }]);
+}
+
+/** History of grants and revocations, newest first, filtered by time, mailbox and delegate (values resolved to ids). */
+export async function delegationChanges(deps: LookupDeps, query: ChangeQuery): Promise<{ items: DelegationEvent[]; continuationToken: string | null }> {
+  const now = deps.now();
+  const since = query.since ? new Date(query.since) : new Date(now.getTime() - 30 * DAY_MS);
+  if (Number.isNaN(since.getTime())) throw new ValidationError('REQUEST.INVALID', 'since must be an ISO 8601 date-time', [{ path: 'since', message: 'must be an ISO 8601 date-time' }]);
+  const floor = new Date(Math.max(since.getTime(), now.getTime() - MAX_DAYS * DAY_MS));
+  const filters: string[] = [odata`at ge ${floor.toISOString()}`];
+  if (query.mailbox) filters.push(odata`mailboxId eq ${(await findUser(deps, query.mailbox, 'mailbox')).id}`);
+  if (query.delegate) filters.push(odata`delegateId eq ${(await findUser(deps, query.delegate, 'user')).id}`);
+  const position = decodeChangeToken(query.continuationToken);
+  const items: DelegationEvent[] = [];
+  const dayOf = (d: Date) => d.toISOString().slice(0, 10).replaceAll('-', '');
+  let cursor = position ? new Date(`${position.day.slice(0, 4)}-${position.day.slice(4, 6)}-${position.day.slice(6, 8)}T00:00:00Z`) : new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
+  let skip = position?.skip ?? 0;
+  while (cursor.getTime() >= Date.parse(`${floor.toISOString().slice(0, 10)}T00:00:00Z`)) {
+    const day = dayOf(cursor);
+    let index = 0;
+    for await (const event of deps.repos.delegations.eventsOfDay(day, filters.join(' and '))) {
+      if (index++ < skip) continue;
+      if (items.length === query.top) {
+        return { items, continuationToken: Buffer.from(JSON.stringify({ d: day, s: index - 1 })).toString('base64url') };
+      }
+      items.push(event);
+    }
+    skip = 0;
+    cursor = new Date(cursor.getTime() - DAY_MS);
+  }
+  return { items, continuationToken: null };
+}
