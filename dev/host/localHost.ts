@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from '@azure/functions';
+import azureFunctions, { type HttpResponseInit, type Timer } from '@azure/functions';
 import { CronExpressionParser } from 'cron-parser';
 import type { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { registeredFunctions, type FunctionDefinition, type HttpFunctionDefinition } from '../../shared/host/registry.js';
@@ -30,6 +30,10 @@ export interface LocalHost {
   fireTimer(name: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+// The package is a webpack-built CommonJS bundle: Node's ESM loader cannot see these two as named exports.
+const { HttpRequest, InvocationContext } = azureFunctions;
+type InvocationContext = InstanceType<typeof InvocationContext>;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
