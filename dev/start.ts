@@ -73,6 +73,8 @@ async function main(): Promise<void> {
         API_JWKS_URI: env['API_JWKS_URI'] ?? simulator.api.jwksUri,
         NODE_EXTRA_CA_CERTS: simulator.caCertPath,
         MPS_SIMULATOR: '1',
+        MPS_DEMO_GROUP_ID: simulator.tenant.demo.targetGroupId,
+        MPS_DEMO_USER: simulator.tenant.users.get(simulator.tenant.demo.alexId)?.userPrincipalName ?? '',
       });
       process.stdout.write(`tenant simulator ${simulator.url}  (tenant ${simulator.tenantId}, ${simulator.tenant.users.size} users)\n`);
     } else {

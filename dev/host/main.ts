@@ -1,8 +1,9 @@
 import { loadConfig } from '../../shared/config.js';
-import { buildServices, configureServices } from '../../shared/composition.js';
+import { buildServices, configureServices, getServices } from '../../shared/composition.js';
 import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { createLogger } from '../../shared/logging.js';
 import { startLocalHost } from './localHost.js';
+import { firstRun } from './firstRun.js';
 
 /**
  * The app process of `npm start`: validated config from the environment, the in-process queue, the local
@@ -23,6 +24,14 @@ async function main(): Promise<void> {
       `health           ${host.url}/api/health\n`,
   );
   process.send?.({ type: 'ready', url: host.url });
+  // Set by dev/start.ts only when it started the built-in simulator.
+  const demoGroupId = process.env['MPS_DEMO_GROUP_ID'];
+  if (demoGroupId) {
+    const services = getServices();
+    firstRun(services, queue, host, demoGroupId, process.env['MPS_DEMO_USER'] ?? '').catch((error: unknown) =>
+      logger.error({ err: (error as Error).message }, 'first run failed'),
+    );
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
