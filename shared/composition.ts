@@ -79,7 +79,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     const credential = config.serviceBus.clientId
       ? new ManagedIdentityCredential({ clientId: config.serviceBus.clientId })
       : new DefaultAzureCredential();
-    queue = new ServiceBusQueueSender(config.serviceBus.fullyQualifiedNamespace, credential);
+    queue = ServiceBusQueueSender.forNamespace(config.serviceBus.fullyQualifiedNamespace, credential);
   }
   const { audience, issuer, jwksUri } = config.api;
   const authenticator =

@@ -1,15 +1,17 @@
 import { ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from '@azure/service-bus';
 import type { TokenCredential } from '@azure/identity';
 import type { OutgoingMessage, QueueSender } from '../../ports/queue.js';
-import { RetryableError } from '../../errors.js';
+import { AppError, RetryableError } from '../../errors.js';
 
 /** Sends to Azure Service Bus over an identity-based connection (no connection strings, no keys). */
 export class ServiceBusQueueSender implements QueueSender {
-  private readonly client: ServiceBusClient;
   private readonly senders = new Map<string, ServiceBusSender>();
 
-  constructor(fullyQualifiedNamespace: string, credential: TokenCredential) {
-    this.client = new ServiceBusClient(fullyQualifiedNamespace, credential);
+  constructor(private readonly client: Pick<ServiceBusClient, 'createSender' | 'close'>) {}
+
+  /** A sender for a namespace with an identity-based connection (managed identity in Azure). */
+  static forNamespace(fullyQualifiedNamespace: string, credential: TokenCredential): ServiceBusQueueSender {
+    return new ServiceBusQueueSender(new ServiceBusClient(fullyQualifiedNamespace, credential));
   }
 
   async send(queueName: string, messages: OutgoingMessage | readonly OutgoingMessage[]): Promise<void> {
@@ -34,7 +36,7 @@ export class ServiceBusQueueSender implements QueueSender {
       await this.sendInBatches(sender, queueName, immediate);
       for (const [at, group] of scheduled) await sender.scheduleMessages(group, new Date(at));
     } catch (error) {
-      if (error instanceof RetryableError) throw error;
+      if (error instanceof AppError) throw error;
       throw new RetryableError('QUEUE.SEND_FAILED', `Sending to Service Bus queue '${queueName}' failed: ${(error as Error).message}`, undefined, { cause: error });
     }
   }
@@ -63,10 +65,10 @@ export class ServiceBusQueueSender implements QueueSender {
     let batch = await sender.createMessageBatch();
     for (const message of messages) {
       if (batch.tryAddMessage(message)) continue;
-      if (batch.count === 0) throw new Error(`A message for '${queueName}' is larger than a Service Bus batch allows`);
+      if (batch.count === 0) throw new AppError('QUEUE.MESSAGE_TOO_LARGE', `A message for '${queueName}' is larger than a Service Bus batch allows`);
       await sender.sendMessages(batch);
       batch = await sender.createMessageBatch();
-      if (!batch.tryAddMessage(message)) throw new Error(`A message for '${queueName}' is larger than a Service Bus batch allows`);
+      if (!batch.tryAddMessage(message)) throw new AppError('QUEUE.MESSAGE_TOO_LARGE', `A message for '${queueName}' is larger than a Service Bus batch allows`);
     }
     if (batch.count > 0) await sender.sendMessages(batch);
   }
