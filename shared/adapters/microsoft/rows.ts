@@ -124,17 +124,8 @@ export const directoryObjectSchema = z
   }));
 export type DirectoryObject = z.infer<typeof directoryObjectSchema>;
 
-/** Splits Exchange's comma-joined AccessRights (`["FullAccess, ReadPermission"]`) into single rights, trimmed and deduplicated. */
-export function splitAccessRights(values: readonly string[]): string[] {
-  const rights = new Set<string>();
-  for (const value of values) {
-    for (const part of value.split(',')) {
-      const right = part.trim();
-      if (right !== '') rights.add(right);
-    }
-  }
-  return [...rights];
-}
+/** Splits Exchange's comma-joined AccessRights: one implementation, in the domain. */
+export { splitAccessRights } from '../../domain/delegation/trustee.js';
 
 /**
  * Parses every row of a response; a row that does not match is a contract break (retrying will not
