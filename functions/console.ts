@@ -68,7 +68,12 @@ async function assetFile(root: string, relative: string): Promise<string | undef
   }
 }
 
-async function serveConsole(request: HttpRequest): Promise<HttpResponseInit> {
+/** The static file handler over one asset directory (exported so tests can point it at a scratch build). */
+export function consoleAssetHandler(assetDir: string): (request: HttpRequest) => Promise<HttpResponseInit> {
+  return (request) => serveConsole(assetDir, request);
+}
+
+async function serveConsole(assetDir: string, request: HttpRequest): Promise<HttpResponseInit> {
   const requested = (request.params['path'] ?? '').replace(/^\/+/, '');
   // Reject traversal outright (also encoded forms, which arrive decoded) rather than normalising it away.
   if (requested.split(/[\\/]/).some((segment) => segment === '..') || requested.includes('\0')) {
@@ -76,9 +81,9 @@ async function serveConsole(request: HttpRequest): Promise<HttpResponseInit> {
   }
   let root: string;
   try {
-    root = await realpath(CONSOLE_ASSET_DIR);
+    root = await realpath(assetDir);
   } catch {
-    root = CONSOLE_ASSET_DIR;
+    root = assetDir;
   }
   const index = await assetFile(root, 'index.html');
   if (!index) {
@@ -138,5 +143,5 @@ export const consoleAssets = registerHttp({
   route: 'console/{*path}',
   methods: ['GET'],
   role: 'anonymous',
-  handler: serveConsole,
+  handler: consoleAssetHandler(CONSOLE_ASSET_DIR),
 });

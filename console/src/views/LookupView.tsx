@@ -1,0 +1,143 @@
+import { useState } from 'preact/hooks';
+import { errorText, seg } from '../api';
+import { DelegateMailboxTable, MailboxDelegateTable } from '../delegations';
+import type { DelegateMailboxItem, DelegationChange, MailboxDelegateItem, Page } from '../types';
+import { ErrorBox, Loading, LoadMore, rightLabel, SourceBadge, Time, useApp, usePaged, ViaList } from '../ui';
+
+type Kind = 'user' | 'mailbox';
+
+/** Grants and revocations, newest first. */
+export function HistoryTimeline({ filter }: { filter: { delegate?: string; mailbox?: string } }) {
+  const { api } = useApp();
+  const changes = usePaged<DelegationChange>(
+    (token) => api.get<Page<DelegationChange>>('delegation-changes', { ...filter, top: 50, continuationToken: token }),
+    [filter.delegate, filter.mailbox],
+  );
+  if (changes.error) return <ErrorBox error={changes.error} />;
+  if (changes.loading && changes.items.length === 0) return <Loading what="history" />;
+  if (changes.items.length === 0) return <p class="empty">No grants or revocations recorded yet.</p>;
+  return (
+    <>
+      <ol class="timeline" data-testid="history">
+        {changes.items.map((c, i) => (
+          <li key={`${c.at}-${c.mailbox.id}-${c.delegate.id}-${c.right}-${i}`} class={`event event-${c.type}`}>
+            <div class="event-when">
+              <Time iso={c.at} />
+            </div>
+            <div class="event-what">
+              <span class={`badge badge-${c.type}`}>{c.type === 'granted' ? 'Granted' : 'Revoked'}</span> <strong>{rightLabel(c.right)}</strong> on{' '}
+              <span title={c.mailbox.address}>{c.mailbox.displayName || c.mailbox.address}</span> for{' '}
+              <span title={c.delegate.address}>{c.delegate.displayName || c.delegate.address}</span>
+              <div class="muted small">
+                via <ViaList via={c.via} /> · <SourceBadge source={c.source} />
+                {c.runId ? <> · run <code>{c.runId}</code></> : null}
+              </div>
+            </div>
+          </li>
+        ))}
+      </ol>
+      <LoadMore paged={changes} what="history" />
+    </>
+  );
+}
+
+function UserResult({ user }: { user: string }) {
+  const { api } = useApp();
+  const [exportError, setExportError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const result = usePaged<DelegateMailboxItem>((token) => api.get<Page<DelegateMailboxItem>>(`users/${seg(user)}/delegate-mailboxes`, { top: 500, continuationToken: token }), [user]);
+
+  const exportCsv = async () => {
+    setExporting(true);
+    setExportError(null);
+    try {
+      await api.download(`users/${seg(user)}/delegate-mailboxes`, { format: 'csv' }, `delegate-mailboxes-${user.replace(/[^A-Za-z0-9@._-]/g, '_')}.csv`);
+    } catch (e) {
+      setExportError(errorText(e));
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  return (
+    <>
+      <section class="card" aria-labelledby="lookup-result-h">
+        <div class="view-head">
+          <h2 id="lookup-result-h">Mailboxes {user} can access</h2>
+          <button type="button" class="secondary" onClick={() => void exportCsv()} disabled={exporting}>
+            {exporting ? 'Exporting…' : 'Export CSV'}
+          </button>
+        </div>
+        {exportError ? (
+          <p class="alert alert-error" role="alert">
+            {exportError}
+          </p>
+        ) : null}
+        <ErrorBox error={result.error} />
+        {result.loading && result.items.length === 0 ? <Loading what="mailboxes" /> : null}
+        {!result.error && !(result.loading && result.items.length === 0) ? <DelegateMailboxTable items={result.items} caption={`${result.items.length} mailboxes`} /> : null}
+        <LoadMore paged={result} what="mailboxes" />
+      </section>
+      <section class="card" aria-labelledby="lookup-history-h">
+        <h2 id="lookup-history-h">History</h2>
+        {result.error ? null : <HistoryTimeline filter={{ delegate: user }} />}
+      </section>
+    </>
+  );
+}
+
+function MailboxResult({ mailbox }: { mailbox: string }) {
+  const { api } = useApp();
+  const result = usePaged<MailboxDelegateItem>((token) => api.get<Page<MailboxDelegateItem>>(`mailboxes/${seg(mailbox)}/delegates`, { top: 500, continuationToken: token }), [mailbox]);
+  return (
+    <>
+      <section class="card" aria-labelledby="lookup-result-h">
+        <h2 id="lookup-result-h">Who can access {mailbox}</h2>
+        <ErrorBox error={result.error} />
+        {result.loading && result.items.length === 0 ? <Loading what="delegates" /> : null}
+        {!result.error && !(result.loading && result.items.length === 0) ? <MailboxDelegateTable items={result.items} caption={`${result.items.length} delegates`} /> : null}
+        <LoadMore paged={result} what="delegates" />
+      </section>
+      <section class="card" aria-labelledby="lookup-history-h">
+        <h2 id="lookup-history-h">History</h2>
+        {result.error ? null : <HistoryTimeline filter={{ mailbox }} />}
+      </section>
+    </>
+  );
+}
+
+export function LookupView() {
+  const [kind, setKind] = useState<Kind>('user');
+  const [text, setText] = useState('');
+  const [query, setQuery] = useState<{ kind: Kind; key: string } | null>(null);
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const key = text.trim();
+    if (key) setQuery({ kind, key });
+  };
+
+  return (
+    <>
+      <h1>Lookup</h1>
+      <form class="card form-inline" onSubmit={submit} role="search" aria-label="Delegation lookup">
+        <fieldset class="choice">
+          <legend>Look up</legend>
+          <label>
+            <input type="radio" name="kind" value="user" checked={kind === 'user'} onChange={() => setKind('user')} /> A user's mailboxes
+          </label>
+          <label>
+            <input type="radio" name="kind" value="mailbox" checked={kind === 'mailbox'} onChange={() => setKind('mailbox')} /> A mailbox's delegates
+          </label>
+        </fieldset>
+        <div class="field grow">
+          <label for="lookup-key">{kind === 'user' ? 'User (UPN, e-mail address or object id)' : 'Mailbox (e-mail address or object id)'}</label>
+          <input id="lookup-key" name="key" type="text" autoComplete="off" spellcheck={false} required value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        </div>
+        <button type="submit">Look up</button>
+      </form>
+      {query?.kind === 'user' ? <UserResult key={`u:${query.key}`} user={query.key} /> : null}
+      {query?.kind === 'mailbox' ? <MailboxResult key={`m:${query.key}`} mailbox={query.key} /> : null}
+    </>
+  );
+}

@@ -1,0 +1,301 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, seg } from '../api';
+import type { Page, Run, RunMailbox, TaskView, Target } from '../types';
+import { ErrorBox, isActive, Loading, LoadMore, rightLabel, RunStatusBadge, Time, useApp, usePaged } from '../ui';
+
+const POLL_MS = 1500;
+
+export function describeTarget(target: Target): string {
+  switch (target.kind) {
+    case 'group':
+      return `Group ${target.groupId}`;
+    case 'groupDn':
+      return `Group ${target.dn}`;
+    case 'groupEmail':
+      return `Group ${target.email}`;
+    case 'mailboxes':
+      return target.mailboxes.length === 1 ? `Mailbox ${target.mailboxes[0]}` : `${target.mailboxes.length} mailboxes`;
+  }
+}
+
+function percent(run: Pick<Run, 'mailboxesDone' | 'mailboxesFailed' | 'mailboxesTotal' | 'status'>): number {
+  if (!isActive(run.status)) return 100;
+  if (run.mailboxesTotal <= 0) return 0;
+  return Math.min(100, Math.floor((100 * (run.mailboxesDone + run.mailboxesFailed)) / run.mailboxesTotal));
+}
+
+/** A run in flight: polls its live counters until it settles, then tells the list to refresh. */
+function RunProgress({ taskId, runId, onSettled }: { taskId: string; runId: string; onSettled: () => void }) {
+  const { api } = useApp();
+  const [run, setRun] = useState<Run | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const settledRef = useRef(onSettled);
+  settledRef.current = onSettled;
+
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const current = await api.get<Run>(`tasks/${seg(taskId)}/runs/${seg(runId)}`);
+        if (stopped) return;
+        setRun(current);
+        setError(undefined);
+        if (!isActive(current.status)) {
+          settledRef.current();
+          return;
+        }
+      } catch (e) {
+        if (stopped) return;
+        setError(e);
+      }
+      timer = setTimeout(() => void poll(), POLL_MS);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [api, taskId, runId]);
+
+  const processed = run ? run.mailboxesDone + run.mailboxesFailed : 0;
+  const pct = run ? percent(run) : 0;
+  const label = `Progress of run ${runId}`;
+  return (
+    <div class="progress-box" data-testid="run-progress">
+      <progress max={100} value={pct} aria-label={label}>
+        {pct}%
+      </progress>
+      <p class="progress-text" aria-live="polite" aria-atomic="true" data-testid="run-progress-text">
+        {run === null
+          ? 'Starting…'
+          : `${run.status === 'queued' ? 'Queued' : isActive(run.status) ? 'Running' : 'Finished'}: ${pct}% — ${processed} of ${run.mailboxesTotal} mailboxes (${run.mailboxesDone} done, ${run.mailboxesFailed} failed)`}
+      </p>
+      <ErrorBox error={error} />
+    </div>
+  );
+}
+
+function FailedMailboxes({ taskId, runId }: { taskId: string; runId: string }) {
+  const { api } = useApp();
+  const failed = usePaged<RunMailbox>((token) => api.get<Page<RunMailbox>>(`tasks/${seg(taskId)}/runs/${seg(runId)}/mailboxes`, { status: 'failed', top: 100, continuationToken: token }), [taskId, runId]);
+  if (failed.error) return <ErrorBox error={failed.error} />;
+  if (failed.loading && failed.items.length === 0) return <Loading what="failed mailboxes" />;
+  if (failed.items.length === 0) return <p class="empty">No mailbox failed in this run.</p>;
+  return (
+    <div class="failed-list">
+      <ul data-testid="failed-mailboxes">
+        {failed.items.map((m) => (
+          <li key={m.mailboxId}>
+            <strong>{m.displayName || m.address}</strong> <span class="muted">{m.address}</span>
+            <p class="reason">{m.error ?? 'No reason recorded'}</p>
+          </li>
+        ))}
+      </ul>
+      <LoadMore paged={failed} what="failed mailboxes" />
+    </div>
+  );
+}
+
+function RunHistory({ taskId, refreshKey }: { taskId: string; refreshKey: number }) {
+  const { api } = useApp();
+  const runs = usePaged<Run>((token) => api.get<Page<Run>>(`tasks/${seg(taskId)}/runs`, { top: 20, continuationToken: token }), [taskId, refreshKey]);
+  const [openRun, setOpenRun] = useState<string | null>(null);
+  if (runs.error) return <ErrorBox error={runs.error} />;
+  if (runs.loading && runs.items.length === 0) return <Loading what="run history" />;
+  if (runs.items.length === 0) return <p class="empty">This task has not run yet.</p>;
+  return (
+    <div class="history">
+      <div class="table-wrap">
+        <table class="data stack" data-testid="run-history">
+          <caption>Run history (newest first)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Started</th>
+              <th scope="col">Trigger</th>
+              <th scope="col">Status</th>
+              <th scope="col">Mailboxes</th>
+              <th scope="col">Delegations</th>
+              <th scope="col">Finished</th>
+              <th scope="col"><span class="sr-only">Details</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.items.map((run) => (
+              <>
+                <tr key={run.runId}>
+                  <td data-label="Started"><Time iso={run.startedAt ?? run.createdAt} /></td>
+                  <td data-label="Trigger">{run.trigger === 'manual' ? 'Run now' : 'Schedule'}</td>
+                  <td data-label="Status"><RunStatusBadge status={run.status} /></td>
+                  <td data-label="Mailboxes">
+                    {run.mailboxesDone}/{run.mailboxesTotal} done{run.mailboxesFailed ? `, ${run.mailboxesFailed} failed` : ''}
+                    {run.trusteesUnresolved ? <span class="muted"> · {run.trusteesUnresolved} trustees unresolved</span> : null}
+                  </td>
+                  <td data-label="Delegations">+{run.delegationsAdded} / −{run.delegationsRemoved}</td>
+                  <td data-label="Finished"><Time iso={run.finishedAt} /></td>
+                  <td class="actions">
+                    {run.mailboxesFailed > 0 ? (
+                      <button type="button" class="secondary" aria-expanded={openRun === run.runId} onClick={() => setOpenRun(openRun === run.runId ? null : run.runId)}>
+                        Failed mailboxes ({run.mailboxesFailed})
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+                {run.error ? (
+                  <tr key={`${run.runId}-error`} class="detail-row">
+                    <td colSpan={7}><p class="reason">{run.error}</p></td>
+                  </tr>
+                ) : null}
+                {openRun === run.runId ? (
+                  <tr key={`${run.runId}-failed`} class="detail-row">
+                    <td colSpan={7}><FailedMailboxes taskId={taskId} runId={run.runId} /></td>
+                  </tr>
+                ) : null}
+              </>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <LoadMore paged={runs} what="runs" />
+    </div>
+  );
+}
+
+function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }) {
+  const { api, caps } = useApp();
+  const initiallyActive = task.lastRun && isActive(task.lastRun.status) ? task.lastRun.runId : null;
+  // The progress of the latest run started or seen here stays visible after it settles (it shows the outcome).
+  const [progressRunId, setProgressRunId] = useState<string | null>(initiallyActive);
+  const [running, setRunning] = useState(initiallyActive !== null);
+  const [showHistory, setShowHistory] = useState(false);
+  const [historyKey, setHistoryKey] = useState(0);
+  const [runError, setRunError] = useState<unknown>(undefined);
+  const [starting, setStarting] = useState(false);
+
+  useEffect(() => {
+    if (task.lastRun && isActive(task.lastRun.status)) {
+      setProgressRunId(task.lastRun.runId);
+      setRunning(true);
+    }
+  }, [task.lastRun?.runId, task.lastRun?.status]);
+
+  const runNow = async () => {
+    setStarting(true);
+    setRunError(undefined);
+    try {
+      const started = await api.send<{ runId: string }>('POST', `tasks/${seg(task.id)}/run`);
+      if (started) {
+        setProgressRunId(started.runId);
+        setRunning(true);
+      }
+    } catch (e) {
+      setRunError(e);
+      // 409: a run is active already: show its progress instead.
+      if (e instanceof ApiError && e.problem.status === 409) onChanged();
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const headingId = `task-${task.id}`;
+  return (
+    <article class="card task" aria-labelledby={headingId} data-task-id={task.id}>
+      <header class="task-head">
+        <h3 id={headingId}>{task.description}</h3>
+        {!task.enabled ? <span class="badge badge-muted">Disabled</span> : null}
+      </header>
+      <dl class="facts">
+        <div>
+          <dt>Target</dt>
+          <dd>{describeTarget(task.target)}</dd>
+        </div>
+        <div>
+          <dt>Rights</dt>
+          <dd>{task.rights.map(rightLabel).join(', ')}</dd>
+        </div>
+        <div>
+          <dt>Schedule</dt>
+          <dd>{task.schedule ? `${task.schedule.summary} (${task.schedule.timeZone})` : <span class="muted">schedule missing</span>}</dd>
+        </div>
+        <div>
+          <dt>Next due</dt>
+          <dd>
+            {task.nextDueAt ? (
+              <>
+                <Time iso={task.nextDueAt} />
+                {task.nextDueAtLocal && task.schedule ? <span class="muted"> ({task.nextDueAtLocal.replace('T', ' ').slice(0, 16)} {task.schedule.timeZone})</span> : null}
+              </>
+            ) : (
+              <span class="muted">{task.enabled ? 'not scheduled' : 'disabled'}</span>
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Last run</dt>
+          <dd data-testid="last-run">
+            {task.lastRun ? (
+              <>
+                <RunStatusBadge status={task.lastRun.status} /> <Time iso={task.lastRun.finishedAt ?? task.lastRun.startedAt} />
+                <span class="muted">
+                  {' '}
+                  · {task.lastRun.mailboxesDone}/{task.lastRun.mailboxesTotal} mailboxes{task.lastRun.mailboxesFailed ? `, ${task.lastRun.mailboxesFailed} failed` : ''}
+                </span>
+                {task.lastRun.error ? <p class="reason">{task.lastRun.error}</p> : null}
+              </>
+            ) : (
+              <span class="muted">never</span>
+            )}
+          </dd>
+        </div>
+      </dl>
+      {progressRunId ? (
+        <RunProgress
+          key={progressRunId}
+          taskId={task.id}
+          runId={progressRunId}
+          onSettled={() => {
+            setRunning(false);
+            setHistoryKey((k) => k + 1);
+            onChanged();
+          }}
+        />
+      ) : null}
+      <ErrorBox error={runError} />
+      <div class="button-row">
+        {caps.admin ? (
+          <button type="button" onClick={() => void runNow()} disabled={starting || running}>
+            {starting ? 'Starting…' : 'Run now'}
+          </button>
+        ) : null}
+        <button type="button" class="secondary" aria-expanded={showHistory} onClick={() => setShowHistory(!showHistory)}>
+          {showHistory ? 'Hide run history' : 'Run history'}
+        </button>
+      </div>
+      {showHistory ? <RunHistory taskId={task.id} refreshKey={historyKey} /> : null}
+    </article>
+  );
+}
+
+export function TasksView() {
+  const { api } = useApp();
+  const tasks = usePaged<TaskView>((token) => api.get<Page<TaskView>>('tasks', { top: 100, continuationToken: token }), []);
+  return (
+    <>
+      <div class="view-head">
+        <h1>Tasks</h1>
+        <button type="button" class="secondary" onClick={tasks.reload} disabled={tasks.loading}>
+          Refresh
+        </button>
+      </div>
+      <ErrorBox error={tasks.error} />
+      {tasks.loading && tasks.items.length === 0 ? <Loading what="tasks" /> : null}
+      {!tasks.loading && !tasks.error && tasks.items.length === 0 ? <p class="empty">No tasks yet. An admin creates them under “Schedules and tasks”.</p> : null}
+      <div class="task-list">
+        {tasks.items.map((task) => (
+          <TaskCard key={task.id} task={task} onChanged={tasks.reload} />
+        ))}
+      </div>
+      <LoadMore paged={tasks} what="tasks" />
+    </>
+  );
+}
