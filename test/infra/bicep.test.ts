@@ -36,17 +36,21 @@ const bicepDir = path.join(repoRoot, 'infra/bicep');
 const read = (relative: string) => readFileSync(path.join(repoRoot, relative), 'utf8');
 
 const infra = loadInfra(bicepDir);
-const texts = Object.fromEntries(infra.texts);
+const texts: Record<string, string> = Object.fromEntries(infra.texts);
 const azd = readAzureYaml(read('azure.yaml'));
 const apiService = azd.services.find((s) => s.name === 'api');
 
-/** The real templates with one edit; throws if `from` is not in the file, so a mutation never silently misses. */
-function mutated(file: string, from: string | RegExp, to: string): Infra {
-  const text = texts[file];
-  if (text === undefined) throw new Error(`no ${file}`);
-  const next = text.replace(from, to);
-  if (next === text) throw new Error(`mutation of ${file} did not apply: ${String(from)}`);
-  return infraFromTexts({ ...texts, [file]: next });
+/** The real templates with edits to one file; throws if an edit does not apply, so a mutation never silently misses. */
+function mutated(file: string, from: string | RegExp, to: string, ...more: Array<[string | RegExp, string]>): Infra {
+  const original = texts[file];
+  if (original === undefined) throw new Error(`no ${file}`);
+  let text: string = original;
+  for (const [f, t] of [[from, to] as [string | RegExp, string], ...more]) {
+    const next: string = text.replace(f, t);
+    if (next === text) throw new Error(`mutation of ${file} did not apply: ${String(f)}`);
+    text = next;
+  }
+  return infraFromTexts({ ...texts, [file]: text });
 }
 
 /** Which Azure adapters a config selects; empty means the deployed app is fully wired. */
@@ -271,10 +275,15 @@ describe('each check can fail', () => {
   });
 
   it('reports a required setting that is only set conditionally', () => {
-    const broken = mutated('modules/functionapp.bicep', "{ name: 'CONSOLE_CLIENT_ID', value: consoleClientId }", "{ name: 'API_AUDIENCE', value: apiAudience }");
-    const withoutBase = infraFromTexts({ ...Object.fromEntries(broken.texts), 'modules/functionapp.bicep': (broken.texts.get('modules/functionapp.bicep') ?? '').replace(/\n\s*\{ name: 'API_AUDIENCE', value: apiAudience \}\n\s*\{ name: 'RUN/, "\n  { name: 'RUN") });
+    const broken = mutated(
+      'modules/functionapp.bicep',
+      /\n\s*\{ name: 'API_AUDIENCE', value: apiAudience \}/,
+      '',
+      ["{ name: 'CONSOLE_CLIENT_ID', value: consoleClientId }", "{ name: 'API_AUDIENCE', value: apiAudience }"],
+    );
 
-    expect(missingSettings(functionApp(withoutBase), AZURE_REQUIRED_SETTINGS)).toEqual(['API_AUDIENCE']);
+    expect(functionApp(broken)?.settings.has('API_AUDIENCE')).toBe(true);
+    expect(missingSettings(functionApp(broken), AZURE_REQUIRED_SETTINGS)).toEqual(['API_AUDIENCE']);
   });
 
   it('reports a forbidden secret setting', () => {
