@@ -101,7 +101,9 @@ export function azuriteConnectionString(tablePort: number, host = '127.0.0.1'): 
  * offending setting and what is wrong with it, never its value.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
-  const parsed = settingsSchema.safeParse(env);
+  // An app setting left empty (as Azure and local.settings.json may present it) counts as not set.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = settingsSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ConfigError('CONFIG.INVALID', `Invalid configuration: ${problems.join('; ')}`);

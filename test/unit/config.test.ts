@@ -58,3 +58,12 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('loadConfig with empty settings', () => {
+  it('treats empty strings as not set (empty app settings in Azure or local.settings.json)', () => {
+    const config = loadConfig({ ...base, CONSOLE_CLIENT_ID: '', API_ISSUER: ' ', AZURE_TENANT_ID: '', PORT: '' });
+    expect(config.console).toEqual({});
+    expect(config.tenant).toBeUndefined();
+    expect(config.port).toBe(7071);
+  });
+});
