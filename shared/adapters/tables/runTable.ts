@@ -75,6 +75,16 @@ export function fromRunEntity(e: Record<string, unknown>): Run {
   };
 }
 
+/**
+ * The item query of a run. A pending item has no `status` property (expansion merges items without one, so a
+ * redelivered expansion cannot reset a settled item), and Table Storage never matches a missing property: the
+ * pending filter selects every item and the caller keeps the pending ones.
+ */
+function itemFilter(pk: string, status: ItemStatus | undefined): string {
+  const base = odata`PartitionKey eq ${pk} and RowKey ge ${ITEM_PREFIX} and RowKey lt ${'m`'}`;
+  return status && status !== 'pending' ? `${base} and ${odata`status eq ${status}`}` : base;
+}
+
 /** Maps an item entity back to a run item. */
 export function fromItemEntity(e: Record<string, unknown>): RunItem {
   return {
@@ -214,17 +224,17 @@ export class RunTable implements RunRepository {
   }
 
   async items(taskId: string, runId: string, filter: { status?: ItemStatus }, page: PageRequest): Promise<Page<RunItem>> {
-    const pk = runPartition(taskId, runId);
-    const base = odata`PartitionKey eq ${pk} and RowKey ge ${ITEM_PREFIX} and RowKey lt ${'m`'}`;
-    const query = filter.status ? `${base} and ${odata`status eq ${filter.status}`}` : base;
-    const result = await this.itemStore.page({ filter: query, ...page });
-    return { items: result.items.map(fromItemEntity), continuationToken: result.continuationToken };
+    const result = await this.itemStore.page({ filter: itemFilter(runPartition(taskId, runId), filter.status), ...page });
+    const items = result.items.map(fromItemEntity);
+    // A pending page is filtered here (see itemFilter), so it may be short; the token still leads on.
+    return { items: filter.status === 'pending' ? items.filter((i) => i.status === 'pending') : items, continuationToken: result.continuationToken };
   }
 
   async *allItems(taskId: string, runId: string, status?: ItemStatus): AsyncIterable<RunItem> {
-    const pk = runPartition(taskId, runId);
-    const base = odata`PartitionKey eq ${pk} and RowKey ge ${ITEM_PREFIX} and RowKey lt ${'m`'}`;
-    for await (const e of this.itemStore.all(status ? `${base} and ${odata`status eq ${status}`}` : base)) yield fromItemEntity(e);
+    for await (const e of this.itemStore.all(itemFilter(runPartition(taskId, runId), status))) {
+      const item = fromItemEntity(e);
+      if (!status || item.status === status) yield item;
+    }
   }
 
   async counters(taskId: string, runId: string): Promise<Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped'>> {

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createSchedule } from '../../shared/usecases/schedules.js';
+import { createTask } from '../../shared/usecases/tasks.js';
+import { runTaskNow } from '../../shared/usecases/runs.js';
+import { finalizeRuns } from '../../shared/usecases/finalizeRuns.js';
+import { QUEUES } from '../../shared/ports/queue.js';
+import { freshDeps } from '../support/deps.js';
+
+const GUIDS = ['0a1b2c3d-0000-4000-8000-000000000001', '0a1b2c3d-0000-4000-8000-000000000002', '0a1b2c3d-0000-4000-8000-000000000003'];
+
+/** A running run of three mailboxes, one of them settled. */
+async function runningRun() {
+  const deps = freshDeps('2026-03-02T10:00:00Z');
+  const schedule = await createSchedule(deps, { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' });
+  const task = await createTask(deps, { description: 'Sales', scheduleId: schedule.id, target: { kind: 'groupEmail', email: 'sales@contoso.com' } });
+  const { runId } = await runTaskNow(deps, task.id);
+  await deps.repos.runs.addItems(task.id, runId, GUIDS.map((id, i) => ({ mailboxId: id, upn: `u${i}@contoso.com`, address: `u${i}@contoso.com`, displayName: `U${i}` })));
+  const found = (await deps.repos.runs.get(task.id, runId))!;
+  await deps.repos.runs.update({ ...found.value, status: 'running', startedAt: deps.now().toISOString(), mailboxesTotal: 3 }, found.etag);
+  await deps.repos.runs.settleItem(task.id, runId, GUIDS[0]!, { status: 'done' });
+  return { deps, taskId: task.id, runId };
+}
+
+describe('regression: pending run items were invisible to status filters (items carry no status until settled)', () => {
+  it('allItems(…, "pending") and items({status: "pending"}) find the unsettled items', async () => {
+    const { deps, taskId, runId } = await runningRun();
+    const pending: string[] = [];
+    for await (const item of deps.repos.runs.allItems(taskId, runId, 'pending')) pending.push(item.mailboxId);
+    expect(pending.sort()).toEqual([GUIDS[1], GUIDS[2]]);
+    const page = await deps.repos.runs.items(taskId, runId, { status: 'pending' }, { top: 100 });
+    expect(page.items.map((i) => i.mailboxId).sort()).toEqual([GUIDS[1], GUIDS[2]]);
+    const done = await deps.repos.runs.items(taskId, runId, { status: 'done' }, { top: 100 });
+    expect(done.items.map((i) => i.mailboxId)).toEqual([GUIDS[0]]);
+  });
+
+  it('the finalizer re-sends the pending mailboxes of a stalled run (it sent none before the fix)', async () => {
+    const { deps, taskId, runId } = await runningRun();
+    const finalize = () => finalizeRuns({ ...deps, runTimeoutMinutes: 360 });
+    await finalize(); // records progress
+    deps.clock.advance(11 * 60_000);
+    const before = deps.queue.depth(QUEUES.mailbox).pending;
+    expect((await finalize()).resent).toBe(1);
+    expect(deps.queue.depth(QUEUES.mailbox).pending - before).toBe(2);
+  });
+
+  it('a timed-out run fails its pending mailboxes by name (it closed with none listed before the fix)', async () => {
+    const { deps, taskId, runId } = await runningRun();
+    deps.clock.advance(361 * 60_000);
+    const report = await finalizeRuns({ ...deps, runTimeoutMinutes: 360 });
+    expect(report.timedOut).toBe(1);
+    const run = (await deps.repos.runs.get(taskId, runId))!.value;
+    expect(run).toMatchObject({ status: 'completedWithErrors', mailboxesDone: 1, mailboxesFailed: 2 });
+    expect(run.error).toContain('2 mailboxes unsettled: u1@contoso.com, u2@contoso.com');
+  });
+});
