@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../dev/simulator/index.js';
+import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
+import { finalizeRuns } from '../../shared/usecases/finalizeRuns.js';
+import { expectedDelegations } from '../support/expected.js';
+import { OffsetClock, createTask, getRun, startHarness, startRun, verifyAgainstExpected, waitFor, type Harness } from './harness.js';
+
+let sim: RunningSimulator;
+const hosts: Harness[] = [];
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0, seed: 11, mailboxes: 60 });
+}, 60_000);
+
+afterAll(async () => {
+  for (const h of hosts) await h.stop({ keepSimulator: true }).catch(() => undefined);
+  await sim?.stop();
+});
+
+async function host(clock: OffsetClock, tablesPrefix?: string): Promise<Harness> {
+  const queue = new InProcessQueue({ redeliveryDelayMs: 20, now: clock.nowMs });
+  const h = await startHarness({ sim, queue, now: clock.now, ...(tablesPrefix ? { tablesPrefix } : {}) });
+  hosts.push(h);
+  return h;
+}
+
+/** One finalizer tick as the timer runs it (same use case, same settings), returning its report. */
+async function tick(h: Harness) {
+  const report = await finalizeRuns({ ...h.services, runTimeoutMinutes: h.services.config.runTimeoutMinutes });
+  await h.queue.idle();
+  return report;
+}
+
+async function settledCount(h: Harness, taskId: string, runId: string): Promise<number> {
+  const c = await h.services.repos.runs.counters(taskId, runId);
+  return c.mailboxesDone + c.mailboxesFailed;
+}
+
+describe('host killed mid-run and restarted on the same tables', () => {
+  it('mid-sync: the queued mailbox messages die with the process; the finalizer re-sends the unsettled ones after stallMinutes and the run completes with the clean index', async () => {
+    const clock = new OffsetClock();
+    const first = await host(clock);
+    const taskId = await createTask(first);
+    sim.setKnobs({ latencyMs: 40 });
+    const runId = await startRun(first, taskId);
+    await waitFor(async () => (await settledCount(first, taskId, runId)) >= 8, 30_000, 'some mailboxes to settle');
+    await first.crash();
+    sim.setKnobs({ latencyMs: 0 });
+    // Handlers that were mid-flight in the dead process may still land their (idempotent) writes; let them, so the
+    // stall clock below is deterministic.
+    await waitFor(() => first.queue.depth('mps-mailbox').inFlight === 0, 30_000, 'the dead host\'s in-flight handlers');
+
+    const second = await host(clock, first.tablesPrefix);
+    await second.queue.idle();
+    const before = await getRun(second, taskId, runId);
+    expect(before.status).toBe('running');
+    // What the crash lost: nothing in the new process's queue will ever settle the rest on its own.
+    expect(second.queue.depth('mps-mailbox').pending).toBe(0);
+    const stuckAt = await settledCount(second, taskId, runId);
+    expect(stuckAt).toBeLessThan(before.mailboxesTotal);
+
+    expect((await tick(second)).resent).toBe(0); // first look: progress recorded, no resend yet
+    clock.advance(5 * 60_000);
+    expect((await tick(second)).resent).toBe(0); // not stalled long enough (stallMinutes = 10)
+    clock.advance(6 * 60_000);
+    const resend = await tick(second);
+    expect(resend.resent).toBe(1);
+    const closing = await tick(second);
+    expect(closing.finalized).toEqual([{ taskId, runId, status: 'succeeded' }]);
+
+    const verdict = await verifyAgainstExpected(second, taskId, runId, expectedDelegations(sim.tenant, sim.tenant.demo.targetGroupId));
+    expect(verdict.run.status).toBe('succeeded');
+    expect(verdict.run.mailboxesDone).toBe(verdict.run.mailboxesTotal);
+    await second.stop({ keepSimulator: true });
+  }, 120_000);
+
+  it('mid-expansion: a run left queued gets its expansion re-sent after 2 minutes and completes with the clean index', async () => {
+    const clock = new OffsetClock();
+    const first = await host(clock);
+    const taskId = await createTask(first);
+    sim.setKnobs({ latencyMs: 600 });
+    const runId = await startRun(first, taskId);
+    await new Promise((r) => setTimeout(r, 100));
+    await first.crash();
+    sim.setKnobs({ latencyMs: 0 });
+
+    const second = await host(clock, first.tablesPrefix);
+    expect((await getRun(second, taskId, runId)).status).toBe('queued');
+    expect((await tick(second)).resent).toBe(0); // a fresh claim is left alone
+    clock.advance(3 * 60_000);
+    expect((await tick(second)).resent).toBe(1);
+    await waitFor(async () => (await getRun(second, taskId, runId)).status !== 'queued', 30_000, 'the re-sent expansion');
+    await second.queue.idle();
+    const closing = await tick(second);
+    expect(closing.finalized).toEqual([{ taskId, runId, status: 'succeeded' }]);
+
+    const verdict = await verifyAgainstExpected(second, taskId, runId, expectedDelegations(sim.tenant, sim.tenant.demo.targetGroupId));
+    expect(verdict.run.status).toBe('succeeded');
+    // The restarted run may start after the old process's zombie handlers wrote some items; none is counted twice.
+    expect(verdict.run.mailboxesDone).toBe(verdict.run.mailboxesTotal);
+    await second.stop({ keepSimulator: true });
+  }, 120_000);
+});
