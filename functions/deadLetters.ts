@@ -4,14 +4,15 @@ import { getServices } from '../shared/composition.js';
 import { QUEUES, deadLetterQueueOf } from '../shared/ports/queue.js';
 import { failDeadLetteredExpansion, settleDeadLetteredMailbox, type DeadLetterInfo } from '../shared/usecases/deadLetters.js';
 
-/** Dead-letter reason and description as the Service Bus trigger exposes them. */
+/**
+ * Dead-letter reason and description as the Service Bus trigger exposes them. The trigger's deliveryCount is
+ * not passed on: here it counts deliveries of the dead-lettered copy, not the attempts that failed.
+ */
 function deadLetterInfo(context: InvocationContext): DeadLetterInfo {
   const meta = context.triggerMetadata ?? {};
   const props = (meta['applicationProperties'] ?? meta['userProperties'] ?? {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const count = Number(meta['deliveryCount']);
   return {
-    ...(Number.isFinite(count) && count > 0 ? { deliveryCount: count } : {}),
     ...(text(props['DeadLetterReason'] ?? meta['deadLetterReason']) ? { reason: text(props['DeadLetterReason'] ?? meta['deadLetterReason'])! } : {}),
     ...(text(props['DeadLetterErrorDescription'] ?? meta['deadLetterErrorDescription']) ? { description: text(props['DeadLetterErrorDescription'] ?? meta['deadLetterErrorDescription'])! } : {}),
   };

@@ -1,4 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import azureFunctions from '@azure/functions';
+import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
+import { buildServices, configureServices } from '../../shared/composition.js';
+import { loadConfig } from '../../shared/config.js';
+import { mailboxDeadLetterFn } from '../../functions/deadLetters.js';
 import { createSchedule } from '../../shared/usecases/schedules.js';
 import { createTask } from '../../shared/usecases/tasks.js';
 import { runTaskNow } from '../../shared/usecases/runs.js';
@@ -51,5 +57,21 @@ describe('regression: pending run items were invisible to status filters (items 
     const run = (await deps.repos.runs.get(taskId, runId))!.value;
     expect(run).toMatchObject({ status: 'completedWithErrors', mailboxesDone: 1, mailboxesFailed: 2 });
     expect(run.error).toContain('2 mailboxes unsettled: u1@contoso.com, u2@contoso.com');
+  });
+});
+
+describe('regression: a dead-lettered mailbox was reported as "Gave up after 1 deliveries"', () => {
+  it('the reason carries the dead-letter description, not the delivery count of the dead-lettered copy', async () => {
+    const { deps, taskId, runId } = await runningRun();
+    const services = buildServices(loadConfig({ TABLES_CONNECTION_STRING: inject('tablesConnectionString'), TABLES_PREFIX: `t${randomBytes(5).toString('hex')}`, LOG_LEVEL: 'silent' }), { queue: new InProcessQueue() });
+    configureServices({ ...services, repos: deps.repos });
+    const context = new azureFunctions.InvocationContext({
+      functionName: 'syncMailboxDeadLetter',
+      triggerMetadata: { deliveryCount: 1, applicationProperties: { DeadLetterReason: 'MaxDeliveryCountExceeded', DeadLetterErrorDescription: 'Message could not be consumed after 10 delivery attempts.' } },
+    });
+    const body = { taskId, runId, mailbox: { id: GUIDS[1], upn: 'u1@contoso.com', address: 'u1@contoso.com', displayName: 'U1' }, rights: ['FullAccess'], throttleRetries: 0 };
+    await mailboxDeadLetterFn.handler(body, context);
+    const item = await deps.repos.runs.getItem(taskId, runId, GUIDS[1]!);
+    expect(item).toMatchObject({ status: 'failed', error: 'Gave up: Message could not be consumed after 10 delivery attempts.' });
   });
 });
