@@ -9,6 +9,8 @@ import { loadConfig } from '../../shared/config.js';
 import { buildServices, configureServices, type Services } from '../../shared/composition.js';
 import { createLogger, type Logger } from '../../shared/logging.js';
 import { fromDelegationEntity } from '../../shared/adapters/tables/delegationTables.js';
+import { createMicrosoftClients } from '../../shared/adapters/microsoft/index.js';
+import type { MicrosoftPorts } from '../../shared/ports/microsoft.js';
 import type { Expected } from '../support/expected.js';
 
 /**
@@ -47,6 +49,8 @@ export interface HarnessOptions {
   logger?: Logger;
   now?: () => Date;
   env?: Record<string, string>;
+  /** Wraps the real Graph/Exchange clients (to make one mailbox poison, for instance). */
+  microsoft?: (real: MicrosoftPorts) => MicrosoftPorts;
 }
 
 /** Wall-clock time plus an offset the test moves forward (the queue and the services share it). */
@@ -82,7 +86,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const logger = options.logger ?? createLogger(config.logLevel);
   const queue = options.queue ?? new InProcessQueue({ redeliveryDelayMs: 20 });
-  const services = buildServices(config, { queue, logger, ...(options.now ? { now: options.now } : {}) });
+  const microsoft = options.microsoft && config.tenant ? options.microsoft(createMicrosoftClients(config.tenant)) : undefined;
+  const services = buildServices(config, { queue, logger, ...(options.now ? { now: options.now } : {}), ...(microsoft ? { microsoft } : {}) });
   configureServices(services);
   const host = await startLocalHost({ port: 0, queue, logger, timers: false });
 
@@ -281,7 +286,7 @@ export async function failedMailboxes(app: Pick<Harness, 'api'>, taskId: string,
     const page = await app.api('GET', `tasks/${taskId}/runs/${runId}/mailboxes?${query}`, { role: 'Reader' });
     if (page.status !== 200) throw new Error(`run mailboxes: ${page.status} ${page.text}`);
     const body = page.json as { items: Array<{ mailboxId: string; error: string | null }>; continuationToken: string | null };
-    out.push(...body.items);
+    out.push(...body.items.map((i) => ({ mailboxId: i.mailboxId, error: i.error })));
     token = body.continuationToken;
   } while (token);
   return out;
@@ -326,4 +331,15 @@ export async function verifyAgainstExpected(app: Pick<Harness, 'api' | 'services
     }
   }
   return { run, failed, stored: byMailbox.size };
+}
+
+/** The object with some methods replaced; the rest still run on the original instance. */
+export function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      if (Object.prototype.hasOwnProperty.call(overrides, prop)) return (overrides as Record<string | symbol, unknown>)[prop];
+      const value: unknown = Reflect.get(t, prop, t);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
+    },
+  });
 }
