@@ -1,0 +1,100 @@
+/**
+ * The measured process of `npm run bench`: the app exactly as the local host runs it (config from the
+ * environment, in-process queue, the registered functions), driven over IPC by bench/run.ts, which keeps
+ * the tenant simulator and the load generator out of this process so its RSS is the app's alone.
+ */
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../shared/config.js';
+import { buildServices, configureServices } from '../shared/composition.js';
+import { InProcessQueue } from '../shared/adapters/queue/inProcessQueue.js';
+import { createLogger } from '../shared/logging.js';
+import { QUEUES } from '../shared/ports/queue.js';
+import { isActiveStatus } from '../shared/domain/task.js';
+import { startLocalHost } from '../dev/host/localHost.js';
+import { BENCH_TABLES, type HostEvent, type HostReply, type HostRequest, type HostSnapshot } from './protocol.js';
+
+function vmHwmBytes(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const queue = new InProcessQueue();
+  queue.onHandlerError = (queueName, messageId, deliveryCount, error) =>
+    logger.warn({ queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) }, 'queue handler failed');
+  const services = buildServices(config, { queue, logger });
+  configureServices(services);
+  const host = await startLocalHost({ port: 0, queue, logger, timers: false });
+
+  let peakRss = process.memoryUsage().rss;
+  setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50).unref();
+
+  const snapshot = (): HostSnapshot => {
+    const memory = process.memoryUsage();
+    peakRss = Math.max(peakRss, memory.rss);
+    const perTable: HostSnapshot['perTable'] = {};
+    for (const name of BENCH_TABLES) perTable[name] = { ...services.tables.store(name).own };
+    const limiters = services.microsoft().limiters;
+    const depth = queue.depth(QUEUES.mailbox);
+    return {
+      rssBytes: memory.rss,
+      peakRssBytes: peakRss,
+      vmHwmBytes: vmHwmBytes(),
+      heapUsedBytes: memory.heapUsed,
+      cpuMicros: process.cpuUsage(),
+      counters: { ...services.tables.counters },
+      perTable,
+      limiters: limiters ? { graph: limiters.graph.stats(), exchange: limiters.exchange.stats() } : {},
+      queue: depth,
+    };
+  };
+
+  // Drains the queues and runs the finalizer (as its timer would) until the run is closed.
+  const settle = async (taskId: string, runId: string): Promise<unknown> => {
+    for (;;) {
+      await queue.idle();
+      await host.fireTimer('finalizeRuns');
+      const run = await services.repos.runs.get(taskId, runId);
+      if (run && !isActiveStatus(run.value.status)) return run.value;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  const handle = async (request: HostRequest): Promise<unknown> => {
+    switch (request.cmd) {
+      case 'snapshot':
+        return snapshot();
+      case 'resetPeak':
+        peakRss = process.memoryUsage().rss;
+        return peakRss;
+      case 'settle':
+        return settle(request.taskId, request.runId);
+      case 'stop':
+        await host.stop();
+        setImmediate(() => process.exit(0));
+        return true;
+    }
+  };
+
+  process.on('message', (message: HostRequest) => {
+    handle(message).then(
+      (value) => process.send?.({ id: message.id, ok: true, value } satisfies HostReply),
+      (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies HostReply),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send?.({ type: 'ready', url: host.url, port: host.port } satisfies HostEvent);
+}
+
+main().catch((error: unknown) => {
+  process.send?.({ type: 'failed', error: error instanceof Error ? error.message : String(error) } satisfies HostEvent);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import type { TableCounters } from '../shared/adapters/tables/tableStore.js';
+import type { LimiterStats } from '../shared/adapters/microsoft/limiter.js';
+
+/** Tables whose per-table counters the benchmark reports (logical names). */
+export const BENCH_TABLES = ['DelegationsByMailbox', 'DelegationsByDelegate', 'DelegationHistory', 'MailboxSyncState', 'Directory', 'RunItems', 'Runs', 'ActiveRuns', 'Tasks', 'Schedules'] as const;
+export const DELEGATION_TABLES = ['DelegationsByMailbox', 'DelegationsByDelegate', 'DelegationHistory'] as const;
+
+/** What the host process reports about itself. */
+export interface HostSnapshot {
+  rssBytes: number;
+  /** Highest RSS sampled (every 50 ms) since the last `resetPeak`. */
+  peakRssBytes: number;
+  /** The kernel's high-water mark for the whole life of the process (Linux; 0 elsewhere). */
+  vmHwmBytes: number;
+  heapUsedBytes: number;
+  cpuMicros: { user: number; system: number };
+  counters: TableCounters;
+  perTable: Record<string, TableCounters>;
+  limiters: { graph?: LimiterStats; exchange?: LimiterStats };
+  queue: { pending: number; inFlight: number; deadLettered: number };
+}
+
+export type HostRequest =
+  | { id: number; cmd: 'snapshot' }
+  | { id: number; cmd: 'resetPeak' }
+  | { id: number; cmd: 'settle'; taskId: string; runId: string }
+  | { id: number; cmd: 'stop' };
+
+export type HostReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+export type HostEvent = { type: 'ready'; url: string; port: number } | { type: 'failed'; error: string };
+
+/** A request before the IPC layer numbers it. */
+export type HostCommand = HostRequest extends infer R ? (R extends HostRequest ? Omit<R, 'id'> : never) : never;

@@ -1,0 +1,317 @@
+/**
+ * `npm run bench`: the whole sync pipeline on the local host against the tenant simulator with a generated
+ * tenant. Azurite (in memory) and the simulator run here; the app runs in a child process (bench/host.ts)
+ * so its peak RSS is measured alone. Phases: a full sync, an unchanged re-run, a re-run after a share of
+ * the mailboxes changed, then lookup latency with autocannon. Progress goes to stderr; the result is one
+ * JSON line on stdout.
+ *
+ *   node dist/bench/run.js [--mailboxes 10000] [--delegations 2] [--group-share 0.15] [--latency-ms 200]
+ *     [--jitter-ms 0] [--exchange-rps 100] [--graph-rps 500] [--phases full,unchanged,changed]
+ *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-connections 10] [--seed 42] [--timeout-minutes 9]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startAzurite, type AzuriteHandle } from '../dev/azurite.js';
+import { startSimulator, type RunningSimulator, type SimUser, type Tenant } from '../dev/simulator/index.js';
+import { azuriteConnectionString } from '../shared/config.js';
+import { measureLookups, type LookupResult } from './lookups.js';
+import { computeFloor, progressLine, summarizePhase, type BenchRight, type PhaseResult } from './metrics.js';
+import type { HostCommand, HostEvent, HostReply, HostRequest, HostSnapshot } from './protocol.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ALL_RIGHTS: BenchRight[] = ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'];
+
+export interface BenchOptions {
+  mailboxes: number;
+  delegations: number;
+  groupShare: number;
+  latencyMs: number;
+  jitterMs: number;
+  /** 0 = unlimited. */
+  exchangeRps: number;
+  graphRps: number;
+  phases: Array<'full' | 'unchanged' | 'changed'>;
+  changedShare: number;
+  lookupSeconds: number;
+  lookupConnections: number;
+  seed: number;
+  timeoutMinutes: number;
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      mailboxes: { type: 'string', default: '10000' },
+      delegations: { type: 'string', default: '2' },
+      'group-share': { type: 'string', default: '0.15' },
+      'latency-ms': { type: 'string', default: '200' },
+      'jitter-ms': { type: 'string', default: '0' },
+      'exchange-rps': { type: 'string', default: '100' },
+      'graph-rps': { type: 'string', default: '500' },
+      phases: { type: 'string', default: 'full,unchanged,changed' },
+      'changed-share': { type: 'string', default: '0.01' },
+      'lookup-seconds': { type: 'string', default: '10' },
+      'lookup-connections': { type: 'string', default: '10' },
+      seed: { type: 'string', default: '42' },
+      'timeout-minutes': { type: 'string', default: '9' },
+    },
+  });
+  const num = (name: keyof typeof values, min: number, max: number): number => {
+    const value = Number(values[name]);
+    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number between ${min} and ${max}`);
+    return value;
+  };
+  const phases = String(values.phases).split(',').map((p) => p.trim()).filter(Boolean);
+  for (const p of phases) if (!['full', 'unchanged', 'changed'].includes(p)) throw new Error(`--phases: unknown phase '${p}' (full, unchanged, changed)`);
+  if (phases[0] !== 'full') throw new Error('--phases must start with full (the re-runs need a synced index)');
+  return {
+    mailboxes: Math.floor(num('mailboxes', 16, 200_000)),
+    delegations: num('delegations', 0, 50),
+    groupShare: num('group-share', 0, 1),
+    latencyMs: num('latency-ms', 0, 60_000),
+    jitterMs: num('jitter-ms', 0, 60_000),
+    exchangeRps: num('exchange-rps', 0, 100_000),
+    graphRps: num('graph-rps', 0, 100_000),
+    phases: phases as BenchOptions['phases'],
+    changedShare: num('changed-share', 0, 1),
+    lookupSeconds: num('lookup-seconds', 0, 600),
+    lookupConnections: Math.floor(num('lookup-connections', 1, 1000)),
+    seed: Math.floor(num('seed', 0, 2 ** 31)),
+    timeoutMinutes: num('timeout-minutes', 0.1, 600),
+  };
+}
+
+/** A small seeded generator (mulberry32) so the mutations of the `changed` phase repeat exactly. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class HostProcess {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor(readonly child: ChildProcess, readonly url: string) {
+    child.on('message', (message: HostReply) => {
+      const waiter = this.pending.get(message.id);
+      if (!waiter) return;
+      this.pending.delete(message.id);
+      if (message.ok) waiter.resolve(message.value);
+      else waiter.reject(new Error(message.error));
+    });
+    child.once('exit', (code) => {
+      for (const waiter of this.pending.values()) waiter.reject(new Error(`host process exited (${code})`));
+      this.pending.clear();
+    });
+  }
+
+  static async start(env: Record<string, string>): Promise<HostProcess> {
+    const child = fork(path.join(here, 'host.js'), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    child.stdout?.pipe(process.stderr); // keep stdout for the one JSON line
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once('message', (event: HostEvent) => (event.type === 'ready' ? resolve(event.url) : reject(new Error(`host failed to start: ${event.error}`))));
+      child.once('exit', (code) => reject(new Error(`host exited with code ${code} before it was ready`)));
+    });
+    return new HostProcess(child, url.replace('localhost', '127.0.0.1'));
+  }
+
+  call<T>(request: HostCommand): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ ...request, id } as HostRequest);
+    });
+  }
+}
+
+function mailboxUsers(tenant: Tenant): SimUser[] {
+  return tenant.mailboxIds().map((id) => tenant.users.get(id)).filter((u): u is SimUser => u !== undefined);
+}
+
+/** Changes `share` of the mailboxes in the simulator's model: new FullAccess, new calendar delegates, revoked or new SendAs. */
+function mutateTenant(tenant: Tenant, share: number, seed: number): number {
+  const random = seeded(seed);
+  const users = mailboxUsers(tenant);
+  const regular = users.filter((u) => u.recipientTypeDetails === 'UserMailbox' && u.accountEnabled);
+  const count = Math.max(1, Math.round(users.length * share));
+  const chosen = new Set<string>();
+  while (chosen.size < Math.min(count, users.length)) chosen.add(users[Math.floor(random() * users.length)]!.id);
+  let i = 0;
+  for (const mailboxId of chosen) {
+    let trustee = regular[Math.floor(random() * regular.length)]!;
+    if (trustee.id === mailboxId) trustee = regular[(regular.indexOf(trustee) + 1) % regular.length]!;
+    const op = i++ % 3;
+    if (op === 0) tenant.grantFullAccess(mailboxId, trustee.id);
+    else if (op === 1) tenant.setCalendarRole(mailboxId, trustee.id, 'delegateWithPrivateEventAccess');
+    else {
+      const existing = tenant.permissions.get(mailboxId)?.sendAs.map((a) => tenant.objectBySid(a.trusteeSid)).find((o): o is SimUser => o !== undefined && 'userPrincipalName' in o);
+      if (existing) tenant.revokeSendAs(mailboxId, existing.id);
+      else tenant.grantSendAs(mailboxId, trustee.id);
+    }
+  }
+  return chosen.size;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseOptions(argv);
+  const deadline = Date.now() + options.timeoutMinutes * 60_000;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  let azurite: AzuriteHandle | undefined;
+  let sim: RunningSimulator | undefined;
+  let host: HostProcess | undefined;
+  const cleanup = async () => {
+    if (host && host.child.exitCode === null) {
+      await Promise.race([host.call({ cmd: 'stop' }).catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+      if (host.child.exitCode === null) host.child.kill('SIGKILL');
+    }
+    await sim?.stop();
+    await azurite?.stop();
+  };
+  const timer = setTimeout(() => {
+    log(`bench: over the ${options.timeoutMinutes}-minute limit, stopping`);
+    void cleanup().finally(() => process.exit(2));
+  }, deadline - Date.now());
+  timer.unref();
+
+  try {
+    log(`bench: generating a tenant of ${options.mailboxes} mailboxes, starting Azurite`);
+    const rateLimits = { ...(options.exchangeRps > 0 ? { exchange: options.exchangeRps } : {}), ...(options.graphRps > 0 ? { graph: options.graphRps } : {}) };
+    [azurite, sim] = await Promise.all([
+      startAzurite(),
+      startSimulator({ port: 0, seed: options.seed, mailboxes: options.mailboxes, delegationsPerMailbox: options.delegations, groupTrusteeShare: options.groupShare, latencyMs: options.latencyMs, jitterMs: options.jitterMs, rateLimits }),
+    ]);
+    host = await HostProcess.start({
+      TABLES_CONNECTION_STRING: azuriteConnectionString(azurite.port),
+      TABLES_PREFIX: 'bench',
+      AZURE_TENANT_ID: sim.tenantId,
+      AZURE_CLIENT_ID: sim.clientId,
+      AZURE_CLIENT_SECRET: sim.clientSecret,
+      AZURE_AUTHORITY_HOST: sim.authorityHost,
+      GRAPH_BASE_URL: sim.graphBaseUrl,
+      EXCHANGE_BASE_URL: sim.exchangeBaseUrl,
+      API_AUDIENCE: sim.api.audience,
+      API_ISSUER: sim.api.issuer,
+      API_JWKS_URI: sim.api.jwksUri,
+      NODE_EXTRA_CA_CERTS: sim.caCertPath,
+      LOG_LEVEL: 'warn',
+    });
+    const running = sim;
+    const adminToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'] });
+    const readerToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
+    const api = async (method: string, route: string, body?: unknown): Promise<Record<string, unknown>> => {
+      const response = await fetch(`${host!.url}/api/${route}`, {
+        method,
+        headers: { Authorization: `Bearer ${adminToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      const json = (await response.json()) as Record<string, unknown>;
+      if (response.status >= 300) throw new Error(`${method} /api/${route} answered ${response.status}: ${JSON.stringify(json)}`);
+      return json;
+    };
+
+    const tenant = sim.tenant;
+    const targetGroupId = tenant.demo.targetGroupId;
+    const schedule = await api('POST', 'schedules', { description: 'Benchmark', type: 'oneOff', runAt: '2099-01-01T00:00', timeZone: 'UTC' });
+    const task = await api('POST', 'tasks', { description: 'Benchmark: all staff', scheduleId: schedule['id'], target: { kind: 'group', groupId: targetGroupId }, rights: ALL_RIGHTS });
+    const taskId = String(task['id']);
+
+    const phases: PhaseResult[] = [];
+    for (const phase of options.phases) {
+      let changedMailboxes: number | undefined;
+      if (phase === 'changed') changedMailboxes = mutateTenant(tenant, options.changedShare, options.seed + 1);
+      const members = tenant.transitiveMembers(targetGroupId);
+      const mailboxCount = members.filter((m) => m.type === 'user' && m.user.mail !== null).length;
+      const tenantMailboxes = tenant.mailboxIds().length;
+      let sendAsGrants = 0;
+      for (const perms of tenant.permissions.values()) sendAsGrants += perms.sendAs.length;
+      const floor = computeFloor({
+        mailboxes: mailboxCount,
+        targetMembers: members.length,
+        tenantMailboxes,
+        sendAsRows: tenantMailboxes + sendAsGrants,
+        rights: ALL_RIGHTS,
+        ...(options.exchangeRps > 0 ? { exchangeRps: options.exchangeRps } : {}),
+        ...(options.graphRps > 0 ? { graphRps: options.graphRps } : {}),
+      });
+
+      running.resetStats();
+      await host.call({ cmd: 'resetPeak' });
+      const before = await host.call<HostSnapshot>({ cmd: 'snapshot' });
+      const started = Date.now();
+      const { runId } = await api('POST', `tasks/${taskId}/run`);
+      let lastCalls = 0;
+      let lastAt = started;
+      const progress = setInterval(() => {
+        const stats = running.stats();
+        const done = stats.exchangeCmdlets['Get-MailboxPermission'] ?? 0;
+        const calls = Object.values(stats.exchangeCmdlets).reduce((a, b) => a + b, 0);
+        const now = Date.now();
+        const rate = ((calls - lastCalls) * 1000) / Math.max(1, now - lastAt);
+        lastCalls = calls;
+        lastAt = now;
+        const line = progressLine(phase, Math.min(done, mailboxCount), mailboxCount, now - started, `exchange ${rate.toFixed(0).padStart(4)}/s  429s ${stats.throttled.exchange + stats.throttled.graph}`);
+        process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
+      }, process.stderr.isTTY ? 500 : 5_000);
+      let run: Record<string, unknown>;
+      try {
+        run = await host.call<Record<string, unknown>>({ cmd: 'settle', taskId, runId: String(runId) });
+      } finally {
+        clearInterval(progress);
+      }
+      const wallMs = Date.now() - started;
+      const after = await host.call<HostSnapshot>({ cmd: 'snapshot' });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      const summary = summarizePhase({ phase, wallMs, floor, run, sim: running.stats(), before, after });
+      phases.push(changedMailboxes === undefined ? summary : { ...summary, changedMailboxes } as PhaseResult);
+      log(`${phase}: ${summary.wallSeconds}s (floor ${summary.floorSeconds}s, x${summary.wallOverFloor}), ${summary.mailboxesFailed} failed, 429 share ${summary.throttled.share}, delegation writes ${summary.tables.delegationTableWrites}, peak RSS ${summary.host.peakRssMb} MB`);
+    }
+
+    const lookups: LookupResult[] = [];
+    if (options.lookupSeconds > 0) {
+      const random = seeded(options.seed + 2);
+      const users = mailboxUsers(tenant);
+      const sample = Array.from({ length: Math.min(500, users.length) }, () => users[Math.floor(random() * users.length)]!);
+      const targets = [
+        { name: 'GET /api/users/{user}/delegate-mailboxes', paths: sample.map((u) => `/api/users/${encodeURIComponent(u.userPrincipalName)}/delegate-mailboxes`) },
+        { name: 'GET /api/mailboxes/{mailbox}/delegates', paths: sample.map((u) => `/api/mailboxes/${u.id}/delegates`) },
+      ];
+      for (const target of targets) {
+        log(`lookups: ${target.name} for ${options.lookupSeconds}s with ${options.lookupConnections} connections`);
+        lookups.push(await measureLookups(host.url, readerToken, target, { connections: options.lookupConnections, durationSeconds: options.lookupSeconds }));
+        const last = lookups[lookups.length - 1]!;
+        log(`  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, ${last.requestsPerSecond} req/s, non-2xx ${last.non2xx}`);
+      }
+    }
+    const final = await host.call<HostSnapshot>({ cmd: 'snapshot' });
+    const result = {
+      command: `npm run bench -- ${argv.join(' ')}`.trim(),
+      options,
+      machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
+      tenant: { mailboxes: tenant.mailboxIds().length, users: tenant.users.size, groups: tenant.groups.size },
+      phases,
+      lookups,
+      host: { peakRssMb: Math.max(...phases.map((p) => p.host.peakRssMb)), vmHwmMb: Math.round((final.vmHwmBytes / 2 ** 20) * 10) / 10 },
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
