@@ -1,7 +1,7 @@
 import type { Repositories } from '../composition.js';
 import type { Logger } from '../logging.js';
 import { isActiveStatus } from '../domain/task.js';
-import { expandMessageSchema, mailboxMessageSchema } from './messages.js';
+import { expandRunRefSchema, mailboxItemRefSchema } from './messages.js';
 import { releaseTask } from './expandTarget.js';
 
 export interface DeadLetterDeps {
@@ -16,6 +16,16 @@ export interface DeadLetterInfo {
   description?: string;
 }
 
+/** Bodies arrive as parsed JSON or, from some senders, as JSON text (the main handlers accept both too). */
+function parseIfText(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
+}
+
 function because(info: DeadLetterInfo): string {
   const after = info.deliveryCount ? ` after ${info.deliveryCount} deliveries` : '';
   return `Gave up${after}: ${info.description || info.reason || 'the message was dead-lettered'}`;
@@ -23,7 +33,7 @@ function because(info: DeadLetterInfo): string {
 
 /** A dead-lettered mailbox message settles its run item as failed with the reason, so the run can finish. */
 export async function settleDeadLetteredMailbox(deps: DeadLetterDeps, body: unknown, info: DeadLetterInfo): Promise<'settled' | 'alreadySettled' | 'unreadable'> {
-  const parsed = mailboxMessageSchema.safeParse(body);
+  const parsed = mailboxItemRefSchema.safeParse(parseIfText(body));
   if (!parsed.success) {
     // Nothing identifies a run item: record it where an operator looks and complete the message.
     deps.logger?.error({ reason: info.reason, description: info.description }, 'unreadable dead-lettered mps-mailbox message discarded');
@@ -36,7 +46,7 @@ export async function settleDeadLetteredMailbox(deps: DeadLetterDeps, body: unkn
 
 /** A dead-lettered expansion fails its run with the reason (nothing waits forever). */
 export async function failDeadLetteredExpansion(deps: DeadLetterDeps, body: unknown, info: DeadLetterInfo): Promise<'failed' | 'notActive' | 'unreadable'> {
-  const parsed = expandMessageSchema.safeParse(body);
+  const parsed = expandRunRefSchema.safeParse(parseIfText(body));
   if (!parsed.success) {
     deps.logger?.error({ reason: info.reason, description: info.description }, 'unreadable dead-lettered mps-expand message discarded');
     return 'unreadable';

@@ -41,6 +41,15 @@ export const mailboxMessageSchema = z
   .strict();
 export type MailboxMessageBody = z.infer<typeof mailboxMessageSchema>;
 
+/**
+ * Just enough of an `mps-mailbox` body to name its run item: a dead-lettered message that fails the full schema
+ * (say, an oversized prefetch) must still settle its item, or the run waits for its timeout.
+ */
+export const mailboxItemRefSchema = z.looseObject({ taskId: id, runId: id, mailbox: z.looseObject({ id: mailboxMessageSchema.shape.mailbox.shape.id }) });
+
+/** Just enough of an `mps-expand` body to name its run (see mailboxItemRefSchema). */
+export const expandRunRefSchema = z.looseObject({ taskId: id, runId: id });
+
 /** Parses a queue body or throws a ValidationError naming the bad field (the message then dead-letters with it). */
 export function parseMessage<T>(schema: z.ZodType<T>, body: unknown, queue: string): T {
   return parseOrThrow(schema, typeof body === 'string' ? safeJson(body) : body, 'QUEUE.INVALID_MESSAGE', `${queue} message`);
