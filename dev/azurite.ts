@@ -80,7 +80,8 @@ export async function startAzurite(options: { port?: number; location?: string; 
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        // Azurite saves its data (autosave runs only every 5 s) on SIGINT; SIGTERM ends it without saving.
+        child.kill('SIGINT');
         setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
       }),
   };

@@ -5,6 +5,12 @@ import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { buildServices, configureServices } from '../../shared/composition.js';
 import { loadConfig } from '../../shared/config.js';
 import { mailboxDeadLetterFn } from '../../functions/deadLetters.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { TableClient } from '@azure/data-tables';
+import { startAzurite } from '../../dev/azurite.js';
+import { azuriteConnectionString } from '../../shared/config.js';
 import { createSchedule } from '../../shared/usecases/schedules.js';
 import { createTask } from '../../shared/usecases/tasks.js';
 import { runTaskNow } from '../../shared/usecases/runs.js';
@@ -74,4 +80,23 @@ describe('regression: a dead-lettered mailbox was reported as "Gave up after 1 d
     const item = await deps.repos.runs.getItem(taskId, runId, GUIDS[1]!);
     expect(item).toMatchObject({ status: 'failed', error: 'Gave up: Message could not be consumed after 10 delivery attempts.' });
   });
+});
+
+describe('regression: stopping a persistent Azurite lost the writes of its last seconds (SIGTERM skips its save)', () => {
+  it('an entity written just before stop() is there after a restart on the same data directory', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mps-azurite-stop-'));
+    let azurite = await startAzurite({ location: dir });
+    try {
+      const client = () => TableClient.fromConnectionString(azuriteConnectionString(azurite.port), 'persisted', { allowInsecureConnection: true });
+      await client().createTable();
+      await client().upsertEntity({ partitionKey: 'p', rowKey: 'r', value: 'kept' });
+      const port = azurite.port;
+      await azurite.stop();
+      azurite = await startAzurite({ port, location: dir });
+      expect((await client().getEntity('p', 'r'))['value']).toBe('kept');
+    } finally {
+      await azurite.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
