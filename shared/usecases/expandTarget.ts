@@ -221,9 +221,13 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
   }
 
   if (seen.size === 0) {
-    const what = run.target.kind === 'mailboxes' ? 'None of the listed mailboxes' : `The target group (${describeTarget(run.target)})`;
     const why = Object.entries(skipped).map(([k, v]) => `${v} ${k}`).join(', ');
-    return failRun(deps, run, found.etag, `${what} contains no mailboxes${why ? ` (skipped: ${why})` : ''}`, skipped);
+    const skippedText = why ? ` (skipped: ${why})` : '';
+    const error =
+      run.target.kind === 'mailboxes'
+        ? `None of the ${run.target.mailboxes.length} listed mailboxes was found with a mailbox${skippedText}`
+        : `The target ${describeTarget(run.target)} contains no mailboxes${skippedText}`;
+    return failRun(deps, run, found.etag, error, skipped);
   }
   const updated: Run = {
     ...run,
