@@ -132,16 +132,16 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     // A reload keeps the dev session (sessionStorage) and puts focus at the start of the document.
     await page.reload();
     await page.getByTestId('signed-in-as').waitFor();
+    // Browser-side expressions as strings: the test's tsconfig has no DOM library.
+    const activeText = () => page.evaluate<string | undefined>('document.activeElement?.textContent?.trim()');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Skip to content');
+    expect(await activeText()).toBe('Skip to content');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Sign out');
+    expect(await activeText()).toBe('Sign out');
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement;
-      const style = getComputedStyle(el);
-      return { tag: el.tagName, text: el.textContent?.trim(), outline: style.outlineStyle, width: style.outlineWidth };
-    });
+    const focused = await page.evaluate<{ tag: string; text: string; outline: string; width: string }>(
+      '(() => { const el = document.activeElement; const s = getComputedStyle(el); return { tag: el.tagName, text: el.textContent.trim(), outline: s.outlineStyle, width: s.outlineWidth }; })()',
+    );
     expect(focused).toMatchObject({ tag: 'A', text: 'Tasks', outline: 'solid', width: '3px' });
   });
 

@@ -16,6 +16,13 @@ function allTimeZones(): string[] {
   return timeZones;
 }
 
+/** The error with a field's issues dropped: the user is fixing that field, the stale message would mislead. */
+function withoutField(error: unknown, field: string): unknown {
+  if (!(error instanceof ApiError) || !error.problem.errors) return error;
+  const errors = error.problem.errors.filter((e) => e.path !== field && !e.path.startsWith(`${field}.`));
+  return errors.length === error.problem.errors.length ? error : new ApiError({ ...error.problem, errors });
+}
+
 /** A 400 problem's field errors, or undefined when the error is something else (shown as a whole). */
 function fieldProblem(error: unknown): Problem | undefined {
   return error instanceof ApiError && error.problem.status === 400 && error.problem.errors?.length ? error.problem : undefined;
@@ -126,7 +133,10 @@ function ScheduleForm({ existing, onSaved, onCancel }: { existing?: ScheduleView
   const [d, setD] = useState<ScheduleDraft>(() => scheduleDraft(existing));
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const set = <K extends keyof ScheduleDraft>(key: K, value: ScheduleDraft[K]) => setD((prev) => ({ ...prev, [key]: value }));
+  const set = <K extends keyof ScheduleDraft>(key: K, value: ScheduleDraft[K]) => {
+    setD((prev) => ({ ...prev, [key]: value }));
+    setError((prev: unknown) => withoutField(prev, key));
+  };
   const problem = fieldProblem(error);
   const issues = (f: string) => issuesFor(problem, f);
 
@@ -347,7 +357,11 @@ function TaskForm({ existing, schedules, onSaved, onCancel }: { existing?: TaskV
   const [d, setD] = useState<TaskDraft>(() => taskDraft(existing, schedules));
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const set = <K extends keyof TaskDraft>(key: K, value: TaskDraft[K]) => setD((prev) => ({ ...prev, [key]: value }));
+  const set = <K extends keyof TaskDraft>(key: K, value: TaskDraft[K]) => {
+    setD((prev) => ({ ...prev, [key]: value }));
+    const field = ['kind', 'groupId', 'groupLabel', 'dn', 'email', 'mailboxes'].includes(key) ? 'target' : key;
+    setError((prev: unknown) => withoutField(prev, field));
+  };
   const problem = fieldProblem(error);
   const issues = (f: string) => issuesFor(problem, f);
 
@@ -403,7 +417,10 @@ function TaskForm({ existing, schedules, onSaved, onCancel }: { existing?: TaskV
           <input type="radio" name="target-kind" checked={d.kind === 'mailboxes'} onChange={() => set('kind', 'mailboxes')} /> A list of mailboxes
         </label>
       </fieldset>
-      {d.kind === 'group' ? <GroupPicker value={d.groupId} label={d.groupLabel} invalid={targetIssues} onPick={(id, label) => setD((prev) => ({ ...prev, groupId: id, groupLabel: label }))} /> : null}
+      {d.kind === 'group' ? <GroupPicker value={d.groupId} label={d.groupLabel} invalid={targetIssues} onPick={(id, label) => {
+            set('groupId', id);
+            set('groupLabel', label);
+          }} /> : null}
       {d.kind === 'groupEmail' ? (
         <div class="field">
           <label for="task-group-email">Group e-mail address</label>

@@ -215,7 +215,13 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
         </div>
         <div>
           <dt>Schedule</dt>
-          <dd>{task.schedule ? `${task.schedule.summary} (${task.schedule.timeZone})` : <span class="muted">schedule missing</span>}</dd>
+          <dd>
+            {task.schedule ? (
+              task.schedule.summary.includes(task.schedule.timeZone) ? task.schedule.summary : `${task.schedule.summary} (${task.schedule.timeZone})`
+            ) : (
+              <span class="muted">schedule missing</span>
+            )}
+          </dd>
         </div>
         <div>
           <dt>Next due</dt>
@@ -230,7 +236,7 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
             )}
           </dd>
         </div>
-        <div>
+        <div class="wide">
           <dt>Last run</dt>
           <dd data-testid="last-run">
             {task.lastRun ? (
