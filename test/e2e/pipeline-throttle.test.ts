@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { expectedDelegations } from '../support/expected.js';
+import { createTaskFor, expectIndexesAgree, mailboxIdsOf, runNow, sortedEntries, storedFor } from '../support/indexes.js';
+
+// Issue 5: a throttling storm. Exchange admits 5 requests/s; unthrottled, this run makes ~40/s (32 mailboxes at once).
+
+const EXCHANGE_RPS = 5;
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startTestApp({ simulator: { mailboxes: 200 } });
+}, 60_000);
+
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe('throttling storm', () => {
+  it('a run against an Exchange that throttles far below demand still completes with no failed mailbox and the exact index', async () => {
+    const demo = app.sim.tenant.demo;
+    const taskId = await createTaskFor(app, 'All staff under throttling', { kind: 'group', groupId: demo.targetGroupId });
+    app.sim.setKnobs({ rateLimits: { exchange: EXCHANGE_RPS } });
+    app.sim.resetStats();
+    const startedAt = Date.now();
+    let run: Awaited<ReturnType<typeof runNow>>;
+    try {
+      run = await runNow(app, taskId);
+    } finally {
+      app.sim.setKnobs({ rateLimits: {} });
+    }
+    const seconds = (Date.now() - startedAt) / 1000;
+    const stats = app.sim.stats();
+    const mailboxes = mailboxIdsOf(app.sim.tenant, demo.targetGroupId);
+    expect(mailboxes.length).toBeGreaterThan(150);
+
+    // The storm happened: 429s were answered, and the run could not have gone faster than the limit allows.
+    expect(stats.throttled.exchange).toBeGreaterThan(10);
+    expect(seconds).toBeGreaterThan((stats.requests.exchange - stats.throttled.exchange) / EXCHANGE_RPS - 2);
+    // The clients back off instead of hammering: most Exchange requests were admitted.
+    expect(stats.throttled.exchange).toBeLessThan(stats.requests.exchange / 2);
+
+    expect(run).toMatchObject({ status: 'succeeded', mailboxesTotal: mailboxes.length, mailboxesDone: mailboxes.length, mailboxesFailed: 0, error: null });
+    const expected = expectedDelegations(app.sim.tenant, demo.targetGroupId);
+    expect(sortedEntries(await storedFor(app, mailboxes))).toEqual(sortedEntries(expected));
+    expect(run['delegationsAdded']).toBe(expected.size);
+    expect(await expectIndexesAgree(app)).toBe(expected.size);
+  }, 150_000);
+});
