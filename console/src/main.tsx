@@ -41,8 +41,16 @@ function currentHashRoute(): string {
   return /^#\/([a-z-]+)/.exec(location.hash)?.[1] ?? '';
 }
 
-function useHashRoute(): string {
-  const [route, setRoute] = useState(currentHashRoute);
+/** The route in the URL hash; a route this session may not see is dropped when the session starts (left over from a previous sign-in). */
+function useHashRoute(allowedAtStart: (id: string) => boolean): string {
+  const [route, setRoute] = useState(() => {
+    const initial = currentHashRoute();
+    if (initial && !allowedAtStart(initial)) {
+      history.replaceState(null, '', location.pathname + location.search);
+      return '';
+    }
+    return initial;
+  });
   useEffect(() => {
     const onChange = () => setRoute(currentHashRoute());
     window.addEventListener('hashchange', onChange);
@@ -62,7 +70,7 @@ function Shell({ session, onSignOut, onExpired }: { session: Session; onSignOut:
   const api = useMemo(() => createApi(session.getToken, () => expiredRef.current()), [session]);
   const context: AppContextValue = useMemo(() => ({ api, caps, claims: session.claims }), [api, session]);
   const visible = ROUTES.filter((r) => r.allowed(caps));
-  const hashRoute = useHashRoute();
+  const hashRoute = useHashRoute((id) => ROUTES.find((r) => r.id === id)?.allowed(caps) ?? true);
   const route = ROUTES.find((r) => r.id === hashRoute);
   const active = route && route.allowed(caps) ? route : visible[0]!;
   const mainRef = useRef<HTMLElement>(null);

@@ -394,6 +394,8 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await signIn('megan.bowen@contoso.com', 'User');
     const nav = page.getByRole('navigation', { name: 'Console sections', exact: true });
     expect(await nav.getByRole('link').allInnerTexts()).toEqual(['My delegate mailboxes']);
+    // The admin's last view (still in the URL) is dropped quietly for the new session.
+    expect(await page.getByRole('alert').count()).toBe(0);
     const table = page.getByTestId('delegate-mailboxes');
     const token = await app.token('none', { oid: app.sim.tenant.demo.meganId, preferredUsername: 'megan.bowen@contoso.com' });
     const mine = (await app.api('GET', 'me/delegate-mailboxes', { token })).json as { items: MailboxItem[] };
