@@ -18,12 +18,18 @@ function deadLetterInfo(context: InvocationContext): DeadLetterInfo {
   };
 }
 
+/** The reason goes into every log line: an outcome that changes nothing (run already over) must still say why. */
+function describe(info: DeadLetterInfo): string {
+  return `${info.reason ?? 'no reason'}: ${info.description ?? 'no description'}`;
+}
+
 export const mailboxDeadLetterFn = registerQueue({
   name: 'syncMailboxDeadLetter',
   queueName: deadLetterQueueOf(QUEUES.mailbox),
   localConcurrency: 4,
   handler: async (message, context) => {
-    context.warn(`dead-lettered mailbox message: ${await settleDeadLetteredMailbox(getServices(), message, deadLetterInfo(context))}`);
+    const info = deadLetterInfo(context);
+    context.warn(`dead-lettered mailbox message: ${await settleDeadLetteredMailbox(getServices(), message, info)} (${describe(info)})`);
   },
 });
 
@@ -32,6 +38,7 @@ export const expandDeadLetterFn = registerQueue({
   queueName: deadLetterQueueOf(QUEUES.expand),
   localConcurrency: 1,
   handler: async (message, context) => {
-    context.warn(`dead-lettered expansion: ${await failDeadLetteredExpansion(getServices(), message, deadLetterInfo(context))}`);
+    const info = deadLetterInfo(context);
+    context.warn(`dead-lettered expansion: ${await failDeadLetteredExpansion(getServices(), message, info)} (${describe(info)})`);
   },
 });

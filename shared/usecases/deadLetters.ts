@@ -32,7 +32,7 @@ function because(info: DeadLetterInfo): string {
 }
 
 /** A dead-lettered mailbox message settles its run item as failed with the reason, so the run can finish. */
-export async function settleDeadLetteredMailbox(deps: DeadLetterDeps, body: unknown, info: DeadLetterInfo): Promise<'settled' | 'alreadySettled' | 'unreadable'> {
+export async function settleDeadLetteredMailbox(deps: DeadLetterDeps, body: unknown, info: DeadLetterInfo): Promise<'settled' | 'alreadySettled' | 'unknownItem' | 'unreadable'> {
   const parsed = mailboxItemRefSchema.safeParse(parseIfText(body));
   if (!parsed.success) {
     // Nothing identifies a run item: record it where an operator looks and complete the message.
@@ -40,6 +40,11 @@ export async function settleDeadLetteredMailbox(deps: DeadLetterDeps, body: unkn
     return 'unreadable';
   }
   const { taskId, runId, mailbox } = parsed.data;
+  // settleItem creates a missing item: a dead-lettered message naming no item of a run must not invent one.
+  if (!(await deps.repos.runs.getItem(taskId, runId, mailbox.id))) {
+    deps.logger?.warn({ taskId, runId, mailboxId: mailbox.id, reason: info.reason, description: info.description }, 'dead-lettered mps-mailbox message names no item of a run; discarded');
+    return 'unknownItem';
+  }
   const settled = await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'failed', error: because(info) });
   return settled ? 'settled' : 'alreadySettled';
 }

@@ -30,7 +30,8 @@ export type SyncOutcome =
   | { outcome: 'synced'; added: number; removed: number; changed: number; unresolved: number }
   | { outcome: 'failed'; reason: string }
   | { outcome: 'deferred'; retryAt: Date }
-  | { outcome: 'alreadySettled' };
+  | { outcome: 'alreadySettled' }
+  | { outcome: 'ignored'; reason: string };
 
 /** Gives up deferring a throttled mailbox after this many delayed copies; the redelivery count takes over. */
 const MAX_THROTTLE_DEFERRALS = 30;
@@ -87,7 +88,14 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   const message = parseMessage(mailboxMessageSchema, body, QUEUES.mailbox);
   const { taskId, runId, mailbox } = message;
   const item = await deps.repos.runs.getItem(taskId, runId, mailbox.id);
-  if (item && item.status !== 'pending') return { outcome: 'alreadySettled' };
+  if (!item) {
+    // Expansion writes every item before its message: a message without one is stale or forged, and syncing it
+    // would file real rights under whatever mailbox id it names.
+    const reason = `mailbox ${mailbox.id} is not an item of run ${runId} of task ${taskId}`;
+    deps.logger?.warn({ taskId, runId, mailboxId: mailbox.id }, 'mps-mailbox message ignored: the mailbox is not an item of that run');
+    return { outcome: 'ignored', reason };
+  }
+  if (item.status !== 'pending') return { outcome: 'alreadySettled' };
 
   const microsoft = deps.microsoft();
   let snapshot: MailboxRightsSnapshot;
@@ -140,7 +148,7 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   if (upsert.length > 0 || removed.length > 0) {
     // Remember what this delivery is about to change: a redelivery after a partial write sees a smaller diff,
     // but the run must still count the whole change once.
-    if (!item?.planned) await deps.repos.runs.recordPlannedCounts(taskId, runId, mailbox.id, counts);
+    if (!item.planned) await deps.repos.runs.recordPlannedCounts(taskId, runId, mailbox.id, counts);
     const delegates = new Map([...diff.added, ...diff.changed.map((c) => c.after)].map((d) => [d.delegate.id, d.delegate]));
     await deps.repos.directory.upsert([...delegates.values()].map((d) => ({ id: d.id, upn: d.upn, address: d.address, displayName: d.displayName, ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }) })));
     await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert, remove: removed, events }, { taskId, runId, at, eventScope: runKey(taskId, runId) });
@@ -148,7 +156,7 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   if (effective.missingKeys.length || effective.missingGroups.length) {
     deps.logger?.error({ taskId, runId, mailboxId: mailbox.id, missingKeys: effective.missingKeys.length, missingGroups: effective.missingGroups.length }, 'resolver returned incomplete results');
   }
-  const planned = item?.planned;
+  const planned = item.planned;
   await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', ...(planned ?? counts) });
   return { outcome: 'synced', added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length, unresolved: counts.trusteesUnresolved };
 }

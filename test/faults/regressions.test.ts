@@ -11,6 +11,10 @@ import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { startAzurite } from '../../dev/azurite.js';
 import { azuriteConnectionString } from '../../shared/config.js';
+import { syncMailbox } from '../../shared/usecases/syncMailbox.js';
+import { settleDeadLetteredMailbox } from '../../shared/usecases/deadLetters.js';
+import { ResolverCache } from '../../shared/usecases/trusteeResolver.js';
+import type { MicrosoftPorts } from '../../shared/ports/microsoft.js';
 import { createSchedule } from '../../shared/usecases/schedules.js';
 import { createTask } from '../../shared/usecases/tasks.js';
 import { runTaskNow } from '../../shared/usecases/runs.js';
@@ -99,4 +103,37 @@ describe('regression: stopping a persistent Azurite lost the writes of its last 
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('regression: a mailbox message naming no item of its run was synced anyway (a stale or forged message filed real rights under any mailbox id)', () => {
+  const stranger = '0a1b2c3d-0000-4000-8000-0000000000ff';
+  const body = (taskId: string, runId: string) => ({ taskId, runId, mailbox: { id: stranger, upn: 'alex.wilber@contoso.com', address: 'alex.wilber@contoso.com', displayName: 'Alex' }, rights: ['FullAccess'], throttleRetries: 0 });
+
+  it('syncMailbox ignores it without reading Microsoft 365 or writing anything', async () => {
+    const { deps, taskId, runId } = await runningRun();
+    let microsoftCalls = 0;
+    const outcome = await syncMailbox(
+      {
+        ...deps,
+        resolvers: new ResolverCache(),
+        microsoft: (): MicrosoftPorts => {
+          microsoftCalls++;
+          throw new Error('must not be called');
+        },
+      },
+      body(taskId, runId),
+    );
+    expect(outcome).toMatchObject({ outcome: 'ignored' });
+    expect(microsoftCalls).toBe(0);
+    expect(await deps.repos.runs.getItem(taskId, runId, stranger)).toBeUndefined();
+    expect(await deps.repos.delegations.forMailbox(stranger)).toEqual([]);
+    expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 1, mailboxesFailed: 0 });
+  });
+
+  it('the dead-letter handler does not invent a failed item for it', async () => {
+    const { deps, taskId, runId } = await runningRun();
+    expect(await settleDeadLetteredMailbox(deps, body(taskId, runId), { reason: 'MaxDeliveryCountExceeded' })).toBe('unknownItem');
+    expect(await deps.repos.runs.getItem(taskId, runId, stranger)).toBeUndefined();
+    expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 1, mailboxesFailed: 0 });
+  });
 });
