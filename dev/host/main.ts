@@ -4,6 +4,7 @@ import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { createLogger } from '../../shared/logging.js';
 import { startLocalHost } from './localHost.js';
 import { firstRun } from './firstRun.js';
+import { devSignInRoutes } from './devSignIn.js';
 
 /**
  * The app process of `npm start`: validated config from the environment, the in-process queue, the local
@@ -16,12 +17,14 @@ async function main(): Promise<void> {
   queue.onHandlerError = (queueName, messageId, deliveryCount, error) =>
     logger.warn({ queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) }, 'queue handler failed; message will be redelivered or dead-lettered');
   configureServices(buildServices(config, { queue, logger }));
-  const host = await startLocalHost({ port: config.port, queue, logger });
+  // The development sign-in exists only here, and only while the built-in simulator is the tenant.
+  const host = await startLocalHost({ port: config.port, queue, logger, devRoutes: devSignInRoutes({ simulator: process.env['MPS_SIMULATOR'] === '1' }) });
   const fns = host.definitions;
   process.stdout.write(
     `functions host   ${host.url}/api  (${fns.filter((f) => f.kind === 'http').length} HTTP routes, ` +
       `${fns.filter((f) => f.kind === 'timer').length} timers, ${fns.filter((f) => f.kind === 'queue').length} queue triggers)\n` +
-      `health           ${host.url}/api/health\n`,
+      `health           ${host.url}/api/health\n` +
+      `console          ${host.url}/api/console/\n`,
   );
   process.send?.({ type: 'ready', url: host.url });
   // Set by dev/start.ts only when it started the built-in simulator.
