@@ -121,11 +121,11 @@ describe('the finalizer and stuck runs (RUN_TIMEOUT_MINUTES=1, a clock the test 
     const get = async () => (await app.api('GET', `tasks/${taskId}/runs/${runId}`, { role: 'Reader' })).json as Record<string, unknown>;
     expect(await get()).toMatchObject({ status: 'running', mailboxesTotal: 3, mailboxesDone: 1, mailboxesFailed: 0 });
 
-    const clock = setClock(app, new Date(Date.now() + 50_000));
+    const clock = setClock(app, new Date(Date.now() + 30_000));
     try {
       await app.host.fireTimer('finalizeRuns');
       expect(await get()).toMatchObject({ status: 'running' }); // not yet past the timeout
-      clock.advance(30_000);
+      clock.advance(45_000);
       await app.host.fireTimer('finalizeRuns');
       const run = await get();
       expect(run).toMatchObject({ status: 'completedWithErrors', mailboxesDone: 1, mailboxesFailed: 2 });
