@@ -86,6 +86,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const logger = options.logger ?? createLogger(config.logLevel);
   const queue = options.queue ?? new InProcessQueue({ redeliveryDelayMs: 20 });
+  // As dev/host/main.ts wires it for npm start.
+  queue.onHandlerError ??= (queueName, messageId, deliveryCount, error) =>
+    logger.warn({ queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) }, 'queue handler failed; message will be redelivered or dead-lettered');
   const microsoft = options.microsoft && config.tenant ? options.microsoft(createMicrosoftClients(config.tenant)) : undefined;
   const services = buildServices(config, { queue, logger, ...(options.now ? { now: options.now } : {}), ...(microsoft ? { microsoft } : {}) });
   configureServices(services);
