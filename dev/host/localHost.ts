@@ -7,6 +7,7 @@ import azureFunctions, { type HttpResponseInit, type Timer } from '@azure/functi
 import { CronExpressionParser } from 'cron-parser';
 import type { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { registeredFunctions, type FunctionDefinition, type HttpFunctionDefinition } from '../../shared/host/registry.js';
+import { SECURITY_HEADERS } from '../../shared/host/http.js';
 import type { Logger } from '../../shared/logging.js';
 import { isPortTaken } from '../azurite.js';
 
@@ -102,7 +103,7 @@ function send(res: http.ServerResponse, init: HttpResponseInit): void {
 }
 
 function problemInit(status: number, title: string, detail: string): HttpResponseInit {
-  return { status, headers: { 'Content-Type': 'application/problem+json', 'X-Content-Type-Options': 'nosniff' }, body: JSON.stringify({ type: 'about:blank', title, status, detail }) };
+  return { status, headers: { ...SECURITY_HEADERS, 'Content-Type': 'application/problem+json' }, body: JSON.stringify({ type: 'about:blank', title, status, detail }) };
 }
 
 function invocationContext(functionName: string, logger: Logger, triggerMetadata: Record<string, unknown> = {}): InvocationContext {
