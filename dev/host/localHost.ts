@@ -125,6 +125,37 @@ function invocationContext(functionName: string, logger: Logger, triggerMetadata
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
+/** The request body, or undefined once it passes `limit` (what follows is read and dropped). */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      req.resume();
+      return resolve(undefined);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > limit) {
+        settled = true;
+        chunks.length = 0;
+        return resolve(undefined);
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!settled) resolve(Buffer.concat(chunks));
+      settled = true;
+    });
+    req.on('error', (error) => {
+      if (!settled) reject(error);
+      settled = true;
+    });
+  });
+}
+
 /**
  * The local Functions host: the same registered handlers as Azure, an HTTP server for /api/*, timers on their
  * NCRONTAB schedules (UTC) and Service Bus queue triggers fed by the in-process queue.
@@ -165,12 +196,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       if (!params) continue;
       matchedPath = true;
       if (!route.def.methods.includes((req.method ?? 'GET').toUpperCase() as never)) continue;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_REQUEST_BYTES) return send(res, problemInit(413, 'Payload Too Large', `The request body is larger than ${MAX_REQUEST_BYTES} bytes`));
-        chunks.push(chunk as Buffer);
+      const body = await readBody(req, MAX_REQUEST_BYTES);
+      if (body === undefined) {
+        // The rest of the upload is discarded, not left on a connection the client would reuse.
+        const tooLarge = problemInit(413, 'Payload Too Large', `The request body is larger than ${MAX_REQUEST_BYTES} bytes`);
+        return send(res, { ...tooLarge, headers: { ...(tooLarge.headers as Record<string, string>), Connection: 'close' } });
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -182,7 +212,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         headers,
         query,
         params,
-        ...(chunks.length ? { body: { bytes: Buffer.concat(chunks) } } : {}),
+        ...(body.length ? { body: { bytes: body } } : {}),
       });
       const response = await route.def.handler(request, invocationContext(route.def.name, logger));
       return send(res, response);

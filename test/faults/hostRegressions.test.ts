@@ -34,3 +34,17 @@ describe("regression: the local host's own 404/405/413/400 answers lacked the AP
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
+
+describe('regression: after a 413 for an oversized body the local host left the connection open mid-upload, so the 413 or the next request on it failed with ECONNRESET', () => {
+  it('twelve oversized uploads in a row each get their 413 (Connection: close), and a request after each succeeds', async () => {
+    for (let i = 0; i < 12; i++) {
+      const tooLarge = await fetch(url('/api/schedules'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: new Uint8Array(2 * 1024 * 1024), signal: AbortSignal.timeout(10_000) });
+      await tooLarge.text();
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.headers.get('connection')).toBe('close');
+      const next = await fetch(url('/api/health'), { signal: AbortSignal.timeout(10_000) });
+      await next.text();
+      expect(next.status).toBe(200);
+    }
+  }, 60_000);
+});
