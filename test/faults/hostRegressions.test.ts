@@ -48,3 +48,14 @@ describe('regression: after a 413 for an oversized body the local host left the 
     }
   }, 60_000);
 });
+
+describe('regression: delegate lookups (tenant delegation data) were sent as cacheable ("private, no-cache") against the API\'s no-store policy', () => {
+  it('a lookup answer and its 304 are no-store and still carry the ETag for revalidation', async () => {
+    const { withEtag } = await import('../../shared/host/etag.js');
+    const { default: azureFunctions } = await import('@azure/functions');
+    const first = withEtag(new azureFunctions.HttpRequest({ method: 'GET', url: 'http://localhost/api/me/delegate-mailboxes' }), { json: { items: [] } });
+    expect(first.headers).toMatchObject({ 'Cache-Control': 'no-store', ETag: expect.stringMatching(/^".+"$/) });
+    const again = withEtag(new azureFunctions.HttpRequest({ method: 'GET', url: 'http://localhost/api/me/delegate-mailboxes', headers: { 'If-None-Match': first.headers!['ETag']! } }), { json: { items: [] } });
+    expect(again).toMatchObject({ status: 304, headers: { 'Cache-Control': 'no-store' } });
+  });
+});
