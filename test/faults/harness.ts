@@ -1,5 +1,6 @@
 import { expect, inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator/index.js';
@@ -345,4 +346,40 @@ export function withOverrides<T extends object>(target: T, overrides: Partial<T>
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
     },
   });
+}
+
+/**
+ * A TCP relay to 127.0.0.1:targetPort. `cut()` stops listening and destroys every relayed connection, so whoever
+ * used it can no longer reach the target (a dead process's zombie handlers, for instance).
+ */
+export async function startRelay(targetPort: number): Promise<{ port: number; cut(): void }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+/** The table port of an Azurite connection string. */
+export function tablePortOf(connectionString: string): number {
+  const match = /TableEndpoint=http:\/\/127\.0\.0\.1:(\d+)\//.exec(connectionString);
+  if (!match) throw new Error('not a local Azurite connection string');
+  return Number(match[1]);
 }
