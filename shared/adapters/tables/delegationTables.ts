@@ -94,6 +94,17 @@ export function fromDelegationEntity(e: Record<string, unknown>): DelegationRow 
   };
 }
 
+/**
+ * History partitions: the UTC day, split into buckets by mailbox. One partition per day took every event of a
+ * full sync (Azurite scans a partition on each write; Azure caps a partition at ~2,000 entities/s).
+ */
+const HISTORY_BUCKETS = 64;
+
+function historyPartition(day: string, mailboxId: string): string {
+  const bucket = createHash('sha1').update(mailboxId.toLowerCase()).digest().readUInt16BE(0) % HISTORY_BUCKETS;
+  return `${day}_${String(bucket).padStart(2, '0')}`;
+}
+
 function eventEntity(event: DelegationEvent, context: ChangeContext): Entity {
   const day = context.at.slice(0, 10).replaceAll('-', '');
   const identity = [context.eventScope, event.mailbox.id, event.delegate.id, event.right, event.source, event.type].join(SEP).toLowerCase();
@@ -101,7 +112,7 @@ function eventEntity(event: DelegationEvent, context: ChangeContext): Entity {
   const inverted = (8_640_000_000_000_000 - Date.parse(context.at)).toString().padStart(16, '0');
   const scopeHash = createHash('sha256').update(context.eventScope).digest('hex').slice(0, 12);
   return {
-    partitionKey: day,
+    partitionKey: historyPartition(day, event.mailbox.id),
     rowKey: `${context.runId ? scopeHash : inverted}_${createHash('sha256').update(identity).digest('hex').slice(0, 24)}`,
     sortKey: inverted,
     type: event.type,
@@ -194,7 +205,7 @@ export class DelegationTables {
 
   /** History events of one UTC day (`yyyymmdd`), newest first, with an optional extra odata filter. */
   async *eventsOfDay(day: string, filter?: string): AsyncGenerator<DelegationEvent> {
-    const base = odata`PartitionKey eq ${day}`;
+    const base = odata`PartitionKey ge ${`${day}_`} and PartitionKey lt ${`${day}\``}`;
     const rows: StoredEntity[] = [];
     for await (const e of this.history.all(filter ? `${base} and ${filter}` : base)) rows.push(e);
     rows.sort((a, b) => String(a['sortKey']).localeCompare(String(b['sortKey'])));

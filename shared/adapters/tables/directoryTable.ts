@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
 import { encodeKey } from './keys.js';
 import { bool, str } from './entityFields.js';
@@ -16,6 +17,16 @@ export interface DirectoryUser {
 
 const USER = 'u';
 const KEY = 'k';
+/**
+ * Entries are spread over hashed partitions: one partition for every user made each write and read cost
+ * grow with the tenant (Azurite scans the partition; Azure caps a partition at ~2,000 entities/s).
+ */
+const BUCKETS = 256;
+
+function partitionOf(kind: typeof USER | typeof KEY, key: string): string {
+  const bucket = createHash('sha1').update(key).digest().readUInt16BE(0) % BUCKETS;
+  return `${kind}${bucket.toString(16).padStart(2, '0')}`;
+}
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -36,7 +47,7 @@ export class DirectoryTable {
       actions.push([
         'upsert',
         {
-          partitionKey: USER,
+          partitionKey: partitionOf(USER, u.id.toLowerCase()),
           rowKey: encodeKey(u.id.toLowerCase(), 'object id'),
           upn: u.upn,
           address: u.address,
@@ -47,7 +58,7 @@ export class DirectoryTable {
         'Merge',
       ]);
       for (const key of new Set([u.upn, u.address].filter(Boolean).map((k) => k.toLowerCase()))) {
-        actions.push(['upsert', { partitionKey: KEY, rowKey: encodeKey(key, 'address'), id: u.id }, 'Replace']);
+        actions.push(['upsert', { partitionKey: partitionOf(KEY, key), rowKey: encodeKey(key, 'address'), id: u.id }, 'Replace']);
       }
     }
     await this.store.submit(actions);
@@ -59,11 +70,11 @@ export class DirectoryTable {
     if (value === '') return undefined;
     let id = value;
     if (!GUID.test(value)) {
-      const key = await this.store.get(KEY, encodeKey(value, 'address'));
+      const key = await this.store.get(partitionOf(KEY, value), encodeKey(value, 'address'));
       if (!key) return undefined;
       id = (str(key, 'id') ?? '').toLowerCase();
     }
-    const e = await this.store.get(USER, encodeKey(id, 'object id'));
+    const e = await this.store.get(partitionOf(USER, id), encodeKey(id, 'object id'));
     if (!e) return undefined;
     const enabled = str(e, 'accountEnabled');
     return {

@@ -8,8 +8,12 @@ import { assertKey } from './keys.js';
 import { json, num, str } from './entityFields.js';
 import { odata, type Entity, type TableFactoryLike, type TableStore } from './tableStore.js';
 
-/** Live counters are spread over shards so concurrent syncMailbox invocations rarely contend for one ETag. */
-export const COUNTER_SHARDS = 16;
+/**
+ * A run's items are spread over shard partitions, each with its own live counter row, so concurrent
+ * syncMailbox invocations rarely contend for one ETag and no partition grows with the run (Azurite scans a
+ * partition on every read and write; Azure caps a partition at ~2,000 entities/s).
+ */
+export const COUNTER_SHARDS = 64;
 const ITEM_PREFIX = 'm_';
 const COUNTER_PREFIX = 'c_';
 
@@ -17,9 +21,23 @@ function runPartition(taskId: string, runId: string): string {
   return assertKey(`${taskId}_${runId}`, 'run key');
 }
 
+function shardNumber(mailboxId: string): string {
+  return String(createHash('sha1').update(mailboxId).digest().readUInt16BE(0) % COUNTER_SHARDS).padStart(2, '0');
+}
+
 function shardOf(mailboxId: string): string {
-  const n = createHash('sha1').update(mailboxId).digest().readUInt16BE(0) % COUNTER_SHARDS;
-  return `${COUNTER_PREFIX}${String(n).padStart(2, '0')}`;
+  return `${COUNTER_PREFIX}${shardNumber(mailboxId)}`;
+}
+
+/** The partition holding a mailbox's item and its shard's counter (one entity-group transaction settles both). */
+function itemPartition(taskId: string, runId: string, mailboxId: string): string {
+  return `${runPartition(taskId, runId)}_s${shardNumber(mailboxId)}`;
+}
+
+/** Filter over every shard partition of a run. */
+function runShards(taskId: string, runId: string): string {
+  const pk = runPartition(taskId, runId);
+  return odata`PartitionKey ge ${`${pk}_s`} and PartitionKey lt ${`${pk}_t`}`;
 }
 
 /** Maps a run to its entity. */
@@ -80,8 +98,8 @@ export function fromRunEntity(e: Record<string, unknown>): Run {
  * redelivered expansion cannot reset a settled item), and Table Storage never matches a missing property: the
  * pending filter selects every item and the caller keeps the pending ones.
  */
-function itemFilter(pk: string, status: ItemStatus | undefined): string {
-  const base = odata`PartitionKey eq ${pk} and RowKey ge ${ITEM_PREFIX} and RowKey lt ${'m`'}`;
+function itemFilter(taskId: string, runId: string, status: ItemStatus | undefined): string {
+  const base = `${runShards(taskId, runId)} and ${odata`RowKey ge ${ITEM_PREFIX} and RowKey lt ${'m`'}`}`;
   return status && status !== 'pending' ? `${base} and ${odata`status eq ${status}`}` : base;
 }
 
@@ -148,25 +166,24 @@ export class RunTable implements RunRepository {
   }
 
   async addItems(taskId: string, runId: string, items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>>): Promise<void> {
-    const pk = runPartition(taskId, runId);
     // Merge keeps the status of an item a redelivered expansion finds already settled.
     const actions: TransactionAction[] = items.map((item) => [
       'upsert',
-      { partitionKey: pk, rowKey: assertKey(`${ITEM_PREFIX}${item.mailboxId}`, 'mailbox id'), upn: item.upn, address: item.address, displayName: item.displayName },
+      { partitionKey: itemPartition(taskId, runId, item.mailboxId), rowKey: assertKey(`${ITEM_PREFIX}${item.mailboxId}`, 'mailbox id'), upn: item.upn, address: item.address, displayName: item.displayName },
       'Merge',
     ]);
     await this.itemStore.submit(actions);
   }
 
   async getItem(taskId: string, runId: string, mailboxId: string): Promise<RunItem | undefined> {
-    const e = await this.itemStore.get(runPartition(taskId, runId), assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id'));
+    const e = await this.itemStore.get(itemPartition(taskId, runId, mailboxId), assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id'));
     return e ? fromItemEntity(e) : undefined;
   }
 
   async recordPlannedCounts(taskId: string, runId: string, mailboxId: string, counts: NonNullable<RunItem['planned']>): Promise<void> {
     await this.itemStore.upsert(
       {
-        partitionKey: runPartition(taskId, runId),
+        partitionKey: itemPartition(taskId, runId, mailboxId),
         rowKey: assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id'),
         plannedAdded: counts.delegationsAdded,
         plannedRemoved: counts.delegationsRemoved,
@@ -177,7 +194,7 @@ export class RunTable implements RunRepository {
   }
 
   async settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<boolean> {
-    const pk = runPartition(taskId, runId);
+    const pk = itemPartition(taskId, runId, mailboxId);
     const rk = assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id');
     const shardKey = shardOf(mailboxId);
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -224,23 +241,22 @@ export class RunTable implements RunRepository {
   }
 
   async items(taskId: string, runId: string, filter: { status?: ItemStatus }, page: PageRequest): Promise<Page<RunItem>> {
-    const result = await this.itemStore.page({ filter: itemFilter(runPartition(taskId, runId), filter.status), ...page });
+    const result = await this.itemStore.page({ filter: itemFilter(taskId, runId, filter.status), ...page });
     const items = result.items.map(fromItemEntity);
     // A pending page is filtered here (see itemFilter), so it may be short; the token still leads on.
     return { items: filter.status === 'pending' ? items.filter((i) => i.status === 'pending') : items, continuationToken: result.continuationToken };
   }
 
   async *allItems(taskId: string, runId: string, status?: ItemStatus): AsyncIterable<RunItem> {
-    for await (const e of this.itemStore.all(itemFilter(runPartition(taskId, runId), status))) {
+    for await (const e of this.itemStore.all(itemFilter(taskId, runId, status))) {
       const item = fromItemEntity(e);
       if (!status || item.status === status) yield item;
     }
   }
 
   async counters(taskId: string, runId: string): Promise<Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped'>> {
-    const pk = runPartition(taskId, runId);
     const totals = { mailboxesDone: 0, mailboxesFailed: 0, delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: 0 };
-    for await (const e of this.itemStore.all(odata`PartitionKey eq ${pk} and RowKey ge ${COUNTER_PREFIX} and RowKey lt ${'c`'}`)) {
+    for await (const e of this.itemStore.all(`${runShards(taskId, runId)} and ${odata`RowKey ge ${COUNTER_PREFIX} and RowKey lt ${'c`'}`}`)) {
       totals.mailboxesDone += num(e, 'done');
       totals.mailboxesFailed += num(e, 'failed');
       totals.delegationsAdded += num(e, 'added');

@@ -22,6 +22,8 @@ export interface Page<T> {
 }
 
 const MAX_BATCH = 100;
+/** Partitions of one `submit` written at once. */
+const PARALLEL_PARTITIONS = 8;
 
 /** Opaque page token handed to API clients; wraps the SDK's token so its format can change without breaking them. */
 function wrapToken(sdkToken: string | undefined): string | null {
@@ -133,6 +135,7 @@ export class TableStore {
 
   /**
    * Applies many writes as entity-group transactions: grouped by partition, at most 100 per transaction.
+   * Partitions are written concurrently (a few at a time), each partition's chunks in order.
    * Use idempotent actions (upsert, delete of existing) so a redelivered message can re-apply them.
    */
   async submit(actions: readonly TransactionAction[]): Promise<void> {
@@ -145,7 +148,8 @@ export class TableStore {
       if (list) list.push(action);
       else byPartition.set(pk, [action]);
     }
-    for (const list of byPartition.values()) {
+    const partitions = [...byPartition.values()];
+    const writePartition = async (list: TransactionAction[]) => {
       for (let i = 0; i < list.length; i += MAX_BATCH) {
         const chunk = list.slice(i, i + MAX_BATCH);
         this.count('transactions', 1);
@@ -156,7 +160,13 @@ export class TableStore {
           throw fromTableError(error, `transaction on ${this.tableName}`);
         }
       }
-    }
+    };
+    // Sequential round trips per partition made wide batches (a page of directory entries) slow.
+    let next = 0;
+    const worker = async () => {
+      while (next < partitions.length) await writePartition(partitions[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTITIONS, partitions.length) }, worker));
   }
 
   /** One page of entities matching an odata-built filter; `continuationToken` is opaque to callers. */
