@@ -32,7 +32,13 @@ export interface MicrosoftClients {
   close(): void;
 }
 
-const DEFAULT_LIMITS: Omit<LimiterOptions, 'name'> = { initialConcurrency: 8, minConcurrency: 1, maxConcurrency: 64, increaseAfterSuccesses: 20 };
+/**
+ * Exchange meters cmdlets per second (0.6-0.9 s each, so a budget of 100/s needs ~80 in flight): pace starts
+ * by an adaptive rate; concurrency follows the rate (rate × latency) up to a safety cap.
+ */
+const EXCHANGE_LIMITS: Omit<LimiterOptions, 'name'> = { initialConcurrency: 8, minConcurrency: 1, maxConcurrency: 256, increaseAfterSuccesses: 20, adaptiveRate: { initialPerSecond: 50 } };
+/** Graph: a sync makes 2-3 small reads per mailbox; start wide and let 429s find the tenant's budget. */
+const GRAPH_LIMITS: Omit<LimiterOptions, 'name'> = { initialConcurrency: 8, minConcurrency: 1, maxConcurrency: 256, increaseAfterSuccesses: 20, adaptiveRate: { initialPerSecond: 50 } };
 
 /** Graph and Exchange clients sharing one transport, one token source per resource and one limiter per service; create once per process. */
 export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftClientsOptions = {}): MicrosoftClients {
@@ -42,8 +48,8 @@ export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftCl
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
 
   const limiters = {
-    graph: new AdaptiveLimiter({ ...DEFAULT_LIMITS, ...opts.limiters?.graph, name: 'graph' }),
-    exchange: new AdaptiveLimiter({ ...DEFAULT_LIMITS, ...opts.limiters?.exchange, name: 'exchange' }),
+    graph: new AdaptiveLimiter({ ...GRAPH_LIMITS, ...opts.limiters?.graph, name: 'graph' }),
+    exchange: new AdaptiveLimiter({ ...EXCHANGE_LIMITS, ...opts.limiters?.exchange, name: 'exchange' }),
   };
   const tokens = {
     graph: new AccessTokenSource(newCredential, graphScope(config.graphBaseUrl), opts.tokens),
