@@ -120,11 +120,17 @@ async function prefetchTenantWide(microsoft: MicrosoftPorts, rights: readonly Ri
     }
   }
   const result: Prefetched = { names: new Map(), sendAs: new Map(), sendOnBehalf: new Map() };
+  // Lower-cased Name → object id of the one mailbox with that Name (null when several share it).
+  const mailboxByName = new Map<string, string | null>();
   const fields = ['Identity', 'Name', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'GrantSendOnBehalfTo'] as const;
   for await (const page of microsoft.exchange.listMailboxes(fields)) {
     for (const row of page) {
       const id = row.ExternalDirectoryObjectId?.toLowerCase();
       if (!id) continue;
+      if (row.Name) {
+        const name = row.Name.toLowerCase();
+        mailboxByName.set(name, mailboxByName.has(name) ? null : id);
+      }
       if (row.Name && row.Name.toLowerCase() !== id) result.names.set(id, row.Name);
       if (rights.includes('SendOnBehalf') && row.GrantSendOnBehalfTo && row.GrantSendOnBehalfTo.length > 0) result.sendOnBehalf.set(id, [...row.GrantSendOnBehalfTo]);
       if (sendAsByIdentity.size > 0) {
@@ -137,6 +143,12 @@ async function prefetchTenantWide(microsoft: MicrosoftPorts, rights: readonly Ri
         }
       }
     }
+  }
+  // GrantSendOnBehalfTo holds recipient Names: a Name exactly one mailbox has becomes that mailbox's object id,
+  // so syncMailbox resolves it with one Graph read instead of a Get-Recipient per name (shared or unknown
+  // Names stay as they are and are resolved, or reported ambiguous, as before).
+  for (const [id, names] of result.sendOnBehalf) {
+    result.sendOnBehalf.set(id, names.map((name) => mailboxByName.get(name.toLowerCase()) ?? name));
   }
   return result;
 }

@@ -101,10 +101,10 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   let snapshot: MailboxRightsSnapshot;
   let resolved: Map<string, ResolvedTrustee>;
   let members: Awaited<ReturnType<TrusteeResolver['membersOf']>>;
+  const resolver = deps.resolvers.forRun(runKey(taskId, runId), () => new TrusteeResolver(microsoft.graph, microsoft.exchange));
   try {
     snapshot = await readSnapshot(message, microsoft);
     const plan = planTrustees(snapshot);
-    const resolver = deps.resolvers.forRun(runKey(taskId, runId), () => new TrusteeResolver(microsoft.graph, microsoft.exchange));
     resolved = await resolver.resolveAll(plan.keys);
     const groupIds = [...new Set([...resolved.values()].flatMap((t) => (t.kind === 'group' ? [t.id] : [])))];
     members = await resolver.membersOf(groupIds);
@@ -149,8 +149,9 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     // Remember what this delivery is about to change: a redelivery after a partial write sees a smaller diff,
     // but the run must still count the whole change once.
     if (!item.planned) await deps.repos.runs.recordPlannedCounts(taskId, runId, mailbox.id, counts);
-    const delegates = new Map([...diff.added, ...diff.changed.map((c) => c.after)].map((d) => [d.delegate.id, d.delegate]));
-    await deps.repos.directory.upsert([...delegates.values()].map((d) => ({ id: d.id, upn: d.upn, address: d.address, displayName: d.displayName, ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }) })));
+    const delegates = resolver.unwritten([...new Map([...diff.added, ...diff.changed.map((c) => c.after)].map((d) => [d.delegate.id, d.delegate])).values()]);
+    await deps.repos.directory.upsert(delegates.map((d) => ({ id: d.id, upn: d.upn, address: d.address, displayName: d.displayName, ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }) })));
+    resolver.markWritten(delegates);
     await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert, remove: removed, events }, { taskId, runId, at, eventScope: runKey(taskId, runId) });
   }
   if (effective.missingKeys.length || effective.missingGroups.length) {

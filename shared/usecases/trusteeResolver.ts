@@ -25,6 +25,8 @@ function userTrustee(u: GraphUser): ResolvedTrustee {
 export class TrusteeResolver {
   private readonly trustees = new Map<TrusteeKey, Promise<ResolvedTrustee>>();
   private readonly members = new Map<string, Promise<DelegateRef[]>>();
+  /** Delegates this run already copied into the directory table (by id and display data). */
+  private readonly written = new Set<string>();
 
   constructor(private readonly graph: DirectoryPort, private readonly exchange: ExchangePort) {}
 
@@ -38,6 +40,16 @@ export class TrusteeResolver {
   async membersOf(groupIds: readonly string[]): Promise<Map<string, DelegateRef[]>> {
     const entries = await Promise.all(groupIds.map(async (id) => [id, await this.groupMembers(id)] as const));
     return new Map(entries);
+  }
+
+  /** The delegates not yet copied into the directory during this run (a delegate of many mailboxes is written once). */
+  unwritten<T extends DelegateRef>(delegates: readonly T[]): T[] {
+    return delegates.filter((d) => !this.written.has(JSON.stringify(d)));
+  }
+
+  /** Records delegates as copied into the directory (call after the write succeeded). */
+  markWritten(delegates: readonly DelegateRef[]): void {
+    for (const d of delegates) this.written.add(JSON.stringify(d));
   }
 
   resolve(key: TrusteeKey): Promise<ResolvedTrustee> {
