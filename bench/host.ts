@@ -11,6 +11,7 @@ import { createLogger } from '../shared/logging.js';
 import { QUEUES } from '../shared/ports/queue.js';
 import { isActiveStatus } from '../shared/domain/task.js';
 import { startLocalHost } from '../dev/host/localHost.js';
+import { TableStore } from '../shared/adapters/tables/tableStore.js';
 import { BENCH_TABLES, type HostEvent, type HostReply, type HostRequest, type HostSnapshot } from './protocol.js';
 
 function vmHwmBytes(): number {
@@ -22,7 +23,40 @@ function vmHwmBytes(): number {
   }
 }
 
+/** Time spent in each TableStore method (wall clock, summed over concurrent calls): where a mailbox's time goes. */
+const tableTimes: Record<string, { calls: number; ms: number }> = {};
+function timeTableStore(): void {
+  const proto = TableStore.prototype as unknown as Record<string, unknown>;
+  for (const method of ['get', 'insert', 'upsert', 'update', 'delete', 'submit', 'page']) {
+    const original = proto[method] as (...args: unknown[]) => Promise<unknown>;
+    proto[method] = async function (this: TableStore, ...args: unknown[]) {
+      const started = performance.now();
+      try {
+        return await original.apply(this, args);
+      } finally {
+        const key = `${this.tableName.replace(/^bench/, '')}.${method}`;
+        const t = (tableTimes[key] ??= { calls: 0, ms: 0 });
+        t.calls += 1;
+        t.ms += performance.now() - started;
+      }
+    };
+  }
+  const all = proto['all'] as (...args: unknown[]) => AsyncGenerator<unknown>;
+  proto['all'] = async function* (this: TableStore, ...args: unknown[]) {
+    const started = performance.now();
+    try {
+      yield* all.apply(this, args);
+    } finally {
+      const key = `${this.tableName.replace(/^bench/, '')}.all`;
+      const t = (tableTimes[key] ??= { calls: 0, ms: 0 });
+      t.calls += 1;
+      t.ms += performance.now() - started;
+    }
+  };
+}
+
 async function main(): Promise<void> {
+  timeTableStore();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const queue = new InProcessQueue();
@@ -54,6 +88,7 @@ async function main(): Promise<void> {
       perTable,
       limiters: limiters ? { graph: limiters.graph.stats(), exchange: limiters.exchange.stats() } : {},
       queue: depth,
+      tableTimes: structuredClone(tableTimes),
     };
   };
 

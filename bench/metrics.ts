@@ -115,6 +115,13 @@ export function summarizePhase(input: PhaseInput) {
       total: tables,
       delegationTableWrites: delegationWrites,
       perTable,
+      /** Mean latency (ms) per table operation during the phase. */
+      latencyMs: Object.fromEntries(
+        Object.entries(after.tableTimes)
+          .map(([k, t]) => [k, { calls: t.calls - (before.tableTimes[k]?.calls ?? 0), ms: t.ms - (before.tableTimes[k]?.ms ?? 0) }] as const)
+          .filter(([, t]) => t.calls > 0)
+          .map(([k, t]) => [k, round(t.ms / t.calls, 1)]),
+      ),
     },
     host: {
       peakRssMb: round(after.peakRssBytes / 2 ** 20, 1),

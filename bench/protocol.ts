@@ -18,6 +18,8 @@ export interface HostSnapshot {
   perTable: Record<string, TableCounters>;
   limiters: { graph?: LimiterStats; exchange?: LimiterStats };
   queue: { pending: number; inFlight: number; deadLettered: number };
+  /** Calls and summed wall time per table and TableStore method since the host started. */
+  tableTimes: Record<string, { calls: number; ms: number }>;
 }
 
 export type HostRequest =

@@ -177,8 +177,10 @@ async function main(): Promise<void> {
     await sim?.stop();
     await azurite?.stop();
   };
+  const phases: PhaseResult[] = [];
   const timer = setTimeout(() => {
-    log(`bench: over the ${options.timeoutMinutes}-minute limit, stopping`);
+    log(`bench: over the ${options.timeoutMinutes}-minute limit, stopping (the JSON line holds the finished phases)`);
+    process.stdout.write(`${JSON.stringify({ command: `npm run bench -- ${argv.join(' ')}`.trim(), options, incomplete: true, phases })}\n`);
     void cleanup().finally(() => process.exit(2));
   }, deadline - Date.now());
   timer.unref();
@@ -225,7 +227,6 @@ async function main(): Promise<void> {
     const task = await api('POST', 'tasks', { description: 'Benchmark: all staff', scheduleId: schedule['id'], target: { kind: 'group', groupId: targetGroupId }, rights: ALL_RIGHTS });
     const taskId = String(task['id']);
 
-    const phases: PhaseResult[] = [];
     for (const phase of options.phases) {
       let changedMailboxes: number | undefined;
       if (phase === 'changed') changedMailboxes = mutateTenant(tenant, options.changedShare, options.seed + 1);
@@ -251,7 +252,12 @@ async function main(): Promise<void> {
       const { runId } = await api('POST', `tasks/${taskId}/run`);
       let lastCalls = 0;
       let lastAt = started;
+      let hostView = '';
       const progress = setInterval(() => {
+        void host!.call<HostSnapshot>({ cmd: 'snapshot' }).then((snap) => {
+          const view = (name: string, l: HostSnapshot['limiters']['graph']) => `${name} ${l?.ratePerSecond ?? '-'}/s ${l?.inFlight ?? 0}/${l?.limit ?? 0}+${l?.queued ?? 0}`;
+          hostView = `queue ${snap.queue.pending}+${snap.queue.inFlight}  ${view('exo', snap.limiters.exchange)}  ${view('graph', snap.limiters.graph)}  rss ${Math.round(snap.rssBytes / 2 ** 20)} MB`;
+        });
         const stats = running.stats();
         const done = stats.exchangeCmdlets['Get-MailboxPermission'] ?? 0;
         const calls = Object.values(stats.exchangeCmdlets).reduce((a, b) => a + b, 0);
@@ -259,7 +265,7 @@ async function main(): Promise<void> {
         const rate = ((calls - lastCalls) * 1000) / Math.max(1, now - lastAt);
         lastCalls = calls;
         lastAt = now;
-        const line = progressLine(phase, Math.min(done, mailboxCount), mailboxCount, now - started, `exchange ${rate.toFixed(0).padStart(4)}/s  429s ${stats.throttled.exchange + stats.throttled.graph}`);
+        const line = progressLine(phase, Math.min(done, mailboxCount), mailboxCount, now - started, `exchange ${rate.toFixed(0).padStart(4)}/s  429s ${stats.throttled.exchange + stats.throttled.graph}  ${hostView}`);
         process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
       }, process.stderr.isTTY ? 500 : 5_000);
       let run: Record<string, unknown>;
