@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Repositories } from '../composition.js';
 import type { Logger } from '../logging.js';
 import { PermanentUpstreamError, ThrottledError } from '../errors.js';
@@ -5,6 +6,8 @@ import {
   computeEffectiveDelegations,
   diffDelegations,
   planTrustees,
+  normalizeVias,
+  type EffectiveDelegation,
   type MailboxRightsSnapshot,
   type ResolvedTrustee,
   type Right,
@@ -74,6 +77,18 @@ async function readCalendar(microsoft: MicrosoftPorts, mailboxId: string) {
   }
 }
 
+/**
+ * Everything the diff of a mailbox depends on besides the stored rows: the mailbox as shown, the rights
+ * observed and the effective delegations with their display data. Equal digest + untouched rows = no change.
+ */
+export function observationDigest(mailbox: MailboxRef, observedRights: readonly Right[], delegations: readonly EffectiveDelegation[]): string {
+  const rows = delegations
+    .map((d) => [d.delegate.id.toLowerCase(), d.right, d.delegate.upn, d.delegate.address, d.delegate.displayName, d.delegate.accountEnabled ?? null, normalizeVias(d.via)] as const)
+    .sort((a, b) => (a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0] < b[0] ? -1 : 1));
+  const canonical = JSON.stringify([1, mailbox.id.toLowerCase(), mailbox.address, mailbox.displayName, [...observedRights].sort(), rows]);
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
 function describeFailure(error: PermanentUpstreamError, upn: string): string {
   if (error.code.endsWith('NOT_FOUND')) return `Mailbox ${upn} could not be read: it no longer exists (${error.message})`;
   return error.message;
@@ -126,10 +141,19 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   }
 
   const effective = computeEffectiveDelegations(snapshot, resolved, members);
-  const stored = await deps.repos.delegations.forMailbox(mailbox.id);
+  const mailboxRef: MailboxRef = { id: mailbox.id.toLowerCase(), address: mailbox.address, displayName: mailbox.displayName };
+  const digest = observationDigest(mailboxRef, effective.observedRights, effective.delegations);
+  const state = await deps.repos.delegations.syncState(mailbox.id);
+  const unresolvedCount = effective.unresolved.length + effective.orphaned;
+  if (state?.digest === digest) {
+    // Observed exactly what the last sync wrote, and nobody wrote since: no rows to read, nothing to change.
+    await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', ...(item?.planned ?? { delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount }) });
+    return { outcome: 'synced', added: 0, removed: 0, changed: 0, unresolved: unresolvedCount };
+  }
+  // No state row: nothing was ever written for this mailbox, so there are no rows to read.
+  const stored = state ? await deps.repos.delegations.forMailbox(mailbox.id) : [];
   const at = deps.now().toISOString();
   const diff = diffDelegations(stored, effective.delegations, at, { rights: effective.observedRights });
-  const mailboxRef: MailboxRef = { id: mailbox.id.toLowerCase(), address: mailbox.address, displayName: mailbox.displayName };
   const withMailbox = (d: (typeof diff.added)[number]): DelegationRow => ({ ...d, mailbox: mailboxRef });
 
   // A renamed mailbox: rewrite its unchanged rows so by-delegate lookups show the new name.
@@ -144,7 +168,8 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   const upsert = [...diff.added.map(withMailbox), ...diff.changed.map((c) => withMailbox(c.after)), ...renamed.map((r) => ({ ...r, mailbox: mailboxRef }))];
   const removed = stored.filter((row) => diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right && r.source === row.source));
 
-  const counts = { delegationsAdded: diff.added.length, delegationsRemoved: diff.removed.length, trusteesUnresolved: effective.unresolved.length + effective.orphaned };
+  const counts = { delegationsAdded: diff.added.length, delegationsRemoved: diff.removed.length, trusteesUnresolved: unresolvedCount };
+  let stateEtag = state?.etag;
   if (upsert.length > 0 || removed.length > 0) {
     // Remember what this delivery is about to change: a redelivery after a partial write sees a smaller diff,
     // but the run must still count the whole change once.
@@ -152,8 +177,10 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     const delegates = resolver.unwritten([...new Map([...diff.added, ...diff.changed.map((c) => c.after)].map((d) => [d.delegate.id, d.delegate])).values()]);
     await deps.repos.directory.upsert(delegates.map((d) => ({ id: d.id, upn: d.upn, address: d.address, displayName: d.displayName, ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }) })));
     resolver.markWritten(delegates);
-    await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert, remove: removed, events }, { taskId, runId, at, eventScope: runKey(taskId, runId) });
+    stateEtag = await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert, remove: removed, events }, { taskId, runId, at, eventScope: runKey(taskId, runId) });
   }
+  // The rows now match this observation (conditional: a concurrent writer leaves the state unknown).
+  if (stateEtag) await deps.repos.delegations.recordSyncDigest(mailbox.id, digest, stateEtag);
   if (effective.missingKeys.length || effective.missingGroups.length) {
     deps.logger?.error({ taskId, runId, mailboxId: mailbox.id, missingKeys: effective.missingKeys.length, missingGroups: effective.missingGroups.length }, 'resolver returned incomplete results');
   }

@@ -48,6 +48,7 @@ export interface MailboxChanges {
 }
 
 const SEP = '|';
+const SYNC_STATE_ROW = 'state';
 
 function rowKeyOf(otherId: string, right: Right, source: Source): string {
   return [encodeKey(otherId.toLowerCase(), 'object id'), right, source].join(SEP);
@@ -156,11 +157,38 @@ export class DelegationTables {
   readonly byMailbox: TableStore;
   readonly byDelegate: TableStore;
   readonly history: TableStore;
+  /**
+   * One row per mailbox ever written through `apply`: the digest of what the last sync observed, or '' while
+   * a write is in progress or after any other writer. A sync whose observation has the stored digest skips
+   * reading the mailbox's rows; a mailbox without a row has no rows at all (apply writes the row first).
+   */
+  readonly syncStates: TableStore;
 
   constructor(tables: TableFactoryLike) {
     this.byMailbox = tables.store('DelegationsByMailbox');
     this.byDelegate = tables.store('DelegationsByDelegate');
     this.history = tables.store('DelegationHistory');
+    this.syncStates = tables.store('MailboxSyncState');
+  }
+
+  /** The mailbox's sync state (digest and ETag), or undefined when nothing was ever written for it. */
+  async syncState(mailboxId: string): Promise<{ digest: string; etag: string } | undefined> {
+    const e = await this.syncStates.get(encodeKey(mailboxId.toLowerCase(), 'mailbox id'), SYNC_STATE_ROW);
+    return e ? { digest: str(e, 'digest') ?? '', etag: e.etag } : undefined;
+  }
+
+  /**
+   * Records the digest of an observation the stored rows now match, only if the state is still the one the
+   * caller read or wrote (`etag`); false when another writer came in between (the state stays unknown).
+   */
+  async recordSyncDigest(mailboxId: string, digest: string, etag: string): Promise<boolean> {
+    try {
+      await this.syncStates.update({ partitionKey: encodeKey(mailboxId.toLowerCase(), 'mailbox id'), rowKey: SYNC_STATE_ROW, digest }, etag);
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'PreconditionFailedError' || (error as Error).name === 'NotFoundError') return false;
+      throw error;
+    }
   }
 
   /** Every stored delegation on a mailbox (one partition query). */
@@ -182,9 +210,14 @@ export class DelegationTables {
     yield* this.byDelegate.all(odata`PartitionKey eq ${encodeKey(delegateId.toLowerCase(), 'delegate id')}`);
   }
 
-  /** Applies one mailbox's changes in crash-safe order. Every write is an idempotent upsert or delete. */
-  async apply(changes: MailboxChanges, context: ChangeContext): Promise<void> {
-    if (changes.upsert.length === 0 && changes.remove.length === 0 && changes.events.length === 0) return;
+  /**
+   * Applies one mailbox's changes in crash-safe order. Every write is an idempotent upsert or delete.
+   * Returns the ETag of the mailbox's sync state, marked unknown before any row is touched.
+   */
+  async apply(changes: MailboxChanges, context: ChangeContext): Promise<string | undefined> {
+    if (changes.upsert.length === 0 && changes.remove.length === 0 && changes.events.length === 0) return undefined;
+    // 0. The sync state first: from here on the rows may differ from any recorded digest.
+    const stateEtag = await this.syncStates.upsert({ partitionKey: encodeKey(changes.mailbox.id.toLowerCase(), 'mailbox id'), rowKey: SYNC_STATE_ROW, digest: '' });
     // 1. History (deterministic keys: a replay rewrites the same rows).
     await this.history.submit(changes.events.map((e): TransactionAction => ['upsert', eventEntity(e, context), 'Replace']));
     // 2. Reverse index, one partition per delegate.
@@ -201,6 +234,7 @@ export class DelegationTables {
       ...changes.remove.map((d): TransactionAction => ['delete', { partitionKey: encodeKey(d.mailbox.id.toLowerCase(), 'mailbox id'), rowKey: rowKeyOf(d.delegate.id, d.right, d.source) }]),
     ];
     await this.byMailbox.submit(forward);
+    return stateEtag;
   }
 
   /** History events of one UTC day (`yyyymmdd`), newest first, with an optional extra odata filter. */
