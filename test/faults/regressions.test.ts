@@ -137,3 +137,16 @@ describe('regression: a mailbox message naming no item of its run was synced any
     expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 1, mailboxesFailed: 0 });
   });
 });
+
+describe('regression: with two concurrent deliveries of one mailbox message, the copy that found the change already made could settle the item with zero counts (the run under-counted delegationsAdded)', () => {
+  it('settling "done" counts the change planned for the item, whatever the settling delivery observed', async () => {
+    const { deps, taskId, runId } = await runningRun();
+    await deps.repos.runs.recordPlannedCounts(taskId, runId, GUIDS[1]!, { delegationsAdded: 3, delegationsRemoved: 1, trusteesUnresolved: 2 });
+    // The copy that lost the race saw an empty diff.
+    expect(await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, { status: 'done', delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: 2 })).toBe(true);
+    // The copy that made the change settles second: already settled, nothing counted twice.
+    expect(await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, { status: 'done', delegationsAdded: 3, delegationsRemoved: 1, trusteesUnresolved: 2 })).toBe(false);
+    expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 2, delegationsAdded: 3, delegationsRemoved: 1, trusteesUnresolved: 2 });
+    expect(await deps.repos.runs.getItem(taskId, runId, GUIDS[1]!)).toMatchObject({ status: 'done', delegationsAdded: 3, delegationsRemoved: 1 });
+  });
+});

@@ -202,14 +202,18 @@ export class RunTable implements RunRepository {
       const status = item ? str(item, 'status') : undefined;
       if (status === 'done' || status === 'failed') return false;
       const shard = await this.itemStore.get(pk, shardKey);
+      // The change planned for this item is counted by whichever delivery settles it: a concurrent copy of the
+      // message may find the change already made (an empty diff) and settle first.
+      const planned = outcome.status === 'done' && item ? fromItemEntity(item).planned : undefined;
+      const counts = planned ?? { delegationsAdded: outcome.delegationsAdded ?? 0, delegationsRemoved: outcome.delegationsRemoved ?? 0, trusteesUnresolved: outcome.trusteesUnresolved ?? 0 };
       const itemEntity: Entity = {
         partitionKey: pk,
         rowKey: rk,
         status: outcome.status,
         error: outcome.error ?? '',
-        delegationsAdded: outcome.delegationsAdded ?? 0,
-        delegationsRemoved: outcome.delegationsRemoved ?? 0,
-        trusteesUnresolved: outcome.trusteesUnresolved ?? 0,
+        delegationsAdded: counts.delegationsAdded,
+        delegationsRemoved: counts.delegationsRemoved,
+        trusteesUnresolved: counts.trusteesUnresolved,
         settledAt: new Date().toISOString(),
       };
       const counter: Entity = {
@@ -217,9 +221,9 @@ export class RunTable implements RunRepository {
         rowKey: shardKey,
         done: (shard ? num(shard, 'done') : 0) + (outcome.status === 'done' ? 1 : 0),
         failed: (shard ? num(shard, 'failed') : 0) + (outcome.status === 'failed' ? 1 : 0),
-        added: (shard ? num(shard, 'added') : 0) + (outcome.delegationsAdded ?? 0),
-        removed: (shard ? num(shard, 'removed') : 0) + (outcome.delegationsRemoved ?? 0),
-        unresolved: (shard ? num(shard, 'unresolved') : 0) + (outcome.trusteesUnresolved ?? 0),
+        added: (shard ? num(shard, 'added') : 0) + counts.delegationsAdded,
+        removed: (shard ? num(shard, 'removed') : 0) + counts.delegationsRemoved,
+        unresolved: (shard ? num(shard, 'unresolved') : 0) + counts.trusteesUnresolved,
       };
       // One entity-group transaction: the item's transition and the counter bump happen together or not at all.
       const actions: TransactionAction[] = [
