@@ -118,7 +118,9 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   let members: Awaited<ReturnType<TrusteeResolver['membersOf']>>;
   const resolver = deps.resolvers.forRun(runKey(taskId, runId), () => new TrusteeResolver(microsoft.graph, microsoft.exchange));
   try {
-    snapshot = await readSnapshot(message, microsoft);
+    // Read the mailbox the run's expansion recorded, not whatever address a message claims for that id.
+    const recorded = { ...message, mailbox: { ...mailbox, upn: item.upn || mailbox.upn, address: item.address || mailbox.address } };
+    snapshot = await readSnapshot(recorded, microsoft);
     const plan = planTrustees(snapshot);
     resolved = await resolver.resolveAll(plan.keys);
     const groupIds = [...new Set([...resolved.values()].flatMap((t) => (t.kind === 'group' ? [t.id] : [])))];

@@ -120,6 +120,8 @@ describe('token attacks on every protected route', () => {
       expect(res.status, header.slice(0, 20)).toBe(401);
     }
     expect((await app.api('GET', 'tasks', { token: null, headers: { Authorization: `Bearer ${valid}` } })).status).toBe(200);
+    // RFC 9110 §11.1: the auth scheme is case-insensitive.
+    expect((await app.api('GET', 'tasks', { token: null, headers: { Authorization: `bearer ${valid}` } })).status).toBe(200);
   });
 });
 

@@ -11,7 +11,7 @@ export interface JwtAuthenticatorOptions {
   clockToleranceSeconds?: number;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i; // the scheme is case-insensitive (RFC 9110 §11.1)
 
 /**
  * Validates Entra ID access tokens for our API with jose: RS256 only, issuer, audience, tenant, exp/nbf with
