@@ -127,8 +127,13 @@ class HostProcess {
   call<T>(request: HostCommand): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
+      if (!this.child.connected) return reject(new Error('host process is gone'));
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.send({ ...request, id } as HostRequest);
+      this.child.send({ ...request, id } as HostRequest, (error) => {
+        if (!error) return;
+        this.pending.delete(id);
+        reject(error);
+      });
     });
   }
 }
@@ -169,14 +174,23 @@ async function main(): Promise<void> {
   let azurite: AzuriteHandle | undefined;
   let sim: RunningSimulator | undefined;
   let host: HostProcess | undefined;
-  const cleanup = async () => {
-    if (host && host.child.exitCode === null) {
-      await Promise.race([host.call({ cmd: 'stop' }).catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
-      if (host.child.exitCode === null) host.child.kill('SIGKILL');
-    }
-    await sim?.stop();
-    await azurite?.stop();
-  };
+  let cleaning: Promise<void> | undefined;
+  // Once, from whichever comes first (end, timeout, signal): no Azurite or host may outlive the benchmark.
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      if (host && host.child.exitCode === null) {
+        if (host.child.connected) await Promise.race([host.call({ cmd: 'stop' }).catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+        if (host.child.exitCode === null) host.child.kill('SIGKILL');
+      }
+      await sim?.stop();
+      await azurite?.stop();
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`bench: ${signal}, stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
   const phases: PhaseResult[] = [];
   const timer = setTimeout(() => {
     log(`bench: over the ${options.timeoutMinutes}-minute limit, stopping (the JSON line holds the finished phases)`);
@@ -256,7 +270,7 @@ async function main(): Promise<void> {
       const progress = setInterval(() => {
         void host!.call<HostSnapshot>({ cmd: 'snapshot' }).then((snap) => {
           const view = (name: string, l: HostSnapshot['limiters']['graph']) => `${name} ${l?.ratePerSecond ?? '-'}/s ${l?.inFlight ?? 0}/${l?.limit ?? 0}+${l?.queued ?? 0}`;
-          hostView = `queue ${snap.queue.pending}+${snap.queue.inFlight}  ${view('exo', snap.limiters.exchange)}  ${view('graph', snap.limiters.graph)}  rss ${Math.round(snap.rssBytes / 2 ** 20)} MB`;
+          hostView = `queue ${snap.queue.pending}+${snap.queue.inFlight}  ${view('exo', snap.limiters.exchange)}  ${view('graph', snap.limiters.graph)}  rss ${Math.round(snap.rssBytes / 2 ** 20)} MB heap ${Math.round(snap.heapUsedBytes / 2 ** 20)} MB`;
         });
         const stats = running.stats();
         const done = stats.exchangeCmdlets['Get-MailboxPermission'] ?? 0;
