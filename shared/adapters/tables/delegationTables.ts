@@ -194,20 +194,23 @@ export class DelegationTables {
   /** Every stored delegation on a mailbox (one partition query). */
   async forMailbox(mailboxId: string): Promise<DelegationRow[]> {
     const rows: DelegationRow[] = [];
-    for await (const e of this.byMailbox.all(odata`PartitionKey eq ${encodeKey(mailboxId.toLowerCase(), 'mailbox id')}`)) rows.push(fromDelegationEntity(e));
+    const pk = encodeKey(mailboxId.toLowerCase(), 'mailbox id');
+    for await (const e of this.byMailbox.all(odata`PartitionKey eq ${pk}`, undefined, pk)) rows.push(fromDelegationEntity(e));
     return rows;
   }
 
   /** Every stored delegation a delegate holds (one partition query). */
   async forDelegate(delegateId: string): Promise<DelegationRow[]> {
     const rows: DelegationRow[] = [];
-    for await (const e of this.byDelegate.all(odata`PartitionKey eq ${encodeKey(delegateId.toLowerCase(), 'delegate id')}`)) rows.push(fromDelegationEntity(e));
+    const pk = encodeKey(delegateId.toLowerCase(), 'delegate id');
+    for await (const e of this.byDelegate.all(odata`PartitionKey eq ${pk}`, undefined, pk)) rows.push(fromDelegationEntity(e));
     return rows;
   }
 
   /** Raw entities of a delegate's partition (for ETags over the whole list). */
   async *delegateEntities(delegateId: string): AsyncGenerator<StoredEntity> {
-    yield* this.byDelegate.all(odata`PartitionKey eq ${encodeKey(delegateId.toLowerCase(), 'delegate id')}`);
+    const pk = encodeKey(delegateId.toLowerCase(), 'delegate id');
+    yield* this.byDelegate.all(odata`PartitionKey eq ${pk}`, undefined, pk);
   }
 
   /**

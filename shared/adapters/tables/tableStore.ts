@@ -51,11 +51,29 @@ export class TableStore {
   private ensured?: Promise<void>;
   /** This table's own counters (the shared ones add up every table). */
   readonly own: TableCounters = { reads: 0, writes: 0, transactions: 0 };
+  private readonly clients: readonly TableClient[];
 
-  constructor(
-    readonly client: TableClient,
-    readonly counters: TableCounters,
-  ) {}
+  /**
+   * One physical table, or several shards of one logical table: a partition lives in the shard its key
+   * hashes to (FNV-1a, fixed forever: it decides where stored data is). Sharding keeps each physical table
+   * small, which matters on Azurite, whose queries scan the whole table; on Azure it changes nothing.
+   */
+  constructor(clients: TableClient | readonly TableClient[], readonly counters: TableCounters) {
+    this.clients = Array.isArray(clients) ? [...(clients as readonly TableClient[])] : [clients as TableClient];
+  }
+
+  /** The first (or only) physical table. */
+  get client(): TableClient {
+    return this.clients[0]!;
+  }
+
+  /** The physical table holding a partition. */
+  private clientFor(partitionKey: string): TableClient {
+    if (this.clients.length === 1) return this.clients[0]!;
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < partitionKey.length; i++) hash = Math.imul(hash ^ partitionKey.charCodeAt(i), 0x01000193) >>> 0;
+    return this.clients[hash % this.clients.length]!;
+  }
 
   private count(kind: keyof TableCounters, n: number): void {
     this.counters[kind] += n;
@@ -66,9 +84,9 @@ export class TableStore {
     return this.client.tableName;
   }
 
-  /** Creates the table once per process (idempotent in Table Storage). */
+  /** Creates the table (every shard) once per process (idempotent in Table Storage). */
   ensureTable(): Promise<void> {
-    this.ensured ??= this.client.createTable().catch((error: unknown) => {
+    this.ensured ??= Promise.all(this.clients.map((c) => c.createTable())).then(() => undefined, (error: unknown) => {
       this.ensured = undefined;
       throw fromTableError(error, `create table ${this.tableName}`);
     });
@@ -80,7 +98,7 @@ export class TableStore {
     await this.ensureTable();
     this.count('reads', 1);
     try {
-      return await this.client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+      return await this.clientFor(partitionKey).getEntity<Record<string, unknown>>(partitionKey, rowKey);
     } catch (error) {
       const mapped = fromTableError(error, `read ${this.tableName}`);
       if (mapped.name === 'NotFoundError') return undefined;
@@ -93,7 +111,7 @@ export class TableStore {
     await this.ensureTable();
     this.count('writes', 1);
     try {
-      return (await this.client.createEntity(entity)).etag;
+      return (await this.clientFor(entity.partitionKey).createEntity(entity)).etag;
     } catch (error) {
       throw fromTableError(error, `insert into ${this.tableName}`);
     }
@@ -104,7 +122,7 @@ export class TableStore {
     await this.ensureTable();
     this.count('writes', 1);
     try {
-      return (await this.client.upsertEntity(entity, mode)).etag;
+      return (await this.clientFor(entity.partitionKey).upsertEntity(entity, mode)).etag;
     } catch (error) {
       throw fromTableError(error, `upsert into ${this.tableName}`);
     }
@@ -115,7 +133,7 @@ export class TableStore {
     await this.ensureTable();
     this.count('writes', 1);
     try {
-      return (await this.client.updateEntity(entity, mode, { etag })).etag;
+      return (await this.clientFor(entity.partitionKey).updateEntity(entity, mode, { etag })).etag;
     } catch (error) {
       throw fromTableError(error, `update ${this.tableName}`);
     }
@@ -126,7 +144,7 @@ export class TableStore {
     await this.ensureTable();
     this.count('writes', 1);
     try {
-      await this.client.deleteEntity(partitionKey, rowKey, etag ? { etag } : undefined);
+      await this.clientFor(partitionKey).deleteEntity(partitionKey, rowKey, etag ? { etag } : undefined);
     } catch (error) {
       const mapped = fromTableError(error, `delete from ${this.tableName}`);
       if (mapped.name !== 'NotFoundError') throw mapped;
@@ -155,7 +173,7 @@ export class TableStore {
         this.count('transactions', 1);
         this.count('writes', chunk.length);
         try {
-          await this.client.submitTransaction(chunk);
+          await this.clientFor(String(chunk[0]![1].partitionKey)).submitTransaction(chunk);
         } catch (error) {
           throw fromTableError(error, `transaction on ${this.tableName}`);
         }
@@ -170,12 +188,15 @@ export class TableStore {
   }
 
   /** One page of entities matching an odata-built filter; `continuationToken` is opaque to callers. */
-  async page(options: { filter?: string; top: number; continuationToken?: string; select?: string[] }): Promise<Page<StoredEntity>> {
+  async page(options: { filter?: string; top: number; continuationToken?: string; select?: string[]; partitionKey?: string }): Promise<Page<StoredEntity>> {
     await this.ensureTable();
+    if (this.clients.length > 1 && options.partitionKey === undefined) {
+      throw new Error(`Paging over the sharded table ${this.tableName} needs the partition key`);
+    }
     const sdkToken = unwrapToken(options.continuationToken);
     this.count('reads', 1);
     try {
-      const iterator = this.client
+      const iterator = this.clientFor(options.partitionKey ?? '')
         .listEntities<Record<string, unknown>>({
           queryOptions: { ...(options.filter ? { filter: options.filter } : {}), ...(options.select ? { select: options.select } : {}) },
         })
@@ -189,22 +210,38 @@ export class TableStore {
     }
   }
 
-  /** Streams every matching entity page by page (never holds the whole result). */
-  async *all(filter?: string, select?: string[]): AsyncGenerator<StoredEntity> {
+  /**
+   * Streams every matching entity page by page (never holds the whole result). With `partitionKey` only the
+   * shard holding that partition is queried (the filter must still select the partition).
+   */
+  async *all(filter?: string, select?: string[], partitionKey?: string): AsyncGenerator<StoredEntity> {
     await this.ensureTable();
-    try {
-      const pages = this.client
-        .listEntities<Record<string, unknown>>({ queryOptions: { ...(filter ? { filter } : {}), ...(select ? { select } : {}) } })
-        .byPage({ maxPageSize: 1000 });
-      for await (const page of pages) {
-        this.count('reads', 1);
-        yield* page;
+    const shards = partitionKey === undefined ? this.clients : [this.clientFor(partitionKey)];
+    for (const client of shards) {
+      try {
+        const pages = client
+          .listEntities<Record<string, unknown>>({ queryOptions: { ...(filter ? { filter } : {}), ...(select ? { select } : {}) } })
+          .byPage({ maxPageSize: 1000 });
+        for await (const page of pages) {
+          this.count('reads', 1);
+          yield* page;
+        }
+      } catch (error) {
+        throw fromTableError(error, `query ${this.tableName}`);
       }
-    } catch (error) {
-      throw fromTableError(error, `query ${this.tableName}`);
     }
   }
 }
+
+/**
+ * Logical tables split over several physical tables (by partition key). These are the ones read by
+ * partition per lookup or per mailbox: on Azurite a query scans its whole table, so a lookup's cost would grow
+ * with the tenant. Changing a count moves data: treat these numbers as part of the storage format.
+ */
+export const SHARDED_TABLES: Readonly<Record<string, number>> = {
+  DelegationsByMailbox: 32,
+  DelegationsByDelegate: 32,
+};
 
 /** Anything that hands out stores by logical table name (the factory, or a test double over Azurite). */
 export interface TableFactoryLike {
@@ -218,11 +255,16 @@ export class TableClientFactory implements TableFactoryLike {
 
   constructor(private readonly config: AppConfig['tables']) {}
 
-  /** The store for a logical table name; the physical name carries the configured prefix. */
+  /** The store for a logical table name; the physical name carries the configured prefix (and a shard number). */
   store(logicalName: string): TableStore {
     let store = this.stores.get(logicalName);
     if (!store) {
-      store = new TableStore(this.createClient(`${this.config.prefix}${logicalName}`), this.counters);
+      const shards = SHARDED_TABLES[logicalName] ?? 1;
+      const name = `${this.config.prefix}${logicalName}`;
+      store = new TableStore(
+        shards === 1 ? this.createClient(name) : Array.from({ length: shards }, (_, i) => this.createClient(`${name}${String(i).padStart(2, '0')}`)),
+        this.counters,
+      );
       this.stores.set(logicalName, store);
     }
     return store;
