@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startAzurite, type AzuriteHandle } from '../dev/azurite.js';
-import { startSimulator, type RunningSimulator, type SimUser, type Tenant } from '../dev/simulator/index.js';
+import { appSettingsFor, startSimulator, type RunningSimulator, type SimUser, type Tenant } from '../dev/simulator/index.js';
 import { azuriteConnectionString } from '../shared/config.js';
 import { measureLookups, type LookupResult } from './lookups.js';
 import { computeFloor, progressLine, summarizePhase, type BenchRight, type PhaseResult } from './metrics.js';
@@ -209,16 +209,7 @@ async function main(): Promise<void> {
     host = await HostProcess.start({
       TABLES_CONNECTION_STRING: azuriteConnectionString(azurite.port),
       TABLES_PREFIX: 'bench',
-      AZURE_TENANT_ID: sim.tenantId,
-      AZURE_CLIENT_ID: sim.clientId,
-      AZURE_CLIENT_SECRET: sim.clientSecret,
-      AZURE_AUTHORITY_HOST: sim.authorityHost,
-      GRAPH_BASE_URL: sim.graphBaseUrl,
-      EXCHANGE_BASE_URL: sim.exchangeBaseUrl,
-      API_AUDIENCE: sim.api.audience,
-      API_ISSUER: sim.api.issuer,
-      API_JWKS_URI: sim.api.jwksUri,
-      NODE_EXTRA_CA_CERTS: sim.caCertPath,
+      ...appSettingsFor(sim),
       LOG_LEVEL: 'warn',
     });
     const running = sim;

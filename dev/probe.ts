@@ -1,6 +1,6 @@
 import { azuriteConnectionString, loadConfig } from '../shared/config.js';
 import { createMicrosoftClients, splitAccessRights, type MicrosoftClients } from '../shared/adapters/microsoft/index.js';
-import { startSimulator, type RunningSimulator } from './simulator/index.js';
+import { appSettingsFor, startSimulator, type RunningSimulator } from './simulator/index.js';
 
 /**
  * `npm run tenant:probe`: exercises the real clients end to end — lists groups, expands one
@@ -16,14 +16,7 @@ async function main(): Promise<void> {
   let simulator: RunningSimulator | undefined;
   if (!env['AZURE_TENANT_ID']) {
     simulator = await startSimulator();
-    Object.assign(env, {
-      AZURE_TENANT_ID: simulator.tenantId,
-      AZURE_CLIENT_ID: simulator.clientId,
-      AZURE_CLIENT_SECRET: simulator.clientSecret,
-      AZURE_AUTHORITY_HOST: simulator.authorityHost,
-      GRAPH_BASE_URL: simulator.graphBaseUrl,
-      EXCHANGE_BASE_URL: simulator.exchangeBaseUrl,
-    });
+    Object.assign(env, appSettingsFor(simulator));
     print(`tenant simulator ${simulator.url} (tenant ${simulator.tenantId})`);
   }
   const config = loadConfig(env);

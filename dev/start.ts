@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { azuriteConnectionString } from '../shared/config.js';
 import { startAzurite, type AzuriteHandle } from './azurite.js';
-import { DEFAULT_SIMULATOR_PORT, startSimulator, type RunningSimulator } from './simulator/index.js';
+import { DEFAULT_SIMULATOR_PORT, appSettingsFor, startSimulator, type RunningSimulator } from './simulator/index.js';
 
 /**
  * `npm start`: everything local on embedded defaults. Azurite (tables) unless TABLES_* is set, the tenant
@@ -62,16 +62,11 @@ async function main(): Promise<void> {
     if (!env['AZURE_TENANT_ID']) {
       simulator = await startSimulator({ port: envNumber(env['SIMULATOR_PORT'], DEFAULT_SIMULATOR_PORT, 'SIMULATOR_PORT') });
       Object.assign(env, {
-        AZURE_TENANT_ID: simulator.tenantId,
-        AZURE_CLIENT_ID: simulator.clientId,
-        AZURE_CLIENT_SECRET: simulator.clientSecret,
-        AZURE_AUTHORITY_HOST: simulator.authorityHost,
-        GRAPH_BASE_URL: simulator.graphBaseUrl,
-        EXCHANGE_BASE_URL: simulator.exchangeBaseUrl,
+        ...appSettingsFor(simulator),
+        // An API token configuration given explicitly wins over the simulator's issuer.
         API_AUDIENCE: env['API_AUDIENCE'] ?? simulator.api.audience,
         API_ISSUER: env['API_ISSUER'] ?? simulator.api.issuer,
         API_JWKS_URI: env['API_JWKS_URI'] ?? simulator.api.jwksUri,
-        NODE_EXTRA_CA_CERTS: simulator.caCertPath,
         MPS_SIMULATOR: '1',
         MPS_DEMO_GROUP_ID: simulator.tenant.demo.targetGroupId,
         MPS_DEMO_USER: simulator.tenant.users.get(simulator.tenant.demo.alexId)?.userPrincipalName ?? '',

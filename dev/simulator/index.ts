@@ -241,3 +241,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       }),
   };
 }
+
+/** The app settings (DESIGN.md §4) that point the app at a running simulator, plus the CA to trust. */
+export function appSettingsFor(sim: RunningSimulator): Record<string, string> {
+  return {
+    AZURE_TENANT_ID: sim.tenantId,
+    AZURE_CLIENT_ID: sim.clientId,
+    AZURE_CLIENT_SECRET: sim.clientSecret,
+    AZURE_AUTHORITY_HOST: sim.authorityHost,
+    GRAPH_BASE_URL: sim.graphBaseUrl,
+    EXCHANGE_BASE_URL: sim.exchangeBaseUrl,
+    API_AUDIENCE: sim.api.audience,
+    API_ISSUER: sim.api.issuer,
+    API_JWKS_URI: sim.api.jwksUri,
+    NODE_EXTRA_CA_CERTS: sim.caCertPath,
+  };
+}

@@ -5,7 +5,7 @@
  * Prints one JSON line with the settings a client needs, then serves until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_SIMULATOR_PORT, startSimulator } from './index.js';
+import { DEFAULT_SIMULATOR_PORT, appSettingsFor, startSimulator } from './index.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,16 +40,7 @@ const sim = await startSimulator({
 process.stdout.write(
   `${JSON.stringify({
     url: sim.url,
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: sim.clientSecret,
-    AZURE_AUTHORITY_HOST: sim.authorityHost,
-    GRAPH_BASE_URL: sim.graphBaseUrl,
-    EXCHANGE_BASE_URL: sim.exchangeBaseUrl,
-    API_AUDIENCE: sim.api.audience,
-    API_ISSUER: sim.api.issuer,
-    API_JWKS_URI: sim.api.jwksUri,
-    NODE_EXTRA_CA_CERTS: sim.caCertPath,
+    ...appSettingsFor(sim),
     mailboxes: sim.tenant.mailboxIds().length,
   })}\n`,
 );

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator/index.js';
+import { appSettingsFor, startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator/index.js';
 import { startLocalHost, type LocalHost } from '../../dev/host/localHost.js';
 import { InProcessQueue, type InProcessHandler, type InProcessQueueOptions } from '../../shared/adapters/queue/inProcessQueue.js';
 import { loadConfig } from '../../shared/config.js';
@@ -73,15 +73,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = loadConfig({
     TABLES_CONNECTION_STRING: tablesConnectionString,
     TABLES_PREFIX: tablesPrefix,
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: sim.clientSecret,
-    AZURE_AUTHORITY_HOST: sim.authorityHost,
-    GRAPH_BASE_URL: sim.graphBaseUrl,
-    EXCHANGE_BASE_URL: sim.exchangeBaseUrl,
-    API_AUDIENCE: sim.api.audience,
-    API_ISSUER: sim.api.issuer,
-    API_JWKS_URI: sim.api.jwksUri,
+    ...appSettingsFor(sim),
     LOG_LEVEL: 'silent',
     ...options.env,
   });

@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator/index.js';
+import { appSettingsFor, startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator/index.js';
 import { startLocalHost, type LocalHost } from '../../dev/host/localHost.js';
 import { devSignInRoutes } from '../../dev/host/devSignIn.js';
 import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
@@ -30,15 +30,7 @@ export async function startTestApp(options: { simulator?: SimulatorOptions; env?
   const config = loadConfig({
     TABLES_CONNECTION_STRING: inject('tablesConnectionString'),
     TABLES_PREFIX: `t${randomBytes(5).toString('hex')}`,
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: sim.clientSecret,
-    AZURE_AUTHORITY_HOST: sim.authorityHost,
-    GRAPH_BASE_URL: sim.graphBaseUrl,
-    EXCHANGE_BASE_URL: sim.exchangeBaseUrl,
-    API_AUDIENCE: sim.api.audience,
-    API_ISSUER: sim.api.issuer,
-    API_JWKS_URI: sim.api.jwksUri,
+    ...appSettingsFor(sim),
     LOG_LEVEL: 'silent',
     ...options.env,
   });
