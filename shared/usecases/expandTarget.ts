@@ -225,10 +225,9 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
     }
     await flush(buffer);
   } catch (error) {
-    if (error instanceof RunFailure || (error instanceof PermanentUpstreamError && !error.code.endsWith('FORBIDDEN'))) {
-      return failRun(deps, run, found.etag, error.message, skipped);
-    }
-    if (error instanceof PermanentUpstreamError) return failRun(deps, run, found.etag, error.message, skipped);
+    // A target that cannot be resolved, or a permanent upstream refusal (not found, forbidden with its fix):
+    // retrying will not help, so the run fails with the reason. Anything else is retried by redelivery.
+    if (error instanceof RunFailure || error instanceof PermanentUpstreamError) return failRun(deps, run, found.etag, error.message, skipped);
     throw error;
   }
 
