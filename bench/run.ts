@@ -38,6 +38,8 @@ export interface BenchOptions {
   lookupConnections: number;
   seed: number;
   timeoutMinutes: number;
+  /** V8 old-space limit of the host process in MB (0 = Node's default, which lets garbage pile up on a large machine). */
+  hostHeapMb: number;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -57,6 +59,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'lookup-connections': { type: 'string', default: '10' },
       seed: { type: 'string', default: '42' },
       'timeout-minutes': { type: 'string', default: '9' },
+      'host-heap-mb': { type: 'string', default: '0' },
     },
   });
   const num = (name: keyof typeof values, min: number, max: number): number => {
@@ -81,6 +84,7 @@ function parseOptions(argv: string[]): BenchOptions {
     lookupConnections: Math.floor(num('lookup-connections', 1, 1000)),
     seed: Math.floor(num('seed', 0, 2 ** 31)),
     timeoutMinutes: num('timeout-minutes', 0.1, 600),
+    hostHeapMb: Math.floor(num('host-heap-mb', 0, 65536)),
   };
 }
 
@@ -114,8 +118,12 @@ class HostProcess {
     });
   }
 
-  static async start(env: Record<string, string>): Promise<HostProcess> {
-    const child = fork(path.join(here, 'host.js'), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  static async start(env: Record<string, string>, heapMb = 0): Promise<HostProcess> {
+    const child = fork(path.join(here, 'host.js'), [], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      ...(heapMb > 0 ? { execArgv: [...process.execArgv, `--max-old-space-size=${heapMb}`] } : {}),
+    });
     child.stdout?.pipe(process.stderr); // keep stdout for the one JSON line
     const url = await new Promise<string>((resolve, reject) => {
       child.once('message', (event: HostEvent) => (event.type === 'ready' ? resolve(event.url) : reject(new Error(`host failed to start: ${event.error}`))));
@@ -211,7 +219,7 @@ async function main(): Promise<void> {
       TABLES_PREFIX: 'bench',
       ...appSettingsFor(sim),
       LOG_LEVEL: 'warn',
-    });
+    }, options.hostHeapMb);
     const running = sim;
     const adminToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'] });
     const readerToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
