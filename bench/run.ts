@@ -17,6 +17,7 @@ import { startAzurite, type AzuriteHandle } from '../dev/azurite.js';
 import { appSettingsFor, startSimulator, type RunningSimulator, type SimUser, type Tenant } from '../dev/simulator/index.js';
 import { azuriteConnectionString } from '../shared/config.js';
 import { measureLookups, type LookupResult } from './lookups.js';
+import { seedIndex } from './seedIndex.js';
 import { computeFloor, progressLine, summarizePhase, type BenchRight, type PhaseResult } from './metrics.js';
 import type { HostCommand, HostEvent, HostReply, HostRequest, HostSnapshot } from './protocol.js';
 
@@ -32,7 +33,7 @@ export interface BenchOptions {
   /** 0 = unlimited. */
   exchangeRps: number;
   graphRps: number;
-  phases: Array<'full' | 'unchanged' | 'changed'>;
+  phases: Array<'full' | 'unchanged' | 'changed' | 'seed'>;
   changedShare: number;
   lookupSeconds: number;
   lookupConnections: number;
@@ -68,8 +69,10 @@ function parseOptions(argv: string[]): BenchOptions {
     return value;
   };
   const phases = String(values.phases).split(',').map((p) => p.trim()).filter(Boolean);
-  for (const p of phases) if (!['full', 'unchanged', 'changed'].includes(p)) throw new Error(`--phases: unknown phase '${p}' (full, unchanged, changed)`);
-  if (phases[0] !== 'full') throw new Error('--phases must start with full (the re-runs need a synced index)');
+  for (const p of phases) if (!['full', 'unchanged', 'changed', 'seed'].includes(p)) throw new Error(`--phases: unknown phase '${p}' (full, unchanged, changed, or seed alone)`);
+  if (phases.includes('seed') ? phases.length !== 1 : phases[0] !== 'full') {
+    throw new Error('--phases must start with full (the re-runs need a synced index), or be seed alone (fill the index directly, then measure lookups)');
+  }
   return {
     mailboxes: Math.floor(num('mailboxes', 16, 200_000)),
     delegations: num('delegations', 0, 50),
@@ -240,7 +243,12 @@ async function main(): Promise<void> {
     const task = await api('POST', 'tasks', { description: 'Benchmark: all staff', scheduleId: schedule['id'], target: { kind: 'group', groupId: targetGroupId }, rights: ALL_RIGHTS });
     const taskId = String(task['id']);
 
-    for (const phase of options.phases) {
+    if (options.phases[0] === 'seed') {
+      const started = Date.now();
+      const seeded = await seedIndex(tenant, azuriteConnectionString(azurite.port), 'bench', log);
+      log(`seed: ${seeded.mailboxes} mailboxes with ${seeded.delegations} delegations stored in ${Math.round((Date.now() - started) / 1000)} s`);
+    }
+    for (const phase of options.phases.filter((p) => p !== 'seed')) {
       let changedMailboxes: number | undefined;
       if (phase === 'changed') changedMailboxes = mutateTenant(tenant, options.changedShare, options.seed + 1);
       const members = tenant.transitiveMembers(targetGroupId);

@@ -21,10 +21,31 @@ function transitiveUsers(tenant: Tenant, groupId: string): SimUser[] {
 
 /** Recipients Exchange would find by this Name: more than one means the product must not guess. */
 function recipientsNamed(tenant: Tenant, name: string): Array<SimUser | SimGroup> {
-  const n = name.toLowerCase();
-  const users = [...tenant.users.values()].filter((u) => u.recipientTypeDetails && (u.name.toLowerCase() === n || u.alias.toLowerCase() === n || u.id === n));
-  const groups = [...tenant.groups.values()].filter((g) => g.mailEnabled && !g.isRoleGroup && (g.name.toLowerCase() === n || g.id === n));
-  return [...users, ...groups];
+  return nameIndex(tenant).get(name.toLowerCase()) ?? [];
+}
+
+const nameIndexes = new WeakMap<Tenant, { version: number; index: Map<string, Array<SimUser | SimGroup>> }>();
+
+/** Name, alias and id → recipients, built once per tenant version (a scan per lookup is quadratic at 100k). */
+function nameIndex(tenant: Tenant): Map<string, Array<SimUser | SimGroup>> {
+  const cached = nameIndexes.get(tenant);
+  if (cached && cached.version === tenant.version) return cached.index;
+  const index = new Map<string, Array<SimUser | SimGroup>>();
+  const add = (key: string, r: SimUser | SimGroup) => {
+    const list = index.get(key) ?? [];
+    if (!list.includes(r)) list.push(r);
+    index.set(key, list);
+  };
+  for (const u of tenant.users.values()) {
+    if (!u.recipientTypeDetails) continue;
+    for (const key of new Set([u.name.toLowerCase(), u.alias.toLowerCase(), u.id])) add(key, u);
+  }
+  for (const g of tenant.groups.values()) {
+    if (!g.mailEnabled || g.isRoleGroup) continue;
+    for (const key of new Set([g.name.toLowerCase(), g.id])) add(key, g);
+  }
+  nameIndexes.set(tenant, { version: tenant.version, index });
+  return index;
 }
 
 type Trustee = { kind: 'user'; user: SimUser } | { kind: 'group'; group: SimGroup } | undefined;
