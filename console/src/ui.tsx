@@ -131,6 +131,24 @@ export function otherIssues(problem: Problem | undefined, fields: string[]): Arr
   return problem.errors.filter((e) => !fields.some((f) => e.path === f || e.path.startsWith(`${f}.`)));
 }
 
+/** The alert above a form whose submission came back 400: field issues sit by their fields, the rest are listed here. */
+export function FieldProblemAlert({ unclaimed }: { unclaimed: Array<{ path: string; message: string }> }) {
+  return (
+    <div class="alert alert-error" role="alert">
+      <strong>Please correct the highlighted fields.</strong>
+      {unclaimed.length ? (
+        <ul>
+          {unclaimed.map((i) => (
+            <li key={i.path}>
+              {i.path}: {i.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
 export function FieldError({ id, messages }: { id: string; messages: string[] }) {
   if (messages.length === 0) return null;
   return (

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, seg } from '../api';
 import { DAYS, RIGHTS, type Day, type DirectoryGroup, type Page, type Problem, type Right, type ScheduleView, type Target, type TaskView } from '../types';
-import { describedBy, ErrorBox, FieldError, issuesFor, Loading, LoadMore, otherIssues, rightLabel, useApp, usePaged } from '../ui';
+import { describedBy, ErrorBox, FieldError, FieldProblemAlert, issuesFor, Loading, LoadMore, otherIssues, rightLabel, useApp, usePaged } from '../ui';
 import { describeTarget } from './TasksView';
 
 const DAY_LABELS: Record<Day, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
@@ -31,21 +31,7 @@ function fieldProblem(error: unknown): Problem | undefined {
 function FormProblem({ error, fields }: { error: unknown; fields: string[] }) {
   const problem = fieldProblem(error);
   if (!problem) return <ErrorBox error={error} />;
-  const unclaimed = otherIssues(problem, fields);
-  return (
-    <div class="alert alert-error" role="alert">
-      <strong>Please correct the highlighted fields.</strong>
-      {unclaimed.length ? (
-        <ul>
-          {unclaimed.map((i) => (
-            <li key={i.path}>
-              {i.path}: {i.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-    </div>
-  );
+  return <FieldProblemAlert unclaimed={otherIssues(problem, fields)} />;
 }
 
 /** A delete button that asks once more inline and shows the API's refusal (e.g. a schedule still used by a task). */

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, seg } from '../api';
 import { DelegateMailboxTable } from '../delegations';
 import { RIGHTS, type DelegateMailboxItem, type Page, type Problem, type Right } from '../types';
-import { describedBy, ErrorBox, FieldError, issuesFor, Loading, LoadMore, otherIssues, rightLabel, useApp, usePaged } from '../ui';
+import { describedBy, ErrorBox, FieldError, FieldProblemAlert, issuesFor, Loading, LoadMore, otherIssues, rightLabel, useApp, usePaged } from '../ui';
 
 function RemoveButton({ user, item, onRemoved }: { user: string; item: DelegateMailboxItem; onRemoved: (message: string) => void }) {
   const { api } = useApp();
@@ -128,20 +128,7 @@ export function ManualView() {
       </p>
       <form class="card form-grid" onSubmit={(e) => void add(e)} aria-labelledby="manual-add-h" noValidate>
         <h2 id="manual-add-h">Add a manual delegation</h2>
-        {problem ? (
-          <div class="alert alert-error" role="alert">
-            <strong>Please correct the highlighted fields.</strong>
-            {unclaimed.length ? (
-              <ul>
-                {unclaimed.map((i) => (
-                  <li key={i.path}>
-                    {i.path}: {i.message}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-          </div>
-        ) : null}
+        {problem ? <FieldProblemAlert unclaimed={unclaimed} /> : null}
         <div class="field">
           <label for="manual-user">User who gets access (UPN, e-mail address or object id)</label>
           <input id="manual-user" type="text" autoComplete="off" spellcheck={false} value={user} onInput={(e) => setUser(e.currentTarget.value)} {...describedBy('manual-user-err', userIssues)} />
