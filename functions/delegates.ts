@@ -7,10 +7,10 @@ import { ValidationError } from '../shared/errors.js';
 import {
   addManualDelegation,
   delegateMailboxesCsv,
+  delegateMailboxesFor,
   delegateMailboxesOf,
-  delegatesOf,
+  delegatesFor,
   delegationChanges,
-  findUser,
   mailboxDelegatesCsv,
   removeManualDelegation,
 } from '../shared/usecases/lookups.js';
@@ -50,8 +50,7 @@ export const userDelegateMailboxesFn = registerApi({
   params: userParams, query: lookupQuery,
   responses: { 200: { description: 'The mailboxes (JSON list or CSV)', schema: listOf(delegateMailboxItem) }, 304: { description: 'Not modified (If-None-Match)' }, 404: { description: 'Unknown user' } },
   handle: async ({ params, query, services, request }) => {
-    const user = await findUser(services, params.user, 'user');
-    const items = await delegateMailboxesOf(services, user.id);
+    const items = await delegateMailboxesFor(services, params.user);
     if (query.format === 'csv') return withEtag(request, csvResult(delegateMailboxesCsv(items), 'delegate-mailboxes'));
     return withEtag(request, { json: page(items, query.top, query.continuationToken) });
   },
@@ -63,8 +62,7 @@ export const mailboxDelegatesFn = registerApi({
   params: mailboxParams, query: lookupQuery,
   responses: { 200: { description: 'The delegates', schema: listOf(mailboxDelegateItem) }, 304: { description: 'Not modified' }, 404: { description: 'Unknown mailbox' } },
   handle: async ({ params, query, services, request }) => {
-    const mailbox = await findUser(services, params.mailbox, 'mailbox');
-    const items = await delegatesOf(services, mailbox.id);
+    const items = await delegatesFor(services, params.mailbox);
     if (query.format === 'csv') return withEtag(request, csvResult(mailboxDelegatesCsv(items), 'mailbox-delegates'));
     return withEtag(request, { json: page(items, query.top, query.continuationToken) });
   },

@@ -42,8 +42,12 @@ function sortRights(list: RightView[]): RightView[] {
 /** Resolves a path segment (UPN, SMTP address or object id) to a known user; 404 otherwise. */
 export async function findUser(deps: LookupDeps, value: string, what: 'user' | 'mailbox' = 'user'): Promise<DirectoryUser> {
   const user = value.length <= 320 ? await deps.repos.directory.find(value) : undefined;
-  if (!user) throw new NotFoundError(what === 'user' ? 'USER.NOT_FOUND' : 'MAILBOX.NOT_FOUND', `No ${what} '${value.slice(0, 320)}' is known; it may not have been synced yet`);
+  if (!user) throw unknown(what, value);
   return user;
+}
+
+function unknown(what: 'user' | 'mailbox', value: string): NotFoundError {
+  return new NotFoundError(what === 'user' ? 'USER.NOT_FOUND' : 'MAILBOX.NOT_FOUND', `No ${what} '${value.slice(0, 320)}' is known; it may not have been synced yet`);
 }
 
 function groupByMailbox(rows: DelegationRow[]): DelegateMailboxItem[] {
@@ -56,6 +60,29 @@ function groupByMailbox(rows: DelegationRow[]): DelegateMailboxItem[] {
   return [...byMailbox.values()].map((i) => ({ ...i, rights: sortRights(i.rights) })).sort((a, b) => a.mailbox.displayName.localeCompare(b.mailbox.displayName) || a.mailbox.id.localeCompare(b.mailbox.id));
 }
 
+/**
+ * A lookup's rows by UPN, SMTP address or object id, with as few reads as the answer needs: an address costs its
+ * index entry and the partition query; an object id only the query, unless it has no rows, when the directory
+ * tells a known user with nothing to show (200, empty) from an unknown one (404).
+ */
+async function rowsOf(deps: LookupDeps, value: string, what: 'user' | 'mailbox', read: (id: string) => Promise<DelegationRow[]>): Promise<DelegationRow[]> {
+  const resolved = value.length <= 320 ? await deps.repos.directory.resolveId(value) : undefined;
+  if (!resolved) throw unknown(what, value);
+  const rows = await read(resolved.id);
+  if (rows.length === 0 && !resolved.known && !(await deps.repos.directory.find(resolved.id))) throw unknown(what, value);
+  return rows;
+}
+
+/** The mailboxes a user (UPN, SMTP address or object id) can access; 404 for an unknown user. */
+export async function delegateMailboxesFor(deps: LookupDeps, user: string): Promise<DelegateMailboxItem[]> {
+  return groupByMailbox(await rowsOf(deps, user, 'user', (id) => deps.repos.delegations.forDelegate(id)));
+}
+
+/** Who can access a mailbox (address or object id); 404 for an unknown one. */
+export async function delegatesFor(deps: LookupDeps, mailbox: string): Promise<MailboxDelegateItem[]> {
+  return groupByDelegate(await rowsOf(deps, mailbox, 'mailbox', (id) => deps.repos.delegations.forMailbox(id)));
+}
+
 /** The mailboxes a user can access (one partition query), grouped by mailbox. */
 export async function delegateMailboxesOf(deps: LookupDeps, userId: string): Promise<DelegateMailboxItem[]> {
   return groupByMailbox(await deps.repos.delegations.forDelegate(userId));
@@ -63,8 +90,12 @@ export async function delegateMailboxesOf(deps: LookupDeps, userId: string): Pro
 
 /** Who can access a mailbox (one partition query), grouped by delegate. */
 export async function delegatesOf(deps: LookupDeps, mailboxId: string): Promise<MailboxDelegateItem[]> {
+  return groupByDelegate(await deps.repos.delegations.forMailbox(mailboxId));
+}
+
+function groupByDelegate(rows: DelegationRow[]): MailboxDelegateItem[] {
   const byDelegate = new Map<string, MailboxDelegateItem>();
-  for (const row of await deps.repos.delegations.forMailbox(mailboxId)) {
+  for (const row of rows) {
     const item = byDelegate.get(row.delegate.id) ?? {
       delegate: { id: row.delegate.id, upn: row.delegate.upn, address: row.delegate.address, displayName: row.delegate.displayName, accountEnabled: row.delegate.accountEnabled ?? null },
       rights: [],

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { badTokens } from '../support/badTokens.js';
+import { expectedDelegations, mailboxUsersOf } from '../support/expected.js';
 import { registeredFunctions, type HttpFunctionDefinition } from '../../shared/host/registry.js';
 
 let app: TestApp;
@@ -109,6 +110,15 @@ describe('delegate lookups', () => {
     const loner = [...app.sim.tenant.users.values()].find((u) => u.mail && u.recipientTypeDetails === 'UserMailbox' && u.id !== app.sim.tenant.demo.alexId);
     const mailboxDelegates = await app.api('GET', `mailboxes/${loner!.id}/delegates`, { role: 'Reader' });
     expect(mailboxDelegates.status).toBe(200);
+    // An object id is looked up without a directory read while it has rows; without rows the directory decides.
+    const strangerId = '0badc0de-0000-4000-8000-000000000001';
+    expect((await app.api('GET', `users/${strangerId}/delegate-mailboxes`, { role: 'Reader' })).status).toBe(404);
+    expect((await app.api('GET', `mailboxes/${strangerId}/delegates`, { role: 'Reader' })).status).toBe(404);
+    const delegates = new Set([...expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId).keys()].map((k) => k.split('|')[1]));
+    const idle = mailboxUsersOf(app.sim.tenant, app.sim.tenant.demo.targetGroupId).find((u) => !delegates.has(u.id.toLowerCase()));
+    const nothing = await app.api('GET', `users/${idle!.id.toUpperCase()}/delegate-mailboxes`, { role: 'Reader' });
+    expect(nothing.status).toBe(200);
+    expect(nothing.json).toEqual({ items: [], continuationToken: null });
   });
 
   it('ETag / If-None-Match answers 304 while nothing changed', async () => {

@@ -9,7 +9,7 @@ export type Expected = Map<string, string[]>;
 
 const DELEGATE_ROLES = new Set(['delegateWithPrivateEventAccess', 'delegateWithoutPrivateEventAccess']);
 
-function mailboxUsersOf(tenant: Tenant, groupId: string): SimUser[] {
+export function mailboxUsersOf(tenant: Tenant, groupId: string): SimUser[] {
   return tenant
     .transitiveMembers(groupId)
     .flatMap((o) => (o.type === 'user' && o.user.mail && (o.user.recipientTypeDetails === 'UserMailbox' || o.user.recipientTypeDetails === 'SharedMailbox') ? [o.user] : []));

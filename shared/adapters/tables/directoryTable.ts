@@ -64,16 +64,25 @@ export class DirectoryTable {
     await this.store.submit(actions);
   }
 
-  /** A user by object id, UPN or SMTP address (case-insensitive), or undefined. */
-  async find(idOrAddress: string): Promise<DirectoryUser | undefined> {
+  /**
+   * The object id a path segment names, with at most one read: an object id is taken as it is (`known: false`,
+   * nothing was read), a UPN or SMTP address through its index entry (`known: true`). Undefined for an address
+   * nobody has.
+   */
+  async resolveId(idOrAddress: string): Promise<{ id: string; known: boolean } | undefined> {
     const value = idOrAddress.trim().toLowerCase();
     if (value === '') return undefined;
-    let id = value;
-    if (!GUID.test(value)) {
-      const key = await this.store.get(partitionOf(KEY, value), encodeKey(value, 'address'));
-      if (!key) return undefined;
-      id = (str(key, 'id') ?? '').toLowerCase();
-    }
+    if (GUID.test(value)) return { id: value, known: false };
+    const key = await this.store.get(partitionOf(KEY, value), encodeKey(value, 'address'));
+    const id = key ? (str(key, 'id') ?? '').toLowerCase() : '';
+    return id ? { id, known: true } : undefined;
+  }
+
+  /** A user by object id, UPN or SMTP address (case-insensitive), or undefined. */
+  async find(idOrAddress: string): Promise<DirectoryUser | undefined> {
+    const resolved = await this.resolveId(idOrAddress);
+    if (!resolved) return undefined;
+    const id = resolved.id;
     const e = await this.store.get(partitionOf(USER, id), encodeKey(id, 'object id'));
     if (!e) return undefined;
     const enabled = str(e, 'accountEnabled');
