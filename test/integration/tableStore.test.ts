@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import type { TransactionAction } from '@azure/data-tables';
+import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { odata } from '../../shared/adapters/tables/tableStore.js';
 import { ConflictError, PreconditionFailedError, ValidationError } from '../../shared/errors.js';
 import { encodeKey } from '../../shared/adapters/tables/keys.js';
@@ -73,9 +74,29 @@ describe('TableStore on Azurite', () => {
 });
 
 describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', () => {
-  it('spreads partitions over the shard tables, finds every entity, and routes partition queries to one shard', async () => {
+  const physical = (name: string) => TableClient.fromConnectionString(inject('tablesConnectionString'), name, { allowInsecureConnection: true });
+  const rowsIn = async (name: string) => {
+    let n = 0;
+    try {
+      for await (const _ of physical(name).listEntities()) n++;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return -1; // no such table
+      throw error;
+    }
+    return n;
+  };
+
+  it('spreads partitions over 256 shard tables created on first write, finds every entity, and routes partition queries to one shard', async () => {
     const tables = freshTables();
     const store = tables.store('DelegationsByDelegate');
+    const base = store.tableName.replace(/000$/, '');
+    // Nothing written yet: reads see an empty table, and no shard table exists.
+    expect(await store.get('p1', 'r1')).toBeUndefined();
+    let none = 0;
+    for await (const _ of store.all()) none++;
+    expect(none).toBe(0);
+    expect(await rowsIn(`${base}000`)).toBe(-1);
+
     const partitions = Array.from({ length: 64 }, (_, i) => `p${i}`);
     await store.submit(partitions.flatMap((pk) => [0, 1, 2].map((n): TransactionAction => ['upsert', { partitionKey: pk, rowKey: `r${n}`, n }])));
     let all = 0;
@@ -85,18 +106,31 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
     const one: string[] = [];
     for await (const e of store.all(odata`PartitionKey eq ${'p7'}`, undefined, 'p7')) one.push(e.rowKey as string);
     expect(one.sort()).toEqual(['r0', 'r1', 'r2']);
-    expect(store.own.reads - readsBefore).toBe(1); // one shard queried, not 32
+    expect(store.own.reads - readsBefore).toBe(1); // one shard queried, not 256
     expect((await store.get('p63', 'r2'))?.['n']).toBe(2);
-    // the partitions really are spread: more than one physical table holds data
-    const { TableClient } = await import('@azure/data-tables');
-    const physical = await Promise.all(
-      Array.from({ length: 32 }, async (_, i) => {
-        const client = TableClient.fromConnectionString(inject('tablesConnectionString'), `${store.tableName.replace(/00$/, '')}${String(i).padStart(2, '0')}`, { allowInsecureConnection: true });
-        for await (const _ of client.listEntities()) return 1;
-        return 0;
-      }),
-    );
-    expect(physical.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(10);
+    // the partitions really are spread over 3-digit shard tables, and only written shards exist
+    const counts = await Promise.all(Array.from({ length: 256 }, (_, i) => rowsIn(`${base}${String(i).padStart(3, '0')}`)));
+    expect(counts.filter((n) => n > 0).length).toBeGreaterThan(40);
+    expect(counts.reduce((a, n) => a + Math.max(n, 0), 0)).toBe(64 * 3);
+    expect(counts.filter((n) => n === -1).length).toBe(256 - counts.filter((n) => n > 0).length);
+  });
+
+  it('keeps a store written with the legacy 32-shard layout where it is', async () => {
+    const prefix = `t${randomBytes(6).toString('hex')}`;
+    const base = freshTables(prefix).store('DelegationsByMailbox').tableName.replace(/000$/, '');
+    // An older version created all 32 two-digit shards and put partition 'legacy-p' in its FNV-1a shard.
+    await Promise.all(Array.from({ length: 32 }, (_, i) => physical(`${base}${String(i).padStart(2, '0')}`).createTable()));
+    let hash = 0x811c9dc5;
+    for (const ch of 'legacy-p') hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    await physical(`${base}${String(hash % 32).padStart(2, '0')}`).createEntity({ partitionKey: 'legacy-p', rowKey: 'r', v: 'old' });
+
+    const reopened = freshTables(prefix).store('DelegationsByMailbox');
+    const found: unknown[] = [];
+    for await (const e of reopened.all(odata`PartitionKey eq ${'legacy-p'}`, undefined, 'legacy-p')) found.push(e['v']);
+    expect(found).toEqual(['old']);
+    await reopened.upsert({ partitionKey: 'legacy-q', rowKey: 'r', v: 'new' });
+    expect((await reopened.get('legacy-q', 'r'))?.['v']).toBe('new');
+    expect(await rowsIn(`${base}000`)).toBe(-1); // no table of the new layout was created
   });
 
   it('refuses to page across shards without a partition key', async () => {

@@ -1,4 +1,4 @@
-import { TableClient, odata, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { RestError, TableClient, odata, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { ManagedIdentityCredential, DefaultAzureCredential } from '@azure/identity';
 import type { AppConfig } from '../../config.js';
 import { ValidationError } from '../../errors.js';
@@ -43,6 +43,20 @@ function unwrapToken(token: string | undefined): string | undefined {
   ]);
 }
 
+/** How a logical table is split over physical tables: `count` shards named `<name><i zero-padded to digits>`. */
+export interface ShardLayout {
+  count: number;
+  digits: number;
+}
+
+/** A sharded logical table: the layout new stores use, and an older one still honoured where its tables exist. */
+export interface ShardedTable {
+  current: ShardLayout;
+  legacy?: ShardLayout;
+}
+
+const isTableMissing = (error: unknown) => error instanceof RestError && error.statusCode === 404 && /TableNotFound/i.test(String(error.code ?? error.message));
+
 /**
  * One table: typed-error mapping, batched transactions per partition, opaque paging, counters.
  * Repositories build on it and only supply keys and entity mappers.
@@ -51,20 +65,33 @@ export class TableStore {
   private ensured?: Promise<void>;
   /** This table's own counters (the shared ones add up every table). */
   readonly own: TableCounters = { reads: 0, writes: 0, transactions: 0 };
-  private readonly clients: readonly TableClient[];
+  private clients: readonly TableClient[];
+  /** Shard tables known to exist (created on their first write). */
+  private readonly created = new Map<TableClient, Promise<void>>();
 
   /**
    * One physical table, or several shards of one logical table: a partition lives in the shard its key
    * hashes to (FNV-1a, fixed forever: it decides where stored data is). Sharding keeps each physical table
    * small, which matters on Azurite, whose queries scan the whole table; on Azure it changes nothing.
+   * Shard tables are created on their first write; a shard never written reads as empty.
    */
-  constructor(clients: TableClient | readonly TableClient[], readonly counters: TableCounters) {
+  constructor(
+    clients: TableClient | readonly TableClient[],
+    readonly counters: TableCounters,
+    private readonly sharding?: { table: ShardedTable; client: (physicalName: string) => TableClient; name: string },
+  ) {
     this.clients = Array.isArray(clients) ? [...(clients as readonly TableClient[])] : [clients as TableClient];
   }
 
   /** The first (or only) physical table. */
   get client(): TableClient {
     return this.clients[0]!;
+  }
+
+  /** The physical tables of a layout. */
+  private shardClients(layout: ShardLayout): TableClient[] {
+    const sharding = this.sharding!;
+    return Array.from({ length: layout.count }, (_, i) => sharding.client(`${sharding.name}${String(i).padStart(layout.digits, '0')}`));
   }
 
   /** The physical table holding a partition. */
@@ -84,13 +111,53 @@ export class TableStore {
     return this.client.tableName;
   }
 
-  /** Creates the table (every shard) once per process (idempotent in Table Storage). */
+  /**
+   * Once per process: creates a plain table (idempotent in Table Storage), or settles a sharded table's layout:
+   * the legacy one where its first shard exists (data written by an older version stays where it is), else the
+   * current one.
+   */
   ensureTable(): Promise<void> {
-    this.ensured ??= Promise.all(this.clients.map((c) => c.createTable())).then(() => undefined, (error: unknown) => {
+    this.ensured ??= this.prepare().catch((error: unknown) => {
       this.ensured = undefined;
       throw fromTableError(error, `create table ${this.tableName}`);
     });
     return this.ensured;
+  }
+
+  private async prepare(): Promise<void> {
+    if (!this.sharding) {
+      await this.clients[0]!.createTable();
+      return;
+    }
+    const { current, legacy } = this.sharding.table;
+    let layout = current;
+    if (legacy) {
+      const probe = this.shardClients(legacy)[0]!;
+      try {
+        await probe.listEntities({ queryOptions: { select: ['PartitionKey'] } }).byPage({ maxPageSize: 1 }).next();
+        layout = legacy;
+      } catch (error) {
+        if (!isTableMissing(error)) throw error;
+      }
+    }
+    this.clients = this.shardClients(layout);
+  }
+
+  /** Before a write: the table exists (shards are created on their first write). */
+  private async ensureWritable(partitionKey: string): Promise<TableClient> {
+    await this.ensureTable();
+    const client = this.clientFor(partitionKey);
+    if (!this.sharding) return client;
+    let created = this.created.get(client);
+    if (!created) {
+      created = client.createTable().catch((error: unknown) => {
+        this.created.delete(client);
+        throw fromTableError(error, `create table ${client.tableName}`);
+      });
+      this.created.set(client, created);
+    }
+    await created;
+    return client;
   }
 
   /** Reads one entity, or undefined when it does not exist. */
@@ -108,10 +175,10 @@ export class TableStore {
 
   /** Inserts; throws ConflictError when the entity already exists (the basis of idempotent claims). */
   async insert(entity: Entity): Promise<string | undefined> {
-    await this.ensureTable();
+    const client = await this.ensureWritable(entity.partitionKey);
     this.count('writes', 1);
     try {
-      return (await this.clientFor(entity.partitionKey).createEntity(entity)).etag;
+      return (await client.createEntity(entity)).etag;
     } catch (error) {
       throw fromTableError(error, `insert into ${this.tableName}`);
     }
@@ -119,10 +186,10 @@ export class TableStore {
 
   /** Inserts or replaces without a concurrency check. */
   async upsert(entity: Entity, mode: 'Replace' | 'Merge' = 'Replace'): Promise<string | undefined> {
-    await this.ensureTable();
+    const client = await this.ensureWritable(entity.partitionKey);
     this.count('writes', 1);
     try {
-      return (await this.clientFor(entity.partitionKey).upsertEntity(entity, mode)).etag;
+      return (await client.upsertEntity(entity, mode)).etag;
     } catch (error) {
       throw fromTableError(error, `upsert into ${this.tableName}`);
     }
@@ -130,10 +197,10 @@ export class TableStore {
 
   /** Replaces or merges only if the stored ETag still matches; PreconditionFailedError otherwise. */
   async update(entity: Entity, etag: string, mode: 'Replace' | 'Merge' = 'Replace'): Promise<string | undefined> {
-    await this.ensureTable();
+    const client = await this.ensureWritable(entity.partitionKey);
     this.count('writes', 1);
     try {
-      return (await this.clientFor(entity.partitionKey).updateEntity(entity, mode, { etag })).etag;
+      return (await client.updateEntity(entity, mode, { etag })).etag;
     } catch (error) {
       throw fromTableError(error, `update ${this.tableName}`);
     }
@@ -170,10 +237,11 @@ export class TableStore {
     const writePartition = async (list: TransactionAction[]) => {
       for (let i = 0; i < list.length; i += MAX_BATCH) {
         const chunk = list.slice(i, i + MAX_BATCH);
+        const client = await this.ensureWritable(String(chunk[0]![1].partitionKey));
         this.count('transactions', 1);
         this.count('writes', chunk.length);
         try {
-          await this.clientFor(String(chunk[0]![1].partitionKey)).submitTransaction(chunk);
+          await client.submitTransaction(chunk);
         } catch (error) {
           throw fromTableError(error, `transaction on ${this.tableName}`);
         }
@@ -206,6 +274,7 @@ export class TableStore {
       const page = result.value;
       return { items: [...page], continuationToken: wrapToken(page.continuationToken) };
     } catch (error) {
+      if (this.sharding && isTableMissing(error)) return { items: [], continuationToken: null };
       throw fromTableError(error, `query ${this.tableName}`);
     }
   }
@@ -227,6 +296,7 @@ export class TableStore {
           yield* page;
         }
       } catch (error) {
+        if (this.sharding && isTableMissing(error)) continue; // a shard never written to
         throw fromTableError(error, `query ${this.tableName}`);
       }
     }
@@ -236,11 +306,12 @@ export class TableStore {
 /**
  * Logical tables split over several physical tables (by partition key). These are the ones read by
  * partition per lookup or per mailbox: on Azurite a query scans its whole table, so a lookup's cost would grow
- * with the tenant. Changing a count moves data: treat these numbers as part of the storage format.
+ * with the tenant (at 100,000 mailboxes, 32 shards left ~8,000 rows per shard and ~10 ms per query). A layout
+ * decides where stored data is: a new one gets new table names, and stores written with the legacy layout keep it.
  */
-export const SHARDED_TABLES: Readonly<Record<string, number>> = {
-  DelegationsByMailbox: 32,
-  DelegationsByDelegate: 32,
+export const SHARDED_TABLES: Readonly<Record<string, ShardedTable>> = {
+  DelegationsByMailbox: { current: { count: 256, digits: 3 }, legacy: { count: 32, digits: 2 } },
+  DelegationsByDelegate: { current: { count: 256, digits: 3 }, legacy: { count: 32, digits: 2 } },
 };
 
 /** Anything that hands out stores by logical table name (the factory, or a test double over Azurite). */
@@ -259,12 +330,11 @@ export class TableClientFactory implements TableFactoryLike {
   store(logicalName: string): TableStore {
     let store = this.stores.get(logicalName);
     if (!store) {
-      const shards = SHARDED_TABLES[logicalName] ?? 1;
+      const sharded = SHARDED_TABLES[logicalName];
       const name = `${this.config.prefix}${logicalName}`;
-      store = new TableStore(
-        shards === 1 ? this.createClient(name) : Array.from({ length: shards }, (_, i) => this.createClient(`${name}${String(i).padStart(2, '0')}`)),
-        this.counters,
-      );
+      store = sharded
+        ? new TableStore(this.createClient(`${name}${'0'.repeat(sharded.current.digits)}`), this.counters, { table: sharded, name, client: (physical) => this.createClient(physical) })
+        : new TableStore(this.createClient(name), this.counters);
       this.stores.set(logicalName, store);
     }
     return store;
