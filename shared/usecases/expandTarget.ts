@@ -8,6 +8,7 @@ import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.j
 import { fromRecipientPermissionRow } from '../adapters/microsoft/toDomain.js';
 import { expandMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
+import { TrusteeResolver, type ResolverCache } from './trusteeResolver.js';
 
 export interface ExpandDeps {
   repos: Repositories;
@@ -17,6 +18,8 @@ export interface ExpandDeps {
   logger?: Logger;
   /** From this many mailboxes on, SendAs and SendOnBehalf come from one tenant-wide pass each (default 100). */
   tenantWideThreshold?: number;
+  /** The run-scoped resolvers of this process: told which directory entries expansion wrote, so syncs skip them. */
+  resolvers?: ResolverCache;
 }
 
 export type ExpandOutcome = { outcome: 'expanded'; mailboxes: number; strategy: 'perMailbox' | 'tenantWide' } | { outcome: 'failed'; error: string } | { outcome: 'ignored'; reason: string };
@@ -177,6 +180,7 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
     if (batch.length === 0) return;
     await deps.repos.runs.addItems(taskId, runId, batch.map((m) => ({ mailboxId: m.id, upn: m.upn, address: m.address, displayName: m.displayName })));
     await deps.repos.directory.upsert(batch.map((m) => ({ ...m, hasMailbox: true })));
+    deps.resolvers?.forRun(runKey(taskId, runId), () => new TrusteeResolver(microsoft.graph, microsoft.exchange)).markWritten(batch);
     const messages: OutgoingMessage[] = batch.map((m) => {
       const message: MailboxMessageBody = {
         taskId,

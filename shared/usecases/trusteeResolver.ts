@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describeTrusteeKey, type DelegateRef, type ResolvedTrustee, type TrusteeKey } from '../domain/delegation/index.js';
 import type { DirectoryPort, ExchangePort, GraphUser, RecipientRow } from '../ports/microsoft.js';
 
@@ -42,14 +43,17 @@ export class TrusteeResolver {
     return new Map(entries);
   }
 
-  /** The delegates not yet copied into the directory during this run (a delegate of many mailboxes is written once). */
+  /**
+   * The delegates not yet copied into the directory during this run, by this process: a delegate of many
+   * mailboxes is written once, and not at all when the run's expansion already wrote the same entry.
+   */
   unwritten<T extends DelegateRef>(delegates: readonly T[]): T[] {
-    return delegates.filter((d) => !this.written.has(JSON.stringify(d)));
+    return delegates.filter((d) => !this.written.has(writtenKey(d)));
   }
 
-  /** Records delegates as copied into the directory (call after the write succeeded). */
+  /** Records directory entries as written (call after the write succeeded). */
   markWritten(delegates: readonly DelegateRef[]): void {
-    for (const d of delegates) this.written.add(JSON.stringify(d));
+    for (const d of delegates) this.written.add(writtenKey(d));
   }
 
   resolve(key: TrusteeKey): Promise<ResolvedTrustee> {
@@ -116,6 +120,11 @@ export class TrusteeResolver {
     if (GROUP_TYPES.has(type) && id) return { kind: 'group', id, displayName: row.DisplayName ?? row.Name };
     return { kind: 'unresolved', reason: 'notAUserOrGroup', detail: `'${key}' is a ${type}` };
   }
+}
+
+/** A directory entry's identity and display data, hashed (a 100,000-mailbox run remembers every one). */
+function writtenKey(d: DelegateRef): string {
+  return createHash('sha1').update([d.id.toLowerCase(), d.upn, d.address, d.displayName, String(d.accountEnabled)].join('\n')).digest('base64');
 }
 
 /** One resolver per run, kept for the few most recent runs of this process (run-scoped cache, bounded). */

@@ -25,16 +25,29 @@ const MAX_BATCH = 100;
 /** Partitions of one `submit` written at once. */
 const PARALLEL_PARTITIONS = 8;
 
-/** Opaque page token handed to API clients; wraps the SDK's token so its format can change without breaking them. */
-function wrapToken(sdkToken: string | undefined): string | null {
-  return sdkToken ? Buffer.from(JSON.stringify({ v: 1, t: sdkToken })).toString('base64url') : null;
+/**
+ * Opaque page token handed to API clients; wraps the SDK's token (and, across shards, the shard it is in) so its
+ * format can change without breaking them.
+ */
+interface PagePosition {
+  shard: number;
+  sdkToken?: string;
 }
 
-function unwrapToken(token: string | undefined): string | undefined {
-  if (!token) return undefined;
+function wrapToken(position: PagePosition | null): string | null {
+  if (!position) return null;
+  return Buffer.from(JSON.stringify({ v: 1, s: position.shard, ...(position.sdkToken ? { t: position.sdkToken } : {}) })).toString('base64url');
+}
+
+function unwrapToken(token: string | undefined, shards: number): PagePosition {
+  if (!token) return { shard: 0 };
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: unknown; t?: unknown };
-    if (parsed.v === 1 && typeof parsed.t === 'string' && parsed.t.length < 4096) return parsed.t;
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: unknown; t?: unknown; s?: unknown };
+    const shard = parsed.s ?? 0;
+    const sdkToken = parsed.t;
+    if (parsed.v === 1 && Number.isInteger(shard) && (shard as number) >= 0 && (shard as number) < shards && (sdkToken === undefined || (typeof sdkToken === 'string' && sdkToken.length < 4096))) {
+      return { shard: shard as number, ...(sdkToken === undefined ? {} : { sdkToken: sdkToken as string }) };
+    }
   } catch {
     // fall through to the validation error
   }
@@ -43,7 +56,7 @@ function unwrapToken(token: string | undefined): string | undefined {
   ]);
 }
 
-/** How a logical table is split over physical tables: `count` shards named `<name><i zero-padded to digits>`. */
+/** How a logical table is split over physical tables: `count` shards named `<name><i zero-padded to digits>`, or one table named `<name>`. */
 export interface ShardLayout {
   count: number;
   digits: number;
@@ -91,6 +104,7 @@ export class TableStore {
   /** The physical tables of a layout. */
   private shardClients(layout: ShardLayout): TableClient[] {
     const sharding = this.sharding!;
+    if (layout.count === 1) return [sharding.client(sharding.name)];
     return Array.from({ length: layout.count }, (_, i) => sharding.client(`${sharding.name}${String(i).padStart(layout.digits, '0')}`));
   }
 
@@ -255,28 +269,37 @@ export class TableStore {
     await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTITIONS, partitions.length) }, worker));
   }
 
-  /** One page of entities matching an odata-built filter; `continuationToken` is opaque to callers. */
+  /**
+   * One page of entities matching an odata-built filter; `continuationToken` is opaque to callers. On a sharded
+   * table, with `partitionKey` only its shard is queried; without, the shards are read in turn to fill the page.
+   */
   async page(options: { filter?: string; top: number; continuationToken?: string; select?: string[]; partitionKey?: string }): Promise<Page<StoredEntity>> {
     await this.ensureTable();
-    if (this.clients.length > 1 && options.partitionKey === undefined) {
-      throw new Error(`Paging over the sharded table ${this.tableName} needs the partition key`);
+    const single = this.clients.length === 1 || options.partitionKey !== undefined;
+    let position: PagePosition | null = unwrapToken(options.continuationToken, single ? 1 : this.clients.length);
+    const items: StoredEntity[] = [];
+    while (position && items.length < options.top) {
+      const current: PagePosition = position;
+      const client: TableClient = single ? this.clientFor(options.partitionKey ?? '') : this.clients[current.shard]!;
+      this.count('reads', 1);
+      let sdkNext: string | undefined;
+      try {
+        const iterator = client
+          .listEntities<Record<string, unknown>>({
+            queryOptions: { ...(options.filter ? { filter: options.filter } : {}), ...(options.select ? { select: options.select } : {}) },
+          })
+          .byPage({ maxPageSize: options.top - items.length, ...(current.sdkToken ? { continuationToken: current.sdkToken } : {}) });
+        const result = await iterator.next();
+        if (!result.done && result.value) {
+          items.push(...result.value);
+          sdkNext = result.value.continuationToken;
+        }
+      } catch (error) {
+        if (!(this.sharding && isTableMissing(error))) throw fromTableError(error, `query ${this.tableName}`);
+      }
+      position = sdkNext ? { shard: current.shard, sdkToken: sdkNext } : !single && current.shard + 1 < this.clients.length ? { shard: current.shard + 1 } : null;
     }
-    const sdkToken = unwrapToken(options.continuationToken);
-    this.count('reads', 1);
-    try {
-      const iterator = this.clientFor(options.partitionKey ?? '')
-        .listEntities<Record<string, unknown>>({
-          queryOptions: { ...(options.filter ? { filter: options.filter } : {}), ...(options.select ? { select: options.select } : {}) },
-        })
-        .byPage({ maxPageSize: options.top, ...(sdkToken ? { continuationToken: sdkToken } : {}) });
-      const result = await iterator.next();
-      if (result.done || !result.value) return { items: [], continuationToken: null };
-      const page = result.value;
-      return { items: [...page], continuationToken: wrapToken(page.continuationToken) };
-    } catch (error) {
-      if (this.sharding && isTableMissing(error)) return { items: [], continuationToken: null };
-      throw fromTableError(error, `query ${this.tableName}`);
-    }
+    return { items, continuationToken: wrapToken(position) };
   }
 
   /**
@@ -304,14 +327,21 @@ export class TableStore {
 }
 
 /**
- * Logical tables split over several physical tables (by partition key). These are the ones read by
- * partition per lookup or per mailbox: on Azurite a query scans its whole table, so a lookup's cost would grow
- * with the tenant (at 100,000 mailboxes, 32 shards left ~8,000 rows per shard and ~10 ms per query). A layout
- * decides where stored data is: a new one gets new table names, and stores written with the legacy layout keep it.
+ * Logical tables split over several physical tables (by partition key). This matters on Azurite only: its queries
+ * scan the whole table (at 100,000 mailboxes, 32 delegation shards left ~8,000 rows per shard and ~10 ms per
+ * lookup query), and its index upkeep on every update or delete grows with the table. On Azure it changes nothing.
+ * A layout decides where stored data is: a new one gets new table names, and stores written with the legacy layout
+ * (found by its first table) keep it.
  */
 export const SHARDED_TABLES: Readonly<Record<string, ShardedTable>> = {
   DelegationsByMailbox: { current: { count: 256, digits: 3 }, legacy: { count: 32, digits: 2 } },
   DelegationsByDelegate: { current: { count: 256, digits: 3 }, legacy: { count: 32, digits: 2 } },
+  // Point reads and writes only, but every sync updates entities here, and Azurite's index upkeep on an update
+  // grows with the table (a 100,000-mailbox sync slowed down as these passed a few hundred thousand rows).
+  Directory: { current: { count: 64, digits: 2 }, legacy: { count: 1, digits: 0 } },
+  MailboxSyncState: { current: { count: 64, digits: 2 }, legacy: { count: 1, digits: 0 } },
+  // Every item of a run is updated twice; a run's 64 item partitions spread over these (paging walks the shards).
+  RunItems: { current: { count: 32, digits: 2 }, legacy: { count: 1, digits: 0 } },
 };
 
 /** Anything that hands out stores by logical table name (the factory, or a test double over Azurite). */
