@@ -8,6 +8,8 @@
  *   node dist/bench/run.js [--mailboxes 10000] [--delegations 2] [--group-share 0.15] [--latency-ms 200]
  *     [--jitter-ms 0] [--exchange-rps 100] [--graph-rps 500] [--phases full,unchanged,changed]
  *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-connections 10] [--seed 42] [--timeout-minutes 9]
+ *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
+ *   --phases seed (alone) fills the index through the product's adapters instead of syncing, then measures lookups.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
