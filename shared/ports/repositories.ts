@@ -62,6 +62,8 @@ export interface RunItem {
 
 export interface ItemOutcome {
   status: 'done' | 'failed';
+  /** When it settled (ISO 8601, from the caller's clock). */
+  at: string;
   error?: string;
   delegationsAdded?: number;
   delegationsRemoved?: number;

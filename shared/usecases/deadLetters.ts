@@ -45,7 +45,7 @@ export async function settleDeadLetteredMailbox(deps: DeadLetterDeps, body: unkn
     deps.logger?.warn({ taskId, runId, mailboxId: mailbox.id, reason: info.reason, description: info.description }, 'dead-lettered mps-mailbox message names no item of a run; discarded');
     return 'unknownItem';
   }
-  const settled = await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'failed', error: because(info) });
+  const settled = await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'failed', error: because(info), at: deps.now().toISOString() });
   return settled ? 'settled' : 'alreadySettled';
 }
 

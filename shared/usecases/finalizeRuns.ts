@@ -84,11 +84,12 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
   if (ageMinutes > deps.runTimeoutMinutes) {
     const unsettled: string[] = [];
     for await (const item of deps.repos.runs.allItems(taskId, runId, 'pending')) {
-      await deps.repos.runs.settleItem(taskId, runId, item.mailboxId, { status: 'failed', error: `Not processed within the run timeout of ${deps.runTimeoutMinutes} minutes` });
+      await deps.repos.runs.settleItem(taskId, runId, item.mailboxId, { status: 'failed', error: `Not processed within the run timeout of ${deps.runTimeoutMinutes} minutes`, at: now.toISOString() });
       unsettled.push(item.address || item.mailboxId);
     }
     report.timedOut++;
     const after = await deps.repos.runs.counters(taskId, runId);
+    unsettled.sort(); // stable and readable, whatever order the item shards were read in
     const list = unsettled.slice(0, 20).join(', ') + (unsettled.length > 20 ? ` and ${unsettled.length - 20} more` : '');
     return close(deps, { ...run, ...after }, etag, after.mailboxesDone === 0 ? 'failed' : 'completedWithErrors', `Timed out after ${deps.runTimeoutMinutes} minutes with ${unsettled.length} mailboxes unsettled: ${list}`, report);
   }

@@ -136,7 +136,7 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     }
     if (error instanceof PermanentUpstreamError) {
       const reason = describeFailure(error, mailbox.upn);
-      await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'failed', error: reason });
+      await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'failed', error: reason, at: deps.now().toISOString() });
       return { outcome: 'failed', reason };
     }
     throw error; // transient: redelivery
@@ -149,7 +149,7 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   const unresolvedCount = effective.unresolved.length + effective.orphaned;
   if (state?.digest === digest) {
     // Observed exactly what the last sync wrote, and nobody wrote since: no rows to read, nothing to change.
-    await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', ...(item?.planned ?? { delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount }) });
+    await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', at: deps.now().toISOString(), ...(item?.planned ?? { delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount }) });
     return { outcome: 'synced', added: 0, removed: 0, changed: 0, unresolved: unresolvedCount };
   }
   // No state row: nothing was ever written for this mailbox, so there are no rows to read.
@@ -187,6 +187,6 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     deps.logger?.error({ taskId, runId, mailboxId: mailbox.id, missingKeys: effective.missingKeys.length, missingGroups: effective.missingGroups.length }, 'resolver returned incomplete results');
   }
   const planned = item.planned;
-  await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', ...(planned ?? counts) });
+  await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', at: deps.now().toISOString(), ...(planned ?? counts) });
   return { outcome: 'synced', added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length, unresolved: counts.trusteesUnresolved };
 }

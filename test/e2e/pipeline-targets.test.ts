@@ -135,6 +135,8 @@ describe('the finalizer and stuck runs (RUN_TIMEOUT_MINUTES=1, a clock the test 
       const failed = await runMailboxes(app, taskId, runId, 'failed');
       expect(failed.map((f) => f.mailboxId).sort()).toEqual([...lost].sort());
       for (const item of failed) expect(item.error).toBe('Not processed within the run timeout of 1 minutes');
+      // Settled by the app's clock (75 s ahead here), not the system clock.
+      for (const item of failed) expect(Date.parse((item as unknown as { settledAt: string }).settledAt)).toBeGreaterThan(Date.now() + 60_000);
       expect(await runMailboxes(app, taskId, runId, 'pending')).toEqual([]);
     } finally {
       clock.restore();

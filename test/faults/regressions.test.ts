@@ -33,7 +33,7 @@ async function runningRun() {
   await deps.repos.runs.addItems(task.id, runId, GUIDS.map((id, i) => ({ mailboxId: id, upn: `u${i}@contoso.com`, address: `u${i}@contoso.com`, displayName: `U${i}` })));
   const found = (await deps.repos.runs.get(task.id, runId))!;
   await deps.repos.runs.update({ ...found.value, status: 'running', startedAt: deps.now().toISOString(), mailboxesTotal: 3 }, found.etag);
-  await deps.repos.runs.settleItem(task.id, runId, GUIDS[0]!, { status: 'done' });
+  await deps.repos.runs.settleItem(task.id, runId, GUIDS[0]!, { status: 'done', at: new Date().toISOString() });
   return { deps, taskId: task.id, runId };
 }
 
@@ -143,9 +143,9 @@ describe('regression: with two concurrent deliveries of one mailbox message, the
     const { deps, taskId, runId } = await runningRun();
     await deps.repos.runs.recordPlannedCounts(taskId, runId, GUIDS[1]!, { delegationsAdded: 3, delegationsRemoved: 1, trusteesUnresolved: 2 });
     // The copy that lost the race saw an empty diff.
-    expect(await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, { status: 'done', delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: 2 })).toBe(true);
+    expect(await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, { status: 'done', at: new Date().toISOString(), delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: 2 })).toBe(true);
     // The copy that made the change settles second: already settled, nothing counted twice.
-    expect(await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, { status: 'done', delegationsAdded: 3, delegationsRemoved: 1, trusteesUnresolved: 2 })).toBe(false);
+    expect(await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, { status: 'done', at: new Date().toISOString(), delegationsAdded: 3, delegationsRemoved: 1, trusteesUnresolved: 2 })).toBe(false);
     expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 2, delegationsAdded: 3, delegationsRemoved: 1, trusteesUnresolved: 2 });
     expect(await deps.repos.runs.getItem(taskId, runId, GUIDS[1]!)).toMatchObject({ status: 'done', delegationsAdded: 3, delegationsRemoved: 1 });
   });

@@ -214,7 +214,7 @@ export class RunTable implements RunRepository {
         delegationsAdded: counts.delegationsAdded,
         delegationsRemoved: counts.delegationsRemoved,
         trusteesUnresolved: counts.trusteesUnresolved,
-        settledAt: new Date().toISOString(),
+        settledAt: outcome.at,
       };
       const counter: Entity = {
         partitionKey: pk,
