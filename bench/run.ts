@@ -227,7 +227,6 @@ async function main(): Promise<void> {
     }, options.hostHeapMb);
     const running = sim;
     const adminToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'] });
-    const readerToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
     const api = async (method: string, route: string, body?: unknown): Promise<Record<string, unknown>> => {
       const response = await fetch(`${host!.url}/api/${route}`, {
         method,
@@ -316,9 +315,15 @@ async function main(): Promise<void> {
       ];
       for (const target of targets) {
         log(`lookups: ${target.name} for ${options.lookupSeconds}s with ${options.lookupConnections} connections`);
+        // Minted now: a token from the start of a long run would have expired (every request a 401).
+        const readerToken = await running.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
         lookups.push(await measureLookups(host.url, readerToken, target, { connections: options.lookupConnections, durationSeconds: options.lookupSeconds }));
         const last = lookups[lookups.length - 1]!;
         log(`  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, ${last.requestsPerSecond} req/s, non-2xx ${last.non2xx}`);
+        if (last.non2xx > 0 || last.errors > 0) {
+          log(`bench: ${last.non2xx} lookups answered non-2xx and ${last.errors} failed; their latency says nothing`);
+          process.exitCode = 1;
+        }
       }
     }
     const final = await host.call<HostSnapshot>({ cmd: 'snapshot' });
