@@ -2,7 +2,7 @@ import type { Tenant } from '../dev/simulator/index.js';
 import { DelegationTables, type DelegationRow, type MailboxRef } from '../shared/adapters/tables/delegationTables.js';
 import { DirectoryTable } from '../shared/adapters/tables/directoryTable.js';
 import { TableClientFactory } from '../shared/adapters/tables/tableStore.js';
-import type { Right, Via } from '../shared/domain/delegation/types.js';
+import { RIGHTS, type Right, type Via } from '../shared/domain/delegation/types.js';
 import { expectedDelegations } from '../test/support/expected.js';
 
 /**
@@ -19,7 +19,7 @@ export async function seedIndex(tenant: Tenant, connectionString: string, prefix
   for (const [key, vias] of expected) {
     const [mailboxId, delegateId, right] = key.split('|') as [string, string, string];
     const list = byMailbox.get(mailboxId) ?? [];
-    list.push({ delegateId, right: (['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'].find((r) => r.toLowerCase() === right) ?? 'FullAccess') as Right, vias });
+    list.push({ delegateId, right: RIGHTS.find((r) => r.toLowerCase() === right) ?? 'FullAccess', vias });
     byMailbox.set(mailboxId, list);
   }
   const users = new Map([...tenant.users.values()].map((u) => [u.id.toLowerCase(), u]));

@@ -88,11 +88,7 @@ export async function delegateMailboxesOf(deps: LookupDeps, userId: string): Pro
   return groupByMailbox(await deps.repos.delegations.forDelegate(userId));
 }
 
-/** Who can access a mailbox (one partition query), grouped by delegate. */
-export async function delegatesOf(deps: LookupDeps, mailboxId: string): Promise<MailboxDelegateItem[]> {
-  return groupByDelegate(await deps.repos.delegations.forMailbox(mailboxId));
-}
-
+/** Rows of one mailbox grouped by delegate, rights in a fixed order, delegates by name. */
 function groupByDelegate(rows: DelegationRow[]): MailboxDelegateItem[] {
   const byDelegate = new Map<string, MailboxDelegateItem>();
   for (const row of rows) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startSimulator, SIM_APP_PERMISSIONS, type RunningSimulator } from '../../dev/simulator/index.js';
+import { appSettingsFor, startSimulator, SIM_APP_PERMISSIONS, type RunningSimulator } from '../../dev/simulator/index.js';
 import { loadConfig } from '../../shared/config.js';
 import { PermanentUpstreamError, RetryableError, ThrottledError } from '../../shared/errors.js';
 import {
@@ -34,15 +34,7 @@ function clients(options: MicrosoftClientsOptions = {}): MicrosoftClients {
 beforeAll(async () => {
   certDir = mkdtempSync(path.join(tmpdir(), 'mps-ms-'));
   sim = await startSimulator({ mailboxes: MAILBOXES, certDir });
-  const config = loadConfig({
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: sim.clientSecret,
-    AZURE_AUTHORITY_HOST: sim.authorityHost,
-    GRAPH_BASE_URL: sim.graphBaseUrl,
-    EXCHANGE_BASE_URL: sim.exchangeBaseUrl,
-    TABLES_CONNECTION_STRING: inject('tablesConnectionString'),
-  });
+  const config = loadConfig({ ...appSettingsFor(sim), TABLES_CONNECTION_STRING: inject('tablesConnectionString') });
   if (!config.tenant) throw new Error('tenant config expected');
   tenant = config.tenant;
 });

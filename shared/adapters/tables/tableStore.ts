@@ -78,6 +78,7 @@ export class TableStore {
   private ensured?: Promise<void>;
   /** This table's own counters (the shared ones add up every table). */
   readonly own: TableCounters = { reads: 0, writes: 0, transactions: 0 };
+  /** The physical tables: the one given, until a sharded table's layout is settled (ensureTable). */
   private clients: readonly TableClient[];
   /** Shard tables known to exist (created on their first write). */
   private readonly created = new Map<TableClient, Promise<void>>();
@@ -89,11 +90,11 @@ export class TableStore {
    * Shard tables are created on their first write; a shard never written reads as empty.
    */
   constructor(
-    clients: TableClient | readonly TableClient[],
+    client: TableClient,
     readonly counters: TableCounters,
     private readonly sharding?: { table: ShardedTable; client: (physicalName: string) => TableClient; name: string },
   ) {
-    this.clients = Array.isArray(clients) ? [...(clients as readonly TableClient[])] : [clients as TableClient];
+    this.clients = [client];
   }
 
   /** The first (or only) physical table. */
