@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
+import { LRUCache } from 'lru-cache';
 import { encodeKey } from './keys.js';
 import { bool, str } from './entityFields.js';
 import type { TableFactoryLike, TableStore } from './tableStore.js';
@@ -29,20 +30,45 @@ function partitionOf(kind: typeof USER | typeof KEY, key: string): string {
 }
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export interface AddressCacheOptions {
+  /** Addresses kept; the least recently used go first. */
+  max: number;
+  /** How long an address is trusted before it is read again, for what another process may have changed. */
+  ttlMs: number;
+  /** Milliseconds clock for the TTL (tests move it). */
+  now?: () => number;
+}
+
+/** ~3 MB at most; a portal's working set of users fits, a whole tenant need not. */
+const ADDRESS_CACHE: AddressCacheOptions = { max: 10_000, ttlMs: 5 * 60_000 };
+
 /**
  * Our copy of the directory objects lookups need: users by object id, plus an index from lower-cased UPN and
  * SMTP address to the id, so `users/{user}` resolves without calling Microsoft.
  */
 export class DirectoryTable {
   private readonly store: TableStore;
+  /**
+   * Address → object id of the addresses lookups resolved. A UPN lookup is otherwise two storage requests, and
+   * the address read is the one whose answer hardly ever changes (a rename). Writes through this process drop
+   * the addresses they touch; what another instance writes is seen once the entry's TTL has passed.
+   */
+  private readonly ids: LRUCache<string, string>;
 
-  constructor(tables: TableFactoryLike) {
+  constructor(tables: TableFactoryLike, addressCache: AddressCacheOptions = ADDRESS_CACHE) {
     this.store = tables.store('Directory');
+    this.ids = new LRUCache<string, string>({
+      max: addressCache.max,
+      ttl: addressCache.ttlMs,
+      ttlResolution: 0, // read the clock on every get: exact expiry, and a moved test clock is seen at once
+      ...(addressCache.now ? { perf: { now: addressCache.now } } : {}),
+    });
   }
 
   /** Upserts users and their address keys in batched transactions. */
   async upsert(users: readonly DirectoryUser[]): Promise<void> {
     const actions: TransactionAction[] = [];
+    const keys: string[] = [];
     for (const u of users) {
       actions.push([
         'upsert',
@@ -59,9 +85,12 @@ export class DirectoryTable {
       ]);
       for (const key of new Set([u.upn, u.address].filter(Boolean).map((k) => k.toLowerCase()))) {
         actions.push(['upsert', { partitionKey: partitionOf(KEY, key), rowKey: encodeKey(key, 'address'), id: u.id }, 'Replace']);
+        keys.push(key);
       }
     }
     await this.store.submit(actions);
+    // After the write: a lookup that read the old entry meanwhile must not keep it.
+    for (const key of keys) this.ids.delete(key);
   }
 
   /**
@@ -73,9 +102,13 @@ export class DirectoryTable {
     const value = idOrAddress.trim().toLowerCase();
     if (value === '') return undefined;
     if (GUID.test(value)) return { id: value, known: false };
+    const cached = this.ids.get(value);
+    if (cached) return { id: cached, known: true };
     const key = await this.store.get(partitionOf(KEY, value), encodeKey(value, 'address'));
     const id = key ? (str(key, 'id') ?? '').toLowerCase() : '';
-    return id ? { id, known: true } : undefined;
+    if (!id) return undefined; // not cached: a user synced a moment later is found at once
+    this.ids.set(value, id);
+    return { id, known: true };
   }
 
   /** A user by object id, UPN or SMTP address (case-insensitive), or undefined. */
