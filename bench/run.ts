@@ -7,7 +7,7 @@
  *
  *   node dist/bench/run.js [--mailboxes 10000] [--delegations 2] [--group-share 0.15] [--latency-ms 200]
  *     [--jitter-ms 0] [--exchange-rps 100] [--graph-rps 500] [--phases full,unchanged,changed]
- *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-connections 10] [--seed 42] [--timeout-minutes 9]
+ *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-warmup-seconds 3] [--lookup-connections 10] [--seed 42] [--timeout-minutes 9]
  *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
  *   --phases seed (alone) fills the index through the product's adapters instead of syncing, then measures lookups.
  */
@@ -38,6 +38,8 @@ export interface BenchOptions {
   phases: Array<'full' | 'unchanged' | 'changed' | 'seed'>;
   changedShare: number;
   lookupSeconds: number;
+  /** Load before each route's measured seconds, not counted (JIT, connection pools, address cache). */
+  lookupWarmupSeconds: number;
   lookupConnections: number;
   seed: number;
   timeoutMinutes: number;
@@ -59,6 +61,7 @@ function parseOptions(argv: string[]): BenchOptions {
       phases: { type: 'string', default: 'full,unchanged,changed' },
       'changed-share': { type: 'string', default: '0.01' },
       'lookup-seconds': { type: 'string', default: '10' },
+      'lookup-warmup-seconds': { type: 'string', default: '3' },
       'lookup-connections': { type: 'string', default: '10' },
       seed: { type: 'string', default: '42' },
       'timeout-minutes': { type: 'string', default: '9' },
@@ -86,6 +89,7 @@ function parseOptions(argv: string[]): BenchOptions {
     phases: phases as BenchOptions['phases'],
     changedShare: num('changed-share', 0, 1),
     lookupSeconds: num('lookup-seconds', 0, 600),
+    lookupWarmupSeconds: num('lookup-warmup-seconds', 0, 600),
     lookupConnections: Math.floor(num('lookup-connections', 1, 1000)),
     seed: Math.floor(num('seed', 0, 2 ** 31)),
     timeoutMinutes: num('timeout-minutes', 0.1, 600),
@@ -314,10 +318,10 @@ async function main(): Promise<void> {
         { name: 'GET /api/mailboxes/{mailbox}/delegates', paths: sample.map((u) => `/api/mailboxes/${u.id}/delegates`) },
       ];
       for (const target of targets) {
-        log(`lookups: ${target.name} for ${options.lookupSeconds}s with ${options.lookupConnections} connections`);
+        log(`lookups: ${target.name} for ${options.lookupSeconds}s (after ${options.lookupWarmupSeconds}s of warm-up) with ${options.lookupConnections} connections`);
         // Minted now: a token from the start of a long run would have expired (every request a 401).
         const readerToken = await running.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
-        lookups.push(await measureLookups(host.url, readerToken, target, { connections: options.lookupConnections, durationSeconds: options.lookupSeconds }));
+        lookups.push(await measureLookups(host.url, readerToken, target, { connections: options.lookupConnections, durationSeconds: options.lookupSeconds, warmupSeconds: options.lookupWarmupSeconds }));
         const last = lookups[lookups.length - 1]!;
         log(`  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, ${last.requestsPerSecond} req/s, non-2xx ${last.non2xx}`);
         if (last.non2xx > 0 || last.errors > 0) {

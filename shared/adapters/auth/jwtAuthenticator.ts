@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Authenticator, Principal } from '../../host/auth.js';
 import { RetryableError, UnauthenticatedError } from '../../errors.js';
@@ -9,6 +11,14 @@ export interface JwtAuthenticatorOptions {
   /** Tokens must carry this `tid` (the tenant the API serves). */
   tenantId?: string;
   clockToleranceSeconds?: number;
+  /** The clock tokens are checked against (tests move it). */
+  now?: () => Date;
+}
+
+interface Verified {
+  principal: Principal;
+  /** `exp` in epoch seconds. */
+  exp: number;
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i; // the scheme is case-insensitive (RFC 9110 §11.1)
@@ -19,8 +29,19 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i; // 
  */
 export class JwtAuthenticator implements Authenticator {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  /**
+   * Principals of tokens that passed every check, by the SHA-256 of the token's exact text. A portal sends the
+   * same token for up to an hour, and the RS256 verification was the largest CPU cost of a lookup. An entry
+   * lives 5 minutes at most, so a signing key withdrawn from the JWKS stops being honoured within that time;
+   * `exp` is checked on every use.
+   */
+  private readonly verified = new LRUCache<string, Verified>({ max: 10_000, ttl: 5 * 60_000, ttlResolution: 0 });
+  private readonly now: () => Date;
+  private readonly tolerance: number;
 
   constructor(private readonly options: JwtAuthenticatorOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.tolerance = options.clockToleranceSeconds ?? 120;
     this.jwks = createRemoteJWKSet(new URL(options.jwksUri), {
       timeoutDuration: 5_000,
       cooldownDuration: 30_000,
@@ -33,6 +54,21 @@ export class JwtAuthenticator implements Authenticator {
     const match = BEARER.exec(header.trim());
     if (!match) throw new UnauthenticatedError('AUTH.MALFORMED_TOKEN', 'The Authorization header must be "Bearer <JWT>"');
     const token = match[1]!;
+    const cacheKey = createHash('sha256').update(token).digest('base64url');
+    const known = this.verified.get(cacheKey);
+    if (known) {
+      if (this.now().getTime() / 1000 > known.exp + this.tolerance) {
+        this.verified.delete(cacheKey);
+        throw new UnauthenticatedError('AUTH.TOKEN_EXPIRED', 'The token has expired');
+      }
+      return known.principal;
+    }
+    const verified = await this.verify(token);
+    this.verified.set(cacheKey, verified);
+    return verified.principal;
+  }
+
+  private async verify(token: string): Promise<Verified> {
     let protectedHeader: ReturnType<typeof decodeProtectedHeader>;
     try {
       protectedHeader = decodeProtectedHeader(token);
@@ -48,7 +84,8 @@ export class JwtAuthenticator implements Authenticator {
         issuer: this.options.issuer,
         audience: this.options.audience,
         algorithms: ['RS256'],
-        clockTolerance: this.options.clockToleranceSeconds ?? 120,
+        clockTolerance: this.tolerance,
+        currentDate: this.now(),
         requiredClaims: ['exp', 'iss', 'aud'],
       }));
     } catch (error) {
@@ -64,7 +101,11 @@ export class JwtAuthenticator implements Authenticator {
     const roles = Array.isArray(rolesClaim) ? rolesClaim.filter((r): r is string => typeof r === 'string') : [];
     const username = typeof payload['preferred_username'] === 'string' ? payload['preferred_username'] : undefined;
     const isApp = payload['idtyp'] === 'app' || (username === undefined && payload['scp'] === undefined);
-    return { kind: isApp ? 'app' : 'user', oid, tenantId: tid ?? '', roles, ...(username ? { username } : {}) };
+    return {
+      // Frozen: one cached principal serves many requests.
+      principal: Object.freeze({ kind: isApp ? 'app' : 'user', oid, tenantId: tid ?? '', roles: Object.freeze(roles), ...(username ? { username } : {}) }),
+      exp: payload.exp!, // required above
+    };
   }
 
   private translate(error: unknown): Error {
