@@ -35,13 +35,14 @@ export class JwtAuthenticator implements Authenticator {
    * lives 5 minutes at most, so a signing key withdrawn from the JWKS stops being honoured within that time;
    * `exp` is checked on every use.
    */
-  private readonly verified = new LRUCache<string, Verified>({ max: 10_000, ttl: 5 * 60_000, ttlResolution: 0 });
+  private readonly verified: LRUCache<string, Verified>;
   private readonly now: () => Date;
   private readonly tolerance: number;
 
   constructor(private readonly options: JwtAuthenticatorOptions) {
     this.now = options.now ?? (() => new Date());
     this.tolerance = options.clockToleranceSeconds ?? 120;
+    this.verified = new LRUCache<string, Verified>({ max: 10_000, ttl: 5 * 60_000, ttlResolution: 0, perf: { now: () => this.now().getTime() } });
     this.jwks = createRemoteJWKSet(new URL(options.jwksUri), {
       timeoutDuration: 5_000,
       cooldownDuration: 30_000,
