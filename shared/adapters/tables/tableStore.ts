@@ -1,5 +1,5 @@
-import { RestError, TableClient, odata, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
-import { ManagedIdentityCredential, DefaultAzureCredential } from '@azure/identity';
+import { RestError, TableClient, TableServiceClient, odata, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { ManagedIdentityCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { AppConfig } from '../../config.js';
 import { ValidationError } from '../../errors.js';
 import { fromTableError } from './tableErrors.js';
@@ -62,10 +62,20 @@ export interface ShardLayout {
   digits: number;
 }
 
-/** A sharded logical table: the layout new stores use, and an older one still honoured where its tables exist. */
+/** A sharded logical table: the layout new stores use, and older ones still honoured where their tables exist. */
 export interface ShardedTable {
   current: ShardLayout;
-  legacy?: ShardLayout;
+  /** Newest first; each is told apart by its shard-number width (0: the unsharded table itself). */
+  legacy: readonly ShardLayout[];
+}
+
+/** What a sharded store needs from its factory: a client per physical table, and the physical tables that exist. */
+interface Sharding {
+  table: ShardedTable;
+  name: string;
+  client: (physicalName: string) => TableClient;
+  /** Names of the existing physical tables whose names start with the prefix. */
+  existing: (prefix: string) => Promise<string[]>;
 }
 
 const isTableMissing = (error: unknown) => error instanceof RestError && error.statusCode === 404 && /TableNotFound/i.test(String(error.code ?? error.message));
@@ -92,7 +102,7 @@ export class TableStore {
   constructor(
     client: TableClient,
     readonly counters: TableCounters,
-    private readonly sharding?: { table: ShardedTable; client: (physicalName: string) => TableClient; name: string },
+    private readonly sharding?: Sharding,
   ) {
     this.clients = [client];
   }
@@ -127,9 +137,10 @@ export class TableStore {
   }
 
   /**
-   * Once per process: creates a plain table (idempotent in Table Storage), or settles a sharded table's layout:
-   * the legacy one where its first shard exists (data written by an older version stays where it is), else the
-   * current one.
+   * Once per process: creates a plain table (idempotent in Table Storage), or settles a sharded table's layout
+   * from the physical tables that exist (one listing): the current layout where any of its shards exists or none
+   * of any layout does, else the newest legacy layout that has tables (data written by an older version stays
+   * where it is).
    */
   ensureTable(): Promise<void> {
     this.ensured ??= this.prepare().catch((error: unknown) => {
@@ -144,17 +155,9 @@ export class TableStore {
       await this.clients[0]!.createTable();
       return;
     }
-    const { current, legacy } = this.sharding.table;
-    let layout = current;
-    if (legacy) {
-      const probe = this.shardClients(legacy)[0]!;
-      try {
-        await probe.listEntities({ queryOptions: { select: ['PartitionKey'] } }).byPage({ maxPageSize: 1 }).next();
-        layout = legacy;
-      } catch (error) {
-        if (!isTableMissing(error)) throw error;
-      }
-    }
+    const { name, table } = this.sharding;
+    const widths = new Set((await this.sharding.existing(name)).map((t) => t.slice(name.length)).filter((suffix) => /^\d*$/.test(suffix)).map((suffix) => suffix.length));
+    const layout = widths.has(table.current.digits) ? table.current : (table.legacy.find((l) => widths.has(l.digits)) ?? table.current);
     this.clients = this.shardClients(layout);
   }
 
@@ -335,15 +338,17 @@ export class TableStore {
  * (found by its first table) keep it.
  */
 export const SHARDED_TABLES: Readonly<Record<string, ShardedTable>> = {
-  DelegationsByMailbox: { current: { count: 256, digits: 3 }, legacy: { count: 32, digits: 2 } },
-  DelegationsByDelegate: { current: { count: 256, digits: 3 }, legacy: { count: 32, digits: 2 } },
+  DelegationsByMailbox: { current: { count: 1024, digits: 4 }, legacy: [{ count: 256, digits: 3 }, { count: 32, digits: 2 }] },
+  DelegationsByDelegate: { current: { count: 1024, digits: 4 }, legacy: [{ count: 256, digits: 3 }, { count: 32, digits: 2 }] },
   // Point reads and writes only, but every sync updates entities here, and Azurite's index upkeep on an update
   // grows with the table (a 100,000-mailbox sync slowed down as these passed a few hundred thousand rows).
-  Directory: { current: { count: 64, digits: 2 }, legacy: { count: 1, digits: 0 } },
-  MailboxSyncState: { current: { count: 64, digits: 2 }, legacy: { count: 1, digits: 0 } },
+  Directory: { current: { count: 64, digits: 2 }, legacy: [{ count: 1, digits: 0 }] },
+  MailboxSyncState: { current: { count: 64, digits: 2 }, legacy: [{ count: 1, digits: 0 }] },
   // Every item of a run is updated twice; a run's 64 item partitions spread over these (paging walks the shards).
-  RunItems: { current: { count: 32, digits: 2 }, legacy: { count: 1, digits: 0 } },
+  RunItems: { current: { count: 32, digits: 2 }, legacy: [{ count: 1, digits: 0 }] },
 };
+
+const isInsecure = (connectionString: string) => /TableEndpoint=http:\/\//i.test(connectionString) || /UseDevelopmentStorage=true/i.test(connectionString);
 
 /** Anything that hands out stores by logical table name (the factory, or a test double over Azurite). */
 export interface TableFactoryLike {
@@ -354,6 +359,7 @@ export interface TableFactoryLike {
 export class TableClientFactory implements TableFactoryLike {
   readonly counters: TableCounters = { reads: 0, writes: 0, transactions: 0 };
   private readonly stores = new Map<string, TableStore>();
+  private identity?: TokenCredential;
 
   constructor(private readonly config: AppConfig['tables']) {}
 
@@ -364,21 +370,48 @@ export class TableClientFactory implements TableFactoryLike {
       const sharded = SHARDED_TABLES[logicalName];
       const name = `${this.config.prefix}${logicalName}`;
       store = sharded
-        ? new TableStore(this.createClient(`${name}${'0'.repeat(sharded.current.digits)}`), this.counters, { table: sharded, name, client: (physical) => this.createClient(physical) })
+        ? new TableStore(this.createClient(`${name}${'0'.repeat(sharded.current.digits)}`), this.counters, {
+            table: sharded,
+            name,
+            client: (physical) => this.createClient(physical),
+            existing: (prefix) => this.tablesStartingWith(prefix),
+          })
         : new TableStore(this.createClient(name), this.counters);
       this.stores.set(logicalName, store);
     }
     return store;
   }
 
+  /** Physical tables whose names start with `prefix` (one listing; table names are alphanumeric). */
+  private async tablesStartingWith(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    // '{' sorts after every letter and digit, so this bounds the names that extend the prefix.
+    for await (const t of this.serviceClient().listTables({ queryOptions: { filter: odata`TableName ge ${prefix} and TableName lt ${`${prefix}{`}` } })) {
+      if (t.name?.startsWith(prefix)) names.push(t.name);
+    }
+    return names;
+  }
+
+  private serviceClient(): TableServiceClient {
+    if (this.config.kind === 'connectionString') {
+      return TableServiceClient.fromConnectionString(this.config.connectionString, { allowInsecureConnection: isInsecure(this.config.connectionString) });
+    }
+    return new TableServiceClient(this.config.endpoint, this.credential());
+  }
+
   private createClient(tableName: string): TableClient {
     if (this.config.kind === 'connectionString') {
-      const insecure = /TableEndpoint=http:\/\//i.test(this.config.connectionString) || /UseDevelopmentStorage=true/i.test(this.config.connectionString);
-      return TableClient.fromConnectionString(this.config.connectionString, tableName, { allowInsecureConnection: insecure });
+      return TableClient.fromConnectionString(this.config.connectionString, tableName, { allowInsecureConnection: isInsecure(this.config.connectionString) });
     }
-    const credential = this.config.clientId
-      ? new ManagedIdentityCredential({ clientId: this.config.clientId })
-      : new DefaultAzureCredential();
-    return new TableClient(this.config.endpoint, tableName, credential);
+    return new TableClient(this.config.endpoint, tableName, this.credential());
   }
+
+  /** One credential for every table client: each would otherwise fetch and cache its own token (hundreds of shards). */
+  private credential(): TokenCredential {
+    if (this.config.kind === 'connectionString') throw new Error('a connection string carries its own key');
+    const { clientId } = this.config;
+    this.identity ??= clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
+    return this.identity;
+  }
+
 }
