@@ -133,6 +133,17 @@ function eventEntity(event: DelegationEvent, context: ChangeContext): Entity {
   };
 }
 
+/** A place in a day's history: events are ordered newest first by `sortKey` (inverted time), then by keys. */
+export interface HistoryCursor {
+  sortKey: string;
+  partitionKey: string;
+  rowKey: string;
+}
+
+function compareCursors(a: HistoryCursor, b: HistoryCursor): number {
+  return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.partitionKey < b.partitionKey ? -1 : a.partitionKey > b.partitionKey ? 1 : a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0;
+}
+
 /** Maps a history entity back to an event. */
 export function fromEventEntity(e: Record<string, unknown>): DelegationEvent {
   return {
@@ -240,13 +251,34 @@ export class DelegationTables {
     return stateEtag;
   }
 
-  /** History events of one UTC day (`yyyymmdd`), newest first, with an optional extra odata filter. */
-  async *eventsOfDay(day: string, filter?: string): AsyncGenerator<DelegationEvent> {
-    const base = odata`PartitionKey ge ${`${day}_`} and PartitionKey lt ${`${day}\``}`;
-    const rows: StoredEntity[] = [];
-    for await (const e of this.history.all(filter ? `${base} and ${filter}` : base)) rows.push(e);
-    rows.sort((a, b) => String(a['sortKey']).localeCompare(String(b['sortKey'])));
-    for (const e of rows) yield fromEventEntity(e);
+  /**
+   * Up to `limit` history events of one UTC day (`yyyymmdd`) after `after`, newest first (ordered by time, then
+   * keys), and whether the day holds more. The day's rows are streamed and only the `limit` first in that order
+   * are kept, so memory stays O(limit) however many events a full sync wrote that day. A mailbox id narrows the
+   * read to the one partition that holds its events.
+   */
+  async eventsOfDay(day: string, options: { limit: number; after?: HistoryCursor; mailboxId?: string; filter?: string }): Promise<{ events: Array<{ event: DelegationEvent; cursor: HistoryCursor }>; more: boolean }> {
+    const filters = [options.mailboxId ? odata`PartitionKey eq ${historyPartition(day, options.mailboxId)}` : odata`PartitionKey ge ${`${day}_`} and PartitionKey lt ${`${day}\``}`];
+    if (options.after) filters.push(odata`sortKey ge ${options.after.sortKey}`);
+    if (options.filter) filters.push(options.filter);
+    const keep = options.limit + 1; // one more tells whether the day holds more
+    let kept: HistoryCursor[] = [];
+    const rows = new Map<HistoryCursor, StoredEntity>();
+    const trim = () => {
+      kept.sort(compareCursors);
+      for (const dropped of kept.splice(keep)) rows.delete(dropped);
+    };
+    for await (const e of this.history.all(filters.join(' and '), undefined, options.mailboxId ? historyPartition(day, options.mailboxId) : undefined)) {
+      const cursor: HistoryCursor = { sortKey: String(e['sortKey'] ?? ''), partitionKey: String(e.partitionKey ?? ''), rowKey: String(e.rowKey ?? '') };
+      if (options.after && compareCursors(cursor, options.after) <= 0) continue;
+      kept.push(cursor);
+      rows.set(cursor, e);
+      if (kept.length >= 2 * keep) trim(); // amortised: sort and cut when the buffer doubles
+    }
+    trim();
+    const more = kept.length > options.limit;
+    kept = kept.slice(0, options.limit);
+    return { events: kept.map((cursor) => ({ event: fromEventEntity(rows.get(cursor)!), cursor })), more };
   }
 }
 
