@@ -8,7 +8,7 @@ import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.j
 import { fromRecipientPermissionRow } from '../adapters/microsoft/toDomain.js';
 import { expandMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
-import { TrusteeResolver, type ResolverCache } from './trusteeResolver.js';
+import type { ResolverCache } from './trusteeResolver.js';
 
 export interface ExpandDeps {
   repos: Repositories;
@@ -180,7 +180,7 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
     if (batch.length === 0) return;
     await deps.repos.runs.addItems(taskId, runId, batch.map((m) => ({ mailboxId: m.id, upn: m.upn, address: m.address, displayName: m.displayName })));
     await deps.repos.directory.upsert(batch.map((m) => ({ ...m, hasMailbox: true })));
-    deps.resolvers?.forRun(runKey(taskId, runId), () => new TrusteeResolver(microsoft.graph, microsoft.exchange)).markWritten(batch);
+    deps.resolvers?.forRun(runKey(taskId, runId), microsoft).markWritten(batch);
     const messages: OutgoingMessage[] = batch.map((m) => {
       const message: MailboxMessageBody = {
         taskId,

@@ -18,7 +18,7 @@ import type { MicrosoftPorts } from '../ports/microsoft.js';
 import { QUEUES, type QueueSender } from '../ports/queue.js';
 import { mailboxMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
-import { ResolverCache, TrusteeResolver } from './trusteeResolver.js';
+import { ResolverCache, type TrusteeResolver } from './trusteeResolver.js';
 
 export interface SyncDeps {
   repos: Repositories;
@@ -116,7 +116,7 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   let snapshot: MailboxRightsSnapshot;
   let resolved: Map<string, ResolvedTrustee>;
   let members: Awaited<ReturnType<TrusteeResolver['membersOf']>>;
-  const resolver = deps.resolvers.forRun(runKey(taskId, runId), () => new TrusteeResolver(microsoft.graph, microsoft.exchange));
+  const resolver = deps.resolvers.forRun(runKey(taskId, runId), microsoft);
   try {
     // Read the mailbox the run's expansion recorded, not whatever address a message claims for that id.
     const recorded = { ...message, mailbox: { ...mailbox, upn: item.upn || mailbox.upn, address: item.address || mailbox.address } };

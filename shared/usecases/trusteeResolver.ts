@@ -133,15 +133,15 @@ export class ResolverCache {
 
   constructor(private readonly maxRuns = 4) {}
 
-  /** The resolver of a run, created on first use. */
-  forRun(runKey: string, create: () => TrusteeResolver): TrusteeResolver {
+  /** The resolver of a run (`runKey`), created over these Microsoft ports on first use. */
+  forRun(runKey: string, microsoft: { graph: DirectoryPort; exchange: ExchangePort }): TrusteeResolver {
     let resolver = this.byRun.get(runKey);
     if (resolver) {
       this.byRun.delete(runKey);
       this.byRun.set(runKey, resolver);
       return resolver;
     }
-    resolver = create();
+    resolver = new TrusteeResolver(microsoft.graph, microsoft.exchange);
     this.byRun.set(runKey, resolver);
     while (this.byRun.size > this.maxRuns) this.byRun.delete(this.byRun.keys().next().value as string);
     return resolver;
