@@ -7,7 +7,7 @@
  *
  *   node dist/bench/run.js [--mailboxes 10000] [--delegations 2] [--group-share 0.15] [--latency-ms 200]
  *     [--jitter-ms 0] [--exchange-rps 100] [--graph-rps 500] [--phases full,unchanged,changed]
- *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-warmup-seconds 3] [--lookup-connections 10] [--seed 42] [--timeout-minutes 9]
+ *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-warmup-seconds 3] [--lookup-connections 10 (or a list: 1,4,10)] [--seed 42] [--timeout-minutes 9]
  *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
  *   --phases seed (alone) fills the index through the product's adapters instead of syncing, then measures lookups.
  */
@@ -40,7 +40,8 @@ export interface BenchOptions {
   lookupSeconds: number;
   /** Load before each route's measured seconds, not counted (JIT, connection pools, address cache). */
   lookupWarmupSeconds: number;
-  lookupConnections: number;
+  /** Each route is measured once per entry. */
+  lookupConnections: number[];
   seed: number;
   timeoutMinutes: number;
   /** V8 old-space limit of the host process in MB (0 = Node's default, which lets garbage pile up on a large machine). */
@@ -68,6 +69,11 @@ function parseOptions(argv: string[]): BenchOptions {
       'host-heap-mb': { type: 'string', default: '0' },
     },
   });
+  const connectionsList = (text: string): number[] => {
+    const list = text.split(',').map((c) => Number(c.trim()));
+    if (list.length === 0 || list.some((c) => !Number.isInteger(c) || c < 1 || c > 1000)) throw new Error('--lookup-connections must be whole numbers between 1 and 1000, separated by commas');
+    return list;
+  };
   const num = (name: keyof typeof values, min: number, max: number): number => {
     const value = Number(values[name]);
     if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number between ${min} and ${max}`);
@@ -90,7 +96,7 @@ function parseOptions(argv: string[]): BenchOptions {
     changedShare: num('changed-share', 0, 1),
     lookupSeconds: num('lookup-seconds', 0, 600),
     lookupWarmupSeconds: num('lookup-warmup-seconds', 0, 600),
-    lookupConnections: Math.floor(num('lookup-connections', 1, 1000)),
+    lookupConnections: connectionsList(String(values['lookup-connections'])),
     seed: Math.floor(num('seed', 0, 2 ** 31)),
     timeoutMinutes: num('timeout-minutes', 0.1, 600),
     hostHeapMb: Math.floor(num('host-heap-mb', 0, 65536)),
@@ -317,11 +323,11 @@ async function main(): Promise<void> {
         { name: 'GET /api/users/{user}/delegate-mailboxes', paths: sample.map((u) => `/api/users/${encodeURIComponent(u.userPrincipalName)}/delegate-mailboxes`) },
         { name: 'GET /api/mailboxes/{mailbox}/delegates', paths: sample.map((u) => `/api/mailboxes/${u.id}/delegates`) },
       ];
-      for (const target of targets) {
-        log(`lookups: ${target.name} for ${options.lookupSeconds}s (after ${options.lookupWarmupSeconds}s of warm-up) with ${options.lookupConnections} connections`);
+      for (const [target, connections] of targets.flatMap((t) => options.lookupConnections.map((c) => [t, c] as const))) {
+        log(`lookups: ${target.name} for ${options.lookupSeconds}s (after ${options.lookupWarmupSeconds}s of warm-up) with ${connections} connections`);
         // Minted now: a token from the start of a long run would have expired (every request a 401).
         const readerToken = await running.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
-        lookups.push(await measureLookups(host.url, readerToken, target, { connections: options.lookupConnections, durationSeconds: options.lookupSeconds, warmupSeconds: options.lookupWarmupSeconds }));
+        lookups.push(await measureLookups(host.url, readerToken, target, { connections, durationSeconds: options.lookupSeconds, warmupSeconds: options.lookupWarmupSeconds }));
         const last = lookups[lookups.length - 1]!;
         log(`  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, ${last.requestsPerSecond} req/s, non-2xx ${last.non2xx}`);
         if (last.non2xx > 0 || last.errors > 0) {
