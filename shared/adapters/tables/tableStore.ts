@@ -338,8 +338,8 @@ export class TableStore {
  * (found by its first table) keep it.
  */
 export const SHARDED_TABLES: Readonly<Record<string, ShardedTable>> = {
-  DelegationsByMailbox: { current: { count: 1024, digits: 4 }, legacy: [{ count: 256, digits: 3 }, { count: 32, digits: 2 }] },
-  DelegationsByDelegate: { current: { count: 1024, digits: 4 }, legacy: [{ count: 256, digits: 3 }, { count: 32, digits: 2 }] },
+  DelegationsByMailbox: { current: { count: 256, digits: 3 }, legacy: [{ count: 32, digits: 2 }] },
+  DelegationsByDelegate: { current: { count: 256, digits: 3 }, legacy: [{ count: 32, digits: 2 }] },
   // Point reads and writes only, but every sync updates entities here, and Azurite's index upkeep on an update
   // grows with the table (a 100,000-mailbox sync slowed down as these passed a few hundred thousand rows).
   Directory: { current: { count: 64, digits: 2 }, legacy: [{ count: 1, digits: 0 }] },
