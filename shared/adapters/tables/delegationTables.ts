@@ -262,23 +262,21 @@ export class DelegationTables {
     if (options.after) filters.push(odata`sortKey ge ${options.after.sortKey}`);
     if (options.filter) filters.push(options.filter);
     const keep = options.limit + 1; // one more tells whether the day holds more
-    let kept: HistoryCursor[] = [];
-    const rows = new Map<HistoryCursor, StoredEntity>();
+    let kept: Array<{ cursor: HistoryCursor; entity: StoredEntity }> = [];
     const trim = () => {
-      kept.sort(compareCursors);
-      for (const dropped of kept.splice(keep)) rows.delete(dropped);
+      kept.sort((a, b) => compareCursors(a.cursor, b.cursor));
+      kept.length = Math.min(kept.length, keep);
     };
-    for await (const e of this.history.all(filters.join(' and '), undefined, options.mailboxId ? historyPartition(day, options.mailboxId) : undefined)) {
-      const cursor: HistoryCursor = { sortKey: String(e['sortKey'] ?? ''), partitionKey: String(e.partitionKey ?? ''), rowKey: String(e.rowKey ?? '') };
+    for await (const entity of this.history.all(filters.join(' and '), undefined, options.mailboxId ? historyPartition(day, options.mailboxId) : undefined)) {
+      const cursor: HistoryCursor = { sortKey: String(entity['sortKey'] ?? ''), partitionKey: String(entity.partitionKey ?? ''), rowKey: String(entity.rowKey ?? '') };
       if (options.after && compareCursors(cursor, options.after) <= 0) continue;
-      kept.push(cursor);
-      rows.set(cursor, e);
+      kept.push({ cursor, entity });
       if (kept.length >= 2 * keep) trim(); // amortised: sort and cut when the buffer doubles
     }
     trim();
     const more = kept.length > options.limit;
     kept = kept.slice(0, options.limit);
-    return { events: kept.map((cursor) => ({ event: fromEventEntity(rows.get(cursor)!), cursor })), more };
+    return { events: kept.map(({ cursor, entity }) => ({ event: fromEventEntity(entity), cursor })), more };
   }
 }
 

@@ -335,7 +335,7 @@ export class TableStore {
  * scan the whole table (at 100,000 mailboxes, 32 delegation shards left ~8,000 rows per shard and ~10 ms per
  * lookup query), and its index upkeep on every update or delete grows with the table. On Azure it changes nothing.
  * A layout decides where stored data is: a new one gets new table names, and stores written with the legacy layout
- * (found by its first table) keep it.
+ * (found from one listing of the physical tables) keep it.
  */
 export const SHARDED_TABLES: Readonly<Record<string, ShardedTable>> = {
   DelegationsByMailbox: { current: { count: 256, digits: 3 }, legacy: [{ count: 32, digits: 2 }] },
