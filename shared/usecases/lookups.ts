@@ -231,7 +231,8 @@ export async function delegationChanges(deps: LookupDeps, query: ChangeQuery): P
     if (items.length === query.top) {
       // A full page: continue after its last event, in this day if it holds more, else from the previous day.
       const last = page.events[page.events.length - 1];
-      const next: ChangePosition | undefined = page.more && last ? { day, after: last.cursor } : dayOf(new Date(cursor.getTime() - DAY_MS)) >= dayOf(floor) ? { day: dayOf(new Date(cursor.getTime() - DAY_MS)) } : undefined;
+      const previousDay = dayOf(new Date(cursor.getTime() - DAY_MS));
+      const next: ChangePosition | undefined = page.more && last ? { day, after: last.cursor } : previousDay >= dayOf(floor) ? { day: previousDay } : undefined;
       return { items, continuationToken: next ? encodeChangeToken(next) : null };
     }
     after = undefined;

@@ -360,6 +360,7 @@ export class TableClientFactory implements TableFactoryLike {
   readonly counters: TableCounters = { reads: 0, writes: 0, transactions: 0 };
   private readonly stores = new Map<string, TableStore>();
   private identity?: TokenCredential;
+  private service?: TableServiceClient;
 
   constructor(private readonly config: AppConfig['tables']) {}
 
@@ -393,10 +394,11 @@ export class TableClientFactory implements TableFactoryLike {
   }
 
   private serviceClient(): TableServiceClient {
-    if (this.config.kind === 'connectionString') {
-      return TableServiceClient.fromConnectionString(this.config.connectionString, { allowInsecureConnection: isInsecure(this.config.connectionString) });
-    }
-    return new TableServiceClient(this.config.endpoint, this.credential());
+    this.service ??=
+      this.config.kind === 'connectionString'
+        ? TableServiceClient.fromConnectionString(this.config.connectionString, { allowInsecureConnection: isInsecure(this.config.connectionString) })
+        : new TableServiceClient(this.config.endpoint, this.credential());
+    return this.service;
   }
 
   private createClient(tableName: string): TableClient {
