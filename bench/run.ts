@@ -7,8 +7,13 @@
  *
  *   node dist/bench/run.js [--mailboxes 10000] [--delegations 2] [--group-share 0.15] [--latency-ms 200]
  *     [--jitter-ms 0] [--exchange-rps 100] [--graph-rps 500] [--phases full,unchanged,changed]
- *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-warmup-seconds 3] [--lookup-connections 10 (or a list: 1,4,10)] [--seed 42] [--timeout-minutes 9]
+ *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-warmup-seconds 3] [--lookup-rates 100 (or a list: 50,100,200)]
+ *     [--lookup-connections 10 (or a list: 1,4,10)] [--seed 42] [--timeout-minutes 9]
+ *     (--lookup-rates: open-loop Poisson load at each rate, req/s; --lookup-connections: closed-loop clients; '' for none)
  *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
+ *     [--azurite-node-options="--max-old-space-size=8192"]   (Node flags of the Azurite process, space-separated; note the =)
+ *     [--keep]   (after the JSON line, keep Azurite, the simulator and the host running; each SIGUSR2 restarts
+ *                 the host from dist/ and measures the lookups again, one more JSON line; Ctrl-C ends it)
  *   --phases seed (alone) fills the index through the product's adapters instead of syncing, then measures lookups.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -16,15 +21,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startAzurite, type AzuriteHandle } from '../dev/azurite.js';
+import { createRng } from '../dev/simulator/rng.js';
 import { appSettingsFor, startSimulator, type RunningSimulator, type SimUser, type Tenant } from '../dev/simulator/index.js';
 import { azuriteConnectionString } from '../shared/config.js';
-import { measureLookups, type LookupResult } from './lookups.js';
+import { measureLookups, type LookupLoad, type LookupResult } from './lookups.js';
 import { seedIndex } from './seedIndex.js';
 import { computeFloor, progressLine, summarizePhase, type BenchRight, type PhaseResult } from './metrics.js';
 import type { HostCommand, HostEvent, HostReply, HostRequest, HostSnapshot } from './protocol.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ALL_RIGHTS: BenchRight[] = ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'];
+/** Azurite keeps every entity in its heap: past 2 GB at 100,000 mailboxes, near Node's default limit (about 4 GB here). */
+const DEFAULT_AZURITE_NODE_OPTIONS = '--max-old-space-size=8192';
 
 export interface BenchOptions {
   mailboxes: number;
@@ -40,12 +48,17 @@ export interface BenchOptions {
   lookupSeconds: number;
   /** Load before each route's measured seconds, not counted (JIT, connection pools, address cache). */
   lookupWarmupSeconds: number;
-  /** Each route is measured once per entry. */
+  /** Each route is measured once per entry: open-loop rates (req/s) first, then closed-loop connection counts. */
+  lookupRates: number[];
   lookupConnections: number[];
   seed: number;
   timeoutMinutes: number;
   /** V8 old-space limit of the host process in MB (0 = Node's default, which lets garbage pile up on a large machine). */
   hostHeapMb: number;
+  /** Node flags for the Azurite process. */
+  azuriteNodeOptions: string[];
+  /** Hold the store after the run so the lookups can be measured again (SIGUSR2) against a rebuilt host. */
+  keep: boolean;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -63,15 +76,19 @@ function parseOptions(argv: string[]): BenchOptions {
       'changed-share': { type: 'string', default: '0.01' },
       'lookup-seconds': { type: 'string', default: '10' },
       'lookup-warmup-seconds': { type: 'string', default: '3' },
+      'lookup-rates': { type: 'string', default: '100' },
       'lookup-connections': { type: 'string', default: '10' },
       seed: { type: 'string', default: '42' },
       'timeout-minutes': { type: 'string', default: '9' },
       'host-heap-mb': { type: 'string', default: '0' },
+      'azurite-node-options': { type: 'string', default: DEFAULT_AZURITE_NODE_OPTIONS },
+      keep: { type: 'boolean', default: false },
     },
   });
-  const connectionsList = (text: string): number[] => {
-    const list = text.split(',').map((c) => Number(c.trim()));
-    if (list.length === 0 || list.some((c) => !Number.isInteger(c) || c < 1 || c > 1000)) throw new Error('--lookup-connections must be whole numbers between 1 and 1000, separated by commas');
+  const wholeNumbers = (name: 'lookup-rates' | 'lookup-connections', max: number): number[] => {
+    const text = String(values[name]).trim();
+    const list = text === '' ? [] : text.split(',').map((c) => Number(c.trim()));
+    if (list.some((c) => !Number.isInteger(c) || c < 1 || c > max)) throw new Error(`--${name} must be whole numbers between 1 and ${max}, separated by commas (or '' for none)`);
     return list;
   };
   const num = (name: keyof typeof values, min: number, max: number): number => {
@@ -96,23 +113,21 @@ function parseOptions(argv: string[]): BenchOptions {
     changedShare: num('changed-share', 0, 1),
     lookupSeconds: num('lookup-seconds', 0, 600),
     lookupWarmupSeconds: num('lookup-warmup-seconds', 0, 600),
-    lookupConnections: connectionsList(String(values['lookup-connections'])),
+    lookupRates: wholeNumbers('lookup-rates', 10_000),
+    lookupConnections: wholeNumbers('lookup-connections', 1000),
     seed: Math.floor(num('seed', 0, 2 ** 31)),
     timeoutMinutes: num('timeout-minutes', 0.1, 600),
     hostHeapMb: Math.floor(num('host-heap-mb', 0, 65536)),
+    azuriteNodeOptions: nodeFlags(String(values['azurite-node-options'])),
+    keep: values.keep === true,
   };
 }
 
-/** A small seeded generator (mulberry32) so the mutations of the `changed` phase repeat exactly. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+function nodeFlags(text: string): string[] {
+  const flags = text.split(/\s+/).filter(Boolean);
+  const bad = flags.find((f) => !/^--[a-z][a-z0-9-]*(=\S+)?$/.test(f));
+  if (bad !== undefined) throw new Error(`--azurite-node-options: '${bad}' is not a Node flag of the form --name or --name=value`);
+  return flags;
 }
 
 class HostProcess {
@@ -147,6 +162,15 @@ class HostProcess {
     return new HostProcess(child, url.replace('localhost', '127.0.0.1'));
   }
 
+  /** Asks the host to stop and waits up to 5 s for it to exit (so it can flush, e.g. a --cpu-prof profile), then kills it. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    if (this.child.connected) this.call({ cmd: 'stop' }).catch(() => undefined);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
   call<T>(request: HostCommand): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -167,7 +191,7 @@ function mailboxUsers(tenant: Tenant): SimUser[] {
 
 /** Changes `share` of the mailboxes in the simulator's model: new FullAccess, new calendar delegates, revoked or new SendAs. */
 function mutateTenant(tenant: Tenant, share: number, seed: number): number {
-  const random = seeded(seed);
+  const random = createRng(seed).next;
   const users = mailboxUsers(tenant);
   const regular = users.filter((u) => u.recipientTypeDetails === 'UserMailbox' && u.accountEnabled);
   const count = Math.max(1, Math.round(users.length * share));
@@ -189,6 +213,53 @@ function mutateTenant(tenant: Tenant, share: number, seed: number): number {
   return chosen.size;
 }
 
+/**
+ * Lookup latency of both routes at each connection count, with the CPU each process spent per request. The
+ * paths name 500 mailbox owners picked with the run's seed, the same ones on every measurement.
+ */
+async function measureAllLookups(options: BenchOptions, tenant: Tenant, host: HostProcess, sim: RunningSimulator, azurite: AzuriteHandle, log: (line: string) => void): Promise<LookupResult[]> {
+  const lookups: LookupResult[] = [];
+  if (options.lookupSeconds <= 0 || options.lookupRates.length + options.lookupConnections.length === 0) return lookups;
+  const random = createRng(options.seed + 2).next;
+  const users = mailboxUsers(tenant);
+  const sample = Array.from({ length: Math.min(500, users.length) }, () => users[Math.floor(random() * users.length)]!);
+  const targets = [
+    { name: 'GET /api/users/{user}/delegate-mailboxes', paths: sample.map((u) => `/api/users/${encodeURIComponent(u.userPrincipalName)}/delegate-mailboxes`) },
+    { name: 'GET /api/mailboxes/{mailbox}/delegates', paths: sample.map((u) => `/api/mailboxes/${u.id}/delegates`) },
+  ];
+  const processes = { host: host.child.pid ?? 0, azurite: azurite.pid, 'bench (load generator, simulator)': process.pid };
+  const loads: LookupLoad[] = [
+    ...options.lookupRates.map((ratePerSecond): LookupLoad => ({ kind: 'open', ratePerSecond })),
+    ...options.lookupConnections.map((connections): LookupLoad => ({ kind: 'closed', connections })),
+  ];
+  for (const [target, load] of targets.flatMap((t) => loads.map((l) => [t, l] as const))) {
+    const shape = load.kind === 'open' ? `${load.ratePerSecond} req/s arriving at random (open loop)` : `${load.connections} connections (closed loop)`;
+    log(`lookups: ${target.name} for ${options.lookupSeconds}s (after ${options.lookupWarmupSeconds}s of warm-up) at ${shape}`);
+    // Minted now: a token from the start of a long run would have expired (every request a 401).
+    const readerToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
+    const last = await measureLookups(host.url, readerToken, target, { load, durationSeconds: options.lookupSeconds, warmupSeconds: options.lookupWarmupSeconds, seed: options.seed, processes });
+    lookups.push(last);
+    const cpu = last.cpuMsPerRequest ? `, CPU ms/request ${Object.entries(last.cpuMsPerRequest).map(([k, v]) => `${k.split(' ')[0]} ${v}`).join(' ')}` : '';
+    log(`  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, max ${last.latencyMs.max} ms, ${last.requestsPerSecond} req/s, ${load.kind === 'open' ? `at most ${last.connections} in flight, ` : ''}non-2xx ${last.non2xx}${cpu}`);
+    if (last.non2xx > 0 || last.errors > 0) {
+      log(`bench: ${last.non2xx} lookups answered non-2xx and ${last.errors} failed; their latency says nothing`);
+      process.exitCode = 1;
+    }
+  }
+  return lookups;
+}
+
+/** Runs `measure` on each SIGUSR2, one at a time, until the process is stopped (Ctrl-C runs the cleanup). */
+async function keepMeasuring(measure: () => Promise<void>, log: (line: string) => void): Promise<never> {
+  let busy = false;
+  process.on('SIGUSR2', () => {
+    if (busy) return log('bench: a measurement is already running');
+    busy = true;
+    measure().catch((error: unknown) => log(`bench: the measurement failed: ${(error as Error).message}`)).finally(() => (busy = false));
+  });
+  return new Promise<never>(() => undefined);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseOptions(argv);
@@ -201,10 +272,7 @@ async function main(): Promise<void> {
   // Once, from whichever comes first (end, timeout, signal): no Azurite or host may outlive the benchmark.
   const cleanup = () =>
     (cleaning ??= (async () => {
-      if (host && host.child.exitCode === null) {
-        if (host.child.connected) await Promise.race([host.call({ cmd: 'stop' }).catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
-        if (host.child.exitCode === null) host.child.kill('SIGKILL');
-      }
+      await host?.stop();
       await sim?.stop();
       await azurite?.stop();
     })());
@@ -226,15 +294,16 @@ async function main(): Promise<void> {
     log(`bench: generating a tenant of ${options.mailboxes} mailboxes, starting Azurite`);
     const rateLimits = { ...(options.exchangeRps > 0 ? { exchange: options.exchangeRps } : {}), ...(options.graphRps > 0 ? { graph: options.graphRps } : {}) };
     [azurite, sim] = await Promise.all([
-      startAzurite(),
+      startAzurite({ nodeOptions: options.azuriteNodeOptions }),
       startSimulator({ port: 0, seed: options.seed, mailboxes: options.mailboxes, delegationsPerMailbox: options.delegations, groupTrusteeShare: options.groupShare, latencyMs: options.latencyMs, jitterMs: options.jitterMs, rateLimits }),
     ]);
-    host = await HostProcess.start({
+    const hostEnv = {
       TABLES_CONNECTION_STRING: azuriteConnectionString(azurite.port),
       TABLES_PREFIX: 'bench',
       ...appSettingsFor(sim),
       LOG_LEVEL: 'warn',
-    }, options.hostHeapMb);
+    };
+    host = await HostProcess.start(hostEnv, options.hostHeapMb);
     const running = sim;
     const adminToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'] });
     const api = async (method: string, route: string, body?: unknown): Promise<Record<string, unknown>> => {
@@ -314,28 +383,7 @@ async function main(): Promise<void> {
       log(`${phase}: ${summary.wallSeconds}s (floor ${summary.floorSeconds}s, x${summary.wallOverFloor}), ${summary.mailboxesFailed} failed, 429 share ${summary.throttled.share}, delegation writes ${summary.tables.delegationTableWrites}, peak RSS ${summary.host.peakRssMb} MB`);
     }
 
-    const lookups: LookupResult[] = [];
-    if (options.lookupSeconds > 0) {
-      const random = seeded(options.seed + 2);
-      const users = mailboxUsers(tenant);
-      const sample = Array.from({ length: Math.min(500, users.length) }, () => users[Math.floor(random() * users.length)]!);
-      const targets = [
-        { name: 'GET /api/users/{user}/delegate-mailboxes', paths: sample.map((u) => `/api/users/${encodeURIComponent(u.userPrincipalName)}/delegate-mailboxes`) },
-        { name: 'GET /api/mailboxes/{mailbox}/delegates', paths: sample.map((u) => `/api/mailboxes/${u.id}/delegates`) },
-      ];
-      for (const [target, connections] of targets.flatMap((t) => options.lookupConnections.map((c) => [t, c] as const))) {
-        log(`lookups: ${target.name} for ${options.lookupSeconds}s (after ${options.lookupWarmupSeconds}s of warm-up) with ${connections} connections`);
-        // Minted now: a token from the start of a long run would have expired (every request a 401).
-        const readerToken = await running.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
-        lookups.push(await measureLookups(host.url, readerToken, target, { connections, durationSeconds: options.lookupSeconds, warmupSeconds: options.lookupWarmupSeconds }));
-        const last = lookups[lookups.length - 1]!;
-        log(`  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, ${last.requestsPerSecond} req/s, non-2xx ${last.non2xx}`);
-        if (last.non2xx > 0 || last.errors > 0) {
-          log(`bench: ${last.non2xx} lookups answered non-2xx and ${last.errors} failed; their latency says nothing`);
-          process.exitCode = 1;
-        }
-      }
-    }
+    const lookups = await measureAllLookups(options, tenant, host, running, azurite, log);
     const final = await host.call<HostSnapshot>({ cmd: 'snapshot' });
     const result = {
       command: `npm run bench -- ${argv.join(' ')}`.trim(),
@@ -347,6 +395,19 @@ async function main(): Promise<void> {
       host: { peakRssMb: Math.max(...phases.map((p) => p.host.peakRssMb)), vmHwmMb: Math.round((final.vmHwmBytes / 2 ** 20) * 10) / 10 },
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (options.keep) {
+      clearTimeout(timer);
+      const readerToken = await running.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
+      log(`bench: kept running. Host ${host.url} (Reader token below, valid 1 h); host pid ${host.child.pid}, Azurite pid ${azurite.pid}.`);
+      log(`  kill -USR2 ${process.pid}   restarts the host from dist/ and measures the lookups again; Ctrl-C ends.`);
+      log(readerToken);
+      await keepMeasuring(async () => {
+        await host!.stop();
+        host = await HostProcess.start(hostEnv, options.hostHeapMb);
+        const again = await measureAllLookups(options, tenant, host, running, azurite!, log);
+        process.stdout.write(`${JSON.stringify({ command: result.command, rerun: true, lookups: again })}\n`);
+      }, log);
+    }
   } finally {
     await cleanup();
   }

@@ -8,6 +8,8 @@ const require = createRequire(import.meta.url);
 
 export interface AzuriteHandle {
   port: number;
+  /** The Azurite process (for CPU accounting in the benchmark). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -50,15 +52,16 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 /**
  * Starts Azurite's table service from node_modules (no global install, telemetry off) on 127.0.0.1.
- * With `location` the data persists there; without it, it lives in memory only.
+ * With `location` the data persists there; without it, it lives in memory only. `nodeOptions` are Node/V8
+ * flags for Azurite's own process (the benchmark sizes its heap for a 100,000-mailbox store).
  */
-export async function startAzurite(options: { port?: number; location?: string; silent?: boolean } = {}): Promise<AzuriteHandle> {
+export async function startAzurite(options: { port?: number; location?: string; silent?: boolean; nodeOptions?: string[] } = {}): Promise<AzuriteHandle> {
   const port = options.port ?? (await freePort());
   if (options.port !== undefined && (await isPortTaken(port))) {
     throw new Error(`Port ${port} for Azurite's table service is already in use: stop what uses it or set AZURITE_TABLE_PORT`);
   }
   const entry = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/table/main.js');
-  const args = [entry, '--tableHost', '127.0.0.1', '--tablePort', String(port), '--disableTelemetry', '--skipApiVersionCheck', '--silent'];
+  const args = [...(options.nodeOptions ?? []), entry, '--tableHost', '127.0.0.1', '--tablePort', String(port), '--disableTelemetry', '--skipApiVersionCheck', '--silent'];
   if (options.location) {
     mkdirSync(options.location, { recursive: true });
     args.push('--location', options.location);
@@ -76,6 +79,7 @@ export async function startAzurite(options: { port?: number; location?: string; 
   }
   return {
     port,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
