@@ -1,6 +1,8 @@
 import autocannon from 'autocannon';
 import http from 'node:http';
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createRng } from '../dev/simulator/rng.js';
 
 export interface LookupTarget {
@@ -43,7 +45,7 @@ export interface LookupResult {
   cpuMsPerRequest?: Record<string, number>;
 }
 
-type Measured = Omit<LookupResult, 'route' | 'distinctPaths' | 'load' | 'durationSeconds' | 'warmupSeconds' | 'cpuMsPerRequest'>;
+export type Measured = Omit<LookupResult, 'route' | 'distinctPaths' | 'load' | 'durationSeconds' | 'warmupSeconds' | 'cpuMsPerRequest'>;
 
 /** CPU time (user + system) a process has used so far, in ms; undefined where /proc is missing. */
 function processCpuMs(pid: number): number | undefined {
@@ -60,10 +62,33 @@ function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/** What the load-generator process is asked to run, and what it says back. */
+export interface LoadJob {
+  baseUrl: string;
+  headers: Record<string, string>;
+  paths: string[];
+  load: LookupLoad;
+  warmupSeconds: number;
+  durationSeconds: number;
+  seed: number;
+}
+export type LoadEvent = { type: 'measuring' } | { type: 'done'; measured: Measured } | { type: 'finished' } | { type: 'failed'; error: string };
+
+/** Runs a job's warm-up, then its measured load, telling the caller when the measured part starts. */
+export async function runLoadJob(job: LoadJob, tell: (event: LoadEvent) => void): Promise<void> {
+  const load = (seconds: number) =>
+    job.load.kind === 'closed' ? closedLoop(job.baseUrl, job.headers, job.paths, job.load.connections, seconds) : openLoop(job.baseUrl, job.headers, job.paths, job.load.ratePerSecond, seconds, job.seed);
+  if (job.warmupSeconds > 0) await load(job.warmupSeconds);
+  tell({ type: 'measuring' });
+  tell({ type: 'done', measured: await load(job.durationSeconds) });
+}
+
 /**
- * Load-tests one lookup route (Reader token, paths cycled) and returns its latency figures. The same load runs for
- * `warmupSeconds` first, uncounted: the first route measured otherwise paid for the host's JIT and connection
- * set-up (p99 about twice that of the same route measured again).
+ * Load-tests one lookup route (Reader token, paths cycled) and returns its latency figures. The load comes from a
+ * process of its own (bench/loadGenerator.ts): in the benchmark's process it shared an event loop and a heap with
+ * the simulator's 100,000-mailbox tenant, whose garbage collection then showed up as lookup latency. The same load
+ * runs for `warmupSeconds` first, uncounted: the first route measured otherwise paid for the host's JIT and
+ * connection set-up (p99 about twice that of the same route measured again).
  */
 export async function measureLookups(
   baseUrl: string,
@@ -71,30 +96,38 @@ export async function measureLookups(
   target: LookupTarget,
   options: { load: LookupLoad; durationSeconds: number; warmupSeconds: number; seed?: number; processes?: Record<string, number> },
 ): Promise<LookupResult> {
-  const headers = { Authorization: `Bearer ${token}` };
-  const load = (seconds: number) =>
-    options.load.kind === 'closed'
-      ? closedLoop(baseUrl, headers, target.paths, options.load.connections, seconds)
-      : openLoop(baseUrl, headers, target.paths, options.load.ratePerSecond, seconds, options.seed ?? 1);
-  if (options.warmupSeconds > 0) await load(options.warmupSeconds);
-  const processes = Object.entries(options.processes ?? {});
-  const cpuBefore = processes.map(([, pid]) => processCpuMs(pid));
-  const measured = await load(options.durationSeconds);
-  const cpuMsPerRequest: Record<string, number> = {};
-  processes.forEach(([name, pid], i) => {
-    const before = cpuBefore[i];
-    const after = processCpuMs(pid);
-    if (before !== undefined && after !== undefined && measured.requests > 0) cpuMsPerRequest[name] = Math.round(((after - before) / measured.requests) * 100) / 100;
-  });
-  return {
-    route: target.name,
-    distinctPaths: target.paths.length,
-    load: options.load,
-    durationSeconds: options.durationSeconds,
-    warmupSeconds: options.warmupSeconds,
-    ...measured,
-    ...(Object.keys(cpuMsPerRequest).length > 0 ? { cpuMsPerRequest } : {}),
-  };
+  const job: LoadJob = { baseUrl, headers: { Authorization: `Bearer ${token}` }, paths: target.paths, load: options.load, warmupSeconds: options.warmupSeconds, durationSeconds: options.durationSeconds, seed: options.seed ?? 1 };
+  const child = fork(fileURLToPath(new URL('./loadGenerator.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const processes = Object.entries({ ...options.processes, loadGenerator: child.pid ?? 0 });
+  let cpuBefore: Array<number | undefined> = [];
+  try {
+    const measured = await new Promise<Measured>((resolve, reject) => {
+      child.on('message', (event: LoadEvent) => {
+        if (event.type === 'measuring') cpuBefore = processes.map(([, pid]) => processCpuMs(pid));
+        else if (event.type === 'done') resolve(event.measured);
+        else if (event.type === 'failed') reject(new Error(`load generator failed: ${event.error}`));
+      });
+      child.once('exit', (code) => reject(new Error(`load generator exited (${code}) before it finished`)));
+      child.send(job);
+    });
+    const cpuMsPerRequest: Record<string, number> = {};
+    processes.forEach(([name, pid], i) => {
+      const before = cpuBefore[i];
+      const after = processCpuMs(pid);
+      if (before !== undefined && after !== undefined && measured.requests > 0) cpuMsPerRequest[name] = Math.round(((after - before) / measured.requests) * 100) / 100;
+    });
+    return {
+      route: target.name,
+      distinctPaths: target.paths.length,
+      load: options.load,
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      ...measured,
+      ...(Object.keys(cpuMsPerRequest).length > 0 ? { cpuMsPerRequest } : {}),
+    };
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
 }
 
 async function closedLoop(baseUrl: string, headers: Record<string, string>, paths: string[], connections: number, seconds: number): Promise<Measured> {

@@ -32,7 +32,7 @@ import type { HostCommand, HostEvent, HostReply, HostRequest, HostSnapshot } fro
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ALL_RIGHTS: BenchRight[] = ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'];
 /** Azurite keeps every entity in its heap: past 2 GB at 100,000 mailboxes, near Node's default limit (about 4 GB here). */
-const DEFAULT_AZURITE_NODE_OPTIONS = '--max-old-space-size=8192';
+const DEFAULT_AZURITE_NODE_OPTIONS = '--max-old-space-size=8192 --max-semi-space-size=64';
 
 export interface BenchOptions {
   mailboxes: number;
@@ -227,7 +227,7 @@ async function measureAllLookups(options: BenchOptions, tenant: Tenant, host: Ho
     { name: 'GET /api/users/{user}/delegate-mailboxes', paths: sample.map((u) => `/api/users/${encodeURIComponent(u.userPrincipalName)}/delegate-mailboxes`) },
     { name: 'GET /api/mailboxes/{mailbox}/delegates', paths: sample.map((u) => `/api/mailboxes/${u.id}/delegates`) },
   ];
-  const processes = { host: host.child.pid ?? 0, azurite: azurite.pid, 'bench (load generator, simulator)': process.pid };
+  const processes = { host: host.child.pid ?? 0, azurite: azurite.pid, simulator: process.pid };
   const loads: LookupLoad[] = [
     ...options.lookupRates.map((ratePerSecond): LookupLoad => ({ kind: 'open', ratePerSecond })),
     ...options.lookupConnections.map((connections): LookupLoad => ({ kind: 'closed', connections })),
@@ -239,7 +239,7 @@ async function measureAllLookups(options: BenchOptions, tenant: Tenant, host: Ho
     const readerToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
     const last = await measureLookups(host.url, readerToken, target, { load, durationSeconds: options.lookupSeconds, warmupSeconds: options.lookupWarmupSeconds, seed: options.seed, processes });
     lookups.push(last);
-    const cpu = last.cpuMsPerRequest ? `, CPU ms/request ${Object.entries(last.cpuMsPerRequest).map(([k, v]) => `${k.split(' ')[0]} ${v}`).join(' ')}` : '';
+    const cpu = last.cpuMsPerRequest ? `, CPU ms/request ${Object.entries(last.cpuMsPerRequest).map(([k, v]) => `${k} ${v}`).join(' ')}` : '';
     log(`  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, max ${last.latencyMs.max} ms, ${last.requestsPerSecond} req/s, ${load.kind === 'open' ? `at most ${last.connections} in flight, ` : ''}non-2xx ${last.non2xx}${cpu}`);
     if (last.non2xx > 0 || last.errors > 0) {
       log(`bench: ${last.non2xx} lookups answered non-2xx and ${last.errors} failed; their latency says nothing`);
