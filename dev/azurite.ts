@@ -55,7 +55,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
  * With `location` the data persists there; without it, it lives in memory only. `nodeOptions` are Node/V8
  * flags for Azurite's own process (the benchmark sizes its heap for a 100,000-mailbox store).
  */
-export async function startAzurite(options: { port?: number; location?: string; silent?: boolean; nodeOptions?: string[] } = {}): Promise<AzuriteHandle> {
+export async function startAzurite(options: { port?: number; location?: string; nodeOptions?: string[] } = {}): Promise<AzuriteHandle> {
   const port = options.port ?? (await freePort());
   if (options.port !== undefined && (await isPortTaken(port))) {
     throw new Error(`Port ${port} for Azurite's table service is already in use: stop what uses it or set AZURITE_TABLE_PORT`);
