@@ -86,16 +86,16 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
     return n;
   };
 
-  it('spreads partitions over 1024 shard tables created on first write, finds every entity, and routes partition queries to one shard', async () => {
+  it('spreads partitions over 256 shard tables created on first write, finds every entity, and routes partition queries to one shard', async () => {
     const tables = freshTables();
     const store = tables.store('DelegationsByDelegate');
-    const base = store.tableName.replace(/0000$/, '');
+    const base = store.tableName.replace(/000$/, '');
     // Nothing written yet: reads see an empty table, and no shard table exists.
     expect(await store.get('p1', 'r1')).toBeUndefined();
     let none = 0;
     for await (const _ of store.all(odata`PartitionKey eq ${'p1'}`, undefined, 'p1')) none++;
     expect(none).toBe(0);
-    expect(await rowsIn(`${base}0000`)).toBe(-1);
+    expect(await rowsIn(`${base}000`)).toBe(-1);
 
     const partitions = Array.from({ length: 64 }, (_, i) => `p${i}`);
     await store.submit(partitions.flatMap((pk) => [0, 1, 2].map((n): TransactionAction => ['upsert', { partitionKey: pk, rowKey: `r${n}`, n }])));
@@ -106,15 +106,15 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
     const one: string[] = [];
     for await (const e of store.all(odata`PartitionKey eq ${'p7'}`, undefined, 'p7')) one.push(e.rowKey as string);
     expect(one.sort()).toEqual(['r0', 'r1', 'r2']);
-    expect(store.own.reads - readsBefore).toBe(1); // one shard queried, not 1024
+    expect(store.own.reads - readsBefore).toBe(1); // one shard queried, not 256
     expect((await store.get('p63', 'r2'))?.['n']).toBe(2);
-    // the partitions really are spread over 4-digit shard tables, and only written shards exist
+    // the partitions really are spread over 3-digit shard tables, and only written shards exist
     const shards: string[] = [];
     const service = TableServiceClient.fromConnectionString(inject('tablesConnectionString'), { allowInsecureConnection: true });
     for await (const t of service.listTables({ queryOptions: { filter: odata`TableName ge ${base} and TableName lt ${`${base}{`}` } })) shards.push(t.name!);
-    expect(shards.every((name) => /^\d{4}$/.test(name.slice(base.length)))).toBe(true);
+    expect(shards.every((name) => /^\d{3}$/.test(name.slice(base.length)))).toBe(true);
     const counts = await Promise.all(shards.map(rowsIn));
-    expect(shards.length).toBeGreaterThan(55);
+    expect(shards.length).toBeGreaterThan(40);
     expect(counts.every((n) => n > 0)).toBe(true);
     expect(counts.reduce((a, n) => a + n, 0)).toBe(64 * 3);
   });
@@ -127,7 +127,7 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
 
   it('keeps a store written with the legacy 32-shard layout where it is', async () => {
     const prefix = `t${randomBytes(6).toString('hex')}`;
-    const base = freshTables(prefix).store('DelegationsByMailbox').tableName.replace(/0000$/, '');
+    const base = freshTables(prefix).store('DelegationsByMailbox').tableName.replace(/000$/, '');
     // An older version created all 32 two-digit shards and put partition 'legacy-p' in its FNV-1a shard.
     await Promise.all(Array.from({ length: 32 }, (_, i) => physical(`${base}${String(i).padStart(2, '0')}`).createTable()));
     await physical(`${base}${String(shardOf('legacy-p', 32)).padStart(2, '0')}`).createEntity({ partitionKey: 'legacy-p', rowKey: 'r', v: 'old' });
@@ -139,34 +139,17 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
     await reopened.upsert({ partitionKey: 'legacy-q', rowKey: 'r', v: 'new' });
     expect((await reopened.get('legacy-q', 'r'))?.['v']).toBe('new');
     expect(await rowsIn(`${base}${String(shardOf('legacy-q', 32)).padStart(2, '0')}`)).toBeGreaterThan(0);
-    expect(await rowsIn(`${base}${String(shardOf('legacy-q', 1024)).padStart(4, '0')}`)).toBe(-1); // no table of the new layout
-  });
-
-  it('keeps a store written with the 256-shard layout where it is, though its shard 000 was never written', async () => {
-    const prefix = `t${randomBytes(6).toString('hex')}`;
-    const base = freshTables(prefix).store('DelegationsByDelegate').tableName.replace(/0000$/, '');
-    // That version created a shard on its first write only: pick a partition that does not live in shard 000.
-    const partition = ['d-1', 'd-2', 'd-3'].find((p) => shardOf(p, 256) !== 0)!;
-    const shard = `${base}${String(shardOf(partition, 256)).padStart(3, '0')}`;
-    await physical(shard).createTable();
-    await physical(shard).createEntity({ partitionKey: partition, rowKey: 'r', v: 'from 256' });
-    expect(await rowsIn(`${base}000`)).toBe(-1);
-
-    const reopened = freshTables(prefix).store('DelegationsByDelegate');
-    expect((await reopened.get(partition, 'r'))?.['v']).toBe('from 256');
-    await reopened.upsert({ partitionKey: 'd-new', rowKey: 'r', v: 'new' });
-    expect(await rowsIn(`${base}${String(shardOf('d-new', 256)).padStart(3, '0')}`)).toBeGreaterThan(0);
-    expect(await rowsIn(`${base}${String(shardOf('d-new', 1024)).padStart(4, '0')}`)).toBe(-1);
+    expect(await rowsIn(`${base}${String(shardOf('legacy-q', 256)).padStart(3, '0')}`)).toBe(-1); // no table of the new layout
   });
 
   it('does not take a table whose name merely extends this one for a shard of an older layout', async () => {
     const prefix = `t${randomBytes(6).toString('hex')}`;
-    const base = freshTables(prefix).store('DelegationsByMailbox').tableName.replace(/0000$/, '');
-    // Three characters, like a 256-layout shard number, but not digits.
-    await physical(`${base}Old`).createTable();
+    const base = freshTables(prefix).store('DelegationsByMailbox').tableName.replace(/000$/, '');
+    // Two characters, like a shard number of the 32-shard layout, but not digits.
+    await physical(`${base}Ab`).createTable();
     const store = freshTables(prefix).store('DelegationsByMailbox');
     await store.upsert({ partitionKey: 'm1', rowKey: 'r', v: 1 });
-    expect(await rowsIn(`${base}${String(shardOf('m1', 1024)).padStart(4, '0')}`)).toBe(1);
+    expect(await rowsIn(`${base}${String(shardOf('m1', 256)).padStart(3, '0')}`)).toBe(1);
   });
 
   it('pages across shards without a partition key: every entity once, with opaque tokens', async () => {

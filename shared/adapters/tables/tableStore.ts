@@ -332,15 +332,14 @@ export class TableStore {
 
 /**
  * Logical tables split over several physical tables (by partition key). This matters on Azurite only: its queries
- * scan the whole table, and its index upkeep on every update or delete grows with the table. At 100,000 mailboxes
- * 32 delegation shards left ~8,000 rows per shard and ~10 ms per lookup query; 256 left ~1,000 rows and ~4.5 ms of
- * Azurite's CPU per lookup; 1,024 leave ~250 rows and ~2.4 ms. On Azure it changes nothing.
+ * scan the whole table (at 100,000 mailboxes, 32 delegation shards left ~8,000 rows per shard and ~10 ms per
+ * lookup query), and its index upkeep on every update or delete grows with the table. On Azure it changes nothing.
  * A layout decides where stored data is: a new one gets new table names, and stores written with the legacy layout
  * (found from one listing of the physical tables) keep it.
  */
 export const SHARDED_TABLES: Readonly<Record<string, ShardedTable>> = {
-  DelegationsByMailbox: { current: { count: 1024, digits: 4 }, legacy: [{ count: 256, digits: 3 }, { count: 32, digits: 2 }] },
-  DelegationsByDelegate: { current: { count: 1024, digits: 4 }, legacy: [{ count: 256, digits: 3 }, { count: 32, digits: 2 }] },
+  DelegationsByMailbox: { current: { count: 256, digits: 3 }, legacy: [{ count: 32, digits: 2 }] },
+  DelegationsByDelegate: { current: { count: 256, digits: 3 }, legacy: [{ count: 32, digits: 2 }] },
   // Point reads and writes only, but every sync updates entities here, and Azurite's index upkeep on an update
   // grows with the table (a 100,000-mailbox sync slowed down as these passed a few hundred thousand rows).
   Directory: { current: { count: 64, digits: 2 }, legacy: [{ count: 1, digits: 0 }] },
