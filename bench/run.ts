@@ -8,7 +8,7 @@
  *   node dist/bench/run.js [--mailboxes 10000] [--delegations 2] [--group-share 0.15] [--latency-ms 200]
  *     [--jitter-ms 0] [--exchange-rps 100] [--graph-rps 500] [--phases full,unchanged,changed]
  *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-warmup-seconds 3] [--lookup-rates 100 (or a list: 50,100,200)]
- *     [--lookup-connections 10 (or a list: 1,4,10)] [--seed 42] [--timeout-minutes 9]
+ *     [--lookup-connections 10 (or a list: 1,4,10)] [--seed 42] [--timeout-minutes 20]
  *     (--lookup-rates: open-loop Poisson load at each rate, req/s; --lookup-connections: closed-loop clients; '' for none)
  *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
  *     [--azurite-node-options="--max-old-space-size=8192"]   (Node flags of the Azurite process, space-separated; note the =)
@@ -31,8 +31,8 @@ import type { HostCommand, HostEvent, HostReply, HostRequest, HostSnapshot } fro
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ALL_RIGHTS: BenchRight[] = ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'];
-/** Azurite keeps every entity in its heap: past 2 GB at 100,000 mailboxes, near Node's default limit (about 4 GB here). */
-const DEFAULT_AZURITE_NODE_OPTIONS = '--max-old-space-size=8192 --max-semi-space-size=64';
+/** Azurite keeps every entity in its heap: 1.7–1.8 GB at 100,000 mailboxes, near Node's default limit (about 4 GB here). */
+const DEFAULT_AZURITE_NODE_OPTIONS = '--max-old-space-size=8192';
 
 export interface BenchOptions {
   mailboxes: number;
@@ -79,7 +79,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'lookup-rates': { type: 'string', default: '100' },
       'lookup-connections': { type: 'string', default: '10' },
       seed: { type: 'string', default: '42' },
-      'timeout-minutes': { type: 'string', default: '9' },
+      'timeout-minutes': { type: 'string', default: '20' },
       'host-heap-mb': { type: 'string', default: '0' },
       'azurite-node-options': { type: 'string', default: DEFAULT_AZURITE_NODE_OPTIONS },
       keep: { type: 'boolean', default: false },
