@@ -214,8 +214,9 @@ function mutateTenant(tenant: Tenant, share: number, seed: number): number {
 }
 
 /**
- * Lookup latency of both routes at each connection count, with the CPU each process spent per request. The
- * paths name 500 mailbox owners picked with the run's seed, the same ones on every measurement.
+ * Lookup latency of both routes at each load (the open-loop rates, then the closed-loop connection counts), with the
+ * CPU each process spent per request. The paths name 500 mailbox owners picked with the run's seed, the same ones on
+ * every measurement.
  */
 async function measureAllLookups(options: BenchOptions, tenant: Tenant, host: HostProcess, sim: RunningSimulator, azurite: AzuriteHandle, log: (line: string) => void): Promise<LookupResult[]> {
   const lookups: LookupResult[] = [];
