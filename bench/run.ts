@@ -20,7 +20,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startAzurite, type AzuriteHandle } from '../dev/azurite.js';
+import { startAzurite, type AzuriteGc, type AzuriteHandle } from '../dev/azurite.js';
 import { createRng } from '../dev/simulator/rng.js';
 import { appSettingsFor, startSimulator, type RunningSimulator, type SimUser, type Tenant } from '../dev/simulator/index.js';
 import { azuriteConnectionString } from '../shared/config.js';
@@ -31,8 +31,12 @@ import type { HostCommand, HostEvent, HostReply, HostRequest, HostSnapshot } fro
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ALL_RIGHTS: BenchRight[] = ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'];
-/** Azurite keeps every entity in its heap: 1.7–1.8 GB at 100,000 mailboxes, near Node's default limit (about 4 GB here). */
-const DEFAULT_AZURITE_NODE_OPTIONS = '--max-old-space-size=8192';
+/**
+ * Azurite keeps every entity in its heap: ~1 GB live at 100,000 mailboxes, 1.8 GB with the seed's garbage, near
+ * Node's default limit (about 4 GB here). V8's memory reducer starts a full marking of that heap whenever the load
+ * pauses (between two measurements, say), and the marking then takes Azurite's one thread for 1–2 s.
+ */
+const DEFAULT_AZURITE_NODE_OPTIONS = '--max-old-space-size=8192 --no-memory-reducer';
 
 export interface BenchOptions {
   mailboxes: number;
@@ -213,14 +217,20 @@ function mutateTenant(tenant: Tenant, share: number, seed: number): number {
   return chosen.size;
 }
 
+/** One lookup measurement, with how many major collections Azurite ran during it (each can stall it for a second). */
+type MeasuredLookup = LookupResult & { azuriteMajorGcs: number };
+
 /**
  * Lookup latency of both routes at each load (the open-loop rates, then the closed-loop connection counts), with the
  * CPU each process spent per request. The paths name 500 mailbox owners picked with the run's seed, the same ones on
- * every measurement.
+ * every measurement. Azurite first collects the garbage the seed or the sync left in its heap, as a table service
+ * at rest would have none: otherwise that collection lands in the first measurement.
  */
-async function measureAllLookups(options: BenchOptions, tenant: Tenant, host: HostProcess, sim: RunningSimulator, azurite: AzuriteHandle, log: (line: string) => void): Promise<LookupResult[]> {
-  const lookups: LookupResult[] = [];
-  if (options.lookupSeconds <= 0 || options.lookupRates.length + options.lookupConnections.length === 0) return lookups;
+async function measureAllLookups(options: BenchOptions, tenant: Tenant, host: HostProcess, sim: RunningSimulator, azurite: AzuriteHandle, log: (line: string) => void): Promise<{ azuriteGc?: AzuriteGc; lookups: MeasuredLookup[] }> {
+  const lookups: MeasuredLookup[] = [];
+  if (options.lookupSeconds <= 0 || options.lookupRates.length + options.lookupConnections.length === 0) return { lookups };
+  const azuriteGc = await azurite.collectGarbage();
+  log(`lookups: Azurite collected its garbage first: heap ${azuriteGc.heapUsedBeforeMb} -> ${azuriteGc.heapUsedAfterMb} MB in ${azuriteGc.ms} ms`);
   const random = createRng(options.seed + 2).next;
   const users = mailboxUsers(tenant);
   const sample = Array.from({ length: Math.min(500, users.length) }, () => users[Math.floor(random() * users.length)]!);
@@ -238,16 +248,18 @@ async function measureAllLookups(options: BenchOptions, tenant: Tenant, host: Ho
     log(`lookups: ${target.name} for ${options.lookupSeconds}s (after ${options.lookupWarmupSeconds}s of warm-up) at ${shape}`);
     // Minted now: a token from the start of a long run would have expired (every request a 401).
     const readerToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
+    const majorGcsBefore = await azurite.majorGcCount();
     const last = await measureLookups(host.url, readerToken, target, { load, durationSeconds: options.lookupSeconds, warmupSeconds: options.lookupWarmupSeconds, seed: options.seed, processes });
-    lookups.push(last);
+    const azuriteMajorGcs = (await azurite.majorGcCount()) - majorGcsBefore;
+    lookups.push({ ...last, azuriteMajorGcs });
     const cpu = last.cpuMsPerRequest ? `, CPU ms/request ${Object.entries(last.cpuMsPerRequest).map(([k, v]) => `${k} ${v}`).join(' ')}` : '';
-    log(`  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, max ${last.latencyMs.max} ms, ${last.requestsPerSecond} req/s, ${load.kind === 'open' ? `at most ${last.connections} in flight, ` : ''}non-2xx ${last.non2xx}${cpu}`);
+    log(`  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, max ${last.latencyMs.max} ms, ${last.requestsPerSecond} req/s, ${load.kind === 'open' ? `at most ${last.connections} in flight, ` : ''}non-2xx ${last.non2xx}${cpu}, Azurite major GCs ${azuriteMajorGcs}`);
     if (last.non2xx > 0 || last.errors > 0) {
       log(`bench: ${last.non2xx} lookups answered non-2xx and ${last.errors} failed; their latency says nothing`);
       process.exitCode = 1;
     }
   }
-  return lookups;
+  return { azuriteGc, lookups };
 }
 
 /** Runs `measure` on each SIGUSR2, one at a time, until the process is stopped (Ctrl-C runs the cleanup). */
@@ -295,7 +307,7 @@ async function main(): Promise<void> {
     log(`bench: generating a tenant of ${options.mailboxes} mailboxes, starting Azurite`);
     const rateLimits = { ...(options.exchangeRps > 0 ? { exchange: options.exchangeRps } : {}), ...(options.graphRps > 0 ? { graph: options.graphRps } : {}) };
     [azurite, sim] = await Promise.all([
-      startAzurite({ nodeOptions: options.azuriteNodeOptions }),
+      startAzurite({ nodeOptions: options.azuriteNodeOptions, heapControl: true }),
       startSimulator({ port: 0, seed: options.seed, mailboxes: options.mailboxes, delegationsPerMailbox: options.delegations, groupTrusteeShare: options.groupShare, latencyMs: options.latencyMs, jitterMs: options.jitterMs, rateLimits }),
     ]);
     const hostEnv = {
@@ -384,7 +396,7 @@ async function main(): Promise<void> {
       log(`${phase}: ${summary.wallSeconds}s (floor ${summary.floorSeconds}s, x${summary.wallOverFloor}), ${summary.mailboxesFailed} failed, 429 share ${summary.throttled.share}, delegation writes ${summary.tables.delegationTableWrites}, peak RSS ${summary.host.peakRssMb} MB`);
     }
 
-    const lookups = await measureAllLookups(options, tenant, host, running, azurite, log);
+    const { azuriteGc, lookups } = await measureAllLookups(options, tenant, host, running, azurite, log);
     const final = await host.call<HostSnapshot>({ cmd: 'snapshot' });
     const result = {
       command: `npm run bench -- ${argv.join(' ')}`.trim(),
@@ -392,8 +404,9 @@ async function main(): Promise<void> {
       machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
       tenant: { mailboxes: tenant.mailboxIds().length, users: tenant.users.size, groups: tenant.groups.size },
       phases,
+      azuriteGcBeforeLookups: azuriteGc ?? null,
       lookups,
-      host: { peakRssMb: Math.max(...phases.map((p) => p.host.peakRssMb)), vmHwmMb: Math.round((final.vmHwmBytes / 2 ** 20) * 10) / 10 },
+      host: { peakRssMb: Math.round((final.peakRssBytes / 2 ** 20) * 10) / 10, vmHwmMb: Math.round((final.vmHwmBytes / 2 ** 20) * 10) / 10 },
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
     if (options.keep) {
@@ -406,7 +419,7 @@ async function main(): Promise<void> {
         await host!.stop();
         host = await HostProcess.start(hostEnv, options.hostHeapMb);
         const again = await measureAllLookups(options, tenant, host, running, azurite!, log);
-        process.stdout.write(`${JSON.stringify({ command: result.command, rerun: true, lookups: again })}\n`);
+        process.stdout.write(`${JSON.stringify({ command: result.command, rerun: true, azuriteGcBeforeLookups: again.azuriteGc ?? null, lookups: again.lookups })}\n`);
       }, log);
     }
   } finally {
