@@ -11,7 +11,7 @@
  *     [--lookup-connections 10 (or a list: 1,4,10)] [--seed 42] [--timeout-minutes 20]
  *     (--lookup-rates: open-loop Poisson load at each rate, req/s; --lookup-connections: closed-loop clients; '' for none)
  *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
- *     [--azurite-node-options="--max-old-space-size=8192"]   (Node flags of the Azurite process, space-separated; note the =)
+ *     [--azurite-node-options="--max-old-space-size=8192 --no-memory-reducer"]   (Node flags of the Azurite process, space-separated; note the =)
  *     [--keep]   (after the JSON line, keep Azurite, the simulator and the host running; each SIGUSR2 restarts
  *                 the host from dist/ and measures the lookups again, one more JSON line; Ctrl-C ends it)
  *   --phases seed (alone) fills the index through the product's adapters instead of syncing, then measures lookups.
