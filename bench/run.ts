@@ -11,7 +11,7 @@
  *     [--lookup-connections 10 (or a list: 1,4,10)] [--seed 42] [--timeout-minutes 20]
  *     (--lookup-rates: open-loop Poisson load at each rate, req/s; --lookup-connections: closed-loop clients; '' for none)
  *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
- *     [--azurite-node-options="--max-old-space-size=8192 --no-memory-reducer"]   (Node flags of the Azurite process, space-separated; note the =)
+ *     [--azurite-node-options="--max-old-space-size=8192 --no-memory-reducer --heap-growing-percent=200"]   (Node flags of the Azurite process, space-separated; note the =)
  *     [--keep]   (after the JSON line, keep Azurite, the simulator and the host running; each SIGUSR2 restarts
  *                 the host from dist/ and measures the lookups again, one more JSON line; Ctrl-C ends it)
  *   --phases seed (alone) fills the index through the product's adapters instead of syncing, then measures lookups.
@@ -33,10 +33,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ALL_RIGHTS: BenchRight[] = ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'];
 /**
  * Azurite keeps every entity in its heap: ~1 GB live at 100,000 mailboxes, 1.8 GB with the seed's garbage, near
- * Node's default limit (about 4 GB here). V8's memory reducer starts a full marking of that heap whenever the load
- * pauses (between two measurements, say), and the marking then takes Azurite's one thread for 1–2 s.
+ * Node's default limit (about 4 GB here). Each full marking of that heap stalls Azurite's one thread for 1–2 s
+ * (2 cores shared with the host and the load generator). V8 starts one whenever the load pauses (the memory
+ * reducer), and under load each time the heap has grown by ~10 %: every ~100 s at 100 lookups/s, which promote
+ * ~1.2 MB/s. Growth to 3× the live heap makes that every ~30 min.
  */
-const DEFAULT_AZURITE_NODE_OPTIONS = '--max-old-space-size=8192 --no-memory-reducer';
+const DEFAULT_AZURITE_NODE_OPTIONS = '--max-old-space-size=8192 --no-memory-reducer --heap-growing-percent=200';
 
 export interface BenchOptions {
   mailboxes: number;
