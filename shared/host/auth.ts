@@ -1,7 +1,15 @@
 /** Who called: decided by the Authenticator, checked against each route's declared role. */
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'user' | 'app'; oid: string; tenantId: string; roles: readonly string[]; username?: string };
+  | {
+      kind: 'user' | 'app';
+      oid: string;
+      tenantId: string;
+      roles: readonly string[];
+      username?: string;
+      /** The calling application's client id (`azp`, v1 `appid`). */
+      appId?: string;
+    };
 
 /** The role a route requires; declared with the route in code (never in a comment). */
 export type RequiredRole = 'anonymous' | 'anyUser' | 'reader' | 'admin';
@@ -23,4 +31,11 @@ export function hasRole(principal: Principal, role: RequiredRole): boolean {
   if (role === 'anyUser') return true;
   if (role === 'admin') return principal.roles.includes(APP_ROLES.admin);
   return principal.roles.includes(APP_ROLES.reader) || principal.roles.includes(APP_ROLES.admin);
+}
+
+/** Who made a change, as recorded on it: a user's sign-in name (else object id), an app's client id (else oid). */
+export function actorOf(principal: Principal): string {
+  if (principal.kind === 'anonymous') return 'anonymous';
+  if (principal.kind === 'app') return principal.appId ?? principal.oid;
+  return principal.username ?? principal.oid;
 }

@@ -102,9 +102,18 @@ export class JwtAuthenticator implements Authenticator {
     const roles = Array.isArray(rolesClaim) ? rolesClaim.filter((r): r is string => typeof r === 'string') : [];
     const username = typeof payload['preferred_username'] === 'string' ? payload['preferred_username'] : undefined;
     const isApp = payload['idtyp'] === 'app' || (username === undefined && payload['scp'] === undefined);
+    const client = payload['azp'] ?? payload['appid'];
+    const appId = typeof client === 'string' && client.length > 0 ? client : undefined;
     return {
       // Frozen: one cached principal serves many requests.
-      principal: Object.freeze({ kind: isApp ? 'app' : 'user', oid, tenantId: tid ?? '', roles: Object.freeze(roles), ...(username ? { username } : {}) }),
+      principal: Object.freeze({
+        kind: isApp ? 'app' : 'user',
+        oid,
+        tenantId: tid ?? '',
+        roles: Object.freeze(roles),
+        ...(username ? { username } : {}),
+        ...(appId ? { appId } : {}),
+      }),
       exp: payload.exp!, // required above
     };
   }
