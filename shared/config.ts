@@ -51,6 +51,7 @@ const settingsSchema = z.object({
   CONSOLE_CLIENT_ID: guid.optional(),
   PORT: positiveInt(7071).pipe(z.number().max(65535, 'must be at most 65535')),
   RUN_TIMEOUT_MINUTES: positiveInt(360),
+  REVOCATION_HOLD_PERCENT: positiveInt(20).pipe(z.number().max(100, 'must be at most 100')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -79,6 +80,8 @@ export interface AppConfig {
   console: { clientId?: string };
   port: number;
   runTimeoutMinutes: number;
+  /** A run that would revoke more than this share of one right's stored delegations holds them (§8.2). */
+  revocationHoldPercent: number;
   logLevel: z.infer<typeof settingsSchema>['LOG_LEVEL'];
 }
 
@@ -183,6 +186,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     console: { ...(s.CONSOLE_CLIENT_ID ? { clientId: s.CONSOLE_CLIENT_ID } : {}) },
     port: s.PORT,
     runTimeoutMinutes: s.RUN_TIMEOUT_MINUTES,
+    revocationHoldPercent: s.REVOCATION_HOLD_PERCENT,
     logLevel: s.LOG_LEVEL,
   };
 }

@@ -23,6 +23,7 @@ export const CONFIG_SETTINGS = [
   'CONSOLE_CLIENT_ID',
   'PORT',
   'RUN_TIMEOUT_MINUTES',
+  'REVOCATION_HOLD_PERCENT',
   'LOG_LEVEL',
 ] as const;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RIGHTS } from './delegation/types.js';
+import { RIGHTS, type Right } from './delegation/types.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -71,7 +71,15 @@ export interface Task extends TaskInput {
   lastRunId?: string;
 }
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'completedWithErrors', 'failed', 'skipped'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'completedWithErrors',
+  'needsReview',
+  'failed',
+  'skipped',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** True while a run may still change state (the task cannot start another). */
@@ -87,6 +95,10 @@ export interface RunCounts {
   delegationsAdded: number;
   delegationsRemoved: number;
   trusteesUnresolved: number;
+  /** Rights of single mailboxes that could not be read (left as stored), e.g. a calendar outside the app's scope. */
+  rightsNotRead: number;
+  /** Revocations the run holds back for an administrator's review (docs/design.md §8.2). */
+  revocationsHeld: number;
 }
 
 export const ZERO_COUNTS: RunCounts = {
@@ -97,7 +109,18 @@ export const ZERO_COUNTS: RunCounts = {
   delegationsAdded: 0,
   delegationsRemoved: 0,
   trusteesUnresolved: 0,
+  rightsNotRead: 0,
+  revocationsHeld: 0,
 };
+
+/** What an administrator decided about a run's held revocations. */
+export interface RunReview {
+  decision: 'applied' | 'dismissed';
+  by: string;
+  at: string;
+  applied: number;
+  skipped: number;
+}
 
 export interface Run extends RunCounts {
   runId: string;
@@ -114,6 +137,13 @@ export interface Run extends RunCounts {
   /** Snapshot taken when the run was claimed: an edited task does not change a run in flight. */
   target: Target;
   rights: TaskInput['rights'];
+  /** Readable reasons an administrator should know: why revocations are held, passes that matched nothing. */
+  warnings: string[];
+  /** Rights whose revocations this run holds (needsReview), and rights expansion flagged as suspect. */
+  heldRights: Right[];
+  /** Rights whose tenant-wide pass matched none of the run's mailboxes: their revocations are held. */
+  suspectRights: Right[];
+  review: RunReview | null;
   /** Finalizer bookkeeping: settled count at the last check, when it last grew, and how often work was re-sent. */
   progress?: { settled: number; at: string; resends: number };
 }

@@ -11,7 +11,13 @@ export type DirectoryPort = Pick<
 /** What the use cases need from the Exchange Online admin API (the ExchangeClient satisfies it). */
 export type ExchangePort = Pick<
   ExchangeClient,
-  'getMailboxPermission' | 'getRecipientPermission' | 'getRecipientPermissionsTenantWide' | 'getMailbox' | 'listMailboxes' | 'getRecipient'
+  | 'getMailboxPermission'
+  | 'getRecipientPermission'
+  | 'getRecipientPermissionsTenantWide'
+  | 'getMailbox'
+  | 'getMailboxes'
+  | 'listMailboxes'
+  | 'getRecipient'
 >;
 
 export interface MicrosoftPorts {

@@ -1,5 +1,6 @@
 import type { ScheduleDefinition } from '../domain/schedule.js';
 import type { Run, RunCounts, RunStatus, Task } from '../domain/task.js';
+import type { Right, StoredDelegation } from '../domain/delegation/types.js';
 
 export interface Page<T> {
   items: T[];
@@ -56,6 +57,12 @@ export interface RunItem {
   delegationsRemoved: number;
   trusteesUnresolved: number;
   settledAt: string | null;
+  /** Rights that could not be read for this mailbox: left as stored, with the reason. */
+  rightsNotRead: Array<{ right: Right; reason: string }>;
+  /** Exchange `@adminapi.warnings` met while reading this mailbox. */
+  warnings: string[];
+  /** Revocations this mailbox's sync proposed; the run applies them when it closes, or holds them for review. */
+  revocationsProposed: number;
   /** Counts a delivery recorded before writing its changes (see syncMailbox). */
   planned?: { delegationsAdded: number; delegationsRemoved: number; trusteesUnresolved: number };
 }
@@ -68,7 +75,24 @@ export interface ItemOutcome {
   delegationsAdded?: number;
   delegationsRemoved?: number;
   trusteesUnresolved?: number;
+  rightsNotRead?: Array<{ right: Right; reason: string }>;
+  warnings?: string[];
+  /** Revocations proposed per right, and the synced delegations stored per observed right (the hold's base). */
+  revocationsProposed?: Partial<Record<Right, number>>;
+  storedByRight?: Partial<Record<Right, number>>;
 }
+
+/** Why a run proposes to revoke a stored delegation. */
+export type RevocationReason = 'notObserved' | 'leftScope';
+
+/** A revocation a run proposed: applied when the run closes, or held for review (docs/design.md §8.2). */
+export interface ProposedRevocation extends StoredDelegation {
+  mailbox: { id: string; address: string; displayName: string };
+  reason: RevocationReason;
+}
+
+/** Per right: revocations the run's mailboxes proposed and the synced delegations they had stored. */
+export type RevocationTally = Partial<Record<Right, { proposed: number; stored: number }>>;
 
 /** Runs, their per-mailbox items and live counters. */
 export interface RunRepository {
@@ -90,8 +114,17 @@ export interface RunRepository {
   settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<boolean>;
   items(taskId: string, runId: string, filter: { status?: ItemStatus }, page: PageRequest): Promise<Page<RunItem>>;
   allItems(taskId: string, runId: string, status?: ItemStatus): AsyncIterable<RunItem>;
-  /** Live counters summed over shards (done, failed, added, removed, unresolved). */
-  counters(taskId: string, runId: string): Promise<Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped'>>;
+  /** Live counters summed over shards (done, failed, added, removed, unresolved, rights not read). */
+  counters(taskId: string, runId: string): Promise<Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped' | 'revocationsHeld'>>;
+  /** Per right, the revocations the settled items proposed and the synced delegations they had stored. */
+  revocationTally(taskId: string, runId: string): Promise<RevocationTally>;
+  /** Records revocations proposed for one mailbox (idempotent upserts, keyed by mailbox, delegate, right, source). */
+  proposeRevocations(taskId: string, runId: string, mailboxId: string, rows: readonly ProposedRevocation[]): Promise<void>;
+  /** The run's proposed revocations, a page at a time (optionally of some rights only). */
+  revocations(taskId: string, runId: string, page: PageRequest): Promise<Page<ProposedRevocation>>;
+  allRevocations(taskId: string, runId: string): AsyncIterable<ProposedRevocation>;
+  /** Forgets proposed revocations (applied or dismissed). */
+  forgetRevocations(taskId: string, runId: string, rows: readonly ProposedRevocation[]): Promise<void>;
 }
 
 export type { Run, RunStatus, Task };

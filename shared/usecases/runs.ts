@@ -46,6 +46,10 @@ function newRun(task: Task, runId: string, trigger: Run['trigger'], now: Date, s
     skippedByReason: {},
     target: task.target,
     rights: task.rights,
+    warnings: [],
+    heldRights: [],
+    suspectRights: [],
+    review: null,
   };
 }
 

@@ -35,6 +35,10 @@ param authorityHost string
 param graphBaseUrl string
 param exchangeBaseUrl string
 param runTimeoutMinutes int
+@description('A run that would revoke more than this share of one right\'s stored delegations holds them.')
+@minValue(1)
+@maxValue(100)
+param revocationHoldPercent int = 20
 param logLevel string
 
 var baseSettings = [
@@ -60,6 +64,7 @@ var baseSettings = [
   // Empty means every protected route answers 401 (fail closed) until the API app registration exists.
   { name: 'API_AUDIENCE', value: apiAudience }
   { name: 'RUN_TIMEOUT_MINUTES', value: string(runTimeoutMinutes) }
+  { name: 'REVOCATION_HOLD_PERCENT', value: string(revocationHoldPercent) }
   { name: 'LOG_LEVEL', value: logLevel }
 ]
 

@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
-import type { ItemOutcome, ItemStatus, Page, PageRequest, RunItem, RunRepository, Versioned } from '../../ports/repositories.js';
-import type { Run, RunCounts, RunStatus, Target } from '../../domain/task.js';
-import type { Right } from '../../domain/delegation/types.js';
-import { PreconditionFailedError } from '../../errors.js';
+import type {
+  ItemOutcome,
+  ItemStatus,
+  Page,
+  PageRequest,
+  ProposedRevocation,
+  RevocationTally,
+  RunItem,
+  RunRepository,
+  Versioned,
+} from '../../ports/repositories.js';
+import type { Run, RunCounts, RunReview, RunStatus, Target } from '../../domain/task.js';
+import { RIGHTS, type Right } from '../../domain/delegation/types.js';
+import { PreconditionFailedError, ValidationError } from '../../errors.js';
 import { assertKey } from './keys.js';
 import { json, num, str } from './entityFields.js';
 import { odata, type Entity, type TableFactoryLike, type TableStore } from './tableStore.js';
@@ -40,6 +50,55 @@ function runShards(taskId: string, runId: string): string {
   return odata`PartitionKey ge ${`${pk}_s`} and PartitionKey lt ${`${pk}_t`}`;
 }
 
+const counterRows = odata`RowKey ge ${COUNTER_PREFIX} and RowKey lt ${'c`'}`;
+
+function sumOf(byRight: Partial<Record<Right, number>> | undefined): number {
+  return Object.values(byRight ?? {}).reduce((a, b) => a + b, 0);
+}
+
+/** A shard counter's per-right columns after adding one settled item's proposals and stored counts. */
+function tallyColumns(shard: Record<string, unknown> | undefined, outcome: ItemOutcome): Record<string, number> {
+  const columns: Record<string, number> = {};
+  for (const right of RIGHTS) {
+    for (const [column, add] of [
+      [`proposed${right}`, outcome.revocationsProposed?.[right] ?? 0],
+      [`stored${right}`, outcome.storedByRight?.[right] ?? 0],
+    ] as const) {
+      const total = (shard ? num(shard, column) : 0) + add;
+      if (total !== 0) columns[column] = total;
+    }
+  }
+  return columns;
+}
+
+const REVOCATION_PREFIX = 'r_';
+
+function revocationFilter(taskId: string, runId: string): string {
+  return `${runShards(taskId, runId)} and ${odata`RowKey ge ${REVOCATION_PREFIX} and RowKey lt ${'r`'}`}`;
+}
+
+function toRevocationEntity(partitionKey: string, row: ProposedRevocation): Entity {
+  const key = [row.mailbox.id, row.delegate.id, row.right, row.source].map((k) => k.toLowerCase()).join('_');
+  return {
+    partitionKey,
+    rowKey: assertKey(`${REVOCATION_PREFIX}${key}`, 'revocation key'),
+    reason: row.reason,
+    row: JSON.stringify(row),
+  };
+}
+
+/** Maps a proposed-revocation entity back; a row without its JSON is corrupt and named as such. */
+export function fromRevocationEntity(e: Record<string, unknown>): ProposedRevocation {
+  const row = json<ProposedRevocation | undefined>(e, 'row', undefined);
+  if (!row) {
+    throw new ValidationError(
+      'TABLE.CORRUPT_ENTITY',
+      `RunItems entity ${String(e['partitionKey'])}/${String(e['rowKey'])} has no 'row' property`,
+    );
+  }
+  return row;
+}
+
 /** Maps a run to its entity. */
 export function toRunEntity(r: Run): Entity {
   return {
@@ -63,6 +122,12 @@ export function toRunEntity(r: Run): Entity {
     delegationsAdded: r.delegationsAdded,
     delegationsRemoved: r.delegationsRemoved,
     trusteesUnresolved: r.trusteesUnresolved,
+    rightsNotRead: r.rightsNotRead,
+    revocationsHeld: r.revocationsHeld,
+    warnings: JSON.stringify(r.warnings),
+    heldRights: JSON.stringify(r.heldRights),
+    suspectRights: JSON.stringify(r.suspectRights),
+    review: r.review ? JSON.stringify(r.review) : '',
   };
 }
 
@@ -90,6 +155,12 @@ export function fromRunEntity(e: Record<string, unknown>): Run {
     delegationsAdded: num(e, 'delegationsAdded'),
     delegationsRemoved: num(e, 'delegationsRemoved'),
     trusteesUnresolved: num(e, 'trusteesUnresolved'),
+    rightsNotRead: num(e, 'rightsNotRead'),
+    revocationsHeld: num(e, 'revocationsHeld'),
+    warnings: json<string[]>(e, 'warnings', []),
+    heldRights: json<Right[]>(e, 'heldRights', []),
+    suspectRights: json<Right[]>(e, 'suspectRights', []),
+    review: str(e, 'review') ? json<RunReview>(e, 'review', null as unknown as RunReview) : null,
   };
 }
 
@@ -116,6 +187,9 @@ export function fromItemEntity(e: Record<string, unknown>): RunItem {
     delegationsRemoved: num(e, 'delegationsRemoved'),
     trusteesUnresolved: num(e, 'trusteesUnresolved'),
     settledAt: str(e, 'settledAt') || null,
+    rightsNotRead: json<RunItem['rightsNotRead']>(e, 'rightsNotRead', []),
+    warnings: json<string[]>(e, 'warnings', []),
+    revocationsProposed: num(e, 'revocationsProposed'),
     ...(e['plannedAdded'] !== undefined
       ? { planned: { delegationsAdded: num(e, 'plannedAdded'), delegationsRemoved: num(e, 'plannedRemoved'), trusteesUnresolved: num(e, 'plannedUnresolved') } }
       : {}),
@@ -215,6 +289,9 @@ export class RunTable implements RunRepository {
         delegationsRemoved: counts.delegationsRemoved,
         trusteesUnresolved: counts.trusteesUnresolved,
         settledAt: outcome.at,
+        rightsNotRead: JSON.stringify(outcome.rightsNotRead ?? []),
+        warnings: JSON.stringify(outcome.warnings ?? []),
+        revocationsProposed: sumOf(outcome.revocationsProposed),
       };
       const counter: Entity = {
         partitionKey: pk,
@@ -224,6 +301,8 @@ export class RunTable implements RunRepository {
         added: (shard ? num(shard, 'added') : 0) + counts.delegationsAdded,
         removed: (shard ? num(shard, 'removed') : 0) + counts.delegationsRemoved,
         unresolved: (shard ? num(shard, 'unresolved') : 0) + counts.trusteesUnresolved,
+        notRead: (shard ? num(shard, 'notRead') : 0) + (outcome.rightsNotRead?.length ?? 0),
+        ...tallyColumns(shard, outcome),
       };
       // One entity-group transaction: the item's transition and the counter bump happen together or not at all.
       const actions: TransactionAction[] = [
@@ -258,15 +337,53 @@ export class RunTable implements RunRepository {
     }
   }
 
-  async counters(taskId: string, runId: string): Promise<Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped'>> {
-    const totals = { mailboxesDone: 0, mailboxesFailed: 0, delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: 0 };
-    for await (const e of this.itemStore.all(`${runShards(taskId, runId)} and ${odata`RowKey ge ${COUNTER_PREFIX} and RowKey lt ${'c`'}`}`)) {
+  async counters(taskId: string, runId: string): Promise<Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped' | 'revocationsHeld'>> {
+    const totals = { mailboxesDone: 0, mailboxesFailed: 0, delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: 0, rightsNotRead: 0 };
+    for await (const e of this.itemStore.all(`${runShards(taskId, runId)} and ${counterRows}`)) {
       totals.mailboxesDone += num(e, 'done');
       totals.mailboxesFailed += num(e, 'failed');
       totals.delegationsAdded += num(e, 'added');
       totals.delegationsRemoved += num(e, 'removed');
       totals.trusteesUnresolved += num(e, 'unresolved');
+      totals.rightsNotRead += num(e, 'notRead');
     }
     return totals;
+  }
+
+  async revocationTally(taskId: string, runId: string): Promise<RevocationTally> {
+    const tally: RevocationTally = {};
+    for await (const e of this.itemStore.all(`${runShards(taskId, runId)} and ${counterRows}`)) {
+      for (const right of RIGHTS) {
+        const proposed = num(e, `proposed${right}`);
+        const stored = num(e, `stored${right}`);
+        if (proposed === 0 && stored === 0) continue;
+        const entry = tally[right] ?? { proposed: 0, stored: 0 };
+        tally[right] = { proposed: entry.proposed + proposed, stored: entry.stored + stored };
+      }
+    }
+    return tally;
+  }
+
+  async proposeRevocations(taskId: string, runId: string, mailboxId: string, rows: readonly ProposedRevocation[]): Promise<void> {
+    const pk = itemPartition(taskId, runId, mailboxId);
+    await this.itemStore.submit(rows.map((row): TransactionAction => ['upsert', toRevocationEntity(pk, row), 'Replace']));
+  }
+
+  async revocations(taskId: string, runId: string, page: PageRequest): Promise<Page<ProposedRevocation>> {
+    const result = await this.itemStore.page({ filter: revocationFilter(taskId, runId), ...page });
+    return { items: result.items.map(fromRevocationEntity), continuationToken: result.continuationToken };
+  }
+
+  async *allRevocations(taskId: string, runId: string): AsyncIterable<ProposedRevocation> {
+    for await (const e of this.itemStore.all(revocationFilter(taskId, runId))) yield fromRevocationEntity(e);
+  }
+
+  async forgetRevocations(taskId: string, runId: string, rows: readonly ProposedRevocation[]): Promise<void> {
+    await this.itemStore.submit(
+      rows.map((row): TransactionAction => {
+        const { partitionKey, rowKey } = toRevocationEntity(itemPartition(taskId, runId, row.mailbox.id), row);
+        return ['delete', { partitionKey, rowKey }];
+      }),
+    );
   }
 }
