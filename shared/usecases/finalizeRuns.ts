@@ -1,11 +1,12 @@
 import type { Repositories } from '../composition.js';
 import type { Logger } from '../logging.js';
 import { isActiveStatus, type Run, type RunStatus } from '../domain/task.js';
-import type { DelegationEvent } from '../adapters/tables/delegationTables.js';
+import type { RightTally } from '../domain/delegation/hold.js';
 import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.js';
 import type { MailboxMessageBody } from './messages.js';
 import { releaseTask } from './expandTarget.js';
 import { runKey, sendExpandMessage } from './runs.js';
+import { settleProposedRevocations } from './revocationHold.js';
 
 export interface FinalizeDeps {
   repos: Repositories;
@@ -13,6 +14,8 @@ export interface FinalizeDeps {
   now: () => Date;
   logger?: Logger;
   runTimeoutMinutes: number;
+  /** REVOCATION_HOLD_PERCENT: a run revoking more than this share of one right's stored delegations holds them. */
+  revocationHoldPercent: number;
   /** A run whose settled count has not grown for this long gets its unsettled work re-sent (lost messages after a crash). */
   stallMinutes?: number;
 }
@@ -117,20 +120,26 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
 }
 
 async function close(deps: FinalizeDeps, run: Run, etag: string, status: RunStatus, error: string | null, report: FinalizeReport): Promise<void> {
-  let removed = 0;
+  let final: Run = { ...run, status, finishedAt: deps.now().toISOString(), error: error ?? run.error };
   if (status === 'succeeded' || status === 'completedWithErrors') {
-    const cleanup = await removeMailboxesThatLeftScope(deps, run);
-    removed = cleanup.delegationsRemoved;
-    report.mailboxesLeftScope += cleanup.mailboxes;
+    const leavers = await proposeRemovalOfMailboxesThatLeftScope(deps, run);
+    report.mailboxesLeftScope += leavers.mailboxes;
+    const revocations = await settleProposedRevocations(deps, run, deps.revocationHoldPercent, leavers.tally);
+    final = {
+      ...final,
+      delegationsRemoved: run.delegationsRemoved + revocations.applied,
+      revocationsHeld: revocations.held,
+      heldRights: revocations.heldRights,
+      warnings: [...run.warnings, ...revocations.warnings],
+      ...(revocations.held > 0 ? { status: 'needsReview' as const } : {}),
+    };
   }
-  const now = deps.now().toISOString();
-  const final: Run = { ...run, status, finishedAt: now, error: error ?? run.error, delegationsRemoved: run.delegationsRemoved + removed };
   delete final.progress;
   await deps.repos.runs.update(final, etag);
   await deps.repos.runs.markInactive(run.taskId, run.runId);
   await releaseTask(deps, run);
-  report.finalized.push({ taskId: run.taskId, runId: run.runId, status });
-  deps.logger?.info({ taskId: run.taskId, runId: run.runId, status, mailboxes: run.mailboxesTotal, failed: run.mailboxesFailed }, 'run finished');
+  report.finalized.push({ taskId: run.taskId, runId: run.runId, status: final.status });
+  deps.logger?.info({ taskId: run.taskId, runId: run.runId, status: final.status, mailboxes: run.mailboxesTotal, failed: run.mailboxesFailed, revocationsHeld: final.revocationsHeld }, 'run finished');
 }
 
 /** The latest run of a task whose expansion completed (its items are the task's current scope). */
@@ -147,11 +156,13 @@ async function latestExpandedRun(deps: FinalizeDeps, taskId: string, exceptRunId
 
 /**
  * Mailboxes in the previous scope of this run's task but not in this run's, and in no other task's latest
- * scope, lose their synced delegations (revocations recorded). Manual delegations stay.
+ * scope, are to lose their synced delegations: proposed as revocations of this run (reason `leftScope`), so the
+ * run's hold rule weighs them with the rest. Manual delegations stay.
  */
-async function removeMailboxesThatLeftScope(deps: FinalizeDeps, run: Run): Promise<{ mailboxes: number; delegationsRemoved: number }> {
+async function proposeRemovalOfMailboxesThatLeftScope(deps: FinalizeDeps, run: Run): Promise<{ mailboxes: number; tally: RightTally }> {
+  const tally: RightTally = {};
   const previous = await latestExpandedRun(deps, run.taskId, run.runId);
-  if (!previous || previous.createdAt > run.createdAt) return { mailboxes: 0, delegationsRemoved: 0 };
+  if (!previous || previous.createdAt > run.createdAt) return { mailboxes: 0, tally };
   const current = new Set<string>();
   for await (const item of deps.repos.runs.allItems(run.taskId, run.runId)) current.add(item.mailboxId);
   const others: Run[] = [];
@@ -161,8 +172,6 @@ async function removeMailboxesThatLeftScope(deps: FinalizeDeps, run: Run): Promi
     if (latest) others.push(latest);
   }
   let mailboxes = 0;
-  let delegationsRemoved = 0;
-  const at = deps.now().toISOString();
   for await (const item of deps.repos.runs.allItems(previous.taskId, previous.runId)) {
     if (current.has(item.mailboxId)) continue;
     let covered = false;
@@ -176,9 +185,11 @@ async function removeMailboxesThatLeftScope(deps: FinalizeDeps, run: Run): Promi
     mailboxes++;
     const stored = (await deps.repos.delegations.forMailbox(item.mailboxId)).filter((d) => d.source === 'MailboxPermissionSync');
     if (stored.length === 0) continue;
-    const events: DelegationEvent[] = stored.map((d) => ({ type: 'revoked', mailbox: d.mailbox, delegate: d.delegate, right: d.right, via: d.via, source: d.source, runId: run.runId, taskId: run.taskId, at }));
-    await deps.repos.delegations.apply({ mailbox: stored[0]!.mailbox, upsert: [], remove: stored, events }, { taskId: run.taskId, runId: run.runId, at, eventScope: `${runKey(run.taskId, run.runId)}_scope` });
-    delegationsRemoved += stored.length;
+    await deps.repos.runs.proposeRevocations(run.taskId, run.runId, item.mailboxId, stored.map((d) => ({ ...d, reason: 'leftScope' })));
+    for (const d of stored) {
+      const entry = tally[d.right] ?? { proposed: 0, stored: 0 };
+      tally[d.right] = { proposed: entry.proposed + 1, stored: entry.stored + 1 };
+    }
   }
-  return { mailboxes, delegationsRemoved };
+  return { mailboxes, tally };
 }

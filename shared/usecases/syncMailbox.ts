@@ -9,6 +9,7 @@ import {
   normalizeVias,
   type EffectiveDelegation,
   type MailboxRightsSnapshot,
+  type RawCalendarPermission,
   type ResolvedTrustee,
   type Right,
 } from '../domain/delegation/index.js';
@@ -16,6 +17,7 @@ import type { DelegationEvent, DelegationRow, MailboxRef } from '../adapters/tab
 import { fromCalendarPermission, fromMailboxPermissionRow, fromRecipientPermissionRow } from '../adapters/microsoft/toDomain.js';
 import type { MicrosoftPorts } from '../ports/microsoft.js';
 import { QUEUES, type QueueSender } from '../ports/queue.js';
+import type { ProposedRevocation } from '../ports/repositories.js';
 import { mailboxMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
 import { ResolverCache, type TrusteeResolver } from './trusteeResolver.js';
@@ -30,7 +32,7 @@ export interface SyncDeps {
 }
 
 export type SyncOutcome =
-  | { outcome: 'synced'; added: number; removed: number; changed: number; unresolved: number }
+  | { outcome: 'synced'; added: number; removed: number; changed: number; unresolved: number; proposedRevocations: number }
   | { outcome: 'failed'; reason: string }
   | { outcome: 'deferred'; retryAt: Date }
   | { outcome: 'alreadySettled' }
@@ -39,19 +41,31 @@ export type SyncOutcome =
 /** Gives up deferring a throttled mailbox after this many delayed copies; the redelivery count takes over. */
 const MAX_THROTTLE_DEFERRALS = 30;
 
-async function readSnapshot(message: MailboxMessageBody, microsoft: MicrosoftPorts): Promise<MailboxRightsSnapshot> {
+interface SnapshotRead {
+  snapshot: MailboxRightsSnapshot;
+  /** Rights the task syncs that could not be read for this mailbox: left as stored. */
+  rightsNotRead: Array<{ right: Right; reason: string }>;
+  /** Exchange `@adminapi.warnings` of the calls made for this mailbox. */
+  warnings: string[];
+}
+
+async function readSnapshot(message: MailboxMessageBody, microsoft: MicrosoftPorts): Promise<SnapshotRead> {
   const { mailbox, rights, prefetched } = message;
   const want = (r: Right) => rights.includes(r);
+  const warnings: string[] = [];
+  const readSendOnBehalf = want('SendOnBehalf') && !prefetched?.sendOnBehalfNames;
   const [fullAccess, sendAs, mailboxRow, calendar] = await Promise.all([
-    want('FullAccess') ? microsoft.exchange.getMailboxPermission(mailbox.upn) : undefined,
-    want('SendAs') && !prefetched?.sendAs ? microsoft.exchange.getRecipientPermission(mailbox.upn) : undefined,
-    want('SendOnBehalf') && !prefetched?.sendOnBehalfNames ? microsoft.exchange.getMailbox(mailbox.upn) : undefined,
+    want('FullAccess') ? microsoft.exchange.getMailboxPermission(mailbox.upn, warnings) : undefined,
+    want('SendAs') && !prefetched?.sendAs ? microsoft.exchange.getRecipientPermission(mailbox.upn, warnings) : undefined,
+    readSendOnBehalf ? microsoft.exchange.getMailbox(mailbox.upn, warnings) : undefined,
     want('CalendarDelegate') ? readCalendar(microsoft, mailbox.id) : undefined,
   ]);
-  if (want('SendOnBehalf') && !prefetched?.sendOnBehalfNames && !mailboxRow) {
+  if (readSendOnBehalf && !mailboxRow) {
     throw new PermanentUpstreamError('EXCHANGE.NOT_FOUND', `Mailbox ${mailbox.upn} no longer exists in Exchange Online`);
   }
-  return {
+  const sendOnBehalfNames = prefetched?.sendOnBehalfNames ?? (mailboxRow ? [...mailboxRow.GrantSendOnBehalfTo] : undefined);
+  const rightsNotRead = calendar && 'notRead' in calendar ? [{ right: 'CalendarDelegate' as const, reason: calendar.notRead }] : [];
+  const snapshot: MailboxRightsSnapshot = {
     mailbox: {
       id: mailbox.id,
       upn: mailbox.upn,
@@ -62,17 +76,27 @@ async function readSnapshot(message: MailboxMessageBody, microsoft: MicrosoftPor
     rights,
     ...(fullAccess ? { fullAccess: fullAccess.map(fromMailboxPermissionRow) } : {}),
     ...(prefetched?.sendAs ? { sendAs: prefetched.sendAs } : sendAs ? { sendAs: sendAs.map(fromRecipientPermissionRow) } : {}),
-    ...(prefetched?.sendOnBehalfNames ? { sendOnBehalfNames: prefetched.sendOnBehalfNames } : mailboxRow ? { sendOnBehalfNames: [...(mailboxRow.GrantSendOnBehalfTo ?? [])] } : {}),
-    ...(calendar ? { calendar } : {}),
+    ...(sendOnBehalfNames ? { sendOnBehalfNames } : {}),
+    ...(calendar && 'rows' in calendar ? { calendar: calendar.rows } : {}),
   };
+  return { snapshot, rightsNotRead, warnings: [...new Set(warnings)] };
 }
 
-/** Calendar delegates; a mailbox Graph cannot read (no REST-enabled mailbox) leaves the right unobserved, never emptied. */
-async function readCalendar(microsoft: MicrosoftPorts, mailboxId: string) {
+/**
+ * Calendar delegates. A mailbox Graph will not open for this app (403 ErrorAccessDenied: the tenant scopes the
+ * app's mailbox access; or no REST-enabled mailbox) leaves the right unobserved with the reason: never emptied,
+ * and never a reason to drop the mailbox's Exchange rights (docs/wire.md, Graph calendarPermissions).
+ */
+async function readCalendar(
+  microsoft: MicrosoftPorts,
+  mailboxId: string,
+): Promise<{ rows: RawCalendarPermission[] } | { notRead: string }> {
   try {
-    return (await microsoft.graph.calendarPermissions(mailboxId)).map(fromCalendarPermission);
+    return { rows: (await microsoft.graph.calendarPermissions(mailboxId)).map(fromCalendarPermission) };
   } catch (error) {
-    if (error instanceof PermanentUpstreamError && error.code === 'GRAPH.NOT_FOUND') return undefined;
+    if (error instanceof PermanentUpstreamError && (error.code === 'GRAPH.NOT_FOUND' || error.code === 'GRAPH.FORBIDDEN')) {
+      return { notRead: error.message };
+    }
     throw error;
   }
 }
@@ -113,15 +137,15 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   if (item.status !== 'pending') return { outcome: 'alreadySettled' };
 
   const microsoft = deps.microsoft();
-  let snapshot: MailboxRightsSnapshot;
+  let read: SnapshotRead;
   let resolved: Map<string, ResolvedTrustee>;
   let members: Awaited<ReturnType<TrusteeResolver['membersOf']>>;
   const resolver = deps.resolvers.forRun(runKey(taskId, runId), microsoft);
   try {
     // Read the mailbox the run's expansion recorded, not whatever address a message claims for that id.
     const recorded = { ...message, mailbox: { ...mailbox, upn: item.upn || mailbox.upn, address: item.address || mailbox.address } };
-    snapshot = await readSnapshot(recorded, microsoft);
-    const plan = planTrustees(snapshot);
+    read = await readSnapshot(recorded, microsoft);
+    const plan = planTrustees(read.snapshot);
     resolved = await resolver.resolveAll(plan.keys);
     const groupIds = [...new Set([...resolved.values()].flatMap((t) => (t.kind === 'group' ? [t.id] : [])))];
     members = await resolver.membersOf(groupIds);
@@ -141,52 +165,86 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     }
     throw error; // transient: redelivery
   }
+  const readNotes = { rightsNotRead: read.rightsNotRead, warnings: read.warnings };
 
-  const effective = computeEffectiveDelegations(snapshot, resolved, members);
+  const effective = computeEffectiveDelegations(read.snapshot, resolved, members);
   const mailboxRef: MailboxRef = { id: mailbox.id.toLowerCase(), address: mailbox.address, displayName: mailbox.displayName };
   const digest = observationDigest(mailboxRef, effective.observedRights, effective.delegations);
   const state = await deps.repos.delegations.syncState(mailbox.id);
   const unresolvedCount = effective.unresolved.length + effective.orphaned;
   if (state?.digest === digest) {
-    // Observed exactly what the last sync wrote, and nobody wrote since: no rows to read, nothing to change.
-    await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', at: deps.now().toISOString(), ...(item?.planned ?? { delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount }) });
-    return { outcome: 'synced', added: 0, removed: 0, changed: 0, unresolved: unresolvedCount };
+    await repairDelegateAddresses(deps, resolver, effective.delegations);
+    // Observed exactly what the last sync wrote, and nobody wrote since: no rows to read, nothing to change. The
+    // stored synced rows are then the observed ones, which is what the run's revocation hold counts against.
+    const storedByRight = countByRight(effective.delegations);
+    await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', at: deps.now().toISOString(), ...(item?.planned ?? { delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount }), ...readNotes, storedByRight });
+    return { outcome: 'synced', added: 0, removed: 0, changed: 0, unresolved: unresolvedCount, proposedRevocations: 0 };
   }
   // No state row: nothing was ever written for this mailbox, so there are no rows to read.
   const stored = state ? await deps.repos.delegations.forMailbox(mailbox.id) : [];
   const at = deps.now().toISOString();
   const diff = diffDelegations(stored, effective.delegations, at, { rights: effective.observedRights });
   const withMailbox = (d: (typeof diff.added)[number]): DelegationRow => ({ ...d, mailbox: mailboxRef });
+  const observed = new Set(effective.observedRights);
+  const storedByRight = countByRight(stored.filter((row) => row.source === 'MailboxPermissionSync' && observed.has(row.right)));
 
   // A renamed mailbox: rewrite its unchanged rows so by-delegate lookups show the new name.
   const changedKeys = new Set(diff.changed.map((c) => `${c.after.delegate.id}|${c.after.right}`));
   const renamed = stored.filter(
     (row) => row.source === 'MailboxPermissionSync' && (row.mailbox.address !== mailboxRef.address || row.mailbox.displayName !== mailboxRef.displayName) && !diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right) && !changedKeys.has(`${row.delegate.id}|${row.right}`),
   );
-  const events: DelegationEvent[] = [
-    ...diff.added.map((d): DelegationEvent => ({ type: 'granted', mailbox: mailboxRef, delegate: d.delegate, right: d.right, via: d.via, source: d.source, runId, taskId, at })),
-    ...diff.removed.map((d): DelegationEvent => ({ type: 'revoked', mailbox: mailboxRef, delegate: d.delegate, right: d.right, via: d.via, source: d.source, runId, taskId, at })),
-  ];
+  const events: DelegationEvent[] = diff.added.map((d): DelegationEvent => ({ type: 'granted', mailbox: mailboxRef, delegate: d.delegate, right: d.right, via: d.via, source: d.source, runId, taskId, at }));
   const upsert = [...diff.added.map(withMailbox), ...diff.changed.map((c) => withMailbox(c.after)), ...renamed.map((r) => ({ ...r, mailbox: mailboxRef }))];
-  const removed = stored.filter((row) => diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right && r.source === row.source));
+  // Revocations are never applied here: the run applies them when it closes, unless it holds them for review
+  // (docs/design.md §8.2). Until then the rows stay, and lookups keep showing them.
+  const proposed: ProposedRevocation[] = stored
+    .filter((row) => diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right && r.source === row.source))
+    .map((row) => ({ ...row, reason: 'notObserved' }));
 
-  const counts = { delegationsAdded: diff.added.length, delegationsRemoved: diff.removed.length, trusteesUnresolved: unresolvedCount };
+  const counts = { delegationsAdded: diff.added.length, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount };
   let stateEtag = state?.etag;
-  if (upsert.length > 0 || removed.length > 0) {
+  if (upsert.length > 0) {
     // Remember what this delivery is about to change: a redelivery after a partial write sees a smaller diff,
     // but the run must still count the whole change once.
     if (!item.planned) await deps.repos.runs.recordPlannedCounts(taskId, runId, mailbox.id, counts);
     const delegates = resolver.unwritten([...new Map([...diff.added, ...diff.changed.map((c) => c.after)].map((d) => [d.delegate.id, d.delegate])).values()]);
     await deps.repos.directory.upsert(delegates.map((d) => ({ id: d.id, upn: d.upn, address: d.address, displayName: d.displayName, ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }) })));
     resolver.markWritten(delegates);
-    stateEtag = await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert, remove: removed, events }, { taskId, runId, at, eventScope: runKey(taskId, runId) });
+    stateEtag = await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert, remove: [], events }, { taskId, runId, at, eventScope: runKey(taskId, runId) });
   }
-  // The rows now match this observation (conditional: a concurrent writer leaves the state unknown).
-  if (stateEtag) await deps.repos.delegations.recordSyncDigest(mailbox.id, digest, stateEtag);
+  await repairDelegateAddresses(deps, resolver, effective.delegations);
+  if (proposed.length > 0) {
+    await deps.repos.runs.proposeRevocations(taskId, runId, mailbox.id, proposed);
+    // Only this run's proposals may be applied now; the rows no longer match any recorded observation.
+    await deps.repos.delegations.markRevocationsPending(mailbox.id, runKey(taskId, runId));
+  } else if (stateEtag) {
+    // The rows now match this observation (conditional: a concurrent writer leaves the state unknown).
+    await deps.repos.delegations.recordSyncDigest(mailbox.id, digest, stateEtag);
+  }
   if (effective.missingKeys.length || effective.missingGroups.length) {
     deps.logger?.error({ taskId, runId, mailboxId: mailbox.id, missingKeys: effective.missingKeys.length, missingGroups: effective.missingGroups.length }, 'resolver returned incomplete results');
   }
   const planned = item.planned;
-  await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', at: deps.now().toISOString(), ...(planned ?? counts) });
-  return { outcome: 'synced', added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length, unresolved: counts.trusteesUnresolved };
+  const revocationsProposed = countByRight(proposed);
+  await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', at: deps.now().toISOString(), ...(planned ?? counts), ...readNotes, storedByRight, revocationsProposed });
+  return { outcome: 'synced', added: diff.added.length, removed: 0, changed: diff.changed.length, unresolved: counts.trusteesUnresolved, proposedRevocations: proposed.length };
+}
+
+function countByRight(rows: ReadonlyArray<{ right: Right }>): Partial<Record<Right, number>> {
+  const counts: Partial<Record<Right, number>> = {};
+  for (const row of rows) counts[row.right] = (counts[row.right] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * An address can pass to another object (a rehire, a re-created account) while every mailbox stays unchanged,
+ * so the directory is checked once per delegate and run, whatever the diff: lookups by that address must answer
+ * for the current holder.
+ */
+async function repairDelegateAddresses(deps: SyncDeps, resolver: TrusteeResolver, delegations: readonly EffectiveDelegation[]): Promise<void> {
+  const delegates = resolver.unwritten([...new Map(delegations.map((d) => [d.delegate.id, d.delegate])).values()]);
+  if (delegates.length === 0) return;
+  const repaired = await deps.repos.directory.repairAddresses(delegates.map((d) => ({ id: d.id, upn: d.upn, address: d.address, displayName: d.displayName, ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }) })));
+  if (repaired > 0) deps.logger?.info({ repaired }, 'directory entries repaired: their addresses pointed at another object');
+  resolver.markWritten(delegates);
 }

@@ -49,7 +49,7 @@ async function doomedHost(clock: OffsetClock): Promise<{ first: Harness; kill():
 
 /** One finalizer tick as the timer runs it (same use case, same settings), returning its report. */
 async function tick(h: Harness) {
-  const report = await finalizeRuns({ ...h.services, runTimeoutMinutes: h.services.config.runTimeoutMinutes });
+  const report = await finalizeRuns({ ...h.services, runTimeoutMinutes: h.services.config.runTimeoutMinutes, revocationHoldPercent: h.services.config.revocationHoldPercent });
   await h.queue.idle();
   return report;
 }

@@ -51,7 +51,7 @@ describe('regression: pending run items were invisible to status filters (items 
 
   it('the finalizer re-sends the pending mailboxes of a stalled run (it sent none before the fix)', async () => {
     const { deps, taskId, runId } = await runningRun();
-    const finalize = () => finalizeRuns({ ...deps, runTimeoutMinutes: 360 });
+    const finalize = () => finalizeRuns({ ...deps, runTimeoutMinutes: 360, revocationHoldPercent: 20 });
     await finalize(); // records progress
     deps.clock.advance(11 * 60_000);
     const before = deps.queue.depth(QUEUES.mailbox).pending;
@@ -62,7 +62,7 @@ describe('regression: pending run items were invisible to status filters (items 
   it('a timed-out run fails its pending mailboxes by name (it closed with none listed before the fix)', async () => {
     const { deps, taskId, runId } = await runningRun();
     deps.clock.advance(361 * 60_000);
-    const report = await finalizeRuns({ ...deps, runTimeoutMinutes: 360 });
+    const report = await finalizeRuns({ ...deps, runTimeoutMinutes: 360, revocationHoldPercent: 20 });
     expect(report.timedOut).toBe(1);
     const run = (await deps.repos.runs.get(taskId, runId))!.value;
     expect(run).toMatchObject({ status: 'completedWithErrors', mailboxesDone: 1, mailboxesFailed: 2 });

@@ -59,7 +59,7 @@ describe('Table Storage unreachable in the middle of a run', () => {
     // Recovery: redeliveries, then the finalizer's stall re-sends for items whose messages were exhausted.
     for (let i = 0; i < 12; i++) {
       await app.queue.idle();
-      await finalizeRuns({ ...app.services, runTimeoutMinutes: app.services.config.runTimeoutMinutes });
+      await finalizeRuns({ ...app.services, runTimeoutMinutes: app.services.config.runTimeoutMinutes, revocationHoldPercent: app.services.config.revocationHoldPercent });
       await app.queue.idle();
       if (['succeeded', 'completedWithErrors', 'failed'].includes((await getRun(app, taskId, runId)).status)) break;
       clock.advance(11 * 60_000);

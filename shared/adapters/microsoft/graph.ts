@@ -26,7 +26,8 @@ const MEMBER_SELECT = 'id,displayName,userPrincipalName,mail,accountEnabled';
 export const GRAPH_PERMISSIONS = {
   groups: 'GroupMember.Read.All',
   users: 'User.Read.All',
-  calendars: 'Calendars.Read',
+  /** The application permission behind Calendars.ReadBasic (docs/wire.md). */
+  calendars: 'Calendars.ReadBasic.All',
 } as const;
 
 export interface GraphBatchRequest {

@@ -47,6 +47,13 @@ export interface MailboxChanges {
   events: DelegationEvent[];
 }
 
+/** A mailbox's sync state: the last observation's digest ('' = unknown) and the run whose revocations are pending. */
+export interface SyncState {
+  digest: string;
+  etag: string;
+  pendingRun?: string;
+}
+
 const SEP = '|';
 const SYNC_STATE_ROW = 'state';
 
@@ -183,9 +190,24 @@ export class DelegationTables {
   }
 
   /** The mailbox's sync state (digest and ETag), or undefined when nothing was ever written for it. */
-  async syncState(mailboxId: string): Promise<{ digest: string; etag: string } | undefined> {
+  async syncState(mailboxId: string): Promise<SyncState | undefined> {
     const e = await this.syncStates.get(encodeKey(mailboxId.toLowerCase(), 'mailbox id'), SYNC_STATE_ROW);
-    return e ? { digest: str(e, 'digest') ?? '', etag: e.etag } : undefined;
+    if (!e) return undefined;
+    const pendingRun = str(e, 'pendingRun');
+    return { digest: str(e, 'digest') ?? '', etag: e.etag, ...(pendingRun ? { pendingRun } : {}) };
+  }
+
+  /**
+   * Records that the latest sync of a mailbox, in run `runKey`, proposed revocations it did not apply: the rows
+   * no longer match any digest, and only that run's proposals may still be applied (a later sync replaces this).
+   */
+  async markRevocationsPending(mailboxId: string, runKey: string): Promise<void> {
+    await this.syncStates.upsert({
+      partitionKey: encodeKey(mailboxId.toLowerCase(), 'mailbox id'),
+      rowKey: SYNC_STATE_ROW,
+      digest: '',
+      pendingRun: runKey,
+    });
   }
 
   /**

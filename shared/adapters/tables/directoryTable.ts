@@ -94,6 +94,22 @@ export class DirectoryTable {
   }
 
   /**
+   * Rewrites the users whose UPN or address index entry is missing or names another object (an address that
+   * passed to a new holder: a rehire, a re-created account), and returns how many. Reads the index itself,
+   * never the cache, and writes nothing for users whose entries already point at them.
+   */
+  async repairAddresses(users: readonly DirectoryUser[]): Promise<number> {
+    const stale: DirectoryUser[] = [];
+    for (const u of users) {
+      const keys = [...new Set([u.upn, u.address].filter(Boolean).map((k) => k.toLowerCase()))];
+      const owners = await Promise.all(keys.map((k) => this.store.get(partitionOf(KEY, k), encodeKey(k, 'address'))));
+      if (owners.some((e) => (e ? (str(e, 'id') ?? '') : '').toLowerCase() !== u.id.toLowerCase())) stale.push(u);
+    }
+    if (stale.length > 0) await this.upsert(stale);
+    return stale.length;
+  }
+
+  /**
    * The object id a path segment names, with at most one read: an object id is taken as it is (`known: false`,
    * nothing was read), a UPN or SMTP address through its index entry (`known: true`). Undefined for an address
    * nobody has.
