@@ -58,6 +58,12 @@ const mutationSchema = z.discriminatedUnion('op', [
   }),
   z.object({ op: z.literal('deleteUser'), userId: id }),
   z.object({ op: z.literal('setAppPermissions'), permissions: z.array(z.string()), hasExchangeRole: z.boolean() }),
+  // Calendar scoping of the app: 403 ErrorAccessDenied or 404 MailboxNotEnabledForRESTAPI; null = readable.
+  z.object({
+    op: z.literal('setCalendarAccess'),
+    mailboxId: id,
+    refusal: z.enum(['accessDenied', 'restNotEnabled']).nullable(),
+  }),
 ]);
 export type Mutation = z.infer<typeof mutationSchema>;
 
@@ -103,6 +109,9 @@ export function applyMutation(ctx: SimContext, m: Mutation): SimUser | undefined
       return undefined;
     case 'setAppPermissions':
       t.setAppPermissions(m.permissions, m.hasExchangeRole);
+      return undefined;
+    case 'setCalendarAccess':
+      t.setCalendarAccess(m.mailboxId, m.refusal);
       return undefined;
   }
 }

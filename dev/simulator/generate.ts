@@ -322,6 +322,8 @@ export function generateTenant(options: GenerateOptions = {}): Tenant {
   Object.assign(permsOf(tim2), { fullAccess: [userAce(tim1, 'FullAccess')] });
   Object.assign(permsOf(leaver), { fullAccess: [userAce(grady, 'FullAccess')], sendOnBehalf: [unicodeUser.name] });
   Object.assign(permsOf(quoteHash), { fullAccess: [userAce(unicodeUser, 'FullAccess')], sendAs: [userAce(unicodeUser, 'SendAs')] });
+  // An application access policy that leaves this mailbox out: its calendar answers 403, its other rights still read.
+  tenant.calendarRefusals.set(quoteHash.id, 'accessDenied');
 
   const namedCount = [...tenant.users.values()].filter((u) => u.recipientTypeDetails != null).length;
 
@@ -453,6 +455,7 @@ export function generateTenant(options: GenerateOptions = {}): Tenant {
     deviceId: device.id,
     contactId: contact.id,
     unicodeUserId: unicodeUser.id,
+    calendarDeniedMailboxId: quoteHash.id,
     denyViaGroup: { mailboxId: alex.id, groupId: sales.sharedAccess.id, userId: joni.id },
   };
   tenant.touch();

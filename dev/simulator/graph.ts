@@ -1,7 +1,14 @@
 import { GRAPH_RESOURCE } from './identity.js';
 import { bump, header, isJsonContent, JSON_TYPE, parseJsonBody, requestId, type SimContext, type SimReply, type SimRequest } from './http.js';
 import { appHasAny, drawFault, throttle } from './limits.js';
-import { FilterSyntaxError, filterProps, matchesFilter, parseFilter, type FilterExpr } from './odata.js';
+import {
+  FilterSyntaxError,
+  filterOperators,
+  filterProps,
+  matchesFilter,
+  parseFilter,
+  type FilterExpr,
+} from './odata.js';
 import { hasMailbox, type DirectoryObject, type SimContact, type SimDevice, type SimGroup, type SimUser } from './tenant.js';
 
 export const GRAPH_AUDIENCES = [GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, '00000003-0000-0000-c000-000000000000'] as const;
@@ -78,6 +85,7 @@ function groupBag(g: SimGroup): Json {
     mailEnabled: g.mailEnabled,
     mailNickname: g.mail === null ? g.name.replace(/\s+/g, '') : g.mail.split('@')[0],
     onPremisesSamAccountName: g.onPremisesSamAccountName,
+    onPremisesSecurityIdentifier: g.onPremisesSyncEnabled === true ? g.sid : null,
     onPremisesSyncEnabled: g.onPremisesSyncEnabled,
     proxyAddresses: g.mail === null ? [] : [`SMTP:${g.mail}`],
     securityEnabled: g.securityEnabled,
@@ -164,27 +172,79 @@ function page<T>(ctx: SimContext, url: URL, items: readonly T[], toJson: (item: 
   return { value, nextLink: `${ctx.url}${url.pathname}?${params.join('&')}` };
 }
 
-function parseFilterParam(url: URL, allowed: readonly string[], reqId: string): FilterExpr | undefined {
-  const raw = url.searchParams.get('$filter');
+interface FilterResource {
+  name: 'User' | 'Group';
+  /** Properties `$filter` accepts at all. */
+  props: readonly string[];
+  /** Of those, the ones Graph filters only in an advanced query. */
+  advancedProps: readonly string[];
+}
+
+const USER_RESOURCE: FilterResource = {
+  name: 'User',
+  props: ['id', 'mail', 'userPrincipalName', 'displayName', 'proxyAddresses', 'accountEnabled', 'mailNickname'],
+  advancedProps: [],
+};
+const GROUP_RESOURCE: FilterResource = {
+  name: 'Group',
+  props: [
+    'id', 'mail', 'displayName', 'onPremisesSamAccountName', 'onPremisesSecurityIdentifier', 'mailEnabled',
+    'securityEnabled', 'groupTypes', 'mailNickname', 'proxyAddresses',
+  ],
+  advancedProps: ['onPremisesSamAccountName', 'onPremisesSecurityIdentifier'],
+};
+/** `$filter` operators that only advanced queries accept, as Graph spells them in its error. */
+const ADVANCED_OPERATORS: Readonly<Record<string, string>> = { ne: 'ne', not: 'not', endswith: 'endsWith' };
+
+/** Both advanced query parameters are present: header `ConsistencyLevel: eventual` and `$count=true` on the URL. */
+function isAdvancedQuery(call: GraphCall): boolean {
+  const eventual = call.consistency?.trim().toLowerCase() === 'eventual';
+  return eventual && call.url.searchParams.get('$count')?.toLowerCase() === 'true';
+}
+
+/**
+ * Parses `$filter` and refuses what Graph refuses: properties it cannot filter on, and properties or operators
+ * that need an advanced query when the request is not one (docs/wire.md, "Advanced queries").
+ */
+function parseFilterParam(call: GraphCall, resource: FilterResource): FilterExpr | undefined {
+  const raw = call.url.searchParams.get('$filter');
   if (raw === null) return undefined;
+  const unsupported = (prop: string): GraphQueryError => {
+    const message =
+      `Unsupported or invalid query filter clause specified for property '${prop}' of resource '${resource.name}'.`;
+    return new GraphQueryError(graphError(400, 'Request_UnsupportedQuery', message, call.reqId));
+  };
+  let expr: FilterExpr;
   try {
-    const expr = parseFilter(raw);
-    for (const prop of filterProps(expr)) {
-      if (!allowed.includes(prop)) {
-        throw new GraphQueryError(graphError(400, 'Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified for property '${prop}' of resource '${allowed === USER_FILTER_PROPS ? 'User' : 'Group'}'.`, reqId));
-      }
-    }
-    return expr;
+    expr = parseFilter(raw);
   } catch (err) {
     if (err instanceof FilterSyntaxError) {
-      throw new GraphQueryError(graphError(400, 'BadRequest', `Invalid filter clause: ${err.message}`, reqId));
+      throw new GraphQueryError(graphError(400, 'BadRequest', `Invalid filter clause: ${err.message}`, call.reqId));
     }
     throw err;
   }
+  const props = filterProps(expr);
+  const unknown = props.find((prop) => !resource.props.includes(prop));
+  if (unknown !== undefined) throw unsupported(unknown);
+  if (isAdvancedQuery(call)) return expr;
+  const advancedProp = props.find((prop) => resource.advancedProps.includes(prop));
+  if (advancedProp !== undefined) throw unsupported(advancedProp);
+  const operator = filterOperators(expr).find((op) => op in ADVANCED_OPERATORS);
+  if (operator !== undefined) {
+    const message =
+      `Operator '${ADVANCED_OPERATORS[operator] ?? operator}' is not supported ` +
+      'because the required parameters might be missing. ' +
+      'Try adding $count=true query parameter and ConsistencyLevel:eventual header. ' +
+      'Refer to https://aka.ms/graph-docs/advanced-queries for more information';
+    throw new GraphQueryError(graphError(400, 'Request_UnsupportedQuery', message, call.reqId));
+  }
+  return expr;
 }
 
-const USER_FILTER_PROPS = ['id', 'mail', 'userPrincipalName', 'displayName', 'proxyAddresses', 'accountEnabled', 'mailNickname'] as const;
-const GROUP_FILTER_PROPS = ['id', 'mail', 'displayName', 'onPremisesSamAccountName', 'mailEnabled', 'securityEnabled', 'groupTypes', 'mailNickname', 'proxyAddresses'] as const;
+/** `@odata.count` of a collection: Graph adds it only to an advanced query (and ignores `$count=true` otherwise). */
+function countOf(call: GraphCall, total: number): Json {
+  return isAdvancedQuery(call) ? { '@odata.count': total } : {};
+}
 
 function searchTerm(url: URL, req: { consistency: string | undefined }, reqId: string): string | undefined {
   const raw = url.searchParams.get('$search');
@@ -240,7 +300,7 @@ function route(call: GraphCall): SimReply {
     if (collection === 'groups' && key === undefined) {
       endpoint('/groups');
       if (!appHasAny(ctx, GROUP_PERMS)) return forbidden();
-      const expr = parseFilterParam(url, GROUP_FILTER_PROPS, reqId);
+      const expr = parseFilterParam(call, GROUP_RESOURCE);
       const term = searchTerm(url, call, reqId);
       const groups = visibleGroups(ctx).filter(
         (g) =>
@@ -251,7 +311,7 @@ function route(call: GraphCall): SimReply {
       return ok(
         {
           '@odata.context': `${ctx.url}/v1.0/$metadata#groups`,
-          ...(url.searchParams.get('$count') === 'true' ? { '@odata.count': groups.length } : {}),
+          ...countOf(call, groups.length),
           ...(p.nextLink === undefined ? {} : { '@odata.nextLink': p.nextLink }),
           value: p.value,
         },
@@ -288,12 +348,13 @@ function route(call: GraphCall): SimReply {
     if (collection === 'users' && key === undefined) {
       endpoint('/users');
       if (!appHasAny(ctx, USER_PERMS)) return forbidden();
-      const expr = parseFilterParam(url, USER_FILTER_PROPS, reqId);
+      const expr = parseFilterParam(call, USER_RESOURCE);
       const users = filterUsers(ctx, expr);
       const p = page(ctx, url, users, (u) => project(userBag(u), select, USER_DEFAULT_SELECT), reqId);
       return ok(
         {
           '@odata.context': `${ctx.url}/v1.0/$metadata#users`,
+          ...countOf(call, users.length),
           ...(p.nextLink === undefined ? {} : { '@odata.nextLink': p.nextLink }),
           value: p.value,
         },
@@ -316,6 +377,14 @@ function route(call: GraphCall): SimReply {
       if (user === undefined) return graphError(404, 'ErrorInvalidUser', `The requested user '${key}' is invalid.`, reqId);
       if (!hasMailbox(user)) {
         return graphError(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.', reqId);
+      }
+      // A mailbox outside the app's access policy / RBAC for Applications scope (docs/wire.md).
+      const refusal = ctx.tenant.calendarRefusals.get(user.id);
+      if (refusal === 'accessDenied') {
+        return forbidden('ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+      }
+      if (refusal === 'restNotEnabled') {
+        return graphError(404, 'MailboxNotEnabledForRESTAPI', 'REST API is not yet supported for this mailbox.', reqId);
       }
       const perms = ctx.tenant.permissions.get(user.id);
       const entries: Json[] = [
@@ -380,7 +449,9 @@ function batch(ctx: SimContext, req: SimRequest, reqId: string): SimReply {
       if (t !== undefined) reply = throttledReply(subId, t.retryAfterSeconds);
       else {
         const headers = (item.headers ?? {}) as Record<string, unknown>;
-        const consistency = typeof headers.ConsistencyLevel === 'string' ? headers.ConsistencyLevel : undefined;
+        // Header names are case-insensitive inside a batch item too.
+        const level = Object.entries(headers).find(([name]) => name.toLowerCase() === 'consistencylevel')?.[1];
+        const consistency = typeof level === 'string' ? level : undefined;
         reply = route({ ctx, method: (item.method as string).toUpperCase(), url: new URL(`${ctx.url}/v1.0${rawUrl.startsWith('/') ? '' : '/'}${rawUrl}`), reqId: subId, consistency });
       }
     }

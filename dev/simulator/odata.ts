@@ -1,11 +1,13 @@
 /**
  * The slice of OData `$filter` that Graph accepts on users and groups and that the product uses:
- * `prop eq 'x'`, `startswith(prop,'x')`, `coll/any(p:p eq 'x')`, combined with and/or/parentheses.
+ * `prop eq 'x'`, `startswith(prop,'x')`, `coll/any(p:p eq 'x')`, combined with and/or/parentheses;
+ * plus the advanced-query operators `ne`, `not` and `endswith` (docs/wire.md, "Advanced queries").
  * String literals use OData escaping (`''` for a quote). Comparisons ignore case, as Graph does.
  */
 export type FilterExpr =
-  | { op: 'eq'; prop: string; value: string | boolean | null }
-  | { op: 'startswith'; prop: string; value: string }
+  | { op: 'eq' | 'ne'; prop: string; value: string | boolean | null }
+  | { op: 'startswith' | 'endswith'; prop: string; value: string }
+  | { op: 'not'; expr: FilterExpr }
   | { op: 'any'; prop: string; value: string }
   | { op: 'and'; left: FilterExpr; right: FilterExpr }
   | { op: 'or'; left: FilterExpr; right: FilterExpr };
@@ -82,13 +84,15 @@ export function parseFilter(text: string): FilterExpr {
       return inner;
     }
     if (t.kind !== 'word') throw new FilterSyntaxError(`unexpected '${t.value}'`);
-    if (t.value.toLowerCase() === 'startswith') {
+    if (t.value.toLowerCase() === 'not') return { op: 'not', expr: primary() };
+    const fn = t.value.toLowerCase();
+    if (fn === 'startswith' || fn === 'endswith') {
       expect('punct', '(');
       const prop = expect('word').value;
       expect('punct', ',');
       const value = expect('str').value;
       expect('punct', ')');
-      return { op: 'startswith', prop, value };
+      return { op: fn, prop, value };
     }
     const after = peek();
     if (after?.kind === 'punct' && after.value === '/') {
@@ -103,11 +107,12 @@ export function parseFilter(text: string): FilterExpr {
       expect('punct', ')');
       return { op: 'any', prop: t.value, value };
     }
-    expect('word', 'eq');
+    const op = isWord(peek(), 'ne') ? 'ne' : 'eq';
+    expect('word', op);
     const v = next();
-    if (v.kind === 'str') return { op: 'eq', prop: t.value, value: v.value };
-    if (isWord(v, 'null')) return { op: 'eq', prop: t.value, value: null };
-    if (isWord(v, 'true') || isWord(v, 'false')) return { op: 'eq', prop: t.value, value: v.value.toLowerCase() === 'true' };
+    if (v.kind === 'str') return { op, prop: t.value, value: v.value };
+    if (isWord(v, 'null')) return { op, prop: t.value, value: null };
+    if (isWord(v, 'true') || isWord(v, 'false')) return { op, prop: t.value, value: v.value.toLowerCase() === 'true' };
     throw new FilterSyntaxError(`unsupported literal '${v.value}'`);
   };
   const andExpr = (): FilterExpr => {
@@ -134,7 +139,17 @@ export function parseFilter(text: string): FilterExpr {
 /** Property names a filter reads (to reject unsupported ones before evaluating). */
 export function filterProps(expr: FilterExpr): string[] {
   if (expr.op === 'and' || expr.op === 'or') return [...filterProps(expr.left), ...filterProps(expr.right)];
+  if (expr.op === 'not') return filterProps(expr.expr);
   return [expr.prop];
+}
+
+/** Operators a filter uses (`eq`, `ne`, `not`, `startswith`, `endswith`, `any`, `and`, `or`). */
+export function filterOperators(expr: FilterExpr): string[] {
+  if (expr.op === 'and' || expr.op === 'or') {
+    return [expr.op, ...filterOperators(expr.left), ...filterOperators(expr.right)];
+  }
+  if (expr.op === 'not') return ['not', ...filterOperators(expr.expr)];
+  return [expr.op];
 }
 
 /** Evaluates a parsed filter against an object's properties (case-insensitive strings). */
@@ -144,18 +159,28 @@ export function matchesFilter(expr: FilterExpr, get: (prop: string) => unknown):
       return matchesFilter(expr.left, get) && matchesFilter(expr.right, get);
     case 'or':
       return matchesFilter(expr.left, get) || matchesFilter(expr.right, get);
+    case 'not':
+      return !matchesFilter(expr.expr, get);
     case 'startswith': {
       const v = get(expr.prop);
       return typeof v === 'string' && v.toLowerCase().startsWith(expr.value.toLowerCase());
+    }
+    case 'endswith': {
+      const v = get(expr.prop);
+      return typeof v === 'string' && v.toLowerCase().endsWith(expr.value.toLowerCase());
     }
     case 'any': {
       const v = get(expr.prop);
       return Array.isArray(v) && v.some((x) => typeof x === 'string' && x.toLowerCase() === expr.value.toLowerCase());
     }
-    case 'eq': {
+    case 'eq':
+    case 'ne': {
       const v = get(expr.prop);
-      if (typeof v === 'string' && typeof expr.value === 'string') return v.toLowerCase() === expr.value.toLowerCase();
-      return (v ?? null) === expr.value;
+      const equal =
+        typeof v === 'string' && typeof expr.value === 'string'
+          ? v.toLowerCase() === expr.value.toLowerCase()
+          : (v ?? null) === expr.value;
+      return expr.op === 'eq' ? equal : !equal;
     }
   }
 }

@@ -92,6 +92,13 @@ export interface SimMailboxPermissions {
   calendar: SimCalendarEntry[];
 }
 
+/**
+ * Why Graph will not read a mailbox's calendar although the app holds a calendar permission: an application
+ * access policy or RBAC for Applications scope that leaves it out (403 `ErrorAccessDenied`), or a mailbox
+ * that REST cannot reach (404 `MailboxNotEnabledForRESTAPI`). See docs/wire.md.
+ */
+export type CalendarRefusal = 'accessDenied' | 'restNotEnabled';
+
 export interface SimApp {
   clientId: string;
   clientSecret: string;
@@ -135,6 +142,8 @@ export interface TenantDemo {
   deviceId: string;
   contactId: string;
   unicodeUserId: string;
+  /** A mailbox with FullAccess and SendAs delegates whose calendar Graph refuses (403 ErrorAccessDenied). */
+  calendarDeniedMailboxId: string;
   /** Alex has FullAccess through SalesSharedAccess; Joni is a member of it but has an explicit Deny. */
   denyViaGroup: { mailboxId: string; groupId: string; userId: string };
 }
@@ -197,6 +206,8 @@ export class Tenant {
   readonly devices = new Map<string, SimDevice>();
   readonly contacts = new Map<string, SimContact>();
   readonly permissions = new Map<string, SimMailboxPermissions>();
+  /** Mailboxes (by user id) whose calendar Graph refuses to read, and how; absent = readable. */
+  readonly calendarRefusals = new Map<string, CalendarRefusal>();
   app: SimApp;
   demo!: TenantDemo;
   /** Bumped by every mutation; caches (indexes, transitive members, paging) key on it. */
@@ -378,6 +389,14 @@ export class Tenant {
     this.touch();
   }
 
+  /** Scopes the app's calendar access: a refusal for the mailbox, or null to make its calendar readable again. */
+  setCalendarAccess(mailboxId: string, refusal: CalendarRefusal | null): void {
+    this.perms(mailboxId);
+    if (refusal === null) this.calendarRefusals.delete(mailboxId);
+    else this.calendarRefusals.set(mailboxId, refusal);
+    this.touch();
+  }
+
   addMember(groupId: string, memberId: string): void {
     const group = this.requireGroup(groupId);
     if (this.directoryObject(memberId) === undefined) throw new Error(`unknown directory object ${memberId}`);
@@ -454,6 +473,7 @@ export class Tenant {
     const user = this.requireUser(id);
     this.users.delete(id);
     this.permissions.delete(id);
+    this.calendarRefusals.delete(id);
     for (const group of this.groups.values()) {
       if (group.members.includes(id)) group.members = group.members.filter((m) => m !== id);
     }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/index.js';
-import { graphGet, json, request, tokenOrThrow } from './helpers.js';
+import { readFileSync } from 'node:fs';
+import { graphGet, json, request, shapeMismatch, tokenOrThrow } from './helpers.js';
 
 let sim: RunningSimulator;
 let token: string;
@@ -72,13 +73,78 @@ describe('transitiveMembers', () => {
 describe('groups', () => {
   const filter = async (f: string) => json<{ value: Array<{ id: string }> }>(await graphGet(sim, token, `/groups?$filter=${encodeURIComponent(f)}`)).value.map((g) => g.id);
 
-  it('finds a group by mail, by onPremisesSamAccountName, by displayName and by prefix', async () => {
+  it('finds a group by mail, by displayName and by prefix without the advanced query parameters', async () => {
     const { demo } = sim.tenant;
     expect(await filter("mail eq 'SALES@contoso.com'")).toEqual([demo.salesGroupId]);
-    expect(await filter("onPremisesSamAccountName eq 'AllStaff'")).toEqual([demo.targetGroupId]);
     expect(await filter("displayName eq 'Project Phoenix'")).toHaveLength(2);
     expect((await filter("startswith(displayName,'Sales')")).length).toBeGreaterThanOrEqual(4);
     expect(await filter("mail eq 'nobody@contoso.com'")).toEqual([]);
+  });
+
+  it('finds a group by onPremisesSamAccountName in an advanced query, with @odata.count', async () => {
+    const path = `/groups?$filter=${encodeURIComponent("onPremisesSamAccountName eq 'AllStaff'")}&$count=true`;
+
+    const r = await graphGet(sim, token, path, { ConsistencyLevel: 'eventual' });
+
+    expect(r.status).toBe(200);
+    const body = json<{ value: Array<{ id: string }>; '@odata.count': number }>(r);
+    expect(body.value.map((g) => g.id)).toEqual([sim.tenant.demo.targetGroupId]);
+    expect(body['@odata.count']).toBe(1);
+  });
+
+  // docs/wire.md, "Advanced queries": these need ConsistencyLevel: eventual AND $count=true.
+  describe.each([
+    ['onPremisesSamAccountName', "onPremisesSamAccountName eq 'AllStaff'", "property 'onPremisesSamAccountName'"],
+    ['onPremisesSecurityIdentifier', "onPremisesSecurityIdentifier eq 'S-1-5-21-1'", "property 'onPremisesSecurityIdentifier'"],
+    ['ne', "displayName ne 'All Staff'", "Operator 'ne'"],
+    ['not', "not(displayName eq 'All Staff')", "Operator 'not'"],
+    ['endsWith', "endsWith(mail,'@contoso.com')", "Operator 'endsWith'"],
+  ])('%s', (_name, clause, named) => {
+    const path = `/groups?$filter=${encodeURIComponent(clause)}`;
+    const refused = async (r: Awaited<ReturnType<typeof graphGet>>) => {
+      expect(r.status).toBe(400);
+      const error = json<{ error: { code: string; message: string; innerError: Record<string, string> } }>(r).error;
+      expect(error.code).toBe('Request_UnsupportedQuery');
+      expect(error.message).toContain(named);
+      expect(Object.keys(error.innerError).sort()).toEqual(['client-request-id', 'date', 'request-id']);
+    };
+
+    it('is refused without the header, without $count=true, and with neither', async () => {
+      await refused(await graphGet(sim, token, `${path}&$count=true`));
+      await refused(await graphGet(sim, token, path, { ConsistencyLevel: 'eventual' }));
+      await refused(await graphGet(sim, token, path));
+    });
+
+    it('is answered with both', async () => {
+      const r = await graphGet(sim, token, `${path}&$count=true`, { ConsistencyLevel: 'eventual' });
+      expect(r.status).toBe(200);
+      expect(json(r)).toHaveProperty('@odata.count');
+    });
+  });
+
+  it('the refusal has the shape of the wire sample', async () => {
+    const sample = JSON.parse(readFileSync('test/contract/fixtures/graph-error-advanced-query.json', 'utf8')) as unknown;
+    const r = await graphGet(sim, token, `/groups?$filter=${encodeURIComponent("onPremisesSamAccountName eq 'AllStaff'")}`);
+    expect(shapeMismatch(sample, json(r))).toBeUndefined();
+    const { code, message } = (sample as { error: { code: string; message: string } }).error;
+    expect(json(r)).toMatchObject({ error: { code, message } });
+  });
+
+  it('ignores $count=true without the header (no @odata.count), as Graph does', async () => {
+    const r = await graphGet(sim, token, `/groups?$filter=${encodeURIComponent("mail eq 'sales@contoso.com'")}&$count=true`);
+    expect(r.status).toBe(200);
+    expect(json(r)).not.toHaveProperty('@odata.count');
+  });
+
+  it('keeps the advanced query parameters on nextLink pages: a page without the header is refused', async () => {
+    const base = `/groups?$filter=${encodeURIComponent("endsWith(mail,'@contoso.com')")}&$count=true&$top=2`;
+    const first = json<{ '@odata.nextLink': string }>(await graphGet(sim, token, base, { ConsistencyLevel: 'eventual' }));
+    const next = first['@odata.nextLink'].slice(sim.url.length);
+
+    expect(new URL(first['@odata.nextLink']).searchParams.get('$count')).toBe('true');
+    expect((await request(sim, { path: next, headers: { Authorization: `Bearer ${token}` } })).status).toBe(400);
+    const withHeader = await request(sim, { path: next, headers: { Authorization: `Bearer ${token}`, ConsistencyLevel: 'eventual' } });
+    expect(withHeader.status).toBe(200);
   });
 
   it("reads OData-escaped quotes ('') in string literals", async () => {
@@ -125,6 +191,54 @@ describe('users', () => {
     const r = await graphGet(sim, token, `/users/${sim.tenant.demo.noMailboxUserId}/calendar/calendarPermissions`);
     expect(r.status).toBe(404);
     expect((json(r).error as { code: string }).code).toBe('MailboxNotEnabledForRESTAPI');
+  });
+});
+
+describe('calendar access scoping (docs/wire.md)', () => {
+  const calendarOf = (id: string) => graphGet(sim, token, `/users/${id}/calendar/calendarPermissions`);
+
+  it('the demo tenant denies one calendar with 403 ErrorAccessDenied, shaped like the wire sample', async () => {
+    const sample = JSON.parse(readFileSync('test/contract/fixtures/graph-error-calendar-denied.json', 'utf8')) as unknown;
+    const { calendarDeniedMailboxId } = sim.tenant.demo;
+
+    const r = await calendarOf(calendarDeniedMailboxId);
+
+    expect(r.status).toBe(403);
+    expect(shapeMismatch(sample, json(r))).toBeUndefined();
+    const { code, message } = (sample as { error: { code: string; message: string } }).error;
+    expect(json(r)).toMatchObject({ error: { code, message } });
+  });
+
+  it('the denied mailbox still has FullAccess and SendAs delegates that Exchange shows', async () => {
+    const perms = sim.tenant.permissions.get(sim.tenant.demo.calendarDeniedMailboxId);
+    expect(perms?.fullAccess.length).toBeGreaterThan(0);
+    expect(perms?.sendAs.length).toBeGreaterThan(0);
+  });
+
+  it('the same answer inside $batch', async () => {
+    const { calendarDeniedMailboxId, alexId } = sim.tenant.demo;
+    const requests = [calendarDeniedMailboxId, alexId].map((id, i) => ({ id: String(i), method: 'GET', url: `/users/${id}/calendar/calendarPermissions` }));
+    const r = await request(sim, {
+      method: 'POST',
+      path: '/v1.0/$batch',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ requests }),
+    });
+    const statuses = Object.fromEntries(json<{ responses: Array<{ id: string; status: number }> }>(r).responses.map((x) => [x.id, x.status]));
+    expect(statuses).toEqual({ '0': 403, '1': 200 });
+  });
+
+  it('a mailbox set to restNotEnabled answers 404 MailboxNotEnabledForRESTAPI until made readable again', async () => {
+    const { gradyId } = sim.tenant.demo;
+    sim.tenant.setCalendarAccess(gradyId, 'restNotEnabled');
+    try {
+      const r = await calendarOf(gradyId);
+      expect(r.status).toBe(404);
+      expect(json<{ error: { code: string } }>(r).error.code).toBe('MailboxNotEnabledForRESTAPI');
+    } finally {
+      sim.tenant.setCalendarAccess(gradyId, null);
+    }
+    expect((await calendarOf(gradyId)).status).toBe(200);
   });
 });
 

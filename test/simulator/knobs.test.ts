@@ -118,6 +118,24 @@ describe('control API under /_sim', () => {
     expect((await post('/_sim/mutate', { op: 'grantSendAs', mailboxId: 'nope', trusteeId: demo.meganId })).status).toBe(400);
   });
 
+  it('scopes calendar access per mailbox: 403 ErrorAccessDenied, 404 MailboxNotEnabledForRESTAPI, then readable', async () => {
+    const { gradyId } = sim.tenant.demo;
+    const calendar = async () => {
+      const r = await graphGet(sim, graph, `/users/${gradyId}/calendar/calendarPermissions`);
+      return { status: r.status, code: r.status === 200 ? null : json<{ error: { code: string } }>(r).error.code };
+    };
+    const scope = (refusal: string | null) => post('/_sim/mutate', { op: 'setCalendarAccess', mailboxId: gradyId, refusal });
+
+    expect((await scope('accessDenied')).status).toBe(200);
+    expect(await calendar()).toEqual({ status: 403, code: 'ErrorAccessDenied' });
+    expect((await scope('restNotEnabled')).status).toBe(200);
+    expect(await calendar()).toEqual({ status: 404, code: 'MailboxNotEnabledForRESTAPI' });
+    expect((await scope(null)).status).toBe(200);
+    expect(await calendar()).toEqual({ status: 200, code: null });
+    expect((await scope('sometimes')).status).toBe(400);
+    expect((await post('/_sim/mutate', { op: 'setCalendarAccess', mailboxId: 'nope', refusal: null })).status).toBe(400);
+  });
+
   it('mints API tokens for a named user', async () => {
     const r = await post('/_sim/token', { roles: ['MailboxPermissionSync.Reader'], user: 'megan.bowen@contoso.com' });
     const token = json<{ token: string }>(r).token;

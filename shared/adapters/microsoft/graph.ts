@@ -21,6 +21,12 @@ export const GRAPH_BATCH_LIMIT = 20;
 const GROUP_SELECT = 'id,displayName,mail,mailEnabled,securityEnabled,groupTypes,onPremisesSamAccountName,onPremisesSyncEnabled';
 const USER_SELECT = 'id,displayName,userPrincipalName,mail,accountEnabled';
 const MEMBER_SELECT = 'id,displayName,userPrincipalName,mail,accountEnabled';
+/**
+ * Graph filters some properties and operators (onPremisesSamAccountName, ne, not, endsWith) only in an advanced
+ * query: this header on every page plus `$count=true` on the URL; without both it answers 400
+ * Request_UnsupportedQuery (docs/wire.md, "Advanced queries").
+ */
+const ADVANCED_QUERY_HEADERS: Readonly<Record<string, string>> = { ConsistencyLevel: 'eventual' };
 
 /** Least-privilege application permissions, named in a 403's fix. */
 export const GRAPH_PERMISSIONS = {
@@ -129,9 +135,10 @@ export class GraphClient {
     return this.findGroups(`mail eq ${odataString(mail)}`, 'findGroupsByMail');
   }
 
-  /** Groups synced from AD with this sAMAccountName (how a DN's CN is resolved). */
+  /** Groups synced from AD with this sAMAccountName (how a DN's CN is resolved); an advanced query. */
   findGroupsBySamAccountName(name: string): Promise<GraphGroup[]> {
-    return this.findGroups(`onPremisesSamAccountName eq ${odataString(name)}`, 'findGroupsBySamAccountName');
+    const filter = `onPremisesSamAccountName eq ${odataString(name)}`;
+    return this.findGroups(filter, 'findGroupsBySamAccountName', { advanced: true });
   }
 
   /** Groups with exactly this display name. */
@@ -209,9 +216,17 @@ export class GraphClient {
     );
   }
 
-  private async findGroups(filter: string, operation: string): Promise<GraphGroup[]> {
+  /** Every group matching `filter`, all pages; `advanced` sends the advanced query parameters. */
+  private async findGroups(
+    filter: string,
+    operation: string,
+    options: { advanced?: boolean } = {},
+  ): Promise<GraphGroup[]> {
     const groups: GraphGroup[] = [];
-    for await (const page of this.pages(`/groups${queryString({ $filter: filter, $select: GROUP_SELECT })}`, operation, GRAPH_PERMISSIONS.groups)) {
+    const count = options.advanced ? 'true' : undefined;
+    const path = `/groups${queryString({ $filter: filter, $select: GROUP_SELECT, $count: count })}`;
+    const headers = options.advanced ? ADVANCED_QUERY_HEADERS : undefined;
+    for await (const page of this.pages(path, operation, GRAPH_PERMISSIONS.groups, headers)) {
       groups.push(...parseRows(graphGroupSchema, page, { service: 'graph', source: operation }));
     }
     return groups;
@@ -222,18 +237,31 @@ export class GraphClient {
     return parseRows(graphUserSchema, valueOf(json, 'findUserByMail'), { service: 'graph', source: 'findUserByMail' });
   }
 
-  private async *pages(path: string, operation: string, permission: string): AsyncIterable<unknown[]> {
+  /** Follows `@odata.nextLink` to the end; `headers` go with every page (an advanced query needs them on each). */
+  private async *pages(
+    path: string,
+    operation: string,
+    permission: string,
+    headers?: Readonly<Record<string, string>>,
+  ): AsyncIterable<unknown[]> {
     let next: string | undefined = path;
     while (next) {
-      const json = await this.get(next, operation, permission);
+      const json = await this.get(next, operation, permission, headers);
       yield valueOf(json, operation);
       const link = (json as { '@odata.nextLink'?: unknown })['@odata.nextLink'];
       next = typeof link === 'string' && link !== '' ? link : undefined;
     }
   }
 
-  private async get(path: string, operation: string, permission: string): Promise<unknown> {
-    return this.call(path, operation, permission, (request) => request.get());
+  private async get(
+    path: string,
+    operation: string,
+    permission: string,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<unknown> {
+    return this.call(path, operation, permission, (request) =>
+      (headers ? request.headers({ ...headers }) : request).get(),
+    );
   }
 
   private async call(
