@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentUpstreamError, ThrottledError } from '../../shared/errors.js';
+import { PermanentUpstreamError, RetryableError, ThrottledError } from '../../shared/errors.js';
 import { createMicrosoftClients, type MicrosoftClientsOptions } from '../../shared/adapters/microsoft/index.js';
 import { fakeCredentials, fakeFetch, json, noSleep, sample, tenantSettings, type Route } from './fakes.js';
 
@@ -83,15 +83,74 @@ describe('Exchange wire samples parse through the client', () => {
     expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ CmdletInput: { CmdletName: 'Get-Mailbox', Parameters: { ResultSize: 'Unlimited' } } });
   });
 
-  it('not-found error: the real text and EXCHANGE.NOT_FOUND', async () => {
-    const { clients } = clientsAnswering(() => json(sample('exo-error-notfound.json'), 400));
+  it.each([
+    ["today's form", 'exo-error-notfound.json', 404],
+    ['the legacy form', 'exo-error-legacy.json', 400],
+  ])('not-found in %s: the real sentence and EXCHANGE.NOT_FOUND', async (_form, file, status) => {
+    const { clients } = clientsAnswering(() => json(sample(file), status));
 
     const error = await clients.exchange.getMailboxPermission('ghost@contoso.com').catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PermanentUpstreamError);
     expect((error as PermanentUpstreamError).code).toBe('EXCHANGE.NOT_FOUND');
-    expect((error as Error).message).toContain("object 'ghost@contoso.com' couldn't be found");
-    expect((error as Error).message).not.toContain('Invalid Operation');
+    expect((error as Error).message).toContain(
+      "The operation couldn't be performed because object 'ghost@contoso.com' couldn't be found on",
+    );
+    expect((error as Error).message).not.toMatch(/Invalid Operation|Exception of type|Error executing cmdlet/);
+    expect(await clients.exchange.getMailbox('ghost@contoso.com')).toBeUndefined();
+  });
+
+  it('Get-MailboxPermission asks for the rows of deleted trustees (IncludeUnresolvedPermissions)', async () => {
+    const { clients, calls } = clientsAnswering(() => json(sample('exo-get-mailboxpermission.json')));
+
+    await clients.exchange.getMailboxPermission('alex.wilber@contoso.com');
+
+    expect(JSON.parse(calls[0]?.body ?? '')).toEqual({
+      CmdletInput: {
+        CmdletName: 'Get-MailboxPermission',
+        Parameters: { Identity: 'alex.wilber@contoso.com', IncludeUnresolvedPermissions: true },
+      },
+    });
+  });
+
+  // Regression: a 200 holding only warnings was read as MALFORMED_RESPONSE and retried.
+  it('exo-warnings-no-value.json: an empty result whose warnings reach the caller, one call each', async () => {
+    const { clients, calls } = clientsAnswering(() => json(sample('exo-warnings-no-value.json')));
+    const expected = ["The recipient 'ghost' couldn't be found; no permissions were returned."];
+    const seen = { fullAccess: [] as string[], sendAs: [] as string[], mailbox: [] as string[] };
+
+    expect(await clients.exchange.getMailboxPermission('ghost', seen.fullAccess)).toEqual([]);
+    expect(await clients.exchange.getRecipientPermission('ghost', seen.sendAs)).toEqual([]);
+    expect(await clients.exchange.getMailbox('ghost', seen.mailbox)).toBeUndefined();
+
+    expect(seen).toEqual({ fullAccess: expected, sendAs: expected, mailbox: expected });
+    expect(calls).toHaveLength(3);
+  });
+
+  it('collects the warnings of every page', async () => {
+    const next = 'https://outlook.office365.com/adminapi/beta/x/InvokeCommand?p=2';
+    const pages = [
+      { '@adminapi.warnings': ['first'], value: [], '@odata.nextLink': next },
+      { '@adminapi.warnings': ['second'] },
+    ];
+    const { clients } = clientsAnswering((_call, index) => json(pages[index]));
+    const warnings: string[] = [];
+
+    await clients.exchange.getRecipientPermission('a@contoso.com', warnings);
+
+    expect(warnings).toEqual(['first', 'second']);
+  });
+
+  it.each([
+    ['a body that is not an object', ['not', 'an', 'object']],
+    ['"value" that is not an array', { '@adminapi.warnings': ['w'], value: { Identity: 'x' } }],
+    ['no "value" and no warnings', { '@adminapi.warnings': [] }],
+  ])('%s is still a malformed response', async (_name, body) => {
+    const { clients } = clientsAnswering(() => json(body), { retry: { maxAttempts: 1 } });
+
+    const error = await clients.exchange.getMailboxPermission('a@contoso.com').catch((e: unknown) => e);
+
+    expect((error as RetryableError).code).toBe('EXCHANGE.MALFORMED_RESPONSE');
   });
 
   it('$batch response: one item rows, the other a typed not-found', async () => {

@@ -85,7 +85,9 @@ describe('Exchange client requests', () => {
       'X-AnchorMailbox': `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${TENANT_ID}`,
       Prefer: 'odata.maxpagesize=1000',
     });
-    expect(JSON.parse(call?.body ?? '')).toEqual({ CmdletInput: { CmdletName: 'Get-MailboxPermission', Parameters: { Identity: "o'brien#ops@contoso.com" } } });
+    const parameters = { Identity: "o'brien#ops@contoso.com", IncludeUnresolvedPermissions: true };
+    const cmdletInput = { CmdletName: 'Get-MailboxPermission', Parameters: parameters };
+    expect(JSON.parse(call?.body ?? '')).toEqual({ CmdletInput: cmdletInput });
   });
 
   it('sends Parameters {} (never null) and $select on the URL', async () => {

@@ -7,6 +7,7 @@ import {
   odataString,
   parseRows,
   queryString,
+  recipientPermissionRowSchema,
   splitAccessRights,
 } from '../../shared/adapters/microsoft/index.js';
 
@@ -48,6 +49,69 @@ describe('parseRows', () => {
       source: 'Get-MailboxPermission',
     });
     expect(row?.AccessRights).toEqual(['FullAccess']);
+  });
+
+  describe('Deny / IsInherited in every form Exchange may send', () => {
+    const permissionRow = (flags: object) => ({ Identity: 'a', User: 'b', AccessRights: ['x'], ...flags });
+    const sendAsRow = (isInherited: unknown) => ({
+      Identity: 'a',
+      Trustee: 'b',
+      AccessControlType: 'Allow',
+      AccessRights: ['SendAs'],
+      IsInherited: isInherited,
+    });
+    type Schema = typeof mailboxPermissionRowSchema | typeof recipientPermissionRowSchema;
+    const parse = (row: unknown, schema: Schema = mailboxPermissionRowSchema) =>
+      parseRows(schema, [row], { service: 'exchange', source: 'Get-MailboxPermission' })[0];
+
+    it.each([
+      { form: 'booleans', deny: true, inherited: false },
+      { form: '"True"/"False"', deny: 'True', inherited: 'False' },
+      { form: 'other case', deny: 'TRUE', inherited: 'false' },
+      { form: 'switch objects', deny: { IsPresent: true }, inherited: { IsPresent: false } },
+    ])('$form', ({ deny, inherited }) => {
+      const row = parse(permissionRow({ Deny: deny, IsInherited: inherited, Unknown: { x: 1 } }));
+
+      expect(row).toMatchObject({ Deny: true, IsInherited: false });
+      expect(row).not.toHaveProperty('Unknown');
+    });
+
+    it.each([
+      { field: 'Deny', value: 'yes' },
+      { field: 'Deny', value: 1 },
+      { field: 'Deny', value: null },
+      { field: 'IsInherited', value: { IsPresent: 'True' } },
+      { field: 'IsInherited', value: {} },
+      { field: 'IsInherited', value: undefined },
+    ])('$field = $value is a BAD_ROW naming $field, never a default', ({ field, value }) => {
+      const row = { ...permissionRow({ Deny: false, IsInherited: false }), [field]: value };
+
+      const error = (() => {
+        try {
+          parse(row);
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      })();
+
+      expect((error as PermanentUpstreamError | undefined)?.code).toBe('EXCHANGE.BAD_ROW');
+      expect((error as Error).message).toContain(field);
+    });
+
+    it.each([
+      { value: 'True', expected: true },
+      { value: { IsPresent: true }, expected: true },
+      { value: false, expected: false },
+      { value: null, expected: false },
+      { value: undefined, expected: false },
+    ])('Get-RecipientPermission IsInherited $value → $expected', ({ value, expected }) => {
+      expect(parse(sendAsRow(value), recipientPermissionRowSchema)?.IsInherited).toBe(expected);
+    });
+
+    it('Get-RecipientPermission IsInherited "maybe" is a BAD_ROW', () => {
+      expect(() => parse(sendAsRow('maybe'), recipientPermissionRowSchema)).toThrow(/IsInherited/);
+    });
   });
 
   it.each([

@@ -117,17 +117,23 @@ export class ExchangeClient {
     );
   }
 
-  /** Get-MailboxPermission of one mailbox (FullAccess and friends). */
-  async getMailboxPermission(identity: string): Promise<MailboxPermissionRow[]> {
+  /**
+   * Get-MailboxPermission of one mailbox (FullAccess and friends), rows of deleted trustees (bare SIDs)
+   * included; the `@adminapi.warnings` of every page are pushed into `warnings` when given.
+   */
+  async getMailboxPermission(identity: string, warnings?: string[]): Promise<MailboxPermissionRow[]> {
     const cmdlet = 'Get-MailboxPermission';
-    const page = await this.invokeAll(cmdlet, { Identity: identity });
+    // Without IncludeUnresolvedPermissions Exchange hides the rows of deleted trustees (docs/wire.md).
+    const page = await this.invokeAll(cmdlet, { Identity: identity, IncludeUnresolvedPermissions: true });
+    warnings?.push(...page.warnings);
     return parseRows(mailboxPermissionRowSchema, page.rows, { service: 'exchange', source: cmdlet });
   }
 
-  /** Get-RecipientPermission of one mailbox (SendAs). */
-  async getRecipientPermission(identity: string): Promise<RecipientPermissionRow[]> {
+  /** Get-RecipientPermission of one mailbox (SendAs); page warnings pushed into `warnings` when given. */
+  async getRecipientPermission(identity: string, warnings?: string[]): Promise<RecipientPermissionRow[]> {
     const cmdlet = 'Get-RecipientPermission';
     const page = await this.invokeAll(cmdlet, { Identity: identity });
+    warnings?.push(...page.warnings);
     return parseRows(recipientPermissionRowSchema, page.rows, { service: 'exchange', source: cmdlet });
   }
 
@@ -139,16 +145,42 @@ export class ExchangeClient {
     }
   }
 
-  /** One mailbox, or undefined when Exchange does not know it. */
-  async getMailbox(identity: string): Promise<MailboxRow | undefined> {
+  /** One mailbox, or undefined when Exchange does not know it; page warnings pushed into `warnings` when given. */
+  async getMailbox(identity: string, warnings?: string[]): Promise<MailboxRow | undefined> {
     const cmdlet = 'Get-Mailbox';
     try {
       const page = await this.invokeAll(cmdlet, { Identity: identity });
+      warnings?.push(...page.warnings);
       return parseRows(mailboxRowSchema, page.rows, { service: 'exchange', source: cmdlet })[0];
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * The Exchange Online mailbox of each identity, in input order: undefined where Exchange has none (guests,
+   * mail users, on-premises mailboxes answer not-found). Get-Mailbox in `$batch`es of 10; any other failure
+   * of an item is thrown as its typed error.
+   */
+  async getMailboxes(identities: readonly string[]): Promise<Array<MailboxRow | undefined>> {
+    const cmdlet = 'Get-Mailbox';
+    const found: Array<MailboxRow | undefined> = [];
+    for (let start = 0; start < identities.length; start += EXCHANGE_BATCH_LIMIT) {
+      const chunk = identities.slice(start, start + EXCHANGE_BATCH_LIMIT);
+      const outcomes = await this.batch(chunk.map((identity) => ({ cmdlet, parameters: { Identity: identity } })));
+      for (const outcome of outcomes) {
+        if (!outcome.ok) {
+          if (isNotFound(outcome.error)) {
+            found.push(undefined);
+            continue;
+          }
+          throw outcome.error;
+        }
+        found.push(parseRows(mailboxRowSchema, outcome.value.rows, { service: 'exchange', source: cmdlet })[0]);
+      }
+    }
+    return found;
   }
 
   /** Every mailbox of the tenant, page by page, with only the `select`ed fields. */
@@ -281,13 +313,23 @@ function asAppError(error: unknown): AppError {
   throw error;
 }
 
+/**
+ * One InvokeCommand answer. A 200 that carries `@adminapi.warnings` and no `value` is an empty result with
+ * warnings (docs/wire.md); a body that is not an object, or a `value` that is not an array, is malformed.
+ */
 function readEnvelope(json: unknown, cmdlet: string): EnvelopeBody {
-  if (typeof json !== 'object' || json === null || !Array.isArray((json as { value?: unknown }).value)) {
-    throw malformedResponse('exchange', `${cmdlet} (no "value" array in the response)`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw malformedResponse('exchange', `${cmdlet} (the response is not a JSON object)`);
   }
-  const body = json as { value: unknown[]; '@adminapi.warnings'?: unknown; '@odata.nextLink'?: unknown };
+  const body = json as { value?: unknown; '@adminapi.warnings'?: unknown; '@odata.nextLink'?: unknown };
   const rawWarnings = body['@adminapi.warnings'];
   const warnings = Array.isArray(rawWarnings) ? rawWarnings.filter((w): w is string => typeof w === 'string') : [];
-  const nextLink = typeof body['@odata.nextLink'] === 'string' && body['@odata.nextLink'] !== '' ? body['@odata.nextLink'] : undefined;
-  return { value: body.value, warnings, ...(nextLink ? { nextLink } : {}) };
+  const warningsOnly = body.value === undefined && warnings.length > 0;
+  if (!warningsOnly && !Array.isArray(body.value)) {
+    throw malformedResponse('exchange', `${cmdlet} (no "value" array in the response)`);
+  }
+  const value = Array.isArray(body.value) ? body.value : [];
+  const link = body['@odata.nextLink'];
+  const nextLink = typeof link === 'string' && link !== '' ? link : undefined;
+  return { value, warnings, ...(nextLink ? { nextLink } : {}) };
 }

@@ -9,14 +9,27 @@ const stringList = z
   .nullish()
   .transform((v) => v ?? []);
 
+/**
+ * `Deny` / `IsInherited`: the JSON form is undocumented (docs/wire.md), so a boolean, `"True"`/`"False"` in any
+ * case, or a switch `{"IsPresent": bool}`; anything else fails the row, naming the field (never a default).
+ */
+const exchangeFlag = z.union([
+  z.boolean(),
+  z
+    .string()
+    .regex(/^(true|false)$/i)
+    .transform((v) => v.toLowerCase() === 'true'),
+  z.object({ IsPresent: z.boolean() }).transform((v) => v.IsPresent),
+]);
+
 export const mailboxPermissionRowSchema = z.object({
   Identity: z.string(),
   User: z.string(),
   UserSid: z.string().nullish(),
   /** Raw, possibly comma-joined (`"FullAccess, ReadPermission"`): see `splitAccessRights`. */
   AccessRights: accessRights,
-  IsInherited: z.boolean(),
-  Deny: z.boolean(),
+  IsInherited: exchangeFlag,
+  Deny: exchangeFlag,
   InheritanceType: z.string().nullish(),
 });
 export type MailboxPermissionRow = z.infer<typeof mailboxPermissionRowSchema>;
@@ -27,10 +40,8 @@ export const recipientPermissionRowSchema = z.object({
   TrusteeSidString: z.string().nullish(),
   AccessControlType: z.string(),
   AccessRights: accessRights,
-  IsInherited: z
-    .boolean()
-    .nullish()
-    .transform((v) => v ?? false),
+  /** Optional in docs/wire.md; an absent value reads as not inherited, as it always has. */
+  IsInherited: exchangeFlag.nullish().transform((v) => v ?? false),
   InheritanceType: z.string().nullish(),
 });
 export type RecipientPermissionRow = z.infer<typeof recipientPermissionRowSchema>;

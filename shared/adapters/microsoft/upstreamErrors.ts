@@ -23,13 +23,26 @@ export interface UpstreamErrorText {
   message: string;
   /** Exchange exception type (e.g. `…ManagementObjectNotFoundException`) or Graph error code. */
   type?: string;
+  /** Exchange `error.code` (`NotFound`, `BadRequest`, …): `NotFound` alone means a missing object. */
+  code?: string;
 }
 
 const MAX_TEXT = 500;
 
 // Exchange exceptions that a retry usually cures: backend busy, RPC hiccups, AD replication blips.
-const TRANSIENT_EXCHANGE_TYPE = /Transient|ServerBusy|MapiExceptionRpc|MapiExceptionNetwork|TimeoutException|ConnectionFailed|Unavailable/i;
+const TRANSIENT_EXCHANGE_TYPE =
+  /Transient|ServerBusy|MapiExceptionRpc|MapiExceptionNetwork|TimeoutException|ConnectionFailed|Unavailable/i;
 const NOT_FOUND_EXCHANGE_TYPE = /ManagementObjectNotFoundException|RecipientNotFound|ObjectNotFound/i;
+// The generic invoke wrapper of today's answers: it names no cause (docs/wire.md, Exchange errors).
+const WRAPPER_EXCHANGE_TYPE = /DirectInvokeCmdletExecutionException/i;
+const WRAPPER_EXCHANGE_TEXT = /^Exception of type '[^']*' was thrown\.?$/i;
+const GRAPH_NOT_FOUND_CODES: ReadonlySet<string> = new Set([
+  'Request_ResourceNotFound',
+  'ErrorItemNotFound',
+  'MailboxNotEnabledForRESTAPI',
+]);
+// `details[*].message` is `<code>|<Type>|<text>`; the code (`Ex6F9304`) may be empty.
+const DETAIL_FORM = /^([^|]*)\|([^|]+)\|(.*)$/s;
 
 function truncate(text: string): string {
   const clean = text.replace(/\s+/g, ' ').trim();
@@ -37,7 +50,9 @@ function truncate(text: string): string {
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function text(value: unknown): string | undefined {
@@ -52,9 +67,38 @@ function tryJson(bodyText: string): unknown {
   }
 }
 
+type FoundText = { message: string; type?: string };
+
+/** The first `details[*].message` in the `<code>|<Type>|<text>` form, else the first plain one. */
+function fromDetails(details: unknown): FoundText | undefined {
+  if (!Array.isArray(details)) return undefined;
+  let plain: string | undefined;
+  for (const detail of details) {
+    const message = text(record(detail)?.['message']);
+    if (!message) continue;
+    const typed = DETAIL_FORM.exec(message);
+    const type = typed?.[2]?.trim();
+    const sentence = typed?.[3] === undefined ? undefined : text(typed[3]);
+    if (type && sentence) return { message: sentence, type };
+    plain ??= message;
+  }
+  return plain === undefined ? undefined : { message: plain };
+}
+
+/** `innererror.internalexception` of the older answers, unless it is only the generic invoke wrapper. */
+function fromInternalException(inner: Record<string, unknown> | undefined): FoundText | undefined {
+  const internal = record(inner?.['internalexception']);
+  const message = text(internal?.['message']);
+  const type = text(internal?.['type']);
+  if (!message || WRAPPER_EXCHANGE_TEXT.test(message.trim())) return undefined;
+  if (type && WRAPPER_EXCHANGE_TYPE.test(type)) return undefined;
+  return { message, ...(type ? { type } : {}) };
+}
+
 /**
- * The real error text of an Exchange admin API failure: `innererror.internalexception.message`, then
- * `details[0].message` without its `|Type|` prefix, then `message`; a non-JSON body (some 403s) is used as is.
+ * The real error text of an Exchange admin API failure (docs/wire.md, Exchange errors): `details[*].message`
+ * (`<code>|<Type>|<text>`) first, then a legacy `innererror.internalexception` that is not the generic invoke
+ * wrapper, then the outer messages; `error.code` is kept. A non-JSON body (some 403s) is used as is.
  */
 export function extractExchangeError(bodyText: string): UpstreamErrorText {
   const error = record(record(tryJson(bodyText))?.['error']);
@@ -62,26 +106,20 @@ export function extractExchangeError(bodyText: string): UpstreamErrorText {
     const raw = truncate(bodyText);
     return { message: raw === '' ? '(empty response body)' : raw };
   }
+  const code = text(error['code']);
+  const withCode = (found: FoundText): UpstreamErrorText => ({
+    message: truncate(found.message),
+    ...(found.type ? { type: found.type } : {}),
+    ...(code ? { code } : {}),
+  });
   const inner = record(error['innererror']);
-  const internal = record(inner?.['internalexception']);
-  const internalMessage = text(internal?.['message']);
-  const internalType = text(internal?.['type']);
-  if (internalMessage) return { message: truncate(internalMessage), ...(internalType ? { type: internalType } : {}) };
-
-  const details = error['details'];
-  const first = Array.isArray(details) ? record(details[0]) : undefined;
-  const detailMessage = text(first?.['message']);
-  if (detailMessage) {
-    // Exchange prefixes the text with the exception type: "|Namespace.TypeName|real text".
-    const prefixed = /^\|([^|]+)\|(.*)$/s.exec(detailMessage);
-    if (prefixed?.[1] !== undefined && prefixed[2] !== undefined) {
-      return { message: truncate(prefixed[2]), type: prefixed[1] };
-    }
-    return { message: truncate(detailMessage) };
-  }
-  const innerType = text(inner?.['type']);
-  const message = text(inner?.['message']) ?? text(error['message']) ?? text(error['code']) ?? '(no error text)';
-  return { message: truncate(message), ...(innerType ? { type: innerType } : {}) };
+  const details = fromDetails(error['details']);
+  if (details?.type) return withCode(details);
+  const internal = fromInternalException(inner);
+  if (internal) return withCode(internal);
+  if (details) return withCode(details);
+  const message = text(inner?.['message']) ?? text(error['message']) ?? code ?? '(no error text)';
+  return withCode({ message });
 }
 
 /** The error text of a Graph failure (`error.message`, typed by `error.code`); non-JSON bodies used as is. */
@@ -98,12 +136,28 @@ export function extractGraphError(bodyText: string): UpstreamErrorText {
 const SERVICE_NAME: Record<MicrosoftService, string> = { graph: 'Graph', exchange: 'Exchange' };
 const PREFIX: Record<MicrosoftService, string> = { graph: 'GRAPH', exchange: 'EXCHANGE' };
 
-/** The fix an administrator must apply when a service answers 403. */
-export function forbiddenFix(service: MicrosoftService, permission?: string): string {
-  if (service === 'exchange') {
-    return 'grant Exchange.ManageAsApp and an Exchange role such as View-Only Recipients (or Global Reader) to the app';
+// Both ways Microsoft documents to give an app an Exchange role (docs/wire.md, "Permissions the app needs").
+const EXCHANGE_ROLE_FIX =
+  'give the app Exchange.ManageAsApp (Office 365 Exchange Online API, admin-consented) plus an Exchange role, ' +
+  "either as a Microsoft Entra role on the app's service principal (Global Reader is enough to read) or in " +
+  "Exchange Online: New-ServicePrincipal for the app, then New-ManagementRoleAssignment -App <service principal> " +
+  "-Role 'View-Only Recipients' (or Add-RoleGroupMember to a custom role group holding that role)";
+
+/**
+ * The fix an administrator must apply when a service answers 403. A Graph calendar `ErrorAccessDenied` is
+ * also what a tenant answers for a mailbox outside the app's mailbox scope (docs/wire.md).
+ */
+export function forbiddenFix(service: MicrosoftService, permission?: string, type?: string): string {
+  if (service === 'exchange') return EXCHANGE_ROLE_FIX;
+  const grant = `grant the application permission ${permission ?? 'GroupMember.Read.All / User.Read.All'}`;
+  if (type === 'ErrorAccessDenied' && permission?.startsWith('Calendars.')) {
+    return (
+      "if only some mailboxes answer this, the tenant scopes the app's mailbox access (RBAC for Applications or " +
+      "an application access policy) and these calendars are outside that scope: widen the scope to read them; " +
+      `if every mailbox answers this, ${grant} to the app and admin-consent it`
+    );
   }
-  return `grant the application permission ${permission ?? 'GroupMember.Read.All / User.Read.All / Calendars.Read'} to the app and admin-consent it`;
+  return `${grant} to the app and admin-consent it`;
 }
 
 /** Maps a failed HTTP exchange with Graph or Exchange to a typed error of `shared/errors.ts`. */
@@ -125,9 +179,12 @@ export function classifyHttpFailure(failure: HttpFailure): AppError {
     );
   }
   if (status === 403) {
-    return new PermanentUpstreamError(`${prefix}.FORBIDDEN`, `${detail}. Fix: ${forbiddenFix(service, failure.permission)}`);
+    const fix = forbiddenFix(service, failure.permission, extracted.type);
+    return new PermanentUpstreamError(`${prefix}.FORBIDDEN`, `${detail}. Fix: ${fix}`);
   }
-  if (status === 404 || NOT_FOUND_EXCHANGE_TYPE.test(type) || type === 'Request_ResourceNotFound' || type === 'ErrorItemNotFound' || type === 'MailboxNotEnabledForRESTAPI') {
+  const exchangeNotFound =
+    service === 'exchange' && (extracted.code === 'NotFound' || NOT_FOUND_EXCHANGE_TYPE.test(type));
+  if (status === 404 || exchangeNotFound || GRAPH_NOT_FOUND_CODES.has(type)) {
     return new PermanentUpstreamError(`${prefix}.NOT_FOUND`, detail);
   }
   if (service === 'exchange' && TRANSIENT_EXCHANGE_TYPE.test(type)) {
