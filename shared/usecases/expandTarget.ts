@@ -32,8 +32,14 @@ interface MailboxMember {
   accountEnabled?: boolean;
 }
 
-/** Why a member is not scanned; counted on the run. */
-type SkipReason = 'noMailbox' | 'device' | 'contact' | 'group' | 'other' | 'notFound';
+/**
+ * Why a member is not scanned; counted on the run. `noExchangeMailbox`: a user with `mail` that Exchange Online
+ * has no mailbox for (a guest, a mail user, a hybrid tenant's on-premises mailbox): skipped, never failed.
+ */
+type SkipReason = 'noMailbox' | 'noExchangeMailbox' | 'device' | 'contact' | 'group' | 'other' | 'notFound';
+
+/** The recipient types that are Exchange Online mailboxes whose rights we read (docs/wire.md). */
+const MAILBOX_TYPES = new Set(['UserMailbox', 'SharedMailbox', 'RoomMailbox', 'EquipmentMailbox']);
 
 class RunFailure extends Error {}
 
@@ -98,6 +104,8 @@ async function* members(microsoft: MicrosoftPorts, target: Target): AsyncGenerat
 }
 
 interface Prefetched {
+  /** Object ids of the tenant's Exchange Online mailboxes (all of them: a tenant-wide pass). */
+  mailboxIds: Set<string>;
   names: Map<string, string>;
   sendAs: Map<string, RawAce[]>;
   sendOnBehalf: Map<string, string[]>;
@@ -106,8 +114,8 @@ interface Prefetched {
 const SELF = 'nt authority\\self';
 
 /**
- * Tenant-wide passes: one Get-RecipientPermission (SendAs) and one Get-Mailbox (GrantSendOnBehalfTo) for the
- * whole tenant instead of one call per mailbox each. Memory holds only the grants, not every row.
+ * Tenant-wide passes: one Get-Mailbox (which members are mailboxes, and GrantSendOnBehalfTo) and, when SendAs is
+ * synced, one Get-RecipientPermission, instead of calls per mailbox. Memory holds the mailbox ids and the grants.
  */
 async function prefetchTenantWide(microsoft: MicrosoftPorts, rights: readonly Right[]): Promise<Prefetched> {
   const sendAsByIdentity = new Map<string, RawAce[]>();
@@ -122,14 +130,15 @@ async function prefetchTenantWide(microsoft: MicrosoftPorts, rights: readonly Ri
       }
     }
   }
-  const result: Prefetched = { names: new Map(), sendAs: new Map(), sendOnBehalf: new Map() };
+  const result: Prefetched = { mailboxIds: new Set(), names: new Map(), sendAs: new Map(), sendOnBehalf: new Map() };
   // Lower-cased Name → object id of the one mailbox with that Name (null when several share it).
   const mailboxByName = new Map<string, string | null>();
-  const fields = ['Identity', 'Name', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'GrantSendOnBehalfTo'] as const;
+  const fields = ['Identity', 'Name', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'RecipientTypeDetails', 'GrantSendOnBehalfTo'] as const;
   for await (const page of microsoft.exchange.listMailboxes(fields)) {
     for (const row of page) {
       const id = row.ExternalDirectoryObjectId?.toLowerCase();
       if (!id) continue;
+      if (MAILBOX_TYPES.has(row.RecipientTypeDetails)) result.mailboxIds.add(id);
       if (row.Name) {
         const name = row.Name.toLowerCase();
         mailboxByName.set(name, mailboxByName.has(name) ? null : id);
@@ -156,6 +165,23 @@ async function prefetchTenantWide(microsoft: MicrosoftPorts, rights: readonly Ri
   return result;
 }
 
+/** What a small target's own Get-Mailbox calls found: which members are mailboxes, their Names and SendOnBehalf. */
+interface MemberMailboxes {
+  rows: Map<string, { name: string; sendOnBehalfNames: string[] }>;
+}
+
+/** One Get-Mailbox per member (batched by ten): a member is scanned only when Exchange has a mailbox for it. */
+async function readMemberMailboxes(microsoft: MicrosoftPorts, members: readonly MailboxMember[]): Promise<MemberMailboxes> {
+  const rows = new Map<string, { name: string; sendOnBehalfNames: string[] }>();
+  const found = await microsoft.exchange.getMailboxes(members.map((m) => m.id));
+  members.forEach((member, index) => {
+    const row = found[index];
+    if (!row || !MAILBOX_TYPES.has(row.RecipientTypeDetails)) return;
+    rows.set(member.id, { name: row.Name, sendOnBehalfNames: [...row.GrantSendOnBehalfTo] });
+  });
+  return { rows };
+}
+
 /**
  * Expands a run's target into run items and one `mps-mailbox` message per mailbox, page by page (memory holds
  * the id set, not the rows). Idempotent: a run no longer `queued` is left alone; items are upserts and messages
@@ -172,31 +198,28 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
   const threshold = deps.tenantWideThreshold ?? 100;
   const seen = new Set<string>();
   const skipped: Record<string, number> = {};
+  let total = 0;
   let prefetched: Prefetched | undefined;
   let buffer: MailboxMember[] = [];
-  const wantsTenantWide = run.rights.includes('SendAs') || run.rights.includes('SendOnBehalf');
+  /** Run mailboxes the tenant-wide passes gave a SendAs / SendOnBehalf grant. */
+  const matched = { SendAs: 0, SendOnBehalf: 0 };
 
-  const flush = async (batch: MailboxMember[]) => {
-    if (batch.length === 0) return;
-    await deps.repos.runs.addItems(taskId, runId, batch.map((m) => ({ mailboxId: m.id, upn: m.upn, address: m.address, displayName: m.displayName })));
-    await deps.repos.directory.upsert(batch.map((m) => ({ ...m, hasMailbox: true })));
-    deps.resolvers?.forRun(runKey(taskId, runId), microsoft).markWritten(batch);
-    const messages: OutgoingMessage[] = batch.map((m) => {
+  const flush = async (batch: MailboxMember[], perMember?: MemberMailboxes) => {
+    const mailboxes = batch.filter((m) => (prefetched ? prefetched.mailboxIds.has(m.id) : perMember?.rows.has(m.id)));
+    if (batch.length > mailboxes.length) skipped['noExchangeMailbox'] = (skipped['noExchangeMailbox'] ?? 0) + batch.length - mailboxes.length;
+    if (mailboxes.length === 0) return;
+    total += mailboxes.length;
+    await deps.repos.runs.addItems(taskId, runId, mailboxes.map((m) => ({ mailboxId: m.id, upn: m.upn, address: m.address, displayName: m.displayName })));
+    await deps.repos.directory.upsert(mailboxes.map((m) => ({ ...m, hasMailbox: true })));
+    deps.resolvers?.forRun(runKey(taskId, runId), microsoft).markWritten(mailboxes);
+    const messages: OutgoingMessage[] = mailboxes.map((m) => {
       const message: MailboxMessageBody = {
         taskId,
         runId,
         mailbox: { id: m.id, upn: m.upn, address: m.address, displayName: m.displayName },
         rights: run.rights,
         throttleRetries: 0,
-        ...(prefetched
-          ? {
-              prefetched: {
-                ...(prefetched.names.has(m.id) ? { name: prefetched.names.get(m.id)! } : {}),
-                ...(run.rights.includes('SendAs') ? { sendAs: prefetched.sendAs.get(m.id) ?? [] } : {}),
-                ...(run.rights.includes('SendOnBehalf') ? { sendOnBehalfNames: prefetched.sendOnBehalf.get(m.id) ?? [] } : {}),
-              },
-            }
-          : {}),
+        prefetched: prefetched ? tenantWideRows(prefetched, m.id, run.rights, matched) : memberRows(perMember!, m.id, run.rights),
       };
       return { body: message, messageId: `${runKey(taskId, runId)}_${m.id}` };
     });
@@ -215,19 +238,19 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
         seen.add(m.id);
         mailboxes.push(m);
       }
-      if (prefetched || !wantsTenantWide) {
+      if (prefetched) {
         await flush(mailboxes);
         continue;
       }
       buffer.push(...mailboxes);
       if (buffer.length >= threshold) {
-        // Large target: two tenant-wide passes are cheaper than two calls per mailbox.
+        // Large target: tenant-wide passes are cheaper than calls per member.
         prefetched = await prefetchTenantWide(microsoft, run.rights);
         await flush(buffer);
         buffer = [];
       }
     }
-    await flush(buffer);
+    if (buffer.length > 0) await flush(buffer, await readMemberMailboxes(microsoft, buffer));
   } catch (error) {
     // A target that cannot be resolved, or a permanent upstream refusal (not found, forbidden with its fix):
     // retrying will not help, so the run fails with the reason. Anything else is retried by redelivery.
@@ -235,7 +258,7 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
     throw error;
   }
 
-  if (seen.size === 0) {
+  if (total === 0) {
     const why = Object.entries(skipped).map(([k, v]) => `${v} ${k}`).join(', ');
     const skippedText = why ? ` (skipped: ${why})` : '';
     const error =
@@ -244,17 +267,43 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
         : `The target ${describeTarget(run.target)} contains no mailboxes${skippedText}`;
     return failRun(deps, run, found.etag, error, skipped);
   }
+  // A tenant-wide pass that gave none of the run's mailboxes a grant is more likely a format or permission
+  // surprise than a tenant without grants: the revocations it would cause are held (docs/design.md §8.2).
+  const suspectRights = prefetched ? (['SendAs', 'SendOnBehalf'] as const).filter((r) => run.rights.includes(r) && matched[r] === 0) : [];
   const updated: Run = {
     ...run,
     status: 'running',
     startedAt,
-    mailboxesTotal: seen.size,
+    mailboxesTotal: total,
     mailboxesSkipped: Object.values(skipped).reduce((a, b) => a + b, 0),
     skippedByReason: skipped,
+    suspectRights: [...suspectRights],
   };
   await deps.repos.runs.update(updated, found.etag);
-  deps.logger?.info({ taskId, runId, mailboxes: seen.size, strategy: prefetched ? 'tenantWide' : 'perMailbox' }, 'target expanded');
-  return { outcome: 'expanded', mailboxes: seen.size, strategy: prefetched ? 'tenantWide' : 'perMailbox' };
+  const strategy = prefetched ? 'tenantWide' : 'perMailbox';
+  deps.logger?.info({ taskId, runId, mailboxes: total, strategy, suspectRights }, 'target expanded');
+  return { outcome: 'expanded', mailboxes: total, strategy };
+}
+
+type PrefetchedRows = NonNullable<MailboxMessageBody['prefetched']>;
+
+/** A mailbox's rows from the tenant-wide passes; counts the mailboxes that got a grant from each. */
+function tenantWideRows(p: Prefetched, id: string, rights: readonly Right[], matched: Record<'SendAs' | 'SendOnBehalf', number>): PrefetchedRows {
+  const sendAs = p.sendAs.get(id) ?? [];
+  const sendOnBehalfNames = p.sendOnBehalf.get(id) ?? [];
+  if (sendAs.length > 0) matched.SendAs++;
+  if (sendOnBehalfNames.length > 0) matched.SendOnBehalf++;
+  return {
+    ...(p.names.has(id) ? { name: p.names.get(id)! } : {}),
+    ...(rights.includes('SendAs') ? { sendAs } : {}),
+    ...(rights.includes('SendOnBehalf') ? { sendOnBehalfNames } : {}),
+  };
+}
+
+/** A mailbox's Name and GrantSendOnBehalfTo from its own Get-Mailbox during expansion. */
+function memberRows(perMember: MemberMailboxes, id: string, rights: readonly Right[]): PrefetchedRows {
+  const row = perMember.rows.get(id)!;
+  return { name: row.name, ...(rights.includes('SendOnBehalf') ? { sendOnBehalfNames: row.sendOnBehalfNames } : {}) };
 }
 
 function describeTarget(target: Target): string {
