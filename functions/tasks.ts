@@ -1,17 +1,90 @@
 import { z } from 'zod';
 import { registerApi } from '../shared/host/http.js';
-import { anyJson, idParams, listOf, pageQuery, runParams } from '../shared/host/apiSchemas.js';
-import { taskInputSchema } from '../shared/domain/task.js';
+import { actorOf } from '../shared/host/auth.js';
+import {
+  anyJson,
+  idParams,
+  listOf,
+  mailboxRefView,
+  pageQuery,
+  problemResponse,
+  runParams,
+  viaView,
+} from '../shared/host/apiSchemas.js';
+import { RIGHTS } from '../shared/domain/delegation/types.js';
+import { RUN_STATUSES, taskInputSchema } from '../shared/domain/task.js';
 import { createTask, deleteTask, getTask, listTasks, updateTask } from '../shared/usecases/tasks.js';
 import { getRun, listRunMailboxes, listRuns, runTaskNow } from '../shared/usecases/runs.js';
+import {
+  applyHeldRevocations,
+  dismissHeldRevocations,
+  listHeldRevocations,
+} from '../shared/usecases/revocationHold.js';
 
 const taskView = z.looseObject({ id: z.string(), description: z.string(), scheduleId: z.string(), nextDueAt: z.string().nullable(), nextDueAtLocal: z.string().nullable(), lastRun: z.looseObject({ runId: z.string(), status: z.string() }).nullable() });
-const runView = z.looseObject({
-  runId: z.string(), taskId: z.string(), status: z.string(), trigger: z.enum(['schedule', 'manual']), scheduledFor: z.string().nullable(),
-  startedAt: z.string().nullable(), finishedAt: z.string().nullable(), mailboxesTotal: z.number(), mailboxesDone: z.number(), mailboxesFailed: z.number(),
-  delegationsAdded: z.number(), delegationsRemoved: z.number(), trusteesUnresolved: z.number(), error: z.string().nullable(),
+const reviewView = z.object({
+  decision: z.enum(['applied', 'dismissed']),
+  by: z.string().describe("The administrator (sign-in name or object id) or calling app's client id"),
+  at: z.string(),
+  applied: z.number(),
+  skipped: z.number().describe('Held revocations a later sync had re-observed (or that were gone), left alone'),
 });
-const runItemView = z.object({ mailboxId: z.string(), address: z.string(), displayName: z.string(), status: z.enum(['pending', 'done', 'failed']), error: z.string().nullable(), delegationsAdded: z.number(), delegationsRemoved: z.number(), trusteesUnresolved: z.number(), settledAt: z.string().nullable() });
+const runView = z.looseObject({
+  runId: z.string(),
+  taskId: z.string(),
+  status: z.enum(RUN_STATUSES),
+  trigger: z.enum(['schedule', 'manual']),
+  scheduledFor: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  mailboxesTotal: z.number(),
+  mailboxesDone: z.number(),
+  mailboxesFailed: z.number(),
+  mailboxesSkipped: z.number(),
+  skippedByReason: z.record(z.string(), z.number()).describe('Members not scanned, per reason, e.g. noExchangeMailbox'),
+  delegationsAdded: z.number(),
+  delegationsRemoved: z.number(),
+  trusteesUnresolved: z.number(),
+  rightsNotRead: z.number().describe('Mailbox rights that could not be read, left as stored'),
+  revocationsHeld: z.number().describe('Revocations held back for review (status needsReview)'),
+  heldRights: z.array(z.enum(RIGHTS)),
+  warnings: z.array(z.string()).describe('Readable reasons for an administrator, e.g. why it holds revocations'),
+  review: reviewView.nullable().describe('What an administrator decided about the held revocations'),
+  error: z.string().nullable(),
+});
+const runItemView = z.looseObject({
+  mailboxId: z.string(),
+  address: z.string(),
+  displayName: z.string(),
+  status: z.enum(['pending', 'done', 'failed']),
+  error: z.string().nullable(),
+  delegationsAdded: z.number(),
+  delegationsRemoved: z.number(),
+  trusteesUnresolved: z.number(),
+  revocationsProposed: z.number(),
+  rightsNotRead: z.array(z.object({ right: z.enum(RIGHTS), reason: z.string() })).describe('Rights left as stored'),
+  warnings: z.array(z.string()).describe('Exchange warnings met while reading the mailbox'),
+  settledAt: z.string().nullable(),
+});
+const heldRevocationView = z.object({
+  mailbox: mailboxRefView,
+  delegate: z.object({
+    id: z.string(),
+    upn: z.string(),
+    address: z.string(),
+    displayName: z.string(),
+    accountEnabled: z.boolean().optional(),
+  }),
+  right: z.enum(RIGHTS),
+  via: z.array(viaView),
+  source: z.literal('MailboxPermissionSync'),
+  firstSeen: z.string(),
+  lastConfirmed: z.string(),
+  reason: z.enum(['notObserved', 'leftScope'])
+    .describe("notObserved: the sync no longer saw it in Exchange; leftScope: its mailbox left every task's scope"),
+});
+const notInReview = problemResponse('The run is not waiting for review (RUN.NOT_IN_REVIEW)');
+const runNotFound = problemResponse('No such task or run (RUN.NOT_FOUND)');
 const tags = ['Tasks and runs'];
 
 export const createTaskFn = registerApi({
@@ -82,4 +155,53 @@ export const listRunMailboxesFn = registerApi({
     const { status, ...page } = query;
     return { json: await listRunMailboxes(services, params.id, params.runId, status, page) };
   },
+});
+
+export const listHeldRevocationsFn = registerApi({
+  name: 'listHeldRevocations', route: 'tasks/{id}/runs/{runId}/held-revocations', method: 'GET', role: 'reader', tags,
+  summary: 'Revocations a run held back for review (status needsReview); held rows stay in lookups until applied',
+  params: runParams, query: pageQuery,
+  responses: {
+    200: { description: 'A page of held revocations', schema: listOf(heldRevocationView) },
+    404: runNotFound,
+  },
+  handle: async ({ params, query, services }) => ({
+    json: await listHeldRevocations(services, params.id, params.runId, query),
+  }),
+});
+
+export const applyHeldRevocationsFn = registerApi({
+  name: 'applyHeldRevocations', route: 'tasks/{id}/runs/{runId}/held-revocations/apply', method: 'POST', role: 'admin',
+  tags,
+  summary: "Apply a run's held revocations, each re-checked against the stored state (a later sync may have seen it)",
+  params: runParams,
+  responses: {
+    200: {
+      description: 'The reviewed run; how many revocations were applied and how many skipped',
+      schema: z.object({ run: runView, applied: z.number(), skipped: z.number() }),
+    },
+    404: runNotFound,
+    409: notInReview,
+  },
+  handle: async ({ params, principal, services }) => ({
+    json: await applyHeldRevocations(services, params.id, params.runId, actorOf(principal)),
+  }),
+});
+
+export const dismissHeldRevocationsFn = registerApi({
+  name: 'dismissHeldRevocations', route: 'tasks/{id}/runs/{runId}/held-revocations/dismiss', method: 'POST',
+  role: 'admin', tags,
+  summary: "Dismiss a run's held revocations: nothing is revoked, the run's review records who decided",
+  params: runParams,
+  responses: {
+    200: {
+      description: 'The reviewed run and how many held revocations were dropped',
+      schema: z.object({ run: runView, dismissed: z.number() }),
+    },
+    404: runNotFound,
+    409: notInReview,
+  },
+  handle: async ({ params, principal, services }) => ({
+    json: await dismissHeldRevocations(services, params.id, params.runId, actorOf(principal)),
+  }),
 });

@@ -24,7 +24,14 @@ export interface Problem {
   errors?: Array<{ path: string; message: string }>;
 }
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'completedWithErrors' | 'failed' | 'skipped';
+export type RunStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'completedWithErrors'
+  | 'needsReview'
+  | 'failed'
+  | 'skipped';
 
 export interface RunSummary {
   runId: string;
@@ -40,6 +47,15 @@ export interface RunSummary {
   error: string | null;
 }
 
+/** What an administrator decided about a run's held revocations. */
+export interface RunReview {
+  decision: 'applied' | 'dismissed';
+  by: string;
+  at: string;
+  applied: number;
+  skipped: number;
+}
+
 export interface Run extends RunSummary {
   taskId: string;
   scheduledFor: string | null;
@@ -47,6 +63,14 @@ export interface Run extends RunSummary {
   mailboxesSkipped: number;
   skippedByReason: Record<string, number>;
   trusteesUnresolved: number;
+  /** Mailbox rights that could not be read (left as stored). */
+  rightsNotRead: number;
+  /** Revocations held back for review (status needsReview). */
+  revocationsHeld: number;
+  heldRights: Right[];
+  /** Readable reasons, e.g. why the run holds its revocations. */
+  warnings: string[];
+  review: RunReview | null;
 }
 
 export interface RunMailbox {
@@ -56,6 +80,21 @@ export interface RunMailbox {
   displayName: string;
   status: 'pending' | 'done' | 'failed';
   error: string | null;
+  rightsNotRead: Array<{ right: Right; reason: string }>;
+  warnings: string[];
+}
+
+/** A revocation a run held back: the delegation stays stored (and in lookups) until an admin applies it. */
+export interface HeldRevocation {
+  mailbox: DirectoryRef;
+  delegate: DirectoryRef & { upn: string; accountEnabled?: boolean };
+  right: Right;
+  via: Via[];
+  source: 'MailboxPermissionSync';
+  firstSeen: string;
+  lastConfirmed: string;
+  /** notObserved: a sync no longer saw it in Exchange; leftScope: its mailbox left every task's scope. */
+  reason: 'notObserved' | 'leftScope';
 }
 
 export type Target =

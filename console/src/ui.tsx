@@ -85,6 +85,7 @@ const STATUS_LABEL: Record<RunStatus, string> = {
   running: 'Running',
   succeeded: 'Succeeded',
   completedWithErrors: 'Completed with errors',
+  needsReview: 'Needs review',
   failed: 'Failed',
   skipped: 'Skipped',
 };

@@ -34,3 +34,17 @@ export const problemSchema = z.object({
   code: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
+
+/** A problem+json response for a route's documented error status (404, 409, …). */
+export function problemResponse(description: string) {
+  return { description, schema: problemSchema, contentType: 'application/problem+json' };
+}
+
+/** How a delegate holds a right: directly, or through a (transitively expanded) group. */
+export const viaView = z.union([
+  z.object({ kind: z.literal('direct') }),
+  z.object({ kind: z.literal('group'), id: z.string(), displayName: z.string() }),
+]);
+
+/** A mailbox as API responses name it. */
+export const mailboxRefView = z.object({ id: z.string(), address: z.string(), displayName: z.string() });

@@ -1,7 +1,19 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, seg } from '../api';
 import type { Page, Run, RunMailbox, TaskView, Target } from '../types';
-import { ErrorBox, isActive, Loading, LoadMore, rightLabel, RunStatusBadge, Time, useApp, usePaged } from '../ui';
+import {
+  ErrorBox,
+  isActive,
+  Loading,
+  LoadMore,
+  rightLabel,
+  RunStatusBadge,
+  Time,
+  useApp,
+  useLoad,
+  usePaged,
+} from '../ui';
+import { ReviewOutcome, RunReviewPanel, RunWarnings } from './RunReview';
 
 const POLL_MS = 1500;
 
@@ -16,6 +28,25 @@ export function describeTarget(target: Target): string {
     case 'mailboxes':
       return target.mailboxes.length === 1 ? `Mailbox ${target.mailboxes[0]}` : `${target.mailboxes.length} mailboxes`;
   }
+}
+
+const SKIP_REASON: Record<string, string> = {
+  noExchangeMailbox: 'no Exchange Online mailbox',
+  noMailbox: 'no mailbox',
+  device: 'devices',
+  contact: 'contacts',
+  group: 'groups',
+  notFound: 'not found',
+  other: 'other',
+};
+
+/** "3 skipped (2 no Exchange Online mailbox, 1 devices)", or null when the run skipped nobody. */
+export function skippedText(run: Pick<Run, 'mailboxesSkipped' | 'skippedByReason'>): string | null {
+  const reasons = Object.entries(run.skippedByReason ?? {}).filter(([, n]) => n > 0);
+  const total = run.mailboxesSkipped || reasons.reduce((sum, [, n]) => sum + n, 0);
+  if (!total) return null;
+  const parts = reasons.map(([reason, n]) => `${n} ${SKIP_REASON[reason] ?? reason}`);
+  return `${total} skipped${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
 function percent(run: Pick<Run, 'mailboxesDone' | 'mailboxesFailed' | 'mailboxesTotal' | 'status'>): number {
@@ -89,6 +120,7 @@ function FailedMailboxes({ taskId, runId }: { taskId: string; runId: string }) {
           <li key={m.mailboxId}>
             <strong>{m.displayName || m.address}</strong> <span class="muted">{m.address}</span>
             <p class="reason">{m.error ?? 'No reason recorded'}</p>
+            <RightsNotRead item={m} />
           </li>
         ))}
       </ul>
@@ -97,10 +129,81 @@ function FailedMailboxes({ taskId, runId }: { taskId: string; runId: string }) {
   );
 }
 
-function RunHistory({ taskId, refreshKey }: { taskId: string; refreshKey: number }) {
+function RightsNotRead({ item }: { item: RunMailbox }) {
+  if (!item.rightsNotRead?.length) return null;
+  return (
+    <ul class="not-read">
+      {item.rightsNotRead.map((r) => (
+        <li key={r.right}>
+          {rightLabel(r.right)} not read (left as stored): {r.reason}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const ITEMS_PAGE = 500;
+
+/**
+ * Mailboxes with a right that could not be read. The API filters items by status only, so this pages through
+ * the run's items and keeps those with notes; a large run is searched a page at a time, on demand.
+ */
+function UnreadRightsMailboxes({ taskId, runId }: { taskId: string; runId: string }) {
+  const { api } = useApp();
+  const items = usePaged<RunMailbox>(
+    (token) =>
+      api.get<Page<RunMailbox>>(`tasks/${seg(taskId)}/runs/${seg(runId)}/mailboxes`, {
+        top: ITEMS_PAGE,
+        continuationToken: token,
+      }),
+    [taskId, runId],
+  );
+  if (items.error) return <ErrorBox error={items.error} />;
+  if (items.loading && items.items.length === 0) return <Loading what="mailboxes" />;
+  const noted = items.items.filter((m) => m.rightsNotRead?.length);
+  return (
+    <div class="failed-list">
+      {noted.length === 0 ? (
+        <p class="empty">No mailbox with unread rights among the first {items.items.length} of this run.</p>
+      ) : (
+        <ul data-testid="rights-not-read">
+          {noted.map((m) => (
+            <li key={m.mailboxId}>
+              <strong>{m.displayName || m.address}</strong> <span class="muted">{m.address}</span>
+              <RightsNotRead item={m} />
+            </li>
+          ))}
+        </ul>
+      )}
+      <LoadMore paged={items} what="mailboxes" />
+    </div>
+  );
+}
+
+type RunDetail = 'failed' | 'notRead' | 'review';
+
+interface RunHistoryProps {
+  taskId: string;
+  refreshKey: number;
+  onReviewed: (message: string) => void;
+}
+
+function RunHistory({ taskId, refreshKey, onReviewed }: RunHistoryProps) {
   const { api } = useApp();
   const runs = usePaged<Run>((token) => api.get<Page<Run>>(`tasks/${seg(taskId)}/runs`, { top: 20, continuationToken: token }), [taskId, refreshKey]);
-  const [openRun, setOpenRun] = useState<string | null>(null);
+  const [open, setOpen] = useState<{ runId: string; detail: RunDetail } | null>(null);
+  const isOpen = (runId: string, detail: RunDetail) => open?.runId === runId && open.detail === detail;
+  const toggle = (runId: string, detail: RunDetail) => setOpen(isOpen(runId, detail) ? null : { runId, detail });
+  const detailButton = (runId: string, detail: RunDetail, label: string, primary = false) => (
+    <button
+      type="button"
+      class={primary ? undefined : 'secondary'}
+      aria-expanded={isOpen(runId, detail)}
+      onClick={() => toggle(runId, detail)}
+    >
+      {label}
+    </button>
+  );
   if (runs.error) return <ErrorBox error={runs.error} />;
   if (runs.loading && runs.items.length === 0) return <Loading what="run history" />;
   if (runs.items.length === 0) return <p class="empty">This task has not run yet.</p>;
@@ -130,15 +233,24 @@ function RunHistory({ taskId, refreshKey }: { taskId: string; refreshKey: number
                   <td data-label="Mailboxes">
                     {run.mailboxesDone}/{run.mailboxesTotal} done{run.mailboxesFailed ? `, ${run.mailboxesFailed} failed` : ''}
                     {run.trusteesUnresolved ? <span class="muted"> · {run.trusteesUnresolved} trustees unresolved</span> : null}
+                    {skippedText(run) ? <span class="muted"> · {skippedText(run)}</span> : null}
+                    {run.rightsNotRead ? <span class="muted"> · {run.rightsNotRead} rights not read</span> : null}
                   </td>
-                  <td data-label="Delegations">+{run.delegationsAdded} / −{run.delegationsRemoved}</td>
+                  <td data-label="Delegations">
+                    +{run.delegationsAdded} / −{run.delegationsRemoved}
+                    {run.revocationsHeld ? <span class="held-count"> · {run.revocationsHeld} held</span> : null}
+                  </td>
                   <td data-label="Finished"><Time iso={run.finishedAt} /></td>
                   <td class="actions">
-                    {run.mailboxesFailed > 0 ? (
-                      <button type="button" class="secondary" aria-expanded={openRun === run.runId} onClick={() => setOpenRun(openRun === run.runId ? null : run.runId)}>
-                        Failed mailboxes ({run.mailboxesFailed})
-                      </button>
-                    ) : null}
+                    {run.status === 'needsReview'
+                      ? detailButton(run.runId, 'review', `Review held revocations (${run.revocationsHeld})`, true)
+                      : null}
+                    {run.mailboxesFailed > 0
+                      ? detailButton(run.runId, 'failed', `Failed mailboxes (${run.mailboxesFailed})`)
+                      : null}
+                    {run.rightsNotRead > 0
+                      ? detailButton(run.runId, 'notRead', `Rights not read (${run.rightsNotRead})`)
+                      : null}
                   </td>
                 </tr>
                 {run.error ? (
@@ -146,9 +258,37 @@ function RunHistory({ taskId, refreshKey }: { taskId: string; refreshKey: number
                     <td colSpan={7}><p class="reason">{run.error}</p></td>
                   </tr>
                 ) : null}
-                {openRun === run.runId ? (
+                {run.warnings?.length && !isOpen(run.runId, 'review') ? (
+                  <tr key={`${run.runId}-warnings`} class="detail-row">
+                    <td colSpan={7}><RunWarnings run={run} /></td>
+                  </tr>
+                ) : null}
+                {run.review ? (
+                  <tr key={`${run.runId}-review`} class="detail-row">
+                    <td colSpan={7}><ReviewOutcome review={run.review} /></td>
+                  </tr>
+                ) : null}
+                {isOpen(run.runId, 'review') ? (
+                  <tr key={`${run.runId}-held`} class="detail-row">
+                    <td colSpan={7}>
+                      <RunReviewPanel
+                        run={run}
+                        onReviewed={(message) => {
+                          setOpen(null);
+                          onReviewed(message);
+                        }}
+                      />
+                    </td>
+                  </tr>
+                ) : null}
+                {isOpen(run.runId, 'failed') ? (
                   <tr key={`${run.runId}-failed`} class="detail-row">
                     <td colSpan={7}><FailedMailboxes taskId={taskId} runId={run.runId} /></td>
+                  </tr>
+                ) : null}
+                {isOpen(run.runId, 'notRead') ? (
+                  <tr key={`${run.runId}-not-read`} class="detail-row">
+                    <td colSpan={7}><UnreadRightsMailboxes taskId={taskId} runId={run.runId} /></td>
                   </tr>
                 ) : null}
               </>
@@ -171,6 +311,17 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
   const [historyKey, setHistoryKey] = useState(0);
   const [runError, setRunError] = useState<unknown>(undefined);
   const [starting, setStarting] = useState(false);
+  const [reviewMessage, setReviewMessage] = useState('');
+  const inReview = task.lastRun?.status === 'needsReview' ? task.lastRun.runId : null;
+  const reviewRun = useLoad(
+    inReview ? () => api.get<Run>(`tasks/${seg(task.id)}/runs/${seg(inReview)}`) : null,
+    [task.id, inReview],
+  );
+  const reviewed = (message: string) => {
+    setReviewMessage(message);
+    setHistoryKey((k) => k + 1);
+    onChanged();
+  };
 
   useEffect(() => {
     if (task.lastRun && isActive(task.lastRun.status)) {
@@ -266,6 +417,13 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
           }}
         />
       ) : null}
+      <ErrorBox error={reviewRun.error} />
+      {inReview && reviewRun.data?.runId === inReview && reviewRun.data.status === 'needsReview' ? (
+        <RunReviewPanel key={inReview} run={reviewRun.data} onReviewed={reviewed} />
+      ) : null}
+      <p class="status-line" role="status" data-testid="review-message">
+        {reviewMessage}
+      </p>
       <ErrorBox error={runError} />
       <div class="button-row">
         {caps.admin ? (
@@ -277,7 +435,7 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
           {showHistory ? 'Hide run history' : 'Run history'}
         </button>
       </div>
-      {showHistory ? <RunHistory taskId={task.id} refreshKey={historyKey} /> : null}
+      {showHistory ? <RunHistory taskId={task.id} refreshKey={historyKey} onReviewed={reviewed} /> : null}
     </article>
   );
 }
