@@ -70,9 +70,13 @@ export const mailboxDelegatesFn = registerApi({
 
 export const addManualDelegationFn = registerApi({
   name: 'addManualDelegation', route: 'users/{user}/delegate-mailboxes', method: 'POST', role: 'admin', tags,
-  summary: 'Add Manual delegation(s) of a mailbox to a user (never removed by sync)',
+  summary: 'Add Manual delegation(s) of a mailbox to a user (never removed by sync); '
+    + 'any user and mailbox of the tenant (id, UPN or SMTP address), synced or not',
   params: userParams, body: manualBody,
-  responses: { 201: { description: 'The user’s rights on that mailbox', schema: delegateMailboxItem }, 404: { description: 'Unknown user or mailbox' } },
+  responses: {
+    201: { description: 'The user’s rights on that mailbox', schema: delegateMailboxItem },
+    404: { description: 'The tenant has no such user or mailbox' },
+  },
   handle: async ({ params, body, services }) => ({ status: 201, json: await addManualDelegation(services, params.user, body.mailbox, body.rights) }),
 });
 

@@ -5,10 +5,16 @@ import { toCsv } from '../domain/csv.js';
 import type { DelegationEvent, DelegationRow, HistoryCursor, MailboxRef } from '../adapters/tables/delegationTables.js';
 import type { DirectoryUser } from '../adapters/tables/directoryTable.js';
 import { odata } from '../adapters/tables/tableStore.js';
+import type { DirectoryPort, GraphUser } from '../ports/microsoft.js';
 
 export interface LookupDeps {
   repos: Repositories;
   now: () => Date;
+}
+
+/** Manual delegations may name anyone in the tenant: what the directory table lacks is read from Graph. */
+export interface ManualDelegationDeps extends LookupDeps {
+  microsoft: () => { graph: Pick<DirectoryPort, 'getUser' | 'findUserByMail'> };
 }
 
 export interface RightView {
@@ -122,11 +128,57 @@ export function mailboxDelegatesCsv(items: MailboxDelegateItem[]): string {
   );
 }
 
-/** Adds Manual delegations (history: granted, source Manual); rights the user already holds manually are kept as they are. */
-export async function addManualDelegation(deps: LookupDeps, userValue: string, mailboxValue: string, rights: Right[]): Promise<DelegateMailboxItem> {
-  const user = await findUser(deps, userValue, 'user');
-  const mailbox = await findUser(deps, mailboxValue, 'mailbox');
-  if (!mailbox.hasMailbox) throw new ValidationError('MAILBOX.NOT_A_MAILBOX', `'${mailboxValue}' is not a synced mailbox`, [{ path: 'mailbox', message: 'not a synced mailbox' }]);
+/**
+ * A user or mailbox of the tenant by object id, UPN or SMTP address: the directory table's copy when it has one
+ * (for a mailbox, one known to have a mailbox), else Graph's (`/users/{id | upn}`, then `mail` / proxyAddresses),
+ * which is then added to the directory. 404 only when the tenant has no such user; a mailbox must have mail.
+ */
+async function findInTenant(
+  deps: ManualDelegationDeps,
+  value: string,
+  what: 'user' | 'mailbox',
+): Promise<DirectoryUser> {
+  const known = await deps.repos.directory.find(value);
+  if (known && (what === 'user' || known.hasMailbox)) return known;
+  const { graph } = deps.microsoft();
+  const found = (await graph.getUser(value)) ?? (value.includes('@') ? await graph.findUserByMail(value) : undefined);
+  if (!found) {
+    const code = what === 'user' ? 'USER.NOT_FOUND' : 'MAILBOX.NOT_FOUND';
+    throw new NotFoundError(code, `No ${what} '${value.slice(0, 320)}' exists in the tenant`);
+  }
+  if (what === 'mailbox' && !found.mail) {
+    const why = 'is a user without a mailbox (no mail address)';
+    throw new ValidationError('MAILBOX.NOT_A_MAILBOX', `'${value}' ${why}`, [{ path: 'mailbox', message: why }]);
+  }
+  const entry = directoryEntry(found, what === 'mailbox');
+  await deps.repos.directory.upsert([entry]);
+  return entry;
+}
+
+function directoryEntry(user: GraphUser, isMailbox: boolean): DirectoryUser {
+  return {
+    id: user.id.toLowerCase(),
+    upn: user.userPrincipalName,
+    address: user.mail ?? user.userPrincipalName,
+    displayName: user.displayName ?? user.userPrincipalName,
+    ...(typeof user.accountEnabled === 'boolean' ? { accountEnabled: user.accountEnabled } : {}),
+    // A delegate's entry leaves hasMailbox as it is (the directory merges).
+    ...(isMailbox ? { hasMailbox: true } : {}),
+  };
+}
+
+/**
+ * Adds Manual delegations (history: granted, source Manual) for any user and mailbox of the tenant, synced or not;
+ * rights the user already holds manually are kept as they are.
+ */
+export async function addManualDelegation(
+  deps: ManualDelegationDeps,
+  userValue: string,
+  mailboxValue: string,
+  rights: Right[],
+): Promise<DelegateMailboxItem> {
+  const user = await findInTenant(deps, userValue, 'user');
+  const mailbox = await findInTenant(deps, mailboxValue, 'mailbox');
   if (mailbox.id === user.id) throw new ValidationError('DELEGATION.SELF', 'A user cannot be a delegate of their own mailbox', [{ path: 'mailbox', message: 'is the user’s own mailbox' }]);
   const at = deps.now().toISOString();
   const mailboxRef: MailboxRef = { id: mailbox.id, address: mailbox.address, displayName: mailbox.displayName };

@@ -6,7 +6,11 @@ import { appSettingsFor, startSimulator, type RunningSimulator } from '../../dev
 import { loadConfig } from '../../shared/config.js';
 import { PermanentUpstreamError } from '../../shared/errors.js';
 import { commonNameOf } from '../../shared/usecases/expandTarget.js';
-import { createMicrosoftClients, type MicrosoftClients, type TenantSettings } from '../../shared/adapters/microsoft/index.js';
+import {
+  createMicrosoftClients,
+  type MicrosoftClients,
+  type TenantSettings,
+} from '../../shared/adapters/microsoft/index.js';
 
 // The real GraphClient over HTTPS against the simulator, for two things Graph does that a naive client trips on
 // (docs/wire.md): advanced queries, and calendars outside the app's access scope.
@@ -50,7 +54,11 @@ describe('advanced queries (Graph answers 400 Request_UnsupportedQuery without t
 
   it('pages an advanced query with @odata.nextLink (the header goes with every page)', async () => {
     const added = Array.from({ length: 130 }, (_, i) =>
-      sim.tenant.addGroup({ displayName: `Paged ${i}`, onPremisesSamAccountName: 'PagedSam', onPremisesSyncEnabled: true }),
+      sim.tenant.addGroup({
+        displayName: `Paged ${i}`,
+        onPremisesSamAccountName: 'PagedSam',
+        onPremisesSyncEnabled: true,
+      }),
     );
     sim.resetStats();
     try {
@@ -65,11 +73,11 @@ describe('advanced queries (Graph answers 400 Request_UnsupportedQuery without t
   });
 
   it('the other lookups need no advanced query and still work', async () => {
-    const { salesGroupMail, salesGroupId, secondaryProxyAddress, alexId } = sim.tenant.demo;
+    const { salesGroupMail, salesGroupId, secondaryProxyAddress, alexId, targetGroupId } = sim.tenant.demo;
     const client = graph();
 
     expect((await client.findGroupsByMail(salesGroupMail)).map((g) => g.id)).toEqual([salesGroupId]);
-    expect((await client.findGroupsByDisplayName('All Staff')).map((g) => g.id)).toEqual([sim.tenant.demo.targetGroupId]);
+    expect((await client.findGroupsByDisplayName('All Staff')).map((g) => g.id)).toEqual([targetGroupId]);
     expect((await client.searchGroups('Sales', 5)).length).toBeGreaterThan(0);
     expect((await client.findUserByMail(secondaryProxyAddress))?.id).toBe(alexId);
   });

@@ -14,6 +14,9 @@ afterAll(async () => {
   await sim.stop();
 });
 
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(`test/contract/fixtures/${name}`, 'utf8')) as unknown;
+
 type Member = { '@odata.type': string; id: string; accountEnabled?: boolean; userPrincipalName?: string; mail?: string | null };
 type Page = { value: Member[]; '@odata.nextLink'?: string };
 
@@ -95,7 +98,11 @@ describe('groups', () => {
   // docs/wire.md, "Advanced queries": these need ConsistencyLevel: eventual AND $count=true.
   describe.each([
     ['onPremisesSamAccountName', "onPremisesSamAccountName eq 'AllStaff'", "property 'onPremisesSamAccountName'"],
-    ['onPremisesSecurityIdentifier', "onPremisesSecurityIdentifier eq 'S-1-5-21-1'", "property 'onPremisesSecurityIdentifier'"],
+    [
+      'onPremisesSecurityIdentifier',
+      "onPremisesSecurityIdentifier eq 'S-1-5-21-1'",
+      "property 'onPremisesSecurityIdentifier'",
+    ],
     ['ne', "displayName ne 'All Staff'", "Operator 'ne'"],
     ['not', "not(displayName eq 'All Staff')", "Operator 'not'"],
     ['endsWith', "endsWith(mail,'@contoso.com')", "Operator 'endsWith'"],
@@ -123,27 +130,31 @@ describe('groups', () => {
   });
 
   it('the refusal has the shape of the wire sample', async () => {
-    const sample = JSON.parse(readFileSync('test/contract/fixtures/graph-error-advanced-query.json', 'utf8')) as unknown;
-    const r = await graphGet(sim, token, `/groups?$filter=${encodeURIComponent("onPremisesSamAccountName eq 'AllStaff'")}`);
+    const sample = fixture('graph-error-advanced-query.json');
+    const clause = encodeURIComponent("onPremisesSamAccountName eq 'AllStaff'");
+    const r = await graphGet(sim, token, `/groups?$filter=${clause}`);
     expect(shapeMismatch(sample, json(r))).toBeUndefined();
     const { code, message } = (sample as { error: { code: string; message: string } }).error;
     expect(json(r)).toMatchObject({ error: { code, message } });
   });
 
   it('ignores $count=true without the header (no @odata.count), as Graph does', async () => {
-    const r = await graphGet(sim, token, `/groups?$filter=${encodeURIComponent("mail eq 'sales@contoso.com'")}&$count=true`);
+    const clause = encodeURIComponent("mail eq 'sales@contoso.com'");
+    const r = await graphGet(sim, token, `/groups?$filter=${clause}&$count=true`);
     expect(r.status).toBe(200);
     expect(json(r)).not.toHaveProperty('@odata.count');
   });
 
   it('keeps the advanced query parameters on nextLink pages: a page without the header is refused', async () => {
     const base = `/groups?$filter=${encodeURIComponent("endsWith(mail,'@contoso.com')")}&$count=true&$top=2`;
-    const first = json<{ '@odata.nextLink': string }>(await graphGet(sim, token, base, { ConsistencyLevel: 'eventual' }));
+    const firstPage = await graphGet(sim, token, base, { ConsistencyLevel: 'eventual' });
+    const first = json<{ '@odata.nextLink': string }>(firstPage);
     const next = first['@odata.nextLink'].slice(sim.url.length);
 
     expect(new URL(first['@odata.nextLink']).searchParams.get('$count')).toBe('true');
     expect((await request(sim, { path: next, headers: { Authorization: `Bearer ${token}` } })).status).toBe(400);
-    const withHeader = await request(sim, { path: next, headers: { Authorization: `Bearer ${token}`, ConsistencyLevel: 'eventual' } });
+    const headers = { Authorization: `Bearer ${token}`, ConsistencyLevel: 'eventual' };
+    const withHeader = await request(sim, { path: next, headers });
     expect(withHeader.status).toBe(200);
   });
 
@@ -198,7 +209,7 @@ describe('calendar access scoping (docs/wire.md)', () => {
   const calendarOf = (id: string) => graphGet(sim, token, `/users/${id}/calendar/calendarPermissions`);
 
   it('the demo tenant denies one calendar with 403 ErrorAccessDenied, shaped like the wire sample', async () => {
-    const sample = JSON.parse(readFileSync('test/contract/fixtures/graph-error-calendar-denied.json', 'utf8')) as unknown;
+    const sample = fixture('graph-error-calendar-denied.json');
     const { calendarDeniedMailboxId } = sim.tenant.demo;
 
     const r = await calendarOf(calendarDeniedMailboxId);
@@ -217,14 +228,19 @@ describe('calendar access scoping (docs/wire.md)', () => {
 
   it('the same answer inside $batch', async () => {
     const { calendarDeniedMailboxId, alexId } = sim.tenant.demo;
-    const requests = [calendarDeniedMailboxId, alexId].map((id, i) => ({ id: String(i), method: 'GET', url: `/users/${id}/calendar/calendarPermissions` }));
+    const requests = [calendarDeniedMailboxId, alexId].map((id, i) => ({
+      id: String(i),
+      method: 'GET',
+      url: `/users/${id}/calendar/calendarPermissions`,
+    }));
     const r = await request(sim, {
       method: 'POST',
       path: '/v1.0/$batch',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ requests }),
     });
-    const statuses = Object.fromEntries(json<{ responses: Array<{ id: string; status: number }> }>(r).responses.map((x) => [x.id, x.status]));
+    const { responses } = json<{ responses: Array<{ id: string; status: number }> }>(r);
+    const statuses = Object.fromEntries(responses.map((x) => [x.id, x.status]));
     expect(statuses).toEqual({ '0': 403, '1': 200 });
   });
 

@@ -118,13 +118,14 @@ describe('control API under /_sim', () => {
     expect((await post('/_sim/mutate', { op: 'grantSendAs', mailboxId: 'nope', trusteeId: demo.meganId })).status).toBe(400);
   });
 
-  it('scopes calendar access per mailbox: 403 ErrorAccessDenied, 404 MailboxNotEnabledForRESTAPI, then readable', async () => {
+  it('scopes calendar access: 403 ErrorAccessDenied, 404 MailboxNotEnabledForRESTAPI, then readable', async () => {
     const { gradyId } = sim.tenant.demo;
     const calendar = async () => {
       const r = await graphGet(sim, graph, `/users/${gradyId}/calendar/calendarPermissions`);
       return { status: r.status, code: r.status === 200 ? null : json<{ error: { code: string } }>(r).error.code };
     };
-    const scope = (refusal: string | null) => post('/_sim/mutate', { op: 'setCalendarAccess', mailboxId: gradyId, refusal });
+    const scope = (refusal: string | null, mailboxId = gradyId) =>
+      post('/_sim/mutate', { op: 'setCalendarAccess', mailboxId, refusal });
 
     expect((await scope('accessDenied')).status).toBe(200);
     expect(await calendar()).toEqual({ status: 403, code: 'ErrorAccessDenied' });
@@ -133,7 +134,7 @@ describe('control API under /_sim', () => {
     expect((await scope(null)).status).toBe(200);
     expect(await calendar()).toEqual({ status: 200, code: null });
     expect((await scope('sometimes')).status).toBe(400);
-    expect((await post('/_sim/mutate', { op: 'setCalendarAccess', mailboxId: 'nope', refusal: null })).status).toBe(400);
+    expect((await scope(null, 'nope')).status).toBe(400);
   });
 
   it('mints API tokens for a named user', async () => {
