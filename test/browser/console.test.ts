@@ -263,6 +263,93 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     }
   }, 60_000);
 
+  it('shows a run that needs review with its reasons and held revocations, and applies them', async () => {
+    step = 'review';
+    // A mailbox with 25 FullAccess delegates, synced; then Exchange loses them all: the next run holds the revocations.
+    // Its calendar is outside the app's access policy (a right not read) and one member has no Exchange mailbox.
+    const tenant = app.sim.tenant;
+    const mailbox = tenant.addUser({ displayName: 'Review Mailbox' });
+    const delegates = Array.from({ length: 25 }, (_, i) => tenant.addUser({ displayName: `Review Delegate ${i}` }));
+    const onPremises = tenant.addUser({
+      displayName: 'Review On Premises',
+      mail: 'review.onprem@contoso.com',
+      recipientTypeDetails: null,
+    });
+    for (const d of delegates) tenant.grantFullAccess(mailbox.id, d.id);
+    const schedules = await api<{ items: Array<{ id: string }> }>('schedules');
+    const target = { kind: 'mailboxes', mailboxes: [mailbox.mail!, onPremises.mail!] };
+    const rights = ['FullAccess', 'CalendarDelegate'];
+    const body = { description: 'Review (browser test)', scheduleId: schedules.items[0]!.id, target, rights };
+    const created = await app.api('POST', 'tasks', { body });
+    expect(created.status, created.text).toBe(201);
+    const id = (created.json as { id: string }).id;
+    const runNow = async () => {
+      const started = await app.api('POST', `tasks/${id}/run`);
+      expect(started.status, started.text).toBe(202);
+      await app.settle();
+      return (started.json as { runId: string }).runId;
+    };
+    await runNow();
+    for (const d of delegates) tenant.revokeFullAccess(mailbox.id, d.id);
+    tenant.setCalendarAccess(mailbox.id, 'accessDenied');
+    const runId = await runNow();
+    const run = await api<{ status: string; revocationsHeld: number; warnings: string[] }>(`tasks/${id}/runs/${runId}`);
+    expect(run).toMatchObject({
+      status: 'needsReview',
+      revocationsHeld: 25,
+      rightsNotRead: 1,
+      skippedByReason: { noExchangeMailbox: 1 },
+    });
+    expect(run.warnings.length).toBeGreaterThan(0);
+
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    const card = page.locator(`article[data-task-id="${id}"]`);
+    await card.waitFor();
+    await expect.poll(() => card.getByTestId('last-run').innerText()).toContain('Needs review');
+    const panel = card.getByTestId('run-review');
+    await panel.waitFor();
+    expect(await panel.innerText()).toContain('This run needs review: it holds 25 revocations (Full Access)');
+    for (const warning of run.warnings) expect(await panel.getByTestId('run-warnings').innerText()).toContain(warning);
+    const held = panel.getByTestId('held-revocations');
+    await held.waitFor();
+    expect(await held.locator('tbody tr').count()).toBe(20);
+    await panel.getByRole('button', { name: 'Load more held revocations', exact: true }).click();
+    await expect.poll(() => held.locator('tbody tr').count()).toBe(25);
+    for (const d of delegates) {
+      const row = held.locator(`tr[data-delegate="${d.mail}"]`);
+      const cells = ['Review Mailbox', d.displayName, 'Full Access', 'Direct', 'No longer seen in Exchange'];
+      const expected = [...cells.map((c) => expect.stringContaining(c)), expect.any(String)]; // + last confirmed
+      expect(await row.locator('td').allInnerTexts()).toEqual(expected);
+    }
+
+    await card.getByRole('button', { name: 'Run history', exact: true }).click();
+    const history = card.getByTestId('run-history');
+    await history.waitFor();
+    const summary = await history.locator('tbody tr').first().innerText();
+    expect(summary).toMatch(/Needs review[\s\S]*1 skipped \(1 no Exchange Online mailbox\)[\s\S]*1 rights not read/);
+    expect(summary).toContain('25 held');
+    await history.getByRole('button', { name: 'Rights not read (1)', exact: true }).click();
+    const notRead = await history.getByTestId('rights-not-read').innerText();
+    expect(notRead).toMatch(/Review Mailbox[\s\S]*Calendar delegate not read \(left as stored\): \S/);
+    await shot('07a-run-needs-review');
+    await atWidth(375, () => shot('07a-run-needs-review-375'));
+
+    await panel.getByRole('button', { name: 'Apply held revocations', exact: true }).click();
+    const confirm = panel.getByRole('group', { name: 'Confirm the review decision' });
+    expect(await confirm.innerText()).toContain('Revoke the 25 revocations now?');
+    await shot('07b-review-confirm');
+    await panel.getByRole('button', { name: 'Confirm apply', exact: true }).click();
+    await expect.poll(() => card.getByTestId('review-message').innerText()).toBe('Applied 25 held revocations.');
+    await expect.poll(() => card.getByTestId('last-run').innerText()).toContain('Succeeded');
+    expect(await card.getByTestId('run-review').count()).toBe(0);
+    const by = 'alex.wilber@contoso.com';
+    await expect.poll(() => history.getByTestId('review-outcome').first().innerText()).toContain(`applied by ${by}`);
+    const reviewed = await api<Record<string, unknown>>(`tasks/${id}/runs/${runId}`);
+    expect(reviewed).toMatchObject({ status: 'succeeded', review: { decision: 'applied', by, applied: 25, skipped: 0 } });
+    expect((await api<{ items: unknown[] }>(`mailboxes/${mailbox.id}/delegates`)).items).toEqual([]);
+    await shot('07c-review-applied');
+  }, 90_000);
+
   it('looks up a user: mailboxes with rights, Source, via and first seen; CSV; history', async () => {
     step = 'lookup';
     // A demo user holding rights both directly and through a group, so both kinds of "via" are on screen.

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { holdQueue, setClock } from '../support/control.js';
 import { QUEUES } from '../../shared/ports/queue.js';
+import { SIM_API_CALLER_APP_ID } from '../../dev/simulator/identity.js';
+import type { SimUser } from '../../dev/simulator/tenant.js';
 
 // Issue 4: every schedules/tasks/runs route through the local host's HTTP API, with valid and invalid bodies.
 
@@ -392,6 +394,165 @@ describe('runs', () => {
     await app.settle();
     const next = (await app.api('GET', `tasks/${task.id}/runs/${nextRunId}`, { role: 'Reader' })).json as Record<string, unknown>;
     expect(next).toMatchObject({ status: 'succeeded', mailboxesTotal: 2, rights: ['SendAs', 'SendOnBehalf'] });
+  });
+});
+
+describe('revocation hold (held-revocations routes)', () => {
+  let scheduleId: string;
+  let scenarios = 0;
+
+  interface Held {
+    mailbox: { id: string; address: string };
+    delegate: { id: string; address: string };
+    right: string;
+    via: unknown[];
+    source: string;
+    reason: string;
+  }
+  interface HoldScenario {
+    taskId: string;
+    syncedRunId: string;
+    runId: string;
+    mailbox: SimUser;
+    delegates: SimUser[];
+  }
+
+  const heldPath = (taskId: string, runId: string) => `tasks/${taskId}/runs/${runId}/held-revocations`;
+  const getRun = async (taskId: string, runId: string) =>
+    (await app.api('GET', `tasks/${taskId}/runs/${runId}`, { role: 'Reader' })).json as Record<string, unknown>;
+  const delegatesOf = async (mailbox: SimUser) => {
+    const response = await app.api('GET', `mailboxes/${mailbox.id}/delegates`, { role: 'Reader' });
+    return (response.json as { items: Array<{ delegate: { id: string } }> }).items;
+  };
+
+  async function runNow(taskId: string): Promise<string> {
+    const started = await app.api('POST', `tasks/${taskId}/run`);
+    expect(started.status, started.text).toBe(202);
+    await app.settle();
+    return (started.json as { runId: string }).runId;
+  }
+
+  /** A mailbox with `count` FullAccess delegates, synced once; then Exchange loses them all and a run holds them. */
+  async function holdScenario(count = 12): Promise<HoldScenario> {
+    const tenant = app.sim.tenant;
+    const tag = `Hold ${++scenarios}`;
+    const mailbox = tenant.addUser({ displayName: `${tag} Mailbox` });
+    const delegates = Array.from({ length: count }, (_, i) => tenant.addUser({ displayName: `${tag} Delegate ${i}` }));
+    for (const d of delegates) tenant.grantFullAccess(mailbox.id, d.id);
+    const target = { kind: 'mailboxes', mailboxes: [mailbox.mail!] };
+    const task = await createTask({ description: tag, scheduleId, target, rights: ['FullAccess'] });
+    const syncedRunId = await runNow(task.id);
+    const synced = await getRun(task.id, syncedRunId);
+    const failed = await app.api('GET', `tasks/${task.id}/runs/${syncedRunId}/mailboxes?status=failed`);
+    expect(synced, failed.text).toMatchObject({ status: 'succeeded', delegationsAdded: count });
+    for (const d of delegates) tenant.revokeFullAccess(mailbox.id, d.id);
+    const runId = await runNow(task.id);
+    return { taskId: task.id, syncedRunId, runId, mailbox, delegates };
+  }
+
+  beforeAll(async () => {
+    scheduleId = await createSchedule();
+  });
+
+  it('a run revoking all FullAccess holds it: needsReview, listed (Reader, paged), still in lookups', async () => {
+    const { taskId, runId, mailbox, delegates } = await holdScenario();
+    const run = await getRun(taskId, runId);
+    expect(run).toMatchObject({
+      status: 'needsReview', revocationsHeld: 12, heldRights: ['FullAccess'], delegationsRemoved: 0, review: null,
+      rightsNotRead: 0, mailboxesSkipped: 0, skippedByReason: {},
+    });
+    expect(run['warnings']).toEqual([expect.stringMatching(/revoke 12 of 12 stored FullAccess delegations.*20 %/)]);
+
+    const listed = await app.api('GET', `${heldPath(taskId, runId)}?top=1000`, { role: 'Reader' });
+    expect(listed.status, listed.text).toBe(200);
+    const page = listed.json as { items: Held[]; continuationToken: string | null };
+    expect(page.continuationToken).toBeNull();
+    expect(page.items.map((h) => h.delegate.id).sort()).toEqual(delegates.map((d) => d.id.toLowerCase()).sort());
+    for (const held of page.items) {
+      expect(held).toMatchObject({
+        mailbox: { id: mailbox.id.toLowerCase(), address: mailbox.mail },
+        right: 'FullAccess', via: [{ kind: 'direct' }], source: 'MailboxPermissionSync', reason: 'notObserved',
+        firstSeen: expect.any(String), lastConfirmed: expect.any(String),
+      });
+    }
+    const pages = await allPages(heldPath(taskId, runId), 5);
+    expect(pages.map((p) => p.length)).toEqual([5, 5, 2]);
+    expect(pages.flat()).toEqual(page.items);
+    // Held rows stay in lookups until applied.
+    expect(await delegatesOf(mailbox)).toHaveLength(12);
+  });
+
+  it('apply (Admin) revokes them, records who decided and closes the review; a second decision is a 409', async () => {
+    const { taskId, runId, mailbox } = await holdScenario();
+    problemOf(await app.api('POST', `${heldPath(taskId, runId)}/apply`, { role: 'Reader' }), 403);
+    problemOf(await app.api('POST', `${heldPath(taskId, runId)}/dismiss`, { role: 'Reader' }), 403);
+    expect((await getRun(taskId, runId))['status']).toBe('needsReview');
+
+    const applied = await app.api('POST', `${heldPath(taskId, runId)}/apply`);
+    expect(applied.status, applied.text).toBe(200);
+    const by = 'alex.wilber@contoso.com';
+    const review = { decision: 'applied', by, at: expect.any(String), applied: 12, skipped: 0 };
+    expect(applied.json).toMatchObject({
+      applied: 12, skipped: 0, run: { runId, status: 'succeeded', revocationsHeld: 0, delegationsRemoved: 12, review },
+    });
+    expect(await getRun(taskId, runId)).toMatchObject({ status: 'succeeded', review });
+    expect(await delegatesOf(mailbox)).toEqual([]);
+    const listed = (await app.api('GET', heldPath(taskId, runId), { role: 'Reader' })).json as { items: unknown[] };
+    expect(listed.items).toEqual([]);
+    const changes = (await app.api('GET', `delegation-changes?mailbox=${mailbox.id}`, { role: 'Reader' })).json as {
+      items: Array<{ type: string; runId: string }>;
+    };
+    expect(changes.items.filter((c) => c.type === 'revoked').map((c) => c.runId)).toEqual(Array(12).fill(runId));
+
+    const again = problemOf(await app.api('POST', `${heldPath(taskId, runId)}/apply`), 409, 'RUN.NOT_IN_REVIEW');
+    expect(again.detail).toContain(runId);
+    problemOf(await app.api('POST', `${heldPath(taskId, runId)}/dismiss`), 409, 'RUN.NOT_IN_REVIEW');
+  });
+
+  it("dismiss keeps the delegations; an app's decision is recorded under its client id", async () => {
+    const { taskId, runId, mailbox } = await holdScenario();
+    const appToken = await app.token('Admin', { appOnly: true });
+    const dismissed = await app.api('POST', `${heldPath(taskId, runId)}/dismiss`, { token: appToken });
+    expect(dismissed.status, dismissed.text).toBe(200);
+    const review = { decision: 'dismissed', by: SIM_API_CALLER_APP_ID, at: expect.any(String) };
+    const run = { runId, status: 'succeeded', revocationsHeld: 0, review };
+    expect(dismissed.json).toMatchObject({ dismissed: 12, run });
+    expect(await getRun(taskId, runId)).toMatchObject({ status: 'succeeded', delegationsRemoved: 0, review });
+    expect(await delegatesOf(mailbox)).toHaveLength(12);
+    expect(((await app.api('GET', heldPath(taskId, runId))).json as { items: unknown[] }).items).toEqual([]);
+  });
+
+  it('apply re-checks the stored state: revocations a later sync re-proposed are skipped', async () => {
+    const { taskId, runId: older, mailbox, delegates } = await holdScenario();
+    // Exchange has one delegate back; the next run re-reads the mailbox and holds the other 11 itself.
+    app.sim.tenant.grantFullAccess(mailbox.id, delegates[0]!.id);
+    const newer = await runNow(taskId);
+    expect(await getRun(taskId, newer)).toMatchObject({ status: 'needsReview', revocationsHeld: 11 });
+
+    const stale = await app.api('POST', `${heldPath(taskId, older)}/apply`);
+    expect(stale.status, stale.text).toBe(200);
+    expect(stale.json).toMatchObject({ applied: 0, skipped: 12, run: { review: { applied: 0, skipped: 12 } } });
+    expect(await delegatesOf(mailbox)).toHaveLength(12);
+
+    const current = await app.api('POST', `${heldPath(taskId, newer)}/apply`);
+    expect(current.json).toMatchObject({ applied: 11, skipped: 0 });
+    const left = await delegatesOf(mailbox);
+    expect(left.map((d) => d.delegate.id)).toEqual([delegates[0]!.id.toLowerCase()]);
+  });
+
+  it('answers 404 RUN.NOT_FOUND for an unknown run, 409 for a run that is not in review', async () => {
+    const { taskId, syncedRunId } = await holdScenario(10);
+    const unknown = '8638000000000000-mffffffff';
+    problemOf(await app.api('GET', heldPath(taskId, unknown), { role: 'Reader' }), 404, 'RUN.NOT_FOUND');
+    problemOf(await app.api('POST', `${heldPath(taskId, unknown)}/apply`), 404, 'RUN.NOT_FOUND');
+    problemOf(await app.api('POST', `${heldPath(taskId, unknown)}/dismiss`), 404, 'RUN.NOT_FOUND');
+    const none = (await app.api('GET', heldPath(taskId, syncedRunId), { role: 'Reader' })).json;
+    expect(none).toEqual({ items: [], continuationToken: null });
+    const apply = await app.api('POST', `${heldPath(taskId, syncedRunId)}/apply`);
+    const conflict = problemOf(apply, 409, 'RUN.NOT_IN_REVIEW');
+    expect(conflict.detail).toMatch(/succeeded/);
+    problemOf(await app.api('POST', `${heldPath(taskId, syncedRunId)}/dismiss`), 409, 'RUN.NOT_IN_REVIEW');
+    expect(paths(problemOf(await app.api('GET', `${heldPath(taskId, syncedRunId)}?top=0`), 400))).toEqual(['top']);
   });
 });
 
