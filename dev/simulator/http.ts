@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ServiceBudget } from './limits.js';
 import type { Rng } from './rng.js';
 import type { Tenant } from './tenant.js';
 import type { TokenService } from './tokens.js';
@@ -29,10 +30,15 @@ export interface SimulatorKnobs {
   latencyMs: number;
   /** Uniform random extra 0..jitterMs (default 0). */
   jitterMs: number;
-  /** Requests per second per API, token bucket with 1 s of capacity; over it -> 429. */
+  /** Requests per second per API, token bucket with 1 s of capacity; over it -> slower answers (Exchange), then 429. */
   rateLimits: { exchange?: number; graph?: number };
   /** 0..1: share of Graph/Exchange requests failing with 503, a dropped connection or truncated JSON. */
   faultRate: number;
+  /**
+   * Exchange cmdlets (by name) or Identity values that answer 200 with `@adminapi.warnings` and no `value`
+   * (exo-warnings-no-value.json); matched case-insensitively. Absent or empty = none.
+   */
+  warningsOnly?: { cmdlets?: string[]; identities?: string[] };
 }
 
 export interface SimulatorStats {
@@ -69,28 +75,6 @@ export function emptyStats(): SimulatorStats {
   };
 }
 
-/** Token bucket holding one second's worth of requests. */
-export class TokenBucket {
-  private tokens: number;
-  private last = performance.now();
-
-  constructor(readonly ratePerSecond: number) {
-    this.tokens = ratePerSecond;
-  }
-
-  /** Takes one token; when empty, says how long until one is available. */
-  take(): { ok: true } | { ok: false; waitMs: number } {
-    const now = performance.now();
-    this.tokens = Math.min(this.ratePerSecond, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, waitMs: ((1 - this.tokens) / this.ratePerSecond) * 1000 };
-  }
-}
-
 /** Everything a route handler needs; one per running simulator. */
 export interface SimContext {
   tenant: Tenant;
@@ -100,7 +84,7 @@ export interface SimContext {
   stats: SimulatorStats;
   /** Seeded: decides faults, Retry-After presence, 403 body kinds, batch order. */
   rng: Rng;
-  buckets: { graph?: TokenBucket; exchange?: TokenBucket };
+  buckets: { graph?: ServiceBudget; exchange?: ServiceBudget };
   tokenLifetimeSeconds: number;
   /** Counts 403s so their body alternates between JSON and non-JSON. */
   forbiddenCount: number;

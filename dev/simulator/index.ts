@@ -9,7 +9,7 @@ import { generateTenant } from './generate.js';
 import { handleGraph } from './graph.js';
 import { emptyStats, type SimContext, type SimReply, type SimRequest, type SimulatorKnobs, type SimulatorStats } from './http.js';
 import { SIM_API_AUDIENCE } from './identity.js';
-import { resetBuckets } from './limits.js';
+import { overloadDelayMs, resetBuckets } from './limits.js';
 import { createRng } from './rng.js';
 import type { Tenant } from './tenant.js';
 import { TokenService, type ApiTokenRequest } from './tokens.js';
@@ -150,7 +150,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         reply = { status: 500, body: { error: { code: 'InternalServerError', message: err instanceof Error ? err.message : String(err) } } };
       }
       if (isUpstream) {
-        const delay = c.knobs.latencyMs + (c.knobs.jitterMs > 0 ? c.rng.next() * c.knobs.jitterMs : 0);
+        const jitter = c.knobs.jitterMs > 0 ? c.rng.next() * c.knobs.jitterMs : 0;
+        const overload = overloadDelayMs(c, path.startsWith('/adminapi/') ? 'exchange' : 'graph');
+        const delay = c.knobs.latencyMs + jitter + overload;
         if (delay > 0) await sleep(delay);
       }
       write(req, res, reply);

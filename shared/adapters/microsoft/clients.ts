@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { AccessTokenSource, createMicrosoftCredential, exchangeScope, graphScope, type AccessTokenSourceOptions, type TenantSettings } from './credentials.js';
 import { ExchangeClient, type ExchangeWarning } from './exchange.js';
 import { GraphClient } from './graph.js';
-import { AdaptiveLimiter, type LimiterOptions } from './limiter.js';
+import { AdaptiveLimiter, EXCHANGE_LIMITS, GRAPH_LIMITS, type LimiterOptions } from './limiter.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from './retry.js';
 import type { ServiceContext } from './serviceHttp.js';
 import { createHttpsFetch, type FetchLike } from './transport.js';
@@ -31,14 +31,6 @@ export interface MicrosoftClients {
   /** Closes the keep-alive sockets (tests, CLI tools); a function app keeps its clients for life. */
   close(): void;
 }
-
-/**
- * Exchange meters cmdlets per second (0.6-0.9 s each, so a budget of 100/s needs ~80 in flight): pace starts
- * by an adaptive rate; concurrency follows the rate (rate × latency) up to a safety cap.
- */
-const EXCHANGE_LIMITS: Omit<LimiterOptions, 'name'> = { initialConcurrency: 8, minConcurrency: 1, maxConcurrency: 256, increaseAfterSuccesses: 20, adaptiveRate: { initialPerSecond: 50 } };
-/** Graph: a sync makes 2-3 small reads per mailbox; start wide and let 429s find the tenant's budget. */
-const GRAPH_LIMITS: Omit<LimiterOptions, 'name'> = { initialConcurrency: 8, minConcurrency: 1, maxConcurrency: 256, increaseAfterSuccesses: 20, adaptiveRate: { initialPerSecond: 50 } };
 
 /** Graph and Exchange clients sharing one transport, one token source per resource and one limiter per service; create once per process. */
 export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftClientsOptions = {}): MicrosoftClients {

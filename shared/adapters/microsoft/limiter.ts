@@ -4,7 +4,7 @@ export interface LimiterOptions {
   initialConcurrency?: number;
   minConcurrency?: number;
   maxConcurrency?: number;
-  /** Successes without a 429 after which the limit is raised by one (the upward probe). */
+  /** Without rate control: successes without a 429 after which the limit is raised by one (the upward probe). */
   increaseAfterSuccesses?: number;
   /** Optional hard cap on request starts per second. */
   maxRequestsPerSecond?: number;
@@ -21,15 +21,32 @@ export interface LimiterOptions {
   random?: () => number;
 }
 
-/** Rate control: slow start (doubling per second) until the first 429, then small steps up and down. */
+/** Rate control: slow start (doubling per second) until the first congestion signal, then small steps up and down. */
 export interface AdaptiveRateOptions {
   initialPerSecond: number;
   minPerSecond?: number;
   maxPerSecond?: number;
-  /** Factor applied once per congestion event after slow start (default 0.85); slow start ends with a halving. */
+  /** Factor applied once per congestion event after slow start (default 0.85); in slow start, a halving. */
   decrease?: number;
   /** Relative growth per second while requests are waiting for the rate (default 0.03). */
   increase?: number;
+  /**
+   * Treat rising latency as congestion too (delay-based control): for a service that slows its answers
+   * down before it answers 429. Without it only 429s and unanswered requests lower the rate.
+   */
+  latency?: LatencySignalOptions;
+}
+
+/** When latency says "congested": the lowest recent latency above `baseline × factor + marginMs`. */
+export interface LatencySignalOptions {
+  /** Default 2. */
+  factor?: number;
+  /** Default 100 ms. */
+  marginMs?: number;
+  /** The baseline is the lowest latency within this window (default 10 s), so a slower service re-baselines. */
+  baselineWindowMs?: number;
+  /** Recent latencies the lowest is taken of (default 8); half of them must be in before a decision. */
+  samples?: number;
 }
 
 export interface LimiterStats {
@@ -44,6 +61,12 @@ export interface LimiterStats {
   pausedForMs: number;
   /** The adaptive start rate (requests/s), when rate control is on. */
   ratePerSecond?: number;
+  /** Rate decreases for latency above the baseline, when the latency signal is on. */
+  slowdowns?: number;
+  /** The latency floor the signal compares with (ms), once known. */
+  baselineLatencyMs?: number;
+  /** The lowest recent latency (ms), once enough requests started since the last decrease have finished. */
+  recentLatencyMs?: number;
 }
 
 /** One admitted request; report its outcome exactly once. */
@@ -51,7 +74,12 @@ export interface LimiterSlot {
   success(): void;
   /** The service said "slow down": halve the limit (once per congestion event) and pause new starts. */
   throttled(retryAfterMs?: number): void;
-  /** Failed for another reason (network, 5xx, 4xx): frees the slot, does not change the limit. */
+  /**
+   * No answer at all (timeout, connection reset): an overloaded service may drop requests, so this is a
+   * congestion event like a 429 (once per event), without a pause since there is no Retry-After to honour.
+   */
+  unanswered(): void;
+  /** Failed for another reason (5xx, 4xx, a malformed body): frees the slot, does not change the limit. */
   failure(): void;
 }
 
@@ -60,9 +88,47 @@ interface Waiter {
 }
 
 /**
- * AIMD concurrency control for one upstream service: a 429 halves the number of requests allowed in
- * flight and pauses new starts for Retry-After (or a growing backoff); a run of successes raises the
- * limit by one, so throughput finds the service's unpublished budget and follows it.
+ * Exchange Online (docs/wire.md, "Exchange pacing"): no published budget, 0.6-0.9 s per cmdlet, and overload
+ * shows first as slower answers ("micro delay"), later or never as 429. So the rate is steered by latency:
+ * - 4/s at first: a cautious start for an unknown tenant; slow start doubles it each second (100/s in ~5 s).
+ * - Congested above 2 × baseline + 100 ms: at 0.6 s per cmdlet that is a queue of about one cmdlet's time,
+ *   early enough to act before the service turns to 429s, late enough not to mistake a busy client or
+ *   network for it; the margin matters when the baseline is milliseconds (the local simulator).
+ * - +10 %/s once slow start is over: the latency signal warns long before a 429 would, so probing can be
+ *   faster than Graph's; the 15 % decrease that follows costs little.
+ * - The baseline window (10 s, as BBR's for its minimum round trip): every decrease drains our queue and
+ *   shows the floor again within seconds, so it holds through our own congestion episodes, and a tenant
+ *   that became slower for good is re-baselined (and grown from) within about 12 s.
+ */
+export const EXCHANGE_LIMITS: Omit<LimiterOptions, 'name'> = {
+  initialConcurrency: 8,
+  minConcurrency: 1,
+  maxConcurrency: 256,
+  adaptiveRate: {
+    initialPerSecond: 4,
+    increase: 0.1,
+    latency: { factor: 2, marginMs: 100, baselineWindowMs: 10_000, samples: 8 },
+  },
+};
+
+/**
+ * Graph answers 429 with Retry-After and publishes its budgets, and its latency varies by endpoint
+ * (a 999-member page against a single user), so latency is no congestion signal there: start wide
+ * (a sync makes 2-3 small reads per mailbox) and let 429s find the tenant's budget.
+ */
+export const GRAPH_LIMITS: Omit<LimiterOptions, 'name'> = {
+  initialConcurrency: 8,
+  minConcurrency: 1,
+  maxConcurrency: 256,
+  adaptiveRate: { initialPerSecond: 50 },
+};
+
+/**
+ * Congestion control for one upstream service. Without rate control it is AIMD on concurrency: a 429
+ * halves the requests allowed in flight and pauses new starts for Retry-After (or a growing backoff); a
+ * run of successes raises the limit by one. With rate control it paces starts by an adaptive rate
+ * (lowered on a 429, an unanswered request, or with the latency signal on, latency well above its
+ * floor) and keeps concurrency at what that rate needs, so throughput follows the service's budget.
  */
 export class AdaptiveLimiter {
   readonly name: string;
@@ -72,6 +138,7 @@ export class AdaptiveLimiter {
   private readonly increaseAfter: number;
   private minIntervalMs: number;
   private readonly rate: AdaptiveRate | undefined;
+  private readonly watch: LatencyWatch | undefined;
   private readonly basePauseMs: number;
   private readonly maxPauseMs: number;
   private readonly now: () => number;
@@ -85,7 +152,12 @@ export class AdaptiveLimiter {
   private consecutiveThrottles = 0;
   private throttledCount = 0;
   private successCount = 0;
-  // Requests started before the last decrease report the same congestion: they must not halve again.
+  private slowdownCount = 0;
+  /** The recent latency that made the last latency decrease, while latency has stayed above the threshold. */
+  private slowdownAtMs: number | undefined;
+  /** Latency has been 'rising' since the rate was last held (the hold is made once, on entering). */
+  private holding = false;
+  // Requests started before the last decrease report the same congestion: they must not decrease again.
   private epoch = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDueAt = 0;
@@ -99,7 +171,9 @@ export class AdaptiveLimiter {
     this.limit = clamp(options.initialConcurrency ?? 8, this.min, this.max);
     this.increaseAfter = Math.max(1, options.increaseAfterSuccesses ?? 20);
     this.minIntervalMs = options.maxRequestsPerSecond ? 1000 / options.maxRequestsPerSecond : 0;
-    this.rate = options.adaptiveRate ? new AdaptiveRate(options.adaptiveRate, options.maxRequestsPerSecond) : undefined;
+    const rate = options.adaptiveRate;
+    this.rate = rate ? new AdaptiveRate(rate, options.maxRequestsPerSecond) : undefined;
+    this.watch = rate?.latency ? new LatencyWatch(rate.latency) : undefined;
     if (this.rate) this.minIntervalMs = this.rate.intervalMs;
     this.basePauseMs = options.basePauseMs ?? 1000;
     this.maxPauseMs = options.maxPauseMs ?? 60_000;
@@ -130,13 +204,16 @@ export class AdaptiveLimiter {
 
   /**
    * A throttle seen outside a slot (a 429 inside a `$batch` whose envelope succeeded): same effect
-   * as a throttled slot, halving at most once per congestion event.
+   * as a throttled slot, decreasing at most once per congestion event.
    */
   reportThrottle(retryAfterMs?: number): void {
     this.onThrottle(this.epoch, retryAfterMs);
   }
 
   stats(): LimiterStats {
+    const now = this.now();
+    const baseline = this.watch?.baselineMs(now);
+    const recent = this.watch?.recentMs();
     return {
       name: this.name,
       limit: this.limit,
@@ -144,8 +221,11 @@ export class AdaptiveLimiter {
       queued: this.queue.length,
       throttled: this.throttledCount,
       successes: this.successCount,
-      pausedForMs: Math.max(0, this.pausedUntil - this.now()),
+      pausedForMs: Math.max(0, this.pausedUntil - now),
       ...(this.rate ? { ratePerSecond: Math.round(this.rate.perSecond * 10) / 10 } : {}),
+      ...(this.watch ? { slowdowns: this.slowdownCount } : {}),
+      ...(baseline !== undefined ? { baselineLatencyMs: Math.round(baseline) } : {}),
+      ...(recent !== undefined ? { recentLatencyMs: Math.round(recent) } : {}),
     };
   }
 
@@ -190,26 +270,23 @@ export class AdaptiveLimiter {
     return {
       success: () => {
         if (!release()) return;
-        const took = this.now() - startedAt;
+        const now = this.now();
+        const took = now - startedAt;
         this.latencyMs = this.successCount === 0 ? took : this.latencyMs * 0.95 + took * 0.05;
         this.successCount += 1;
         this.consecutiveThrottles = 0;
-        this.successesSinceChange += 1;
-        if (this.successesSinceChange >= this.increaseAfter && this.limit < this.max) {
-          this.limit += 1;
-          this.successesSinceChange = 0;
-        }
-        // Grow the rate only while it is what holds requests back: a rate nobody reaches must not bank a burst.
-        if (this.rate && this.queue.length > 0) {
-          this.minIntervalMs = this.rate.grow(this.now());
-          // Little's law: the rate needs rate × latency requests in flight; widen the window to reach it.
-          this.limit = clamp(Math.max(this.limit, this.slotsForRate()), this.min, this.max);
-        }
+        if (this.rate) this.steerRate(now, took, startedInEpoch);
+        else this.probeConcurrency();
         this.pump();
       },
       throttled: (retryAfterMs?: number) => {
         if (!release()) return;
         this.onThrottle(startedInEpoch, retryAfterMs);
+      },
+      unanswered: () => {
+        if (!release()) return;
+        this.decrease(startedInEpoch);
+        this.pump();
       },
       failure: () => {
         if (!release()) return;
@@ -218,34 +295,118 @@ export class AdaptiveLimiter {
     };
   }
 
+  private probeConcurrency(): void {
+    this.successesSinceChange += 1;
+    if (this.successesSinceChange >= this.increaseAfter && this.limit < this.max) {
+      this.limit += 1;
+      this.successesSinceChange = 0;
+    }
+  }
+
+  /** After a success under rate control: decrease on latency well above the floor, else maybe grow. */
+  private steerRate(now: number, took: number, startedInEpoch: number): void {
+    if (!this.rate) return;
+    this.rate.delivered(now);
+    this.watch?.record(now, took, startedInEpoch === this.epoch);
+    // Without a latency signal (Graph) only 429s steer, so latency always reads as "near".
+    const state = this.watch ? this.watch.state(now) : 'near';
+    if (state === 'congested') {
+      const recent = this.watch?.recentMs() ?? 0;
+      // Decrease again only while latency keeps rising. Falling: the last decrease is draining the service's
+      // queue, and another would only undershoot. Level after the drain pause: the queue is not ours (the
+      // service became slower, or serves others), so cutting further would not help; the baseline window
+      // adopts the new level, and growth resumes from there.
+      if (this.slowdownAtMs !== undefined && recent <= this.slowdownAtMs * 1.1) return;
+      this.slowdownAtMs = recent;
+      this.slowdownCount += 1;
+      // The samples behind the signal all started in the current epoch, whichever request reported last.
+      this.decrease(this.epoch);
+      // Drain: the service holds about (recent - baseline) ms of our requests in its queue; anything started
+      // before that has been worked off would only wait behind them, and keep the latency signal high.
+      const queuedMs = recent - (this.watch?.baselineMs(now) ?? recent);
+      this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(this.maxPauseMs, queuedMs));
+      return;
+    }
+    if (state !== 'unknown') this.slowdownAtMs = undefined;
+    // Latency leaving its floor is the queue starting to build: stop doubling before it costs a halving.
+    if (state === 'rising' && !this.holding) this.minIntervalMs = this.rate.hold(now);
+    this.holding = state === 'rising' || (state === 'unknown' && this.holding);
+    // Grow the rate only while it is what holds requests back (a rate nobody reaches must not bank a
+    // burst), and, with the latency signal on, only once requests started after the last decrease show
+    // latency near its floor ('unknown' = too few of them yet to tell whether the decrease was enough).
+    if (state === 'near' && this.queue.length > 0) this.minIntervalMs = this.rate.grow(now);
+    this.resize();
+  }
+
   private onThrottle(startedInEpoch: number, retryAfterMs: number | undefined): void {
     this.throttledCount += 1;
     this.successesSinceChange = 0;
-    if (startedInEpoch === this.epoch) {
-      // Backoff grows per congestion event, not per 429: a burst of answers to the same overload counts once.
-      this.consecutiveThrottles += 1;
-      this.limit = Math.max(this.min, Math.floor(this.limit / 2));
-      if (this.rate) {
-        this.minIntervalMs = this.rate.shrink(this.now());
-        // Keep enough slots for the new rate at the observed latency, or the rate is never reached.
-        this.limit = clamp(Math.max(this.limit, this.slotsForRate()), this.min, this.max);
-      }
-      this.epoch += 1;
-    }
+    // Backoff grows per congestion event, not per 429: a burst of answers to the same overload counts once.
+    if (startedInEpoch === this.epoch) this.consecutiveThrottles += 1;
+    this.decrease(startedInEpoch);
     const pauseMs = Math.min(this.maxPauseMs, retryAfterMs ?? this.backoffMs());
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + pauseMs);
     this.pump();
   }
 
-  /** Requests in flight the current rate needs at the observed latency, with headroom for jitter. */
-  private slotsForRate(): number {
-    return this.rate ? Math.ceil((this.rate.perSecond * this.latencyMs * 2) / 1000) : 0;
+  /** One multiplicative decrease per congestion event: requests started before it report the same event. */
+  private decrease(startedInEpoch: number): void {
+    if (startedInEpoch !== this.epoch) return;
+    this.epoch += 1;
+    this.watch?.restart();
+    if (!this.rate) {
+      this.limit = Math.max(this.min, Math.floor(this.limit / 2));
+      return;
+    }
+    this.minIntervalMs = this.rate.shrink(this.now());
+    // Without the latency signal concurrency was sized by the average latency: halve it like plain AIMD.
+    if (!this.watch) this.limit = Math.max(this.min, Math.floor(this.limit / 2));
+    this.resize();
+  }
+
+  /**
+   * Little's law: the rate needs rate × latency requests in flight. With the latency signal the window
+   * is sized for twice the congestion threshold, so it never holds the rate back while latency is
+   * acceptable, yet bounds what a stalled service can accumulate; without it, twice the average latency.
+   */
+  private resize(): void {
+    if (!this.rate) return;
+    const thresholdMs = this.watch?.thresholdMs(this.now());
+    if (this.watch && thresholdMs === undefined) return;
+    const slots =
+      thresholdMs !== undefined
+        ? Math.ceil((this.rate.perSecond * thresholdMs * 2) / 1000) + 1
+        : Math.max(this.limit, Math.ceil((this.rate.perSecond * this.latencyMs * 2) / 1000));
+    this.limit = clamp(slots, this.min, this.max);
   }
 
   private backoffMs(): number {
     const exp = Math.min(this.maxPauseMs, this.basePauseMs * 2 ** Math.max(0, this.consecutiveThrottles - 1));
     // Jitter keeps many workers that were throttled together from returning together.
     return Math.round(exp / 2 + (this.random() * exp) / 2);
+  }
+}
+
+/** Events in the last second, in ten 100 ms buckets. */
+class LastSecondCounter {
+  private readonly counts: number[] = new Array<number>(10).fill(0);
+  private readonly slots: number[] = new Array<number>(10).fill(-1);
+
+  add(now: number): void {
+    const slot = Math.floor(now / 100);
+    const index = slot % 10;
+    if (this.slots[index] !== slot) {
+      this.slots[index] = slot;
+      this.counts[index] = 0;
+    }
+    this.counts[index] = (this.counts[index] ?? 0) + 1;
+  }
+
+  count(now: number): number {
+    const slot = Math.floor(now / 100);
+    let total = 0;
+    for (let i = 0; i < 10; i += 1) if ((this.slots[i] ?? -1) > slot - 10) total += this.counts[i] ?? 0;
+    return total;
   }
 }
 
@@ -258,8 +419,8 @@ class AdaptiveRate {
   private readonly increase: number;
   private slowStart = true;
   private lastGrowthAt: number | undefined;
-  private readonly buckets: number[] = new Array<number>(10).fill(0);
-  private readonly bucketSlots: number[] = new Array<number>(10).fill(-1);
+  private readonly starts = new LastSecondCounter();
+  private readonly deliveries = new LastSecondCounter();
 
   constructor(options: AdaptiveRateOptions, cap?: number) {
     this.min = Math.max(0.1, options.minPerSecond ?? 1);
@@ -273,27 +434,41 @@ class AdaptiveRate {
     return 1000 / this.perSecond;
   }
 
-  /** Counts a start in the one-second window (ten 100 ms buckets) that tells whether the rate is reached. */
   started(now: number): void {
-    const slot = Math.floor(now / 100);
-    const index = slot % 10;
-    if (this.bucketSlots[index] !== slot) {
-      this.bucketSlots[index] = slot;
-      this.buckets[index] = 0;
-    }
-    this.buckets[index] = (this.buckets[index] ?? 0) + 1;
+    this.starts.add(now);
+  }
+
+  delivered(now: number): void {
+    this.deliveries.add(now);
   }
 
   grow(now: number): number {
     const elapsed = this.lastGrowthAt === undefined ? 0 : Math.min(1000, now - this.lastGrowthAt);
     this.lastGrowthAt = now;
-    const slot = Math.floor(now / 100);
-    let recent = 0;
-    for (let i = 0; i < 10; i += 1) if ((this.bucketSlots[i] ?? -1) > slot - 10) recent += this.buckets[i] ?? 0;
     // Starts in the last second below half the rate: something else limits throughput, so do not grow further.
-    if (recent < this.perSecond * 0.5) return this.intervalMs;
+    if (this.starts.count(now) < this.perSecond * 0.5) return this.intervalMs;
+    // Nor beyond twice what the service answered in the last second: when its answers lag (it queues our
+    // requests), slow start would otherwise keep doubling for as long as the feedback takes.
+    if (this.deliveries.count(now) < this.perSecond * 0.5) return this.intervalMs;
     const perSecondGrowth = this.slowStart ? 1 : this.increase;
     this.perSecond = Math.min(this.max, this.perSecond * (1 + perSecondGrowth) ** (elapsed / 1000));
+    return this.intervalMs;
+  }
+
+  /**
+   * Latency is leaving its floor: the service has started to queue our requests. Stop slow start, and pace
+   * no faster than the service answered in the last second (less a little, so the queue drains and the
+   * rate can grow again): the signal lags by a latency, and the rate kept growing meanwhile. Made once
+   * per episode: repeated, the noise of a one-second count would ratchet the rate down.
+   */
+  hold(now: number): number {
+    if (this.slowStart) {
+      this.slowStart = false;
+      this.lastGrowthAt = now;
+    }
+    if (this.starts.count(now) >= this.perSecond * 0.5) {
+      this.perSecond = clamp(Math.min(this.perSecond, this.deliveries.count(now) * 0.95), this.min, this.max);
+    }
     return this.intervalMs;
   }
 
@@ -302,6 +477,83 @@ class AdaptiveRate {
     this.slowStart = false;
     this.lastGrowthAt = now;
     return this.intervalMs;
+  }
+}
+
+/**
+ * The latency signal: a baseline (the lowest latency within a sliding window, kept as four sub-window
+ * minima so old floors expire) and the lowest of the latest latencies of requests started since the last
+ * decrease. Their difference estimates the time our requests wait in the service's queue: queueing delays
+ * every answer and so lifts the minimum, while the natural spread of cmdlet durations and an occasional
+ * slow call (a tenant-wide page of 1,000 rows) do not. A mean would read both as congestion, and a median
+ * sits above the baseline by half the spread before any queue exists.
+ */
+class LatencyWatch {
+  private readonly factor: number;
+  private readonly marginMs: number;
+  private readonly windowMs: number;
+  private readonly size: number;
+  private readonly floors: Array<{ since: number; minMs: number }> = [];
+  private recent: number[] = [];
+
+  constructor(options: LatencySignalOptions) {
+    this.factor = Math.max(1, options.factor ?? 2);
+    this.marginMs = Math.max(0, options.marginMs ?? 100);
+    this.windowMs = Math.max(1, options.baselineWindowMs ?? 10_000);
+    this.size = Math.max(1, Math.floor(options.samples ?? 8));
+  }
+
+  /** `current`: the request started after the last decrease, so it tells whether that decrease was enough. */
+  record(now: number, latencyMs: number, current: boolean): void {
+    const span = this.windowMs / 4;
+    const last = this.floors.at(-1);
+    if (last === undefined || now - last.since >= span) this.floors.push({ since: now, minMs: latencyMs });
+    else last.minMs = Math.min(last.minMs, latencyMs);
+    this.expire(now);
+    if (!current) return;
+    this.recent.push(latencyMs);
+    if (this.recent.length > this.size) this.recent.shift();
+  }
+
+  restart(): void {
+    this.recent = [];
+  }
+
+  baselineMs(now: number): number | undefined {
+    this.expire(now);
+    let min: number | undefined;
+    for (const floor of this.floors) min = min === undefined ? floor.minMs : Math.min(min, floor.minMs);
+    return min;
+  }
+
+  thresholdMs(now: number): number | undefined {
+    const baseline = this.baselineMs(now);
+    return baseline === undefined ? undefined : baseline * this.factor + this.marginMs;
+  }
+
+  /** The lowest recent latency, once half the samples are in. */
+  recentMs(): number | undefined {
+    return this.recent.length < Math.ceil(this.size / 2) ? undefined : Math.min(...this.recent);
+  }
+
+  /**
+   * 'congested' above the threshold; 'near' (room to grow) within a quarter of the way from the baseline
+   * to it; 'rising' in between, where the rate holds: the queue may be building, but cutting the rate for
+   * it would waste budget on the noise of a busy client or network.
+   */
+  state(now: number): 'unknown' | 'near' | 'rising' | 'congested' {
+    const baseline = this.baselineMs(now);
+    const recent = this.recentMs();
+    if (baseline === undefined || recent === undefined) return 'unknown';
+    const threshold = baseline * this.factor + this.marginMs;
+    if (recent > threshold) return 'congested';
+    return recent > baseline + (threshold - baseline) / 4 ? 'rising' : 'near';
+  }
+
+  private expire(now: number): void {
+    const span = this.windowMs / 4;
+    // Keep the newest floor even when it is old: after an idle spell it is the best guess there is.
+    while (this.floors.length > 1 && (this.floors[0]?.since ?? now) + span <= now - this.windowMs) this.floors.shift();
   }
 }
 

@@ -77,7 +77,8 @@ export async function sendOnce(ctx: ServiceContext, request: ServiceRequest): Pr
       });
       text = await response.text();
     } catch (error) {
-      slot.failure();
+      // No answer (timeout, reset connection) may be an overloaded service dropping requests: back off.
+      slot.unanswered();
       throw networkFailure(ctx.service, request.operation, error);
     }
     const status = response.status;
