@@ -338,13 +338,29 @@ describe('runs', () => {
   });
 
   it('lists a run’s mailboxes by status: ?status=failed gives the failed ones with a readable reason', async () => {
-    // Graph lists an address, Exchange has no mailbox behind it: Get-MailboxPermission fails for good.
-    const ghost = app.sim.tenant.addUser({ displayName: 'Ghost Mailbox', mail: 'ghost.mailbox@contoso.com', recipientTypeDetails: null });
-    const task = await createTask({ description: 'Some fail', scheduleId, target: { kind: 'mailboxes', mailboxes: ['alex.wilber@contoso.com', ghost.mail!, app.sim.tenant.demo.meganId] } });
-    const { runId } = (await app.api('POST', `tasks/${task.id}/run`)).json as { runId: string };
+    // A mailbox deleted between expansion and its sync: Get-MailboxPermission fails for good. An address without an
+    // Exchange Online mailbox behind it is not scanned at all (DESIGN §8.2: skipped as noExchangeMailbox).
+    const ghost = app.sim.tenant.addUser({ displayName: 'Ghost Mailbox', mail: 'ghost.mailbox@contoso.com' });
+    const mailUser = app.sim.tenant.addUser({
+      displayName: 'Mail Only', mail: 'mail.only@contoso.com', recipientTypeDetails: null,
+    });
+    const mailboxes = ['alex.wilber@contoso.com', ghost.mail!, app.sim.tenant.demo.meganId, mailUser.mail!];
+    const task = await createTask({ description: 'Some fail', scheduleId, target: { kind: 'mailboxes', mailboxes } });
+    const held = holdQueue(app, QUEUES.mailbox);
+    let runId: string;
+    try {
+      runId = ((await app.api('POST', `tasks/${task.id}/run`)).json as { runId: string }).runId;
+      await expect.poll(() => held.messages.length).toBe(3);
+      app.sim.tenant.deleteUser(ghost.id);
+    } finally {
+      await held.release();
+    }
     await app.settle();
     const run = (await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' })).json as Record<string, unknown>;
-    expect(run).toMatchObject({ status: 'completedWithErrors', mailboxesTotal: 3, mailboxesDone: 2, mailboxesFailed: 1 });
+    expect(run).toMatchObject({
+      status: 'completedWithErrors', mailboxesTotal: 3, mailboxesDone: 2, mailboxesFailed: 1,
+      mailboxesSkipped: 1, skippedByReason: { noExchangeMailbox: 1 },
+    });
 
     const failed = (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes?status=failed`, { role: 'Reader' })).json as { items: Array<Record<string, unknown>> };
     expect(failed.items).toHaveLength(1);
