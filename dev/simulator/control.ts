@@ -11,6 +11,9 @@ export const knobsSchema = z
     jitterMs: z.number().min(0).max(60_000),
     rateLimits: z.object({ exchange: z.number().positive().optional(), graph: z.number().positive().optional() }).strict(),
     faultRate: z.number().min(0).max(1),
+    warningsOnly: z
+      .object({ cmdlets: z.array(z.string()).optional(), identities: z.array(z.string()).optional() })
+      .strict(),
   })
   .partial()
   .strict();
@@ -21,6 +24,7 @@ export function applyKnobs(ctx: SimContext, k: Partial<SimulatorKnobs>): void {
   if (parsed.latencyMs !== undefined) ctx.knobs.latencyMs = parsed.latencyMs;
   if (parsed.jitterMs !== undefined) ctx.knobs.jitterMs = parsed.jitterMs;
   if (parsed.faultRate !== undefined) ctx.knobs.faultRate = parsed.faultRate;
+  if (parsed.warningsOnly !== undefined) ctx.knobs.warningsOnly = { ...parsed.warningsOnly };
   if (parsed.rateLimits !== undefined) {
     ctx.knobs.rateLimits = {
       ...(parsed.rateLimits.graph !== undefined ? { graph: parsed.rateLimits.graph } : {}),

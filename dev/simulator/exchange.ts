@@ -1,7 +1,7 @@
 import { EXCHANGE_RESOURCE } from './identity.js';
 import { bump, header, isJsonContent, JSON_TYPE, parseJsonBody, type SimContext, type SimReply, type SimRequest } from './http.js';
 import { appHasAny, drawFault, throttle } from './limits.js';
-import { SELF_SID, groupRecipientType, type Recipient, type SimAce, type SimUser } from './tenant.js';
+import { SELF_SID, groupRecipientType, hasMailbox, type Recipient, type SimAce, type SimUser } from './tenant.js';
 
 export const EXCHANGE_AUDIENCES = [EXCHANGE_RESOURCE, `${EXCHANGE_RESOURCE}/`, '00000002-0000-0ff1-ce00-000000000000'] as const;
 
@@ -14,6 +14,10 @@ const AMBIGUOUS_TYPE = 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectA
 const PARAMETER_TYPE = 'System.Management.Automation.ParameterBindingException';
 const CMDLET_NOT_FOUND_TYPE = 'System.Management.Automation.CommandNotFoundException';
 const CMDLET_EXECUTION_TYPE = 'Microsoft.Exchange.Admin.Rest.Server.Exceptions.CmdletExecutionException';
+const ODATA_SERVICE_TYPE = 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException';
+const INVOKE_WRAPPER_TYPE = 'Microsoft.Exchange.Management.PSDirectInvoke.DirectInvokeCmdletExecutionException';
+/** The code a live tenant put before ManagementObjectNotFoundException (docs/wire.md). */
+const NOT_FOUND_EX_CODE = 'Ex6F9304';
 
 /** Inherited rows every mailbox carries: admin role groups denied, system principals allowed. */
 const INHERITED_ROWS: ReadonlyArray<{ user: string; sid: string; rights: string; deny: boolean }> = [
@@ -28,7 +32,10 @@ const INHERITED_ROWS: ReadonlyArray<{ user: string; sid: string; rights: string;
 
 type Row = Record<string, unknown>;
 
-/** The Exchange admin API error envelope; `type` is the real exception, the outer text is useless on purpose. */
+/**
+ * An error of the service itself (auth, throttling, a bad request envelope) in the older envelope: `type` is the
+ * real exception, the outer text is useless on purpose.
+ */
 export function exoError(status: number, type: string, text: string, opts: { code?: string; message?: string } = {}): SimReply {
   return {
     status,
@@ -39,20 +46,91 @@ export function exoError(status: number, type: string, text: string, opts: { cod
         message: opts.message ?? 'Invalid Operation',
         details: [{ code: 'Client', target: '', message: `|${type}|${text}` }],
         innererror: { message: text, type: CMDLET_EXECUTION_TYPE, internalexception: { message: text, type } },
-        'adminapi.warnings@odata.type': '#Collection(String)',
-        '@adminapi.warnings': [],
       },
+      'adminapi.warnings@odata.type': '#Collection(String)',
+      '@adminapi.warnings': [],
     },
   };
 }
 
-const notFound = (identity: string): SimReply =>
-  exoError(400, NOT_FOUND_TYPE, `The operation couldn't be performed because object '${identity}' couldn't be found on '${DC}'.`);
+/** What a cmdlet failed with; `render` turns it into today's or the legacy answer. */
+interface CmdletFailure {
+  type: string;
+  text: string;
+  /** The object does not exist: HTTP 404 and `error.code: "NotFound"` in today's form. */
+  notFound?: boolean;
+  /** The `Ex…` code before the type in today's `details[0].message`; empty for most failures. */
+  exCode?: string;
+}
+
+const failure = (type: string, text: string): CmdletFailure => ({ type, text });
+
+const notFound = (identity: string): CmdletFailure => ({
+  type: NOT_FOUND_TYPE,
+  text: `The operation couldn't be performed because object '${identity}' couldn't be found on '${DC}'.`,
+  notFound: true,
+  exCode: NOT_FOUND_EX_CODE,
+});
+
+const ambiguous = (identity: string): CmdletFailure =>
+  failure(AMBIGUOUS_TYPE, `The operation couldn't be performed because '${identity}' matches multiple entries.`);
 
 class CmdletError extends Error {
-  constructor(readonly reply: SimReply) {
+  constructor(readonly failure: CmdletFailure) {
     super('cmdlet error');
   }
+}
+
+/** FNV-1a over the lower-cased text: a stable choice per identity or mailbox, independent of the seed. */
+function stableHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of text.toLowerCase()) {
+    h ^= ch.codePointAt(0) ?? 0;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** Requests for about one identity in four get the older error envelope (dev/simulator/README.md). */
+export function answersLegacyErrors(identity: string): boolean {
+  return stableHash(identity) % 4 === 0;
+}
+
+/**
+ * A cmdlet failure as Exchange answers it (docs/wire.md): today's form keeps the real type and text only in
+ * `details[0].message` (`<Ex code>|<Type>|<text>`) under a generic invoke wrapper; the legacy form repeats them
+ * in `innererror.internalexception`.
+ */
+export function cmdletFailureReply(f: CmdletFailure, form: 'today' | 'legacy'): SimReply {
+  const headers = { 'Content-Type': JSON_TYPE };
+  if (form === 'legacy') {
+    const internalexception = { message: f.text, type: f.type };
+    const innererror = { message: f.text, type: CMDLET_EXECUTION_TYPE, internalexception };
+    const details = [{ code: 'Client', target: '', message: `|${f.type}|${f.text}` }];
+    const error = { code: 'BadRequest', message: 'Invalid Operation', details, innererror };
+    return { status: 400, headers, body: { error } };
+  }
+  return {
+    status: f.notFound === true ? 404 : 400,
+    headers,
+    body: {
+      error: {
+        code: f.notFound === true ? 'NotFound' : 'BadRequest',
+        message: 'Error executing cmdlet',
+        details: [{ code: 'Client', target: '', message: `${f.exCode ?? ''}|${f.type}|${f.text}` }],
+        innererror: {
+          message: 'Error executing cmdlet',
+          type: ODATA_SERVICE_TYPE,
+          internalexception: {
+            message: `Exception of type '${INVOKE_WRAPPER_TYPE}' was thrown.`,
+            type: INVOKE_WRAPPER_TYPE,
+          },
+        },
+      },
+      'adminapi.warnings@odata.type': '#Collection(String)',
+      '@adminapi.warnings': [],
+    },
+  };
 }
 
 interface Invocation {
@@ -67,19 +145,47 @@ interface Invocation {
 
 const mailboxIdentity = (m: SimUser): string => m.mail ?? m.userPrincipalName;
 
-function mailboxPermissionRows(ctx: SimContext, m: SimUser): Row[] {
+export type FlagForm = 'boolean' | 'string' | 'switch';
+
+/**
+ * How `Deny` / `IsInherited` are written for a mailbox: the JSON form is undocumented (docs/wire.md), so half
+ * the mailboxes (by a hash of the object id) get `"True"`/`"False"` or `{"IsPresent": …}` instead of booleans.
+ */
+export function flagForm(mailboxId: string): FlagForm {
+  const h = stableHash(mailboxId) % 4;
+  return h === 2 ? 'string' : h === 3 ? 'switch' : 'boolean';
+}
+
+function renderFlag(form: FlagForm, value: boolean): unknown {
+  if (form === 'string') return value ? 'True' : 'False';
+  return form === 'switch' ? { IsPresent: value } : value;
+}
+
+/** Rows of deleted trustees (bare SIDs) only come back with `IncludeUnresolvedPermissions` (docs/wire.md). */
+function includeUnresolved(params: Record<string, unknown>): boolean {
+  const v = param(params, 'IncludeUnresolvedPermissions');
+  const text = typeof v === 'string' ? v.toLowerCase() : v;
+  if (text === undefined || text === null || text === false || text === 'false') return false;
+  if (text === true || text === 'true') return true;
+  const message = `Cannot convert value "${String(v)}" to type "System.Management.Automation.SwitchParameter".`;
+  throw new CmdletError(failure(PARAMETER_TYPE, message));
+}
+
+function mailboxPermissionRows(ctx: SimContext, m: SimUser, unresolved: boolean): Row[] {
   const identity = mailboxIdentity(m);
+  const form = flagForm(m.id);
   const row = (user: string, sid: string, rights: string, inherited: boolean, deny: boolean): Row => ({
     Identity: identity,
     User: user,
     UserSid: sid,
     AccessRights: [rights],
-    IsInherited: inherited,
-    Deny: deny,
+    IsInherited: renderFlag(form, inherited),
+    Deny: renderFlag(form, deny),
     InheritanceType: 'All',
   });
   const rows: Row[] = [row('NT AUTHORITY\\SELF', SELF_SID, 'FullAccess, ReadPermission', false, false)];
   for (const ace of ctx.tenant.permissions.get(m.id)?.fullAccess ?? []) {
+    if (!unresolved && ctx.tenant.objectBySid(ace.trusteeSid) === undefined) continue;
     rows.push(row(ctx.tenant.trusteeDisplay(ace), ace.trusteeSid, ace.rights.join(', '), ace.isInherited, ace.deny));
   }
   for (const r of INHERITED_ROWS) rows.push(row(r.user, r.sid, r.rights, true, r.deny));
@@ -88,13 +194,14 @@ function mailboxPermissionRows(ctx: SimContext, m: SimUser): Row[] {
 
 function recipientPermissionRows(ctx: SimContext, m: SimUser, sendAsOnly: boolean): Row[] {
   const identity = mailboxIdentity(m);
+  const form = flagForm(m.id);
   const row = (trustee: string, sid: string, ace: Pick<SimAce, 'rights' | 'deny' | 'isInherited'>): Row => ({
     Identity: identity,
     Trustee: trustee,
     TrusteeSidString: sid,
     AccessControlType: ace.deny ? 'Deny' : 'Allow',
     AccessRights: ace.rights,
-    IsInherited: ace.isInherited,
+    IsInherited: renderFlag(form, ace.isInherited),
     InheritanceType: 'None',
   });
   const rows: Row[] = [row('NT AUTHORITY\\SELF', SELF_SID, { rights: ['SendAs'], deny: false, isInherited: false })];
@@ -132,8 +239,8 @@ function recipientRow(r: Recipient): Row {
         Alias: r.user.alias,
         PrimarySmtpAddress: r.user.mail ?? r.user.userPrincipalName,
         ExternalDirectoryObjectId: r.user.id,
-        RecipientType: 'UserMailbox',
-        RecipientTypeDetails: r.user.recipientTypeDetails ?? 'UserMailbox',
+        RecipientType: hasMailbox(r.user) ? 'UserMailbox' : 'MailUser',
+        RecipientTypeDetails: r.user.recipientTypeDetails ?? r.user.mailUser ?? 'UserMailbox',
       };
     case 'group': {
       const details = groupRecipientType(r.group);
@@ -165,7 +272,8 @@ function recipientRow(r: Recipient): Row {
 function requireKnownParams(params: Record<string, unknown>, known: readonly string[]): void {
   for (const p of Object.keys(params)) {
     if (!known.some((k) => k.toLowerCase() === p.toLowerCase())) {
-      throw new CmdletError(exoError(400, PARAMETER_TYPE, `A parameter cannot be found that matches parameter name '${p}'.`));
+      const message = `A parameter cannot be found that matches parameter name '${p}'.`;
+      throw new CmdletError(failure(PARAMETER_TYPE, message));
     }
   }
 }
@@ -179,7 +287,7 @@ function identityParam(params: Record<string, unknown>): string | undefined {
   const v = param(params, 'Identity');
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || v.trim() === '') {
-    throw new CmdletError(exoError(400, PARAMETER_TYPE, "Cannot bind parameter 'Identity'. The argument is null or empty."));
+    throw new CmdletError(failure(PARAMETER_TYPE, "Cannot bind parameter 'Identity'. The argument is null or empty."));
   }
   return v;
 }
@@ -188,7 +296,7 @@ function resolveOneMailbox(ctx: SimContext, identity: string): SimUser {
   const found = ctx.tenant.resolveMailboxes(identity);
   if (found.length === 0) throw new CmdletError(notFound(identity));
   if (found.length > 1) {
-    throw new CmdletError(exoError(400, AMBIGUOUS_TYPE, `The operation couldn't be performed because '${identity}' matches multiple entries.`));
+    throw new CmdletError(ambiguous(identity));
   }
   return found[0] as SimUser;
 }
@@ -199,7 +307,11 @@ function resultSize(params: Record<string, unknown>): { cap: number; explicit: b
   if (v === undefined || v === null) return { cap: DEFAULT_RESULT_SIZE, explicit: false };
   if (typeof v === 'string' && v.toLowerCase() === 'unlimited') return { cap: Number.POSITIVE_INFINITY, explicit: true };
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CmdletError(exoError(400, PARAMETER_TYPE, `Cannot bind parameter 'ResultSize'. Cannot convert value "${String(v)}" to type "Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]".`));
+  if (!Number.isInteger(n) || n < 1) {
+    const target = 'Microsoft.Exchange.Data.Unlimited`1[System.UInt32]';
+    const message = `Cannot bind parameter 'ResultSize'. Cannot convert value "${String(v)}" to type "${target}".`;
+    throw new CmdletError(failure(PARAMETER_TYPE, message));
+  }
   return { cap: n, explicit: true };
 }
 
@@ -223,7 +335,7 @@ function pageOverMailboxes(inv: Invocation, cap: { cap: number; explicit: boolea
       const t = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { Page?: number; M?: number; R?: number; E?: number };
       start = { page: t.Page ?? 0, m: t.M ?? 0, r: t.R ?? 0, emitted: t.E ?? 0 };
     } catch {
-      throw new CmdletError(exoError(400, 'Microsoft.OData.ODataException', 'The skip token is invalid.'));
+      throw new CmdletError(failure('Microsoft.OData.ODataException', 'The skip token is invalid.'));
     }
   }
   const rows: Row[] = [];
@@ -269,18 +381,23 @@ function runCmdlet(inv: Invocation): PagedResult {
   const { ctx, params } = inv;
   switch (inv.cmdlet.toLowerCase()) {
     case 'get-mailboxpermission': {
-      requireKnownParams(params, ['Identity', 'User', 'ResultSize']);
+      requireKnownParams(params, ['Identity', 'User', 'ResultSize', 'IncludeUnresolvedPermissions']);
       const identity = identityParam(params);
       if (identity === undefined) {
-        throw new CmdletError(exoError(400, PARAMETER_TYPE, 'Cannot process command because of one or more missing mandatory parameters: Identity.'));
+        const message = 'Cannot process command because of one or more missing mandatory parameters: Identity.';
+        throw new CmdletError(failure(PARAMETER_TYPE, message));
       }
-      return { rows: mailboxPermissionRows(ctx, resolveOneMailbox(ctx, identity)), warnings: [] };
+      const unresolved = includeUnresolved(params);
+      return { rows: mailboxPermissionRows(ctx, resolveOneMailbox(ctx, identity), unresolved), warnings: [] };
     }
     case 'get-recipientpermission': {
       requireKnownParams(params, ['Identity', 'ResultSize', 'AccessRights', 'Trustee']);
       const access = param(params, 'AccessRights');
       if (access !== undefined && access !== null && String(access).toLowerCase() !== 'sendas') {
-        throw new CmdletError(exoError(400, PARAMETER_TYPE, `Cannot bind parameter 'AccessRights'. Cannot convert value "${String(access)}" to type "Microsoft.Exchange.Management.RecipientTasks.RecipientAccessRight".`));
+        const target = 'Microsoft.Exchange.Management.RecipientTasks.RecipientAccessRight';
+        const value = String(access);
+        const message = `Cannot bind parameter 'AccessRights'. Cannot convert value "${value}" to type "${target}".`;
+        throw new CmdletError(failure(PARAMETER_TYPE, message));
       }
       const trusteeParam = param(params, 'Trustee');
       const trusteeFilter = (row: Row): boolean => {
@@ -292,9 +409,12 @@ function runCmdlet(inv: Invocation): PagedResult {
       if (identity !== undefined) {
         const recipients = ctx.tenant.resolveRecipients(identity);
         if (recipients.length === 0) throw new CmdletError(notFound(identity));
-        if (recipients.length > 1) throw new CmdletError(exoError(400, AMBIGUOUS_TYPE, `The operation couldn't be performed because '${identity}' matches multiple entries.`));
+        if (recipients.length > 1) throw new CmdletError(ambiguous(identity));
         const r = recipients[0] as Recipient;
-        return { rows: r.kind === 'user' ? recipientPermissionRows(ctx, r.user, true).filter(trusteeFilter) : [], warnings: [] };
+        // A mail user or guest has no mailbox whose permissions could be read.
+        if (r.kind === 'user' && !hasMailbox(r.user)) throw new CmdletError(notFound(identity));
+        const rows = r.kind === 'user' ? recipientPermissionRows(ctx, r.user, true).filter(trusteeFilter) : [];
+        return { rows, warnings: [] };
       }
       return pageOverMailboxes(inv, resultSize(params), (m) => recipientPermissionRows(ctx, m, true).filter(trusteeFilter));
     }
@@ -324,7 +444,12 @@ function runCmdlet(inv: Invocation): PagedResult {
     }
     default:
       throw new CmdletError(
-        exoError(400, CMDLET_NOT_FOUND_TYPE, `The term '${inv.cmdlet}' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.`),
+        failure(
+          CMDLET_NOT_FOUND_TYPE,
+          `The term '${inv.cmdlet}' is not recognized as the name of a cmdlet, function, script file, or operable ` +
+            'program. Check the spelling of the name, or if a path was included, verify that the path is correct ' +
+            'and try again.',
+        ),
       );
   }
 }
@@ -358,22 +483,50 @@ function invoke(ctx: SimContext, tid: string, url: URL, body: unknown, prefer: s
   const cmdlet = input.CmdletName;
   bump(ctx.stats.exchangeCmdlets, cmdlet);
   if (!appHasAny(ctx, ['Exchange.ManageAsApp']) || !ctx.tenant.app.hasExchangeRole) return forbidden(ctx);
+  const params = (input.Parameters ?? {}) as Record<string, unknown>;
+  const identity = param(params, 'Identity');
+  const context = `${ctx.url}/adminapi/beta/${tid}/$metadata#Collection(Exchange.GenericHashTable)`;
+  if (answersWarningsOnly(ctx, cmdlet, identity)) return warningsOnlyReply(context, cmdlet, identity);
   try {
-    const result = runCmdlet({ ctx, tid, cmdlet, params: (input.Parameters ?? {}) as Record<string, unknown>, url, pageSize: pageSizeFrom(prefer) });
+    const result = runCmdlet({ ctx, tid, cmdlet, params, url, pageSize: pageSizeFrom(prefer) });
     return {
       status: 200,
       headers: { 'Content-Type': JSON_TYPE, ...(result.nextLink === undefined ? {} : { 'Preference-Applied': `odata.maxpagesize=${pageSizeFrom(prefer)}` }) },
       body: {
-        '@odata.context': `${ctx.url}/adminapi/beta/${tid}/$metadata#Collection(Exchange.GenericHashTable)`,
+        '@odata.context': context,
         '@adminapi.warnings': result.warnings,
         value: applySelect(result.rows, url),
         ...(result.nextLink === undefined ? {} : { '@odata.nextLink': result.nextLink }),
       },
     };
   } catch (err) {
-    if (err instanceof CmdletError) return err.reply;
-    throw err;
+    if (!(err instanceof CmdletError)) throw err;
+    const legacy = typeof identity === 'string' && answersLegacyErrors(identity);
+    return cmdletFailureReply(err.failure, legacy ? 'legacy' : 'today');
   }
+}
+
+/** The `warningsOnly` knob: this cmdlet, or this Identity, answers with warnings and no `value`. */
+function answersWarningsOnly(ctx: SimContext, cmdlet: string, identity: unknown): boolean {
+  const knob = ctx.knobs.warningsOnly;
+  if (knob === undefined) return false;
+  const same = (a: string) => (b: string) => a.toLowerCase() === b.toLowerCase();
+  if ((knob.cmdlets ?? []).some(same(cmdlet))) return true;
+  return typeof identity === 'string' && (knob.identities ?? []).some(same(identity));
+}
+
+/** A 200 holding only `@adminapi.warnings`, the shape of exo-warnings-no-value.json. */
+function warningsOnlyReply(context: string, cmdlet: string, identity: unknown): SimReply {
+  const target = typeof identity === 'string' ? ` for '${identity}'` : '';
+  return {
+    status: 200,
+    headers: { 'Content-Type': JSON_TYPE },
+    body: {
+      '@odata.context': context,
+      'adminapi.warnings@odata.type': '#Collection(String)',
+      '@adminapi.warnings': [`${cmdlet}${target} wrote only warnings; no objects were returned.`],
+    },
+  };
 }
 
 /** 403 for an app without Exchange.ManageAsApp or without an Exchange role; every other body is not JSON. */

@@ -7,6 +7,7 @@ import {
   type SimAce,
   type SimGroup,
   type SimMailboxPermissions,
+  type MailUserKind,
   type SimUser,
 } from './tenant.js';
 import { SIM_APP_PERMISSIONS, SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_SERVICE_PRINCIPAL_ID, SIM_TENANT_ID } from './identity.js';
@@ -425,6 +426,53 @@ export function generateTenant(options: GenerateOptions = {}): Tenant {
     if (rng.chance(0.01)) perms.fullAccess.push(groupAce(discovery, 'FullAccess'));
   }
 
+  // ---- users with mail but no Exchange Online mailbox ------------------------------------------
+  // Made last so that every id drawn above stays what it was. Exchange answers not-found for them on the
+  // mailbox cmdlets; Get-Recipient lists them as MailUser / GuestMailUser; Graph shows them as users with mail.
+  const makeMailUser = (displayName: string, o: { alias: string; upn: string; mail: string; kind: MailUserKind }) => {
+    const id = rng.guid();
+    const alias = flat(uniqueAlias(o.alias));
+    const guest = o.kind === 'GuestMailUser';
+    const user: SimUser = {
+      id,
+      displayName: flat(displayName),
+      userPrincipalName: flat(o.upn),
+      mail: flat(o.mail),
+      accountEnabled: true,
+      name: alias,
+      alias,
+      proxyAddresses: [flat(`SMTP:${o.mail}`), ...(guest ? [] : [flat(`smtp:${alias}@${INITIAL_DOMAIN}`)])],
+      sid: tenant.allocateSid(),
+      recipientTypeDetails: null,
+      mailUser: o.kind,
+      ...(guest ? { userType: 'Guest' as const } : {}),
+    };
+    tenant.users.set(id, user);
+    return user;
+  };
+  const guest = makeMailUser('Ext User (Fabrikam)', {
+    alias: 'ext.user_fabrikam.com#EXT#',
+    upn: `ext.user_fabrikam.com#EXT#@${INITIAL_DOMAIN}`,
+    mail: 'ext.user@fabrikam.com',
+    kind: 'GuestMailUser',
+  });
+  const mailUser = makeMailUser('Morgan Reyes (Contractor)', {
+    alias: 'morgan.reyes',
+    upn: `morgan.reyes@${DOMAIN}`,
+    mail: `morgan.reyes@${DOMAIN}`,
+    kind: 'MailUser',
+  });
+  // A mailbox still on the on-premises Exchange of a hybrid tenant: a MailUser in Exchange Online.
+  const onPrem = makeMailUser('Harper Hollis (on-premises)', {
+    alias: 'harper.hollis',
+    upn: `harper.hollis@${DOMAIN}`,
+    mail: `harper.hollis@${DOMAIN}`,
+    kind: 'MailUser',
+  });
+  allStaff.members.push(guest.id, mailUser.id, onPrem.id);
+  // A cross-premises delegation: the on-premises user holds FullAccess on a cloud mailbox.
+  permsOf(smtpNotUpn).fullAccess.push(userAce(onPrem, 'FullAccess'));
+
   tenant.demo = {
     targetGroupId: allStaff.id,
     targetGroupMail: allStaff.mail!,
@@ -449,6 +497,9 @@ export function generateTenant(options: GenerateOptions = {}): Tenant {
     sharedMailboxId: salesTeam.id,
     disabledMailboxUserId: leaver.id,
     noMailboxUserId: noMailbox.id,
+    guestUserId: guest.id,
+    mailUserId: mailUser.id,
+    onPremMailboxUserId: onPrem.id,
     smtpNotUpnUserId: smtpNotUpn.id,
     secondaryProxyAddress,
     orphanedSid,

@@ -25,7 +25,8 @@ const USER_DEFAULT_SELECT = [
 const GROUP_PERMS = ['Group.Read.All', 'GroupMember.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All'];
 const MEMBER_PERMS = ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All'];
 const USER_PERMS = ['User.Read.All', 'User.ReadBasic.All', 'Directory.Read.All', 'User.ReadWrite.All'];
-const CALENDAR_PERMS = ['Calendars.Read', 'Calendars.ReadBasic', 'Calendars.ReadWrite'];
+// Calendars.ReadBasic.All is the application permission's name (docs/wire.md).
+const CALENDAR_PERMS = ['Calendars.Read', 'Calendars.ReadBasic', 'Calendars.ReadBasic.All', 'Calendars.ReadWrite'];
 const INTERNAL_ALLOWED_ROLES = ['freeBusyRead', 'limitedRead', 'read', 'write', 'delegateWithoutPrivateEventAccess', 'delegateWithPrivateEventAccess'];
 const EXTERNAL_ALLOWED_ROLES = ['none', 'freeBusyRead', 'limitedRead', 'read'];
 const DEFAULT_ALLOWED_ROLES = ['none', 'freeBusyRead', 'limitedRead', 'read', 'write'];
@@ -70,7 +71,7 @@ function userBag(u: SimUser): Json {
     mobilePhone: null,
     officeLocation: null,
     preferredLanguage: null,
-    userType: 'Member',
+    userType: u.userType ?? 'Member',
   };
 }
 

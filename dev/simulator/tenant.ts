@@ -15,7 +15,16 @@ export interface SimUser {
   sid: string;
   /** null or undefined = no mailbox. */
   recipientTypeDetails?: MailboxKind | null;
+  /**
+   * A mail-enabled user without an Exchange Online mailbox, as Exchange lists it: `MailUser` (a mail user, or an
+   * on-premises mailbox of a hybrid tenant) or `GuestMailUser`. A recipient for Get-Recipient, not a mailbox.
+   */
+  mailUser?: MailUserKind;
+  /** Graph `userType`; absent = `Member`. */
+  userType?: 'Member' | 'Guest';
 }
+
+export type MailUserKind = 'MailUser' | 'GuestMailUser';
 
 export interface SimGroup {
   id: string;
@@ -136,6 +145,11 @@ export interface TenantDemo {
   sharedMailboxId: string;
   disabledMailboxUserId: string;
   noMailboxUserId: string;
+  /** Users with `mail` but no Exchange Online mailbox, all in the target group (see dev/simulator/README.md). */
+  guestUserId: string;
+  mailUserId: string;
+  /** A hybrid on-premises mailbox (a MailUser in Exchange Online) holding FullAccess on `smtpNotUpnUserId`. */
+  onPremMailboxUserId: string;
   smtpNotUpnUserId: string;
   secondaryProxyAddress: string;
   orphanedSid: string;
@@ -182,6 +196,11 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 /** True when the user has an Exchange mailbox. */
 export function hasMailbox(user: SimUser): boolean {
   return user.recipientTypeDetails === 'UserMailbox' || user.recipientTypeDetails === 'SharedMailbox';
+}
+
+/** True when Exchange Online knows the user as a recipient: a mailbox, a mail user or a guest mail user. */
+export function isMailRecipient(user: SimUser): boolean {
+  return hasMailbox(user) || (user.mailUser !== undefined && user.mail !== null);
 }
 
 /** Exchange RecipientTypeDetails of a mail-enabled group. */
@@ -277,23 +296,23 @@ export class Tenant {
   resolveRecipients(identity: string): Recipient[] {
     const key = identity.trim();
     const user = this.users.get(key);
-    if (user !== undefined) return hasMailbox(user) ? [{ kind: 'user', user }] : [];
+    if (user !== undefined) return isMailRecipient(user) ? [{ kind: 'user', user }] : [];
     const group = this.groups.get(key);
     if (group !== undefined) return group.mailEnabled && group.isRoleGroup !== true ? [{ kind: 'group', group }] : [];
     const contact = this.contacts.get(key);
     if (contact !== undefined) return [{ kind: 'contact', contact }];
     const idx = this.index();
     const byUpn = idx.upn.get(lc(key));
-    if (byUpn !== undefined && hasMailbox(byUpn)) return [{ kind: 'user', user: byUpn }];
+    if (byUpn !== undefined && isMailRecipient(byUpn)) return [{ kind: 'user', user: byUpn }];
     const byAddress = idx.recipientAddress.get(lc(key.replace(/^smtp:/i, '')));
     if (byAddress !== undefined) return [...byAddress];
     return [...(idx.recipientName.get(lc(key)) ?? [])];
   }
 
-  /** Like resolveRecipients, restricted to mailboxes (Get-Mailbox, Get-MailboxPermission, ...). */
+  /** Like resolveRecipients, restricted to mailboxes (Get-Mailbox, Get-MailboxPermission, ...): no mail users. */
   resolveMailboxes(identity: string): SimUser[] {
     const out: SimUser[] = [];
-    for (const r of this.resolveRecipients(identity)) if (r.kind === 'user') out.push(r.user);
+    for (const r of this.resolveRecipients(identity)) if (r.kind === 'user' && hasMailbox(r.user)) out.push(r.user);
     return out;
   }
 
@@ -558,7 +577,7 @@ export class Tenant {
       idx.sid.set(user.sid, user);
       if (user.mail !== null) pushTo(idx.userMail, lc(user.mail), user);
       for (const p of user.proxyAddresses) pushTo(idx.userProxy, lc(p), user);
-      if (!hasMailbox(user)) continue;
+      if (!isMailRecipient(user)) continue;
       const r: Recipient = { kind: 'user', user };
       if (user.mail !== null) pushTo(idx.recipientAddress, lc(user.mail), r);
       for (const p of user.proxyAddresses) {

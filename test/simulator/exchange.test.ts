@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answersLegacyErrors } from '../../dev/simulator/exchange.js';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/index.js';
 import { ANCHOR, invokeCommand, json, request, tokenOrThrow } from './helpers.js';
 
@@ -15,6 +16,11 @@ afterAll(async () => {
 
 type Rows = { value: Array<Record<string, unknown>>; '@adminapi.warnings': string[]; '@odata.nextLink'?: string };
 type ExoError = { error: { innererror: { internalexception: { type: string; message: string } }; details: Array<{ message: string }> } };
+const NOT_FOUND_TYPE = 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException';
+/** Not-found is 404 in today's error form and 400 in the legacy one, chosen per identity. */
+const notFoundStatus = (identity: string): number => (answersLegacyErrors(identity) ? 400 : 404);
+/** The exception type of a cmdlet failure, as every form carries it: `<code>|<Type>|<text>` in details. */
+const failureType = (body: unknown): string | undefined => (body as ExoError).error.details[0]?.message.split('|')[1];
 const run = async (cmdlet: string, params: Record<string, unknown>, opts: { url?: string; headers?: Record<string, string> } = {}) => {
   const r = await invokeCommand(sim, token, cmdlet, params, opts);
   return { status: r.status, body: json(r) as unknown };
@@ -45,15 +51,65 @@ describe('identity resolution', () => {
     expect(recipients.value.map((r) => r.ExternalDirectoryObjectId).sort()).toEqual([...sim.tenant.demo.timMcMichaelIds].sort());
     const { status, body } = await run('Get-Mailbox', { Identity: 'Tim McMichael' });
     expect(status).toBe(400);
-    expect((body as ExoError).error.innererror.internalexception.type).toBe('Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException');
+    expect(failureType(body)).toBe('Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException');
   });
 
   it('does not resolve role groups or users without a mailbox', async () => {
     for (const identity of ['Discovery Management', 'nora.nomail@contoso.com']) {
       const { status, body } = await run('Get-Recipient', { Identity: identity });
-      expect(status).toBe(400);
-      expect((body as ExoError).error.details[0]?.message).toContain('|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|');
+      expect(status).toBe(notFoundStatus(identity));
+      expect(failureType(body)).toBe(NOT_FOUND_TYPE);
     }
+  });
+
+  describe('users with mail but no Exchange Online mailbox', () => {
+    const cases = () => {
+      const { demo } = sim.tenant;
+      return [
+        { who: 'guest', id: demo.guestUserId, details: 'GuestMailUser' },
+        { who: 'mail user', id: demo.mailUserId, details: 'MailUser' },
+        { who: 'on-premises mailbox', id: demo.onPremMailboxUserId, details: 'MailUser' },
+      ];
+    };
+
+    it('the mailbox cmdlets answer ManagementObjectNotFoundException by id, UPN and address', async () => {
+      for (const { id } of cases()) {
+        const user = sim.tenant.users.get(id);
+        for (const identity of [id, user?.userPrincipalName ?? '', user?.mail ?? '']) {
+          for (const cmdlet of ['Get-Mailbox', 'Get-MailboxPermission', 'Get-RecipientPermission']) {
+            const { status, body } = await run(cmdlet, { Identity: identity });
+            expect(status, `${cmdlet} ${identity}`).toBe(notFoundStatus(identity));
+            expect(failureType(body)).toBe(NOT_FOUND_TYPE);
+          }
+        }
+      }
+    });
+
+    it('Get-Recipient lists them with their RecipientTypeDetails', async () => {
+      for (const { id, details } of cases()) {
+        const user = sim.tenant.users.get(id);
+        for (const identity of [id, user?.mail ?? '']) {
+          const { status, body } = await run('Get-Recipient', { Identity: identity });
+          expect(status).toBe(200);
+          expect((body as Rows).value).toEqual([
+            expect.objectContaining({
+              ExternalDirectoryObjectId: id,
+              RecipientTypeDetails: details,
+              PrimarySmtpAddress: user?.mail,
+            }),
+          ]);
+        }
+      }
+    });
+
+    it('the guest is a Graph guest with the external address as mail', () => {
+      const guest = sim.tenant.users.get(sim.tenant.demo.guestUserId);
+      expect(guest).toMatchObject({
+        userType: 'Guest',
+        userPrincipalName: 'ext.user_fabrikam.com#EXT#@contoso.onmicrosoft.com',
+        mail: 'ext.user@fabrikam.com',
+      });
+    });
   });
 });
 
@@ -61,12 +117,15 @@ describe('cmdlet errors', () => {
   it('answers an unknown cmdlet with a CommandNotFoundException', async () => {
     const { status, body } = await run('Get-MailboxFolderStatistics', {});
     expect(status).toBe(400);
-    expect((body as ExoError).error.innererror.internalexception.type).toBe('System.Management.Automation.CommandNotFoundException');
+    expect(failureType(body)).toBe('System.Management.Automation.CommandNotFoundException');
   });
 
   it('answers an unknown parameter, a missing Identity and Parameters: null with 400', async () => {
     expect((await run('Get-MailboxPermission', { Identity: 'alex.wilber', Bogus: 1 })).status).toBe(400);
     expect((await run('Get-MailboxPermission', {})).status).toBe(400);
+    const notASwitch = { Identity: 'alex.wilber', IncludeUnresolvedPermissions: 'no' };
+    const badSwitch = await run('Get-MailboxPermission', notASwitch);
+    expect(failureType(badSwitch.body)).toBe('System.Management.Automation.ParameterBindingException');
     const r = await request(sim, {
       method: 'POST',
       path: `/adminapi/beta/${sim.tenantId}/InvokeCommand`,
@@ -123,9 +182,12 @@ describe('the live model', () => {
     const before = ((await run('Get-MailboxPermission', { Identity: demo.meganId })).body as Rows).value;
     expect(before.find((r) => r.User === 'diego.siciliani@contoso.com')).toMatchObject({ UserSid: diego?.sid, Deny: false, IsInherited: false });
     sim.tenant.deleteUser(demo.diegoId);
-    const after = ((await run('Get-MailboxPermission', { Identity: demo.meganId })).body as Rows).value;
+    const params = { Identity: demo.meganId, IncludeUnresolvedPermissions: true };
+    const after = ((await run('Get-MailboxPermission', params)).body as Rows).value;
     expect(after.find((r) => r.UserSid === diego?.sid)?.User).toBe(diego?.sid);
-    expect((await run('Get-Mailbox', { Identity: demo.diegoId })).status).toBe(400);
+    const hidden = ((await run('Get-MailboxPermission', { Identity: demo.meganId })).body as Rows).value;
+    expect(hidden.some((r) => r.UserSid === diego?.sid)).toBe(false);
+    expect((await run('Get-Mailbox', { Identity: demo.diegoId })).status).toBe(notFoundStatus(demo.diegoId));
   });
 });
 
@@ -143,6 +205,23 @@ describe('$batch', () => {
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'X-AnchorMailbox': ANCHOR(sim.tenantId) },
       body: JSON.stringify({ requests }),
     });
+
+  it('the warningsOnly knob: a cmdlet answers 200 with warnings and no value, in a batch as well', async () => {
+    sim.setKnobs({ warningsOnly: { cmdlets: ['get-recipientpermission'] } });
+    try {
+      const r = await post([item('1', 'alex.wilber@contoso.com')]);
+      const answer = json<{ responses: Array<{ status: number; body: Record<string, unknown> }> }>(r).responses[0];
+      expect(answer?.status).toBe(200);
+      expect(answer?.body).not.toHaveProperty('value');
+      expect(answer?.body['@adminapi.warnings']).toHaveLength(1);
+      expect(((await run('Get-Mailbox', { Identity: 'alex.wilber@contoso.com' })).body as Rows).value).toHaveLength(1);
+    } finally {
+      sim.setKnobs({ warningsOnly: {} });
+    }
+    const after = await post([item('1', 'alex.wilber@contoso.com')]);
+    const afterBody = json<{ responses: Array<{ body: Record<string, unknown> }> }>(after).responses[0]?.body;
+    expect(afterBody).toHaveProperty('value');
+  });
 
   it('takes up to 10 items and refuses 11', async () => {
     const ten = await post(Array.from({ length: 10 }, (_, i) => item(String(i), 'alex.wilber@contoso.com')));

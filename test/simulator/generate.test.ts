@@ -52,6 +52,28 @@ describe('generateTenant', () => {
     expect(t.permissions.get(mailboxId)?.fullAccess.find((a) => a.trusteeSid === t.users.get(userId)?.sid)?.deny).toBe(true);
   });
 
+  it('puts users with mail but no Exchange Online mailbox in the target group; one is a trustee', () => {
+    const t = generateTenant({ mailboxes: 100 });
+    const { guestUserId, mailUserId, onPremMailboxUserId, targetGroupId, smtpNotUpnUserId } = t.demo;
+    const inScope = new Set(t.transitiveMembers(targetGroupId).map((m) => (m.type === 'user' ? m.user.id : '')));
+    const kinds = [guestUserId, mailUserId, onPremMailboxUserId].map((id) => {
+      const user = t.users.get(id);
+      expect(inScope.has(id)).toBe(true);
+      expect(user?.mail).toBeTruthy();
+      expect(user !== undefined && hasMailbox(user)).toBe(false);
+      expect(t.mailboxIds()).not.toContain(id);
+      return [user?.mailUser, user?.userType ?? 'Member'];
+    });
+    expect(kinds).toEqual([
+      ['GuestMailUser', 'Guest'],
+      ['MailUser', 'Member'],
+      ['MailUser', 'Member'],
+    ]);
+    const onPremSid = t.users.get(onPremMailboxUserId)?.sid;
+    expect(t.permissions.get(smtpNotUpnUserId)?.fullAccess.map((a) => a.trusteeSid)).toContain(onPremSid);
+    expect(t.mailboxIds()).toHaveLength(100);
+  });
+
   it('honours delegationsPerMailbox and groupTrusteeShare', () => {
     const count = (t: Tenant) => [...t.permissions.values()].reduce((n, p) => n + p.fullAccess.length + p.sendAs.length + p.sendOnBehalf.length + p.calendar.length, 0);
     expect(count(generateTenant({ mailboxes: 1000, delegationsPerMailbox: 6 }))).toBeGreaterThan(2 * count(generateTenant({ mailboxes: 1000, delegationsPerMailbox: 1 })));
