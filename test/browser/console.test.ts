@@ -4,6 +4,8 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { holdQueue } from '../support/control.js';
+import { QUEUES } from '../../shared/ports/queue.js';
 
 /**
  * The console in a real browser against the whole app in-process (simulator + local host + Azurite): dev sign-in,
@@ -223,44 +225,47 @@ describe.skipIf(skip)('admin console in Chromium', () => {
 
   it("lists a run's failed mailboxes with their reasons", async () => {
     step = 'failures';
-    // Without Calendars.Read every calendar read is denied: a permanent, per-mailbox failure.
-    const permissions = [...app.sim.tenant.app.permissions];
-    app.sim.tenant.app.permissions = permissions.filter((p) => p !== 'Calendars.Read');
+    // Two mailboxes deleted between expansion and their sync: Get-MailboxPermission fails for good.
+    const doomed = ['Doomed One', 'Doomed Two'].map((displayName) => app.sim.tenant.addUser({ displayName }));
+    const held = holdQueue(app, QUEUES.mailbox);
+    const schedules = await api<{ items: Array<{ id: string }> }>('schedules');
+    const target = { kind: 'mailboxes', mailboxes: doomed.map((u) => u.mail!) };
+    const created = await app.api('POST', 'tasks', {
+      body: { description: 'Two deleted mailboxes', scheduleId: schedules.items[0]!.id, target, rights: ['FullAccess'] },
+    });
+    expect(created.status).toBe(201);
+    const id = (created.json as { id: string }).id;
     try {
-      const schedules = await api<{ items: Array<{ id: string }> }>('schedules');
-      const created = await app.api('POST', 'tasks', {
-        body: { description: 'Calendars of two', scheduleId: schedules.items[0]!.id, target: { kind: 'mailboxes', mailboxes: ['alex.wilber@contoso.com', 'megan.bowen@contoso.com'] }, rights: ['CalendarDelegate'] },
-      });
-      expect(created.status).toBe(201);
-      const id = (created.json as { id: string }).id;
       expect((await app.api('POST', `tasks/${id}/run`)).status).toBe(202);
-      const runId = (await api<{ items: Array<{ runId: string }> }>(`tasks/${id}/runs`)).items[0]!.runId;
-      // A denied read may be retried once (token refresh) before it counts as permanent: settle until both settled.
-      let failed: { items: Array<{ address: string; error: string }> } = { items: [] };
-      await expect
-        .poll(async () => {
-          await app.settle();
-          failed = await api(`tasks/${id}/runs/${runId}/mailboxes?status=failed`);
-          return failed.items.length;
-        }, { timeout: 15_000 })
-        .toBe(2);
-      await expect.poll(async () => (await api<{ status: string }>(`tasks/${id}/runs/${runId}`)).status, { timeout: 15_000 }).toBe('failed');
-
-      await page.getByRole('button', { name: 'Refresh', exact: true }).click();
-      const card = page.locator(`article[data-task-id="${id}"]`);
-      await card.waitFor();
-      await expect.poll(() => card.getByTestId('last-run').innerText()).toMatch(/Completed with errors|Failed/);
-      await card.getByRole('button', { name: 'Run history', exact: true }).click();
-      await card.getByRole('button', { name: 'Failed mailboxes (2)', exact: true }).click();
-      const list = card.getByTestId('failed-mailboxes');
-      await list.waitFor();
-      const shown = await list.locator('li').allInnerTexts();
-      expect(shown).toHaveLength(2);
-      for (const item of failed.items) expect(shown.some((s) => s.includes(item.address) && s.includes(item.error))).toBe(true);
-      await shot('07-failed-mailboxes');
+      await expect.poll(() => held.messages.length).toBe(2);
+      for (const user of doomed) app.sim.tenant.deleteUser(user.id);
     } finally {
-      app.sim.tenant.app.permissions = permissions;
+      await held.release();
     }
+    const runId = (await api<{ items: Array<{ runId: string }> }>(`tasks/${id}/runs`)).items[0]!.runId;
+    let failed: { items: Array<{ address: string; error: string }> } = { items: [] };
+    await expect
+      .poll(async () => {
+        await app.settle();
+        failed = await api(`tasks/${id}/runs/${runId}/mailboxes?status=failed`);
+        return failed.items.length;
+      }, { timeout: 15_000 })
+      .toBe(2);
+    const status = async () => (await api<{ status: string }>(`tasks/${id}/runs/${runId}`)).status;
+    await expect.poll(status, { timeout: 15_000 }).toBe('failed');
+
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    const card = page.locator(`article[data-task-id="${id}"]`);
+    await card.waitFor();
+    await expect.poll(() => card.getByTestId('last-run').innerText()).toMatch(/Completed with errors|Failed/);
+    await card.getByRole('button', { name: 'Run history', exact: true }).click();
+    await card.getByRole('button', { name: 'Failed mailboxes (2)', exact: true }).click();
+    const list = card.getByTestId('failed-mailboxes');
+    await list.waitFor();
+    const shown = await list.locator('li').allInnerTexts();
+    expect(shown).toHaveLength(2);
+    for (const item of failed.items) expect(shown.some((s) => s.includes(item.address) && s.includes(item.error))).toBe(true);
+    await shot('07-failed-mailboxes');
   }, 60_000);
 
   it('shows a run that needs review with its reasons and held revocations, and applies them', async () => {
