@@ -44,6 +44,30 @@ describe('rate limits', () => {
   });
 });
 
+describe('rate limits: Exchange slows answers down before it throttles', () => {
+  it('a burst past the budget is answered, late; only a burst far past it meets 429s', async () => {
+    sim.setKnobs({ rateLimits: { exchange: 4 } });
+    sim.resetStats();
+    const timed = async (): Promise<{ status: number; ms: number }> => {
+      const sentAt = performance.now();
+      const r = await invokeCommand(sim, exo, 'Get-Mailbox', { Identity: 'alex.wilber@contoso.com' });
+      return { status: r.status, ms: performance.now() - sentAt };
+    };
+
+    // 4 fit the bucket; the next 4 are 0.25-1 s over the budget (less what refills while they arrive).
+    const burst = await Promise.all(Array.from({ length: 8 }, timed));
+    expect(burst.map((r) => r.status)).toEqual(new Array<number>(8).fill(200));
+    expect(Math.max(...burst.map((r) => r.ms))).toBeGreaterThan(400);
+    expect(sim.stats().throttled.exchange).toBe(0);
+
+    // 20 more at once would be up to 5 s over: past 2 s of delay the rest are refused.
+    const flood = await Promise.all(Array.from({ length: 20 }, timed));
+    expect(flood.filter((r) => r.status === 200).length).toBeGreaterThan(0);
+    expect(flood.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    expect(sim.stats().throttled.exchange).toBe(flood.filter((r) => r.status === 429).length);
+  });
+});
+
 describe('faults', () => {
   it('with faultRate 1 every request fails: 503, dropped connections and truncated JSON all occur', async () => {
     sim.setKnobs({ faultRate: 1 });

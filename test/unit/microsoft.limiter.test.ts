@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AdaptiveLimiter, type LimiterOptions, type LimiterSlot } from '../../shared/adapters/microsoft/index.js';
+import { EXCHANGE_LIMITS } from '../../shared/adapters/microsoft/limiter.js';
 
 function limiter(overrides: Partial<LimiterOptions> = {}): AdaptiveLimiter {
   return new AdaptiveLimiter({ name: 'test', initialConcurrency: 4, maxConcurrency: 8, increaseAfterSuccesses: 3, random: () => 1, ...overrides });
@@ -158,5 +159,149 @@ describe('AdaptiveLimiter', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+/** Exchange's limiter (the latency signal on) with its production parameters; fake timers are the clock. */
+function exchangeLimiter(overrides: Partial<LimiterOptions> = {}): AdaptiveLimiter {
+  return new AdaptiveLimiter({ ...EXCHANGE_LIMITS, name: 'exchange', random: () => 1, ...overrides });
+}
+
+/**
+ * A backlog that never empties: `workers` requests always wait, and each admitted one is answered after
+ * `latencyMs()` ms of fake time with `outcome()` (success unless told otherwise).
+ */
+function keepBusy(
+  l: AdaptiveLimiter,
+  latencyMs: () => number,
+  outcome: () => 'success' | 'throttled' | 'unanswered' = () => 'success',
+  workers = 100,
+): void {
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const slot = await l.acquire();
+      const result = outcome();
+      setTimeout(() => slot[result](), latencyMs());
+    }
+  };
+  for (let i = 0; i < workers; i += 1) void worker();
+}
+
+describe('AdaptiveLimiter with the latency signal (Exchange slows answers down before it answers 429)', () => {
+  it('starts at a few requests per second and doubles while latency stays at its baseline', async () => {
+    const l = exchangeLimiter();
+    keepBusy(l, () => 100);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(l.stats().ratePerSecond).toBeLessThanOrEqual(5);
+
+    await vi.advanceTimersByTimeAsync(5000);
+
+    expect(l.stats()).toMatchObject({ slowdowns: 0, throttled: 0, baselineLatencyMs: 100, recentLatencyMs: 100 });
+    expect(l.stats().ratePerSecond).toBeGreaterThan(60);
+  });
+
+  it('stops growing, without a decrease, when latency leaves its floor but stays below the threshold', async () => {
+    const l = exchangeLimiter();
+    let latency = 100;
+    keepBusy(l, () => latency);
+    await vi.advanceTimersByTimeAsync(4000);
+    latency = 160; // baseline 100, threshold 300: above a quarter of the way (150), below congestion
+    await vi.advanceTimersByTimeAsync(1000);
+    const held = l.stats().ratePerSecond ?? 0;
+
+    await vi.advanceTimersByTimeAsync(5000);
+
+    expect(l.stats().ratePerSecond).toBe(held);
+    expect(l.stats()).toMatchObject({ slowdowns: 0, recentLatencyMs: 160 });
+  });
+
+  it('shrinks the rate when latency passes 2 × baseline + margin, and pauses while its queue drains', async () => {
+    const l = exchangeLimiter();
+    let latency = 100;
+    keepBusy(l, () => latency);
+    await vi.advanceTimersByTimeAsync(4000);
+    latency = 400;
+
+    let peak = 0;
+    for (let ms = 0; ms < 2000 && l.stats().slowdowns === 0; ms += 10) {
+      peak = Math.max(peak, l.stats().ratePerSecond ?? 0);
+      await vi.advanceTimersByTimeAsync(10);
+    }
+
+    const after = l.stats();
+    expect(after.slowdowns).toBe(1);
+    expect(after.ratePerSecond).toBeLessThan(peak * 0.55); // a halving: it was still in slow start
+    expect(after.ratePerSecond).toBeGreaterThan(peak * 0.45);
+    expect(after.pausedForMs).toBeGreaterThan(280); // the estimated queue: 400 - 100 ms
+    expect(after.pausedForMs).toBeLessThanOrEqual(300);
+  });
+
+  it('decreases again while latency keeps rising, not while it stays level', async () => {
+    const l = exchangeLimiter();
+    let latency = 100;
+    keepBusy(l, () => latency);
+    await vi.advanceTimersByTimeAsync(4000);
+    latency = 400;
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(l.stats().slowdowns).toBe(1); // level at 400 ms: the queue is not ours, cutting further would not help
+
+    latency = 600;
+    await vi.advanceTimersByTimeAsync(3000);
+
+    expect(l.stats().slowdowns).toBe(2);
+  });
+
+  it('re-baselines on a service that became slower for good, then grows again', async () => {
+    const l = exchangeLimiter();
+    let latency = 100;
+    keepBusy(l, () => latency);
+    await vi.advanceTimersByTimeAsync(4000);
+    latency = 400;
+    await vi.advanceTimersByTimeAsync(3000);
+    const lowered = l.stats().ratePerSecond ?? 0;
+
+    await vi.advanceTimersByTimeAsync(15_000); // the 10 s baseline window, and a quarter more, have passed
+
+    expect(l.stats()).toMatchObject({ slowdowns: 1, baselineLatencyMs: 400 });
+    expect(l.stats().ratePerSecond).toBeGreaterThan(lowered * 1.5);
+  });
+
+  it('ignores one slow call among fast ones (the signal is the lowest recent latency, not the mean)', async () => {
+    const l = exchangeLimiter();
+    let calls = 0;
+    keepBusy(l, () => (++calls % 5 === 0 ? 3000 : 100));
+
+    await vi.advanceTimersByTimeAsync(6000);
+
+    expect(l.stats().slowdowns).toBe(0);
+    expect(l.stats().ratePerSecond).toBeGreaterThan(30);
+  });
+
+  it.each(['throttled', 'unanswered'] as const)('shrinks the rate once per congestion event on %s', async (kind) => {
+    const l = exchangeLimiter();
+    let failing = false;
+    keepBusy(l, () => 100, () => (failing ? kind : 'success'));
+    await vi.advanceTimersByTimeAsync(4000);
+    const before = l.stats().ratePerSecond ?? 0;
+    failing = true;
+
+    await vi.advanceTimersByTimeAsync(200); // every request started since fails; those in flight together: one event
+
+    const after = l.stats();
+    expect(after.ratePerSecond).toBeLessThan(before * 0.6); // one halving (still in slow start), not two
+    expect(after.ratePerSecond).toBeGreaterThan(before * 0.4);
+    expect(after.pausedForMs > 0).toBe(kind === 'throttled'); // only a 429 pauses new starts
+  });
+
+  it('keeps the requests in flight within what the rate needs at the congestion threshold', async () => {
+    const l = exchangeLimiter();
+    keepBusy(l, () => 100, undefined, 400);
+
+    await vi.advanceTimersByTimeAsync(6000);
+
+    const { ratePerSecond = 0, limit, inFlight } = l.stats();
+    // rate × 2 × (2 × 100 ms + 100 ms) + 1, so latency up to the threshold never holds the rate back
+    expect(limit).toBe(Math.min(256, Math.ceil(ratePerSecond * 0.6) + 1));
+    expect(inFlight).toBeLessThanOrEqual(limit);
   });
 });
