@@ -556,6 +556,30 @@ describe('revocation hold (held-revocations routes)', () => {
     expect(left.map((d) => d.delegate.id)).toEqual([delegates[0]!.id.toLowerCase()]);
   });
 
+  it('are documented in OpenAPI with their roles, responses and the run fields of a review', async () => {
+    type Operation = { summary: string; 'x-required-role': string; responses: Record<string, { content?: object }> };
+    const doc = (await app.api('GET', 'openapi.json', { token: null })).json as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const base = '/api/tasks/{id}/runs/{runId}/held-revocations';
+    const list = doc.paths[base]!['get']!;
+    expect(list['x-required-role']).toBe('reader');
+    expect(JSON.stringify(list.responses['200'])).toContain('"reason"');
+    for (const [action, field] of [['apply', 'skipped'], ['dismiss', 'dismissed']] as const) {
+      const op = doc.paths[`${base}/${action}`]!['post']!;
+      expect(op['x-required-role']).toBe('admin');
+      expect(op.summary.length).toBeGreaterThan(20);
+      expect(JSON.stringify(op.responses['200'])).toContain(`"${field}"`);
+      expect(op.responses['409']?.content).toHaveProperty(['application/problem+json']);
+    }
+    const run = JSON.stringify(doc.paths['/api/tasks/{id}/runs/{runId}']!['get']!.responses['200']);
+    for (const field of ['needsReview', 'revocationsHeld', 'warnings', 'rightsNotRead', 'heldRights', 'review']) {
+      expect(run).toContain(field);
+    }
+    const items = JSON.stringify(doc.paths['/api/tasks/{id}/runs/{runId}/mailboxes']!['get']!.responses['200']);
+    for (const field of ['rightsNotRead', 'warnings', 'revocationsProposed']) expect(items).toContain(field);
+  });
+
   it('answers 404 RUN.NOT_FOUND for an unknown run, 409 for a run that is not in review', async () => {
     const { taskId, syncedRunId } = await holdScenario(10);
     const unknown = '8638000000000000-mffffffff';

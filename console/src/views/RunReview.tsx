@@ -31,9 +31,8 @@ export function ReviewOutcome({ review }: { review: RunReview }) {
   return (
     <p class="review-outcome" data-testid="review-outcome">
       Held revocations {review.decision} by <strong>{review.by}</strong> on <Time iso={review.at} />
-      {review.decision === 'applied'
-        ? ` — ${review.applied} applied, ${review.skipped} skipped (seen again by a later sync, or gone)`
-        : null}
+      {review.decision === 'applied' ? ` — ${review.applied} applied, ${review.skipped} skipped` : null}
+      {review.decision === 'applied' && review.skipped > 0 ? ' (seen again by a later sync, or gone)' : null}
     </p>
   );
 }

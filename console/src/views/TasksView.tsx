@@ -234,7 +234,9 @@ function RunHistory({ taskId, refreshKey, onReviewed }: RunHistoryProps) {
                     {run.mailboxesDone}/{run.mailboxesTotal} done{run.mailboxesFailed ? `, ${run.mailboxesFailed} failed` : ''}
                     {run.trusteesUnresolved ? <span class="muted"> · {run.trusteesUnresolved} trustees unresolved</span> : null}
                     {skippedText(run) ? <span class="muted"> · {skippedText(run)}</span> : null}
-                    {run.rightsNotRead ? <span class="muted"> · {run.rightsNotRead} rights not read</span> : null}
+                    {run.rightsNotRead ? (
+                      <span class="muted"> · {run.rightsNotRead} {run.rightsNotRead === 1 ? 'right' : 'rights'} not read</span>
+                    ) : null}
                   </td>
                   <td data-label="Delegations">
                     +{run.delegationsAdded} / −{run.delegationsRemoved}
