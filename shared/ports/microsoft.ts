@@ -16,6 +16,7 @@ export type ExchangePort = Pick<
   | 'getRecipientPermissionsTenantWide'
   | 'getMailbox'
   | 'getMailboxes'
+  | 'anyMailbox'
   | 'listMailboxes'
   | 'getRecipient'
 >;

@@ -26,19 +26,31 @@ async function check(name: string, probe: () => Promise<string>, fixFor: (error:
 const credentialFix =
   'Check AZURE_TENANT_ID and AZURE_CLIENT_ID; outside Azure set AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH for the app registration; in Azure make sure the user-assigned managed identity is attached to the Function App and AZURE_CLIENT_ID is its client id.';
 
+// The least-privileged grants and the documented ways to give them (docs/wire.md, "Permissions the app needs").
+const GRAPH_FIX =
+  'Grant the app (managed identity / app registration) the Microsoft Graph application permissions ' +
+  'GroupMember.Read.All, User.Read.All and Calendars.ReadBasic.All (the least privilege that lists calendar ' +
+  'permissions), with admin consent (Entra admin center → Enterprise applications → the app → Permissions, or ' +
+  'New-MgServicePrincipalAppRoleAssignment).';
+const EXCHANGE_FIX =
+  'Grant the app the Office 365 Exchange Online application permission Exchange.ManageAsApp with admin consent, ' +
+  'and give it an Exchange role in one of the documented ways: a Microsoft Entra role on its service principal ' +
+  '(Global Reader is enough to read), or in Exchange Online PowerShell New-ServicePrincipal -AppId <app id> ' +
+  "-ObjectId <service principal object id>, then New-ManagementRoleAssignment -App <service principal> -Role " +
+  "'View-Only Recipients' (or Add-RoleGroupMember to a custom role group that holds that role).";
+
 function upstreamFix(error: unknown, service: 'graph' | 'exchange'): string {
   if (error instanceof PermanentUpstreamError && error.code.endsWith('FORBIDDEN')) {
-    return service === 'graph'
-      ? "Grant the app (managed identity / app registration) the Microsoft Graph application permissions GroupMember.Read.All, User.Read.All and Calendars.Read, with admin consent (Entra admin center → Enterprise applications → the app → Permissions, or New-MgServicePrincipalAppRoleAssignment)."
-      : "Grant the app the Office 365 Exchange Online application permission Exchange.ManageAsApp with admin consent, and assign it an Exchange role such as View-Only Recipients (Exchange Online PowerShell: New-ServicePrincipal, then New-ManagementRoleAssignment -Role 'View-Only Recipients' -App <service principal id>).";
+    return service === 'graph' ? GRAPH_FIX : EXCHANGE_FIX;
   }
   if (error instanceof AppError && error.code === 'CONFIG.NO_TENANT') return credentialFix;
   return service === 'graph' ? `Check that GRAPH_BASE_URL is reachable from the Function App (${'network, DNS, proxy'}).` : 'Check that EXCHANGE_BASE_URL is reachable from the Function App (network, DNS, proxy).';
 }
 
 /**
- * The permission preflight: tokens for Graph and Exchange, read a group, Get-MailboxPermission on one mailbox,
- * tables and queue reachable — each with pass/fail and the exact fix. Reports no tenant data beyond counts.
+ * The permission preflight: tokens for Graph and Exchange, read a group, Get-MailboxPermission on one mailbox
+ * (found with Get-Mailbox -ResultSize 1, so the probe costs the same in any tenant), tables and queue reachable —
+ * each with pass/fail and the exact fix. Reports no tenant data beyond counts.
  */
 export async function runDiagnostics(services: Services): Promise<DiagnosticsReport> {
   const checks: Check[] = [];
@@ -82,11 +94,8 @@ export async function runDiagnostics(services: Services): Promise<DiagnosticsRep
       'exchangeGetMailboxPermission',
       async () => {
         const m = microsoft();
-        let identity: string | undefined;
-        for await (const page of m.exchange.listMailboxes(['UserPrincipalName', 'PrimarySmtpAddress'])) {
-          identity = page[0]?.UserPrincipalName ?? page[0]?.PrimarySmtpAddress;
-          break;
-        }
+        const mailbox = await m.exchange.anyMailbox();
+        const identity = mailbox?.UserPrincipalName ?? mailbox?.PrimarySmtpAddress;
         if (!identity) return 'no mailbox in the tenant to test with';
         const rows = await m.exchange.getMailboxPermission(identity);
         return `Get-MailboxPermission returned ${rows.length} rows for one mailbox`;

@@ -100,6 +100,21 @@ describe('Exchange wire samples parse through the client', () => {
     expect(await clients.exchange.getMailbox('ghost@contoso.com')).toBeUndefined();
   });
 
+  it('anyMailbox: a probe bounded to one row (ResultSize 1, three fields)', async () => {
+    const page = sample('exo-get-mailbox-page.json') as { value: unknown[] };
+    const onePage = { '@adminapi.warnings': [], value: page.value.slice(0, 1) };
+    const { clients, calls } = clientsAnswering(() => json(onePage));
+
+    const mailbox = await clients.exchange.anyMailbox();
+
+    const alex = 'alex.wilber@contoso.com';
+    expect(mailbox).toEqual({ Identity: 'alex.wilber', UserPrincipalName: alex, PrimarySmtpAddress: alex });
+    expect(calls).toHaveLength(1);
+    const cmdletInput = { CmdletName: 'Get-Mailbox', Parameters: { ResultSize: 1 } };
+    expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ CmdletInput: cmdletInput });
+    expect(calls[0]?.url).toMatch(/\/InvokeCommand\?\$select=Identity%2CUserPrincipalName%2CPrimarySmtpAddress$/);
+  });
+
   it('Get-MailboxPermission asks for the rows of deleted trustees (IncludeUnresolvedPermissions)', async () => {
     const { clients, calls } = clientsAnswering(() => json(sample('exo-get-mailboxpermission.json')));
 

@@ -108,6 +108,19 @@ describe('getMailboxes', () => {
   });
 });
 
+describe('anyMailbox', () => {
+  it('finds one mailbox with one bounded Get-Mailbox', async () => {
+    sim.resetStats();
+
+    const mailbox = await exchange().anyMailbox();
+
+    const first = sim.tenant.users.get(sim.tenant.mailboxIds()[0] ?? '');
+    const expected = { Identity: first?.name, UserPrincipalName: first?.userPrincipalName };
+    expect(mailbox).toEqual({ ...expected, PrimarySmtpAddress: first?.mail });
+    expect(sim.stats().exchangeCmdlets).toEqual({ 'Get-Mailbox': 1 });
+  });
+});
+
 describe('errors, warnings and row forms of the simulator through the client', () => {
   it.each(['today', 'legacy'] as const)('not-found in the %s form: NOT_FOUND with the real sentence', async (form) => {
     const ghost = ghostAnswering(form);

@@ -183,6 +183,15 @@ export class ExchangeClient {
     return found;
   }
 
+  /** One mailbox of the tenant, if any (Get-Mailbox -ResultSize 1): a bounded probe, whatever the tenant's size. */
+  async anyMailbox(): Promise<Pick<MailboxRow, 'Identity' | 'UserPrincipalName' | 'PrimarySmtpAddress'> | undefined> {
+    const cmdlet = 'Get-Mailbox';
+    const select = ['Identity', 'UserPrincipalName', 'PrimarySmtpAddress'] as const;
+    const schema = mailboxRowSchema.pick({ Identity: true, UserPrincipalName: true, PrimarySmtpAddress: true });
+    const page = await this.invokeAll(cmdlet, { ResultSize: 1 }, { select });
+    return parseRows(schema, page.rows, { service: 'exchange', source: cmdlet })[0];
+  }
+
   /** Every mailbox of the tenant, page by page, with only the `select`ed fields. */
   async *listMailboxes<K extends MailboxField>(select: readonly K[]): AsyncIterable<Array<Pick<MailboxRow, K>>> {
     const cmdlet = 'Get-Mailbox';
