@@ -302,10 +302,12 @@ export class Pseudonymizer {
 
   email(value: string): string {
     const at = value.lastIndexOf('@');
-    const local = value.slice(0, at);
     const domain = value.slice(at + 1);
+    // A guest's UPN (`jane_fabrikam.com#EXT#@…`) keeps its marker; the home address inside is replaced.
+    const guest = /#EXT#$/i.exec(value.slice(0, at))?.[0] ?? '';
+    const local = value.slice(0, at - guest.length);
     const mappedLocal = isKept(local) ? local : GUID_ONLY.test(local) ? this.guid(local) : this.locals.get(local);
-    return `${mappedLocal}@${this.domain(domain)}`;
+    return `${mappedLocal}${guest}@${this.domain(domain)}`;
   }
 
   domain(value: string): string {
