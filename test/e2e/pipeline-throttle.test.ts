@@ -36,12 +36,11 @@ describe('throttling storm', () => {
     const mailboxes = mailboxIdsOf(app.sim.tenant, demo.targetGroupId);
     expect(mailboxes.length).toBeGreaterThan(100); // the tenant-wide SendAs/SendOnBehalf passes kick in
 
-    // The storm happened: 429s were answered, and the run took as long as the limit demands (the adaptive limiter
-    // keeps the 429s few once it has found the rate).
-    expect(stats.throttled.exchange).toBeGreaterThan(0);
+    // The storm happened: the run took as long as the limit demands. Exchange slows answers down before it
+    // answers 429 (docs/wire.md), and the limiter paces on that latency, so 429s are few or none.
     expect(seconds).toBeGreaterThan((stats.requests.exchange - stats.throttled.exchange) / EXCHANGE_RPS - 2);
-    // The clients back off instead of hammering: most Exchange requests were admitted.
-    expect(stats.throttled.exchange).toBeLessThan(stats.requests.exchange / 2);
+    // The clients back off instead of hammering: nearly all Exchange requests were admitted.
+    expect(stats.throttled.exchange).toBeLessThan(stats.requests.exchange / 20);
 
     expect(run).toMatchObject({ status: 'succeeded', mailboxesTotal: mailboxes.length, mailboxesDone: mailboxes.length, mailboxesFailed: 0, error: null });
     const expected = expectedDelegations(app.sim.tenant, demo.targetGroupId);
