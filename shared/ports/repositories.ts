@@ -82,6 +82,9 @@ export interface ItemOutcome {
   storedByRight?: Partial<Record<Right, number>>;
 }
 
+/** A run's counters while it runs (the totals and the held count are set by expansion and at close). */
+export type LiveRunCounts = Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped' | 'revocationsHeld'>;
+
 /** Why a run proposes to revoke a stored delegation. */
 export type RevocationReason = 'notObserved' | 'leftScope';
 
@@ -115,11 +118,16 @@ export interface RunRepository {
   items(taskId: string, runId: string, filter: { status?: ItemStatus }, page: PageRequest): Promise<Page<RunItem>>;
   allItems(taskId: string, runId: string, status?: ItemStatus): AsyncIterable<RunItem>;
   /** Live counters summed over shards (done, failed, added, removed, unresolved, rights not read). */
-  counters(taskId: string, runId: string): Promise<Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped' | 'revocationsHeld'>>;
+  counters(taskId: string, runId: string): Promise<LiveRunCounts>;
   /** Per right, the revocations the settled items proposed and the synced delegations they had stored. */
   revocationTally(taskId: string, runId: string): Promise<RevocationTally>;
   /** Records revocations proposed for one mailbox (idempotent upserts, keyed by mailbox, delegate, right, source). */
-  proposeRevocations(taskId: string, runId: string, mailboxId: string, rows: readonly ProposedRevocation[]): Promise<void>;
+  proposeRevocations(
+    taskId: string,
+    runId: string,
+    mailboxId: string,
+    rows: readonly ProposedRevocation[],
+  ): Promise<void>;
   /** The run's proposed revocations, a page at a time (optionally of some rights only). */
   revocations(taskId: string, runId: string, page: PageRequest): Promise<Page<ProposedRevocation>>;
   allRevocations(taskId: string, runId: string): AsyncIterable<ProposedRevocation>;

@@ -22,7 +22,10 @@ export interface ExpandDeps {
   resolvers?: ResolverCache;
 }
 
-export type ExpandOutcome = { outcome: 'expanded'; mailboxes: number; strategy: 'perMailbox' | 'tenantWide' } | { outcome: 'failed'; error: string } | { outcome: 'ignored'; reason: string };
+export type ExpandOutcome =
+  | { outcome: 'expanded'; mailboxes: number; strategy: 'perMailbox' | 'tenantWide' }
+  | { outcome: 'failed'; error: string }
+  | { outcome: 'ignored'; reason: string };
 
 interface MailboxMember {
   id: string;
@@ -49,10 +52,15 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function commonNameOf(dn: string): string {
   const match = /^CN=((?:[^,\\]|\\.)+)/i.exec(dn.trim());
   if (!match) throw new RunFailure(`'${dn}' is not a distinguished name starting with CN=`);
-  return match[1]!.replace(/\\([0-9a-fA-F]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c)).trim();
+  return match[1]!
+    .replace(/\\([0-9a-fA-F]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c))
+    .trim();
 }
 
-async function resolveGroup(microsoft: MicrosoftPorts, target: Exclude<Target, { kind: 'mailboxes' }>): Promise<{ id: string; name: string }> {
+async function resolveGroup(
+  microsoft: MicrosoftPorts,
+  target: Exclude<Target, { kind: 'mailboxes' }>,
+): Promise<{ id: string; name: string }> {
   const { graph } = microsoft;
   if (target.kind === 'group') {
     const group = await graph.getGroup(target.groupId);
@@ -62,15 +70,28 @@ async function resolveGroup(microsoft: MicrosoftPorts, target: Exclude<Target, {
   if (target.kind === 'groupEmail') {
     const groups = await graph.findGroupsByMail(target.email);
     if (groups.length === 0) throw new RunFailure(`No group has the e-mail address ${target.email}`);
-    if (groups.length > 1) throw new RunFailure(`E-mail address ${target.email} matches ${groups.length} groups: ${groups.map((g) => `${g.displayName} (${g.id})`).join(', ')}`);
+    if (groups.length > 1)
+      throw new RunFailure(
+        `E-mail address ${target.email} matches ${groups.length} groups: ${listGroups(groups)}`,
+      );
     return { id: groups[0]!.id, name: groups[0]!.displayName ?? target.email };
   }
   const cn = commonNameOf(target.dn);
   let groups = await graph.findGroupsBySamAccountName(cn);
   if (groups.length === 0) groups = await graph.findGroupsByDisplayName(cn);
-  if (groups.length === 0) throw new RunFailure(`DN ${target.dn} matches no group (looked for onPremisesSamAccountName or displayName '${cn}')`);
-  if (groups.length > 1) throw new RunFailure(`DN matches ${groups.length} groups: ${groups.map((g) => `${g.displayName} (${g.id})`).join(', ')}; use the group's object id as the target`);
+  if (groups.length === 0)
+    throw new RunFailure(
+      `DN ${target.dn} matches no group (looked for onPremisesSamAccountName or displayName '${cn}')`,
+    );
+  if (groups.length > 1)
+    throw new RunFailure(
+      `DN matches ${groups.length} groups: ${listGroups(groups)}; use the group's object id as the target`,
+    );
   return { id: groups[0]!.id, name: groups[0]!.displayName ?? cn };
+}
+
+function listGroups(groups: ReadonlyArray<{ id: string; displayName?: string | null }>): string {
+  return groups.map((g) => `${g.displayName} (${g.id})`).join(', ');
 }
 
 function classify(member: DirectoryObject): MailboxMember | SkipReason {
@@ -93,7 +114,9 @@ async function* members(microsoft: MicrosoftPorts, target: Target): AsyncGenerat
   if (target.kind === 'mailboxes') {
     const page: Array<MailboxMember | SkipReason> = [];
     for (const entry of target.mailboxes) {
-      const user = GUID.test(entry) ? await microsoft.graph.getUser(entry) : ((await microsoft.graph.getUser(entry)) ?? (await microsoft.graph.findUserByMail(entry)));
+      const user = GUID.test(entry)
+        ? await microsoft.graph.getUser(entry)
+        : ((await microsoft.graph.getUser(entry)) ?? (await microsoft.graph.findUserByMail(entry)));
       page.push(user ? classify({ ...user, kind: 'user' } as DirectoryObject) : 'notFound');
     }
     yield page;
@@ -133,7 +156,15 @@ async function prefetchTenantWide(microsoft: MicrosoftPorts, rights: readonly Ri
   const result: Prefetched = { mailboxIds: new Set(), names: new Map(), sendAs: new Map(), sendOnBehalf: new Map() };
   // Lower-cased Name → object id of the one mailbox with that Name (null when several share it).
   const mailboxByName = new Map<string, string | null>();
-  const fields = ['Identity', 'Name', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'RecipientTypeDetails', 'GrantSendOnBehalfTo'] as const;
+  const fields = [
+    'Identity',
+    'Name',
+    'UserPrincipalName',
+    'PrimarySmtpAddress',
+    'ExternalDirectoryObjectId',
+    'RecipientTypeDetails',
+    'GrantSendOnBehalfTo',
+  ] as const;
   for await (const page of microsoft.exchange.listMailboxes(fields)) {
     for (const row of page) {
       const id = row.ExternalDirectoryObjectId?.toLowerCase();
@@ -144,7 +175,8 @@ async function prefetchTenantWide(microsoft: MicrosoftPorts, rights: readonly Ri
         mailboxByName.set(name, mailboxByName.has(name) ? null : id);
       }
       if (row.Name && row.Name.toLowerCase() !== id) result.names.set(id, row.Name);
-      if (rights.includes('SendOnBehalf') && row.GrantSendOnBehalfTo && row.GrantSendOnBehalfTo.length > 0) result.sendOnBehalf.set(id, [...row.GrantSendOnBehalfTo]);
+      if (rights.includes('SendOnBehalf') && row.GrantSendOnBehalfTo && row.GrantSendOnBehalfTo.length > 0)
+        result.sendOnBehalf.set(id, [...row.GrantSendOnBehalfTo]);
       if (sendAsByIdentity.size > 0) {
         for (const k of [row.Identity, row.Name, row.UserPrincipalName, row.PrimarySmtpAddress, id]) {
           const aces = k ? sendAsByIdentity.get(k.toLowerCase()) : undefined;
@@ -160,7 +192,10 @@ async function prefetchTenantWide(microsoft: MicrosoftPorts, rights: readonly Ri
   // so syncMailbox resolves it with one Graph read instead of a Get-Recipient per name (shared or unknown
   // Names stay as they are and are resolved, or reported ambiguous, as before).
   for (const [id, names] of result.sendOnBehalf) {
-    result.sendOnBehalf.set(id, names.map((name) => mailboxByName.get(name.toLowerCase()) ?? name));
+    result.sendOnBehalf.set(
+      id,
+      names.map((name) => mailboxByName.get(name.toLowerCase()) ?? name),
+    );
   }
   return result;
 }
@@ -171,7 +206,10 @@ interface MemberMailboxes {
 }
 
 /** One Get-Mailbox per member (batched by ten): a member is scanned only when Exchange has a mailbox for it. */
-async function readMemberMailboxes(microsoft: MicrosoftPorts, members: readonly MailboxMember[]): Promise<MemberMailboxes> {
+async function readMemberMailboxes(
+  microsoft: MicrosoftPorts,
+  members: readonly MailboxMember[],
+): Promise<MemberMailboxes> {
   const rows = new Map<string, { name: string; sendOnBehalfNames: string[] }>();
   const found = await microsoft.exchange.getMailboxes(members.map((m) => m.id));
   members.forEach((member, index) => {
@@ -206,10 +244,15 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
 
   const flush = async (batch: MailboxMember[], perMember?: MemberMailboxes) => {
     const mailboxes = batch.filter((m) => (prefetched ? prefetched.mailboxIds.has(m.id) : perMember?.rows.has(m.id)));
-    if (batch.length > mailboxes.length) skipped['noExchangeMailbox'] = (skipped['noExchangeMailbox'] ?? 0) + batch.length - mailboxes.length;
+    if (batch.length > mailboxes.length)
+      skipped['noExchangeMailbox'] = (skipped['noExchangeMailbox'] ?? 0) + batch.length - mailboxes.length;
     if (mailboxes.length === 0) return;
     total += mailboxes.length;
-    await deps.repos.runs.addItems(taskId, runId, mailboxes.map((m) => ({ mailboxId: m.id, upn: m.upn, address: m.address, displayName: m.displayName })));
+    await deps.repos.runs.addItems(
+      taskId,
+      runId,
+      mailboxes.map((m) => ({ mailboxId: m.id, upn: m.upn, address: m.address, displayName: m.displayName })),
+    );
     await deps.repos.directory.upsert(mailboxes.map((m) => ({ ...m, hasMailbox: true })));
     deps.resolvers?.forRun(runKey(taskId, runId), microsoft).markWritten(mailboxes);
     const messages: OutgoingMessage[] = mailboxes.map((m) => {
@@ -219,7 +262,9 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
         mailbox: { id: m.id, upn: m.upn, address: m.address, displayName: m.displayName },
         rights: run.rights,
         throttleRetries: 0,
-        prefetched: prefetched ? tenantWideRows(prefetched, m.id, run.rights, matched) : memberRows(perMember!, m.id, run.rights),
+        prefetched: prefetched
+          ? tenantWideRows(prefetched, m.id, run.rights, matched)
+          : memberRows(perMember!, m.id, run.rights),
       };
       return { body: message, messageId: `${runKey(taskId, runId)}_${m.id}` };
     });
@@ -254,12 +299,15 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
   } catch (error) {
     // A target that cannot be resolved, or a permanent upstream refusal (not found, forbidden with its fix):
     // retrying will not help, so the run fails with the reason. Anything else is retried by redelivery.
-    if (error instanceof RunFailure || error instanceof PermanentUpstreamError) return failRun(deps, run, found.etag, error.message, skipped);
+    if (error instanceof RunFailure || error instanceof PermanentUpstreamError)
+      return failRun(deps, run, found.etag, error.message, skipped);
     throw error;
   }
 
   if (total === 0) {
-    const why = Object.entries(skipped).map(([k, v]) => `${v} ${k}`).join(', ');
+    const why = Object.entries(skipped)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ');
     const skippedText = why ? ` (skipped: ${why})` : '';
     const error =
       run.target.kind === 'mailboxes'
@@ -269,7 +317,9 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
   }
   // A tenant-wide pass that gave none of the run's mailboxes a grant is more likely a format or permission
   // surprise than a tenant without grants: the revocations it would cause are held (docs/design.md §8.2).
-  const suspectRights = prefetched ? (['SendAs', 'SendOnBehalf'] as const).filter((r) => run.rights.includes(r) && matched[r] === 0) : [];
+  const suspectRights = prefetched
+    ? (['SendAs', 'SendOnBehalf'] as const).filter((r) => run.rights.includes(r) && matched[r] === 0)
+    : [];
   const updated: Run = {
     ...run,
     status: 'running',
@@ -288,7 +338,12 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
 type PrefetchedRows = NonNullable<MailboxMessageBody['prefetched']>;
 
 /** A mailbox's rows from the tenant-wide passes; counts the mailboxes that got a grant from each. */
-function tenantWideRows(p: Prefetched, id: string, rights: readonly Right[], matched: Record<'SendAs' | 'SendOnBehalf', number>): PrefetchedRows {
+function tenantWideRows(
+  p: Prefetched,
+  id: string,
+  rights: readonly Right[],
+  matched: Record<'SendAs' | 'SendOnBehalf', number>,
+): PrefetchedRows {
   const sendAs = p.sendAs.get(id) ?? [];
   const sendOnBehalfNames = p.sendOnBehalf.get(id) ?? [];
   if (sendAs.length > 0) matched.SendAs++;
@@ -319,9 +374,26 @@ function describeTarget(target: Target): string {
   }
 }
 
-async function failRun(deps: ExpandDeps, run: Run, etag: string, error: string, skipped: Record<string, number>): Promise<ExpandOutcome> {
+async function failRun(
+  deps: ExpandDeps,
+  run: Run,
+  etag: string,
+  error: string,
+  skipped: Record<string, number>,
+): Promise<ExpandOutcome> {
   const now = deps.now().toISOString();
-  await deps.repos.runs.update({ ...run, status: 'failed', startedAt: run.startedAt ?? now, finishedAt: now, error, skippedByReason: skipped, mailboxesSkipped: Object.values(skipped).reduce((a, b) => a + b, 0) }, etag);
+  await deps.repos.runs.update(
+    {
+      ...run,
+      status: 'failed',
+      startedAt: run.startedAt ?? now,
+      finishedAt: now,
+      error,
+      skippedByReason: skipped,
+      mailboxesSkipped: Object.values(skipped).reduce((a, b) => a + b, 0),
+    },
+    etag,
+  );
   await deps.repos.runs.markInactive(run.taskId, run.runId);
   await releaseTask(deps, run);
   deps.logger?.warn({ taskId: run.taskId, runId: run.runId, error }, 'run failed during expansion');

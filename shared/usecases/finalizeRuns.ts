@@ -16,7 +16,10 @@ export interface FinalizeDeps {
   runTimeoutMinutes: number;
   /** REVOCATION_HOLD_PERCENT: a run revoking more than this share of one right's stored delegations holds them. */
   revocationHoldPercent: number;
-  /** A run whose settled count has not grown for this long gets its unsettled work re-sent (lost messages after a crash). */
+  /**
+   * A run whose settled count has not grown for this long gets its unsettled work re-sent (lost messages after a
+   * crash).
+   */
   stallMinutes?: number;
 }
 
@@ -48,7 +51,10 @@ export async function finalizeRuns(deps: FinalizeDeps): Promise<FinalizeReport> 
     try {
       await finalizeOne(deps, taskId, runId, report);
     } catch (error) {
-      deps.logger?.error({ taskId, runId, err: (error as Error).message }, 'finalizing a run failed; will retry next tick');
+      deps.logger?.error(
+        { taskId, runId, err: (error as Error).message },
+        'finalizing a run failed; will retry next tick',
+      );
     }
   }
   return report;
@@ -69,7 +75,14 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
   if (run.status === 'queued') {
     if (ageMinutes > deps.runTimeoutMinutes) {
       report.timedOut++;
-      return close(deps, run, etag, 'failed', `The target was not expanded within ${deps.runTimeoutMinutes} minutes`, report);
+      return close(
+        deps,
+        run,
+        etag,
+        'failed',
+        `The target was not expanded within ${deps.runTimeoutMinutes} minutes`,
+        report,
+      );
     }
     if (ageMinutes > 2) {
       // Claimed but never expanded (crash between claim and send, or a lost in-process message).
@@ -82,19 +95,38 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
   const counts = await deps.repos.runs.counters(taskId, runId);
   const settled = counts.mailboxesDone + counts.mailboxesFailed;
   if (settled >= run.mailboxesTotal) {
-    return close(deps, { ...run, ...counts }, etag, finalStatus(counts.mailboxesDone, counts.mailboxesFailed), null, report);
+    return close(
+      deps,
+      { ...run, ...counts },
+      etag,
+      finalStatus(counts.mailboxesDone, counts.mailboxesFailed),
+      null,
+      report,
+    );
   }
   if (ageMinutes > deps.runTimeoutMinutes) {
     const unsettled: string[] = [];
     for await (const item of deps.repos.runs.allItems(taskId, runId, 'pending')) {
-      await deps.repos.runs.settleItem(taskId, runId, item.mailboxId, { status: 'failed', error: `Not processed within the run timeout of ${deps.runTimeoutMinutes} minutes`, at: now.toISOString() });
+      await deps.repos.runs.settleItem(taskId, runId, item.mailboxId, {
+        status: 'failed',
+        error: `Not processed within the run timeout of ${deps.runTimeoutMinutes} minutes`,
+        at: now.toISOString(),
+      });
       unsettled.push(item.address || item.mailboxId);
     }
     report.timedOut++;
     const after = await deps.repos.runs.counters(taskId, runId);
     unsettled.sort(); // stable and readable, whatever order the item shards were read in
-    const list = unsettled.slice(0, 20).join(', ') + (unsettled.length > 20 ? ` and ${unsettled.length - 20} more` : '');
-    return close(deps, { ...run, ...after }, etag, after.mailboxesDone === 0 ? 'failed' : 'completedWithErrors', `Timed out after ${deps.runTimeoutMinutes} minutes with ${unsettled.length} mailboxes unsettled: ${list}`, report);
+    const list =
+      unsettled.slice(0, 20).join(', ') + (unsettled.length > 20 ? ` and ${unsettled.length - 20} more` : '');
+    return close(
+      deps,
+      { ...run, ...after },
+      etag,
+      after.mailboxesDone === 0 ? 'failed' : 'completedWithErrors',
+      `Timed out after ${deps.runTimeoutMinutes} minutes with ${unsettled.length} mailboxes unsettled: ${list}`,
+      report,
+    );
   }
 
   const progress = run.progress ?? { settled: -1, at: now.toISOString(), resends: 0 };
@@ -106,7 +138,18 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
     const resends = progress.resends + 1;
     const messages: OutgoingMessage[] = [];
     for await (const item of deps.repos.runs.allItems(taskId, runId, 'pending')) {
-      const body: MailboxMessageBody = { taskId, runId, mailbox: { id: item.mailboxId, upn: item.upn || item.address, address: item.address, displayName: item.displayName }, rights: run.rights, throttleRetries: 0 };
+      const body: MailboxMessageBody = {
+        taskId,
+        runId,
+        mailbox: {
+          id: item.mailboxId,
+          upn: item.upn || item.address,
+          address: item.address,
+          displayName: item.displayName,
+        },
+        rights: run.rights,
+        throttleRetries: 0,
+      };
       messages.push({ body, messageId: `${runKey(taskId, runId)}_${item.mailboxId}_r${resends}` });
       if (messages.length >= 500) {
         await deps.queue.send(QUEUES.mailbox, messages.splice(0));
@@ -119,7 +162,14 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
   }
 }
 
-async function close(deps: FinalizeDeps, run: Run, etag: string, status: RunStatus, error: string | null, report: FinalizeReport): Promise<void> {
+async function close(
+  deps: FinalizeDeps,
+  run: Run,
+  etag: string,
+  status: RunStatus,
+  error: string | null,
+  report: FinalizeReport,
+): Promise<void> {
   let final: Run = { ...run, status, finishedAt: deps.now().toISOString(), error: error ?? run.error };
   if (status === 'succeeded' || status === 'completedWithErrors') {
     const leavers = await proposeRemovalOfMailboxesThatLeftScope(deps, run);
@@ -139,7 +189,11 @@ async function close(deps: FinalizeDeps, run: Run, etag: string, status: RunStat
   await deps.repos.runs.markInactive(run.taskId, run.runId);
   await releaseTask(deps, run);
   report.finalized.push({ taskId: run.taskId, runId: run.runId, status: final.status });
-  deps.logger?.info({ taskId: run.taskId, runId: run.runId, status: final.status, mailboxes: run.mailboxesTotal, failed: run.mailboxesFailed, revocationsHeld: final.revocationsHeld }, 'run finished');
+  const { taskId, runId, mailboxesTotal: mailboxes, mailboxesFailed: failed } = run;
+  deps.logger?.info(
+    { taskId, runId, status: final.status, mailboxes, failed, revocationsHeld: final.revocationsHeld },
+    'run finished',
+  );
 }
 
 /** The latest run of a task whose expansion completed (its items are the task's current scope). */
@@ -147,7 +201,11 @@ async function latestExpandedRun(deps: FinalizeDeps, taskId: string, exceptRunId
   let token: string | undefined;
   do {
     const page = await deps.repos.runs.list(taskId, { top: 50, ...(token ? { continuationToken: token } : {}) });
-    const hit = page.items.find((r) => r.runId !== exceptRunId && (r.status === 'succeeded' || r.status === 'completedWithErrors' || r.status === 'running'));
+    const hit = page.items.find(
+      (r) =>
+        r.runId !== exceptRunId &&
+        (r.status === 'succeeded' || r.status === 'completedWithErrors' || r.status === 'running'),
+    );
     if (hit) return hit;
     token = page.continuationToken ?? undefined;
   } while (token);
@@ -159,7 +217,10 @@ async function latestExpandedRun(deps: FinalizeDeps, taskId: string, exceptRunId
  * scope, are to lose their synced delegations: proposed as revocations of this run (reason `leftScope`), so the
  * run's hold rule weighs them with the rest. Manual delegations stay.
  */
-async function proposeRemovalOfMailboxesThatLeftScope(deps: FinalizeDeps, run: Run): Promise<{ mailboxes: number; tally: RightTally }> {
+async function proposeRemovalOfMailboxesThatLeftScope(
+  deps: FinalizeDeps,
+  run: Run,
+): Promise<{ mailboxes: number; tally: RightTally }> {
   const tally: RightTally = {};
   const previous = await latestExpandedRun(deps, run.taskId, run.runId);
   if (!previous || previous.createdAt > run.createdAt) return { mailboxes: 0, tally };
@@ -183,9 +244,12 @@ async function proposeRemovalOfMailboxesThatLeftScope(deps: FinalizeDeps, run: R
     }
     if (covered) continue;
     mailboxes++;
-    const stored = (await deps.repos.delegations.forMailbox(item.mailboxId)).filter((d) => d.source === 'MailboxPermissionSync');
+    const stored = (await deps.repos.delegations.forMailbox(item.mailboxId)).filter(
+      (d) => d.source === 'MailboxPermissionSync',
+    );
     if (stored.length === 0) continue;
-    await deps.repos.runs.proposeRevocations(run.taskId, run.runId, item.mailboxId, stored.map((d) => ({ ...d, reason: 'leftScope' })));
+    const proposals = stored.map((d) => ({ ...d, reason: 'leftScope' as const }));
+    await deps.repos.runs.proposeRevocations(run.taskId, run.runId, item.mailboxId, proposals);
     for (const d of stored) {
       const entry = tally[d.right] ?? { proposed: 0, stored: 0 };
       tally[d.right] = { proposed: entry.proposed + 1, stored: entry.stored + 1 };

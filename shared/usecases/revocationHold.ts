@@ -51,13 +51,26 @@ export async function settleProposedRevocations(
   const held = new Set(decision.heldRights);
   const outcome = await applyProposals(deps, run, (row) => !held.has(row.right));
   if (decision.heldRights.length > 0) {
-    deps.logger?.warn({ taskId: run.taskId, runId: run.runId, heldRights: decision.heldRights, held: outcome.kept }, 'revocations held for review');
+    deps.logger?.warn(
+      { taskId: run.taskId, runId: run.runId, heldRights: decision.heldRights, held: outcome.kept },
+      'revocations held for review',
+    );
   }
-  return { heldRights: decision.heldRights, warnings: decision.warnings, applied: outcome.applied, held: outcome.kept };
+  return {
+    heldRights: decision.heldRights,
+    warnings: decision.warnings,
+    applied: outcome.applied,
+    held: outcome.kept,
+  };
 }
 
 /** `GET …/held-revocations`: the revocations a run holds (while it runs: those proposed so far). */
-export async function listHeldRevocations(deps: Pick<HoldDeps, 'repos'>, taskId: string, runId: string, page: PageRequest): Promise<Page<HeldRevocation>> {
+export async function listHeldRevocations(
+  deps: Pick<HoldDeps, 'repos'>,
+  taskId: string,
+  runId: string,
+  page: PageRequest,
+): Promise<Page<HeldRevocation>> {
   await getRunOrThrow(deps, taskId, runId);
   return deps.repos.runs.revocations(taskId, runId, page);
 }
@@ -66,16 +79,34 @@ export async function listHeldRevocations(deps: Pick<HoldDeps, 'repos'>, taskId:
  * `POST …/held-revocations/apply`: applies a run's held revocations, each re-checked against the stored state
  * (one a later sync of its mailbox re-observed, or that is gone already, is skipped), and closes the review.
  */
-export async function applyHeldRevocations(deps: HoldDeps, taskId: string, runId: string, actor: string): Promise<{ run: Run; applied: number; skipped: number }> {
+export async function applyHeldRevocations(
+  deps: HoldDeps,
+  taskId: string,
+  runId: string,
+  actor: string,
+): Promise<{ run: Run; applied: number; skipped: number }> {
   const { value: run } = await getReviewable(deps, taskId, runId);
   const outcome = await applyProposals(deps, run, () => true);
-  const reviewed = await closeReview(deps, taskId, runId, { decision: 'applied', by: actor, applied: outcome.applied, skipped: outcome.skipped });
-  deps.logger?.info({ taskId, runId, actor, applied: outcome.applied, skipped: outcome.skipped }, 'held revocations applied');
+  const reviewed = await closeReview(deps, taskId, runId, {
+    decision: 'applied',
+    by: actor,
+    applied: outcome.applied,
+    skipped: outcome.skipped,
+  });
+  deps.logger?.info(
+    { taskId, runId, actor, applied: outcome.applied, skipped: outcome.skipped },
+    'held revocations applied',
+  );
   return { run: reviewed, applied: outcome.applied, skipped: outcome.skipped };
 }
 
 /** `POST …/held-revocations/dismiss`: forgets a run's held revocations; the delegations stay as stored. */
-export async function dismissHeldRevocations(deps: HoldDeps, taskId: string, runId: string, actor: string): Promise<{ run: Run; dismissed: number }> {
+export async function dismissHeldRevocations(
+  deps: HoldDeps,
+  taskId: string,
+  runId: string,
+  actor: string,
+): Promise<{ run: Run; dismissed: number }> {
   const { value: run } = await getReviewable(deps, taskId, runId);
   let dismissed = 0;
   let batch: ProposedRevocation[] = [];
@@ -89,7 +120,12 @@ export async function dismissHeldRevocations(deps: HoldDeps, taskId: string, run
   }
   await deps.repos.runs.forgetRevocations(run.taskId, run.runId, batch);
   dismissed += batch.length;
-  const reviewed = await closeReview(deps, taskId, runId, { decision: 'dismissed', by: actor, applied: 0, skipped: 0 });
+  const reviewed = await closeReview(deps, taskId, runId, {
+    decision: 'dismissed',
+    by: actor,
+    applied: 0,
+    skipped: 0,
+  });
   deps.logger?.info({ taskId, runId, actor, dismissed }, 'held revocations dismissed');
   return { run: reviewed, dismissed };
 }
@@ -103,13 +139,21 @@ async function getRunOrThrow(deps: Pick<HoldDeps, 'repos'>, taskId: string, runI
 async function getReviewable(deps: Pick<HoldDeps, 'repos'>, taskId: string, runId: string) {
   const found = await getRunOrThrow(deps, taskId, runId);
   if (found.value.status !== 'needsReview') {
-    throw new ConflictError('RUN.NOT_IN_REVIEW', `Run '${runId}' is ${found.value.status}: it holds no revocations to review`);
+    throw new ConflictError(
+      'RUN.NOT_IN_REVIEW',
+      `Run '${runId}' is ${found.value.status}: it holds no revocations to review`,
+    );
   }
   return found;
 }
 
 /** needsReview → the status the run's mailboxes earned, with the decision recorded (ETag-guarded). */
-async function closeReview(deps: HoldDeps, taskId: string, runId: string, review: Omit<NonNullable<Run['review']>, 'at'>): Promise<Run> {
+async function closeReview(
+  deps: HoldDeps,
+  taskId: string,
+  runId: string,
+  review: Omit<NonNullable<Run['review']>, 'at'>,
+): Promise<Run> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const { value: run, etag } = await getRunOrThrow(deps, taskId, runId);
     if (run.status !== 'needsReview') return run; // a concurrent review closed it first
@@ -128,7 +172,10 @@ async function closeReview(deps: HoldDeps, taskId: string, runId: string, review
       if (!(error instanceof PreconditionFailedError)) throw error;
     }
   }
-  throw new ConflictError('RUN.CONCURRENT_UPDATE', `Run '${runId}' kept changing while its review was recorded; try again`);
+  throw new ConflictError(
+    'RUN.CONCURRENT_UPDATE',
+    `Run '${runId}' kept changing while its review was recorded; try again`,
+  );
 }
 
 /**
@@ -165,14 +212,24 @@ async function applyProposals(
   return totals;
 }
 
-async function applyMailboxProposals(deps: HoldDeps, run: Run, rows: readonly ProposedRevocation[]): Promise<{ applied: number; skipped: number }> {
+async function applyMailboxProposals(
+  deps: HoldDeps,
+  run: Run,
+  rows: readonly ProposedRevocation[],
+): Promise<{ applied: number; skipped: number }> {
   const mailbox = rows[0]!.mailbox;
   const key = runKey(run.taskId, run.runId);
   const state = await deps.repos.delegations.syncState(mailbox.id);
   const current = rows.filter((row) => row.reason === 'leftScope' || state?.pendingRun === key);
   const stored = await deps.repos.delegations.forMailbox(mailbox.id);
   const remove = stored.filter((s) =>
-    current.some((p) => p.delegate.id === s.delegate.id && p.right === s.right && p.source === s.source && p.source === 'MailboxPermissionSync'),
+    current.some(
+      (p) =>
+        p.delegate.id === s.delegate.id &&
+        p.right === s.right &&
+        p.source === s.source &&
+        p.source === 'MailboxPermissionSync',
+    ),
   );
   if (remove.length > 0) {
     const at = deps.now().toISOString();
@@ -187,7 +244,10 @@ async function applyMailboxProposals(deps: HoldDeps, run: Run, rows: readonly Pr
       taskId: run.taskId,
       at,
     }));
-    await deps.repos.delegations.apply({ mailbox: remove[0]!.mailbox, upsert: [], remove, events }, { taskId: run.taskId, runId: run.runId, at, eventScope: `${key}_revoke` });
+    await deps.repos.delegations.apply(
+      { mailbox: remove[0]!.mailbox, upsert: [], remove, events },
+      { taskId: run.taskId, runId: run.runId, at, eventScope: `${key}_revoke` },
+    );
   }
   return { applied: remove.length, skipped: rows.length - remove.length };
 }

@@ -14,7 +14,11 @@ import {
   type Right,
 } from '../domain/delegation/index.js';
 import type { DelegationEvent, DelegationRow, MailboxRef } from '../adapters/tables/delegationTables.js';
-import { fromCalendarPermission, fromMailboxPermissionRow, fromRecipientPermissionRow } from '../adapters/microsoft/toDomain.js';
+import {
+  fromCalendarPermission,
+  fromMailboxPermissionRow,
+  fromRecipientPermissionRow,
+} from '../adapters/microsoft/toDomain.js';
 import type { MicrosoftPorts } from '../ports/microsoft.js';
 import { QUEUES, type QueueSender } from '../ports/queue.js';
 import type { ProposedRevocation } from '../ports/repositories.js';
@@ -32,7 +36,14 @@ export interface SyncDeps {
 }
 
 export type SyncOutcome =
-  | { outcome: 'synced'; added: number; removed: number; changed: number; unresolved: number; proposedRevocations: number }
+  | {
+      outcome: 'synced';
+      added: number;
+      removed: number;
+      changed: number;
+      unresolved: number;
+      proposedRevocations: number;
+    }
   | { outcome: 'failed'; reason: string }
   | { outcome: 'deferred'; retryAt: Date }
   | { outcome: 'alreadySettled' }
@@ -56,15 +67,22 @@ async function readSnapshot(message: MailboxMessageBody, microsoft: MicrosoftPor
   const readSendOnBehalf = want('SendOnBehalf') && !prefetched?.sendOnBehalfNames;
   const [fullAccess, sendAs, mailboxRow, calendar] = await Promise.all([
     want('FullAccess') ? microsoft.exchange.getMailboxPermission(mailbox.upn, warnings) : undefined,
-    want('SendAs') && !prefetched?.sendAs ? microsoft.exchange.getRecipientPermission(mailbox.upn, warnings) : undefined,
+    want('SendAs') && !prefetched?.sendAs
+      ? microsoft.exchange.getRecipientPermission(mailbox.upn, warnings)
+      : undefined,
     readSendOnBehalf ? microsoft.exchange.getMailbox(mailbox.upn, warnings) : undefined,
     want('CalendarDelegate') ? readCalendar(microsoft, mailbox.id) : undefined,
   ]);
   if (readSendOnBehalf && !mailboxRow) {
-    throw new PermanentUpstreamError('EXCHANGE.NOT_FOUND', `Mailbox ${mailbox.upn} no longer exists in Exchange Online`);
+    throw new PermanentUpstreamError(
+      'EXCHANGE.NOT_FOUND',
+      `Mailbox ${mailbox.upn} no longer exists in Exchange Online`,
+    );
   }
-  const sendOnBehalfNames = prefetched?.sendOnBehalfNames ?? (mailboxRow ? [...mailboxRow.GrantSendOnBehalfTo] : undefined);
-  const rightsNotRead = calendar && 'notRead' in calendar ? [{ right: 'CalendarDelegate' as const, reason: calendar.notRead }] : [];
+  const sendOnBehalfNames =
+    prefetched?.sendOnBehalfNames ?? (mailboxRow ? [...mailboxRow.GrantSendOnBehalfTo] : undefined);
+  const rightsNotRead =
+    calendar && 'notRead' in calendar ? [{ right: 'CalendarDelegate' as const, reason: calendar.notRead }] : [];
   const snapshot: MailboxRightsSnapshot = {
     mailbox: {
       id: mailbox.id,
@@ -75,7 +93,11 @@ async function readSnapshot(message: MailboxMessageBody, microsoft: MicrosoftPor
     },
     rights,
     ...(fullAccess ? { fullAccess: fullAccess.map(fromMailboxPermissionRow) } : {}),
-    ...(prefetched?.sendAs ? { sendAs: prefetched.sendAs } : sendAs ? { sendAs: sendAs.map(fromRecipientPermissionRow) } : {}),
+    ...(prefetched?.sendAs
+      ? { sendAs: prefetched.sendAs }
+      : sendAs
+        ? { sendAs: sendAs.map(fromRecipientPermissionRow) }
+        : {}),
     ...(sendOnBehalfNames ? { sendOnBehalfNames } : {}),
     ...(calendar && 'rows' in calendar ? { calendar: calendar.rows } : {}),
   };
@@ -94,7 +116,10 @@ async function readCalendar(
   try {
     return { rows: (await microsoft.graph.calendarPermissions(mailboxId)).map(fromCalendarPermission) };
   } catch (error) {
-    if (error instanceof PermanentUpstreamError && (error.code === 'GRAPH.NOT_FOUND' || error.code === 'GRAPH.FORBIDDEN')) {
+    if (
+      error instanceof PermanentUpstreamError &&
+      (error.code === 'GRAPH.NOT_FOUND' || error.code === 'GRAPH.FORBIDDEN')
+    ) {
       return { notRead: error.message };
     }
     throw error;
@@ -105,16 +130,39 @@ async function readCalendar(
  * Everything the diff of a mailbox depends on besides the stored rows: the mailbox as shown, the rights
  * observed and the effective delegations with their display data. Equal digest + untouched rows = no change.
  */
-export function observationDigest(mailbox: MailboxRef, observedRights: readonly Right[], delegations: readonly EffectiveDelegation[]): string {
+export function observationDigest(
+  mailbox: MailboxRef,
+  observedRights: readonly Right[],
+  delegations: readonly EffectiveDelegation[],
+): string {
   const rows = delegations
-    .map((d) => [d.delegate.id.toLowerCase(), d.right, d.delegate.upn, d.delegate.address, d.delegate.displayName, d.delegate.accountEnabled ?? null, normalizeVias(d.via)] as const)
+    .map(
+      (d) =>
+        [
+          d.delegate.id.toLowerCase(),
+          d.right,
+          d.delegate.upn,
+          d.delegate.address,
+          d.delegate.displayName,
+          d.delegate.accountEnabled ?? null,
+          normalizeVias(d.via),
+        ] as const,
+    )
     .sort((a, b) => (a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0] < b[0] ? -1 : 1));
-  const canonical = JSON.stringify([1, mailbox.id.toLowerCase(), mailbox.address, mailbox.displayName, [...observedRights].sort(), rows]);
+  const canonical = JSON.stringify([
+    1,
+    mailbox.id.toLowerCase(),
+    mailbox.address,
+    mailbox.displayName,
+    [...observedRights].sort(),
+    rows,
+  ]);
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
 function describeFailure(error: PermanentUpstreamError, upn: string): string {
-  if (error.code.endsWith('NOT_FOUND')) return `Mailbox ${upn} could not be read: it no longer exists (${error.message})`;
+  if (error.code.endsWith('NOT_FOUND'))
+    return `Mailbox ${upn} could not be read: it no longer exists (${error.message})`;
   return error.message;
 }
 
@@ -131,7 +179,10 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     // Expansion writes every item before its message: a message without one is stale or forged, and syncing it
     // would file real rights under whatever mailbox id it names.
     const reason = `mailbox ${mailbox.id} is not an item of run ${runId} of task ${taskId}`;
-    deps.logger?.warn({ taskId, runId, mailboxId: mailbox.id }, 'mps-mailbox message ignored: the mailbox is not an item of that run');
+    deps.logger?.warn(
+      { taskId, runId, mailboxId: mailbox.id },
+      'mps-mailbox message ignored: the mailbox is not an item of that run',
+    );
     return { outcome: 'ignored', reason };
   }
   if (item.status !== 'pending') return { outcome: 'alreadySettled' };
@@ -143,7 +194,10 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   const resolver = deps.resolvers.forRun(runKey(taskId, runId), microsoft);
   try {
     // Read the mailbox the run's expansion recorded, not whatever address a message claims for that id.
-    const recorded = { ...message, mailbox: { ...mailbox, upn: item.upn || mailbox.upn, address: item.address || mailbox.address } };
+    const recorded = {
+      ...message,
+      mailbox: { ...mailbox, upn: item.upn || mailbox.upn, address: item.address || mailbox.address },
+    };
     read = await readSnapshot(recorded, microsoft);
     const plan = planTrustees(read.snapshot);
     resolved = await resolver.resolveAll(plan.keys);
@@ -152,15 +206,27 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   } catch (error) {
     if (error instanceof ThrottledError && message.throttleRetries < MAX_THROTTLE_DEFERRALS) {
       // Throttled: a delayed copy instead of a hot redelivery; the original completes.
-      const delayMs = Math.min(300_000, Math.max(error.retryAfterMs ?? 0, 2_000 * 2 ** Math.min(message.throttleRetries, 6)) * (1 + Math.random() * 0.2));
+      const delayMs = Math.min(
+        300_000,
+        Math.max(error.retryAfterMs ?? 0, 2_000 * 2 ** Math.min(message.throttleRetries, 6)) *
+          (1 + Math.random() * 0.2),
+      );
       const retryAt = new Date(deps.now().getTime() + delayMs);
       const retries = message.throttleRetries + 1;
-      await deps.queue.send(QUEUES.mailbox, { body: { ...message, throttleRetries: retries }, messageId: `${runKey(taskId, runId)}_${mailbox.id}_t${retries}`, scheduledEnqueueTime: retryAt });
+      await deps.queue.send(QUEUES.mailbox, {
+        body: { ...message, throttleRetries: retries },
+        messageId: `${runKey(taskId, runId)}_${mailbox.id}_t${retries}`,
+        scheduledEnqueueTime: retryAt,
+      });
       return { outcome: 'deferred', retryAt };
     }
     if (error instanceof PermanentUpstreamError) {
       const reason = describeFailure(error, mailbox.upn);
-      await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'failed', error: reason, at: deps.now().toISOString() });
+      await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
+        status: 'failed',
+        error: reason,
+        at: deps.now().toISOString(),
+      });
       return { outcome: 'failed', reason };
     }
     throw error; // transient: redelivery
@@ -168,7 +234,11 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   const readNotes = { rightsNotRead: read.rightsNotRead, warnings: read.warnings };
 
   const effective = computeEffectiveDelegations(read.snapshot, resolved, members);
-  const mailboxRef: MailboxRef = { id: mailbox.id.toLowerCase(), address: mailbox.address, displayName: mailbox.displayName };
+  const mailboxRef: MailboxRef = {
+    id: mailbox.id.toLowerCase(),
+    address: mailbox.address,
+    displayName: mailbox.displayName,
+  };
   const digest = observationDigest(mailboxRef, effective.observedRights, effective.delegations);
   const state = await deps.repos.delegations.syncState(mailbox.id);
   const unresolvedCount = effective.unresolved.length + effective.orphaned;
@@ -177,8 +247,21 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     // Observed exactly what the last sync wrote, and nobody wrote since: no rows to read, nothing to change. The
     // stored synced rows are then the observed ones, which is what the run's revocation hold counts against.
     const storedByRight = countByRight(effective.delegations);
-    await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', at: deps.now().toISOString(), ...(item?.planned ?? { delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount }), ...readNotes, storedByRight });
-    return { outcome: 'synced', added: 0, removed: 0, changed: 0, unresolved: unresolvedCount, proposedRevocations: 0 };
+    await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
+      status: 'done',
+      at: deps.now().toISOString(),
+      ...(item?.planned ?? { delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount }),
+      ...readNotes,
+      storedByRight,
+    });
+    return {
+      outcome: 'synced',
+      added: 0,
+      removed: 0,
+      changed: 0,
+      unresolved: unresolvedCount,
+      proposedRevocations: 0,
+    };
   }
   // No state row: nothing was ever written for this mailbox, so there are no rows to read.
   const stored = state ? await deps.repos.delegations.forMailbox(mailbox.id) : [];
@@ -186,19 +269,41 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   const diff = diffDelegations(stored, effective.delegations, at, { rights: effective.observedRights });
   const withMailbox = (d: (typeof diff.added)[number]): DelegationRow => ({ ...d, mailbox: mailboxRef });
   const observed = new Set(effective.observedRights);
-  const storedByRight = countByRight(stored.filter((row) => row.source === 'MailboxPermissionSync' && observed.has(row.right)));
+  const storedByRight = countByRight(
+    stored.filter((row) => row.source === 'MailboxPermissionSync' && observed.has(row.right)),
+  );
 
   // A renamed mailbox: rewrite its unchanged rows so by-delegate lookups show the new name.
   const changedKeys = new Set(diff.changed.map((c) => `${c.after.delegate.id}|${c.after.right}`));
   const renamed = stored.filter(
-    (row) => row.source === 'MailboxPermissionSync' && (row.mailbox.address !== mailboxRef.address || row.mailbox.displayName !== mailboxRef.displayName) && !diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right) && !changedKeys.has(`${row.delegate.id}|${row.right}`),
+    (row) =>
+      row.source === 'MailboxPermissionSync' &&
+      (row.mailbox.address !== mailboxRef.address || row.mailbox.displayName !== mailboxRef.displayName) &&
+      !diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right) &&
+      !changedKeys.has(`${row.delegate.id}|${row.right}`),
   );
-  const events: DelegationEvent[] = diff.added.map((d): DelegationEvent => ({ type: 'granted', mailbox: mailboxRef, delegate: d.delegate, right: d.right, via: d.via, source: d.source, runId, taskId, at }));
-  const upsert = [...diff.added.map(withMailbox), ...diff.changed.map((c) => withMailbox(c.after)), ...renamed.map((r) => ({ ...r, mailbox: mailboxRef }))];
+  const events: DelegationEvent[] = diff.added.map((d): DelegationEvent => ({
+    type: 'granted',
+    mailbox: mailboxRef,
+    delegate: d.delegate,
+    right: d.right,
+    via: d.via,
+    source: d.source,
+    runId,
+    taskId,
+    at,
+  }));
+  const upsert = [
+    ...diff.added.map(withMailbox),
+    ...diff.changed.map((c) => withMailbox(c.after)),
+    ...renamed.map((r) => ({ ...r, mailbox: mailboxRef })),
+  ];
   // Revocations are never applied here: the run applies them when it closes, unless it holds them for review
   // (docs/design.md §8.2). Until then the rows stay, and lookups keep showing them.
   const proposed: ProposedRevocation[] = stored
-    .filter((row) => diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right && r.source === row.source))
+    .filter((row) =>
+      diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right && r.source === row.source),
+    )
     .map((row) => ({ ...row, reason: 'notObserved' }));
 
   const counts = { delegationsAdded: diff.added.length, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount };
@@ -207,10 +312,25 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     // Remember what this delivery is about to change: a redelivery after a partial write sees a smaller diff,
     // but the run must still count the whole change once.
     if (!item.planned) await deps.repos.runs.recordPlannedCounts(taskId, runId, mailbox.id, counts);
-    const delegates = resolver.unwritten([...new Map([...diff.added, ...diff.changed.map((c) => c.after)].map((d) => [d.delegate.id, d.delegate])).values()]);
-    await deps.repos.directory.upsert(delegates.map((d) => ({ id: d.id, upn: d.upn, address: d.address, displayName: d.displayName, ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }) })));
+    const delegates = resolver.unwritten([
+      ...new Map(
+        [...diff.added, ...diff.changed.map((c) => c.after)].map((d) => [d.delegate.id, d.delegate]),
+      ).values(),
+    ]);
+    await deps.repos.directory.upsert(
+      delegates.map((d) => ({
+        id: d.id,
+        upn: d.upn,
+        address: d.address,
+        displayName: d.displayName,
+        ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }),
+      })),
+    );
     resolver.markWritten(delegates);
-    stateEtag = await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert, remove: [], events }, { taskId, runId, at, eventScope: runKey(taskId, runId) });
+    stateEtag = await deps.repos.delegations.apply(
+      { mailbox: mailboxRef, upsert, remove: [], events },
+      { taskId, runId, at, eventScope: runKey(taskId, runId) },
+    );
   }
   await repairDelegateAddresses(deps, resolver, effective.delegations);
   if (proposed.length > 0) {
@@ -222,12 +342,35 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     await deps.repos.delegations.recordSyncDigest(mailbox.id, digest, stateEtag);
   }
   if (effective.missingKeys.length || effective.missingGroups.length) {
-    deps.logger?.error({ taskId, runId, mailboxId: mailbox.id, missingKeys: effective.missingKeys.length, missingGroups: effective.missingGroups.length }, 'resolver returned incomplete results');
+    deps.logger?.error(
+      {
+        taskId,
+        runId,
+        mailboxId: mailbox.id,
+        missingKeys: effective.missingKeys.length,
+        missingGroups: effective.missingGroups.length,
+      },
+      'resolver returned incomplete results',
+    );
   }
   const planned = item.planned;
   const revocationsProposed = countByRight(proposed);
-  await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'done', at: deps.now().toISOString(), ...(planned ?? counts), ...readNotes, storedByRight, revocationsProposed });
-  return { outcome: 'synced', added: diff.added.length, removed: 0, changed: diff.changed.length, unresolved: counts.trusteesUnresolved, proposedRevocations: proposed.length };
+  await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
+    status: 'done',
+    at: deps.now().toISOString(),
+    ...(planned ?? counts),
+    ...readNotes,
+    storedByRight,
+    revocationsProposed,
+  });
+  return {
+    outcome: 'synced',
+    added: diff.added.length,
+    removed: 0,
+    changed: diff.changed.length,
+    unresolved: counts.trusteesUnresolved,
+    proposedRevocations: proposed.length,
+  };
 }
 
 function countByRight(rows: ReadonlyArray<{ right: Right }>): Partial<Record<Right, number>> {
@@ -241,10 +384,23 @@ function countByRight(rows: ReadonlyArray<{ right: Right }>): Partial<Record<Rig
  * so the directory is checked once per delegate and run, whatever the diff: lookups by that address must answer
  * for the current holder.
  */
-async function repairDelegateAddresses(deps: SyncDeps, resolver: TrusteeResolver, delegations: readonly EffectiveDelegation[]): Promise<void> {
+async function repairDelegateAddresses(
+  deps: SyncDeps,
+  resolver: TrusteeResolver,
+  delegations: readonly EffectiveDelegation[],
+): Promise<void> {
   const delegates = resolver.unwritten([...new Map(delegations.map((d) => [d.delegate.id, d.delegate])).values()]);
   if (delegates.length === 0) return;
-  const repaired = await deps.repos.directory.repairAddresses(delegates.map((d) => ({ id: d.id, upn: d.upn, address: d.address, displayName: d.displayName, ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }) })));
-  if (repaired > 0) deps.logger?.info({ repaired }, 'directory entries repaired: their addresses pointed at another object');
+  const repaired = await deps.repos.directory.repairAddresses(
+    delegates.map((d) => ({
+      id: d.id,
+      upn: d.upn,
+      address: d.address,
+      displayName: d.displayName,
+      ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }),
+    })),
+  );
+  if (repaired > 0)
+    deps.logger?.info({ repaired }, 'directory entries repaired: their addresses pointed at another object');
   resolver.markWritten(delegates);
 }

@@ -18,7 +18,10 @@ async function stored(): Promise<Expected> {
   for await (const e of app.services.tables.store('DelegationsByMailbox').all()) {
     const d = fromDelegationEntity(e);
     if (d.source !== 'MailboxPermissionSync') continue;
-    out.set(`${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(), d.via.map((v) => (v.kind === 'direct' ? 'direct' : v.id.toLowerCase())));
+    out.set(
+      `${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(),
+      d.via.map((v) => (v.kind === 'direct' ? 'direct' : v.id.toLowerCase())),
+    );
   }
   return out;
 }
@@ -41,10 +44,14 @@ async function runTask(): Promise<Run> {
   return run.json as Run;
 }
 
-async function held(runId: string): Promise<Array<{ right: string; reason: string; mailbox: { id: string }; delegate: { id: string } }>> {
+async function held(
+  runId: string,
+): Promise<Array<{ right: string; reason: string; mailbox: { id: string }; delegate: { id: string } }>> {
   const page = await app.api('GET', `tasks/${taskId}/runs/${runId}/held-revocations?top=1000`, { role: 'Reader' });
   expect(page.status).toBe(200);
-  return (page.json as { items: Array<{ right: string; reason: string; mailbox: { id: string }; delegate: { id: string } }> }).items;
+  return (
+    page.json as { items: Array<{ right: string; reason: string; mailbox: { id: string }; delegate: { id: string } }> }
+  ).items;
 }
 
 function targetUsers() {
@@ -55,10 +62,16 @@ function targetUsers() {
 describe('trust on the real wire, end to end (local host + tenant simulator + Azurite)', () => {
   beforeAll(async () => {
     app = await startTestApp();
-    const schedule = await app.api('POST', 'schedules', { body: { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' } });
+    const schedule = await app.api('POST', 'schedules', {
+      body: { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' },
+    });
     expect(schedule.status).toBe(201);
     const task = await app.api('POST', 'tasks', {
-      body: { description: 'All staff by DN', scheduleId: (schedule.json as { id: string }).id, target: { kind: 'groupDn', dn: app.sim.tenant.demo.targetGroupDn } },
+      body: {
+        description: 'All staff by DN',
+        scheduleId: (schedule.json as { id: string }).id,
+        target: { kind: 'groupDn', dn: app.sim.tenant.demo.targetGroupDn },
+      },
     });
     expect(task.status).toBe(201);
     taskId = (task.json as { id: string }).id;
@@ -71,24 +84,42 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
   it('a DN target with guests, mail users, an on-premises mailbox and a denied calendar syncs with no false failure', async () => {
     const t = app.sim.tenant;
     const nonExchange = targetUsers().filter((u) => u.mail !== null && !hasMailbox(u));
-    expect(nonExchange.map((u) => u.id)).toEqual(expect.arrayContaining([t.demo.guestUserId, t.demo.mailUserId, t.demo.onPremMailboxUserId]));
+    expect(nonExchange.map((u) => u.id)).toEqual(
+      expect.arrayContaining([t.demo.guestUserId, t.demo.mailUserId, t.demo.onPremMailboxUserId]),
+    );
     const denied = targetUsers().filter((u) => hasMailbox(u) && t.calendarRefusals.has(u.id));
     expect(denied.map((u) => u.id)).toContain(t.demo.calendarDeniedMailboxId);
 
     const run = await runTask();
 
-    expect(run).toMatchObject({ status: 'succeeded', mailboxesFailed: 0, revocationsHeld: 0, rightsNotRead: denied.length });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      mailboxesFailed: 0,
+      revocationsHeld: 0,
+      rightsNotRead: denied.length,
+    });
     expect(run.skippedByReason['noExchangeMailbox']).toBe(nonExchange.length);
     expect(run['mailboxesTotal']).toBe(targetUsers().filter(hasMailbox).length);
     expect(sorted(await stored())).toEqual(sorted(expectedDelegations(t, t.demo.targetGroupId)));
     // The denied mailbox's Exchange rights synced all the same; its item says which right was not read and why.
     const deniedId = t.demo.calendarDeniedMailboxId.toLowerCase();
-    expect([...(await stored()).keys()].filter((k) => k.startsWith(`${deniedId}|`) && !k.endsWith('|calendardelegate')).length).toBeGreaterThan(0);
-    const items = await app.api('GET', `tasks/${taskId}/runs/${run.runId}/mailboxes?status=done&top=1000`, { role: 'Reader' });
-    const item = (items.json as { items: Array<{ mailboxId: string; rightsNotRead: Array<{ right: string; reason: string }> }> }).items.find((i) => i.mailboxId === deniedId);
-    expect(item?.rightsNotRead).toEqual([{ right: 'CalendarDelegate', reason: expect.stringMatching(/ErrorAccessDenied/) }]);
+    expect(
+      [...(await stored()).keys()].filter((k) => k.startsWith(`${deniedId}|`) && !k.endsWith('|calendardelegate'))
+        .length,
+    ).toBeGreaterThan(0);
+    const items = await app.api('GET', `tasks/${taskId}/runs/${run.runId}/mailboxes?status=done&top=1000`, {
+      role: 'Reader',
+    });
+    const item = (
+      items.json as { items: Array<{ mailboxId: string; rightsNotRead: Array<{ right: string; reason: string }> }> }
+    ).items.find((i) => i.mailboxId === deniedId);
+    expect(item?.rightsNotRead).toEqual([
+      { right: 'CalendarDelegate', reason: expect.stringMatching(/ErrorAccessDenied/) },
+    ]);
     // A hybrid on-premises mailbox is not scanned, but as a trustee it is a real delegate.
-    expect([...(await stored()).keys()].some((k) => k.split('|')[1] === t.demo.onPremMailboxUserId.toLowerCase())).toBe(true);
+    expect(
+      [...(await stored()).keys()].some((k) => k.split('|')[1] === t.demo.onPremMailboxUserId.toLowerCase()),
+    ).toBe(true);
   }, 180_000);
 
   it('a calendar that becomes unreadable keeps its stored delegates while the other rights sync', async () => {
@@ -121,28 +152,49 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
     t.touch();
     try {
       const run = await runTask();
-      expect(run).toMatchObject({ status: 'needsReview', revocationsHeld: sendAsBefore.length, heldRights: ['SendAs'], mailboxesFailed: 0 });
-      expect((run['warnings'] as string[]).join(' ')).toMatch(/Get-RecipientPermission .*matched none of the run's mailboxes/);
+      expect(run).toMatchObject({
+        status: 'needsReview',
+        revocationsHeld: sendAsBefore.length,
+        heldRights: ['SendAs'],
+        mailboxesFailed: 0,
+      });
+      expect((run['warnings'] as string[]).join(' ')).toMatch(
+        /Get-RecipientPermission .*matched none of the run's mailboxes/,
+      );
       expect(ofRight(await stored(), 'SendAs')).toEqual(sendAsBefore); // nothing deleted
       const list = await held(run.runId);
-      expect(list.map((r) => `${r.mailbox.id}|${r.delegate.id}|${r.right}`.toLowerCase()).sort()).toEqual(sendAsBefore);
+      expect(list.map((r) => `${r.mailbox.id}|${r.delegate.id}|${r.right}`.toLowerCase()).sort()).toEqual(
+        sendAsBefore,
+      );
       expect(new Set(list.map((r) => r.reason))).toEqual(new Set(['notObserved']));
 
       const dismissed = await app.api('POST', `tasks/${taskId}/runs/${run.runId}/held-revocations/dismiss`);
       expect(dismissed.status).toBe(200);
-      expect(dismissed.json).toMatchObject({ dismissed: sendAsBefore.length, run: { status: 'succeeded', revocationsHeld: 0, review: { decision: 'dismissed' } } });
+      expect(dismissed.json).toMatchObject({
+        dismissed: sendAsBefore.length,
+        run: { status: 'succeeded', revocationsHeld: 0, review: { decision: 'dismissed' } },
+      });
       expect(ofRight(await stored(), 'SendAs')).toEqual(sendAsBefore);
       expect(await held(run.runId)).toEqual([]);
 
       const again = await runTask();
       expect(again).toMatchObject({ status: 'needsReview', revocationsHeld: sendAsBefore.length });
-      expect((await app.api('POST', `tasks/${taskId}/runs/${again.runId}/held-revocations/apply`, { role: 'Reader' })).status).toBe(403);
+      expect(
+        (await app.api('POST', `tasks/${taskId}/runs/${again.runId}/held-revocations/apply`, { role: 'Reader' }))
+          .status,
+      ).toBe(403);
       const applied = await app.api('POST', `tasks/${taskId}/runs/${again.runId}/held-revocations/apply`);
       expect(applied.status).toBe(200);
-      expect(applied.json).toMatchObject({ applied: sendAsBefore.length, skipped: 0, run: { status: 'succeeded', review: { decision: 'applied' } } });
+      expect(applied.json).toMatchObject({
+        applied: sendAsBefore.length,
+        skipped: 0,
+        run: { status: 'succeeded', review: { decision: 'applied' } },
+      });
       expect(ofRight(await stored(), 'SendAs')).toEqual([]);
       const history = await app.api('GET', `delegation-changes?top=1000`, { role: 'Reader' });
-      const revoked = (history.json as { items: Array<{ type: string; right: string; runId: string }> }).items.filter((e) => e.type === 'revoked' && e.right === 'SendAs');
+      const revoked = (history.json as { items: Array<{ type: string; right: string; runId: string }> }).items.filter(
+        (e) => e.type === 'revoked' && e.right === 'SendAs',
+      );
       expect(revoked.length).toBe(sendAsBefore.length);
       expect(new Set(revoked.map((e) => e.runId))).toEqual(new Set([again.runId]));
       expect((await app.api('POST', `tasks/${taskId}/runs/${again.runId}/held-revocations/apply`)).status).toBe(409);
@@ -161,7 +213,9 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
     const before = await stored();
     const fullAccessBefore = ofRight(before, 'FullAccess');
     const mailboxes = targetUsers().filter(hasMailbox);
-    const withGrants = mailboxes.filter((m) => (t.permissions.get(m.id)?.fullAccess ?? []).some((ace) => !ace.isInherited && !ace.deny));
+    const withGrants = mailboxes.filter((m) =>
+      (t.permissions.get(m.id)?.fullAccess ?? []).some((ace) => !ace.isInherited && !ace.deny),
+    );
     // Take every FullAccess grant away from a third of the mailboxes that have any.
     const chosen = withGrants.slice(0, Math.ceil(withGrants.length * 0.35));
     const saved = new Map(chosen.map((m) => [m.id, t.permissions.get(m.id)!.fullAccess]));
@@ -173,13 +227,21 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
     expect(revocations.length / fullAccessBefore.length).toBeGreaterThan(0.2);
     try {
       const run = await runTask();
-      expect(run).toMatchObject({ status: 'needsReview', revocationsHeld: revocations.length, heldRights: ['FullAccess'] });
-      expect((run['warnings'] as string[]).join(' ')).toMatch(new RegExp(`revoke ${revocations.length} of ${fullAccessBefore.length} stored FullAccess`));
+      expect(run).toMatchObject({
+        status: 'needsReview',
+        revocationsHeld: revocations.length,
+        heldRights: ['FullAccess'],
+      });
+      expect((run['warnings'] as string[]).join(' ')).toMatch(
+        new RegExp(`revoke ${revocations.length} of ${fullAccessBefore.length} stored FullAccess`),
+      );
       expect(ofRight(await stored(), 'FullAccess')).toEqual(fullAccessBefore);
       // Held rows stay in lookups until applied.
       const [mailboxId, delegateId] = revocations[0]!.split('|') as [string, string];
       const lookup = await app.api('GET', `users/${delegateId}/delegate-mailboxes`, { role: 'Reader' });
-      expect((lookup.json as { items: Array<{ mailbox: { id: string } }> }).items.map((i) => i.mailbox.id)).toContain(mailboxId);
+      expect((lookup.json as { items: Array<{ mailbox: { id: string } }> }).items.map((i) => i.mailbox.id)).toContain(
+        mailboxId,
+      );
 
       const applied = await app.api('POST', `tasks/${taskId}/runs/${run.runId}/held-revocations/apply`);
       expect(applied.status).toBe(200);

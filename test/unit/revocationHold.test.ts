@@ -28,7 +28,7 @@ describe('decideRevocationHold (docs/design.md §8.2)', () => {
   });
 
   it('holds any revocation of a right whose tenant-wide pass was suspect, however few', () => {
-    const suspect = new Map<Right, string>([['SendAs', 'The pass matched none of the run\'s mailboxes']]);
+    const suspect = new Map<Right, string>([['SendAs', "The pass matched none of the run's mailboxes"]]);
     const decision = decideRevocationHold({ SendAs: { proposed: 1, stored: 50 } }, 20, suspect);
     expect(decision.heldRights).toEqual(['SendAs']);
     expect(decision.warnings).toEqual([
@@ -38,6 +38,9 @@ describe('decideRevocationHold (docs/design.md §8.2)', () => {
 
   it('holds nothing for a suspect right with nothing to revoke', () => {
     const suspect = new Map<Right, string>([['SendAs', 'suspect']]);
-    expect(decideRevocationHold({ SendAs: { proposed: 0, stored: 50 } }, 20, suspect)).toEqual({ heldRights: [], warnings: [] });
+    expect(decideRevocationHold({ SendAs: { proposed: 0, stored: 50 } }, 20, suspect)).toEqual({
+      heldRights: [],
+      warnings: [],
+    });
   });
 });

@@ -50,6 +50,8 @@ function runShards(taskId: string, runId: string): string {
   return odata`PartitionKey ge ${`${pk}_s`} and PartitionKey lt ${`${pk}_t`}`;
 }
 
+type LiveCounts = Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped' | 'revocationsHeld'>;
+
 const counterRows = odata`RowKey ge ${COUNTER_PREFIX} and RowKey lt ${'c`'}`;
 
 function sumOf(byRight: Partial<Record<Right, number>> | undefined): number {
@@ -337,8 +339,15 @@ export class RunTable implements RunRepository {
     }
   }
 
-  async counters(taskId: string, runId: string): Promise<Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped' | 'revocationsHeld'>> {
-    const totals = { mailboxesDone: 0, mailboxesFailed: 0, delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: 0, rightsNotRead: 0 };
+  async counters(taskId: string, runId: string): Promise<LiveCounts> {
+    const totals: LiveCounts = {
+      mailboxesDone: 0,
+      mailboxesFailed: 0,
+      delegationsAdded: 0,
+      delegationsRemoved: 0,
+      trusteesUnresolved: 0,
+      rightsNotRead: 0,
+    };
     for await (const e of this.itemStore.all(`${runShards(taskId, runId)} and ${counterRows}`)) {
       totals.mailboxesDone += num(e, 'done');
       totals.mailboxesFailed += num(e, 'failed');
@@ -364,7 +373,7 @@ export class RunTable implements RunRepository {
     return tally;
   }
 
-  async proposeRevocations(taskId: string, runId: string, mailboxId: string, rows: readonly ProposedRevocation[]): Promise<void> {
+  async proposeRevocations(taskId: string, runId: string, mailboxId: string, rows: readonly ProposedRevocation[]) {
     const pk = itemPartition(taskId, runId, mailboxId);
     await this.itemStore.submit(rows.map((row): TransactionAction => ['upsert', toRevocationEntity(pk, row), 'Replace']));
   }
