@@ -133,13 +133,14 @@ describe('Exchange client requests', () => {
 describe('retries and throttling', () => {
   it('a 429 with Retry-After is retried after that delay and halves the limiter', async () => {
     const { clients, calls, sleeps } = setup((_c, i) => (i === 0 ? json({ error: { code: 'TooManyRequests' } }, 429, { 'Retry-After': '2' }) : json(EXO_OK)));
-    const before = clients.limiters.exchange.stats().limit;
+    // Exchange's limiter paces by rate (docs/wire.md, "Exchange pacing"): the 429 halves the rate (slow start).
+    const before = clients.limiters.exchange.stats().ratePerSecond ?? 0;
 
     await clients.exchange.getMailboxPermission('a@contoso.com');
 
     expect(calls).toHaveLength(2);
     expect(sleeps).toEqual([2000]);
-    expect(clients.limiters.exchange.stats()).toMatchObject({ throttled: 1, limit: Math.floor(before / 2) });
+    expect(clients.limiters.exchange.stats()).toMatchObject({ throttled: 1, ratePerSecond: before / 2 });
   });
 
   it('a 429 without Retry-After backs off with jitter, growing', async () => {
