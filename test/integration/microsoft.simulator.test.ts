@@ -292,7 +292,7 @@ describe('Exchange against the simulator', () => {
 
     for (const error of errors) {
       expect((error as PermanentUpstreamError).code).toBe('EXCHANGE.FORBIDDEN');
-      expect((error as Error).message).toMatch(/Exchange\.ManageAsApp plus an Exchange role.*View-Only Recipients/);
+      expect((error as Error).message).toMatch(/Exchange\.ManageAsApp.* plus an Exchange role.*View-Only Recipients/);
     }
   });
 });
