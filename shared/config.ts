@@ -29,7 +29,7 @@ const positiveInt = (fallback: number) =>
     z.number().int('must be a whole number').positive('must be greater than 0'),
   );
 
-/** Every setting the app reads, named exactly as in DESIGN.md §4 (plus a few tuning knobs). */
+/** Every setting the app reads, named exactly as in docs/design.md §4 (plus a few tuning knobs). */
 const settingsSchema = z.object({
   AZURE_TENANT_ID: guid.optional(),
   AZURE_CLIENT_ID: guid.optional(),

@@ -4,7 +4,7 @@
  * the template (or the other way round) fails a test instead of a deployment.
  */
 
-/** Every setting loadConfig() reads (shared/config.ts), named exactly as in DESIGN.md §4. */
+/** Every setting loadConfig() reads (shared/config.ts), named exactly as in docs/design.md §4. */
 export const CONFIG_SETTINGS = [
   'AZURE_TENANT_ID',
   'AZURE_CLIENT_ID',

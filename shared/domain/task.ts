@@ -4,7 +4,7 @@ import { RIGHTS, type Right } from './delegation/types.js';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** The four ways a task names the mailboxes it scans (DESIGN.md §1, §5). */
+/** The four ways a task names the mailboxes it scans (docs/design.md §1, §5). */
 export const targetSchema = z.discriminatedUnion(
   'kind',
   [

@@ -5,7 +5,7 @@ import type { FetchInit, FetchLike } from '../../shared/adapters/microsoft/trans
 
 export const TENANT_ID = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';
 
-/** Reads a copy of /work/shared/wire-samples (kept beside the tests so CI does not need the spec folder). */
+/** Reads a copy of test/contract/fixtures (kept beside the tests so CI does not need the spec folder). */
 export function sample(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
 }

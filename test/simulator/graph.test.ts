@@ -171,7 +171,7 @@ describe('groups', () => {
     expect((json(role).error as { code: string }).code).toBe('Request_ResourceNotFound');
   });
 
-  it('groups by id carry the fields WIRE.md lists', async () => {
+  it('groups by id carry the fields docs/wire.md lists', async () => {
     const g = json(await graphGet(sim, token, `/groups/${sim.tenant.demo.targetGroupId}`));
     expect(g).toMatchObject({ displayName: 'All Staff', mail: 'allstaff@contoso.com', mailEnabled: true, securityEnabled: true, groupTypes: [], onPremisesSamAccountName: 'AllStaff', onPremisesSyncEnabled: true });
   });

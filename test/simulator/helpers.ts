@@ -66,7 +66,7 @@ export function graphGet(sim: RunningSimulator, token: string, path: string, hea
 
 export const ANCHOR = (tid: string): string => `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${tid}`;
 
-/** POSTs an InvokeCommand body with the headers WIRE.md lists. */
+/** POSTs an InvokeCommand body with the headers docs/wire.md lists. */
 export function invokeCommand(
   sim: RunningSimulator,
   token: string,

@@ -1,7 +1,7 @@
 import type { Tenant, SimAce, SimGroup, SimUser } from '../../dev/simulator/index.js';
 
 /**
- * The delegations DESIGN.md §6 says the tenant holds, computed straight from the simulator's model — by SID
+ * The delegations docs/design.md §6 says the tenant holds, computed straight from the simulator's model — by SID
  * and object id, not through the product's name resolution — so a test compares the product against an
  * independent answer. Key: `mailboxId|delegateId|right`, value: sorted vias (`direct` or the group id).
  */

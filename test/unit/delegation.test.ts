@@ -21,7 +21,7 @@ import {
   type TrusteeKey,
 } from '../../shared/domain/delegation/index.js';
 
-// Fixtures copied from /work/shared/wire-samples (made-up tenant data), mapped field by field:
+// Fixtures copied from test/contract/fixtures (made-up tenant data), mapped field by field:
 // User/Trustee → trustee, UserSid/TrusteeSidString → trusteeSid, Deny / AccessControlType==='Deny' → deny.
 
 const alex: MailboxIdentity = {

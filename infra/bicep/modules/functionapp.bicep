@@ -1,7 +1,7 @@
 // The Function App on Flex Consumption (Linux). Runtime and scale live in functionAppConfig, so the legacy
 // FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION / WEBSITE_RUN_FROM_PACKAGE settings must not be set
 // (Flex rejects them). Every connection is identity-based with the user-assigned identity; no secret is stored.
-// App settings follow DESIGN.md §4 and shared/settings.ts; test/infra checks the three agree.
+// App settings follow docs/design.md §4 and shared/settings.ts; test/infra checks the three agree.
 
 param name string
 param planName string

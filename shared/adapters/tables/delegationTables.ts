@@ -168,7 +168,7 @@ export function fromEventEntity(e: Record<string, unknown>): DelegationEvent {
 
 /**
  * The delegate index: by mailbox (the state a sync diffs against), by delegate (lookups), and the history of
- * grants and revocations. Writes follow the crash-safety order of DESIGN.md §2: history and the reverse
+ * grants and revocations. Writes follow the crash-safety order of docs/design.md §2: history and the reverse
  * index first, the forward index last, all idempotent, so a redelivered message repairs a partial write.
  */
 export class DelegationTables {

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 
-/** Azure Table Storage allows up to 1 KiB per key; DESIGN.md §7 keeps ours to 512 characters. */
+/** Azure Table Storage allows up to 1 KiB per key; docs/design.md §7 keeps ours to 512 characters. */
 export const MAX_KEY_LENGTH = 512;
 
 // Forbidden in PartitionKey/RowKey: / \ # ? and control characters (U+0000–U+001F, U+007F–U+009F).

@@ -68,7 +68,7 @@ export type TrusteeKeyKind =
   | { kind: 'objectId'; id: string }
   | { kind: 'name'; name: string };
 
-/** Tells a resolver which lookup a `TrusteeKey` needs, most exact first (WIRE.md "Names are not identities"). */
+/** Tells a resolver which lookup a `TrusteeKey` needs, most exact first (docs/wire.md "Names are not identities"). */
 export function describeTrusteeKey(key: TrusteeKey): TrusteeKeyKind {
   if (key.includes('@')) return { kind: 'address', address: key };
   if (GUID.test(key)) return { kind: 'objectId', id: key };
