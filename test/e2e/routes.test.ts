@@ -339,7 +339,7 @@ describe('runs', () => {
 
   it('lists a run’s mailboxes by status: ?status=failed gives the failed ones with a readable reason', async () => {
     // A mailbox deleted between expansion and its sync: Get-MailboxPermission fails for good. An address without an
-    // Exchange Online mailbox behind it is not scanned at all (DESIGN §8.2: skipped as noExchangeMailbox).
+    // Exchange Online mailbox behind it is not scanned at all (docs/design.md §8.2: noExchangeMailbox).
     const ghost = app.sim.tenant.addUser({ displayName: 'Ghost Mailbox', mail: 'ghost.mailbox@contoso.com' });
     const mailUser = app.sim.tenant.addUser({
       displayName: 'Mail Only', mail: 'mail.only@contoso.com', recipientTypeDetails: null,
