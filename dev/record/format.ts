@@ -101,6 +101,7 @@ export const PSEUDONYMIZED = [
   'opaque paging tokens ($skiptoken) and opaque ids',
   'calendar entry ids (base64 legacy DNs: decoded, renamed, encoded again)',
   'names and addresses inside error sentences and warnings (exception types, codes and wording kept)',
+  'values of fields the product does not read (Office, Department, Database, …): replaced whole (redactedN)',
 ];
 
 export const NOT_PSEUDONYMIZED = [

@@ -116,6 +116,8 @@ const IDENTITY_FIELDS = new Set([
 const KEPT_FIELDS = new Set([
   '@odata.type',
   'adminapi.warnings@odata.type',
+  'grouptypes',
+  'usertype',
   'accessrights',
   'accesscontroltype',
   'inheritancetype',
@@ -137,7 +139,12 @@ const KEPT_FIELDS = new Set([
   'retry-after',
   'date',
 ]);
-const URL_FIELDS = new Set(['url', '@odata.nextlink', '@odata.context', '@odata.deltalink']);
+const URL_FIELDS = new Set(['url', '@odata.nextlink', '@odata.context', '@odata.deltalink', '@odata.id']);
+/** Field names (lower case) holding free text the services write: names and addresses inside are replaced. */
+const TEXT_FIELDS = new Set(['message', '@adminapi.warnings', 'target', 'x-anchormailbox']);
+/** Values of other fields that identify nobody: booleans, numbers, dates. */
+const DATE = String.raw`\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?|\/Date\(\d+\)\/`;
+const PLAIN_VALUE = new RegExp(String.raw`^(?:|true|false|-?\d+(?:\.\d+)*|${DATE})$`, 'i');
 const OPAQUE_QUERY_KEYS = new Set(['$skiptoken', '$deltatoken']);
 /** Path segments after these carry an id, UPN or tenant. */
 const ID_PATH_PARENTS = new Set(['users', 'groups', 'contacts', 'devices', 'directoryobjects', 'beta']);
@@ -150,6 +157,8 @@ export interface PseudonymCounts {
   sids: number;
   hosts: number;
   opaqueTokens: number;
+  /** Values of fields the product does not read (office, department, server names, …), replaced whole. */
+  redactedValues: number;
 }
 
 /** The origins of the two services: their URLs become placeholders the replay maps back to its own server. */
@@ -233,6 +242,7 @@ export class Pseudonymizer {
   private readonly names = new NumberedMap((n, o) => `${/\s/.test(o.trim()) ? 'Name ' : 'Name'}${n}${markers(o)}`);
   private readonly sidDomains = new NumberedMap((n) => `${1000000000 + n}-${2000000000 + n}-${3000000000 + n}`);
   private readonly opaque = new NumberedMap((n) => `opaque${n}`);
+  private readonly redacted = new NumberedMap((n) => `redacted${n}`);
   private readonly origins = new Map<string, string>();
   private readonly otherHosts = new NumberedMap((n) => `https://host${n}.invalid`);
   /** Known names by the lower-cased first word, longest first: found again inside free text. */
@@ -277,6 +287,7 @@ export class Pseudonymizer {
       sids: this.sidDomains.size,
       hosts: this.origins.size + this.otherHosts.size,
       opaqueTokens: this.opaque.size,
+      redactedValues: this.redacted.size,
     };
   }
 
@@ -414,7 +425,19 @@ export class Pseudonymizer {
     if (IDENTITY_FIELDS.has(key)) return this.identity(value);
     if (URL_FIELDS.has(key)) return this.url(value);
     if (key === 'id') return this.id(value);
-    return this.text(value);
+    if (TEXT_FIELDS.has(key)) return this.text(value);
+    return this.other(value);
+  }
+
+  /**
+   * A field the product does not read (a full Get-Mailbox row has hundreds: Office, Department, Database, …):
+   * addresses, ids and SIDs keep their type, other text is replaced whole, booleans, numbers and dates stay.
+   */
+  private other(value: string): string {
+    const t = value.trim();
+    if (PLAIN_VALUE.test(t)) return value;
+    if (GUID_ONLY.test(t) || SID_ONLY.test(t) || EMAIL_ONLY.test(t)) return this.identity(value);
+    return this.redacted.get(value);
   }
 
   private id(value: string): string {

@@ -205,6 +205,9 @@ describe('the recorder', () => {
     expect(p.identity('AllStaff')).toBe('Name1');
     expect(p.identity('allstaff')).toBe('name1');
     expect(p.identity("Seán O'Brien (Ops)")).toMatch(/^Name \d+'\(\)é$/);
+    const row = { Office: 'Building 5', WhenCreated: '2020-01-01T10:00:00Z', IsInherited: 'False', ExchangeGuid: id };
+    const kept = { WhenCreated: row.WhenCreated, IsInherited: 'False', ExchangeGuid: p.identity(id) };
+    expect(p.json(row)).toEqual({ Office: 'redacted1', ...kept });
   });
 
   it('refuses to write a token, a secret or a JWT', () => {
