@@ -23,7 +23,7 @@ export const SIM_APP_PERMISSIONS = [
   'Group.Read.All',
   'GroupMember.Read.All',
   'User.Read.All',
-  'Calendars.Read',
+  'Calendars.ReadBasic.All',
   'Exchange.ManageAsApp',
 ] as const;
 
