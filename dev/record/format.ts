@@ -159,7 +159,10 @@ function mapArgs(p: Pseudonymizer, call: Invocation): unknown[] {
         })),
       );
     default:
-      return call.args.map((a) => (typeof a === 'string' ? p.identity(a) : a));
+      return call.args.map(function principals(a: unknown): unknown {
+        if (typeof a === 'string') return p.identity(a);
+        return Array.isArray(a) ? a.map(principals) : a;
+      });
   }
 }
 

@@ -30,6 +30,8 @@ export const OPERATIONS = [
   'exchange.getRecipientPermission',
   'exchange.getRecipientPermissionsTenantWide',
   'exchange.getMailbox',
+  'exchange.getMailboxes',
+  'exchange.anyMailbox',
   'exchange.listMailboxes',
   'exchange.getRecipient',
   'exchange.batch',
@@ -206,6 +208,14 @@ async function dispatch({ graph, exchange }: Clients, call: Invocation): Promise
       const row = await exchange.getMailbox(one());
       return ok(row ? 1 : 0, row, row ? [{ kind: 'mailbox', rows: [row] }] : []);
     }
+    case 'exchange.getMailboxes': {
+      const [identities] = z.tuple([z.array(str)]).parse(call.args);
+      const rows = (await exchange.getMailboxes(identities)).filter((r): r is MailboxRow => r !== undefined);
+      return ok(rows.length, rows, [{ kind: 'mailbox', rows }]);
+    }
+    case 'exchange.anyMailbox':
+      z.tuple([]).parse(call.args);
+      return single(await exchange.anyMailbox());
     case 'exchange.listMailboxes': {
       const [fields] = z.tuple([z.array(z.enum(RUN_MAILBOX_FIELDS))]).parse(call.args);
       const read = await pages(exchange.listMailboxes(fields), maxPages);

@@ -70,7 +70,9 @@ export async function recordSession(
     return result;
   };
 
-  // Exchange: the tenant-wide pass of a run, then one mailbox the way syncMailbox reads it.
+  // Exchange: the diagnostics probe, the tenant-wide pass of a run, then one mailbox the way syncMailbox reads it.
+  const probe = 'the diagnostics probe (Get-Mailbox -ResultSize 1)';
+  await record({ operation: 'exchange.anyMailbox', args: [] }, { purpose: probe });
   const list = await record(
     { operation: 'exchange.listMailboxes', args: [[...RUN_MAILBOX_FIELDS]], maxPages: 1 },
     { purpose: 'first page of the tenant-wide Get-Mailbox' },
@@ -129,6 +131,15 @@ export async function recordSession(
     }
     const read = await record({ operation: 'graph.transitiveMembers', args: [groupId], maxPages: opts.maxPages });
     members = (read.value as DirectoryObject[] | undefined) ?? [];
+    // expandTarget asks Exchange which members have a mailbox: guests, mail users and on-premises ones do not.
+    const listedIds = new Set(listed.map((r) => r.ExternalDirectoryObjectId?.toLowerCase()));
+    const memberUsers = members.filter((m) => m.kind === 'user');
+    const outside = memberUsers.filter((m) => !listedIds.has(m.id.toLowerCase())).slice(0, 3);
+    const sample = [...new Set([...memberUsers.slice(0, 10 - outside.length), ...outside].map((m) => m.id))];
+    if (sample.length > 0) {
+      const purpose = 'which members have a mailbox ($batch of Get-Mailbox)';
+      await record({ operation: 'exchange.getMailboxes', args: [sample] }, { purpose });
+    }
   } else {
     skipped.push({ what: 'group calls', reason: 'the tenant lists no group' });
   }

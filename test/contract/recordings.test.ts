@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertReadOnly, ReadOnlyViolation } from '../../dev/record/capture.js';
 import { assertNoSecrets, buildRecording, type PendingCall, type RecordedCall } from '../../dev/record/format.js';
 import { Pseudonymizer } from '../../dev/record/pseudonymize.js';
+import { generateTenant } from '../../dev/simulator/index.js';
 import { exchangeSentence, replayRecording, throughDomain, type ReplayReport } from '../support/replay.js';
 
 const RECORDINGS = fileURLToPath(new URL('../recordings/', import.meta.url));
@@ -43,6 +44,32 @@ describe.each(recordings)('recording %s replayed through the real clients', (nam
   it('Exchange and calendar rows go through the domain normalization', () => {
     const rows = report.calls.flatMap((c) => c.result?.rows ?? []);
     expect(() => throughDomain(rows)).not.toThrow();
+  });
+});
+
+describe.each(recordings.filter((name) => name.startsWith('simulator-')))('simulator recording %s', (name) => {
+  it("holds none of the simulator tenant's ids, addresses, SIDs or display names", () => {
+    // Arrange: every file of the recording, and the seed-42 tenant it was made from (dev/record.ts).
+    const dir = path.join(RECORDINGS, name);
+    const files = ['manifest.json', ...readdirSync(path.join(dir, 'calls')).map((f) => path.join('calls', f))];
+    const text = files.map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n').toLowerCase();
+    const tenant = generateTenant({ seed: 42 });
+    const real = new Set<string>([tenant.tenantId, tenant.domain, tenant.initialDomain]);
+    for (const u of tenant.users.values()) {
+      for (const v of [u.id, u.userPrincipalName, u.mail, u.sid, ...u.proxyAddresses.map((a) => a.replace(/^\w+:/, ''))]) {
+        if (v) real.add(v);
+      }
+      if (/\s/.test(u.displayName) && u.displayName.length >= 8) real.add(u.displayName);
+    }
+    for (const g of tenant.groups.values()) {
+      for (const v of [g.id, g.mail, g.sid]) if (v) real.add(v);
+    }
+
+    // Act
+    const leaked = [...real].filter((v) => text.includes(JSON.stringify(v.toLowerCase()).slice(1, -1)));
+
+    // Assert
+    expect(leaked).toEqual([]);
   });
 });
 

@@ -396,11 +396,18 @@ export function expectedOutcome(call: RecordedCall): Expected {
   if (!last?.response) return { ok: false, codes: [`${service.toUpperCase()}.NETWORK`] };
   const { status, body } = last.response;
   if (status >= 200 && status < 300) {
-    if (!call.outcome.ok) return { ok: true };
-    const recordedItems = call.outcome.items;
-    if (!recordedItems) return { ok: true, count: call.outcome.count };
     type Batch = { responses?: Array<{ id: string; status: number; body?: unknown }> };
     const responses = (body as Batch | undefined)?.responses ?? [];
+    if (!call.outcome.ok) {
+      // A batch answered 200 but an item failed for good (getMailboxes throws it; a not-found it skips).
+      const failed = responses
+        .filter((r) => r.status >= 300)
+        .flatMap((r) => wireErrorCodes(service, r.status, r.body))
+        .filter((c) => !c.endsWith('.NOT_FOUND'));
+      return failed.length > 0 ? { ok: false, codes: [...new Set(failed)] } : { ok: true };
+    }
+    const recordedItems = call.outcome.items;
+    if (!recordedItems) return { ok: true, count: call.outcome.count };
     const items = recordedItems.map((item, i) => {
       if (item.ok) return { ok: true as const, count: item.count };
       const answer = responses.find((r) => r.id === String(i));
