@@ -14,6 +14,7 @@ export const knobsSchema = z
     warningsOnly: z
       .object({ cmdlets: z.array(z.string()).optional(), identities: z.array(z.string()).optional() })
       .strict(),
+    recipientPermissionIdentity: z.enum(['address', 'distinguishedName']),
   })
   .partial()
   .strict();
@@ -25,6 +26,9 @@ export function applyKnobs(ctx: SimContext, k: Partial<SimulatorKnobs>): void {
   if (parsed.jitterMs !== undefined) ctx.knobs.jitterMs = parsed.jitterMs;
   if (parsed.faultRate !== undefined) ctx.knobs.faultRate = parsed.faultRate;
   if (parsed.warningsOnly !== undefined) ctx.knobs.warningsOnly = { ...parsed.warningsOnly };
+  if (parsed.recipientPermissionIdentity !== undefined) {
+    ctx.knobs.recipientPermissionIdentity = parsed.recipientPermissionIdentity;
+  }
   if (parsed.rateLimits !== undefined) {
     ctx.knobs.rateLimits = {
       ...(parsed.rateLimits.graph !== undefined ? { graph: parsed.rateLimits.graph } : {}),

@@ -192,8 +192,15 @@ function mailboxPermissionRows(ctx: SimContext, m: SimUser, unresolved: boolean)
   return rows;
 }
 
+/** A mailbox's distinguished name as Exchange Online writes it. */
+function distinguishedName(ctx: SimContext, m: SimUser): string {
+  const org = `OU=${ctx.tenant.initialDomain},OU=Microsoft Exchange Hosted Organizations`;
+  return `CN=${m.name},${org},DC=EURPR04A008,DC=PROD,DC=OUTLOOK,DC=COM`;
+}
+
 function recipientPermissionRows(ctx: SimContext, m: SimUser, sendAsOnly: boolean): Row[] {
-  const identity = mailboxIdentity(m);
+  const dn = ctx.knobs.recipientPermissionIdentity === 'distinguishedName';
+  const identity = dn ? distinguishedName(ctx, m) : mailboxIdentity(m);
   const form = flagForm(m.id);
   const row = (trustee: string, sid: string, ace: Pick<SimAce, 'rights' | 'deny' | 'isInherited'>): Row => ({
     Identity: identity,

@@ -39,6 +39,11 @@ export interface SimulatorKnobs {
    * (exo-warnings-no-value.json); matched case-insensitively. Absent or empty = none.
    */
   warningsOnly?: { cmdlets?: string[]; identities?: string[] };
+  /**
+   * How Get-RecipientPermission writes `Identity`: the mailbox's address (default), or its distinguished name,
+   * an identity format the product does not foresee (a tenant-wide pass whose rows then match no mailbox).
+   */
+  recipientPermissionIdentity?: 'address' | 'distinguishedName';
 }
 
 export interface SimulatorStats {

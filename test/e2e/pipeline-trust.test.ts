@@ -208,6 +208,25 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
     expect(ofRight(await stored(), 'SendAs')).toEqual(sendAsBefore);
   }, 300_000);
 
+  it('a tenant-wide SendAs pass in an identity format nobody foresaw holds every SendAs revocation', async () => {
+    expect(await runTask()).toMatchObject({ status: 'succeeded', revocationsHeld: 0 });
+    const sendAsBefore = ofRight(await stored(), 'SendAs');
+    expect(sendAsBefore.length).toBeGreaterThan(0);
+    // The pass still returns every grant, but its rows name mailboxes by distinguished name: none matches.
+    app.sim.setKnobs({ recipientPermissionIdentity: 'distinguishedName' });
+    try {
+      const run = await runTask();
+      expect(run).toMatchObject({ status: 'needsReview', revocationsHeld: sendAsBefore.length, heldRights: ['SendAs'] });
+      expect(ofRight(await stored(), 'SendAs')).toEqual(sendAsBefore);
+      const dismissed = await app.api('POST', `tasks/${taskId}/runs/${run.runId}/held-revocations/dismiss`);
+      expect(dismissed.status).toBe(200);
+    } finally {
+      app.sim.setKnobs({ recipientPermissionIdentity: 'address' });
+    }
+    expect(await runTask()).toMatchObject({ status: 'succeeded', revocationsHeld: 0, delegationsRemoved: 0 });
+    expect(ofRight(await stored(), 'SendAs')).toEqual(sendAsBefore);
+  }, 300_000);
+
   it('a 30 % drop of FullAccess holds those revocations, and nothing is deleted until they are applied', async () => {
     const t = app.sim.tenant;
     const before = await stored();
