@@ -56,9 +56,8 @@ describe.each(recordings.filter((name) => name.startsWith('simulator-')))('simul
     const tenant = generateTenant({ seed: 42 });
     const real = new Set<string>([tenant.tenantId, tenant.domain, tenant.initialDomain]);
     for (const u of tenant.users.values()) {
-      for (const v of [u.id, u.userPrincipalName, u.mail, u.sid, ...u.proxyAddresses.map((a) => a.replace(/^\w+:/, ''))]) {
-        if (v) real.add(v);
-      }
+      const addresses = u.proxyAddresses.map((a) => a.replace(/^\w+:/, ''));
+      for (const v of [u.id, u.userPrincipalName, u.mail, u.sid, ...addresses]) if (v) real.add(v);
       if (/\s/.test(u.displayName) && u.displayName.length >= 8) real.add(u.displayName);
     }
     for (const g of tenant.groups.values()) {
