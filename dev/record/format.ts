@@ -234,6 +234,7 @@ export function buildRecording(pending: readonly PendingCall[], meta: RecordingM
   transform();
   p.freeze();
   const calls = transform();
+  assertNoOriginals(calls, p.originals());
   const exchanges = pending.flatMap((c) => c.exchanges);
   const manifest: RecordingManifest = {
     format: RECORDING_FORMAT,
@@ -270,6 +271,17 @@ export function buildRecording(pending: readonly PendingCall[], meta: RecordingM
 
 function callFileName(call: RecordedCall): string {
   return `calls/${String(call.index).padStart(2, '0')}-${call.operation}.json`;
+}
+
+/** A safety net over the rules: refuses output in which a value the pseudonymizer replaced still appears. */
+export function assertNoOriginals(calls: readonly RecordedCall[], originals: readonly string[]): void {
+  for (const call of calls) {
+    const text = JSON.stringify(call).toLowerCase();
+    const left = originals.find((o) => text.includes(JSON.stringify(o.toLowerCase()).slice(1, -1)));
+    if (left !== undefined) {
+      throw new Error(`refusing to write the recording: call ${call.index} (${call.operation}) still holds '${left}'`);
+    }
+  }
 }
 
 /** Writes `manifest.json` and `calls/NN-<operation>.json` into an empty (or new) directory. */

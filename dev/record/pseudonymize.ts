@@ -278,6 +278,21 @@ export class Pseudonymizer {
     this.nameIndex = index;
   }
 
+  /**
+   * Real values that must not appear anywhere in the output: every GUID, domain and tenant label replaced, and
+   * the names and address local parts distinctive enough to search for (a check, not the mechanism).
+   */
+  originals(): string[] {
+    const distinctive = (v: string, pattern: RegExp, min: number): boolean => v.length >= min && pattern.test(v);
+    return [
+      ...this.guids.keys(),
+      ...[...this.domains.keys()].filter((d) => d.includes('.')),
+      ...[...this.tenantLabels.keys()].filter((l) => l.length >= 5),
+      ...[...this.names.keys()].filter((n) => distinctive(n, /\s/, 8)),
+      ...[...this.locals.keys()].filter((l) => distinctive(l, /\./, 6)),
+    ];
+  }
+
   counts(): PseudonymCounts {
     return {
       guids: this.guids.size,

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertReadOnly, ReadOnlyViolation } from '../../dev/record/capture.js';
-import { assertNoSecrets, buildRecording, type PendingCall, type RecordedCall } from '../../dev/record/format.js';
+import {
+  assertNoOriginals,
+  assertNoSecrets,
+  buildRecording,
+  type PendingCall,
+  type RecordedCall,
+} from '../../dev/record/format.js';
 import { Pseudonymizer } from '../../dev/record/pseudonymize.js';
 import { generateTenant } from '../../dev/simulator/index.js';
 import { exchangeSentence, replayRecording, throughDomain, type ReplayReport } from '../support/replay.js';
@@ -234,6 +240,14 @@ describe('the recorder', () => {
     const row = { Office: 'Building 5', WhenCreated: '2020-01-01T10:00:00Z', IsInherited: 'False', ExchangeGuid: id };
     const kept = { WhenCreated: row.WhenCreated, IsInherited: 'False', ExchangeGuid: p.identity(id) };
     expect(p.json(row)).toEqual({ Office: 'redacted1', ...kept });
+  });
+
+  it('refuses output in which a replaced value remains (a safety net over the rules)', () => {
+    const call = { index: 3, operation: 'exchange.getMailboxes', args: [['3CADE003-8dd1-4f0f-8a0d-d2bf69f687b6']] };
+
+    const check = () => assertNoOriginals([call as unknown as RecordedCall], ['3cade003-8dd1-4f0f-8a0d-d2bf69f687b6']);
+
+    expect(check).toThrow(/call 3 \(exchange\.getMailboxes\) still holds '3cade003/);
   });
 
   it('refuses to write a token, a secret or a JWT', () => {
