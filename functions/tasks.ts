@@ -80,8 +80,11 @@ const heldRevocationView = z.object({
   source: z.literal('MailboxPermissionSync'),
   firstSeen: z.string(),
   lastConfirmed: z.string(),
-  reason: z.enum(['notObserved', 'leftScope'])
-    .describe("notObserved: the sync no longer saw it in Exchange; leftScope: its mailbox left every task's scope"),
+  reason: z.enum(['notObserved', 'readEmpty', 'leftScope'])
+    .describe(
+      'notObserved: the sync no longer saw it in Exchange; readEmpty: its mailbox read no delegation at all while ' +
+        "it held many (always held); leftScope: its mailbox left every task's scope",
+    ),
 });
 const notInReview = problemResponse('The run is not waiting for review (RUN.NOT_IN_REVIEW)');
 const runNotFound = problemResponse('No such task or run (RUN.NOT_FOUND)');

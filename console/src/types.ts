@@ -93,8 +93,8 @@ export interface HeldRevocation {
   source: 'MailboxPermissionSync';
   firstSeen: string;
   lastConfirmed: string;
-  /** notObserved: a sync no longer saw it in Exchange; leftScope: its mailbox left every task's scope. */
-  reason: 'notObserved' | 'leftScope';
+  /** notObserved: no longer seen; readEmpty: its mailbox read nothing while it held many; leftScope: out of scope. */
+  reason: 'notObserved' | 'readEmpty' | 'leftScope';
 }
 
 export type Target =

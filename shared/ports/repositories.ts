@@ -85,8 +85,12 @@ export interface ItemOutcome {
 /** A run's counters while it runs (the totals and the held count are set by expansion and at close). */
 export type LiveRunCounts = Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped' | 'revocationsHeld'>;
 
-/** Why a run proposes to revoke a stored delegation. */
-export type RevocationReason = 'notObserved' | 'leftScope';
+/**
+ * Why a run proposes to revoke a stored delegation: a sync no longer saw it (`notObserved`), a sync saw nothing
+ * at all on a mailbox that held many (`readEmpty`: always held for review), or its mailbox left every task's
+ * scope (`leftScope`).
+ */
+export type RevocationReason = 'notObserved' | 'readEmpty' | 'leftScope';
 
 /** A revocation a run proposed: applied when the run closes, or held for review (docs/design.md §8.2). */
 export interface ProposedRevocation extends StoredDelegation {

@@ -1,8 +1,8 @@
 import type { Repositories } from '../composition.js';
 import type { Logger } from '../logging.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js';
-import { decideRevocationHold, type RightTally } from '../domain/delegation/hold.js';
-import type { Right } from '../domain/delegation/types.js';
+import { decideRevocationHold, MIN_REVOCATIONS_TO_HOLD, type RightTally } from '../domain/delegation/hold.js';
+import { RIGHTS, type Right } from '../domain/delegation/types.js';
 import type { Run, RunStatus } from '../domain/task.js';
 import type { DelegationEvent } from '../adapters/tables/delegationTables.js';
 import type { Page, PageRequest, ProposedRevocation } from '../ports/repositories.js';
@@ -49,19 +49,26 @@ export async function settleProposedRevocations(
   const suspect = new Map(run.suspectRights.map((right) => [right, SUSPECT_PASS[right] ?? `${right} pass`] as const));
   const decision = decideRevocationHold(tally, holdPercent, suspect);
   const held = new Set(decision.heldRights);
-  const outcome = await applyProposals(deps, run, (row) => !held.has(row.right));
-  if (decision.heldRights.length > 0) {
-    deps.logger?.warn(
-      { taskId: run.taskId, runId: run.runId, heldRights: decision.heldRights, held: outcome.kept },
-      'revocations held for review',
+  const emptied = { rows: 0, mailboxes: new Set<string>(), rights: new Set<Right>() };
+  const outcome = await applyProposals(deps, run, (row) => {
+    if (row.reason !== 'readEmpty' || held.has(row.right)) return !held.has(row.right);
+    emptied.rows++;
+    emptied.mailboxes.add(row.mailbox.id);
+    emptied.rights.add(row.right);
+    return false;
+  });
+  const heldRights = RIGHTS.filter((r) => held.has(r) || emptied.rights.has(r));
+  const warnings = [...decision.warnings];
+  if (emptied.rows > 0) {
+    warnings.push(
+      `${emptied.mailboxes.size} mailboxes read no delegation at all while each held at least ` +
+        `${MIN_REVOCATIONS_TO_HOLD}; their ${emptied.rows} revocations are held for review`,
     );
   }
-  return {
-    heldRights: decision.heldRights,
-    warnings: decision.warnings,
-    applied: outcome.applied,
-    held: outcome.kept,
-  };
+  if (heldRights.length > 0) {
+    deps.logger?.warn({ taskId: run.taskId, runId: run.runId, heldRights, held: outcome.kept }, 'revocations held');
+  }
+  return { heldRights, warnings, applied: outcome.applied, held: outcome.kept };
 }
 
 /** `GET …/held-revocations`: the revocations a run holds (while it runs: those proposed so far). */

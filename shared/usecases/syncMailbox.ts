@@ -9,6 +9,7 @@ import {
   normalizeVias,
   type EffectiveDelegation,
   type MailboxRightsSnapshot,
+  readsSuspiciouslyEmpty,
   type RawCalendarPermission,
   type ResolvedTrustee,
   type Right,
@@ -300,11 +301,15 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   ];
   // Revocations are never applied here: the run applies them when it closes, unless it holds them for review
   // (docs/design.md §8.2). Until then the rows stay, and lookups keep showing them.
+  // A mailbox that suddenly reads empty while it held many delegations is more likely a read that went wrong than
+  // a mailbox everyone lost access to: its revocations are held whatever the run's totals (docs/wire.md, Safety).
+  const storedCount = Object.values(storedByRight).reduce((a, b) => a + b, 0);
+  const reason = readsSuspiciouslyEmpty(effective.delegations.length, storedCount) ? 'readEmpty' : 'notObserved';
   const proposed: ProposedRevocation[] = stored
     .filter((row) =>
       diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right && r.source === row.source),
     )
-    .map((row) => ({ ...row, reason: 'notObserved' }));
+    .map((row) => ({ ...row, reason }));
 
   const counts = { delegationsAdded: diff.added.length, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount };
   let stateEtag = state?.etag;

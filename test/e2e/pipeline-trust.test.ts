@@ -216,7 +216,11 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
     app.sim.setKnobs({ recipientPermissionIdentity: 'distinguishedName' });
     try {
       const run = await runTask();
-      expect(run).toMatchObject({ status: 'needsReview', revocationsHeld: sendAsBefore.length, heldRights: ['SendAs'] });
+      expect(run).toMatchObject({
+        status: 'needsReview',
+        revocationsHeld: sendAsBefore.length,
+        heldRights: ['SendAs'],
+      });
       expect(ofRight(await stored(), 'SendAs')).toEqual(sendAsBefore);
       const dismissed = await app.api('POST', `tasks/${taskId}/runs/${run.runId}/held-revocations/dismiss`);
       expect(dismissed.status).toBe(200);
@@ -273,6 +277,40 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
     const restored = await runTask();
     expect(restored).toMatchObject({ status: 'succeeded' });
     expect(ofRight(await stored(), 'FullAccess')).toEqual(fullAccessBefore);
+  }, 300_000);
+
+  it('one mailbox that suddenly reads empty while it held many delegations has its revocations held', async () => {
+    const t = app.sim.tenant;
+    const mailboxes = targetUsers().filter(hasMailbox);
+    const [mailbox, ...others] = mailboxes;
+    for (const delegate of others.slice(0, 12)) t.grantFullAccess(mailbox!.id, delegate.id);
+    expect(await runTask()).toMatchObject({ status: 'succeeded', revocationsHeld: 0 });
+    const before = await stored();
+    const onMailbox = [...before.keys()].filter((k) => k.startsWith(`${mailbox!.id.toLowerCase()}|`)).sort();
+    expect(onMailbox.length).toBeGreaterThanOrEqual(12);
+    // Far below the run's share threshold, but the whole mailbox reads empty at once.
+    expect(onMailbox.length / before.size).toBeLessThan(0.2);
+    const perms = t.permissions.get(mailbox!.id)!;
+    const saved = { ...perms };
+    Object.assign(perms, { fullAccess: [], sendAs: [], sendOnBehalf: [], calendar: [] });
+    t.touch();
+    try {
+      const run = await runTask();
+      expect(run).toMatchObject({ status: 'needsReview', revocationsHeld: onMailbox.length });
+      expect((run['warnings'] as string[]).join(' ')).toMatch(/1 mailboxes read no delegation at all/);
+      const list = await held(run.runId);
+      expect(new Set(list.map((r) => r.reason))).toEqual(new Set(['readEmpty']));
+      expect([...(await stored()).keys()].filter((k) => k.startsWith(`${mailbox!.id.toLowerCase()}|`)).sort()).toEqual(
+        onMailbox,
+      );
+      const applied = await app.api('POST', `tasks/${taskId}/runs/${run.runId}/held-revocations/apply`);
+      expect(applied.json).toMatchObject({ applied: onMailbox.length, skipped: 0 });
+      expect([...(await stored()).keys()].filter((k) => k.startsWith(`${mailbox!.id.toLowerCase()}|`))).toEqual([]);
+    } finally {
+      Object.assign(perms, saved);
+      for (const delegate of others.slice(0, 12)) t.revokeFullAccess(mailbox!.id, delegate.id);
+      t.touch();
+    }
   }, 300_000);
 
   it('a held revocation that a later run saw come back is skipped when applied', async () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decideRevocationHold, MIN_REVOCATIONS_TO_HOLD } from '../../shared/domain/delegation/hold.js';
+import {
+  decideRevocationHold,
+  MIN_REVOCATIONS_TO_HOLD,
+  readsSuspiciouslyEmpty,
+} from '../../shared/domain/delegation/hold.js';
 import type { Right } from '../../shared/domain/delegation/types.js';
 
 const none = new Map<Right, string>();
@@ -42,5 +46,13 @@ describe('decideRevocationHold (docs/design.md §8.2)', () => {
       heldRights: [],
       warnings: [],
     });
+  });
+});
+
+describe('readsSuspiciouslyEmpty (docs/wire.md, Safety)', () => {
+  it('flags a mailbox that reads nothing while it held at least the minimum', () => {
+    expect(readsSuspiciouslyEmpty(0, MIN_REVOCATIONS_TO_HOLD)).toBe(true);
+    expect(readsSuspiciouslyEmpty(0, MIN_REVOCATIONS_TO_HOLD - 1)).toBe(false);
+    expect(readsSuspiciouslyEmpty(1, 50)).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ const HELD_PAGE = 20;
 
 const HELD_REASON: Record<HeldRevocation['reason'], string> = {
   notObserved: 'No longer seen in Exchange',
+  readEmpty: 'Its mailbox suddenly read empty',
   leftScope: "Mailbox left every task's scope",
 };
 

@@ -3,6 +3,15 @@ import { RIGHTS, type Right } from './types.js';
 /** Below this many revocations of one right, a run's share of revocations never holds them by itself. */
 export const MIN_REVOCATIONS_TO_HOLD = 10;
 
+/**
+ * True when a mailbox observed no delegation at all in the rights it read while it had at least
+ * MIN_REVOCATIONS_TO_HOLD synced ones stored in those rights: every right suddenly reading empty is more likely a
+ * format or permission surprise than a real mass revocation (docs/wire.md, Safety).
+ */
+export function readsSuspiciouslyEmpty(observed: number, stored: number): boolean {
+  return observed === 0 && stored >= MIN_REVOCATIONS_TO_HOLD;
+}
+
 /** Per right: revocations a run proposes, and the synced delegations its mailboxes had stored. */
 export type RightTally = Partial<Record<Right, { proposed: number; stored: number }>>;
 
