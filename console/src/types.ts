@@ -1,4 +1,4 @@
-// Shapes of the HTTP API v1 (DESIGN.md §5) as the console reads them.
+// Shapes of the HTTP API v1 (docs/design.md §5) as the console reads them.
 
 export const RIGHTS = ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'] as const;
 export type Right = (typeof RIGHTS)[number];

@@ -244,7 +244,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   };
 }
 
-/** The app settings (DESIGN.md §4) that point the app at a running simulator, plus the CA to trust. */
+/** The app settings (docs/design.md §4) that point the app at a running simulator, plus the CA to trust. */
 export function appSettingsFor(sim: RunningSimulator): Record<string, string> {
   return {
     AZURE_TENANT_ID: sim.tenantId,
