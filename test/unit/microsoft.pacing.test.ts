@@ -57,16 +57,17 @@ afterEach(() => {
 
 describe('Exchange pacing against a service that slows down before it throttles', () => {
   it.each([
-    { budget: 20, baseMs: 20, calls: 600, note: 'a fast local service' },
-    { budget: 100, baseMs: 200, calls: 3000, note: 'the benchmark defaults' },
-    { budget: 50, baseMs: 700, calls: 3000, note: 'Exchange-like latency' },
+    { budget: 20, baseMs: 20, calls: 600, maxThrottled: 0.01, note: 'a fast local service' },
+    { budget: 100, baseMs: 200, calls: 3000, maxThrottled: 0.01, note: 'the benchmark defaults' },
+    // Answers a second late make slow start overshoot before the first of them shows the queue (docs/pacing.md).
+    { budget: 50, baseMs: 700, calls: 3000, maxThrottled: 0.03, note: 'Exchange-like latency' },
   ])('from a cold start converges on a budget of $budget/s ($note), with few 429s', async (scenario) => {
-    const { budget, baseMs, calls } = scenario;
+    const { budget, baseMs, calls, maxThrottled } = scenario;
     const outcome = await run(budget, baseMs, calls);
 
     expect(outcome.lateRate).toBeGreaterThan(budget * 0.9);
     expect(outcome.lateRate).toBeLessThan(budget * 1.05);
-    expect(outcome.throttled).toBeLessThan(calls * 0.02);
+    expect(outcome.throttled).toBeLessThan(calls * maxThrottled);
     expect(outcome.finalRate).toBeGreaterThan(budget * 0.5); // no collapse
     // Slow start from 4/s costs a few seconds, not a multiple of the run.
     expect(outcome.seconds).toBeLessThan(calls / budget + 10);

@@ -90,7 +90,7 @@ interface Waiter {
 /**
  * Exchange Online (docs/wire.md, "Exchange pacing"): no published budget, 0.6-0.9 s per cmdlet, and overload
  * shows first as slower answers ("micro delay"), later or never as 429. So the rate is steered by latency:
- * - 4/s at first: a cautious start for an unknown tenant; slow start doubles it each second (100/s in ~5 s).
+ * - 4/s at first: a cautious start for an unknown tenant; slow start doubles it each second (100/s in ~6 s).
  * - Congested above 2 × baseline + 100 ms: at 0.6 s per cmdlet that is a queue of about one cmdlet's time,
  *   early enough to act before the service turns to 429s, late enough not to mistake a busy client or
  *   network for it; the margin matters when the baseline is milliseconds (the local simulator).
@@ -155,8 +155,6 @@ export class AdaptiveLimiter {
   private slowdownCount = 0;
   /** The recent latency that made the last latency decrease, while latency has stayed above the threshold. */
   private slowdownAtMs: number | undefined;
-  /** Latency has been 'rising' since the rate was last held (the hold is made once, on entering). */
-  private holding = false;
   // Requests started before the last decrease report the same congestion: they must not decrease again.
   private epoch = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -275,7 +273,7 @@ export class AdaptiveLimiter {
         this.latencyMs = this.successCount === 0 ? took : this.latencyMs * 0.95 + took * 0.05;
         this.successCount += 1;
         this.consecutiveThrottles = 0;
-        if (this.rate) this.steerRate(now, took, startedInEpoch);
+        if (this.rate) this.steerRate(now, took, startedAt);
         else this.probeConcurrency();
         this.pump();
       },
@@ -304,38 +302,49 @@ export class AdaptiveLimiter {
   }
 
   /** After a success under rate control: decrease on latency well above the floor, else maybe grow. */
-  private steerRate(now: number, took: number, startedInEpoch: number): void {
+  private steerRate(now: number, took: number, startedAt: number): void {
     if (!this.rate) return;
     this.rate.delivered(now);
-    this.watch?.record(now, took, startedInEpoch === this.epoch);
+    this.watch?.record(now, took, startedAt);
     // Without a latency signal (Graph) only 429s steer, so latency always reads as "near".
     const state = this.watch ? this.watch.state(now) : 'near';
-    if (state === 'congested') {
-      const recent = this.watch?.recentMs() ?? 0;
-      // Decrease again only while latency keeps rising. Falling: the last decrease is draining the service's
-      // queue, and another would only undershoot. Level after the drain pause: the queue is not ours (the
-      // service became slower, or serves others), so cutting further would not help; the baseline window
-      // adopts the new level, and growth resumes from there.
-      if (this.slowdownAtMs !== undefined && recent <= this.slowdownAtMs * 1.1) return;
-      this.slowdownAtMs = recent;
-      this.slowdownCount += 1;
-      // The samples behind the signal all started in the current epoch, whichever request reported last.
-      this.decrease(this.epoch);
-      // Drain: the service holds about (recent - baseline) ms of our requests in its queue; anything started
-      // before that has been worked off would only wait behind them, and keep the latency signal high.
-      const queuedMs = recent - (this.watch?.baselineMs(now) ?? recent);
-      this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(this.maxPauseMs, queuedMs));
-      return;
-    }
-    if (state !== 'unknown') this.slowdownAtMs = undefined;
-    // Latency leaving its floor is the queue starting to build: stop doubling before it costs a halving.
-    if (state === 'rising' && !this.holding) this.minIntervalMs = this.rate.hold(now);
-    this.holding = state === 'rising' || (state === 'unknown' && this.holding);
+    if (state === 'congested') this.onSlowAnswers(now);
+    else if (state !== 'unknown') this.slowdownAtMs = undefined;
+    // Latency off its floor for half the baseline window: drain, so the next answers show whether the floor
+    // is still there (it was our own standing queue) or not (the service is slower; the window adopts it).
+    if ((state === 'rising' || state === 'congested') && this.watch?.probeDue(now)) this.drain(now);
     // Grow the rate only while it is what holds requests back (a rate nobody reaches must not bank a
-    // burst), and, with the latency signal on, only once requests started after the last decrease show
-    // latency near its floor ('unknown' = too few of them yet to tell whether the decrease was enough).
+    // burst), and, with the latency signal on, only while latency is near its floor: 'rising' holds the
+    // rate, 'unknown' means too few answers since the last decrease to tell whether it was enough.
     if (state === 'near' && this.queue.length > 0) this.minIntervalMs = this.rate.grow(now);
     this.resize();
+  }
+
+  /** Latency above the threshold: one decrease, and a drain of what we queued, unless the last one is still working. */
+  private onSlowAnswers(now: number): void {
+    const recent = this.watch?.recentMs() ?? 0;
+    // Decrease again only while latency keeps rising. Falling: the last decrease is draining the service's
+    // queue, and another would only undershoot. Level after the drain: the queue is not ours (the service
+    // became slower, or serves others), so cutting further would not help; the baseline window adopts the
+    // new level, and growth resumes from there.
+    if (this.slowdownAtMs !== undefined && recent <= this.slowdownAtMs * 1.1) return;
+    this.slowdownAtMs = recent;
+    this.slowdownCount += 1;
+    // The answers behind the signal all started after the last decrease, whichever request reported last.
+    this.drain(now);
+    this.decrease(this.epoch, true);
+  }
+
+  /**
+   * Pause starts for about (recent - baseline) ms: the time the service needs to work off the requests of
+   * ours it holds in its queue. Anything started sooner would only wait behind them and keep latency high.
+   */
+  private drain(now: number): void {
+    if (!this.watch) return;
+    const recent = this.watch.recentMs() ?? 0;
+    const queuedMs = Math.max(0, recent - (this.watch.baselineMs(now) ?? recent));
+    this.pausedUntil = Math.max(this.pausedUntil, now + Math.min(this.maxPauseMs, queuedMs));
+    this.watch.restart(now);
   }
 
   private onThrottle(startedInEpoch: number, retryAfterMs: number | undefined): void {
@@ -350,15 +359,15 @@ export class AdaptiveLimiter {
   }
 
   /** One multiplicative decrease per congestion event: requests started before it report the same event. */
-  private decrease(startedInEpoch: number): void {
+  private decrease(startedInEpoch: number, queued = false): void {
     if (startedInEpoch !== this.epoch) return;
     this.epoch += 1;
-    this.watch?.restart();
+    this.watch?.restart(this.now());
     if (!this.rate) {
       this.limit = Math.max(this.min, Math.floor(this.limit / 2));
       return;
     }
-    this.minIntervalMs = this.rate.shrink(this.now());
+    this.minIntervalMs = this.rate.shrink(this.now(), queued);
     // Without the latency signal concurrency was sized by the average latency: halve it like plain AIMD.
     if (!this.watch) this.limit = Math.max(this.min, Math.floor(this.limit / 2));
     this.resize();
@@ -447,33 +456,27 @@ class AdaptiveRate {
     this.lastGrowthAt = now;
     // Starts in the last second below half the rate: something else limits throughput, so do not grow further.
     if (this.starts.count(now) < this.perSecond * 0.5) return this.intervalMs;
-    // Nor beyond twice what the service answered in the last second: when its answers lag (it queues our
-    // requests), slow start would otherwise keep doubling for as long as the feedback takes.
-    if (this.deliveries.count(now) < this.perSecond * 0.5) return this.intervalMs;
+    // Nor beyond 1.5 × what the service answered in the last second: when its answers lag (a slow service,
+    // or one that queues our requests), slow start would otherwise keep doubling for as long as the feedback
+    // takes, and overshoot a small budget by more than the service queues before it answers 429.
+    if (this.deliveries.count(now) * 1.5 < this.perSecond) return this.intervalMs;
     const perSecondGrowth = this.slowStart ? 1 : this.increase;
     this.perSecond = Math.min(this.max, this.perSecond * (1 + perSecondGrowth) ** (elapsed / 1000));
     return this.intervalMs;
   }
 
   /**
-   * Latency is leaving its floor: the service has started to queue our requests. Stop slow start, and pace
-   * no faster than the service answered in the last second (less a little, so the queue drains and the
-   * rate can grow again): the signal lags by a latency, and the rate kept growing meanwhile. Made once
-   * per episode: repeated, the noise of a one-second count would ratchet the rate down.
+   * One decrease: × 0.85, or × 0.5 to end slow start. `queued`: the service is answering, only later
+   * (latency, not a 429), so what it answered in the last second is its capacity, known better than a
+   * halving guesses it: go 15 % below that (and below our rate). Relative to our rate alone, a rate far
+   * above capacity (slow start overshot while the signal lagged by a latency) would keep the queue growing.
    */
-  hold(now: number): number {
-    if (this.slowStart) {
-      this.slowStart = false;
-      this.lastGrowthAt = now;
+  shrink(now: number, queued = false): number {
+    let next = this.perSecond * (this.slowStart ? 0.5 : this.decrease);
+    if (queued && this.starts.count(now) >= this.perSecond * 0.5) {
+      next = Math.min(this.perSecond, this.deliveries.count(now)) * this.decrease;
     }
-    if (this.starts.count(now) >= this.perSecond * 0.5) {
-      this.perSecond = clamp(Math.min(this.perSecond, this.deliveries.count(now) * 0.95), this.min, this.max);
-    }
-    return this.intervalMs;
-  }
-
-  shrink(now: number): number {
-    this.perSecond = Math.max(this.min, this.perSecond * (this.slowStart ? 0.5 : this.decrease));
+    this.perSecond = Math.max(this.min, next);
     this.slowStart = false;
     this.lastGrowthAt = now;
     return this.intervalMs;
@@ -495,6 +498,10 @@ class LatencyWatch {
   private readonly size: number;
   private readonly floors: Array<{ since: number; minMs: number }> = [];
   private recent: number[] = [];
+  /** Answers count for the signal only from requests started since then (the last decrease or drain). */
+  private since = -Infinity;
+  /** When latency was last near its floor (or last drained to find out). */
+  private nearAt: number | undefined;
 
   constructor(options: LatencySignalOptions) {
     this.factor = Math.max(1, options.factor ?? 2);
@@ -503,20 +510,30 @@ class LatencyWatch {
     this.size = Math.max(1, Math.floor(options.samples ?? 8));
   }
 
-  /** `current`: the request started after the last decrease, so it tells whether that decrease was enough. */
-  record(now: number, latencyMs: number, current: boolean): void {
+  /** Every answer counts for the baseline; for the signal only those of requests started since `restart`. */
+  record(now: number, latencyMs: number, startedAt: number): void {
     const span = this.windowMs / 4;
     const last = this.floors.at(-1);
     if (last === undefined || now - last.since >= span) this.floors.push({ since: now, minMs: latencyMs });
     else last.minMs = Math.min(last.minMs, latencyMs);
     this.expire(now);
-    if (!current) return;
+    this.nearAt ??= now;
+    if (startedAt < this.since) return;
     this.recent.push(latencyMs);
     if (this.recent.length > this.size) this.recent.shift();
   }
 
-  restart(): void {
+  /** After a decrease or a drain: what came before no longer tells whether it was enough. */
+  restart(now: number): void {
     this.recent = [];
+    this.since = now;
+  }
+
+  /** Latency has been off its floor for half the baseline window: time to drain and look again (once). */
+  probeDue(now: number): boolean {
+    if (this.nearAt === undefined || now - this.nearAt < this.windowMs / 2) return false;
+    this.nearAt = now;
+    return true;
   }
 
   baselineMs(now: number): number | undefined {
@@ -547,7 +564,9 @@ class LatencyWatch {
     if (baseline === undefined || recent === undefined) return 'unknown';
     const threshold = baseline * this.factor + this.marginMs;
     if (recent > threshold) return 'congested';
-    return recent > baseline + (threshold - baseline) / 4 ? 'rising' : 'near';
+    if (recent > baseline + (threshold - baseline) / 4) return 'rising';
+    this.nearAt = now;
+    return 'near';
   }
 
   private expire(now: number): void {
