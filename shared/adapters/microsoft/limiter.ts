@@ -72,7 +72,7 @@ export interface LimiterStats {
 /** One admitted request; report its outcome exactly once. */
 export interface LimiterSlot {
   success(): void;
-  /** The service said "slow down": halve the limit (once per congestion event) and pause new starts. */
+  /** The service said "slow down": decrease (once per congestion event) and pause new starts. */
   throttled(retryAfterMs?: number): void;
   /**
    * No answer at all (timeout, connection reset): an overloaded service may drop requests, so this is a
@@ -320,7 +320,7 @@ export class AdaptiveLimiter {
     this.resize();
   }
 
-  /** Latency above the threshold: one decrease, and a drain of what we queued, unless the last one is still working. */
+  /** Latency above the threshold: a drain of what we queued and one decrease, unless the last still works. */
   private onSlowAnswers(now: number): void {
     const recent = this.watch?.recentMs() ?? 0;
     // Decrease again only while latency keeps rising. Falling: the last decrease is draining the service's
