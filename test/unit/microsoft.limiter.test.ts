@@ -294,7 +294,7 @@ describe('AdaptiveLimiter with the latency signal (Exchange slows answers down b
     await vi.advanceTimersByTimeAsync(6000);
 
     expect(l.stats().slowdowns).toBe(0);
-    expect(l.stats().ratePerSecond).toBeGreaterThan(30);
+    expect(l.stats().ratePerSecond).toBeGreaterThan(16); // grown well past the first 4/s
   });
 
   it.each(['throttled', 'unanswered'] as const)('shrinks the rate once per congestion event on %s', async (kind) => {
