@@ -61,7 +61,8 @@ function targetUsers() {
 
 describe('trust on the real wire, end to end (local host + tenant simulator + Azurite)', () => {
   beforeAll(async () => {
-    app = await startTestApp();
+    // 120 mailboxes: enough for the tenant-wide passes (a target of 100+), small enough for a quick suite.
+    app = await startTestApp({ simulator: { mailboxes: 120 } });
     const schedule = await app.api('POST', 'schedules', {
       body: { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' },
     });
