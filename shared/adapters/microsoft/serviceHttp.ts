@@ -2,7 +2,7 @@ import { PermanentUpstreamError } from '../../errors.js';
 import type { AccessTokenSource } from './credentials.js';
 import type { AdaptiveLimiter } from './limiter.js';
 import { withRetries, type RetryPolicy, type Sleep } from './retry.js';
-import type { FetchLike } from './transport.js';
+import { ResponseTimeoutError, type FetchLike } from './transport.js';
 import {
   classifyHttpFailure,
   malformedResponse,
@@ -77,8 +77,10 @@ export async function sendOnce(ctx: ServiceContext, request: ServiceRequest): Pr
       });
       text = await response.text();
     } catch (error) {
-      // No answer (timeout, reset connection) may be an overloaded service dropping requests: back off.
-      slot.unanswered();
+      // A timeout is what an overloaded service does instead of answering 429: back off. A reset or refused
+      // connection says nothing about load (a network blip, a closed keep-alive): it is retried at the same pace.
+      if (error instanceof ResponseTimeoutError || (error as Error).name === 'TimeoutError') slot.unanswered();
+      else slot.failure();
       throw networkFailure(ctx.service, request.operation, error);
     }
     const status = response.status;

@@ -3,6 +3,14 @@ import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 
 /** The request shape the clients send (a subset of fetch's RequestInit). */
+/** No answer within the transport's timeout: what an overloaded service does instead of answering 429. */
+export class ResponseTimeoutError extends Error {
+  override name = 'ResponseTimeoutError';
+  constructor(timeoutMs: number) {
+    super(`no response within ${timeoutMs} ms`);
+  }
+}
+
 export interface FetchInit {
   method: string;
   headers: Record<string, string>;
@@ -84,7 +92,7 @@ export function createHttpsFetch(options: HttpsFetchOptions = {}): HttpsFetch {
           });
         },
       );
-      request.setTimeout(timeoutMs, () => request.destroy(new Error(`no response within ${timeoutMs} ms`)));
+      request.setTimeout(timeoutMs, () => request.destroy(new ResponseTimeoutError(timeoutMs)));
       request.on('error', reject);
       if (init.body !== undefined) request.write(init.body);
       request.end();
