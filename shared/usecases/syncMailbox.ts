@@ -7,6 +7,7 @@ import {
   diffDelegations,
   planTrustees,
   normalizeVias,
+  type DelegateRef,
   type EffectiveDelegation,
   type MailboxRightsSnapshot,
   readsSuspiciouslyEmpty,
@@ -317,20 +318,8 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     // Remember what this delivery is about to change: a redelivery after a partial write sees a smaller diff,
     // but the run must still count the whole change once.
     if (!item.planned) await deps.repos.runs.recordPlannedCounts(taskId, runId, mailbox.id, counts);
-    const delegates = resolver.unwritten([
-      ...new Map(
-        [...diff.added, ...diff.changed.map((c) => c.after)].map((d) => [d.delegate.id, d.delegate]),
-      ).values(),
-    ]);
-    await deps.repos.directory.upsert(
-      delegates.map((d) => ({
-        id: d.id,
-        upn: d.upn,
-        address: d.address,
-        displayName: d.displayName,
-        ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }),
-      })),
-    );
+    const delegates = resolver.unwritten(uniqueDelegates([...diff.added, ...diff.changed.map((c) => c.after)]));
+    await deps.repos.directory.upsert(delegates.map(toDirectoryUser));
     resolver.markWritten(delegates);
     stateEtag = await deps.repos.delegations.apply(
       { mailbox: mailboxRef, upsert, remove: [], events },
@@ -394,18 +383,26 @@ async function repairDelegateAddresses(
   resolver: TrusteeResolver,
   delegations: readonly EffectiveDelegation[],
 ): Promise<void> {
-  const delegates = resolver.unwritten([...new Map(delegations.map((d) => [d.delegate.id, d.delegate])).values()]);
+  const delegates = resolver.unwritten(uniqueDelegates(delegations));
   if (delegates.length === 0) return;
-  const repaired = await deps.repos.directory.repairAddresses(
-    delegates.map((d) => ({
-      id: d.id,
-      upn: d.upn,
-      address: d.address,
-      displayName: d.displayName,
-      ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }),
-    })),
-  );
+  const repaired = await deps.repos.directory.repairAddresses(delegates.map(toDirectoryUser));
   if (repaired > 0)
     deps.logger?.info({ repaired }, 'directory entries repaired: their addresses pointed at another object');
   resolver.markWritten(delegates);
+}
+
+/** Each delegate once, by object id. */
+function uniqueDelegates(rows: ReadonlyArray<{ delegate: DelegateRef }>): DelegateRef[] {
+  return [...new Map(rows.map((d) => [d.delegate.id, d.delegate])).values()];
+}
+
+/** A delegate as the directory table keeps it. */
+function toDirectoryUser(d: DelegateRef) {
+  return {
+    id: d.id,
+    upn: d.upn,
+    address: d.address,
+    displayName: d.displayName,
+    ...(d.accountEnabled === undefined ? {} : { accountEnabled: d.accountEnabled }),
+  };
 }
