@@ -77,6 +77,11 @@ export class PermanentUpstreamError extends AppError {
   override name = 'PermanentUpstreamError';
 }
 
+/** A stored entity lacks a field or holds a value the code cannot read; the message names the table and key. */
+export class CorruptDataError extends AppError {
+  override name = 'CorruptDataError';
+}
+
 /** A setting is missing or malformed; the message names the setting. */
 export class ConfigError extends AppError {
   override name = 'ConfigError';

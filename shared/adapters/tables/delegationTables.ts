@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
-import type { DelegateRef, Right, Source, StoredDelegation, Via } from '../../domain/delegation/types.js';
+import { RIGHTS, type DelegateRef, type Right, type Source, type StoredDelegation, type Via } from '../../domain/delegation/types.js';
+import { CorruptDataError } from '../../errors.js';
 import { decodeKey, encodeKey } from './keys.js';
 import { json, str } from './entityFields.js';
 import { odata, type Entity, type StoredEntity, type TableFactoryLike, type TableStore } from './tableStore.js';
@@ -17,7 +18,22 @@ export interface DelegationRow extends StoredDelegation {
   mailbox: MailboxRef;
 }
 
-export type ChangeType = 'granted' | 'revoked';
+export const CHANGE_TYPES = ['granted', 'revoked'] as const;
+export type ChangeType = (typeof CHANGE_TYPES)[number];
+
+const SOURCES = ['MailboxPermissionSync', 'Manual'] as const satisfies readonly Source[];
+
+/**
+ * A stored field that must hold one of `allowed`. A missing or unknown value is corrupt data, reported with the
+ * table and key: never replaced by a default (an invented FullAccess row is the worst answer an inventory gives).
+ */
+function storedEnum<T extends string>(e: Record<string, unknown>, name: string, allowed: readonly T[], table: string): T {
+  const value = str(e, name);
+  if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
+  const key = `${String(e['partitionKey'])}/${String(e['rowKey'])}`;
+  const found = value === undefined ? 'is missing' : `holds an unknown value`;
+  throw new CorruptDataError('TABLE.CORRUPT_ENTITY', `${table} entity ${key}: property '${name}' ${found}`);
+}
 
 export interface DelegationEvent {
   type: ChangeType;
@@ -94,8 +110,8 @@ export function fromDelegationEntity(e: Record<string, unknown>): DelegationRow 
       displayName: str(e, 'delegateDisplayName') ?? '',
       ...(enabled === 'true' || enabled === 'false' ? { accountEnabled: enabled === 'true' } : {}),
     },
-    right: (str(e, 'right') ?? 'FullAccess') as Right,
-    source: (str(e, 'source') ?? 'MailboxPermissionSync') as Source,
+    right: storedEnum(e, 'right', RIGHTS, 'DelegationsByMailbox/DelegationsByDelegate'),
+    source: storedEnum(e, 'source', SOURCES, 'DelegationsByMailbox/DelegationsByDelegate'),
     via: json<Via[]>(e, 'via', []),
     firstSeen: str(e, 'firstSeen') ?? '',
     lastConfirmed: str(e, 'lastConfirmed') ?? '',
@@ -154,12 +170,12 @@ function compareCursors(a: HistoryCursor, b: HistoryCursor): number {
 /** Maps a history entity back to an event. */
 export function fromEventEntity(e: Record<string, unknown>): DelegationEvent {
   return {
-    type: str(e, 'type') === 'revoked' ? 'revoked' : 'granted',
+    type: storedEnum(e, 'type', CHANGE_TYPES, 'DelegationHistory'),
     mailbox: { id: str(e, 'mailboxId') ?? '', address: str(e, 'mailboxAddress') ?? '', displayName: str(e, 'mailboxDisplayName') ?? '' },
     delegate: { id: str(e, 'delegateId') ?? '', upn: str(e, 'delegateUpn') ?? '', address: str(e, 'delegateAddress') ?? '', displayName: str(e, 'delegateDisplayName') ?? '' },
-    right: (str(e, 'right') ?? 'FullAccess') as Right,
+    right: storedEnum(e, 'right', RIGHTS, 'DelegationHistory'),
     via: json<Via[]>(e, 'via', []),
-    source: (str(e, 'source') ?? 'MailboxPermissionSync') as Source,
+    source: storedEnum(e, 'source', SOURCES, 'DelegationHistory'),
     runId: str(e, 'runId') || null,
     taskId: str(e, 'taskId') || null,
     at: str(e, 'at') ?? '',

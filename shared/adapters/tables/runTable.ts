@@ -13,7 +13,7 @@ import type {
 } from '../../ports/repositories.js';
 import type { Run, RunCounts, RunReview, RunStatus, Target } from '../../domain/task.js';
 import { RIGHTS, type Right } from '../../domain/delegation/types.js';
-import { PreconditionFailedError, ValidationError } from '../../errors.js';
+import { CorruptDataError, PreconditionFailedError } from '../../errors.js';
 import { assertKey } from './keys.js';
 import { json, num, str } from './entityFields.js';
 import { odata, type Entity, type TableFactoryLike, type TableStore } from './tableStore.js';
@@ -93,9 +93,9 @@ function toRevocationEntity(partitionKey: string, row: ProposedRevocation): Enti
 export function fromRevocationEntity(e: Record<string, unknown>): ProposedRevocation {
   const row = json<ProposedRevocation | undefined>(e, 'row', undefined);
   if (!row) {
-    throw new ValidationError(
+    throw new CorruptDataError(
       'TABLE.CORRUPT_ENTITY',
-      `RunItems entity ${String(e['partitionKey'])}/${String(e['rowKey'])} has no 'row' property`,
+      `RunItems entity ${String(e['partitionKey'])}/${String(e['rowKey'])}: property 'row' is missing`,
     );
   }
   return row;
