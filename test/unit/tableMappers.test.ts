@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromDelegationEntity, fromEventEntity } from '../../shared/adapters/tables/delegationTables.js';
+import { fromRunEntity } from '../../shared/adapters/tables/runTable.js';
 import { CorruptDataError } from '../../shared/errors.js';
 
 // A stored delegation with a missing or unknown right, source or event type is corrupt data named by its table and
@@ -36,5 +37,19 @@ describe('delegation mappers read stored enums strictly', () => {
   it('a history event without its type is corrupt, not a grant', () => {
     const event = { ...row, partitionKey: '20261201', rowKey: 'e1', at: '2026-12-01T00:00:00Z' };
     expect(() => fromEventEntity(event)).toThrow(/DelegationHistory entity 20261201\/e1: property 'type' is missing/);
+  });
+});
+
+describe('run mapper reads status and trigger strictly', () => {
+  const run = { partitionKey: 'task-1', rowKey: 'run-1', status: 'succeeded', trigger: 'manual' };
+
+  it.each([
+    ['status', undefined, "property 'status' is missing"],
+    ['status', 'done', "property 'status' holds an unknown value"],
+    ['trigger', undefined, "property 'trigger' is missing"],
+  ])('a run whose %s is %s is corrupt, named by table and key, never a default', (field, value, message) => {
+    const entity: Record<string, unknown> = { ...run, [field]: value };
+    expect(() => fromRunEntity(entity)).toThrow(CorruptDataError);
+    expect(() => fromRunEntity(entity)).toThrow(`Runs entity task-1/run-1: ${message}`);
   });
 });

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
 import { RIGHTS, type DelegateRef, type Right, type Source, type StoredDelegation, type Via } from '../../domain/delegation/types.js';
-import { CorruptDataError } from '../../errors.js';
 import { decodeKey, encodeKey } from './keys.js';
-import { json, str } from './entityFields.js';
+import { json, str, storedEnum } from './entityFields.js';
 import { odata, type Entity, type StoredEntity, type TableFactoryLike, type TableStore } from './tableStore.js';
 
 /** The mailbox as lookups show it, stored on every row so a lookup needs no directory call. */
@@ -22,18 +21,6 @@ export const CHANGE_TYPES = ['granted', 'revoked'] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
 const SOURCES = ['MailboxPermissionSync', 'Manual'] as const satisfies readonly Source[];
-
-/**
- * A stored field that must hold one of `allowed`. A missing or unknown value is corrupt data, reported with the
- * table and key: never replaced by a default (an invented FullAccess row is the worst answer an inventory gives).
- */
-function storedEnum<T extends string>(e: Record<string, unknown>, name: string, allowed: readonly T[], table: string): T {
-  const value = str(e, name);
-  if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
-  const key = `${String(e['partitionKey'])}/${String(e['rowKey'])}`;
-  const found = value === undefined ? 'is missing' : `holds an unknown value`;
-  throw new CorruptDataError('TABLE.CORRUPT_ENTITY', `${table} entity ${key}: property '${name}' ${found}`);
-}
 
 export interface DelegationEvent {
   type: ChangeType;

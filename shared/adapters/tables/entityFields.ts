@@ -1,4 +1,4 @@
-import { ValidationError } from '../../errors.js';
+import { CorruptDataError, ValidationError } from '../../errors.js';
 
 /** Reads a string property of an entity, or undefined. */
 export function str(entity: Record<string, unknown>, name: string): string | undefined {
@@ -35,4 +35,21 @@ export function json<T>(entity: Record<string, unknown>, name: string, fallback:
 export function iso(value: Date | string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
   return typeof value === 'string' ? value : value.toISOString();
+}
+
+/**
+ * A stored field that must hold one of `allowed`. A missing or unknown value is corrupt data, reported with the
+ * table and key: never replaced by a default (an invented FullAccess row is the worst answer an inventory gives).
+ */
+export function storedEnum<T extends string>(
+  e: Record<string, unknown>,
+  name: string,
+  allowed: readonly T[],
+  table: string,
+): T {
+  const value = str(e, name);
+  if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
+  const key = `${String(e['partitionKey'])}/${String(e['rowKey'])}`;
+  const found = value === undefined ? 'is missing' : 'holds an unknown value';
+  throw new CorruptDataError('TABLE.CORRUPT_ENTITY', `${table} entity ${key}: property '${name}' ${found}`);
 }

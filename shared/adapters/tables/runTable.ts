@@ -11,11 +11,13 @@ import type {
   RunRepository,
   Versioned,
 } from '../../ports/repositories.js';
-import type { Run, RunCounts, RunReview, RunStatus, Target } from '../../domain/task.js';
+import { RUN_STATUSES, type Run, type RunCounts, type RunReview, type Target } from '../../domain/task.js';
 import { RIGHTS, type Right } from '../../domain/delegation/types.js';
 import { CorruptDataError, PreconditionFailedError } from '../../errors.js';
 import { assertKey } from './keys.js';
-import { json, num, str } from './entityFields.js';
+import { json, num, str, storedEnum } from './entityFields.js';
+
+const RUN_TRIGGERS = ['schedule', 'manual'] as const;
 import { odata, type Entity, type TableFactoryLike, type TableStore } from './tableStore.js';
 
 /**
@@ -139,8 +141,8 @@ export function fromRunEntity(e: Record<string, unknown>): Run {
   return {
     taskId: str(e, 'partitionKey') ?? '',
     runId: str(e, 'rowKey') ?? '',
-    status: (str(e, 'status') ?? 'failed') as RunStatus,
-    trigger: str(e, 'trigger') === 'manual' ? 'manual' : 'schedule',
+    status: storedEnum(e, 'status', RUN_STATUSES, 'Runs'),
+    trigger: storedEnum(e, 'trigger', RUN_TRIGGERS, 'Runs'),
     scheduledFor: orNull('scheduledFor'),
     createdAt: str(e, 'createdAt') ?? '',
     startedAt: orNull('startedAt'),
