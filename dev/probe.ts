@@ -1,6 +1,5 @@
-import { azuriteConnectionString, loadConfig } from '../shared/config.js';
 import { createMicrosoftClients, splitAccessRights, type MicrosoftClients } from '../shared/adapters/microsoft/index.js';
-import { appSettingsFor, startSimulator, type RunningSimulator } from './simulator/index.js';
+import { toolTenant } from './toolTenant.js';
 
 /**
  * `npm run tenant:probe`: exercises the real clients end to end — lists groups, expands one
@@ -10,17 +9,7 @@ import { appSettingsFor, startSimulator, type RunningSimulator } from './simulat
  */
 async function main(): Promise<void> {
   // A developer tool like dev/start.ts: it assembles the environment that loadConfig() validates.
-  const env: Record<string, string | undefined> = { ...process.env };
-  // The probe touches no tables, but the one validated config requires a table setting.
-  env['TABLES_CONNECTION_STRING'] ??= azuriteConnectionString(10002);
-  let simulator: RunningSimulator | undefined;
-  if (!env['AZURE_TENANT_ID']) {
-    simulator = await startSimulator();
-    Object.assign(env, appSettingsFor(simulator));
-    print(`tenant simulator ${simulator.url} (tenant ${simulator.tenantId})`);
-  }
-  const config = loadConfig(env);
-  if (!config.tenant) throw new Error('AZURE_TENANT_ID is required');
+  const { env, config, simulator } = await toolTenant(print);
   print(`tenant ${config.tenant.tenantId}: Graph ${config.tenant.graphBaseUrl}, Exchange ${config.tenant.exchangeBaseUrl}, credential ${config.tenant.credential.kind}`);
 
   const clients = createMicrosoftClients(config.tenant, {

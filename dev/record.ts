@@ -2,10 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { azuriteConnectionString, loadConfig } from '../shared/config.js';
 import { createHttpsFetch, createMicrosoftClients, DEFAULT_RETRY_POLICY } from '../shared/adapters/microsoft/index.js';
 import { repoRoot } from './simulator/certs.js';
-import { appSettingsFor, startSimulator, type RunningSimulator } from './simulator/index.js';
+import { toolTenant } from './toolTenant.js';
 import { TrafficCapture } from './record/capture.js';
 import { buildRecording, writeRecording, type RecordingManifest } from './record/format.js';
 import { recordSession } from './record/session.js';
@@ -65,17 +64,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const env: Record<string, string | undefined> = { ...process.env };
-  // The recorder touches no tables, but the one validated config requires a table setting.
-  env['TABLES_CONNECTION_STRING'] ??= azuriteConnectionString(10002);
-  let simulator: RunningSimulator | undefined;
-  if (!env['AZURE_TENANT_ID']) {
-    simulator = await startSimulator();
-    Object.assign(env, appSettingsFor(simulator));
-    print(`tenant simulator ${simulator.url} (tenant ${simulator.tenantId})`);
-  }
-  const config = loadConfig(env);
-  if (!config.tenant) throw new Error('AZURE_TENANT_ID is required');
+  const { config, simulator } = await toolTenant(print);
   const tenant = config.tenant;
   print(`recording tenant ${tenant.tenantId} (reads only)`);
   print(`  Graph ${tenant.graphBaseUrl}, Exchange ${tenant.exchangeBaseUrl}`);
