@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { expectedDelegations, type Expected } from '../support/expected.js';
-import { fromDelegationEntity } from '../../shared/adapters/tables/delegationTables.js';
+import { storedFor } from '../support/indexes.js';
 import { hasMailbox } from '../../dev/simulator/tenant.js';
 
 // Issue 18's "done when": a tenant whose calendar is denied for some mailboxes, with guests, mail users and a
@@ -13,18 +13,7 @@ let taskId: string;
 
 type Run = Record<string, unknown> & { runId: string; status: string; skippedByReason: Record<string, number> };
 
-async function stored(): Promise<Expected> {
-  const out: Expected = new Map();
-  for await (const e of app.services.tables.store('DelegationsByMailbox').all()) {
-    const d = fromDelegationEntity(e);
-    if (d.source !== 'MailboxPermissionSync') continue;
-    out.set(
-      `${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(),
-      d.via.map((v) => (v.kind === 'direct' ? 'direct' : v.id.toLowerCase())),
-    );
-  }
-  return out;
-}
+const stored = (): Promise<Expected> => storedFor(app);
 
 function ofRight(map: Expected, right: string): string[] {
   return [...map.keys()].filter((k) => k.endsWith(`|${right.toLowerCase()}`)).sort();

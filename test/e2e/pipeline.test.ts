@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { expectedDelegations, type Expected } from '../support/expected.js';
-import { fromDelegationEntity } from '../../shared/adapters/tables/delegationTables.js';
+import { storedFor } from '../support/indexes.js';
 
 let app: TestApp;
 
-async function stored(): Promise<Expected> {
-  const out: Expected = new Map();
-  for await (const e of app.services.tables.store('DelegationsByMailbox').all()) {
-    const d = fromDelegationEntity(e);
-    if (d.source !== 'MailboxPermissionSync') continue;
-    out.set(`${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(), d.via.map((v) => (v.kind === 'direct' ? 'direct' : v.id.toLowerCase())));
-  }
-  return out;
-}
+const stored = (): Promise<Expected> => storedFor(app);
 
 async function runTask(taskId: string): Promise<Record<string, unknown>> {
   const started = await app.api('POST', `tasks/${taskId}/run`);

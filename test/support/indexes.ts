@@ -25,12 +25,15 @@ async function rowsOf(app: TestApp, table: 'DelegationsByMailbox' | 'Delegations
   return rows;
 }
 
-/** Synced delegations of the given mailboxes from the forward index, in the shape of `expectedDelegations`. */
-export async function storedFor(app: TestApp, mailboxIds: readonly string[]): Promise<Expected> {
-  const wanted = new Set(mailboxIds.map((id) => id.toLowerCase()));
+/**
+ * Synced delegations of the given mailboxes (all when omitted) from the forward index, in the shape of
+ * `expectedDelegations`.
+ */
+export async function storedFor(app: TestApp, mailboxIds?: readonly string[]): Promise<Expected> {
+  const wanted = mailboxIds ? new Set(mailboxIds.map((id) => id.toLowerCase())) : undefined;
   const out: Expected = new Map();
   for (const d of await rowsOf(app, 'DelegationsByMailbox')) {
-    if (d.source !== 'MailboxPermissionSync' || !wanted.has(d.mailboxId.toLowerCase())) continue;
+    if (d.source !== 'MailboxPermissionSync' || (wanted && !wanted.has(d.mailboxId.toLowerCase()))) continue;
     out.set(`${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(), d.via.map((v) => (v.kind === 'direct' ? 'direct' : v.id.toLowerCase())));
   }
   return out;
