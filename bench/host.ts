@@ -61,7 +61,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const queue = new InProcessQueue();
   queue.onHandlerError = (queueName, messageId, deliveryCount, error) =>
-    logger.warn({ queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) }, 'queue handler failed');
+    logger.warn(
+      { queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) },
+      'queue handler failed',
+    );
   const services = buildServices(config, { queue, logger });
   configureServices(services);
   const host = await startLocalHost({ port: 0, queue, logger, timers: false });
@@ -122,7 +125,12 @@ async function main(): Promise<void> {
   process.on('message', (message: HostRequest) => {
     handle(message).then(
       (value) => process.send?.({ id: message.id, ok: true, value } satisfies HostReply),
-      (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies HostReply),
+      (error: unknown) =>
+        process.send?.({
+          id: message.id,
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+        } satisfies HostReply),
     );
   });
   process.on('disconnect', () => process.exit(0));

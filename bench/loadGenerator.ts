@@ -13,6 +13,9 @@ process.once('disconnect', () => process.exit(0));
 process.once('message', (job: LoadJob) => {
   runLoadJob(job, tell).then(
     () => tell({ type: 'finished' }, () => process.disconnect()),
-    (error: unknown) => tell({ type: 'failed', error: error instanceof Error ? error.message : String(error) }, () => process.disconnect()),
+    (error: unknown) =>
+      tell({ type: 'failed', error: error instanceof Error ? error.message : String(error) }, () =>
+        process.disconnect(),
+      ),
   );
 });

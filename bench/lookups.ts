@@ -45,7 +45,10 @@ export interface LookupResult {
   cpuMsPerRequest?: Record<string, number>;
 }
 
-export type Measured = Omit<LookupResult, 'route' | 'distinctPaths' | 'load' | 'durationSeconds' | 'warmupSeconds' | 'cpuMsPerRequest'>;
+export type Measured = Omit<
+  LookupResult,
+  'route' | 'distinctPaths' | 'load' | 'durationSeconds' | 'warmupSeconds' | 'cpuMsPerRequest'
+>;
 
 /** CPU time (user + system) a process has used so far, in ms; undefined where /proc is missing. */
 function processCpuMs(pid: number): number | undefined {
@@ -72,12 +75,18 @@ export interface LoadJob {
   durationSeconds: number;
   seed: number;
 }
-export type LoadEvent = { type: 'measuring' } | { type: 'done'; measured: Measured } | { type: 'finished' } | { type: 'failed'; error: string };
+export type LoadEvent =
+  | { type: 'measuring' }
+  | { type: 'done'; measured: Measured }
+  | { type: 'finished' }
+  | { type: 'failed'; error: string };
 
 /** Runs a job's warm-up, then its measured load, telling the caller when the measured part starts. */
 export async function runLoadJob(job: LoadJob, tell: (event: LoadEvent) => void): Promise<void> {
   const load = (seconds: number) =>
-    job.load.kind === 'closed' ? closedLoop(job.baseUrl, job.headers, job.paths, job.load.connections, seconds) : openLoop(job.baseUrl, job.headers, job.paths, job.load.ratePerSecond, seconds, job.seed);
+    job.load.kind === 'closed'
+      ? closedLoop(job.baseUrl, job.headers, job.paths, job.load.connections, seconds)
+      : openLoop(job.baseUrl, job.headers, job.paths, job.load.ratePerSecond, seconds, job.seed);
   if (job.warmupSeconds > 0) await load(job.warmupSeconds);
   tell({ type: 'measuring' });
   tell({ type: 'done', measured: await load(job.durationSeconds) });
@@ -94,10 +103,26 @@ export async function measureLookups(
   baseUrl: string,
   token: string,
   target: LookupTarget,
-  options: { load: LookupLoad; durationSeconds: number; warmupSeconds: number; seed?: number; processes?: Record<string, number> },
+  options: {
+    load: LookupLoad;
+    durationSeconds: number;
+    warmupSeconds: number;
+    seed?: number;
+    processes?: Record<string, number>;
+  },
 ): Promise<LookupResult> {
-  const job: LoadJob = { baseUrl, headers: { Authorization: `Bearer ${token}` }, paths: target.paths, load: options.load, warmupSeconds: options.warmupSeconds, durationSeconds: options.durationSeconds, seed: options.seed ?? 1 };
-  const child = fork(fileURLToPath(new URL('./loadGenerator.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const job: LoadJob = {
+    baseUrl,
+    headers: { Authorization: `Bearer ${token}` },
+    paths: target.paths,
+    load: options.load,
+    warmupSeconds: options.warmupSeconds,
+    durationSeconds: options.durationSeconds,
+    seed: options.seed ?? 1,
+  };
+  const child = fork(fileURLToPath(new URL('./loadGenerator.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const processes = Object.entries({ ...options.processes, loadGenerator: child.pid ?? 0 });
   let cpuBefore: Array<number | undefined> = [];
   try {
@@ -114,7 +139,8 @@ export async function measureLookups(
     processes.forEach(([name, pid], i) => {
       const before = cpuBefore[i];
       const after = processCpuMs(pid);
-      if (before !== undefined && after !== undefined && measured.requests > 0) cpuMsPerRequest[name] = Math.round(((after - before) / measured.requests) * 100) / 100;
+      if (before !== undefined && after !== undefined && measured.requests > 0)
+        cpuMsPerRequest[name] = Math.round(((after - before) / measured.requests) * 100) / 100;
     });
     return {
       route: target.name,
@@ -130,7 +156,13 @@ export async function measureLookups(
   }
 }
 
-async function closedLoop(baseUrl: string, headers: Record<string, string>, paths: string[], connections: number, seconds: number): Promise<Measured> {
+async function closedLoop(
+  baseUrl: string,
+  headers: Record<string, string>,
+  paths: string[],
+  connections: number,
+  seconds: number,
+): Promise<Measured> {
   let next = 0;
   const result = await autocannon({
     url: baseUrl,
@@ -143,7 +175,13 @@ async function closedLoop(baseUrl: string, headers: Record<string, string>, path
     connections,
     requests: result.requests.total,
     requestsPerSecond: Math.round(result.requests.average),
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: Math.round(result.latency.mean * 100) / 100 },
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: Math.round(result.latency.mean * 100) / 100,
+    },
     meanResponseBytes: result.requests.total > 0 ? Math.round(result.throughput.total / result.requests.total) : 0,
     non2xx: result.non2xx,
     errors: result.errors,
@@ -155,7 +193,14 @@ async function closedLoop(baseUrl: string, headers: Record<string, string>, path
  * at its due time on a keep-alive socket, or a new one when all are busy. Latency runs from the due time, so the
  * generator's own lateness and any queueing in the host count against the route, never in its favour.
  */
-export async function openLoop(baseUrl: string, headers: Record<string, string>, paths: string[], ratePerSecond: number, seconds: number, seed: number): Promise<Measured> {
+export async function openLoop(
+  baseUrl: string,
+  headers: Record<string, string>,
+  paths: string[],
+  ratePerSecond: number,
+  seconds: number,
+  seed: number,
+): Promise<Measured> {
   const agent = new http.Agent({ keepAlive: true });
   const random = createRng(seed).next;
   const latencies: number[] = [];
@@ -201,13 +246,22 @@ export async function openLoop(baseUrl: string, headers: Record<string, string>,
   await Promise.all(sent);
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => (latencies.length === 0 ? 0 : Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]! * 10) / 10);
+  const at = (q: number) =>
+    latencies.length === 0
+      ? 0
+      : Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]! * 10) / 10;
   const answered = latencies.length;
   return {
     connections: peakInFlight,
     requests: answered,
     requestsPerSecond: Math.round(answered / seconds),
-    latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), mean: answered === 0 ? 0 : Math.round((latencies.reduce((a, b) => a + b, 0) / answered) * 100) / 100 },
+    latencyMs: {
+      p50: at(0.5),
+      p90: at(0.9),
+      p99: at(0.99),
+      max: at(1),
+      mean: answered === 0 ? 0 : Math.round((latencies.reduce((a, b) => a + b, 0) / answered) * 100) / 100,
+    },
     meanResponseBytes: answered > 0 ? Math.round(bytes / answered) : 0,
     non2xx,
     errors,

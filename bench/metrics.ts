@@ -71,11 +71,19 @@ const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** di
 const sum = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
 
 function perUnit(record: Record<string, number>, n: number): Record<string, number> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, round(v / n, 3)]));
+  return Object.fromEntries(
+    Object.entries(record)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, round(v / n, 3)]),
+  );
 }
 
 function delta(after: TableCounters, before: TableCounters | undefined): TableCounters {
-  return { reads: after.reads - (before?.reads ?? 0), writes: after.writes - (before?.writes ?? 0), transactions: after.transactions - (before?.transactions ?? 0) };
+  return {
+    reads: after.reads - (before?.reads ?? 0),
+    writes: after.writes - (before?.writes ?? 0),
+    transactions: after.transactions - (before?.transactions ?? 0),
+  };
 }
 
 /** One phase's figures as printed in the benchmark's JSON line. */
@@ -87,8 +95,15 @@ export function summarizePhase(input: PhaseInput) {
   const graphCalls = sum(sim.graphEndpoints);
   const throttled = sim.throttled.exchange + sim.throttled.graph;
   const tables = delta(after.counters, before.counters);
-  const perTable = Object.fromEntries(Object.entries(after.perTable).map(([name, c]) => [name, delta(c, before.perTable[name])]).filter(([, c]) => (c as TableCounters).reads + (c as TableCounters).writes > 0));
-  const delegationWrites = DELEGATION_TABLES.reduce((n, t) => n + delta(after.perTable[t] ?? { reads: 0, writes: 0, transactions: 0 }, before.perTable[t]).writes, 0);
+  const perTable = Object.fromEntries(
+    Object.entries(after.perTable)
+      .map(([name, c]) => [name, delta(c, before.perTable[name])])
+      .filter(([, c]) => (c as TableCounters).reads + (c as TableCounters).writes > 0),
+  );
+  const delegationWrites = DELEGATION_TABLES.reduce(
+    (n, t) => n + delta(after.perTable[t] ?? { reads: 0, writes: 0, transactions: 0 }, before.perTable[t]).writes,
+    0,
+  );
   return {
     phase: input.phase,
     status: run['status'],
@@ -100,7 +115,12 @@ export function summarizePhase(input: PhaseInput) {
     wallSeconds: round(wallSeconds),
     floorSeconds: round(input.floor.seconds),
     wallOverFloor: input.floor.seconds > 0 ? round(wallSeconds / input.floor.seconds, 3) : null,
-    floor: { ...input.floor, exchangeSeconds: round(input.floor.exchangeSeconds), graphSeconds: round(input.floor.graphSeconds), seconds: round(input.floor.seconds) },
+    floor: {
+      ...input.floor,
+      exchangeSeconds: round(input.floor.exchangeSeconds),
+      graphSeconds: round(input.floor.graphSeconds),
+      seconds: round(input.floor.seconds),
+    },
     mailboxesPerSecond: round(mailboxes / wallSeconds, 1),
     callsPerMailbox: {
       exchange: round(exchangeCalls / mailboxes, 3),
@@ -108,24 +128,47 @@ export function summarizePhase(input: PhaseInput) {
       exchangeByCmdlet: perUnit(sim.exchangeCmdlets, mailboxes),
       graphByEndpoint: perUnit(sim.graphEndpoints, mailboxes),
     },
-    calls: { exchange: exchangeCalls, graph: graphCalls, exchangeHttpRequests: sim.requests.exchange, graphHttpRequests: sim.requests.graph, tokens: sim.tokensIssued.graph + sim.tokensIssued.exchange },
-    throttled: { exchange: sim.throttled.exchange, graph: sim.throttled.graph, share: round(throttled / Math.max(1, exchangeCalls + graphCalls), 4) },
+    calls: {
+      exchange: exchangeCalls,
+      graph: graphCalls,
+      exchangeHttpRequests: sim.requests.exchange,
+      graphHttpRequests: sim.requests.graph,
+      tokens: sim.tokensIssued.graph + sim.tokensIssued.exchange,
+    },
+    throttled: {
+      exchange: sim.throttled.exchange,
+      graph: sim.throttled.graph,
+      share: round(throttled / Math.max(1, exchangeCalls + graphCalls), 4),
+    },
     tables: {
-      perMailbox: { reads: round(tables.reads / mailboxes, 2), writes: round(tables.writes / mailboxes, 2), transactions: round(tables.transactions / mailboxes, 2) },
+      perMailbox: {
+        reads: round(tables.reads / mailboxes, 2),
+        writes: round(tables.writes / mailboxes, 2),
+        transactions: round(tables.transactions / mailboxes, 2),
+      },
       total: tables,
       delegationTableWrites: delegationWrites,
       perTable,
       /** Mean latency (ms) per table operation during the phase. */
       latencyMs: Object.fromEntries(
         Object.entries(after.tableTimes)
-          .map(([k, t]) => [k, { calls: t.calls - (before.tableTimes[k]?.calls ?? 0), ms: t.ms - (before.tableTimes[k]?.ms ?? 0) }] as const)
+          .map(
+            ([k, t]) =>
+              [
+                k,
+                { calls: t.calls - (before.tableTimes[k]?.calls ?? 0), ms: t.ms - (before.tableTimes[k]?.ms ?? 0) },
+              ] as const,
+          )
           .filter(([, t]) => t.calls > 0)
           .map(([k, t]) => [k, round(t.ms / t.calls, 1)]),
       ),
     },
     host: {
       peakRssMb: round(after.peakRssBytes / 2 ** 20, 1),
-      cpuSeconds: round((after.cpuMicros.user + after.cpuMicros.system - before.cpuMicros.user - before.cpuMicros.system) / 1e6, 1),
+      cpuSeconds: round(
+        (after.cpuMicros.user + after.cpuMicros.system - before.cpuMicros.user - before.cpuMicros.system) / 1e6,
+        1,
+      ),
       limiters: after.limiters,
     },
   };

@@ -2,7 +2,18 @@ import type { TableCounters } from '../shared/adapters/tables/tableStore.js';
 import type { LimiterStats } from '../shared/adapters/microsoft/limiter.js';
 
 /** Tables whose per-table counters the benchmark reports (logical names). */
-export const BENCH_TABLES = ['DelegationsByMailbox', 'DelegationsByDelegate', 'DelegationHistory', 'MailboxSyncState', 'Directory', 'RunItems', 'Runs', 'ActiveRuns', 'Tasks', 'Schedules'] as const;
+export const BENCH_TABLES = [
+  'DelegationsByMailbox',
+  'DelegationsByDelegate',
+  'DelegationHistory',
+  'MailboxSyncState',
+  'Directory',
+  'RunItems',
+  'Runs',
+  'ActiveRuns',
+  'Tasks',
+  'Schedules',
+] as const;
 export const DELEGATION_TABLES = ['DelegationsByMailbox', 'DelegationsByDelegate', 'DelegationHistory'] as const;
 
 /** What the host process reports about itself. */

@@ -22,7 +22,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startAzurite, type AzuriteGc, type AzuriteHandle } from '../dev/azurite.js';
 import { createRng } from '../dev/simulator/rng.js';
-import { appSettingsFor, startSimulator, type RunningSimulator, type SimUser, type Tenant } from '../dev/simulator/index.js';
+import {
+  appSettingsFor,
+  startSimulator,
+  type RunningSimulator,
+  type SimUser,
+  type Tenant,
+} from '../dev/simulator/index.js';
 import { azuriteConnectionString } from '../shared/config.js';
 import { measureLookups, type LookupLoad, type LookupResult } from './lookups.js';
 import { seedIndex } from './seedIndex.js';
@@ -94,18 +100,27 @@ function parseOptions(argv: string[]): BenchOptions {
   const wholeNumbers = (name: 'lookup-rates' | 'lookup-connections', max: number): number[] => {
     const text = String(values[name]).trim();
     const list = text === '' ? [] : text.split(',').map((c) => Number(c.trim()));
-    if (list.some((c) => !Number.isInteger(c) || c < 1 || c > max)) throw new Error(`--${name} must be whole numbers between 1 and ${max}, separated by commas (or '' for none)`);
+    if (list.some((c) => !Number.isInteger(c) || c < 1 || c > max))
+      throw new Error(`--${name} must be whole numbers between 1 and ${max}, separated by commas (or '' for none)`);
     return list;
   };
   const num = (name: keyof typeof values, min: number, max: number): number => {
     const value = Number(values[name]);
-    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number between ${min} and ${max}`);
+    if (!Number.isFinite(value) || value < min || value > max)
+      throw new Error(`--${name} must be a number between ${min} and ${max}`);
     return value;
   };
-  const phases = String(values.phases).split(',').map((p) => p.trim()).filter(Boolean);
-  for (const p of phases) if (!['full', 'unchanged', 'changed', 'seed'].includes(p)) throw new Error(`--phases: unknown phase '${p}' (full, unchanged, changed, or seed alone)`);
+  const phases = String(values.phases)
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const p of phases)
+    if (!['full', 'unchanged', 'changed', 'seed'].includes(p))
+      throw new Error(`--phases: unknown phase '${p}' (full, unchanged, changed, or seed alone)`);
   if (phases.includes('seed') ? phases.length !== 1 : phases[0] !== 'full') {
-    throw new Error('--phases must start with full (the re-runs need a synced index), or be seed alone (fill the index directly, then measure lookups)');
+    throw new Error(
+      '--phases must start with full (the re-runs need a synced index), or be seed alone (fill the index directly, then measure lookups)',
+    );
   }
   return {
     mailboxes: Math.floor(num('mailboxes', 16, 200_000)),
@@ -132,7 +147,8 @@ function parseOptions(argv: string[]): BenchOptions {
 function nodeFlags(text: string): string[] {
   const flags = text.split(/\s+/).filter(Boolean);
   const bad = flags.find((f) => !/^--[a-z][a-z0-9-]*(=\S+)?$/.test(f));
-  if (bad !== undefined) throw new Error(`--azurite-node-options: '${bad}' is not a Node flag of the form --name or --name=value`);
+  if (bad !== undefined)
+    throw new Error(`--azurite-node-options: '${bad}' is not a Node flag of the form --name or --name=value`);
   return flags;
 }
 
@@ -140,7 +156,10 @@ class HostProcess {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  constructor(readonly child: ChildProcess, readonly url: string) {
+  constructor(
+    readonly child: ChildProcess,
+    readonly url: string,
+  ) {
     child.on('message', (message: HostReply) => {
       const waiter = this.pending.get(message.id);
       if (!waiter) return;
@@ -162,7 +181,9 @@ class HostProcess {
     });
     child.stdout?.pipe(process.stderr); // keep stdout for the one JSON line
     const url = await new Promise<string>((resolve, reject) => {
-      child.once('message', (event: HostEvent) => (event.type === 'ready' ? resolve(event.url) : reject(new Error(`host failed to start: ${event.error}`))));
+      child.once('message', (event: HostEvent) =>
+        event.type === 'ready' ? resolve(event.url) : reject(new Error(`host failed to start: ${event.error}`)),
+      );
       child.once('exit', (code) => reject(new Error(`host exited with code ${code} before it was ready`)));
     });
     return new HostProcess(child, url.replace('localhost', '127.0.0.1'));
@@ -192,7 +213,10 @@ class HostProcess {
 }
 
 function mailboxUsers(tenant: Tenant): SimUser[] {
-  return tenant.mailboxIds().map((id) => tenant.users.get(id)).filter((u): u is SimUser => u !== undefined);
+  return tenant
+    .mailboxIds()
+    .map((id) => tenant.users.get(id))
+    .filter((u): u is SimUser => u !== undefined);
 }
 
 /** Changes `share` of the mailboxes in the simulator's model: new FullAccess, new calendar delegates, revoked or new SendAs. */
@@ -211,7 +235,10 @@ function mutateTenant(tenant: Tenant, share: number, seed: number): number {
     if (op === 0) tenant.grantFullAccess(mailboxId, trustee.id);
     else if (op === 1) tenant.setCalendarRole(mailboxId, trustee.id, 'delegateWithPrivateEventAccess');
     else {
-      const existing = tenant.permissions.get(mailboxId)?.sendAs.map((a) => tenant.objectBySid(a.trusteeSid)).find((o): o is SimUser => o !== undefined && 'userPrincipalName' in o);
+      const existing = tenant.permissions
+        .get(mailboxId)
+        ?.sendAs.map((a) => tenant.objectBySid(a.trusteeSid))
+        .find((o): o is SimUser => o !== undefined && 'userPrincipalName' in o);
       if (existing) tenant.revokeSendAs(mailboxId, existing.id);
       else tenant.grantSendAs(mailboxId, trustee.id);
     }
@@ -228,16 +255,29 @@ type MeasuredLookup = LookupResult & { azuriteMajorGcs: number };
  * every measurement. Azurite first collects the garbage the seed or the sync left in its heap, as a table service
  * at rest would have none: otherwise that collection lands in the first measurement.
  */
-async function measureAllLookups(options: BenchOptions, tenant: Tenant, host: HostProcess, sim: RunningSimulator, azurite: AzuriteHandle, log: (line: string) => void): Promise<{ azuriteGc?: AzuriteGc; lookups: MeasuredLookup[] }> {
+async function measureAllLookups(
+  options: BenchOptions,
+  tenant: Tenant,
+  host: HostProcess,
+  sim: RunningSimulator,
+  azurite: AzuriteHandle,
+  log: (line: string) => void,
+): Promise<{ azuriteGc?: AzuriteGc; lookups: MeasuredLookup[] }> {
   const lookups: MeasuredLookup[] = [];
-  if (options.lookupSeconds <= 0 || options.lookupRates.length + options.lookupConnections.length === 0) return { lookups };
+  if (options.lookupSeconds <= 0 || options.lookupRates.length + options.lookupConnections.length === 0)
+    return { lookups };
   const azuriteGc = await azurite.collectGarbage();
-  log(`lookups: Azurite collected its garbage first: heap ${azuriteGc.heapUsedBeforeMb} -> ${azuriteGc.heapUsedAfterMb} MB in ${azuriteGc.ms} ms`);
+  log(
+    `lookups: Azurite collected its garbage first: heap ${azuriteGc.heapUsedBeforeMb} -> ${azuriteGc.heapUsedAfterMb} MB in ${azuriteGc.ms} ms`,
+  );
   const random = createRng(options.seed + 2).next;
   const users = mailboxUsers(tenant);
   const sample = Array.from({ length: Math.min(500, users.length) }, () => users[Math.floor(random() * users.length)]!);
   const targets = [
-    { name: 'GET /api/users/{user}/delegate-mailboxes', paths: sample.map((u) => `/api/users/${encodeURIComponent(u.userPrincipalName)}/delegate-mailboxes`) },
+    {
+      name: 'GET /api/users/{user}/delegate-mailboxes',
+      paths: sample.map((u) => `/api/users/${encodeURIComponent(u.userPrincipalName)}/delegate-mailboxes`),
+    },
     { name: 'GET /api/mailboxes/{mailbox}/delegates', paths: sample.map((u) => `/api/mailboxes/${u.id}/delegates`) },
   ];
   const processes = { host: host.child.pid ?? 0, azurite: azurite.pid, simulator: process.pid };
@@ -246,16 +286,33 @@ async function measureAllLookups(options: BenchOptions, tenant: Tenant, host: Ho
     ...options.lookupConnections.map((connections): LookupLoad => ({ kind: 'closed', connections })),
   ];
   for (const [target, load] of targets.flatMap((t) => loads.map((l) => [t, l] as const))) {
-    const shape = load.kind === 'open' ? `${load.ratePerSecond} req/s arriving at random (open loop)` : `${load.connections} connections (closed loop)`;
-    log(`lookups: ${target.name} for ${options.lookupSeconds}s (after ${options.lookupWarmupSeconds}s of warm-up) at ${shape}`);
+    const shape =
+      load.kind === 'open'
+        ? `${load.ratePerSecond} req/s arriving at random (open loop)`
+        : `${load.connections} connections (closed loop)`;
+    log(
+      `lookups: ${target.name} for ${options.lookupSeconds}s (after ${options.lookupWarmupSeconds}s of warm-up) at ${shape}`,
+    );
     // Minted now: a token from the start of a long run would have expired (every request a 401).
     const readerToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
     const majorGcsBefore = await azurite.majorGcCount();
-    const last = await measureLookups(host.url, readerToken, target, { load, durationSeconds: options.lookupSeconds, warmupSeconds: options.lookupWarmupSeconds, seed: options.seed, processes });
+    const last = await measureLookups(host.url, readerToken, target, {
+      load,
+      durationSeconds: options.lookupSeconds,
+      warmupSeconds: options.lookupWarmupSeconds,
+      seed: options.seed,
+      processes,
+    });
     const azuriteMajorGcs = (await azurite.majorGcCount()) - majorGcsBefore;
     lookups.push({ ...last, azuriteMajorGcs });
-    const cpu = last.cpuMsPerRequest ? `, CPU ms/request ${Object.entries(last.cpuMsPerRequest).map(([k, v]) => `${k} ${v}`).join(' ')}` : '';
-    log(`  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, max ${last.latencyMs.max} ms, ${last.requestsPerSecond} req/s, ${load.kind === 'open' ? `at most ${last.connections} in flight, ` : ''}non-2xx ${last.non2xx}${cpu}, Azurite major GCs ${azuriteMajorGcs}`);
+    const cpu = last.cpuMsPerRequest
+      ? `, CPU ms/request ${Object.entries(last.cpuMsPerRequest)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(' ')}`
+      : '';
+    log(
+      `  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, max ${last.latencyMs.max} ms, ${last.requestsPerSecond} req/s, ${load.kind === 'open' ? `at most ${last.connections} in flight, ` : ''}non-2xx ${last.non2xx}${cpu}, Azurite major GCs ${azuriteMajorGcs}`,
+    );
     if (last.non2xx > 0 || last.errors > 0) {
       log(`bench: ${last.non2xx} lookups answered non-2xx and ${last.errors} failed; their latency says nothing`);
       process.exitCode = 1;
@@ -270,7 +327,9 @@ async function keepMeasuring(measure: () => Promise<void>, log: (line: string) =
   process.on('SIGUSR2', () => {
     if (busy) return log('bench: a measurement is already running');
     busy = true;
-    measure().catch((error: unknown) => log(`bench: the measurement failed: ${(error as Error).message}`)).finally(() => (busy = false));
+    measure()
+      .catch((error: unknown) => log(`bench: the measurement failed: ${(error as Error).message}`))
+      .finally(() => (busy = false));
   });
   return new Promise<never>(() => undefined);
 }
@@ -300,17 +359,31 @@ async function main(): Promise<void> {
   const phases: PhaseResult[] = [];
   const timer = setTimeout(() => {
     log(`bench: over the ${options.timeoutMinutes}-minute limit, stopping (the JSON line holds the finished phases)`);
-    process.stdout.write(`${JSON.stringify({ command: `npm run bench -- ${argv.join(' ')}`.trim(), options, incomplete: true, phases })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ command: `npm run bench -- ${argv.join(' ')}`.trim(), options, incomplete: true, phases })}\n`,
+    );
     void cleanup().finally(() => process.exit(2));
   }, deadline - Date.now());
   timer.unref();
 
   try {
     log(`bench: generating a tenant of ${options.mailboxes} mailboxes, starting Azurite`);
-    const rateLimits = { ...(options.exchangeRps > 0 ? { exchange: options.exchangeRps } : {}), ...(options.graphRps > 0 ? { graph: options.graphRps } : {}) };
+    const rateLimits = {
+      ...(options.exchangeRps > 0 ? { exchange: options.exchangeRps } : {}),
+      ...(options.graphRps > 0 ? { graph: options.graphRps } : {}),
+    };
     [azurite, sim] = await Promise.all([
       startAzurite({ nodeOptions: options.azuriteNodeOptions, heapControl: true }),
-      startSimulator({ port: 0, seed: options.seed, mailboxes: options.mailboxes, delegationsPerMailbox: options.delegations, groupTrusteeShare: options.groupShare, latencyMs: options.latencyMs, jitterMs: options.jitterMs, rateLimits }),
+      startSimulator({
+        port: 0,
+        seed: options.seed,
+        mailboxes: options.mailboxes,
+        delegationsPerMailbox: options.delegations,
+        groupTrusteeShare: options.groupShare,
+        latencyMs: options.latencyMs,
+        jitterMs: options.jitterMs,
+        rateLimits,
+      }),
     ]);
     const hostEnv = {
       TABLES_CONNECTION_STRING: azuriteConnectionString(azurite.port),
@@ -328,20 +401,33 @@ async function main(): Promise<void> {
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
       const json = (await response.json()) as Record<string, unknown>;
-      if (response.status >= 300) throw new Error(`${method} /api/${route} answered ${response.status}: ${JSON.stringify(json)}`);
+      if (response.status >= 300)
+        throw new Error(`${method} /api/${route} answered ${response.status}: ${JSON.stringify(json)}`);
       return json;
     };
 
     const tenant = sim.tenant;
     const targetGroupId = tenant.demo.targetGroupId;
-    const schedule = await api('POST', 'schedules', { description: 'Benchmark', type: 'oneOff', runAt: '2099-01-01T00:00', timeZone: 'UTC' });
-    const task = await api('POST', 'tasks', { description: 'Benchmark: all staff', scheduleId: schedule['id'], target: { kind: 'group', groupId: targetGroupId }, rights: ALL_RIGHTS });
+    const schedule = await api('POST', 'schedules', {
+      description: 'Benchmark',
+      type: 'oneOff',
+      runAt: '2099-01-01T00:00',
+      timeZone: 'UTC',
+    });
+    const task = await api('POST', 'tasks', {
+      description: 'Benchmark: all staff',
+      scheduleId: schedule['id'],
+      target: { kind: 'group', groupId: targetGroupId },
+      rights: ALL_RIGHTS,
+    });
     const taskId = String(task['id']);
 
     if (options.phases[0] === 'seed') {
       const started = Date.now();
       const seeded = await seedIndex(tenant, azuriteConnectionString(azurite.port), 'bench', log);
-      log(`seed: ${seeded.mailboxes} mailboxes with ${seeded.delegations} delegations stored in ${Math.round((Date.now() - started) / 1000)} s`);
+      log(
+        `seed: ${seeded.mailboxes} mailboxes with ${seeded.delegations} delegations stored in ${Math.round((Date.now() - started) / 1000)} s`,
+      );
     }
     for (const phase of options.phases.filter((p) => p !== 'seed')) {
       let changedMailboxes: number | undefined;
@@ -369,21 +455,31 @@ async function main(): Promise<void> {
       let lastCalls = 0;
       let lastAt = started;
       let hostView = '';
-      const progress = setInterval(() => {
-        void host!.call<HostSnapshot>({ cmd: 'snapshot' }).then((snap) => {
-          const view = (name: string, l: HostSnapshot['limiters']['graph']) => `${name} ${l?.ratePerSecond ?? '-'}/s ${l?.inFlight ?? 0}/${l?.limit ?? 0}+${l?.queued ?? 0}`;
-          hostView = `queue ${snap.queue.pending}+${snap.queue.inFlight}  ${view('exo', snap.limiters.exchange)}  ${view('graph', snap.limiters.graph)}  rss ${Math.round(snap.rssBytes / 2 ** 20)} MB heap ${Math.round(snap.heapUsedBytes / 2 ** 20)} MB`;
-        });
-        const stats = running.stats();
-        const done = stats.exchangeCmdlets['Get-MailboxPermission'] ?? 0;
-        const calls = Object.values(stats.exchangeCmdlets).reduce((a, b) => a + b, 0);
-        const now = Date.now();
-        const rate = ((calls - lastCalls) * 1000) / Math.max(1, now - lastAt);
-        lastCalls = calls;
-        lastAt = now;
-        const line = progressLine(phase, Math.min(done, mailboxCount), mailboxCount, now - started, `exchange ${rate.toFixed(0).padStart(4)}/s  429s ${stats.throttled.exchange + stats.throttled.graph}  ${hostView}`);
-        process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
-      }, process.stderr.isTTY ? 500 : 5_000);
+      const progress = setInterval(
+        () => {
+          void host!.call<HostSnapshot>({ cmd: 'snapshot' }).then((snap) => {
+            const view = (name: string, l: HostSnapshot['limiters']['graph']) =>
+              `${name} ${l?.ratePerSecond ?? '-'}/s ${l?.inFlight ?? 0}/${l?.limit ?? 0}+${l?.queued ?? 0}`;
+            hostView = `queue ${snap.queue.pending}+${snap.queue.inFlight}  ${view('exo', snap.limiters.exchange)}  ${view('graph', snap.limiters.graph)}  rss ${Math.round(snap.rssBytes / 2 ** 20)} MB heap ${Math.round(snap.heapUsedBytes / 2 ** 20)} MB`;
+          });
+          const stats = running.stats();
+          const done = stats.exchangeCmdlets['Get-MailboxPermission'] ?? 0;
+          const calls = Object.values(stats.exchangeCmdlets).reduce((a, b) => a + b, 0);
+          const now = Date.now();
+          const rate = ((calls - lastCalls) * 1000) / Math.max(1, now - lastAt);
+          lastCalls = calls;
+          lastAt = now;
+          const line = progressLine(
+            phase,
+            Math.min(done, mailboxCount),
+            mailboxCount,
+            now - started,
+            `exchange ${rate.toFixed(0).padStart(4)}/s  429s ${stats.throttled.exchange + stats.throttled.graph}  ${hostView}`,
+          );
+          process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
+        },
+        process.stderr.isTTY ? 500 : 5_000,
+      );
       let run: Record<string, unknown>;
       try {
         run = await host.call<Record<string, unknown>>({ cmd: 'settle', taskId, runId: String(runId) });
@@ -394,8 +490,10 @@ async function main(): Promise<void> {
       const after = await host.call<HostSnapshot>({ cmd: 'snapshot' });
       if (process.stderr.isTTY) process.stderr.write('\n');
       const summary = summarizePhase({ phase, wallMs, floor, run, sim: running.stats(), before, after });
-      phases.push(changedMailboxes === undefined ? summary : { ...summary, changedMailboxes } as PhaseResult);
-      log(`${phase}: ${summary.wallSeconds}s (floor ${summary.floorSeconds}s, x${summary.wallOverFloor}), ${summary.mailboxesFailed} failed, 429 share ${summary.throttled.share}, delegation writes ${summary.tables.delegationTableWrites}, peak RSS ${summary.host.peakRssMb} MB`);
+      phases.push(changedMailboxes === undefined ? summary : ({ ...summary, changedMailboxes } as PhaseResult));
+      log(
+        `${phase}: ${summary.wallSeconds}s (floor ${summary.floorSeconds}s, x${summary.wallOverFloor}), ${summary.mailboxesFailed} failed, 429 share ${summary.throttled.share}, delegation writes ${summary.tables.delegationTableWrites}, peak RSS ${summary.host.peakRssMb} MB`,
+      );
     }
 
     const { azuriteGc, lookups } = await measureAllLookups(options, tenant, host, running, azurite, log);
@@ -408,20 +506,27 @@ async function main(): Promise<void> {
       phases,
       azuriteGcBeforeLookups: azuriteGc ?? null,
       lookups,
-      host: { peakRssMb: Math.round((final.peakRssBytes / 2 ** 20) * 10) / 10, vmHwmMb: Math.round((final.vmHwmBytes / 2 ** 20) * 10) / 10 },
+      host: {
+        peakRssMb: Math.round((final.peakRssBytes / 2 ** 20) * 10) / 10,
+        vmHwmMb: Math.round((final.vmHwmBytes / 2 ** 20) * 10) / 10,
+      },
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
     if (options.keep) {
       clearTimeout(timer);
       const readerToken = await running.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
-      log(`bench: kept running. Host ${host.url} (Reader token below, valid 1 h); host pid ${host.child.pid}, Azurite pid ${azurite.pid}.`);
+      log(
+        `bench: kept running. Host ${host.url} (Reader token below, valid 1 h); host pid ${host.child.pid}, Azurite pid ${azurite.pid}.`,
+      );
       log(`  kill -USR2 ${process.pid}   restarts the host from dist/ and measures the lookups again; Ctrl-C ends.`);
       log(readerToken);
       await keepMeasuring(async () => {
         await host!.stop();
         host = await HostProcess.start(hostEnv, options.hostHeapMb);
         const again = await measureAllLookups(options, tenant, host, running, azurite!, log);
-        process.stdout.write(`${JSON.stringify({ command: result.command, rerun: true, azuriteGcBeforeLookups: again.azuriteGc ?? null, lookups: again.lookups })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ command: result.command, rerun: true, azuriteGcBeforeLookups: again.azuriteGc ?? null, lookups: again.lookups })}\n`,
+        );
       }, log);
     }
   } finally {
@@ -432,7 +537,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },
 );

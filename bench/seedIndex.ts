@@ -10,7 +10,12 @@ import { expectedDelegations } from '../test/support/expected.js';
  * compare against) through the product's own table adapters, without running the pipeline: a 100,000-mailbox
  * full sync takes longer than a session on Azurite, and the lookup latency only depends on what is stored.
  */
-export async function seedIndex(tenant: Tenant, connectionString: string, prefix: string, log: (line: string) => void): Promise<{ mailboxes: number; delegations: number }> {
+export async function seedIndex(
+  tenant: Tenant,
+  connectionString: string,
+  prefix: string,
+  log: (line: string) => void,
+): Promise<{ mailboxes: number; delegations: number }> {
   const tables = new TableClientFactory({ kind: 'connectionString', connectionString, prefix });
   const delegations = new DelegationTables(tables);
   const directory = new DirectoryTable(tables);
@@ -25,9 +30,23 @@ export async function seedIndex(tenant: Tenant, connectionString: string, prefix
   const users = new Map([...tenant.users.values()].map((u) => [u.id.toLowerCase(), u]));
   const groups = new Map([...tenant.groups.values()].map((g) => [g.id.toLowerCase(), g]));
   const at = new Date().toISOString();
-  const mailboxUsers = tenant.mailboxIds().map((id) => users.get(id.toLowerCase())!).filter(Boolean);
+  const mailboxUsers = tenant
+    .mailboxIds()
+    .map((id) => users.get(id.toLowerCase())!)
+    .filter(Boolean);
   for (let i = 0; i < mailboxUsers.length; i += 1000) {
-    await directory.upsert(mailboxUsers.slice(i, i + 1000).map((u) => ({ id: u.id.toLowerCase(), upn: u.userPrincipalName, address: u.mail ?? u.userPrincipalName, displayName: u.displayName, accountEnabled: u.accountEnabled, hasMailbox: true })));
+    await directory.upsert(
+      mailboxUsers
+        .slice(i, i + 1000)
+        .map((u) => ({
+          id: u.id.toLowerCase(),
+          upn: u.userPrincipalName,
+          address: u.mail ?? u.userPrincipalName,
+          displayName: u.displayName,
+          accountEnabled: u.accountEnabled,
+          hasMailbox: true,
+        })),
+    );
   }
   const work = [...byMailbox.entries()];
   let next = 0;
@@ -36,13 +55,37 @@ export async function seedIndex(tenant: Tenant, connectionString: string, prefix
     while (next < work.length) {
       const [mailboxId, list] = work[next++]!;
       const owner = users.get(mailboxId)!;
-      const mailbox: MailboxRef = { id: mailboxId, address: owner.mail ?? owner.userPrincipalName, displayName: owner.displayName };
+      const mailbox: MailboxRef = {
+        id: mailboxId,
+        address: owner.mail ?? owner.userPrincipalName,
+        displayName: owner.displayName,
+      };
       const rows: DelegationRow[] = list.map(({ delegateId, right, vias }) => {
         const d = users.get(delegateId)!;
-        const via: Via[] = vias.map((v) => (v === 'direct' ? { kind: 'direct' } : { kind: 'group', id: v, displayName: groups.get(v)?.displayName ?? v }));
-        return { mailboxId, mailbox, delegate: { id: delegateId, upn: d.userPrincipalName, address: d.mail ?? d.userPrincipalName, displayName: d.displayName, accountEnabled: d.accountEnabled }, right, via, source: 'MailboxPermissionSync', firstSeen: at, lastConfirmed: at };
+        const via: Via[] = vias.map((v) =>
+          v === 'direct' ? { kind: 'direct' } : { kind: 'group', id: v, displayName: groups.get(v)?.displayName ?? v },
+        );
+        return {
+          mailboxId,
+          mailbox,
+          delegate: {
+            id: delegateId,
+            upn: d.userPrincipalName,
+            address: d.mail ?? d.userPrincipalName,
+            displayName: d.displayName,
+            accountEnabled: d.accountEnabled,
+          },
+          right,
+          via,
+          source: 'MailboxPermissionSync',
+          firstSeen: at,
+          lastConfirmed: at,
+        };
       });
-      await delegations.apply({ mailbox, upsert: rows, remove: [], events: [] }, { taskId: null, runId: null, at, eventScope: 'seed' });
+      await delegations.apply(
+        { mailbox, upsert: rows, remove: [], events: [] },
+        { taskId: null, runId: null, at, eventScope: 'seed' },
+      );
       written += rows.length;
       if (next % 5000 === 0) log(`seed: ${next}/${work.length} mailboxes, ${written} delegations`);
     }

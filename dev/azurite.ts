@@ -76,7 +76,10 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
     if (child.exitCode !== null) throw new Error(`Azurite exited with code ${child.exitCode} before listening`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
@@ -90,23 +93,44 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
  * With `location` the data persists there; without it, it lives in memory only. `nodeOptions` are Node/V8
  * flags for Azurite's own process (the benchmark sizes its heap for a 100,000-mailbox store).
  */
-export async function startAzurite(options: { port?: number; location?: string; nodeOptions?: string[]; heapControl?: boolean } = {}): Promise<AzuriteHandle> {
+export async function startAzurite(
+  options: { port?: number; location?: string; nodeOptions?: string[]; heapControl?: boolean } = {},
+): Promise<AzuriteHandle> {
   const port = options.port ?? (await freePort());
   if (options.port !== undefined && (await isPortTaken(port))) {
-    throw new Error(`Port ${port} for Azurite's table service is already in use: stop what uses it or set AZURITE_TABLE_PORT`);
+    throw new Error(
+      `Port ${port} for Azurite's table service is already in use: stop what uses it or set AZURITE_TABLE_PORT`,
+    );
   }
   const entry = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/table/main.js');
-  const heapControl = options.heapControl ? ['--expose-gc', `--import=data:text/javascript,${encodeURIComponent(HEAP_CONTROL)}`] : [];
-  const args = [...(options.nodeOptions ?? []), ...heapControl, entry, '--tableHost', '127.0.0.1', '--tablePort', String(port), '--disableTelemetry', '--skipApiVersionCheck', '--silent'];
+  const heapControl = options.heapControl
+    ? ['--expose-gc', `--import=data:text/javascript,${encodeURIComponent(HEAP_CONTROL)}`]
+    : [];
+  const args = [
+    ...(options.nodeOptions ?? []),
+    ...heapControl,
+    entry,
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(port),
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+    '--silent',
+  ];
   if (options.location) {
     mkdirSync(options.location, { recursive: true });
     args.push('--location', options.location);
   } else {
     args.push('--inMemoryPersistence');
   }
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', ...(options.heapControl ? (['ipc'] as const) : [])] });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'pipe', ...(options.heapControl ? (['ipc'] as const) : [])],
+  });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   try {
     await waitForPort(port, child, 30_000);
   } catch (error) {

@@ -1,4 +1,8 @@
-import { createMicrosoftClients, splitAccessRights, type MicrosoftClients } from '../shared/adapters/microsoft/index.js';
+import {
+  createMicrosoftClients,
+  splitAccessRights,
+  type MicrosoftClients,
+} from '../shared/adapters/microsoft/index.js';
 import { toolTenant } from './toolTenant.js';
 
 /**
@@ -10,7 +14,9 @@ import { toolTenant } from './toolTenant.js';
 async function main(): Promise<void> {
   // A developer tool like dev/start.ts: it assembles the environment that loadConfig() validates.
   const { env, config, simulator } = await toolTenant(print);
-  print(`tenant ${config.tenant.tenantId}: Graph ${config.tenant.graphBaseUrl}, Exchange ${config.tenant.exchangeBaseUrl}, credential ${config.tenant.credential.kind}`);
+  print(
+    `tenant ${config.tenant.tenantId}: Graph ${config.tenant.graphBaseUrl}, Exchange ${config.tenant.exchangeBaseUrl}, credential ${config.tenant.credential.kind}`,
+  );
 
   const clients = createMicrosoftClients(config.tenant, {
     ...(simulator ? { ca: simulator.caCertPem } : {}),
@@ -18,19 +24,32 @@ async function main(): Promise<void> {
   });
   try {
     const demoMailbox = simulator?.tenant.users.get(simulator.tenant.demo.alexId)?.userPrincipalName;
-    await probe(clients, env['PROBE_GROUP'] ?? simulator?.tenant.demo.targetGroupId, env['PROBE_MAILBOX'] ?? demoMailbox);
-    print(`limiters: ${JSON.stringify(clients.limiters.graph.stats())} ${JSON.stringify(clients.limiters.exchange.stats())}`);
+    await probe(
+      clients,
+      env['PROBE_GROUP'] ?? simulator?.tenant.demo.targetGroupId,
+      env['PROBE_MAILBOX'] ?? demoMailbox,
+    );
+    print(
+      `limiters: ${JSON.stringify(clients.limiters.graph.stats())} ${JSON.stringify(clients.limiters.exchange.stats())}`,
+    );
   } finally {
     clients.close();
     await simulator?.stop();
   }
 }
 
-async function probe(clients: MicrosoftClients, groupId: string | undefined, mailbox: string | undefined): Promise<void> {
+async function probe(
+  clients: MicrosoftClients,
+  groupId: string | undefined,
+  mailbox: string | undefined,
+): Promise<void> {
   print('\ngroups (first page):');
   let firstGroupId: string | undefined;
   for await (const page of clients.graph.listGroups()) {
-    for (const g of page.slice(0, 15)) print(`  ${g.id}  ${g.displayName ?? ''}  ${g.mail ?? ''}${g.onPremisesSamAccountName ? `  sam=${g.onPremisesSamAccountName}` : ''}`);
+    for (const g of page.slice(0, 15))
+      print(
+        `  ${g.id}  ${g.displayName ?? ''}  ${g.mail ?? ''}${g.onPremisesSamAccountName ? `  sam=${g.onPremisesSamAccountName}` : ''}`,
+      );
     print(`  … ${page.length} on this page`);
     firstGroupId = page[0]?.id;
     break;
@@ -74,6 +93,8 @@ function print(line: string): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`probe failed: ${error instanceof Error ? `${error.name} ${'code' in error ? String(error.code) : ''}: ${error.message}` : String(error)}\n`);
+  process.stderr.write(
+    `probe failed: ${error instanceof Error ? `${error.name} ${'code' in error ? String(error.code) : ''}: ${error.message}` : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

@@ -20,7 +20,9 @@ function localSettings(): Record<string, string> {
   if (!existsSync(file)) return {};
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(parsed.Values ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+    return Object.fromEntries(
+      Object.entries(parsed.Values ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
+    );
   } catch (error) {
     throw new Error(`local.settings.json is not valid JSON: ${(error as Error).message}`);
   }
@@ -52,7 +54,10 @@ async function main(): Promise<void> {
 
   try {
     if (!env['TABLES_CONNECTION_STRING'] && !env['TABLES_ENDPOINT']) {
-      azurite = await startAzurite({ port: envNumber(env['AZURITE_TABLE_PORT'], 10002, 'AZURITE_TABLE_PORT'), location: path.join(repoRoot, '.azurite') });
+      azurite = await startAzurite({
+        port: envNumber(env['AZURITE_TABLE_PORT'], 10002, 'AZURITE_TABLE_PORT'),
+        location: path.join(repoRoot, '.azurite'),
+      });
       env['TABLES_CONNECTION_STRING'] = azuriteConnectionString(azurite.port);
       process.stdout.write(`azurite tables   http://127.0.0.1:${azurite.port}/devstoreaccount1  (data in .azurite/)\n`);
     } else {
@@ -60,7 +65,9 @@ async function main(): Promise<void> {
     }
 
     if (!env['AZURE_TENANT_ID']) {
-      simulator = await startSimulator({ port: envNumber(env['SIMULATOR_PORT'], DEFAULT_SIMULATOR_PORT, 'SIMULATOR_PORT') });
+      simulator = await startSimulator({
+        port: envNumber(env['SIMULATOR_PORT'], DEFAULT_SIMULATOR_PORT, 'SIMULATOR_PORT'),
+      });
       Object.assign(env, {
         ...appSettingsFor(simulator),
         // An API token configuration given explicitly wins over the simulator's issuer.
@@ -71,9 +78,13 @@ async function main(): Promise<void> {
         MPS_DEMO_GROUP_ID: simulator.tenant.demo.targetGroupId,
         MPS_DEMO_USER: simulator.tenant.users.get(simulator.tenant.demo.alexId)?.userPrincipalName ?? '',
       });
-      process.stdout.write(`tenant simulator ${simulator.url}  (tenant ${simulator.tenantId}, ${simulator.tenant.users.size} users)\n`);
+      process.stdout.write(
+        `tenant simulator ${simulator.url}  (tenant ${simulator.tenantId}, ${simulator.tenant.users.size} users)\n`,
+      );
     } else {
-      process.stdout.write(`tenant           ${env['AZURE_TENANT_ID']} via ${env['GRAPH_BASE_URL'] ?? 'https://graph.microsoft.com'}\n`);
+      process.stdout.write(
+        `tenant           ${env['AZURE_TENANT_ID']} via ${env['GRAPH_BASE_URL'] ?? 'https://graph.microsoft.com'}\n`,
+      );
     }
 
     app = fork(path.join(here, 'host', 'main.js'), [], { env, stdio: 'inherit' });

@@ -47,19 +47,23 @@ function lookupInRunningSimulator(port: number, certDir: string, key: string): P
     return Promise.resolve(undefined);
   }
   return new Promise((resolve) => {
-    const req = https.get(`https://127.0.0.1:${port}/_sim/users/${encodeURIComponent(key)}`, { ca, timeout: 3000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        if (res.statusCode === 404) return resolve(null);
-        if (res.statusCode !== 200) return resolve(undefined);
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as FoundUser);
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
+    const req = https.get(
+      `https://127.0.0.1:${port}/_sim/users/${encodeURIComponent(key)}`,
+      { ca, timeout: 3000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode === 404) return resolve(null);
+          if (res.statusCode !== 200) return resolve(undefined);
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as FoundUser);
+          } catch {
+            resolve(undefined);
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
   });
@@ -82,14 +86,20 @@ async function main(): Promise<void> {
     },
   });
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be a port number, not '${values.port}'`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`--port must be a port number, not '${values.port}'`);
   const certDir = values['cert-dir'] ?? defaultCertDir();
   const roles = (values.role ?? []).filter((r) => r.toLowerCase() !== 'none').map(roleClaim);
-  const request: ApiTokenRequest = { roles, ...(values.expires !== undefined ? { expiresInSeconds: Number(values.expires) } : {}) };
+  const request: ApiTokenRequest = {
+    roles,
+    ...(values.expires !== undefined ? { expiresInSeconds: Number(values.expires) } : {}),
+  };
   if (values.user !== undefined) {
     let user: FoundUser | null | undefined = await lookupInRunningSimulator(port, certDir, values.user);
     if (user === undefined) {
-      process.stderr.write(`no simulator answered on port ${port}; looking '${values.user}' up in the default tenant\n`);
+      process.stderr.write(
+        `no simulator answered on port ${port}; looking '${values.user}' up in the default tenant\n`,
+      );
       user = lookupInDefaultTenant(values.user);
     }
     if (user === null || user === undefined) {
@@ -104,7 +114,11 @@ async function main(): Promise<void> {
     request.appOnly = true;
     if (values.oid !== undefined) request.oid = values.oid;
   }
-  const token = await signApiToken(ensureApiSigningKey(certDir), { url: `https://127.0.0.1:${port}`, tenantId: SIM_TENANT_ID }, request);
+  const token = await signApiToken(
+    ensureApiSigningKey(certDir),
+    { url: `https://127.0.0.1:${port}`, tenantId: SIM_TENANT_ID },
+    request,
+  );
   process.stdout.write(`${token}\n`);
 }
 

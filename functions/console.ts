@@ -48,7 +48,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 /** Vite names built assets `name-<hash>.ext` under assets/: their content never changes under that name. */
 const HASHED_ASSET = /^assets\/[^/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
 
-function staticProblem(status: number, title: string, detail: string, extra: Record<string, string> = {}): HttpResponseInit {
+function staticProblem(
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, string> = {},
+): HttpResponseInit {
   return {
     status,
     headers: { ...STATIC_HEADERS, 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', ...extra },
@@ -87,7 +92,12 @@ async function serveConsole(assetDir: string, request: HttpRequest): Promise<Htt
   }
   const index = await assetFile(root, 'index.html');
   if (!index) {
-    return staticProblem(503, 'Service Unavailable', 'The console has not been built: run npm run build (it builds the console into dist/console).', { 'Retry-After': '60' });
+    return staticProblem(
+      503,
+      'Service Unavailable',
+      'The console has not been built: run npm run build (it builds the console into dist/console).',
+      { 'Retry-After': '60' },
+    );
   }
   const file = requested === '' ? index : await assetFile(root, requested);
   if (!file) {
@@ -104,7 +114,11 @@ async function fileResponse(file: string, relative: string): Promise<HttpRespons
   const body = await readFile(file);
   const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
   const cacheControl = HASHED_ASSET.test(relative) ? 'public, max-age=31536000, immutable' : 'no-cache';
-  return { status: 200, headers: { ...STATIC_HEADERS, 'Content-Type': contentType, 'Cache-Control': cacheControl }, body };
+  return {
+    status: 200,
+    headers: { ...STATIC_HEADERS, 'Content-Type': contentType, 'Cache-Control': cacheControl },
+    body,
+  };
 }
 
 const consoleConfigView = z.object({ clientId: z.string(), authority: z.string(), scopes: z.array(z.string()) });
@@ -125,7 +139,10 @@ export const consoleConfig = registerApi({
     const { config } = services;
     const clientId = config.console.clientId;
     if (!clientId || !config.tenant || !config.api.audience) {
-      throw new NotFoundError('CONSOLE.NOT_CONFIGURED', 'console sign-in not configured: set CONSOLE_CLIENT_ID (and AZURE_TENANT_ID, API_AUDIENCE)');
+      throw new NotFoundError(
+        'CONSOLE.NOT_CONFIGURED',
+        'console sign-in not configured: set CONSOLE_CLIENT_ID (and AZURE_TENANT_ID, API_AUDIENCE)',
+      );
     }
     const audience = config.api.audience.replace(/\/+$/, '');
     return {

@@ -2,7 +2,11 @@ import type { InvocationContext } from '@azure/functions';
 import { registerQueue } from '../shared/host/registry.js';
 import { getServices } from '../shared/composition.js';
 import { QUEUES, deadLetterQueueOf } from '../shared/ports/queue.js';
-import { failDeadLetteredExpansion, settleDeadLetteredMailbox, type DeadLetterInfo } from '../shared/usecases/deadLetters.js';
+import {
+  failDeadLetteredExpansion,
+  settleDeadLetteredMailbox,
+  type DeadLetterInfo,
+} from '../shared/usecases/deadLetters.js';
 
 /**
  * Dead-letter reason and description as the Service Bus trigger exposes them. The trigger's deliveryCount is
@@ -13,8 +17,12 @@ function deadLetterInfo(context: InvocationContext): DeadLetterInfo {
   const props = (meta['applicationProperties'] ?? meta['userProperties'] ?? {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return {
-    ...(text(props['DeadLetterReason'] ?? meta['deadLetterReason']) ? { reason: text(props['DeadLetterReason'] ?? meta['deadLetterReason'])! } : {}),
-    ...(text(props['DeadLetterErrorDescription'] ?? meta['deadLetterErrorDescription']) ? { description: text(props['DeadLetterErrorDescription'] ?? meta['deadLetterErrorDescription'])! } : {}),
+    ...(text(props['DeadLetterReason'] ?? meta['deadLetterReason'])
+      ? { reason: text(props['DeadLetterReason'] ?? meta['deadLetterReason'])! }
+      : {}),
+    ...(text(props['DeadLetterErrorDescription'] ?? meta['deadLetterErrorDescription'])
+      ? { description: text(props['DeadLetterErrorDescription'] ?? meta['deadLetterErrorDescription'])! }
+      : {}),
   };
 }
 
@@ -29,7 +37,9 @@ export const mailboxDeadLetterFn = registerQueue({
   localConcurrency: 4,
   handler: async (message, context) => {
     const info = deadLetterInfo(context);
-    context.warn(`dead-lettered mailbox message: ${await settleDeadLetteredMailbox(getServices(), message, info)} (${describe(info)})`);
+    context.warn(
+      `dead-lettered mailbox message: ${await settleDeadLetteredMailbox(getServices(), message, info)} (${describe(info)})`,
+    );
   },
 });
 
@@ -39,6 +49,8 @@ export const expandDeadLetterFn = registerQueue({
   localConcurrency: 1,
   handler: async (message, context) => {
     const info = deadLetterInfo(context);
-    context.warn(`dead-lettered expansion: ${await failDeadLetteredExpansion(getServices(), message, info)} (${describe(info)})`);
+    context.warn(
+      `dead-lettered expansion: ${await failDeadLetteredExpansion(getServices(), message, info)} (${describe(info)})`,
+    );
   },
 });

@@ -21,13 +21,49 @@ const mailboxParams = z.object({ mailbox: principalSegment });
 const userMailboxParams = z.object({ user: principalSegment, mailbox: principalSegment });
 const lookupQuery = pageQuery.extend({ format: z.enum(['json', 'csv']).default('json') });
 
-const via = z.union([z.object({ kind: z.literal('direct') }), z.object({ kind: z.literal('group'), id: z.string(), displayName: z.string() })]);
-const rightView = z.object({ right: z.enum(RIGHTS), source: z.enum(['MailboxPermissionSync', 'Manual']), via: z.array(via), firstSeen: z.string(), lastConfirmed: z.string() });
+const via = z.union([
+  z.object({ kind: z.literal('direct') }),
+  z.object({ kind: z.literal('group'), id: z.string(), displayName: z.string() }),
+]);
+const rightView = z.object({
+  right: z.enum(RIGHTS),
+  source: z.enum(['MailboxPermissionSync', 'Manual']),
+  via: z.array(via),
+  firstSeen: z.string(),
+  lastConfirmed: z.string(),
+});
 const mailboxRef = z.object({ id: z.string(), address: z.string(), displayName: z.string() });
 const delegateMailboxItem = z.object({ mailbox: mailboxRef, rights: z.array(rightView) });
-const mailboxDelegateItem = z.object({ delegate: z.object({ id: z.string(), upn: z.string(), address: z.string(), displayName: z.string(), accountEnabled: z.boolean().nullable() }), rights: z.array(rightView) });
-const changeEvent = z.object({ type: z.enum(['granted', 'revoked']), mailbox: mailboxRef, delegate: z.object({ id: z.string(), upn: z.string(), address: z.string(), displayName: z.string() }), right: z.enum(RIGHTS), via: z.array(via), source: z.enum(['MailboxPermissionSync', 'Manual']), runId: z.string().nullable(), taskId: z.string().nullable(), at: z.string() });
-const manualBody = z.object({ mailbox: principalSegment, rights: z.array(z.enum(RIGHTS, { error: () => `must be one of ${RIGHTS.join(', ')}` })).min(1, 'must name at least one right').max(4) }).strict();
+const mailboxDelegateItem = z.object({
+  delegate: z.object({
+    id: z.string(),
+    upn: z.string(),
+    address: z.string(),
+    displayName: z.string(),
+    accountEnabled: z.boolean().nullable(),
+  }),
+  rights: z.array(rightView),
+});
+const changeEvent = z.object({
+  type: z.enum(['granted', 'revoked']),
+  mailbox: mailboxRef,
+  delegate: z.object({ id: z.string(), upn: z.string(), address: z.string(), displayName: z.string() }),
+  right: z.enum(RIGHTS),
+  via: z.array(via),
+  source: z.enum(['MailboxPermissionSync', 'Manual']),
+  runId: z.string().nullable(),
+  taskId: z.string().nullable(),
+  at: z.string(),
+});
+const manualBody = z
+  .object({
+    mailbox: principalSegment,
+    rights: z
+      .array(z.enum(RIGHTS, { error: () => `must be one of ${RIGHTS.join(', ')}` }))
+      .min(1, 'must name at least one right')
+      .max(4),
+  })
+  .strict();
 const tags = ['Delegations'];
 
 /** Offset paging over an in-memory list (lookups read one partition; lists are short). */
@@ -35,20 +71,40 @@ function page<T>(items: T[], top: number, token: string | undefined): { items: T
   let offset = 0;
   if (token) {
     const parsed = /^o(\d{1,9})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!parsed) throw new ValidationError('PAGING.INVALID_TOKEN', 'continuationToken is not a token this API issued', [{ path: 'continuationToken', message: 'not a token this API issued' }]);
+    if (!parsed)
+      throw new ValidationError('PAGING.INVALID_TOKEN', 'continuationToken is not a token this API issued', [
+        { path: 'continuationToken', message: 'not a token this API issued' },
+      ]);
     offset = Number(parsed[1]);
   }
   const slice = items.slice(offset, offset + top);
-  return { items: slice, continuationToken: offset + top < items.length ? Buffer.from(`o${offset + top}`).toString('base64url') : null };
+  return {
+    items: slice,
+    continuationToken: offset + top < items.length ? Buffer.from(`o${offset + top}`).toString('base64url') : null,
+  };
 }
 
-const csvResult = (text: string, name: string) => ({ text, contentType: 'text/csv; charset=utf-8', headers: { 'Content-Disposition': `attachment; filename="${name}.csv"` } });
+const csvResult = (text: string, name: string) => ({
+  text,
+  contentType: 'text/csv; charset=utf-8',
+  headers: { 'Content-Disposition': `attachment; filename="${name}.csv"` },
+});
 
 export const userDelegateMailboxesFn = registerApi({
-  name: 'getUserDelegateMailboxes', route: 'users/{user}/delegate-mailboxes', method: 'GET', role: 'reader', tags,
-  summary: 'Mailboxes a user (UPN, SMTP address or object id) can access, with rights, source, via and first seen; ?format=csv exports',
-  params: userParams, query: lookupQuery,
-  responses: { 200: { description: 'The mailboxes (JSON list or CSV)', schema: listOf(delegateMailboxItem) }, 304: { description: 'Not modified (If-None-Match)' }, 404: { description: 'Unknown user' } },
+  name: 'getUserDelegateMailboxes',
+  route: 'users/{user}/delegate-mailboxes',
+  method: 'GET',
+  role: 'reader',
+  tags,
+  summary:
+    'Mailboxes a user (UPN, SMTP address or object id) can access, with rights, source, via and first seen; ?format=csv exports',
+  params: userParams,
+  query: lookupQuery,
+  responses: {
+    200: { description: 'The mailboxes (JSON list or CSV)', schema: listOf(delegateMailboxItem) },
+    304: { description: 'Not modified (If-None-Match)' },
+    404: { description: 'Unknown user' },
+  },
   handle: async ({ params, query, services, request }) => {
     const items = await delegateMailboxesFor(services, params.user);
     if (query.format === 'csv') return withEtag(request, csvResult(delegateMailboxesCsv(items), 'delegate-mailboxes'));
@@ -57,10 +113,19 @@ export const userDelegateMailboxesFn = registerApi({
 });
 
 export const mailboxDelegatesFn = registerApi({
-  name: 'getMailboxDelegates', route: 'mailboxes/{mailbox}/delegates', method: 'GET', role: 'reader', tags,
+  name: 'getMailboxDelegates',
+  route: 'mailboxes/{mailbox}/delegates',
+  method: 'GET',
+  role: 'reader',
+  tags,
   summary: 'Who can access a mailbox (address or object id); ?format=csv exports',
-  params: mailboxParams, query: lookupQuery,
-  responses: { 200: { description: 'The delegates', schema: listOf(mailboxDelegateItem) }, 304: { description: 'Not modified' }, 404: { description: 'Unknown mailbox' } },
+  params: mailboxParams,
+  query: lookupQuery,
+  responses: {
+    200: { description: 'The delegates', schema: listOf(mailboxDelegateItem) },
+    304: { description: 'Not modified' },
+    404: { description: 'Unknown mailbox' },
+  },
   handle: async ({ params, query, services, request }) => {
     const items = await delegatesFor(services, params.mailbox);
     if (query.format === 'csv') return withEtag(request, csvResult(mailboxDelegatesCsv(items), 'mailbox-delegates'));
@@ -69,22 +134,40 @@ export const mailboxDelegatesFn = registerApi({
 });
 
 export const addManualDelegationFn = registerApi({
-  name: 'addManualDelegation', route: 'users/{user}/delegate-mailboxes', method: 'POST', role: 'admin', tags,
-  summary: 'Add Manual delegation(s) of a mailbox to a user (never removed by sync); '
-    + 'any user and mailbox of the tenant (id, UPN or SMTP address), synced or not',
-  params: userParams, body: manualBody,
+  name: 'addManualDelegation',
+  route: 'users/{user}/delegate-mailboxes',
+  method: 'POST',
+  role: 'admin',
+  tags,
+  summary:
+    'Add Manual delegation(s) of a mailbox to a user (never removed by sync); ' +
+    'any user and mailbox of the tenant (id, UPN or SMTP address), synced or not',
+  params: userParams,
+  body: manualBody,
   responses: {
     201: { description: 'The user’s rights on that mailbox', schema: delegateMailboxItem },
     404: { description: 'The tenant has no such user or mailbox' },
   },
-  handle: async ({ params, body, services }) => ({ status: 201, json: await addManualDelegation(services, params.user, body.mailbox, body.rights) }),
+  handle: async ({ params, body, services }) => ({
+    status: 201,
+    json: await addManualDelegation(services, params.user, body.mailbox, body.rights),
+  }),
 });
 
 export const removeManualDelegationFn = registerApi({
-  name: 'removeManualDelegation', route: 'users/{user}/delegate-mailboxes/{mailbox}', method: 'DELETE', role: 'admin', tags,
+  name: 'removeManualDelegation',
+  route: 'users/{user}/delegate-mailboxes/{mailbox}',
+  method: 'DELETE',
+  role: 'admin',
+  tags,
   summary: 'Remove a user’s Manual delegation(s) on a mailbox (?right= for one); synced ones answer 409 with why',
-  params: userMailboxParams, query: z.object({ right: z.enum(RIGHTS).optional() }).strict(),
-  responses: { 204: { description: 'Removed' }, 404: { description: 'No such delegation' }, 409: { description: 'The delegation comes from Exchange (synced)' } },
+  params: userMailboxParams,
+  query: z.object({ right: z.enum(RIGHTS).optional() }).strict(),
+  responses: {
+    204: { description: 'Removed' },
+    404: { description: 'No such delegation' },
+    409: { description: 'The delegation comes from Exchange (synced)' },
+  },
   handle: async ({ params, query, services }) => {
     await removeManualDelegation(services, params.user, params.mailbox, query.right);
     return { status: 204 };
@@ -92,23 +175,38 @@ export const removeManualDelegationFn = registerApi({
 });
 
 export const meDelegateMailboxesFn = registerApi({
-  name: 'getMyDelegateMailboxes', route: 'me/delegate-mailboxes', method: 'GET', role: 'anyUser', tags,
+  name: 'getMyDelegateMailboxes',
+  route: 'me/delegate-mailboxes',
+  method: 'GET',
+  role: 'anyUser',
+  tags,
   summary: 'The caller’s own delegate mailboxes (by the token’s oid); never another user’s',
   query: lookupQuery,
-  responses: { 200: { description: 'The caller’s mailboxes', schema: listOf(delegateMailboxItem) }, 304: { description: 'Not modified' } },
+  responses: {
+    200: { description: 'The caller’s mailboxes', schema: listOf(delegateMailboxItem) },
+    304: { description: 'Not modified' },
+  },
   handle: async ({ principal, query, services, request }) => {
     const oid = principal.kind === 'anonymous' ? '' : principal.oid.toLowerCase();
     const items = await delegateMailboxesOf(services, oid);
-    if (query.format === 'csv') return withEtag(request, csvResult(delegateMailboxesCsv(items), 'my-delegate-mailboxes'));
+    if (query.format === 'csv')
+      return withEtag(request, csvResult(delegateMailboxesCsv(items), 'my-delegate-mailboxes'));
     return withEtag(request, { json: page(items, query.top, query.continuationToken) });
   },
 });
 
 export const delegationChangesFn = registerApi({
-  name: 'listDelegationChanges', route: 'delegation-changes', method: 'GET', role: 'reader', tags,
+  name: 'listDelegationChanges',
+  route: 'delegation-changes',
+  method: 'GET',
+  role: 'reader',
+  tags,
   summary: 'History of granted/revoked delegations, newest first (since defaults to 30 days ago; at most 366 days)',
   query: pageQuery.extend({
-    since: z.string().datetime({ offset: true, error: () => 'must be an ISO 8601 date-time such as 2026-11-01T00:00:00Z' }).optional(),
+    since: z
+      .string()
+      .datetime({ offset: true, error: () => 'must be an ISO 8601 date-time such as 2026-11-01T00:00:00Z' })
+      .optional(),
     mailbox: principalSegment.optional(),
     delegate: principalSegment.optional(),
   }),

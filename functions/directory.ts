@@ -3,12 +3,29 @@ import { registerApi } from '../shared/host/http.js';
 import { listOf } from '../shared/host/apiSchemas.js';
 import { searchGroups } from '../shared/usecases/directory.js';
 
-const groupView = z.object({ id: z.string(), displayName: z.string(), mail: z.string().nullable(), onPremisesSamAccountName: z.string().nullable(), source: z.enum(['synced', 'cloud']) });
+const groupView = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  mail: z.string().nullable(),
+  onPremisesSamAccountName: z.string().nullable(),
+  source: z.enum(['synced', 'cloud']),
+});
 
 export const directoryGroupsFn = registerApi({
-  name: 'searchDirectoryGroups', route: 'directory/groups', method: 'GET', role: 'admin', tags: ['Directory'],
+  name: 'searchDirectoryGroups',
+  route: 'directory/groups',
+  method: 'GET',
+  role: 'admin',
+  tags: ['Directory'],
   summary: 'Group picker for task targets: groups whose display name starts with ?search= (synced or cloud)',
-  query: z.object({ search: z.string().max(256, 'must be at most 256 characters').default(''), top: z.coerce.number().int().min(1).max(100).default(25) }).strict(),
+  query: z
+    .object({
+      search: z.string().max(256, 'must be at most 256 characters').default(''),
+      top: z.coerce.number().int().min(1).max(100).default(25),
+    })
+    .strict(),
   responses: { 200: { description: 'Matching groups', schema: listOf(groupView) } },
-  handle: async ({ query, services }) => ({ json: { items: await searchGroups(services, query.search, query.top), continuationToken: null } }),
+  handle: async ({ query, services }) => ({
+    json: { items: await searchGroups(services, query.search, query.top), continuationToken: null },
+  }),
 });

@@ -7,7 +7,11 @@ export const finalizeRunsFn = registerTimer({
   schedule: '30 * * * * *',
   handler: async (_timer, context) => {
     const services = getServices();
-    const report = await finalizeRuns({ ...services, runTimeoutMinutes: services.config.runTimeoutMinutes, revocationHoldPercent: services.config.revocationHoldPercent });
+    const report = await finalizeRuns({
+      ...services,
+      runTimeoutMinutes: services.config.runTimeoutMinutes,
+      revocationHoldPercent: services.config.revocationHoldPercent,
+    });
     if (report.finalized.length || report.resent || report.timedOut) context.log(JSON.stringify(report));
   },
 });

@@ -10,7 +10,10 @@ export const health = registerApi({
   summary: 'Liveness: configuration loaded, tables and queue reachable (no secrets, no tenant data)',
   tags: ['Health'],
   responses: {
-    200: { description: 'All checks pass', schema: z.object({ status: z.literal('ok'), checks: z.record(z.string(), z.string()) }) },
+    200: {
+      description: 'All checks pass',
+      schema: z.object({ status: z.literal('ok'), checks: z.record(z.string(), z.string()) }),
+    },
     503: { description: 'A dependency is unreachable' },
   },
   handle: async ({ services }) => {

@@ -21,7 +21,14 @@ import {
   listHeldRevocations,
 } from '../shared/usecases/revocationHold.js';
 
-const taskView = z.looseObject({ id: z.string(), description: z.string(), scheduleId: z.string(), nextDueAt: z.string().nullable(), nextDueAtLocal: z.string().nullable(), lastRun: z.looseObject({ runId: z.string(), status: z.string() }).nullable() });
+const taskView = z.looseObject({
+  id: z.string(),
+  description: z.string(),
+  scheduleId: z.string(),
+  nextDueAt: z.string().nullable(),
+  nextDueAtLocal: z.string().nullable(),
+  lastRun: z.looseObject({ runId: z.string(), status: z.string() }).nullable(),
+});
 const reviewView = z.object({
   decision: z.enum(['applied', 'dismissed']),
   by: z.string().describe("The administrator (sign-in name or object id) or calling app's client id"),
@@ -80,7 +87,8 @@ const heldRevocationView = z.object({
   source: z.literal('MailboxPermissionSync'),
   firstSeen: z.string(),
   lastConfirmed: z.string(),
-  reason: z.enum(['notObserved', 'readEmpty', 'leftScope'])
+  reason: z
+    .enum(['notObserved', 'readEmpty', 'leftScope'])
     .describe(
       'notObserved: the sync no longer saw it in Exchange; readEmpty: its mailbox read no delegation at all while ' +
         "it held many (always held); leftScope: its mailbox left every task's scope",
@@ -91,36 +99,67 @@ const runNotFound = problemResponse('No such task or run (RUN.NOT_FOUND)');
 const tags = ['Tasks and runs'];
 
 export const createTaskFn = registerApi({
-  name: 'createTask', route: 'tasks', method: 'POST', role: 'admin', tags,
-  summary: 'Create a Mailbox Permission Sync task', body: anyJson, bodyDocs: taskInputSchema,
-  responses: { 201: { description: 'Created', schema: taskView }, 400: { description: 'Invalid body or unknown schedule' } },
+  name: 'createTask',
+  route: 'tasks',
+  method: 'POST',
+  role: 'admin',
+  tags,
+  summary: 'Create a Mailbox Permission Sync task',
+  body: anyJson,
+  bodyDocs: taskInputSchema,
+  responses: {
+    201: { description: 'Created', schema: taskView },
+    400: { description: 'Invalid body or unknown schedule' },
+  },
   handle: async ({ body, services }) => ({ status: 201, json: await createTask(services, body) }),
 });
 
 export const listTasksFn = registerApi({
-  name: 'listTasks', route: 'tasks', method: 'GET', role: 'reader', tags,
-  summary: 'List tasks with schedule, next due time and last run', query: pageQuery,
+  name: 'listTasks',
+  route: 'tasks',
+  method: 'GET',
+  role: 'reader',
+  tags,
+  summary: 'List tasks with schedule, next due time and last run',
+  query: pageQuery,
   responses: { 200: { description: 'A page of tasks', schema: listOf(taskView) } },
   handle: async ({ query, services }) => ({ json: await listTasks(services, query) }),
 });
 
 export const getTaskFn = registerApi({
-  name: 'getTask', route: 'tasks/{id}', method: 'GET', role: 'reader', tags,
-  summary: 'Get a task', params: idParams,
+  name: 'getTask',
+  route: 'tasks/{id}',
+  method: 'GET',
+  role: 'reader',
+  tags,
+  summary: 'Get a task',
+  params: idParams,
   responses: { 200: { description: 'The task', schema: taskView } },
   handle: async ({ params, services }) => ({ json: await getTask(services, params.id) }),
 });
 
 export const updateTaskFn = registerApi({
-  name: 'updateTask', route: 'tasks/{id}', method: 'PUT', role: 'admin', tags,
-  summary: 'Replace a task (a run in flight keeps its settings)', params: idParams, body: anyJson, bodyDocs: taskInputSchema,
+  name: 'updateTask',
+  route: 'tasks/{id}',
+  method: 'PUT',
+  role: 'admin',
+  tags,
+  summary: 'Replace a task (a run in flight keeps its settings)',
+  params: idParams,
+  body: anyJson,
+  bodyDocs: taskInputSchema,
   responses: { 200: { description: 'The updated task', schema: taskView } },
   handle: async ({ params, body, services }) => ({ json: await updateTask(services, params.id, body) }),
 });
 
 export const deleteTaskFn = registerApi({
-  name: 'deleteTask', route: 'tasks/{id}', method: 'DELETE', role: 'admin', tags,
-  summary: 'Delete a task (409 while a run is active)', params: idParams,
+  name: 'deleteTask',
+  route: 'tasks/{id}',
+  method: 'DELETE',
+  role: 'admin',
+  tags,
+  summary: 'Delete a task (409 while a run is active)',
+  params: idParams,
   responses: { 204: { description: 'Deleted' } },
   handle: async ({ params, services }) => {
     await deleteTask(services, params.id);
@@ -129,29 +168,53 @@ export const deleteTaskFn = registerApi({
 });
 
 export const runTaskNowFn = registerApi({
-  name: 'runTaskNow', route: 'tasks/{id}/run', method: 'POST', role: 'admin', tags,
-  summary: 'Run a task now', params: idParams,
-  responses: { 202: { description: 'Run queued', schema: z.object({ runId: z.string() }) }, 409: { description: 'A run is already active' } },
+  name: 'runTaskNow',
+  route: 'tasks/{id}/run',
+  method: 'POST',
+  role: 'admin',
+  tags,
+  summary: 'Run a task now',
+  params: idParams,
+  responses: {
+    202: { description: 'Run queued', schema: z.object({ runId: z.string() }) },
+    409: { description: 'A run is already active' },
+  },
   handle: async ({ params, services }) => ({ status: 202, json: await runTaskNow(services, params.id) }),
 });
 
 export const listRunsFn = registerApi({
-  name: 'listRuns', route: 'tasks/{id}/runs', method: 'GET', role: 'reader', tags,
-  summary: 'Run history of a task, newest first', params: idParams, query: pageQuery,
+  name: 'listRuns',
+  route: 'tasks/{id}/runs',
+  method: 'GET',
+  role: 'reader',
+  tags,
+  summary: 'Run history of a task, newest first',
+  params: idParams,
+  query: pageQuery,
   responses: { 200: { description: 'A page of runs', schema: listOf(runView) } },
   handle: async ({ params, query, services }) => ({ json: await listRuns(services, params.id, query) }),
 });
 
 export const getRunFn = registerApi({
-  name: 'getRun', route: 'tasks/{id}/runs/{runId}', method: 'GET', role: 'reader', tags,
-  summary: "A run's status and counts", params: runParams,
+  name: 'getRun',
+  route: 'tasks/{id}/runs/{runId}',
+  method: 'GET',
+  role: 'reader',
+  tags,
+  summary: "A run's status and counts",
+  params: runParams,
   responses: { 200: { description: 'The run', schema: runView } },
   handle: async ({ params, services }) => ({ json: await getRun(services, params.id, params.runId) }),
 });
 
 export const listRunMailboxesFn = registerApi({
-  name: 'listRunMailboxes', route: 'tasks/{id}/runs/{runId}/mailboxes', method: 'GET', role: 'reader', tags,
-  summary: "Per-mailbox outcomes of a run (e.g. ?status=failed with the reasons)", params: runParams,
+  name: 'listRunMailboxes',
+  route: 'tasks/{id}/runs/{runId}/mailboxes',
+  method: 'GET',
+  role: 'reader',
+  tags,
+  summary: 'Per-mailbox outcomes of a run (e.g. ?status=failed with the reasons)',
+  params: runParams,
   query: pageQuery.extend({ status: z.enum(['pending', 'done', 'failed']).optional() }),
   responses: { 200: { description: 'A page of mailbox outcomes', schema: listOf(runItemView) } },
   handle: async ({ params, query, services }) => {
@@ -161,9 +224,14 @@ export const listRunMailboxesFn = registerApi({
 });
 
 export const listHeldRevocationsFn = registerApi({
-  name: 'listHeldRevocations', route: 'tasks/{id}/runs/{runId}/held-revocations', method: 'GET', role: 'reader', tags,
+  name: 'listHeldRevocations',
+  route: 'tasks/{id}/runs/{runId}/held-revocations',
+  method: 'GET',
+  role: 'reader',
+  tags,
   summary: 'Revocations a run held back for review (status needsReview); held rows stay in lookups until applied',
-  params: runParams, query: pageQuery,
+  params: runParams,
+  query: pageQuery,
   responses: {
     200: { description: 'A page of held revocations', schema: listOf(heldRevocationView) },
     404: runNotFound,
@@ -174,7 +242,10 @@ export const listHeldRevocationsFn = registerApi({
 });
 
 export const applyHeldRevocationsFn = registerApi({
-  name: 'applyHeldRevocations', route: 'tasks/{id}/runs/{runId}/held-revocations/apply', method: 'POST', role: 'admin',
+  name: 'applyHeldRevocations',
+  route: 'tasks/{id}/runs/{runId}/held-revocations/apply',
+  method: 'POST',
+  role: 'admin',
   tags,
   summary: "Apply a run's held revocations, each re-checked against the stored state (a later sync may have seen it)",
   params: runParams,
@@ -192,8 +263,11 @@ export const applyHeldRevocationsFn = registerApi({
 });
 
 export const dismissHeldRevocationsFn = registerApi({
-  name: 'dismissHeldRevocations', route: 'tasks/{id}/runs/{runId}/held-revocations/dismiss', method: 'POST',
-  role: 'admin', tags,
+  name: 'dismissHeldRevocations',
+  route: 'tasks/{id}/runs/{runId}/held-revocations/dismiss',
+  method: 'POST',
+  role: 'admin',
+  tags,
   summary: "Dismiss a run's held revocations: nothing is revoked, the run's review records who decided",
   params: runParams,
   responses: {

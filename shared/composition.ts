@@ -74,7 +74,10 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
   let queue = overrides.queue;
   if (!queue) {
     if (config.serviceBus.kind !== 'serviceBus') {
-      throw new ConfigError('CONFIG.INVALID', 'Invalid configuration: ServiceBusConnection__fullyQualifiedNamespace: required when running in Azure Functions');
+      throw new ConfigError(
+        'CONFIG.INVALID',
+        'Invalid configuration: ServiceBusConnection__fullyQualifiedNamespace: required when running in Azure Functions',
+      );
     }
     const credential = config.serviceBus.clientId
       ? new ManagedIdentityCredential({ clientId: config.serviceBus.clientId })
@@ -85,7 +88,12 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
   const authenticator =
     overrides.authenticator ??
     (audience && issuer && jwksUri
-      ? new JwtAuthenticator({ audience, issuer, jwksUri, ...(config.tenant ? { tenantId: config.tenant.tenantId } : {}) })
+      ? new JwtAuthenticator({
+          audience,
+          issuer,
+          jwksUri,
+          ...(config.tenant ? { tenantId: config.tenant.tenantId } : {}),
+        })
       : refuseAll);
   const tables = new TableClientFactory(config.tables);
   let microsoftClients: MicrosoftClients | undefined;
@@ -101,7 +109,10 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     microsoft: () => {
       if (overrides.microsoft) return overrides.microsoft;
       if (!config.tenant) {
-        throw new ConfigError('CONFIG.NO_TENANT', 'No Microsoft 365 tenant is configured: set AZURE_TENANT_ID and AZURE_CLIENT_ID (plus a secret or certificate outside Azure)');
+        throw new ConfigError(
+          'CONFIG.NO_TENANT',
+          'No Microsoft 365 tenant is configured: set AZURE_TENANT_ID and AZURE_CLIENT_ID (plus a secret or certificate outside Azure)',
+        );
       }
       microsoftClients ??= createMicrosoftClients(config.tenant);
       return microsoftClients;

@@ -14,9 +14,7 @@ const httpsUrl = z
   .refine((v) => v.startsWith('https://'), 'must be an https:// URL')
   .transform((v) => v.replace(/\/+$/, ''));
 
-const guid = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
 
 const optionalString = z
   .string()
@@ -125,11 +123,25 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       if (!s.AZURE_CLIENT_ID) problems.push('AZURE_CLIENT_ID: required with a client secret or certificate');
     }
     if (s.AZURE_CLIENT_SECRET && s.AZURE_CLIENT_ID) {
-      credential = { kind: 'clientSecret', tenantId: s.AZURE_TENANT_ID, clientId: s.AZURE_CLIENT_ID, clientSecret: s.AZURE_CLIENT_SECRET };
+      credential = {
+        kind: 'clientSecret',
+        tenantId: s.AZURE_TENANT_ID,
+        clientId: s.AZURE_CLIENT_ID,
+        clientSecret: s.AZURE_CLIENT_SECRET,
+      };
     } else if (s.AZURE_CLIENT_CERTIFICATE_PATH && s.AZURE_CLIENT_ID) {
-      credential = { kind: 'clientCertificate', tenantId: s.AZURE_TENANT_ID, clientId: s.AZURE_CLIENT_ID, certificatePath: s.AZURE_CLIENT_CERTIFICATE_PATH };
+      credential = {
+        kind: 'clientCertificate',
+        tenantId: s.AZURE_TENANT_ID,
+        clientId: s.AZURE_CLIENT_ID,
+        certificatePath: s.AZURE_CLIENT_CERTIFICATE_PATH,
+      };
     } else {
-      credential = { kind: 'managedIdentity', tenantId: s.AZURE_TENANT_ID, ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}) };
+      credential = {
+        kind: 'managedIdentity',
+        tenantId: s.AZURE_TENANT_ID,
+        ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}),
+      };
     }
     tenant = {
       tenantId: s.AZURE_TENANT_ID,
@@ -153,7 +165,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     }
     tables = { kind: 'connectionString', connectionString: s.TABLES_CONNECTION_STRING, prefix: s.TABLES_PREFIX };
   } else if (s.TABLES_ENDPOINT) {
-    tables = { kind: 'endpoint', endpoint: s.TABLES_ENDPOINT, prefix: s.TABLES_PREFIX, ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}) };
+    tables = {
+      kind: 'endpoint',
+      endpoint: s.TABLES_ENDPOINT,
+      prefix: s.TABLES_PREFIX,
+      ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}),
+    };
   } else {
     problems.push('TABLES_CONNECTION_STRING or TABLES_ENDPOINT: one is required (npm start sets Azurite for you)');
     tables = { kind: 'connectionString', connectionString: '', prefix: s.TABLES_PREFIX };
@@ -161,18 +178,27 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 
   const sbNamespace = s.ServiceBusConnection__fullyQualifiedNamespace;
   if (sbNamespace && !/^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)+$/i.test(sbNamespace)) {
-    problems.push('ServiceBusConnection__fullyQualifiedNamespace: must be a host name such as mynamespace.servicebus.windows.net');
+    problems.push(
+      'ServiceBusConnection__fullyQualifiedNamespace: must be a host name such as mynamespace.servicebus.windows.net',
+    );
   }
   const serviceBus: AppConfig['serviceBus'] = sbNamespace
-    ? { kind: 'serviceBus', fullyQualifiedNamespace: sbNamespace, ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}) }
+    ? {
+        kind: 'serviceBus',
+        fullyQualifiedNamespace: sbNamespace,
+        ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}),
+      }
     : { kind: 'inProcess' };
 
   if (problems.length > 0) {
     throw new ConfigError('CONFIG.INVALID', `Invalid configuration: ${problems.join('; ')}`);
   }
 
-  const issuer = s.API_ISSUER ?? (s.AZURE_TENANT_ID ? `${s.AZURE_AUTHORITY_HOST}/${s.AZURE_TENANT_ID}/v2.0` : undefined);
-  const jwksUri = s.API_JWKS_URI ?? (s.AZURE_TENANT_ID ? `${s.AZURE_AUTHORITY_HOST}/${s.AZURE_TENANT_ID}/discovery/v2.0/keys` : undefined);
+  const issuer =
+    s.API_ISSUER ?? (s.AZURE_TENANT_ID ? `${s.AZURE_AUTHORITY_HOST}/${s.AZURE_TENANT_ID}/v2.0` : undefined);
+  const jwksUri =
+    s.API_JWKS_URI ??
+    (s.AZURE_TENANT_ID ? `${s.AZURE_AUTHORITY_HOST}/${s.AZURE_TENANT_ID}/discovery/v2.0/keys` : undefined);
 
   return {
     ...(tenant ? { tenant } : {}),

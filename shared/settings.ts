@@ -87,7 +87,8 @@ export const AZURE_ROLE_REQUIREMENTS: readonly AzureRoleRequirement[] = [
     role: 'Storage Blob Data Owner',
     roleDefinitionId: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
     scope: 'storageAccount',
-    reason: 'the Functions host keeps leases and timer state in AzureWebJobsStorage blobs; Flex Consumption reads the deployment package',
+    reason:
+      'the Functions host keeps leases and timer state in AzureWebJobsStorage blobs; Flex Consumption reads the deployment package',
   },
   {
     role: 'Azure Service Bus Data Receiver',

@@ -11,5 +11,9 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, code: stri
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = zodIssues(result.error);
-  throw new ValidationError(code, `Invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  throw new ValidationError(
+    code,
+    `Invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    issues,
+  );
 }

@@ -37,7 +37,11 @@ async function problemOf(response: Response): Promise<Problem> {
   } catch {
     // not JSON: fall through to a generic problem
   }
-  return { title: response.statusText || 'Request failed', status: response.status, detail: `The API answered HTTP ${response.status}.` };
+  return {
+    title: response.statusText || 'Request failed',
+    status: response.status,
+    detail: `The API answered HTTP ${response.status}.`,
+  };
 }
 
 /** The API client of one signed-in session; a 401 calls onUnauthorized (token expired or revoked). */
@@ -56,7 +60,11 @@ export function createApi(getToken: () => Promise<string>, onUnauthorized: () =>
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch (error) {
-      throw new ApiError({ title: 'Network error', status: 0, detail: `The API could not be reached: ${(error as Error).message}` });
+      throw new ApiError({
+        title: 'Network error',
+        status: 0,
+        detail: `The API could not be reached: ${(error as Error).message}`,
+      });
     }
     if (response.status === 401) onUnauthorized();
     if (!response.ok) throw new ApiError(await problemOf(response));

@@ -35,7 +35,10 @@ export function decodeClaims(token: string): Claims {
   const part = token.split('.')[1];
   if (!part) return { roles: [] };
   try {
-    const base64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+    const base64 = part
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(part.length / 4) * 4, '=');
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const payload = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
     const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -160,7 +163,8 @@ export async function startEntra(config: EntraConfig): Promise<EntraSignIn> {
       throw error;
     }
   };
-  const token = result?.accessToken && result.scopes.some((s) => config.scopes.includes(s)) ? result.accessToken : await getToken();
+  const token =
+    result?.accessToken && result.scopes.some((s) => config.scopes.includes(s)) ? result.accessToken : await getToken();
   return {
     session: { kind: 'entra', claims: decodeClaims(token), getToken, signOut: () => app.logoutRedirect({ account }) },
     signIn,

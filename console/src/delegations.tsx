@@ -32,7 +32,15 @@ function Who({ name, address }: { name: string; address: string }) {
 }
 
 /** Mailboxes a user can access: one row per right, the mailbox cell spanning its rights. */
-export function DelegateMailboxTable({ items, caption, action }: { items: DelegateMailboxItem[]; caption: string; action?: (item: DelegateMailboxItem) => ComponentChildren }) {
+export function DelegateMailboxTable({
+  items,
+  caption,
+  action,
+}: {
+  items: DelegateMailboxItem[];
+  caption: string;
+  action?: (item: DelegateMailboxItem) => ComponentChildren;
+}) {
   if (items.length === 0) return <p class="empty">No delegated mailboxes.</p>;
   return (
     <div class="table-wrap">
@@ -46,7 +54,11 @@ export function DelegateMailboxTable({ items, caption, action }: { items: Delega
             <th scope="col">Via</th>
             <th scope="col">First seen</th>
             <th scope="col">Last confirmed</th>
-            {action ? <th scope="col"><span class="sr-only">Actions</span></th> : null}
+            {action ? (
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            ) : null}
           </tr>
         </thead>
         {items.map((item) => (
@@ -97,7 +109,9 @@ export function MailboxDelegateTable({ items, caption }: { items: MailboxDelegat
                 {i === 0 ? (
                   <th scope="rowgroup" rowSpan={item.rights.length} data-label="Delegate">
                     <Who name={item.delegate.displayName} address={item.delegate.address} />
-                    {item.delegate.accountEnabled === false ? <span class="badge badge-muted">account disabled</span> : null}
+                    {item.delegate.accountEnabled === false ? (
+                      <span class="badge badge-muted">account disabled</span>
+                    ) : null}
                   </th>
                 ) : null}
                 <RightCells entry={entry} />

@@ -95,13 +95,22 @@ function Shell({ session, onSignOut, onExpired }: { session: Session; onSignOut:
 
   return (
     <AppContext.Provider value={context}>
-      <a class="skip-link" href="#main" onClick={(e) => { e.preventDefault(); mainRef.current?.focus(); }}>
+      <a
+        class="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          mainRef.current?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header class="topbar">
         <div class="brand">Mailbox Permission Sync</div>
         <div class="who" data-testid="signed-in-as">
-          <span class="who-name">{session.claims.preferredUsername ?? session.claims.name ?? session.claims.oid ?? 'signed in'}</span>
+          <span class="who-name">
+            {session.claims.preferredUsername ?? session.claims.name ?? session.claims.oid ?? 'signed in'}
+          </span>
           <span class={`badge badge-role`}>{roleLabel(caps)}</span>
           {session.kind === 'dev' ? <span class="badge badge-dev">local dev</span> : null}
         </div>
@@ -157,7 +166,9 @@ function DevSignInForm({ options, onSignedIn }: { options: DevSignInOptions; onS
         {options.notice || 'Local development sign-in (tenant simulator only)'}
       </p>
       <h1 id="dev-signin-h">Sign in as a demo user</h1>
-      <p class="muted">No password: this picker exists only while the local host runs against the built-in tenant simulator.</p>
+      <p class="muted">
+        No password: this picker exists only while the local host runs against the built-in tenant simulator.
+      </p>
       <div class="field">
         <label for="dev-user">Demo user</label>
         <select id="dev-user" value={user} onChange={(e) => setUser(e.currentTarget.value)}>
@@ -170,13 +181,27 @@ function DevSignInForm({ options, onSignedIn }: { options: DevSignInOptions; onS
       </div>
       <div class="field">
         <label for="dev-other">Or another user of the simulated tenant (UPN, e-mail or object id)</label>
-        <input id="dev-other" type="text" autoComplete="off" spellcheck={false} value={other} onInput={(e) => setOther(e.currentTarget.value)} />
+        <input
+          id="dev-other"
+          type="text"
+          autoComplete="off"
+          spellcheck={false}
+          value={other}
+          onInput={(e) => setOther(e.currentTarget.value)}
+        />
       </div>
       <fieldset class="choice">
         <legend>Role</legend>
         {options.roles.map((r) => (
           <label key={r.value}>
-            <input type="radio" name="dev-role" value={r.value} checked={role === r.value} onChange={() => setRole(r.value)} /> {r.label}
+            <input
+              type="radio"
+              name="dev-role"
+              value={r.value}
+              checked={role === r.value}
+              onChange={() => setRole(r.value)}
+            />{' '}
+            {r.label}
             {r.claim ? <span class="muted small"> ({r.claim})</span> : null}
           </label>
         ))}
@@ -236,11 +261,22 @@ function App() {
         </main>
       );
     case 'ready':
-      return <Shell key={phase.session.claims.oid ?? 'session'} session={phase.session} onSignOut={() => void signOut()} onExpired={() => void signOut('Your session has expired; please sign in again.')} />;
+      return (
+        <Shell
+          key={phase.session.claims.oid ?? 'session'}
+          session={phase.session}
+          onSignOut={() => void signOut()}
+          onExpired={() => void signOut('Your session has expired; please sign in again.')}
+        />
+      );
     case 'dev':
       return (
         <main class="main narrow" id="main">
-          {phase.message ? <p class="alert alert-warn" role="alert">{phase.message}</p> : null}
+          {phase.message ? (
+            <p class="alert alert-warn" role="alert">
+              {phase.message}
+            </p>
+          ) : null}
           <DevSignInForm options={phase.options} onSignedIn={(session) => setPhase({ kind: 'ready', session })} />
         </main>
       );
@@ -249,7 +285,11 @@ function App() {
         <main class="main narrow" id="main">
           <div class="card signin">
             <h1>Mailbox Permission Sync</h1>
-            {phase.message ? <p class="alert alert-warn" role="alert">{phase.message}</p> : null}
+            {phase.message ? (
+              <p class="alert alert-warn" role="alert">
+                {phase.message}
+              </p>
+            ) : null}
             <p>Sign in with your Microsoft Entra ID work account.</p>
             <button type="button" onClick={() => void phase.signIn()}>
               Sign in with Microsoft

@@ -28,7 +28,11 @@ export interface Loaded<T> {
 
 /** Runs `load` when its dependencies change; a late answer to an older request is dropped. */
 export function useLoad<T>(load: (() => Promise<T>) | null, deps: unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: undefined, loading: load !== null });
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+    data: undefined,
+    error: undefined,
+    loading: load !== null,
+  });
   const [tick, setTick] = useState(0);
   const generation = useRef(0);
   useEffect(() => {
@@ -52,7 +56,9 @@ export function ErrorBox({ error }: { error: unknown }) {
   const problem = error instanceof ApiError ? error.problem : undefined;
   return (
     <div class="alert alert-error" role="alert">
-      <strong>{problem ? `${problem.title}${problem.status ? ` (${problem.status})` : ''}` : 'Something went wrong'}</strong>
+      <strong>
+        {problem ? `${problem.title}${problem.status ? ` (${problem.status})` : ''}` : 'Something went wrong'}
+      </strong>
       <p>{errorText(error)}</p>
     </div>
   );
@@ -99,7 +105,11 @@ export function isActive(status: RunStatus): boolean {
 }
 
 export function SourceBadge({ source }: { source: RightEntry['source'] }) {
-  return <span class={`badge ${source === 'Manual' ? 'badge-manual' : 'badge-sync'}`}>{source === 'Manual' ? 'Manual' : 'Mailbox Permission Sync'}</span>;
+  return (
+    <span class={`badge ${source === 'Manual' ? 'badge-manual' : 'badge-sync'}`}>
+      {source === 'Manual' ? 'Manual' : 'Mailbox Permission Sync'}
+    </span>
+  );
 }
 
 export function ViaList({ via }: { via: Via[] }) {
@@ -123,7 +133,9 @@ export function rightLabel(right: string): string {
 /** The field-level issues of a 400 problem whose path is `field` or lies under it. */
 export function issuesFor(problem: Problem | undefined, field: string): string[] {
   if (!problem?.errors) return [];
-  return problem.errors.filter((e) => e.path === field || e.path.startsWith(`${field}.`)).map((e) => (e.path === field ? e.message : `${e.path.slice(field.length + 1)}: ${e.message}`));
+  return problem.errors
+    .filter((e) => e.path === field || e.path.startsWith(`${field}.`))
+    .map((e) => (e.path === field ? e.message : `${e.path.slice(field.length + 1)}: ${e.message}`));
 }
 
 /** Issues no field claimed, shown above the form. */

@@ -44,7 +44,11 @@ const DEV_ROLES = {
 } as const satisfies Record<string, readonly string[]>;
 
 const signInBody = z.strictObject({
-  user: z.string().trim().min(1, 'must name a user (UPN, e-mail address or object id)').max(320, 'must be at most 320 characters'),
+  user: z
+    .string()
+    .trim()
+    .min(1, 'must name a user (UPN, e-mail address or object id)')
+    .max(320, 'must be at most 320 characters'),
   role: z.enum(['Admin', 'Reader', 'User'], { error: () => 'must be Admin, Reader or User' }),
 });
 
@@ -53,12 +57,23 @@ const MAX_BODY_BYTES = 4 * 1024;
 
 const NO_STORE = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/json; charset=utf-8',
+): void {
   res.writeHead(status, { ...NO_STORE, 'Content-Type': contentType });
   res.end(JSON.stringify(body));
 }
 
-function sendProblem(res: http.ServerResponse, status: number, title: string, detail: string, extra: Record<string, unknown> = {}): void {
+function sendProblem(
+  res: http.ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): void {
   sendJson(res, status, { type: 'about:blank', title, status, detail, ...extra }, 'application/problem+json');
 }
 
@@ -96,7 +111,12 @@ export function devSignInRoutes(options: DevSignInOptions): DevRouteHandler {
     const found = await Promise.all(DEMO_USER_UPNS.map((upn) => services().microsoft().graph.getUser(upn)));
     const users = found
       .filter((u): u is GraphUser => u !== undefined)
-      .map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName ?? u.userPrincipalName, mail: u.mail ?? null }));
+      .map((u) => ({
+        id: u.id,
+        userPrincipalName: u.userPrincipalName,
+        displayName: u.displayName ?? u.userPrincipalName,
+        mail: u.mail ?? null,
+      }));
     sendJson(res, 200, {
       notice: DEV_SIGN_IN_NOTICE,
       users,
@@ -111,10 +131,16 @@ export function devSignInRoutes(options: DevSignInOptions): DevRouteHandler {
   async function signIn(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     // A JSON content type forces a CORS preflight, so another site open in the same browser cannot mint tokens here.
     if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
-      return sendProblem(res, 415, 'Unsupported Media Type', 'The request body must be JSON (Content-Type: application/json)');
+      return sendProblem(
+        res,
+        415,
+        'Unsupported Media Type',
+        'The request body must be JSON (Content-Type: application/json)',
+      );
     }
     const text = await readBody(req);
-    if (text === undefined) return sendProblem(res, 413, 'Payload Too Large', `The request body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (text === undefined)
+      return sendProblem(res, 413, 'Payload Too Large', `The request body is larger than ${MAX_BODY_BYTES} bytes`);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -123,25 +149,54 @@ export function devSignInRoutes(options: DevSignInOptions): DevRouteHandler {
     }
     const parsed = signInBody.safeParse(json);
     if (!parsed.success) {
-      const errors = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
-      return sendProblem(res, 400, 'Bad Request', `Invalid body: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { code: 'REQUEST.INVALID', errors });
+      const errors = parsed.error.issues.map((i) => ({
+        path: i.path.map(String).join('.') || '(body)',
+        message: i.message,
+      }));
+      return sendProblem(
+        res,
+        400,
+        'Bad Request',
+        `Invalid body: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+        { code: 'REQUEST.INVALID', errors },
+      );
     }
     const svc = services();
     const issuer = simulatorIssuer(svc);
     if (!issuer) {
-      return sendProblem(res, 500, 'Configuration Error', 'Local sign-in needs the tenant simulator: API_ISSUER must be the simulator issuer and API_AUDIENCE set');
+      return sendProblem(
+        res,
+        500,
+        'Configuration Error',
+        'Local sign-in needs the tenant simulator: API_ISSUER must be the simulator issuer and API_AUDIENCE set',
+      );
     }
     const user = await findUser(svc, parsed.data.user);
-    if (!user) return sendProblem(res, 404, 'Not Found', `No user '${parsed.data.user}' in the simulated tenant`, { code: 'USER.NOT_FOUND' });
+    if (!user)
+      return sendProblem(res, 404, 'Not Found', `No user '${parsed.data.user}' in the simulated tenant`, {
+        code: 'USER.NOT_FOUND',
+      });
     const expiresIn = 3600;
-    const accessToken = await signApiToken(ensureApiSigningKey(options.certDir), { url: issuer.url, tenantId: issuer.tenantId }, {
-      roles: [...DEV_ROLES[parsed.data.role]],
-      oid: user.id,
-      preferredUsername: user.userPrincipalName,
-      audience: issuer.audience,
-      expiresInSeconds: expiresIn,
+    const accessToken = await signApiToken(
+      ensureApiSigningKey(options.certDir),
+      { url: issuer.url, tenantId: issuer.tenantId },
+      {
+        roles: [...DEV_ROLES[parsed.data.role]],
+        oid: user.id,
+        preferredUsername: user.userPrincipalName,
+        audience: issuer.audience,
+        expiresInSeconds: expiresIn,
+      },
+    );
+    sendJson(res, 200, {
+      accessToken,
+      expiresIn,
+      user: {
+        id: user.id,
+        userPrincipalName: user.userPrincipalName,
+        displayName: user.displayName ?? user.userPrincipalName,
+      },
     });
-    sendJson(res, 200, { accessToken, expiresIn, user: { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName ?? user.userPrincipalName } });
   }
 
   return async (req, res, url) => {

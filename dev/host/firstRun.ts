@@ -9,11 +9,27 @@ import type { LocalHost } from './localHost.js';
  * First-run experience against the built-in simulator: when no task exists, create a demo schedule and task
  * for the demo tenant's all-staff group, run it once, and print how to query the results.
  */
-export async function firstRun(services: Services, queue: InProcessQueue, host: LocalHost, demoGroupId: string, sampleUser: string): Promise<void> {
+export async function firstRun(
+  services: Services,
+  queue: InProcessQueue,
+  host: LocalHost,
+  demoGroupId: string,
+  sampleUser: string,
+): Promise<void> {
   const existing = await services.repos.tasks.list({ top: 1 });
   if (existing.items.length > 0) return;
-  const schedule = await createSchedule(services, { description: 'Nightly (demo)', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' });
-  const task = await createTask(services, { description: 'All staff (demo tenant)', scheduleId: schedule.id, target: { kind: 'group', groupId: demoGroupId } });
+  const schedule = await createSchedule(services, {
+    description: 'Nightly (demo)',
+    type: 'daily',
+    mode: 'once',
+    startTime: '02:00',
+    timeZone: 'UTC',
+  });
+  const task = await createTask(services, {
+    description: 'All staff (demo tenant)',
+    scheduleId: schedule.id,
+    target: { kind: 'group', groupId: demoGroupId },
+  });
   const { runId } = await runTaskNow(services, task.id);
   process.stdout.write(`first run        created demo task '${task.description}' and started run ${runId}\n`);
   await queue.idle();

@@ -6,7 +6,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import azureFunctions, { type HttpResponseInit, type Timer } from '@azure/functions';
 import { CronExpressionParser } from 'cron-parser';
 import type { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
-import { registeredFunctions, type FunctionDefinition, type HttpFunctionDefinition } from '../../shared/host/registry.js';
+import {
+  registeredFunctions,
+  type FunctionDefinition,
+  type HttpFunctionDefinition,
+} from '../../shared/host/registry.js';
 import { SECURITY_HEADERS } from '../../shared/host/http.js';
 import type { Logger } from '../../shared/logging.js';
 import { isPortTaken } from '../azurite.js';
@@ -39,7 +43,9 @@ type InvocationContext = InstanceType<typeof InvocationContext>;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Imports every function file so each registers itself (same files Azure loads through package.json `main`). */
-export async function loadFunctionFiles(dir = path.resolve(here, '../../functions')): Promise<readonly FunctionDefinition[]> {
+export async function loadFunctionFiles(
+  dir = path.resolve(here, '../../functions'),
+): Promise<readonly FunctionDefinition[]> {
   const files = readdirSync(dir)
     .filter((f) => (f.endsWith('.js') || f.endsWith('.ts')) && !f.endsWith('.d.ts'))
     .sort();
@@ -53,11 +59,14 @@ interface CompiledRoute {
 }
 
 function compileRoute(def: HttpFunctionDefinition): CompiledRoute {
-  const segments = def.route.split('/').filter(Boolean).map((s) => {
-    const m = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]+)?(\?)?\}$/.exec(s);
-    if (!m) return { literal: s.toLowerCase() };
-    return { param: m[2]!, optional: m[3] === '?', catchAll: m[1] === '*' };
-  });
+  const segments = def.route
+    .split('/')
+    .filter(Boolean)
+    .map((s) => {
+      const m = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]+)?(\?)?\}$/.exec(s);
+      if (!m) return { literal: s.toLowerCase() };
+      return { param: m[2]!, optional: m[3] === '?', catchAll: m[1] === '*' };
+    });
   return { def, segments };
 }
 
@@ -103,10 +112,18 @@ function send(res: http.ServerResponse, init: HttpResponseInit): void {
 }
 
 function problemInit(status: number, title: string, detail: string): HttpResponseInit {
-  return { status, headers: { ...SECURITY_HEADERS, 'Content-Type': 'application/problem+json' }, body: JSON.stringify({ type: 'about:blank', title, status, detail }) };
+  return {
+    status,
+    headers: { ...SECURITY_HEADERS, 'Content-Type': 'application/problem+json' },
+    body: JSON.stringify({ type: 'about:blank', title, status, detail }),
+  };
 }
 
-function invocationContext(functionName: string, logger: Logger, triggerMetadata: Record<string, unknown> = {}): InvocationContext {
+function invocationContext(
+  functionName: string,
+  logger: Logger,
+  triggerMetadata: Record<string, unknown> = {},
+): InvocationContext {
   const invocationId = randomUUID();
   const log = logger.child({ fn: functionName, invocationId });
   return new InvocationContext({
@@ -114,7 +131,9 @@ function invocationContext(functionName: string, logger: Logger, triggerMetadata
     functionName,
     triggerMetadata,
     logHandler: (level, ...args) => {
-      const message = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ');
+      const message = args
+        .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a)))
+        .join(' ');
       if (level === 'error' || level === 'critical') log.error(message);
       else if (level === 'warning') log.warn(message);
       else if (level === 'debug' || level === 'trace') log.debug(message);
@@ -173,7 +192,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const server = http.createServer((req, res) => {
     void handleHttp(req, res).catch((error: unknown) => {
       logger.error({ err: (error as Error).message }, 'local host failed to handle a request');
-      if (!res.headersSent) send(res, problemInit(500, 'Internal Server Error', 'The local host failed to handle the request'));
+      if (!res.headersSent)
+        send(res, problemInit(500, 'Internal Server Error', 'The local host failed to handle the request'));
       else res.destroy();
     });
   });
@@ -183,10 +203,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${host}:${options.port}`}`);
     if (options.devRoutes && url.pathname.startsWith('/dev/') && (await options.devRoutes(req, res, url))) return;
-    if (!url.pathname.startsWith('/api/')) return send(res, problemInit(404, 'Not Found', 'Only /api/... is served here'));
+    if (!url.pathname.startsWith('/api/'))
+      return send(res, problemInit(404, 'Not Found', 'Only /api/... is served here'));
     let parts: string[];
     try {
-      parts = url.pathname.slice('/api/'.length).split('/').filter((p, i, all) => p !== '' || i < all.length - 1).map((p) => decodeURIComponent(p));
+      parts = url.pathname
+        .slice('/api/'.length)
+        .split('/')
+        .filter((p, i, all) => p !== '' || i < all.length - 1)
+        .map((p) => decodeURIComponent(p));
     } catch {
       return send(res, problemInit(400, 'Bad Request', 'The request path is not valid percent-encoding'));
     }
@@ -199,11 +224,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       const body = await readBody(req, MAX_REQUEST_BYTES);
       if (body === undefined) {
         // The rest of the upload is discarded, not left on a connection the client would reuse.
-        const tooLarge = problemInit(413, 'Payload Too Large', `The request body is larger than ${MAX_REQUEST_BYTES} bytes`);
-        return send(res, { ...tooLarge, headers: { ...(tooLarge.headers as Record<string, string>), Connection: 'close' } });
+        const tooLarge = problemInit(
+          413,
+          'Payload Too Large',
+          `The request body is larger than ${MAX_REQUEST_BYTES} bytes`,
+        );
+        return send(res, {
+          ...tooLarge,
+          headers: { ...(tooLarge.headers as Record<string, string>), Connection: 'close' },
+        });
       }
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
       const query: Record<string, string> = {};
       for (const [k, v] of url.searchParams) query[k] = v;
       const request = new HttpRequest({
@@ -217,12 +250,21 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       const response = await route.def.handler(request, invocationContext(route.def.name, logger));
       return send(res, response);
     }
-    return send(res, matchedPath ? problemInit(405, 'Method Not Allowed', `${req.method} is not allowed on ${url.pathname}`) : problemInit(404, 'Not Found', `No route matches ${url.pathname}`));
+    return send(
+      res,
+      matchedPath
+        ? problemInit(405, 'Method Not Allowed', `${req.method} is not allowed on ${url.pathname}`)
+        : problemInit(404, 'Not Found', `No route matches ${url.pathname}`),
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`Port ${options.port} is already in use: stop the other process or set PORT to a free port`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`Port ${options.port} is already in use: stop the other process or set PORT to a free port`)
+          : error,
+      ),
     );
     server.listen(options.port, host, () => resolve());
   });
@@ -251,7 +293,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     if (!def || def.kind !== 'timer') throw new Error(`No timer function named '${name}'`);
     const inFlight = running.get(name);
     if (inFlight) return inFlight;
-    const timer: Timer = { isPastDue, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: new Date().toISOString() } };
+    const timer: Timer = {
+      isPastDue,
+      schedule: { adjustForDST: false },
+      scheduleStatus: { last: '', next: '', lastUpdated: new Date().toISOString() },
+    };
     const run = def.handler(timer, invocationContext(name, logger)).catch((error: unknown) => {
       logger.error({ fn: name, err: (error as Error).message }, 'timer invocation failed');
     });
@@ -265,9 +311,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   function scheduleNext(name: string, schedule: string): void {
     if (stopping) return;
     const next = CronExpressionParser.parse(schedule, { tz: 'UTC' }).next().toDate();
-    const handle = setTimeout(() => {
-      void runTimer(name).finally(() => scheduleNext(name, schedule));
-    }, Math.max(0, next.getTime() - Date.now()));
+    const handle = setTimeout(
+      () => {
+        void runTimer(name).finally(() => scheduleNext(name, schedule));
+      },
+      Math.max(0, next.getTime() - Date.now()),
+    );
     timerHandles.set(name, handle);
   }
   if (options.timers !== false) {

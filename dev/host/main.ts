@@ -15,10 +15,18 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const queue = new InProcessQueue();
   queue.onHandlerError = (queueName, messageId, deliveryCount, error) =>
-    logger.warn({ queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) }, 'queue handler failed; message will be redelivered or dead-lettered');
+    logger.warn(
+      { queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) },
+      'queue handler failed; message will be redelivered or dead-lettered',
+    );
   configureServices(buildServices(config, { queue, logger }));
   // The development sign-in exists only here, and only while the built-in simulator is the tenant.
-  const host = await startLocalHost({ port: config.port, queue, logger, devRoutes: devSignInRoutes({ simulator: process.env['MPS_SIMULATOR'] === '1' }) });
+  const host = await startLocalHost({
+    port: config.port,
+    queue,
+    logger,
+    devRoutes: devSignInRoutes({ simulator: process.env['MPS_SIMULATOR'] === '1' }),
+  });
   const fns = host.definitions;
   process.stdout.write(
     `functions host   ${host.url}/api  (${fns.filter((f) => f.kind === 'http').length} HTTP routes, ` +

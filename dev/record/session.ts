@@ -8,13 +8,7 @@ import {
 } from '../../shared/adapters/microsoft/index.js';
 import type { TrafficCapture } from './capture.js';
 import type { PendingCall, RecordingManifest } from './format.js';
-import {
-  RUN_MAILBOX_FIELDS,
-  runOperation,
-  type Clients,
-  type Invocation,
-  type OperationResult,
-} from './operations.js';
+import { RUN_MAILBOX_FIELDS, runOperation, type Clients, type Invocation, type OperationResult } from './operations.js';
 
 export interface SessionOptions {
   /** Group to read (object id); default: the first group of the tenant, preferably one synced from AD. */

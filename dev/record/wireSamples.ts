@@ -168,7 +168,10 @@ function fixedCredential() {
 }
 
 /** Serves each sample to the client call its README row names; one fresh set of clients per sample. */
-export async function recordWireSamples(fixturesDir: string, log: (line: string) => void): Promise<{
+export async function recordWireSamples(
+  fixturesDir: string,
+  log: (line: string) => void,
+): Promise<{
   calls: PendingCall[];
   capture: TrafficCapture;
   settings: TenantSettings;

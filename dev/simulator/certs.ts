@@ -119,9 +119,13 @@ export async function ensureSimulatorTls(certDir: string = defaultCertDir()): Pr
   }
   if (stored === undefined) {
     const fresh = await newTlsPair();
-    stored = JSON.parse(createOnce(file, JSON.stringify(fresh), existsSync(file))) as { keyPem: string; certPem: string };
+    stored = JSON.parse(createOnce(file, JSON.stringify(fresh), existsSync(file))) as {
+      keyPem: string;
+      certPem: string;
+    };
   }
-  if (!existsSync(caCertPath) || readFileSync(caCertPath, 'utf8') !== stored.certPem) writeAtomic(caCertPath, stored.certPem);
+  if (!existsSync(caCertPath) || readFileSync(caCertPath, 'utf8') !== stored.certPem)
+    writeAtomic(caCertPath, stored.certPem);
   return { keyPem: stored.keyPem, certPem: stored.certPem, caCertPath };
 }
 
@@ -148,10 +152,13 @@ const CLIENT_CERT_FILE = 'client-cert.pem';
  * Loads (or creates once) a certificate for the app registration's private_key_jwt credential:
  * one PEM file holding the private key and the certificate, as AZURE_CLIENT_CERTIFICATE_PATH expects.
  */
-export async function ensureClientCertificate(certDir: string = defaultCertDir()): Promise<{ path: string; certPem: string }> {
+export async function ensureClientCertificate(
+  certDir: string = defaultCertDir(),
+): Promise<{ path: string; certPem: string }> {
   mkdirSync(certDir, { recursive: true });
   const file = path.join(certDir, CLIENT_CERT_FILE);
-  const certOf = (pem: string): string | undefined => /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  const certOf = (pem: string): string | undefined =>
+    /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
   if (existsSync(file)) {
     const cert = certOf(readFileSync(file, 'utf8'));
     if (cert !== undefined && usable(cert)) return { path: file, certPem: `${cert}\n` };

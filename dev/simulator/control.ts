@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { emptyStats, isJsonContent, parseJsonBody, type SimContext, type SimReply, type SimRequest, type SimulatorKnobs } from './http.js';
+import {
+  emptyStats,
+  isJsonContent,
+  parseJsonBody,
+  type SimContext,
+  type SimReply,
+  type SimRequest,
+  type SimulatorKnobs,
+} from './http.js';
 import { resetBuckets } from './limits.js';
 import { CALENDAR_ROLES, hasMailbox, type SimUser } from './tenant.js';
 import { SIM_API_AUDIENCE } from './identity.js';
@@ -9,7 +17,9 @@ export const knobsSchema = z
   .object({
     latencyMs: z.number().min(0).max(60_000),
     jitterMs: z.number().min(0).max(60_000),
-    rateLimits: z.object({ exchange: z.number().positive().optional(), graph: z.number().positive().optional() }).strict(),
+    rateLimits: z
+      .object({ exchange: z.number().positive().optional(), graph: z.number().positive().optional() })
+      .strict(),
     faultRate: z.number().min(0).max(1),
     warningsOnly: z
       .object({ cmdlets: z.array(z.string()).optional(), identities: z.array(z.string()).optional() })
@@ -139,7 +149,11 @@ const apiTokenSchema = z
   })
   .partial();
 
-const json = (status: number, body: unknown): SimReply => ({ status, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body });
+const json = (status: number, body: unknown): SimReply => ({
+  status,
+  headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  body,
+});
 
 function userSummary(u: SimUser): Record<string, unknown> {
   return {
@@ -163,19 +177,32 @@ function findUser(ctx: SimContext, key: string): SimUser | undefined {
  * The simulator's own control API under /_sim (no auth: it binds to 127.0.0.1 only), for a
  * benchmark or end-to-end test running in another process. See README.md.
  */
-export async function handleControl(ctx: SimContext, req: SimRequest, mintApiToken: (body: z.infer<typeof apiTokenSchema>) => Promise<string>): Promise<SimReply> {
+export async function handleControl(
+  ctx: SimContext,
+  req: SimRequest,
+  mintApiToken: (body: z.infer<typeof apiTokenSchema>) => Promise<string>,
+): Promise<SimReply> {
   ctx.stats.requests.control++;
   const path = req.url.pathname.replace(/^\/_sim/, '');
   const body = (): unknown => (req.body.length === 0 ? {} : isJsonContent(req) ? parseJsonBody(req.body) : undefined);
-  const invalid = (err: unknown): SimReply => json(400, { error: err instanceof z.ZodError ? err.issues : String(err instanceof Error ? err.message : err) });
+  const invalid = (err: unknown): SimReply =>
+    json(400, { error: err instanceof z.ZodError ? err.issues : String(err instanceof Error ? err.message : err) });
   try {
     if (req.method === 'GET' && path === '/info') {
       return json(200, {
         url: ctx.url,
         tenantId: ctx.tenant.tenantId,
         clientId: ctx.tenant.app.clientId,
-        api: { audience: SIM_API_AUDIENCE, issuer: ctx.tokens.issuer, jwksUri: `${ctx.url}/${ctx.tenant.tenantId}/discovery/v2.0/keys` },
-        counts: { users: ctx.tenant.users.size, mailboxes: ctx.tenant.mailboxIds().length, groups: ctx.tenant.groups.size },
+        api: {
+          audience: SIM_API_AUDIENCE,
+          issuer: ctx.tokens.issuer,
+          jwksUri: `${ctx.url}/${ctx.tenant.tenantId}/discovery/v2.0/keys`,
+        },
+        counts: {
+          users: ctx.tenant.users.size,
+          mailboxes: ctx.tenant.mailboxIds().length,
+          groups: ctx.tenant.groups.size,
+        },
         demo: ctx.tenant.demo,
         app: ctx.tenant.app.permissions,
       });

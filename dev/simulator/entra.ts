@@ -10,7 +10,10 @@ const GLOBAL_READER_ROLE_ID = 'f2ef992c-3afb-46b9-b7cf-a126ee74c451';
 function entraError(status: number, error: string, code: number, description: string): SimReply {
   const traceId = randomUUID();
   const correlationId = randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
   return {
     status,
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
@@ -55,7 +58,23 @@ function openIdConfiguration(ctx: SimContext): Record<string, unknown> {
     http_logout_supported: true,
     frontchannel_logout_supported: true,
     end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'acr',
+      'nonce',
+      'preferred_username',
+      'name',
+      'tid',
+      'ver',
+      'at_hash',
+      'c_hash',
+      'email',
+    ],
     kerberos_endpoint: `${base}/kerberos`,
     tenant_region_scope: 'EU',
     cloud_instance_name: 'microsoftonline.com',
@@ -72,13 +91,23 @@ function resourceOf(scope: string): 'graph' | 'exchange' | undefined {
     if (m === null) continue;
     const resource = (m[1] as string).toLowerCase();
     if (resource === GRAPH_RESOURCE || resource === '00000003-0000-0000-c000-000000000000') return 'graph';
-    if (resource === EXCHANGE_RESOURCE || resource === 'https://outlook.office.com' || resource === '00000002-0000-0ff1-ce00-000000000000') return 'exchange';
+    if (
+      resource === EXCHANGE_RESOURCE ||
+      resource === 'https://outlook.office.com' ||
+      resource === '00000002-0000-0ff1-ce00-000000000000'
+    )
+      return 'exchange';
   }
   return undefined;
 }
 
 /** Verifies a private_key_jwt client assertion against the certificates registered on the app. */
-async function assertionValid(ctx: SimContext, assertion: string, clientId: string, tokenEndpoint: string): Promise<boolean> {
+async function assertionValid(
+  ctx: SimContext,
+  assertion: string,
+  clientId: string,
+  tokenEndpoint: string,
+): Promise<boolean> {
   let protectedHeader;
   try {
     protectedHeader = decodeProtectedHeader(assertion);
@@ -93,7 +122,11 @@ async function assertionValid(ctx: SimContext, assertion: string, clientId: stri
     if (h.x5t !== undefined && h.x5t !== x5t && h['x5t#S256'] !== x5tS256) continue;
     try {
       // Entra tolerates five minutes of clock skew on assertions; MSAL rounds nbf to whole seconds.
-      const { payload } = await jwtVerify(assertion, cert.publicKey, { audience: [tokenEndpoint, `${ctx.url}/${ctx.tenant.tenantId}/v2.0`], algorithms: ['RS256', 'PS256'], clockTolerance: 300 });
+      const { payload } = await jwtVerify(assertion, cert.publicKey, {
+        audience: [tokenEndpoint, `${ctx.url}/${ctx.tenant.tenantId}/v2.0`],
+        algorithms: ['RS256', 'PS256'],
+        clockTolerance: 300,
+      });
       if (payload.iss === clientId && payload.sub === clientId) return true;
     } catch {
       // try the next certificate
@@ -108,7 +141,9 @@ async function token(ctx: SimContext, req: SimRequest, tid: string): Promise<Sim
   let clientSecret = form.get('client_secret') ?? undefined;
   const basic = /^Basic\s+(\S+)$/i.exec(header(req, 'authorization') ?? '');
   if (basic !== null) {
-    const [id, secret] = Buffer.from(basic[1] as string, 'base64').toString('utf8').split(':');
+    const [id, secret] = Buffer.from(basic[1] as string, 'base64')
+      .toString('utf8')
+      .split(':');
     clientId = decodeURIComponent(id ?? '');
     clientSecret = decodeURIComponent(secret ?? '');
   }
@@ -117,33 +152,88 @@ async function token(ctx: SimContext, req: SimRequest, tid: string): Promise<Sim
     return reply;
   };
   if (form.get('grant_type') !== 'client_credentials') {
-    return fail(entraError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type. The simulator issues client_credentials tokens only.'));
+    return fail(
+      entraError(
+        400,
+        'unsupported_grant_type',
+        70003,
+        'The app requested an unsupported grant type. The simulator issues client_credentials tokens only.',
+      ),
+    );
   }
-  if (clientId === undefined || clientId === '') return fail(entraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'."));
+  if (clientId === undefined || clientId === '')
+    return fail(
+      entraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'."),
+    );
   if (clientId !== ctx.tenant.app.clientId) {
-    return fail(entraError(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tid}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`));
+    return fail(
+      entraError(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${clientId}' was not found in the directory '${tid}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      ),
+    );
   }
   const assertion = form.get('client_assertion');
   const tokenEndpoint = `${ctx.url}/${tid}/oauth2/v2.0/token`;
   if (assertion !== null) {
     if (form.get('client_assertion_type') !== JWT_BEARER) {
-      return fail(entraError(400, 'invalid_request', 90014, "The request body must contain the following parameter: 'client_assertion_type'."));
+      return fail(
+        entraError(
+          400,
+          'invalid_request',
+          90014,
+          "The request body must contain the following parameter: 'client_assertion_type'.",
+        ),
+      );
     }
     if (!(await assertionValid(ctx, assertion, clientId, tokenEndpoint))) {
-      return fail(entraError(401, 'invalid_client', 700027, 'The certificate with identifier used to sign the client assertion is not registered on application, or the signature is invalid.'));
+      return fail(
+        entraError(
+          401,
+          'invalid_client',
+          700027,
+          'The certificate with identifier used to sign the client assertion is not registered on application, or the signature is invalid.',
+        ),
+      );
     }
   } else if (clientSecret === undefined || clientSecret === '') {
-    return fail(entraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."));
+    return fail(
+      entraError(
+        401,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      ),
+    );
   } else if (clientSecret !== ctx.tenant.app.clientSecret) {
-    return fail(entraError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`));
+    return fail(
+      entraError(
+        401,
+        'invalid_client',
+        7000215,
+        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+      ),
+    );
   }
   const scope = form.get('scope') ?? '';
   const resource = resourceOf(scope);
   if (resource === undefined) {
-    return fail(entraError(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`));
+    return fail(
+      entraError(
+        400,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      ),
+    );
   }
   const perms = ctx.tenant.app.permissions;
-  const roles = resource === 'graph' ? perms.filter((p) => !p.startsWith('Exchange.')) : perms.filter((p) => p.startsWith('Exchange.'));
+  const roles =
+    resource === 'graph'
+      ? perms.filter((p) => !p.startsWith('Exchange.'))
+      : perms.filter((p) => p.startsWith('Exchange.'));
   const accessToken = await ctx.tokens.issueAppToken({
     resource: resource === 'graph' ? GRAPH_RESOURCE : EXCHANGE_RESOURCE,
     roles,
@@ -155,27 +245,50 @@ async function token(ctx: SimContext, req: SimRequest, tid: string): Promise<Sim
   ctx.stats.tokensIssued[resource]++;
   return {
     status: 200,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' },
-    body: { token_type: 'Bearer', expires_in: ctx.tokenLifetimeSeconds, ext_expires_in: ctx.tokenLifetimeSeconds, access_token: accessToken },
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store, no-cache',
+      Pragma: 'no-cache',
+    },
+    body: {
+      token_type: 'Bearer',
+      expires_in: ctx.tokenLifetimeSeconds,
+      ext_expires_in: ctx.tokenLifetimeSeconds,
+      access_token: accessToken,
+    },
   };
 }
 
 /** Routes Entra ID paths (`/{tid}/...`); undefined when the path is not an Entra path. */
 export async function handleEntra(ctx: SimContext, req: SimRequest): Promise<SimReply | undefined> {
-  const m = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys|discovery\/keys)$/.exec(req.url.pathname);
+  const m =
+    /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys|discovery\/keys)$/.exec(
+      req.url.pathname,
+    );
   if (m === null) return undefined;
   ctx.stats.requests.entra++;
   const tid = decodeURIComponent(m[1] as string);
   const what = m[2] as string;
   if (what === 'oauth2/v2.0/token') {
-    if (req.method !== 'POST') return entraError(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
+    if (req.method !== 'POST')
+      return entraError(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
     if (!knownTenant(ctx, tid, false)) {
       ctx.stats.tokenFailures++;
-      return entraError(400, 'invalid_request', 90002, `Tenant '${tid}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      return entraError(
+        400,
+        'invalid_request',
+        90002,
+        `Tenant '${tid}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
     }
     return token(ctx, req, tid);
   }
   if (!knownTenant(ctx, tid, true)) return entraError(400, 'invalid_tenant', 90002, `Tenant '${tid}' not found.`);
-  if (what.startsWith('discovery')) return { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: ctx.tokens.jwks() };
-  return { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: openIdConfiguration(ctx) };
+  if (what.startsWith('discovery'))
+    return { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: ctx.tokens.jwks() };
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+    body: openIdConfiguration(ctx),
+  };
 }

@@ -1,9 +1,22 @@
 import { EXCHANGE_RESOURCE } from './identity.js';
-import { bump, header, isJsonContent, JSON_TYPE, parseJsonBody, type SimContext, type SimReply, type SimRequest } from './http.js';
+import {
+  bump,
+  header,
+  isJsonContent,
+  JSON_TYPE,
+  parseJsonBody,
+  type SimContext,
+  type SimReply,
+  type SimRequest,
+} from './http.js';
 import { appHasAny, drawFault, throttle } from './limits.js';
 import { SELF_SID, groupRecipientType, hasMailbox, type Recipient, type SimAce, type SimUser } from './tenant.js';
 
-export const EXCHANGE_AUDIENCES = [EXCHANGE_RESOURCE, `${EXCHANGE_RESOURCE}/`, '00000002-0000-0ff1-ce00-000000000000'] as const;
+export const EXCHANGE_AUDIENCES = [
+  EXCHANGE_RESOURCE,
+  `${EXCHANGE_RESOURCE}/`,
+  '00000002-0000-0ff1-ce00-000000000000',
+] as const;
 
 const MAX_BATCH = 10;
 const MAX_PAGE = 1000;
@@ -21,13 +34,38 @@ const NOT_FOUND_EX_CODE = 'Ex6F9304';
 
 /** Inherited rows every mailbox carries: admin role groups denied, system principals allowed. */
 const INHERITED_ROWS: ReadonlyArray<{ user: string; sid: string; rights: string; deny: boolean }> = [
-  { user: 'EURPR04A008\\Administrator', sid: 'S-1-5-21-2064315823-1553430735-1958427185-500', rights: 'FullAccess', deny: true },
-  { user: 'EURPR04A008\\Domain Admins', sid: 'S-1-5-21-2064315823-1553430735-1958427185-512', rights: 'FullAccess', deny: true },
-  { user: 'EURPR04A008\\Enterprise Admins', sid: 'S-1-5-21-2064315823-1553430735-1958427185-519', rights: 'FullAccess', deny: true },
-  { user: 'EURPR04A008\\Organization Management', sid: 'S-1-5-21-2064315823-1553430735-1958427185-1120', rights: 'FullAccess, DeleteItem, ReadPermission, ChangePermission, ChangeOwner', deny: true },
+  {
+    user: 'EURPR04A008\\Administrator',
+    sid: 'S-1-5-21-2064315823-1553430735-1958427185-500',
+    rights: 'FullAccess',
+    deny: true,
+  },
+  {
+    user: 'EURPR04A008\\Domain Admins',
+    sid: 'S-1-5-21-2064315823-1553430735-1958427185-512',
+    rights: 'FullAccess',
+    deny: true,
+  },
+  {
+    user: 'EURPR04A008\\Enterprise Admins',
+    sid: 'S-1-5-21-2064315823-1553430735-1958427185-519',
+    rights: 'FullAccess',
+    deny: true,
+  },
+  {
+    user: 'EURPR04A008\\Organization Management',
+    sid: 'S-1-5-21-2064315823-1553430735-1958427185-1120',
+    rights: 'FullAccess, DeleteItem, ReadPermission, ChangePermission, ChangeOwner',
+    deny: true,
+  },
   { user: 'NT AUTHORITY\\SYSTEM', sid: 'S-1-5-18', rights: 'FullAccess', deny: false },
   { user: 'NT AUTHORITY\\NETWORK SERVICE', sid: 'S-1-5-20', rights: 'ReadPermission', deny: false },
-  { user: 'EURPR04A008\\Exchange Servers', sid: 'S-1-5-21-2064315823-1553430735-1958427185-1117', rights: 'FullAccess, ReadPermission', deny: false },
+  {
+    user: 'EURPR04A008\\Exchange Servers',
+    sid: 'S-1-5-21-2064315823-1553430735-1958427185-1117',
+    rights: 'FullAccess, ReadPermission',
+    deny: false,
+  },
 ];
 
 type Row = Record<string, unknown>;
@@ -36,7 +74,12 @@ type Row = Record<string, unknown>;
  * An error of the service itself (auth, throttling, a bad request envelope) in the older envelope: `type` is the
  * real exception, the outer text is useless on purpose.
  */
-export function exoError(status: number, type: string, text: string, opts: { code?: string; message?: string } = {}): SimReply {
+export function exoError(
+  status: number,
+  type: string,
+  text: string,
+  opts: { code?: string; message?: string } = {},
+): SimReply {
   return {
     status,
     headers: { 'Content-Type': JSON_TYPE },
@@ -312,7 +355,8 @@ function resolveOneMailbox(ctx: SimContext, identity: string): SimUser {
 function resultSize(params: Record<string, unknown>): { cap: number; explicit: boolean } {
   const v = param(params, 'ResultSize');
   if (v === undefined || v === null) return { cap: DEFAULT_RESULT_SIZE, explicit: false };
-  if (typeof v === 'string' && v.toLowerCase() === 'unlimited') return { cap: Number.POSITIVE_INFINITY, explicit: true };
+  if (typeof v === 'string' && v.toLowerCase() === 'unlimited')
+    return { cap: Number.POSITIVE_INFINITY, explicit: true };
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) {
     const target = 'Microsoft.Exchange.Data.Unlimited`1[System.UInt32]';
@@ -332,14 +376,24 @@ interface PagedResult {
  * Pages rows produced per mailbox without materializing the whole tenant: the skiptoken holds the
  * mailbox index and the row index within it, so 100,000 mailboxes page in constant memory.
  */
-function pageOverMailboxes(inv: Invocation, cap: { cap: number; explicit: boolean }, rowsOf: (m: SimUser) => Row[], filter?: (m: SimUser) => boolean): PagedResult {
+function pageOverMailboxes(
+  inv: Invocation,
+  cap: { cap: number; explicit: boolean },
+  rowsOf: (m: SimUser) => Row[],
+  filter?: (m: SimUser) => boolean,
+): PagedResult {
   const { ctx } = inv;
   const ids = ctx.tenant.mailboxIds();
   let start = { page: 0, m: 0, r: 0, emitted: 0 };
   const raw = inv.url.searchParams.get('$skiptoken');
   if (raw !== null) {
     try {
-      const t = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { Page?: number; M?: number; R?: number; E?: number };
+      const t = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as {
+        Page?: number;
+        M?: number;
+        R?: number;
+        E?: number;
+      };
       start = { page: t.Page ?? 0, m: t.M ?? 0, r: t.R ?? 0, emitted: t.E ?? 0 };
     } catch {
       throw new CmdletError(failure('Microsoft.OData.ODataException', 'The skip token is invalid.'));
@@ -370,7 +424,9 @@ function pageOverMailboxes(inv: Invocation, cap: { cap: number; explicit: boolea
   }
   const warnings =
     truncated && !cap.explicit
-      ? ['WARNING: By default, only the first 1000 items are returned. Use the ResultSize parameter to specify the number of items returned. To return all items, specify "-ResultSize Unlimited". Be aware that, depending on the actual number of items, returning all items can take a long time and consume a large amount of memory. Also, we don\'t recommend storing the results in a variable. Instead, pipe the results to another task or script to perform batch changes.']
+      ? [
+          'WARNING: By default, only the first 1000 items are returned. Use the ResultSize parameter to specify the number of items returned. To return all items, specify "-ResultSize Unlimited". Be aware that, depending on the actual number of items, returning all items can take a long time and consume a large amount of memory. Also, we don\'t recommend storing the results in a variable. Instead, pipe the results to another task or script to perform batch changes.',
+        ]
       : [];
   if (!more) return { rows, warnings };
   const token = Buffer.from(JSON.stringify({ Page: start.page + 1, M: m, R: r, E: emitted })).toString('base64url');
@@ -423,14 +479,21 @@ function runCmdlet(inv: Invocation): PagedResult {
         const rows = r.kind === 'user' ? recipientPermissionRows(ctx, r.user, true).filter(trusteeFilter) : [];
         return { rows, warnings: [] };
       }
-      return pageOverMailboxes(inv, resultSize(params), (m) => recipientPermissionRows(ctx, m, true).filter(trusteeFilter));
+      return pageOverMailboxes(inv, resultSize(params), (m) =>
+        recipientPermissionRows(ctx, m, true).filter(trusteeFilter),
+      );
     }
     case 'get-mailbox': {
       requireKnownParams(params, ['Identity', 'ResultSize', 'RecipientTypeDetails']);
       const identity = identityParam(params);
       if (identity !== undefined) return { rows: [mailboxRow(ctx, resolveOneMailbox(ctx, identity))], warnings: [] };
       const typeParam = param(params, 'RecipientTypeDetails');
-      const types = typeParam === undefined || typeParam === null ? undefined : (Array.isArray(typeParam) ? typeParam : String(typeParam).split(',')).map((t) => String(t).trim().toLowerCase());
+      const types =
+        typeParam === undefined || typeParam === null
+          ? undefined
+          : (Array.isArray(typeParam) ? typeParam : String(typeParam).split(',')).map((t) =>
+              String(t).trim().toLowerCase(),
+            );
       return pageOverMailboxes(
         inv,
         resultSize(params),
@@ -464,7 +527,10 @@ function runCmdlet(inv: Invocation): PagedResult {
 function applySelect(rows: Row[], url: URL): Row[] {
   const raw = url.searchParams.get('$select');
   if (raw === null || raw.trim() === '') return rows;
-  const keys = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const keys = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return rows.map((row) => {
     const out: Row = {};
     for (const k of keys) if (k in row) out[k] = row[k];
@@ -482,10 +548,23 @@ function pageSizeFrom(prefer: string | undefined): number {
 function invoke(ctx: SimContext, tid: string, url: URL, body: unknown, prefer: string | undefined): SimReply {
   const input = (body as { CmdletInput?: { CmdletName?: unknown; Parameters?: unknown } } | undefined)?.CmdletInput;
   if (input === undefined || typeof input !== 'object' || input === null || typeof input.CmdletName !== 'string') {
-    return exoError(400, 'Microsoft.OData.ODataException', "The request body must be {\"CmdletInput\":{\"CmdletName\":…,\"Parameters\":{…}}}.", { message: 'The request is invalid.' });
+    return exoError(
+      400,
+      'Microsoft.OData.ODataException',
+      'The request body must be {"CmdletInput":{"CmdletName":…,"Parameters":{…}}}.',
+      { message: 'The request is invalid.' },
+    );
   }
-  if (input.Parameters === null || (input.Parameters !== undefined && (typeof input.Parameters !== 'object' || Array.isArray(input.Parameters)))) {
-    return exoError(400, 'Microsoft.OData.ODataException', "Cannot convert a null value to a non-nullable 'Parameters' of type 'Exchange.GenericHashTable'.", { message: 'The request is invalid.' });
+  if (
+    input.Parameters === null ||
+    (input.Parameters !== undefined && (typeof input.Parameters !== 'object' || Array.isArray(input.Parameters)))
+  ) {
+    return exoError(
+      400,
+      'Microsoft.OData.ODataException',
+      "Cannot convert a null value to a non-nullable 'Parameters' of type 'Exchange.GenericHashTable'.",
+      { message: 'The request is invalid.' },
+    );
   }
   const cmdlet = input.CmdletName;
   bump(ctx.stats.exchangeCmdlets, cmdlet);
@@ -498,7 +577,10 @@ function invoke(ctx: SimContext, tid: string, url: URL, body: unknown, prefer: s
     const result = runCmdlet({ ctx, tid, cmdlet, params, url, pageSize: pageSizeFrom(prefer) });
     return {
       status: 200,
-      headers: { 'Content-Type': JSON_TYPE, ...(result.nextLink === undefined ? {} : { 'Preference-Applied': `odata.maxpagesize=${pageSizeFrom(prefer)}` }) },
+      headers: {
+        'Content-Type': JSON_TYPE,
+        ...(result.nextLink === undefined ? {} : { 'Preference-Applied': `odata.maxpagesize=${pageSizeFrom(prefer)}` }),
+      },
       body: {
         '@odata.context': context,
         '@adminapi.warnings': result.warnings,
@@ -541,13 +623,27 @@ function forbidden(ctx: SimContext): SimReply {
   ctx.stats.forbidden++;
   ctx.forbiddenCount++;
   if (ctx.forbiddenCount % 2 === 0) {
-    return { status: 403, headers: { 'Content-Type': 'text/html' }, body: '<html><head><title>403 - Forbidden</title></head><body><h1>403 - Forbidden: Access is denied.</h1></body></html>' };
+    return {
+      status: 403,
+      headers: { 'Content-Type': 'text/html' },
+      body: '<html><head><title>403 - Forbidden</title></head><body><h1>403 - Forbidden: Access is denied.</h1></body></html>',
+    };
   }
-  return exoError(403, 'Microsoft.Exchange.Configuration.Tasks.AccessDeniedException', "The role assigned to application isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.", { code: 'Forbidden', message: 'Access is denied.' });
+  return exoError(
+    403,
+    'Microsoft.Exchange.Configuration.Tasks.AccessDeniedException',
+    "The role assigned to application isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.",
+    { code: 'Forbidden', message: 'Access is denied.' },
+  );
 }
 
 function throttledReply(retryAfterSeconds: number | undefined): SimReply {
-  const reply = exoError(429, 'Microsoft.Exchange.Admin.Rest.Server.Exceptions.ThrottlingException', 'The request was throttled. Please retry after some time.', { code: 'TooManyRequests', message: 'Too many requests.' });
+  const reply = exoError(
+    429,
+    'Microsoft.Exchange.Admin.Rest.Server.Exceptions.ThrottlingException',
+    'The request was throttled. Please retry after some time.',
+    { code: 'TooManyRequests', message: 'Too many requests.' },
+  );
   if (retryAfterSeconds !== undefined) reply.headers = { ...reply.headers, 'Retry-After': String(retryAfterSeconds) };
   return reply;
 }
@@ -556,18 +652,35 @@ function batch(ctx: SimContext, tid: string, req: SimRequest): SimReply {
   ctx.stats.batches.exchange++;
   const body = parseJsonBody(req.body) as { requests?: unknown } | undefined;
   if (body === undefined || !Array.isArray(body.requests) || body.requests.length === 0) {
-    return exoError(400, 'Microsoft.OData.ODataException', 'The batch request body is invalid.', { message: 'The request is invalid.' });
+    return exoError(400, 'Microsoft.OData.ODataException', 'The batch request body is invalid.', {
+      message: 'The request is invalid.',
+    });
   }
   if (body.requests.length > MAX_BATCH) {
-    return exoError(400, 'Microsoft.OData.ODataException', `The batch request contains ${body.requests.length} requests; at most ${MAX_BATCH} are allowed.`, { message: 'The request is invalid.' });
+    return exoError(
+      400,
+      'Microsoft.OData.ODataException',
+      `The batch request contains ${body.requests.length} requests; at most ${MAX_BATCH} are allowed.`,
+      { message: 'The request is invalid.' },
+    );
   }
-  const responses = (body.requests as Array<{ id?: unknown; method?: unknown; url?: unknown; headers?: unknown; body?: unknown }>).map((item, i) => {
+  const responses = (
+    body.requests as Array<{ id?: unknown; method?: unknown; url?: unknown; headers?: unknown; body?: unknown }>
+  ).map((item, i) => {
     const id = typeof item.id === 'string' ? item.id : String(i + 1);
     let reply: SimReply;
     const rawUrl = typeof item.url === 'string' ? item.url : '';
     const url = new URL(rawUrl, `${ctx.url}/adminapi/beta/${tid}/`);
-    if (!/\/InvokeCommand$/i.test(url.pathname) || (typeof item.method === 'string' && item.method.toUpperCase() !== 'POST')) {
-      reply = exoError(400, 'Microsoft.OData.ODataException', `Batch items must POST to InvokeCommand, not '${rawUrl}'.`, { message: 'The request is invalid.' });
+    if (
+      !/\/InvokeCommand$/i.test(url.pathname) ||
+      (typeof item.method === 'string' && item.method.toUpperCase() !== 'POST')
+    ) {
+      reply = exoError(
+        400,
+        'Microsoft.OData.ODataException',
+        `Batch items must POST to InvokeCommand, not '${rawUrl}'.`,
+        { message: 'The request is invalid.' },
+      );
     } else {
       const t = throttle(ctx, 'exchange');
       const headers = (item.headers ?? {}) as Record<string, unknown>;
@@ -587,21 +700,51 @@ function batch(ctx: SimContext, tid: string, req: SimRequest): SimReply {
 export async function handleExchange(ctx: SimContext, req: SimRequest): Promise<SimReply> {
   ctx.stats.requests.exchange++;
   const m = /^\/adminapi\/beta\/([^/]+)\/(InvokeCommand|\$batch)$/i.exec(req.url.pathname);
-  if (m === null) return exoError(404, 'Microsoft.OData.ODataException', `No resource at '${req.url.pathname}'.`, { code: 'NotFound', message: 'Not Found' });
+  if (m === null)
+    return exoError(404, 'Microsoft.OData.ODataException', `No resource at '${req.url.pathname}'.`, {
+      code: 'NotFound',
+      message: 'Not Found',
+    });
   const tid = decodeURIComponent(m[1] as string);
   const isBatch = (m[2] as string).toLowerCase() === '$batch';
   const auth = await ctx.tokens.verifyAppToken(header(req, 'authorization'), EXCHANGE_AUDIENCES);
   if (!auth.ok) {
     ctx.stats.unauthorized++;
-    return { ...exoError(401, 'Microsoft.Exchange.Admin.Rest.Server.Exceptions.UnauthorizedException', auth.reason, { code: 'Unauthorized', message: 'Unauthorized' }), headers: { 'Content-Type': JSON_TYPE, 'WWW-Authenticate': 'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", trusted_issuers="00000001-0000-0000-c000-000000000000@*", token_types="app_asserted_user_v1 service_asserted_app_v1", error="invalid_token"' } };
+    return {
+      ...exoError(401, 'Microsoft.Exchange.Admin.Rest.Server.Exceptions.UnauthorizedException', auth.reason, {
+        code: 'Unauthorized',
+        message: 'Unauthorized',
+      }),
+      headers: {
+        'Content-Type': JSON_TYPE,
+        'WWW-Authenticate':
+          'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", trusted_issuers="00000001-0000-0000-c000-000000000000@*", token_types="app_asserted_user_v1 service_asserted_app_v1", error="invalid_token"',
+      },
+    };
   }
   if (![ctx.tenant.tenantId, ctx.tenant.initialDomain, ctx.tenant.domain].includes(tid.toLowerCase())) {
-    return exoError(400, 'Microsoft.Exchange.Admin.Rest.Server.Exceptions.InvalidTenantException', `The tenant '${tid}' in the URL does not match the token.`);
+    return exoError(
+      400,
+      'Microsoft.Exchange.Admin.Rest.Server.Exceptions.InvalidTenantException',
+      `The tenant '${tid}' in the URL does not match the token.`,
+    );
   }
-  if (req.method !== 'POST') return exoError(405, 'Microsoft.OData.ODataException', 'Only POST is supported.', { code: 'MethodNotAllowed', message: 'Method Not Allowed' });
-  if (!isJsonContent(req)) return exoError(415, 'Microsoft.OData.ODataException', "Content-Type must be 'application/json'.", { code: 'UnsupportedMediaType', message: 'Unsupported Media Type' });
+  if (req.method !== 'POST')
+    return exoError(405, 'Microsoft.OData.ODataException', 'Only POST is supported.', {
+      code: 'MethodNotAllowed',
+      message: 'Method Not Allowed',
+    });
+  if (!isJsonContent(req))
+    return exoError(415, 'Microsoft.OData.ODataException', "Content-Type must be 'application/json'.", {
+      code: 'UnsupportedMediaType',
+      message: 'Unsupported Media Type',
+    });
   if ((header(req, 'x-anchormailbox') ?? '').trim() === '') {
-    return exoError(400, 'Microsoft.Exchange.Admin.Rest.Server.Exceptions.MissingAnchorMailboxException', 'The X-AnchorMailbox header is required, e.g. APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@<tenant>.');
+    return exoError(
+      400,
+      'Microsoft.Exchange.Admin.Rest.Server.Exceptions.MissingAnchorMailboxException',
+      'The X-AnchorMailbox header is required, e.g. APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@<tenant>.',
+    );
   }
   if (!isBatch) {
     const t = throttle(ctx, 'exchange');
@@ -609,13 +752,23 @@ export async function handleExchange(ctx: SimContext, req: SimRequest): Promise<
   }
   const fault = drawFault(ctx);
   if (fault === 'http503') {
-    return exoError(503, 'Microsoft.Exchange.Admin.Rest.Server.Exceptions.ServiceUnavailableException', 'The service is temporarily unavailable.', { code: 'ServiceUnavailable', message: 'Service Unavailable' });
+    return exoError(
+      503,
+      'Microsoft.Exchange.Admin.Rest.Server.Exceptions.ServiceUnavailableException',
+      'The service is temporarily unavailable.',
+      { code: 'ServiceUnavailable', message: 'Service Unavailable' },
+    );
   }
   let reply: SimReply;
   if (isBatch) reply = batch(ctx, tid, req);
   else {
     const body = parseJsonBody(req.body);
-    reply = body === undefined ? exoError(400, 'Microsoft.OData.ODataException', 'The request body is not valid JSON.', { message: 'The request is invalid.' }) : invoke(ctx, tid, req.url, body, header(req, 'prefer'));
+    reply =
+      body === undefined
+        ? exoError(400, 'Microsoft.OData.ODataException', 'The request body is not valid JSON.', {
+            message: 'The request is invalid.',
+          })
+        : invoke(ctx, tid, req.url, body, header(req, 'prefer'));
   }
   if (fault === 'drop') return { ...reply, fault: 'drop' };
   if (fault === 'truncate') return { ...reply, status: 200, fault: 'truncate' };

@@ -10,7 +10,13 @@ import {
   type MailUserKind,
   type SimUser,
 } from './tenant.js';
-import { SIM_APP_PERMISSIONS, SIM_CLIENT_ID, SIM_CLIENT_SECRET, SIM_SERVICE_PRINCIPAL_ID, SIM_TENANT_ID } from './identity.js';
+import {
+  SIM_APP_PERMISSIONS,
+  SIM_CLIENT_ID,
+  SIM_CLIENT_SECRET,
+  SIM_SERVICE_PRINCIPAL_ID,
+  SIM_TENANT_ID,
+} from './identity.js';
 
 export interface GenerateOptions {
   /** Default 42. */
@@ -30,14 +36,67 @@ const MIN_MAILBOXES = 16;
 const DEPARTMENTS = ['Sales', 'Marketing', 'Engineering', 'Finance', 'Operations', 'Legal', 'HR', 'Support'] as const;
 
 const FIRST_NAMES = [
-  'Adele', 'Allan', 'Ben', 'Christie', 'Debra', 'Emily', 'Enrico', 'Henrietta', 'Irvin', 'Isaiah', 'Johanna',
-  'Lee', 'Lynne', 'Miriam', 'Nestor', 'Patti', 'Pradeep', 'Raul', 'Zoë', 'José', 'Łukasz', 'Søren', 'Chloé',
-  'Mårten', 'Dmitrij', 'Ngozi', 'Aiko', 'Björn', 'François', 'Anaïs', 'Çağla', 'Đorđe',
+  'Adele',
+  'Allan',
+  'Ben',
+  'Christie',
+  'Debra',
+  'Emily',
+  'Enrico',
+  'Henrietta',
+  'Irvin',
+  'Isaiah',
+  'Johanna',
+  'Lee',
+  'Lynne',
+  'Miriam',
+  'Nestor',
+  'Patti',
+  'Pradeep',
+  'Raul',
+  'Zoë',
+  'José',
+  'Łukasz',
+  'Søren',
+  'Chloé',
+  'Mårten',
+  'Dmitrij',
+  'Ngozi',
+  'Aiko',
+  'Björn',
+  'François',
+  'Anaïs',
+  'Çağla',
+  'Đorđe',
 ] as const;
 const LAST_NAMES = [
-  'Vance', 'Deyoung', 'Walters', 'Cline', 'Berg', 'Braun', 'Callimaci', 'Gonzalez', 'Sink', 'Wilkins', 'Lauer',
-  'Gu', 'Robbins', 'Bowen', 'Wilson', 'Fernandez', 'Gupta', 'Müller', 'Østergård', 'Núñez', 'Kowalczyk',
-  'Dvořák', 'Nakamura', 'Okafor', 'Łęcki', 'Öztürk', 'Ibáñez',
+  'Vance',
+  'Deyoung',
+  'Walters',
+  'Cline',
+  'Berg',
+  'Braun',
+  'Callimaci',
+  'Gonzalez',
+  'Sink',
+  'Wilkins',
+  'Lauer',
+  'Gu',
+  'Robbins',
+  'Bowen',
+  'Wilson',
+  'Fernandez',
+  'Gupta',
+  'Müller',
+  'Østergård',
+  'Núñez',
+  'Kowalczyk',
+  'Dvořák',
+  'Nakamura',
+  'Okafor',
+  'Łęcki',
+  'Öztürk',
+  'Ibáñez',
 ] as const;
 
 const NON_DELEGATE_ROLES: CalendarRole[] = ['freeBusyRead', 'limitedRead', 'read', 'write'];
@@ -237,11 +296,29 @@ export function generateTenant(options: GenerateOptions = {}): Tenant {
     isRoleGroup: true,
   });
 
-  const device = { id: rng.guid(), displayName: 'KIOSK-LOBBY-01', accountEnabled: true, deviceId: rng.guid(), operatingSystem: 'Windows' };
+  const device = {
+    id: rng.guid(),
+    displayName: 'KIOSK-LOBBY-01',
+    accountEnabled: true,
+    deviceId: rng.guid(),
+    operatingSystem: 'Windows',
+  };
   tenant.devices.set(device.id, device);
-  const device2 = { id: rng.guid(), displayName: 'SURFACE-HUB-07', accountEnabled: false, deviceId: rng.guid(), operatingSystem: 'Windows' };
+  const device2 = {
+    id: rng.guid(),
+    displayName: 'SURFACE-HUB-07',
+    accountEnabled: false,
+    deviceId: rng.guid(),
+    operatingSystem: 'Windows',
+  };
   tenant.devices.set(device2.id, device2);
-  const contact = { id: rng.guid(), displayName: 'Partner Liaison (Fabrikam)', mail: 'liaison@fabrikam.com', name: 'Partner Liaison', alias: 'partnerliaison' };
+  const contact = {
+    id: rng.guid(),
+    displayName: 'Partner Liaison (Fabrikam)',
+    mail: 'liaison@fabrikam.com',
+    name: 'Partner Liaison',
+    alias: 'partnerliaison',
+  };
   tenant.contacts.set(contact.id, contact);
   allStaff.members.push(device.id, contact.id);
   engineering.top.members.push(device2.id);
@@ -310,7 +387,12 @@ export function generateTenant(options: GenerateOptions = {}): Tenant {
     calendar: [
       calendarEntry(megan, 'delegateWithPrivateEventAccess'),
       calendarEntry(diego, 'read'),
-      { id: calendarPermissionId('liaison'), name: 'Partner Liaison', address: 'liaison@fabrikam.com', role: 'freeBusyRead' },
+      {
+        id: calendarPermissionId('liaison'),
+        name: 'Partner Liaison',
+        address: 'liaison@fabrikam.com',
+        role: 'freeBusyRead',
+      },
     ],
   } satisfies SimMailboxPermissions);
   Object.assign(permsOf(megan), { sendOnBehalf: ['Tim McMichael'], calendar: [calendarEntry(alex, 'write')] });
@@ -322,7 +404,10 @@ export function generateTenant(options: GenerateOptions = {}): Tenant {
   });
   Object.assign(permsOf(tim2), { fullAccess: [userAce(tim1, 'FullAccess')] });
   Object.assign(permsOf(leaver), { fullAccess: [userAce(grady, 'FullAccess')], sendOnBehalf: [unicodeUser.name] });
-  Object.assign(permsOf(quoteHash), { fullAccess: [userAce(unicodeUser, 'FullAccess')], sendAs: [userAce(unicodeUser, 'SendAs')] });
+  Object.assign(permsOf(quoteHash), {
+    fullAccess: [userAce(unicodeUser, 'FullAccess')],
+    sendAs: [userAce(unicodeUser, 'SendAs')],
+  });
   // An application access policy that leaves this mailbox out: its calendar answers 403, its other rights still read.
   tenant.calendarRefusals.set(quoteHash.id, 'accessDenied');
 
@@ -416,7 +501,8 @@ export function generateTenant(options: GenerateOptions = {}): Tenant {
     }
     if (rng.chance(0.02)) {
       const u = pickTrustee(mailbox);
-      if (u !== undefined && !perms.fullAccess.some((a) => a.trusteeSid === u.sid)) perms.fullAccess.push(userAce(u, 'FullAccess', true));
+      if (u !== undefined && !perms.fullAccess.some((a) => a.trusteeSid === u.sid))
+        perms.fullAccess.push(userAce(u, 'FullAccess', true));
     }
     if (rng.chance(0.01)) {
       const sid = `${SID_DOMAIN}-${900000 + rng.int(90000)}`;

@@ -1,5 +1,15 @@
 import { GRAPH_RESOURCE } from './identity.js';
-import { bump, header, isJsonContent, JSON_TYPE, parseJsonBody, requestId, type SimContext, type SimReply, type SimRequest } from './http.js';
+import {
+  bump,
+  header,
+  isJsonContent,
+  JSON_TYPE,
+  parseJsonBody,
+  requestId,
+  type SimContext,
+  type SimReply,
+  type SimRequest,
+} from './http.js';
 import { appHasAny, drawFault, throttle } from './limits.js';
 import {
   FilterSyntaxError,
@@ -9,7 +19,14 @@ import {
   parseFilter,
   type FilterExpr,
 } from './odata.js';
-import { hasMailbox, type DirectoryObject, type SimContact, type SimDevice, type SimGroup, type SimUser } from './tenant.js';
+import {
+  hasMailbox,
+  type DirectoryObject,
+  type SimContact,
+  type SimDevice,
+  type SimGroup,
+  type SimUser,
+} from './tenant.js';
 
 export const GRAPH_AUDIENCES = [GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, '00000003-0000-0000-c000-000000000000'] as const;
 
@@ -19,22 +36,44 @@ const MAX_BATCH = 20;
 const CREATED = '2024-03-01T08:00:00Z';
 
 const USER_DEFAULT_SELECT = [
-  'businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation',
-  'preferredLanguage', 'surname', 'userPrincipalName', 'id',
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
 ];
 const GROUP_PERMS = ['Group.Read.All', 'GroupMember.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All'];
 const MEMBER_PERMS = ['GroupMember.Read.All', 'Group.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All'];
 const USER_PERMS = ['User.Read.All', 'User.ReadBasic.All', 'Directory.Read.All', 'User.ReadWrite.All'];
 // Calendars.ReadBasic.All is the application permission's name (docs/wire.md).
 const CALENDAR_PERMS = ['Calendars.Read', 'Calendars.ReadBasic', 'Calendars.ReadBasic.All', 'Calendars.ReadWrite'];
-const INTERNAL_ALLOWED_ROLES = ['freeBusyRead', 'limitedRead', 'read', 'write', 'delegateWithoutPrivateEventAccess', 'delegateWithPrivateEventAccess'];
+const INTERNAL_ALLOWED_ROLES = [
+  'freeBusyRead',
+  'limitedRead',
+  'read',
+  'write',
+  'delegateWithoutPrivateEventAccess',
+  'delegateWithPrivateEventAccess',
+];
 const EXTERNAL_ALLOWED_ROLES = ['none', 'freeBusyRead', 'limitedRead', 'read'];
 const DEFAULT_ALLOWED_ROLES = ['none', 'freeBusyRead', 'limitedRead', 'read', 'write'];
 
 type Json = Record<string, unknown>;
 
 /** Graph's error envelope. */
-export function graphError(status: number, code: string, message: string, reqId: string, headers?: Record<string, string>): SimReply {
+export function graphError(
+  status: number,
+  code: string,
+  message: string,
+  reqId: string,
+  headers?: Record<string, string>,
+): SimReply {
   const date = new Date().toISOString().slice(0, 19);
   return {
     status,
@@ -44,7 +83,13 @@ export function graphError(status: number, code: string, message: string, reqId:
 }
 
 function throttledReply(reqId: string, retryAfterSeconds: number | undefined): SimReply {
-  return graphError(429, 'TooManyRequests', 'Too many requests, retry after some time.', reqId, retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) });
+  return graphError(
+    429,
+    'TooManyRequests',
+    'Too many requests, retry after some time.',
+    reqId,
+    retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) },
+  );
 }
 
 function ok(body: Json, reqId: string): SimReply {
@@ -53,7 +98,9 @@ function ok(body: Json, reqId: string): SimReply {
 
 function splitName(displayName: string): { givenName: string | null; surname: string | null } {
   const parts = displayName.split(' ');
-  return parts.length < 2 ? { givenName: displayName, surname: null } : { givenName: parts[0] ?? null, surname: parts.slice(1).join(' ') };
+  return parts.length < 2
+    ? { givenName: displayName, surname: null }
+    : { givenName: parts[0] ?? null, surname: parts.slice(1).join(' ') };
 }
 
 function userBag(u: SimUser): Json {
@@ -95,11 +142,23 @@ function groupBag(g: SimGroup): Json {
 }
 
 function deviceBag(d: SimDevice): Json {
-  return { id: d.id, displayName: d.displayName, accountEnabled: d.accountEnabled, deviceId: d.deviceId, operatingSystem: d.operatingSystem };
+  return {
+    id: d.id,
+    displayName: d.displayName,
+    accountEnabled: d.accountEnabled,
+    deviceId: d.deviceId,
+    operatingSystem: d.operatingSystem,
+  };
 }
 
 function contactBag(c: SimContact): Json {
-  return { id: c.id, displayName: c.displayName, mail: c.mail, mailNickname: c.alias, proxyAddresses: [`SMTP:${c.mail}`] };
+  return {
+    id: c.id,
+    displayName: c.displayName,
+    mail: c.mail,
+    mailNickname: c.alias,
+    proxyAddresses: [`SMTP:${c.mail}`],
+  };
 }
 
 /** Keeps the selected properties that the object has (Graph omits selected properties a type lacks). */
@@ -127,7 +186,10 @@ function directoryObjectJson(obj: DirectoryObject, select: string[] | undefined)
 function parseSelect(url: URL): string[] | undefined {
   const raw = url.searchParams.get('$select');
   if (raw === null || raw.trim() === '') return undefined;
-  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 class GraphQueryError extends Error {
@@ -141,7 +203,14 @@ function parseTop(url: URL, reqId: string): number {
   if (raw === null) return DEFAULT_TOP;
   const top = Number(raw);
   if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) {
-    throw new GraphQueryError(graphError(400, 'Request_UnsupportedQuery', `Invalid page size specified: '${raw}'. Must be between 1 and ${MAX_TOP} inclusive.`, reqId));
+    throw new GraphQueryError(
+      graphError(
+        400,
+        'Request_UnsupportedQuery',
+        `Invalid page size specified: '${raw}'. Must be between 1 and ${MAX_TOP} inclusive.`,
+        reqId,
+      ),
+    );
   }
   return top;
 }
@@ -159,7 +228,13 @@ function decodeSkip(url: URL, reqId: string): number {
 }
 
 /** One page of `items`, with an absolute https `@odata.nextLink` carrying `$skiptoken` when more remain. */
-function page<T>(ctx: SimContext, url: URL, items: readonly T[], toJson: (item: T) => Json, reqId: string): { value: Json[]; nextLink?: string } {
+function page<T>(
+  ctx: SimContext,
+  url: URL,
+  items: readonly T[],
+  toJson: (item: T) => Json,
+  reqId: string,
+): { value: Json[]; nextLink?: string } {
   const top = parseTop(url, reqId);
   const offset = decodeSkip(url, reqId);
   const value = items.slice(offset, offset + top).map(toJson);
@@ -189,8 +264,16 @@ const USER_RESOURCE: FilterResource = {
 const GROUP_RESOURCE: FilterResource = {
   name: 'Group',
   props: [
-    'id', 'mail', 'displayName', 'onPremisesSamAccountName', 'onPremisesSecurityIdentifier', 'mailEnabled',
-    'securityEnabled', 'groupTypes', 'mailNickname', 'proxyAddresses',
+    'id',
+    'mail',
+    'displayName',
+    'onPremisesSamAccountName',
+    'onPremisesSecurityIdentifier',
+    'mailEnabled',
+    'securityEnabled',
+    'groupTypes',
+    'mailNickname',
+    'proxyAddresses',
   ],
   advancedProps: ['onPremisesSamAccountName', 'onPremisesSecurityIdentifier'],
 };
@@ -211,8 +294,7 @@ function parseFilterParam(call: GraphCall, resource: FilterResource): FilterExpr
   const raw = call.url.searchParams.get('$filter');
   if (raw === null) return undefined;
   const unsupported = (prop: string): GraphQueryError => {
-    const message =
-      `Unsupported or invalid query filter clause specified for property '${prop}' of resource '${resource.name}'.`;
+    const message = `Unsupported or invalid query filter clause specified for property '${prop}' of resource '${resource.name}'.`;
     return new GraphQueryError(graphError(400, 'Request_UnsupportedQuery', message, call.reqId));
   };
   let expr: FilterExpr;
@@ -251,7 +333,14 @@ function searchTerm(url: URL, req: { consistency: string | undefined }, reqId: s
   const raw = url.searchParams.get('$search');
   if (raw === null) return undefined;
   if (req.consistency?.toLowerCase() !== 'eventual') {
-    throw new GraphQueryError(graphError(400, 'Request_UnsupportedQuery', "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'", reqId));
+    throw new GraphQueryError(
+      graphError(
+        400,
+        'Request_UnsupportedQuery',
+        "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+        reqId,
+      ),
+    );
   }
   const m = /^"?(?:(displayName|mail|description):)?([^"]*)"?$/.exec(raw.trim());
   return (m?.[2] ?? raw).toLowerCase();
@@ -264,7 +353,8 @@ function visibleGroups(ctx: SimContext): SimGroup[] {
 function filterUsers(ctx: SimContext, expr: FilterExpr | undefined): SimUser[] {
   if (expr === undefined) return [...ctx.tenant.users.values()];
   // Fast paths for the lookups the product makes against large tenants.
-  if (expr.op === 'eq' && expr.prop === 'mail' && typeof expr.value === 'string') return ctx.tenant.usersByMail(expr.value);
+  if (expr.op === 'eq' && expr.prop === 'mail' && typeof expr.value === 'string')
+    return ctx.tenant.usersByMail(expr.value);
   if (expr.op === 'any' && expr.prop === 'proxyAddresses') return ctx.tenant.usersByProxyAddress(expr.value);
   return [...ctx.tenant.users.values()].filter((u) => matchesFilter(expr, (p) => userBag(u)[p]));
 }
@@ -282,14 +372,21 @@ function route(call: GraphCall): SimReply {
   const { ctx, method, url, reqId } = call;
   let segments: string[];
   try {
-    segments = url.pathname.replace(/^\/v1\.0\/?/, '').split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    segments = url.pathname
+      .replace(/^\/v1\.0\/?/, '')
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
   } catch {
     return graphError(400, 'BadRequest', 'The request URI is not valid.', reqId);
   }
   const [collection, key, sub1, sub2] = segments;
   const select = parseSelect(url);
   const endpoint = (name: string): void => bump(ctx.stats.graphEndpoints, `${method} ${name}`);
-  const forbidden = (code = 'Authorization_RequestDenied', message = 'Insufficient privileges to complete the operation.'): SimReply => {
+  const forbidden = (
+    code = 'Authorization_RequestDenied',
+    message = 'Insufficient privileges to complete the operation.',
+  ): SimReply => {
     ctx.stats.forbidden++;
     return graphError(403, code, message, reqId);
   };
@@ -306,7 +403,9 @@ function route(call: GraphCall): SimReply {
       const groups = visibleGroups(ctx).filter(
         (g) =>
           (expr === undefined || matchesFilter(expr, (p) => groupBag(g)[p])) &&
-          (term === undefined || g.displayName.toLowerCase().includes(term) || (g.mail ?? '').toLowerCase().includes(term)),
+          (term === undefined ||
+            g.displayName.toLowerCase().includes(term) ||
+            (g.mail ?? '').toLowerCase().includes(term)),
       );
       const p = page(ctx, url, groups, (g) => project(groupBag(g), select), reqId);
       return ok(
@@ -325,14 +424,25 @@ function route(call: GraphCall): SimReply {
       endpoint(tmpl);
       if (!appHasAny(ctx, sub1 === undefined ? GROUP_PERMS : MEMBER_PERMS)) return forbidden();
       if (group === undefined || group.isRoleGroup === true) {
-        return graphError(404, 'Request_ResourceNotFound', `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`, reqId);
+        return graphError(
+          404,
+          'Request_ResourceNotFound',
+          `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
+          reqId,
+        );
       }
-      if (sub1 === undefined) return ok({ '@odata.context': `${ctx.url}/v1.0/$metadata#groups/$entity`, ...project(groupBag(group), select) }, reqId);
+      if (sub1 === undefined)
+        return ok(
+          { '@odata.context': `${ctx.url}/v1.0/$metadata#groups/$entity`, ...project(groupBag(group), select) },
+          reqId,
+        );
       if ((sub1 === 'transitiveMembers' || sub1 === 'members') && sub2 === undefined) {
         const members =
           sub1 === 'transitiveMembers'
             ? ctx.tenant.transitiveMembers(group.id)
-            : group.members.map((id) => ctx.tenant.directoryObject(id)).filter((o): o is DirectoryObject => o !== undefined);
+            : group.members
+                .map((id) => ctx.tenant.directoryObject(id))
+                .filter((o): o is DirectoryObject => o !== undefined);
         const p = page(ctx, url, members, (o) => directoryObjectJson(o, select), reqId);
         const ctxSelect = select === undefined ? '' : `(${select.join(',')})`;
         return ok(
@@ -367,17 +477,41 @@ function route(call: GraphCall): SimReply {
       if (!appHasAny(ctx, USER_PERMS)) return forbidden();
       const user = ctx.tenant.userByIdOrUpn(key);
       if (user === undefined) {
-        return graphError(404, 'Request_ResourceNotFound', `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`, reqId);
+        return graphError(
+          404,
+          'Request_ResourceNotFound',
+          `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
+          reqId,
+        );
       }
-      return ok({ '@odata.context': `${ctx.url}/v1.0/$metadata#users/$entity`, ...project(userBag(user), select, USER_DEFAULT_SELECT) }, reqId);
+      return ok(
+        {
+          '@odata.context': `${ctx.url}/v1.0/$metadata#users/$entity`,
+          ...project(userBag(user), select, USER_DEFAULT_SELECT),
+        },
+        reqId,
+      );
     }
-    if (collection === 'users' && key !== undefined && sub1 === 'calendar' && sub2 === 'calendarPermissions' && segments.length === 4) {
+    if (
+      collection === 'users' &&
+      key !== undefined &&
+      sub1 === 'calendar' &&
+      sub2 === 'calendarPermissions' &&
+      segments.length === 4
+    ) {
       endpoint('/users/{id}/calendar/calendarPermissions');
-      if (!appHasAny(ctx, CALENDAR_PERMS)) return forbidden('ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+      if (!appHasAny(ctx, CALENDAR_PERMS))
+        return forbidden('ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
       const user = ctx.tenant.userByIdOrUpn(key);
-      if (user === undefined) return graphError(404, 'ErrorInvalidUser', `The requested user '${key}' is invalid.`, reqId);
+      if (user === undefined)
+        return graphError(404, 'ErrorInvalidUser', `The requested user '${key}' is invalid.`, reqId);
       if (!hasMailbox(user)) {
-        return graphError(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.', reqId);
+        return graphError(
+          404,
+          'MailboxNotEnabledForRESTAPI',
+          'The mailbox is either inactive, soft-deleted, or is hosted on-premise.',
+          reqId,
+        );
       }
       // A mailbox outside the app's access policy / RBAC for Applications scope (docs/wire.md).
       const refusal = ctx.tenant.calendarRefusals.get(user.id);
@@ -409,7 +543,13 @@ function route(call: GraphCall): SimReply {
           emailAddress: e.address === undefined ? { name: e.name } : { name: e.name, address: e.address },
         });
       }
-      return ok({ '@odata.context': `${ctx.url}/v1.0/$metadata#users('${user.id}')/calendar/calendarPermissions`, value: entries }, reqId);
+      return ok(
+        {
+          '@odata.context': `${ctx.url}/v1.0/$metadata#users('${user.id}')/calendar/calendarPermissions`,
+          value: entries,
+        },
+        reqId,
+      );
     }
     endpoint('(unknown)');
     return graphError(400, 'BadRequest', `Resource not found for the segment '${collection ?? ''}'.`, reqId);
@@ -426,9 +566,11 @@ function batch(ctx: SimContext, req: SimRequest, reqId: string): SimReply {
   ctx.stats.batches.graph++;
   if (!isJsonContent(req)) return batchSchemaError(reqId, 'Content-Type must be application/json.');
   const body = parseJsonBody(req.body) as { requests?: unknown } | undefined;
-  if (body === undefined || !Array.isArray(body.requests)) return batchSchemaError(reqId, 'Invalid batch payload format.');
+  if (body === undefined || !Array.isArray(body.requests))
+    return batchSchemaError(reqId, 'Invalid batch payload format.');
   if (body.requests.length === 0) return batchSchemaError(reqId, 'Invalid batch payload format: no requests.');
-  if (body.requests.length > MAX_BATCH) return batchSchemaError(reqId, `The number of requests in the batch exceeds the maximum of ${MAX_BATCH}.`);
+  if (body.requests.length > MAX_BATCH)
+    return batchSchemaError(reqId, `The number of requests in the batch exceeds the maximum of ${MAX_BATCH}.`);
   const items = body.requests as Array<{ id?: unknown; method?: unknown; url?: unknown; headers?: unknown }>;
   const ids = new Set<string>();
   for (const item of items) {
@@ -453,7 +595,13 @@ function batch(ctx: SimContext, req: SimRequest, reqId: string): SimReply {
         // Header names are case-insensitive inside a batch item too.
         const level = Object.entries(headers).find(([name]) => name.toLowerCase() === 'consistencylevel')?.[1];
         const consistency = typeof level === 'string' ? level : undefined;
-        reply = route({ ctx, method: (item.method as string).toUpperCase(), url: new URL(`${ctx.url}/v1.0${rawUrl.startsWith('/') ? '' : '/'}${rawUrl}`), reqId: subId, consistency });
+        reply = route({
+          ctx,
+          method: (item.method as string).toUpperCase(),
+          url: new URL(`${ctx.url}/v1.0${rawUrl.startsWith('/') ? '' : '/'}${rawUrl}`),
+          reqId: subId,
+          consistency,
+        });
       }
     }
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -464,7 +612,10 @@ function batch(ctx: SimContext, req: SimRequest, reqId: string): SimReply {
   // Graph does not promise the order of batch responses; shuffle so clients match by id.
   for (let i = responses.length - 1; i > 0; i--) {
     const j = ctx.rng.int(i + 1);
-    [responses[i], responses[j]] = [responses[j] as (typeof responses)[number], responses[i] as (typeof responses)[number]];
+    [responses[i], responses[j]] = [
+      responses[j] as (typeof responses)[number],
+      responses[i] as (typeof responses)[number],
+    ];
   }
   return ok({ responses }, reqId);
 }
@@ -476,7 +627,10 @@ export async function handleGraph(ctx: SimContext, req: SimRequest): Promise<Sim
   const auth = await ctx.tokens.verifyAppToken(header(req, 'authorization'), GRAPH_AUDIENCES);
   if (!auth.ok) {
     ctx.stats.unauthorized++;
-    return graphError(401, 'InvalidAuthenticationToken', auth.reason, reqId, { 'WWW-Authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' });
+    return graphError(401, 'InvalidAuthenticationToken', auth.reason, reqId, {
+      'WWW-Authenticate':
+        'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"',
+    });
   }
   const isBatch = req.url.pathname === '/v1.0/$batch';
   if (!isBatch) {
@@ -484,10 +638,12 @@ export async function handleGraph(ctx: SimContext, req: SimRequest): Promise<Sim
     if (t !== undefined) return throttledReply(reqId, t.retryAfterSeconds);
   }
   const fault = drawFault(ctx);
-  if (fault === 'http503') return graphError(503, 'ServiceUnavailable', 'Service is temporarily unavailable. Please retry.', reqId);
+  if (fault === 'http503')
+    return graphError(503, 'ServiceUnavailable', 'Service is temporarily unavailable. Please retry.', reqId);
   let reply: SimReply;
   if (isBatch) {
-    reply = req.method === 'POST' ? batch(ctx, req, reqId) : graphError(405, 'BadRequest', 'Use POST for $batch.', reqId);
+    reply =
+      req.method === 'POST' ? batch(ctx, req, reqId) : graphError(405, 'BadRequest', 'Use POST for $batch.', reqId);
   } else {
     reply = route({ ctx, method: req.method, url: req.url, reqId, consistency: header(req, 'consistencylevel') });
   }

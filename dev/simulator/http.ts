@@ -122,4 +122,5 @@ export function requestId(req: SimRequest): string {
   return header(req, 'client-request-id') ?? randomUUID();
 }
 
-export const JSON_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+export const JSON_TYPE =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';

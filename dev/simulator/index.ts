@@ -7,7 +7,14 @@ import { handleEntra } from './entra.js';
 import { handleExchange } from './exchange.js';
 import { generateTenant } from './generate.js';
 import { handleGraph } from './graph.js';
-import { emptyStats, type SimContext, type SimReply, type SimRequest, type SimulatorKnobs, type SimulatorStats } from './http.js';
+import {
+  emptyStats,
+  type SimContext,
+  type SimReply,
+  type SimRequest,
+  type SimulatorKnobs,
+  type SimulatorStats,
+} from './http.js';
 import { SIM_API_AUDIENCE } from './identity.js';
 import { overloadDelayMs, resetBuckets } from './limits.js';
 import { createRng } from './rng.js';
@@ -95,7 +102,8 @@ function write(req: IncomingMessage, res: ServerResponse, reply: SimReply): void
   if (reply.body !== undefined) {
     text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) {
-      headers['Content-Type'] = typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
+      headers['Content-Type'] =
+        typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
     }
   }
   if (reply.fault === 'truncate') text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
@@ -147,7 +155,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
           reply = entra ?? { status: 404, body: { error: { code: 'NotFound', message: `Nothing at ${path}` } } };
         }
       } catch (err) {
-        reply = { status: 500, body: { error: { code: 'InternalServerError', message: err instanceof Error ? err.message : String(err) } } };
+        reply = {
+          status: 500,
+          body: { error: { code: 'InternalServerError', message: err instanceof Error ? err.message : String(err) } },
+        };
       }
       if (isUpstream) {
         const jitter = c.knobs.jitterMs > 0 ? c.rng.next() * c.knobs.jitterMs : 0;
@@ -195,8 +206,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     let filled = req;
     if (req.appOnly !== true && req.oid === undefined) {
       const user =
-        req.preferredUsername !== undefined ? tenant.userByIdOrUpn(req.preferredUsername) : tenant.users.get(tenant.demo.alexId);
-      filled = { ...req, ...(user !== undefined ? { oid: user.id, preferredUsername: req.preferredUsername ?? user.userPrincipalName } : {}) };
+        req.preferredUsername !== undefined
+          ? tenant.userByIdOrUpn(req.preferredUsername)
+          : tenant.users.get(tenant.demo.alexId);
+      filled = {
+        ...req,
+        ...(user !== undefined
+          ? { oid: user.id, preferredUsername: req.preferredUsername ?? user.userPrincipalName }
+          : {}),
+      };
     }
     c.stats.tokensIssued.api++;
     return tokens.mintApiToken(filled);
@@ -225,7 +243,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     exchangeBaseUrl: url,
     caCertPem: tls.certPem,
     caCertPath: tls.caCertPath,
-    api: { audience: SIM_API_AUDIENCE, issuer: tokens.issuer, jwksUri: `${url}/${tenant.tenantId}/discovery/v2.0/keys` },
+    api: {
+      audience: SIM_API_AUDIENCE,
+      issuer: tokens.issuer,
+      jwksUri: `${url}/${tenant.tenantId}/discovery/v2.0/keys`,
+    },
     tenant,
     get knobs() {
       return c.knobs;

@@ -22,7 +22,10 @@ export function createRng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const u32hex = (): string => Math.floor(next() * 4294967296).toString(16).padStart(8, '0');
+  const u32hex = (): string =>
+    Math.floor(next() * 4294967296)
+      .toString(16)
+      .padStart(8, '0');
   return {
     next,
     int: (maxExclusive) => Math.floor(next() * maxExclusive),
@@ -35,7 +38,9 @@ export function createRng(seed: number): Rng {
     guid: () => {
       const h = u32hex() + u32hex() + u32hex() + u32hex();
       const variant = ((parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
-      return flat(`${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`);
+      return flat(
+        `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`,
+      );
     },
   };
 }

@@ -439,7 +439,8 @@ export class Tenant {
         .normalize('NFD')
         .replace(/[^A-Za-z0-9]+/g, '.')
         .replace(/^\.+|\.+$/g, '')
-        .toLowerCase() || `user${this.users.size + 1}`);
+        .toLowerCase() ||
+        `user${this.users.size + 1}`);
     const upn = partial.userPrincipalName ?? `${alias}@${this.domain}`;
     const kind = partial.recipientTypeDetails === undefined ? 'UserMailbox' : partial.recipientTypeDetails;
     const mail = partial.mail !== undefined ? partial.mail : kind === null ? null : upn;

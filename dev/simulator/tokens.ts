@@ -98,7 +98,14 @@ export class TokenService {
     return { keys: [entry(this.entraPublicJwk, this.entraKid), entry(this.apiKey.publicJwk, this.apiKey.kid)] };
   }
 
-  async issueAppToken(opts: { resource: string; roles: string[]; appId: string; servicePrincipalId: string; lifetimeSeconds: number; wids?: string[] }): Promise<string> {
+  async issueAppToken(opts: {
+    resource: string;
+    roles: string[];
+    appId: string;
+    servicePrincipalId: string;
+    lifetimeSeconds: number;
+    wids?: string[];
+  }): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const payload: JWTPayload & Record<string, unknown> = {
       aud: opts.resource,
@@ -118,7 +125,9 @@ export class TokenService {
       ver: '1.0',
     };
     if (opts.wids !== undefined) payload.wids = opts.wids;
-    return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.entraKid }).sign(this.entraPrivate);
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.entraKid })
+      .sign(this.entraPrivate);
   }
 
   /** Checks signature, lifetime and audience of a Graph/Exchange bearer token. */
@@ -130,7 +139,8 @@ export class TokenService {
     let claims = this.verified.get(token);
     if (claims === undefined) {
       try {
-        if (decodeProtectedHeader(token).kid !== this.entraKid) return { ok: false, reason: 'Access token validation failure: signing key not found.' };
+        if (decodeProtectedHeader(token).kid !== this.entraKid)
+          return { ok: false, reason: 'Access token validation failure: signing key not found.' };
         const { payload } = await jwtVerify(token, this.entraPublic, { algorithms: ['RS256'], clockTolerance: 0 });
         claims = {
           aud: String(payload.aud),
@@ -143,11 +153,17 @@ export class TokenService {
         this.verified.set(token, claims);
       } catch (err) {
         const expired = err instanceof Error && /exp/i.test(err.message);
-        return { ok: false, reason: expired ? 'Lifetime validation failed, the token is expired.' : 'Access token validation failure. Invalid signature.' };
+        return {
+          ok: false,
+          reason: expired
+            ? 'Lifetime validation failed, the token is expired.'
+            : 'Access token validation failure. Invalid signature.',
+        };
       }
     }
     if (claims.exp <= now) return { ok: false, reason: 'Lifetime validation failed, the token is expired.' };
-    if (!audiences.includes(claims.aud)) return { ok: false, reason: 'Access token validation failure. Invalid audience.' };
+    if (!audiences.includes(claims.aud))
+      return { ok: false, reason: 'Access token validation failure. Invalid audience.' };
     return { ok: true, claims };
   }
 

@@ -8,7 +8,9 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const targetSchema = z.discriminatedUnion(
   'kind',
   [
-    z.object({ kind: z.literal('group'), groupId: z.string().regex(GUID, 'must be a group object id (GUID)') }).strict(),
+    z
+      .object({ kind: z.literal('group'), groupId: z.string().regex(GUID, 'must be a group object id (GUID)') })
+      .strict(),
     z
       .object({
         kind: z.literal('groupDn'),
@@ -16,10 +18,18 @@ export const targetSchema = z.discriminatedUnion(
           .string()
           .trim()
           .max(1024, 'must be at most 1024 characters')
-          .regex(/^CN=(?:[^,\\]|\\.)+(?:,[A-Za-z]+=(?:[^,\\]|\\.)+)*$/i, 'must be a distinguished name starting with CN=, e.g. CN=Sales,OU=Groups,DC=contoso,DC=com'),
+          .regex(
+            /^CN=(?:[^,\\]|\\.)+(?:,[A-Za-z]+=(?:[^,\\]|\\.)+)*$/i,
+            'must be a distinguished name starting with CN=, e.g. CN=Sales,OU=Groups,DC=contoso,DC=com',
+          ),
       })
       .strict(),
-    z.object({ kind: z.literal('groupEmail'), email: z.string().trim().max(320, 'must be at most 320 characters').regex(EMAIL, 'must be an e-mail address') }).strict(),
+    z
+      .object({
+        kind: z.literal('groupEmail'),
+        email: z.string().trim().max(320, 'must be at most 320 characters').regex(EMAIL, 'must be an e-mail address'),
+      })
+      .strict(),
     z
       .object({
         kind: z.literal('mailboxes'),
@@ -33,7 +43,10 @@ export const targetSchema = z.discriminatedUnion(
           )
           .min(1, 'must list at least one mailbox')
           .max(1000, 'must list at most 1000 mailboxes (use a group for more)')
-          .refine((list) => new Set(list.map((m) => m.toLowerCase())).size === list.length, 'must not list a mailbox twice'),
+          .refine(
+            (list) => new Set(list.map((m) => m.toLowerCase())).size === list.length,
+            'must not list a mailbox twice',
+          ),
       })
       .strict(),
   ],
@@ -45,7 +58,9 @@ export type Target = z.infer<typeof targetSchema>;
 export const taskInputSchema = z
   .object({
     description: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-    type: z.literal('mailboxPermissionSync', { error: () => 'must be "mailboxPermissionSync"' }).default('mailboxPermissionSync'),
+    type: z
+      .literal('mailboxPermissionSync', { error: () => 'must be "mailboxPermissionSync"' })
+      .default('mailboxPermissionSync'),
     scheduleId: z.string().trim().min(1, 'must name a schedule').max(64, 'must be at most 64 characters'),
     target: targetSchema,
     rights: z

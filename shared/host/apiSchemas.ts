@@ -3,7 +3,12 @@ import { z } from 'zod';
 /** `?top=&continuationToken=` on every list route. */
 export const pageQuery = z
   .object({
-    top: z.coerce.number({ error: () => 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(100),
+    top: z.coerce
+      .number({ error: () => 'must be a whole number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(1000, 'must be at most 1000')
+      .default(100),
     continuationToken: z.string().max(4096, 'is too long').optional(),
   })
   .strict();

@@ -1,5 +1,5 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   AppError,
   ConfigError,
@@ -64,7 +64,13 @@ export interface ApiRouteSpec<P, Q, B> {
   handle: (input: ApiInput<P, Q, B>) => Promise<ApiResult>;
 }
 
-function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): HttpResponseInit {
+function problem(
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): HttpResponseInit {
   return {
     status,
     headers: { ...SECURITY_HEADERS, 'Content-Type': 'application/problem+json', ...headers },
@@ -81,36 +87,59 @@ const STATUS_BY_CODE: Record<string, number> = {
 export function toProblem(error: unknown, context: InvocationContext, logger?: Services['logger']): HttpResponseInit {
   if (error instanceof ValidationError) {
     const status = STATUS_BY_CODE[error.code] ?? 400;
-    return problem(status, status === 400 ? 'Bad Request' : status === 413 ? 'Payload Too Large' : 'Unsupported Media Type', error.message, {
-      code: error.code,
-      ...(error.issues.length ? { errors: error.issues } : {}),
-    });
+    return problem(
+      status,
+      status === 400 ? 'Bad Request' : status === 413 ? 'Payload Too Large' : 'Unsupported Media Type',
+      error.message,
+      {
+        code: error.code,
+        ...(error.issues.length ? { errors: error.issues } : {}),
+      },
+    );
   }
   if (error instanceof UnauthenticatedError) {
-    return problem(401, 'Unauthorized', error.message, { code: error.code }, { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${error.code}"` });
+    return problem(
+      401,
+      'Unauthorized',
+      error.message,
+      { code: error.code },
+      { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${error.code}"` },
+    );
   }
   if (error instanceof ForbiddenError) return problem(403, 'Forbidden', error.message, { code: error.code });
   if (error instanceof NotFoundError) return problem(404, 'Not Found', error.message, { code: error.code });
   if (error instanceof ConflictError) return problem(409, 'Conflict', error.message, { code: error.code });
-  if (error instanceof PreconditionFailedError) return problem(412, 'Precondition Failed', error.message, { code: error.code });
+  if (error instanceof PreconditionFailedError)
+    return problem(412, 'Precondition Failed', error.message, { code: error.code });
   if (error instanceof RetryableError) {
     const seconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1000));
     return problem(503, 'Service Unavailable', error.message, { code: error.code }, { 'Retry-After': String(seconds) });
   }
   if (error instanceof PermanentUpstreamError) return problem(502, 'Bad Gateway', error.message, { code: error.code });
   if (error instanceof ConfigError) return problem(500, 'Configuration Error', error.message, { code: error.code });
-  logger?.error({ err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error), invocationId: context.invocationId }, 'unhandled error');
+  logger?.error(
+    {
+      err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+      invocationId: context.invocationId,
+    },
+    'unhandled error',
+  );
   const code = error instanceof AppError ? error.code : 'INTERNAL';
-  return problem(500, 'Internal Server Error', `An unexpected error occurred (invocation ${context.invocationId}).`, { code });
+  return problem(500, 'Internal Server Error', `An unexpected error occurred (invocation ${context.invocationId}).`, {
+    code,
+  });
 }
-
 
 function parseWith<T>(schema: z.ZodType<T> | undefined, value: unknown, what: string): T {
   if (!schema) return undefined as T;
   const result = schema.safeParse(value);
   if (!result.success) {
     const issues = zodIssues(result.error).map((i) => ({ ...i, path: i.path === '(body)' ? what : i.path }));
-    throw new ValidationError('REQUEST.INVALID', `Invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+    throw new ValidationError(
+      'REQUEST.INVALID',
+      `Invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
+    );
   }
   return result.data;
 }
@@ -118,13 +147,19 @@ function parseWith<T>(schema: z.ZodType<T> | undefined, value: unknown, what: st
 async function readJsonBody(request: HttpRequest): Promise<unknown> {
   const contentType = request.headers.get('content-type') ?? '';
   if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(contentType)) {
-    throw new ValidationError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (Content-Type: application/json)');
+    throw new ValidationError(
+      'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+      'The request body must be JSON (Content-Type: application/json)',
+    );
   }
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_JSON_BODY_BYTES) throw new ValidationError('REQUEST.TOO_LARGE', `The request body is larger than ${MAX_JSON_BODY_BYTES} bytes`);
+  if (declared > MAX_JSON_BODY_BYTES)
+    throw new ValidationError('REQUEST.TOO_LARGE', `The request body is larger than ${MAX_JSON_BODY_BYTES} bytes`);
   const bytes = Buffer.from(await request.arrayBuffer());
-  if (bytes.length > MAX_JSON_BODY_BYTES) throw new ValidationError('REQUEST.TOO_LARGE', `The request body is larger than ${MAX_JSON_BODY_BYTES} bytes`);
-  if (bytes.length === 0) throw new ValidationError('REQUEST.EMPTY_BODY', 'The request body is empty; a JSON object is required');
+  if (bytes.length > MAX_JSON_BODY_BYTES)
+    throw new ValidationError('REQUEST.TOO_LARGE', `The request body is larger than ${MAX_JSON_BODY_BYTES} bytes`);
+  if (bytes.length === 0)
+    throw new ValidationError('REQUEST.EMPTY_BODY', 'The request body is empty; a JSON object is required');
   try {
     return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch {
@@ -142,7 +177,9 @@ function queryObject(request: HttpRequest): Record<string, string> {
  * Defines and registers one API route: authentication and the declared role, input parsing (params, query,
  * JSON body) with zod, the handler, and error → problem+json mapping. Function files call only this.
  */
-export function registerApi<P = undefined, Q = undefined, B = undefined>(spec: ApiRouteSpec<P, Q, B>): HttpFunctionDefinition {
+export function registerApi<P = undefined, Q = undefined, B = undefined>(
+  spec: ApiRouteSpec<P, Q, B>,
+): HttpFunctionDefinition {
   const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     let services: Services | undefined;
     try {
@@ -151,7 +188,12 @@ export function registerApi<P = undefined, Q = undefined, B = undefined>(spec: A
       if (spec.role !== 'anonymous') {
         principal = await services.authenticator.authenticate(request.headers.get('authorization'));
         if (!hasRole(principal, spec.role)) {
-          throw new ForbiddenError('AUTH.ROLE_REQUIRED', spec.role === 'admin' ? 'This operation requires the MailboxPermissionSync.Admin role' : 'This operation requires the MailboxPermissionSync.Reader or Admin role');
+          throw new ForbiddenError(
+            'AUTH.ROLE_REQUIRED',
+            spec.role === 'admin'
+              ? 'This operation requires the MailboxPermissionSync.Admin role'
+              : 'This operation requires the MailboxPermissionSync.Reader or Admin role',
+          );
         }
       }
       const params = parseWith(spec.params, request.params, 'path');
@@ -160,10 +202,18 @@ export function registerApi<P = undefined, Q = undefined, B = undefined>(spec: A
       const result = await spec.handle({ params, query, body, principal, services, request, context });
       const headers: Record<string, string> = { ...SECURITY_HEADERS, ...(result.headers ?? {}) };
       if (result.text !== undefined) {
-        return { status: result.status ?? 200, headers: { 'Content-Type': result.contentType ?? 'text/plain; charset=utf-8', ...headers }, body: result.text };
+        return {
+          status: result.status ?? 200,
+          headers: { 'Content-Type': result.contentType ?? 'text/plain; charset=utf-8', ...headers },
+          body: result.text,
+        };
       }
       if (result.json === undefined) return { status: result.status ?? 204, headers };
-      return { status: result.status ?? 200, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(result.json) };
+      return {
+        status: result.status ?? 200,
+        headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers },
+        body: JSON.stringify(result.json),
+      };
     } catch (error) {
       return toProblem(error, context, services?.logger);
     }

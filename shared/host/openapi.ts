@@ -19,7 +19,10 @@ function asObject(schema: unknown): z.ZodObject | undefined {
  * The OpenAPI 3.1 document of the HTTP API, generated from each registered route's zod schemas (the same
  * ones that validate requests), with the bearer security scheme and the role each route requires.
  */
-export function buildOpenApiDocument(routes: readonly HttpFunctionDefinition[], info: { version: string; serverUrl?: string }): ReturnType<OpenApiGeneratorV31['generateDocument']> {
+export function buildOpenApiDocument(
+  routes: readonly HttpFunctionDefinition[],
+  info: { version: string; serverUrl?: string },
+): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
@@ -27,7 +30,10 @@ export function buildOpenApiDocument(routes: readonly HttpFunctionDefinition[], 
     bearerFormat: 'JWT',
     description: `Entra ID access token for this API (aud = API_AUDIENCE, v2.0 issuer). App roles: ${APP_ROLES.admin}, ${APP_ROLES.reader}.`,
   });
-  const problem = { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: problemSchema } } };
+  const problem = {
+    description: 'Problem details (RFC 9457)',
+    content: { 'application/problem+json': { schema: problemSchema } },
+  };
 
   for (const route of routes) {
     const docs = route.docs;
@@ -42,7 +48,8 @@ export function buildOpenApiDocument(routes: readonly HttpFunctionDefinition[], 
       responses['400'] ??= { ...problem, description: 'Invalid request (problem+json with field errors)' };
       if (route.role !== 'anonymous') {
         responses['401'] ??= { ...problem, description: 'Missing or invalid bearer token' };
-        if (route.role !== 'anyUser') responses['403'] ??= { ...problem, description: 'The token lacks the required role' };
+        if (route.role !== 'anyUser')
+          responses['403'] ??= { ...problem, description: 'The token lacks the required role' };
       }
       const body = docs?.request?.body instanceof z.ZodType ? docs.request.body : undefined;
       const params = asObject(docs?.request?.params);
@@ -70,7 +77,8 @@ export function buildOpenApiDocument(routes: readonly HttpFunctionDefinition[], 
     info: {
       title: 'Mailbox Permission Sync API',
       version: info.version,
-      description: 'Mailbox delegation inventory for Microsoft 365: who holds FullAccess, SendAs, SendOnBehalf or calendar-delegate rights on which mailbox, directly or through groups, and since when.',
+      description:
+        'Mailbox delegation inventory for Microsoft 365: who holds FullAccess, SendAs, SendOnBehalf or calendar-delegate rights on which mailbox, directly or through groups, and since when.',
     },
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
   });

@@ -1,5 +1,12 @@
 import { createRequire } from 'node:module';
-import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext, type Timer } from '@azure/functions';
+import {
+  app,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+  type Timer,
+} from '@azure/functions';
 import type { RequiredRole } from './auth.js';
 
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -86,7 +93,11 @@ export function registerQueue(definition: Omit<QueueFunctionDefinition, 'kind'>)
   const def: QueueFunctionDefinition = { kind: 'queue', ...definition };
   definitions.push(def);
   if (registerWithAzure) {
-    app.serviceBusQueue(def.name, { connection: 'ServiceBusConnection', queueName: def.queueName, handler: def.handler });
+    app.serviceBusQueue(def.name, {
+      connection: 'ServiceBusConnection',
+      queueName: def.queueName,
+      handler: def.handler,
+    });
   }
   return def;
 }

@@ -113,10 +113,19 @@ export interface RunRepository {
   active(): AsyncIterable<{ taskId: string; runId: string }>;
   markInactive(taskId: string, runId: string): Promise<void>;
   /** Writes pending items (idempotent upserts) in batched transactions; existing settled items are not reset. */
-  addItems(taskId: string, runId: string, items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>>): Promise<void>;
+  addItems(
+    taskId: string,
+    runId: string,
+    items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>>,
+  ): Promise<void>;
   getItem(taskId: string, runId: string, mailboxId: string): Promise<RunItem | undefined>;
   /** Records the counts a delivery is about to apply, before it writes (kept across redeliveries). */
-  recordPlannedCounts(taskId: string, runId: string, mailboxId: string, counts: NonNullable<RunItem['planned']>): Promise<void>;
+  recordPlannedCounts(
+    taskId: string,
+    runId: string,
+    mailboxId: string,
+    counts: NonNullable<RunItem['planned']>,
+  ): Promise<void>;
   /** Settles a pending item exactly once (a second call is a no-op returning false) and bumps the live counters. */
   settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<boolean>;
   items(taskId: string, runId: string, filter: { status?: ItemStatus }, page: PageRequest): Promise<Page<RunItem>>;

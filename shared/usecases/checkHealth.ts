@@ -29,5 +29,8 @@ export async function checkHealth(services: Services, timeoutMs = 5_000): Promis
     passes(() => services.tables.store('Runs').page({ top: 1 }), timeoutMs),
     passes(() => services.queue.ping(QUEUES.expand), timeoutMs),
   ]);
-  return { status: tables === 'pass' && queue === 'pass' ? 'ok' : 'degraded', checks: { config: 'pass', tables, queue } };
+  return {
+    status: tables === 'pass' && queue === 'pass' ? 'ok' : 'degraded',
+    checks: { config: 'pass', tables, queue },
+  };
 }

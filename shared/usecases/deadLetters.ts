@@ -32,35 +32,65 @@ function because(info: DeadLetterInfo): string {
 }
 
 /** A dead-lettered mailbox message settles its run item as failed with the reason, so the run can finish. */
-export async function settleDeadLetteredMailbox(deps: DeadLetterDeps, body: unknown, info: DeadLetterInfo): Promise<'settled' | 'alreadySettled' | 'unknownItem' | 'unreadable'> {
+export async function settleDeadLetteredMailbox(
+  deps: DeadLetterDeps,
+  body: unknown,
+  info: DeadLetterInfo,
+): Promise<'settled' | 'alreadySettled' | 'unknownItem' | 'unreadable'> {
   const parsed = mailboxItemRefSchema.safeParse(parseIfText(body));
   if (!parsed.success) {
     // Nothing identifies a run item: record it where an operator looks and complete the message.
-    deps.logger?.error({ reason: info.reason, description: info.description }, 'unreadable dead-lettered mps-mailbox message discarded');
+    deps.logger?.error(
+      { reason: info.reason, description: info.description },
+      'unreadable dead-lettered mps-mailbox message discarded',
+    );
     return 'unreadable';
   }
   const { taskId, runId, mailbox } = parsed.data;
   // settleItem creates a missing item: a dead-lettered message naming no item of a run must not invent one.
   if (!(await deps.repos.runs.getItem(taskId, runId, mailbox.id))) {
-    deps.logger?.warn({ taskId, runId, mailboxId: mailbox.id, reason: info.reason, description: info.description }, 'dead-lettered mps-mailbox message names no item of a run; discarded');
+    deps.logger?.warn(
+      { taskId, runId, mailboxId: mailbox.id, reason: info.reason, description: info.description },
+      'dead-lettered mps-mailbox message names no item of a run; discarded',
+    );
     return 'unknownItem';
   }
-  const settled = await deps.repos.runs.settleItem(taskId, runId, mailbox.id, { status: 'failed', error: because(info), at: deps.now().toISOString() });
+  const settled = await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
+    status: 'failed',
+    error: because(info),
+    at: deps.now().toISOString(),
+  });
   return settled ? 'settled' : 'alreadySettled';
 }
 
 /** A dead-lettered expansion fails its run with the reason (nothing waits forever). */
-export async function failDeadLetteredExpansion(deps: DeadLetterDeps, body: unknown, info: DeadLetterInfo): Promise<'failed' | 'notActive' | 'unreadable'> {
+export async function failDeadLetteredExpansion(
+  deps: DeadLetterDeps,
+  body: unknown,
+  info: DeadLetterInfo,
+): Promise<'failed' | 'notActive' | 'unreadable'> {
   const parsed = expandRunRefSchema.safeParse(parseIfText(body));
   if (!parsed.success) {
-    deps.logger?.error({ reason: info.reason, description: info.description }, 'unreadable dead-lettered mps-expand message discarded');
+    deps.logger?.error(
+      { reason: info.reason, description: info.description },
+      'unreadable dead-lettered mps-expand message discarded',
+    );
     return 'unreadable';
   }
   const { taskId, runId } = parsed.data;
   const found = await deps.repos.runs.get(taskId, runId);
   if (!found || !isActiveStatus(found.value.status)) return 'notActive';
   const now = deps.now().toISOString();
-  await deps.repos.runs.update({ ...found.value, status: 'failed', finishedAt: now, startedAt: found.value.startedAt ?? now, error: `Expanding the target failed. ${because(info)}` }, found.etag);
+  await deps.repos.runs.update(
+    {
+      ...found.value,
+      status: 'failed',
+      finishedAt: now,
+      startedAt: found.value.startedAt ?? now,
+      error: `Expanding the target failed. ${because(info)}`,
+    },
+    found.etag,
+  );
   await deps.repos.runs.markInactive(taskId, runId);
   await releaseTask(deps, found.value);
   return 'failed';

@@ -36,7 +36,7 @@ const EXCHANGE_FIX =
   'Grant the app the Office 365 Exchange Online application permission Exchange.ManageAsApp with admin consent, ' +
   'and give it an Exchange role in one of the documented ways: a Microsoft Entra role on its service principal ' +
   '(Global Reader is enough to read), or in Exchange Online PowerShell New-ServicePrincipal -AppId <app id> ' +
-  "-ObjectId <service principal object id>, then New-ManagementRoleAssignment -App <service principal> -Role " +
+  '-ObjectId <service principal object id>, then New-ManagementRoleAssignment -App <service principal> -Role ' +
   "'View-Only Recipients' (or Add-RoleGroupMember to a custom role group that holds that role).";
 
 function upstreamFix(error: unknown, service: 'graph' | 'exchange'): string {
@@ -44,7 +44,9 @@ function upstreamFix(error: unknown, service: 'graph' | 'exchange'): string {
     return service === 'graph' ? GRAPH_FIX : EXCHANGE_FIX;
   }
   if (error instanceof AppError && error.code === 'CONFIG.NO_TENANT') return credentialFix;
-  return service === 'graph' ? `Check that GRAPH_BASE_URL is reachable from the Function App (${'network, DNS, proxy'}).` : 'Check that EXCHANGE_BASE_URL is reachable from the Function App (network, DNS, proxy).';
+  return service === 'graph'
+    ? `Check that GRAPH_BASE_URL is reachable from the Function App (${'network, DNS, proxy'}).`
+    : 'Check that EXCHANGE_BASE_URL is reachable from the Function App (network, DNS, proxy).';
 }
 
 /**
@@ -110,7 +112,8 @@ export async function runDiagnostics(services: Services): Promise<DiagnosticsRep
         await services.tables.store('Runs').page({ top: 1 });
         return 'Table Storage is reachable and the tables can be read';
       },
-      () => "Check TABLES_ENDPOINT (or TABLES_CONNECTION_STRING) and grant the identity 'Storage Table Data Contributor' on the storage account.",
+      () =>
+        "Check TABLES_ENDPOINT (or TABLES_CONNECTION_STRING) and grant the identity 'Storage Table Data Contributor' on the storage account.",
     ),
   );
   checks.push(
@@ -118,9 +121,12 @@ export async function runDiagnostics(services: Services): Promise<DiagnosticsRep
       'queue',
       async () => {
         await services.queue.ping(QUEUES.expand);
-        return services.config.serviceBus.kind === 'serviceBus' ? 'Service Bus accepts messages for mps-expand' : 'in-process queue (local host)';
+        return services.config.serviceBus.kind === 'serviceBus'
+          ? 'Service Bus accepts messages for mps-expand'
+          : 'in-process queue (local host)';
       },
-      () => "Check ServiceBusConnection__fullyQualifiedNamespace, that queues 'mps-expand' and 'mps-mailbox' exist, and grant the identity 'Azure Service Bus Data Sender' and 'Azure Service Bus Data Receiver'.",
+      () =>
+        "Check ServiceBusConnection__fullyQualifiedNamespace, that queues 'mps-expand' and 'mps-mailbox' exist, and grant the identity 'Azure Service Bus Data Sender' and 'Azure Service Bus Data Receiver'.",
     ),
   );
   return { status: checks.every((c) => c.status === 'pass') ? 'pass' : 'fail', checks };

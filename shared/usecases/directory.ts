@@ -9,7 +9,11 @@ export interface GroupChoice {
 }
 
 /** Groups for the task-target picker, live from Graph (startswith on displayName; the first page when empty). */
-export async function searchGroups(services: Pick<Services, 'microsoft'>, search: string, top: number): Promise<GroupChoice[]> {
+export async function searchGroups(
+  services: Pick<Services, 'microsoft'>,
+  search: string,
+  top: number,
+): Promise<GroupChoice[]> {
   const graph = services.microsoft().graph;
   const groups = await graph.searchGroups(search.trim(), top);
   return groups.map((g) => ({

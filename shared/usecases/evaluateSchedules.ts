@@ -24,7 +24,8 @@ export async function evaluateSchedules(deps: RunDeps): Promise<EvaluationReport
     if (!task.enabled) continue;
     report.tasksEvaluated++;
     try {
-      if (!schedules.has(task.scheduleId)) schedules.set(task.scheduleId, await deps.repos.schedules.get(task.scheduleId));
+      if (!schedules.has(task.scheduleId))
+        schedules.set(task.scheduleId, await deps.repos.schedules.get(task.scheduleId));
       const schedule = schedules.get(task.scheduleId);
       if (!schedule) throw new Error(`schedule '${task.scheduleId}' does not exist`);
       // Never look back further than a week: a task disabled for months should not replay an old slot.

@@ -71,9 +71,7 @@ async function resolveGroup(
     const groups = await graph.findGroupsByMail(target.email);
     if (groups.length === 0) throw new RunFailure(`No group has the e-mail address ${target.email}`);
     if (groups.length > 1)
-      throw new RunFailure(
-        `E-mail address ${target.email} matches ${groups.length} groups: ${listGroups(groups)}`,
-      );
+      throw new RunFailure(`E-mail address ${target.email} matches ${groups.length} groups: ${listGroups(groups)}`);
     return { id: groups[0]!.id, name: groups[0]!.displayName ?? target.email };
   }
   const cn = commonNameOf(target.dn);

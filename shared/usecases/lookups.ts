@@ -46,14 +46,21 @@ function sortRights(list: RightView[]): RightView[] {
 }
 
 /** Resolves a path segment (UPN, SMTP address or object id) to a known user; 404 otherwise. */
-export async function findUser(deps: LookupDeps, value: string, what: 'user' | 'mailbox' = 'user'): Promise<DirectoryUser> {
+export async function findUser(
+  deps: LookupDeps,
+  value: string,
+  what: 'user' | 'mailbox' = 'user',
+): Promise<DirectoryUser> {
   const user = value.length <= 320 ? await deps.repos.directory.find(value) : undefined;
   if (!user) throw unknown(what, value);
   return user;
 }
 
 function unknown(what: 'user' | 'mailbox', value: string): NotFoundError {
-  return new NotFoundError(what === 'user' ? 'USER.NOT_FOUND' : 'MAILBOX.NOT_FOUND', `No ${what} '${value.slice(0, 320)}' is known; it may not have been synced yet`);
+  return new NotFoundError(
+    what === 'user' ? 'USER.NOT_FOUND' : 'MAILBOX.NOT_FOUND',
+    `No ${what} '${value.slice(0, 320)}' is known; it may not have been synced yet`,
+  );
 }
 
 function groupByMailbox(rows: DelegationRow[]): DelegateMailboxItem[] {
@@ -63,7 +70,11 @@ function groupByMailbox(rows: DelegationRow[]): DelegateMailboxItem[] {
     item.rights.push(rightView(row));
     byMailbox.set(row.mailbox.id, item);
   }
-  return [...byMailbox.values()].map((i) => ({ ...i, rights: sortRights(i.rights) })).sort((a, b) => a.mailbox.displayName.localeCompare(b.mailbox.displayName) || a.mailbox.id.localeCompare(b.mailbox.id));
+  return [...byMailbox.values()]
+    .map((i) => ({ ...i, rights: sortRights(i.rights) }))
+    .sort(
+      (a, b) => a.mailbox.displayName.localeCompare(b.mailbox.displayName) || a.mailbox.id.localeCompare(b.mailbox.id),
+    );
 }
 
 /**
@@ -71,11 +82,17 @@ function groupByMailbox(rows: DelegationRow[]): DelegateMailboxItem[] {
  * index entry and the partition query; an object id only the query, unless it has no rows, when the directory
  * tells a known user with nothing to show (200, empty) from an unknown one (404).
  */
-async function rowsOf(deps: LookupDeps, value: string, what: 'user' | 'mailbox', read: (id: string) => Promise<DelegationRow[]>): Promise<DelegationRow[]> {
+async function rowsOf(
+  deps: LookupDeps,
+  value: string,
+  what: 'user' | 'mailbox',
+  read: (id: string) => Promise<DelegationRow[]>,
+): Promise<DelegationRow[]> {
   const resolved = value.length <= 320 ? await deps.repos.directory.resolveId(value) : undefined;
   if (!resolved) throw unknown(what, value);
   const rows = await read(resolved.id);
-  if (rows.length === 0 && !resolved.known && !(await deps.repos.directory.find(resolved.id))) throw unknown(what, value);
+  if (rows.length === 0 && !resolved.known && !(await deps.repos.directory.find(resolved.id)))
+    throw unknown(what, value);
   return rows;
 }
 
@@ -99,13 +116,24 @@ function groupByDelegate(rows: DelegationRow[]): MailboxDelegateItem[] {
   const byDelegate = new Map<string, MailboxDelegateItem>();
   for (const row of rows) {
     const item = byDelegate.get(row.delegate.id) ?? {
-      delegate: { id: row.delegate.id, upn: row.delegate.upn, address: row.delegate.address, displayName: row.delegate.displayName, accountEnabled: row.delegate.accountEnabled ?? null },
+      delegate: {
+        id: row.delegate.id,
+        upn: row.delegate.upn,
+        address: row.delegate.address,
+        displayName: row.delegate.displayName,
+        accountEnabled: row.delegate.accountEnabled ?? null,
+      },
       rights: [],
     };
     item.rights.push(rightView(row));
     byDelegate.set(row.delegate.id, item);
   }
-  return [...byDelegate.values()].map((i) => ({ ...i, rights: sortRights(i.rights) })).sort((a, b) => a.delegate.displayName.localeCompare(b.delegate.displayName) || a.delegate.id.localeCompare(b.delegate.id));
+  return [...byDelegate.values()]
+    .map((i) => ({ ...i, rights: sortRights(i.rights) }))
+    .sort(
+      (a, b) =>
+        a.delegate.displayName.localeCompare(b.delegate.displayName) || a.delegate.id.localeCompare(b.delegate.id),
+    );
 }
 
 function viaText(via: Via[]): string {
@@ -116,15 +144,48 @@ function viaText(via: Via[]): string {
 export function delegateMailboxesCsv(items: DelegateMailboxItem[]): string {
   return toCsv(
     ['mailboxId', 'mailboxAddress', 'mailboxDisplayName', 'right', 'source', 'via', 'firstSeen', 'lastConfirmed'],
-    items.flatMap((i) => i.rights.map((r) => [i.mailbox.id, i.mailbox.address, i.mailbox.displayName, r.right, r.source, viaText(r.via), r.firstSeen, r.lastConfirmed])),
+    items.flatMap((i) =>
+      i.rights.map((r) => [
+        i.mailbox.id,
+        i.mailbox.address,
+        i.mailbox.displayName,
+        r.right,
+        r.source,
+        viaText(r.via),
+        r.firstSeen,
+        r.lastConfirmed,
+      ]),
+    ),
   );
 }
 
 /** CSV export of a mailbox's delegates. */
 export function mailboxDelegatesCsv(items: MailboxDelegateItem[]): string {
   return toCsv(
-    ['delegateId', 'delegateAddress', 'delegateDisplayName', 'accountEnabled', 'right', 'source', 'via', 'firstSeen', 'lastConfirmed'],
-    items.flatMap((i) => i.rights.map((r) => [i.delegate.id, i.delegate.address, i.delegate.displayName, i.delegate.accountEnabled === null ? '' : String(i.delegate.accountEnabled), r.right, r.source, viaText(r.via), r.firstSeen, r.lastConfirmed])),
+    [
+      'delegateId',
+      'delegateAddress',
+      'delegateDisplayName',
+      'accountEnabled',
+      'right',
+      'source',
+      'via',
+      'firstSeen',
+      'lastConfirmed',
+    ],
+    items.flatMap((i) =>
+      i.rights.map((r) => [
+        i.delegate.id,
+        i.delegate.address,
+        i.delegate.displayName,
+        i.delegate.accountEnabled === null ? '' : String(i.delegate.accountEnabled),
+        r.right,
+        r.source,
+        viaText(r.via),
+        r.firstSeen,
+        r.lastConfirmed,
+      ]),
+    ),
   );
 }
 
@@ -179,25 +240,65 @@ export async function addManualDelegation(
 ): Promise<DelegateMailboxItem> {
   const user = await findInTenant(deps, userValue, 'user');
   const mailbox = await findInTenant(deps, mailboxValue, 'mailbox');
-  if (mailbox.id === user.id) throw new ValidationError('DELEGATION.SELF', 'A user cannot be a delegate of their own mailbox', [{ path: 'mailbox', message: 'is the user’s own mailbox' }]);
+  if (mailbox.id === user.id)
+    throw new ValidationError('DELEGATION.SELF', 'A user cannot be a delegate of their own mailbox', [
+      { path: 'mailbox', message: 'is the user’s own mailbox' },
+    ]);
   const at = deps.now().toISOString();
   const mailboxRef: MailboxRef = { id: mailbox.id, address: mailbox.address, displayName: mailbox.displayName };
-  const existing = (await deps.repos.delegations.forMailbox(mailbox.id)).filter((d) => d.delegate.id === user.id && d.source === 'Manual');
-  const delegate = { id: user.id, upn: user.upn, address: user.address, displayName: user.displayName, ...(user.accountEnabled === undefined ? {} : { accountEnabled: user.accountEnabled }) };
+  const existing = (await deps.repos.delegations.forMailbox(mailbox.id)).filter(
+    (d) => d.delegate.id === user.id && d.source === 'Manual',
+  );
+  const delegate = {
+    id: user.id,
+    upn: user.upn,
+    address: user.address,
+    displayName: user.displayName,
+    ...(user.accountEnabled === undefined ? {} : { accountEnabled: user.accountEnabled }),
+  };
   const upsert: DelegationRow[] = [...new Set(rights)]
     .filter((r) => !existing.some((d) => d.right === r))
-    .map((right) => ({ mailboxId: mailbox.id, mailbox: mailboxRef, delegate, right, via: [{ kind: 'direct' }], source: 'Manual', firstSeen: at, lastConfirmed: at }));
-  const events: DelegationEvent[] = upsert.map((d) => ({ type: 'granted', mailbox: mailboxRef, delegate, right: d.right, via: d.via, source: 'Manual', runId: null, taskId: null, at }));
-  await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert, remove: [], events }, { taskId: null, runId: null, at, eventScope: `manual_${at}` });
+    .map((right) => ({
+      mailboxId: mailbox.id,
+      mailbox: mailboxRef,
+      delegate,
+      right,
+      via: [{ kind: 'direct' }],
+      source: 'Manual',
+      firstSeen: at,
+      lastConfirmed: at,
+    }));
+  const events: DelegationEvent[] = upsert.map((d) => ({
+    type: 'granted',
+    mailbox: mailboxRef,
+    delegate,
+    right: d.right,
+    via: d.via,
+    source: 'Manual',
+    runId: null,
+    taskId: null,
+    at,
+  }));
+  await deps.repos.delegations.apply(
+    { mailbox: mailboxRef, upsert, remove: [], events },
+    { taskId: null, runId: null, at, eventScope: `manual_${at}` },
+  );
   const rows = (await deps.repos.delegations.forMailbox(mailbox.id)).filter((d) => d.delegate.id === user.id);
   return { mailbox: mailboxRef, rights: sortRights(rows.map(rightView)) };
 }
 
 /** Removes a user's Manual delegations on a mailbox; synced ones cannot be removed here (409 with the reason). */
-export async function removeManualDelegation(deps: LookupDeps, userValue: string, mailboxValue: string, right?: Right): Promise<void> {
+export async function removeManualDelegation(
+  deps: LookupDeps,
+  userValue: string,
+  mailboxValue: string,
+  right?: Right,
+): Promise<void> {
   const user = await findUser(deps, userValue, 'user');
   const mailbox = await findUser(deps, mailboxValue, 'mailbox');
-  const rows = (await deps.repos.delegations.forMailbox(mailbox.id)).filter((d) => d.delegate.id === user.id && (!right || d.right === right));
+  const rows = (await deps.repos.delegations.forMailbox(mailbox.id)).filter(
+    (d) => d.delegate.id === user.id && (!right || d.right === right),
+  );
   const manual = rows.filter((d) => d.source === 'Manual');
   if (manual.length === 0) {
     const synced = rows.filter((d) => d.source === 'MailboxPermissionSync');
@@ -208,12 +309,28 @@ export async function removeManualDelegation(deps: LookupDeps, userValue: string
         `${user.displayName}'s ${what} on ${mailbox.displayName} comes from Exchange Online and will return on the next sync; remove it in Exchange (e.g. Remove-MailboxPermission / Remove-RecipientPermission / Set-Mailbox -GrantSendOnBehalfTo, or the calendar's permissions) instead`,
       );
     }
-    throw new NotFoundError('DELEGATION.NOT_FOUND', `${user.displayName} has no manual delegation on ${mailbox.displayName}`);
+    throw new NotFoundError(
+      'DELEGATION.NOT_FOUND',
+      `${user.displayName} has no manual delegation on ${mailbox.displayName}`,
+    );
   }
   const at = deps.now().toISOString();
   const mailboxRef: MailboxRef = { id: mailbox.id, address: mailbox.address, displayName: mailbox.displayName };
-  const events: DelegationEvent[] = manual.map((d) => ({ type: 'revoked', mailbox: mailboxRef, delegate: d.delegate, right: d.right, via: d.via, source: 'Manual', runId: null, taskId: null, at }));
-  await deps.repos.delegations.apply({ mailbox: mailboxRef, upsert: [], remove: manual, events }, { taskId: null, runId: null, at, eventScope: `manual_${at}` });
+  const events: DelegationEvent[] = manual.map((d) => ({
+    type: 'revoked',
+    mailbox: mailboxRef,
+    delegate: d.delegate,
+    right: d.right,
+    via: d.via,
+    source: 'Manual',
+    runId: null,
+    taskId: null,
+    at,
+  }));
+  await deps.repos.delegations.apply(
+    { mailbox: mailboxRef, upsert: [], remove: manual, events },
+    { taskId: null, runId: null, at, eventScope: `manual_${at}` },
+  );
 }
 
 export interface ChangeQuery {
@@ -234,11 +351,15 @@ interface ChangePosition {
 }
 
 const invalidChangeToken = (why = 'not a token this API issued') =>
-  new ValidationError('PAGING.INVALID_TOKEN', `continuationToken is ${why}`, [{ path: 'continuationToken', message: why }]);
+  new ValidationError('PAGING.INVALID_TOKEN', `continuationToken is ${why}`, [
+    { path: 'continuationToken', message: why },
+  ]);
 
 function encodeChangeToken(position: ChangePosition): string {
   const { day, after } = position;
-  return Buffer.from(JSON.stringify({ v: 2, d: day, ...(after ? { k: after.sortKey, p: after.partitionKey, r: after.rowKey } : {}) })).toString('base64url');
+  return Buffer.from(
+    JSON.stringify({ v: 2, d: day, ...(after ? { k: after.sortKey, p: after.partitionKey, r: after.rowKey } : {}) }),
+  ).toString('base64url');
 }
 
 function decodeChangeToken(token: string | undefined): ChangePosition | undefined {
@@ -250,22 +371,32 @@ function decodeChangeToken(token: string | undefined): ChangePosition | undefine
     throw invalidChangeToken();
   }
   // Tokens before v2 counted events to skip, which needed the whole day in memory.
-  if (parsed.v === undefined && typeof parsed.s === 'number') throw invalidChangeToken('from an earlier version of this API; list again without it');
+  if (parsed.v === undefined && typeof parsed.s === 'number')
+    throw invalidChangeToken('from an earlier version of this API; list again without it');
   if (parsed.v !== 2 || typeof parsed.d !== 'string' || !/^\d{8}$/.test(parsed.d)) throw invalidChangeToken();
   if (parsed.k === undefined) return { day: parsed.d };
   const key = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 1024;
   if (!key(parsed.k) || !key(parsed.p) || !key(parsed.r)) throw invalidChangeToken();
-  return { day: parsed.d, after: { sortKey: parsed.k as string, partitionKey: parsed.p as string, rowKey: parsed.r as string } };
+  return {
+    day: parsed.d,
+    after: { sortKey: parsed.k as string, partitionKey: parsed.p as string, rowKey: parsed.r as string },
+  };
 }
 
 /**
  * History of grants and revocations, newest first, filtered by time, mailbox and delegate (values resolved to ids).
  * Reads day by day, newest day first; a page holds at most `top` events in memory whatever a day holds.
  */
-export async function delegationChanges(deps: LookupDeps, query: ChangeQuery): Promise<{ items: DelegationEvent[]; continuationToken: string | null }> {
+export async function delegationChanges(
+  deps: LookupDeps,
+  query: ChangeQuery,
+): Promise<{ items: DelegationEvent[]; continuationToken: string | null }> {
   const now = deps.now();
   const since = query.since ? new Date(query.since) : new Date(now.getTime() - 30 * DAY_MS);
-  if (Number.isNaN(since.getTime())) throw new ValidationError('REQUEST.INVALID', 'since must be an ISO 8601 date-time', [{ path: 'since', message: 'must be an ISO 8601 date-time' }]);
+  if (Number.isNaN(since.getTime()))
+    throw new ValidationError('REQUEST.INVALID', 'since must be an ISO 8601 date-time', [
+      { path: 'since', message: 'must be an ISO 8601 date-time' },
+    ]);
   const floor = new Date(Math.max(since.getTime(), now.getTime() - MAX_DAYS * DAY_MS));
   const filters: string[] = [odata`at ge ${floor.toISOString()}`];
   const mailboxId = query.mailbox ? (await findUser(deps, query.mailbox, 'mailbox')).id : undefined;
@@ -274,17 +405,29 @@ export async function delegationChanges(deps: LookupDeps, query: ChangeQuery): P
   const position = decodeChangeToken(query.continuationToken);
   const items: DelegationEvent[] = [];
   const dayOf = (d: Date) => d.toISOString().slice(0, 10).replaceAll('-', '');
-  let cursor = position ? new Date(`${position.day.slice(0, 4)}-${position.day.slice(4, 6)}-${position.day.slice(6, 8)}T00:00:00Z`) : new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
+  let cursor = position
+    ? new Date(`${position.day.slice(0, 4)}-${position.day.slice(4, 6)}-${position.day.slice(6, 8)}T00:00:00Z`)
+    : new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
   let after = position?.after;
   while (cursor.getTime() >= Date.parse(`${floor.toISOString().slice(0, 10)}T00:00:00Z`)) {
     const day = dayOf(cursor);
-    const page = await deps.repos.delegations.eventsOfDay(day, { limit: query.top - items.length, filter: filters.join(' and '), ...(after ? { after } : {}), ...(mailboxId ? { mailboxId } : {}) });
+    const page = await deps.repos.delegations.eventsOfDay(day, {
+      limit: query.top - items.length,
+      filter: filters.join(' and '),
+      ...(after ? { after } : {}),
+      ...(mailboxId ? { mailboxId } : {}),
+    });
     items.push(...page.events.map((e) => e.event));
     if (items.length === query.top) {
       // A full page: continue after its last event, in this day if it holds more, else from the previous day.
       const last = page.events[page.events.length - 1];
       const previousDay = dayOf(new Date(cursor.getTime() - DAY_MS));
-      const next: ChangePosition | undefined = page.more && last ? { day, after: last.cursor } : previousDay >= dayOf(floor) ? { day: previousDay } : undefined;
+      const next: ChangePosition | undefined =
+        page.more && last
+          ? { day, after: last.cursor }
+          : previousDay >= dayOf(floor)
+            ? { day: previousDay }
+            : undefined;
       return { items, continuationToken: next ? encodeChangeToken(next) : null };
     }
     after = undefined;

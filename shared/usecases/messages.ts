@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { RIGHTS } from '../domain/delegation/types.js';
 import { parseOrThrow } from '../validation.js';
 
-const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'must contain only letters, digits, _ . -');
+const id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'must contain only letters, digits, _ . -');
 
 /** Body of an `mps-expand` message. */
 export const expandMessageSchema = z.object({ taskId: id, runId: id }).strict();
@@ -45,14 +49,23 @@ export type MailboxMessageBody = z.infer<typeof mailboxMessageSchema>;
  * Just enough of an `mps-mailbox` body to name its run item: a dead-lettered message that fails the full schema
  * (say, an oversized prefetch) must still settle its item, or the run waits for its timeout.
  */
-export const mailboxItemRefSchema = z.looseObject({ taskId: id, runId: id, mailbox: z.looseObject({ id: mailboxMessageSchema.shape.mailbox.shape.id }) });
+export const mailboxItemRefSchema = z.looseObject({
+  taskId: id,
+  runId: id,
+  mailbox: z.looseObject({ id: mailboxMessageSchema.shape.mailbox.shape.id }),
+});
 
 /** Just enough of an `mps-expand` body to name its run (see mailboxItemRefSchema). */
 export const expandRunRefSchema = z.looseObject({ taskId: id, runId: id });
 
 /** Parses a queue body or throws a ValidationError naming the bad field (the message then dead-letters with it). */
 export function parseMessage<T>(schema: z.ZodType<T>, body: unknown, queue: string): T {
-  return parseOrThrow(schema, typeof body === 'string' ? safeJson(body) : body, 'QUEUE.INVALID_MESSAGE', `${queue} message`);
+  return parseOrThrow(
+    schema,
+    typeof body === 'string' ? safeJson(body) : body,
+    'QUEUE.INVALID_MESSAGE',
+    `${queue} message`,
+  );
 }
 
 function safeJson(text: string): unknown {

@@ -31,7 +31,15 @@ export type ClaimOutcome =
   | { outcome: 'skipped'; run: Run }
   | { outcome: 'alreadyClaimed'; runId: string };
 
-function newRun(task: Task, runId: string, trigger: Run['trigger'], now: Date, slot: Date | null, status: Run['status'] = 'queued', error: string | null = null): Run {
+function newRun(
+  task: Task,
+  runId: string,
+  trigger: Run['trigger'],
+  now: Date,
+  slot: Date | null,
+  status: Run['status'] = 'queued',
+  error: string | null = null,
+): Run {
   return {
     ...ZERO_COUNTS,
     runId,
@@ -64,7 +72,11 @@ export async function sendExpandMessage(queue: QueueSender, taskId: string, runI
  * from the slot (scheduled) so duplicate timer firings and racing instances make one run, and a run found
  * still active turns a scheduled slot into a `skipped` run (manual: 409).
  */
-export async function claimRun(deps: RunDeps, taskId: string, request: { trigger: 'schedule'; slot: Date } | { trigger: 'manual' }): Promise<ClaimOutcome> {
+export async function claimRun(
+  deps: RunDeps,
+  taskId: string,
+  request: { trigger: 'schedule'; slot: Date } | { trigger: 'manual' },
+): Promise<ClaimOutcome> {
   for (let attempt = 0; attempt < 8; attempt++) {
     const now = deps.now();
     const versioned = await deps.repos.tasks.get(taskId);
@@ -82,7 +94,8 @@ export async function claimRun(deps: RunDeps, taskId: string, request: { trigger
       const active = await deps.repos.runs.get(taskId, task.activeRunId);
       // A claim writes the task first and the run right after: a pointer without its run is a claim in
       // progress for a short while, and an abandoned one (crash) after that.
-      const claimInProgress = !active && task.activeSince !== undefined && now.getTime() - Date.parse(task.activeSince) < CLAIM_GRACE_MS;
+      const claimInProgress =
+        !active && task.activeSince !== undefined && now.getTime() - Date.parse(task.activeSince) < CLAIM_GRACE_MS;
       if (claimInProgress || (active && isActiveStatus(active.value.status))) {
         const reason = `Previous run ${task.activeRunId} is still ${active?.value.status ?? 'queued'}`;
         if (!slot) throw new ConflictError('RUN.ACTIVE', `${reason}; wait for it to finish`);
@@ -99,7 +112,10 @@ export async function claimRun(deps: RunDeps, taskId: string, request: { trigger
     }
 
     try {
-      await deps.repos.tasks.update({ ...task, activeRunId: runId, activeSince: now.toISOString(), lastRunId: runId, evaluatedThrough: advanced }, etag);
+      await deps.repos.tasks.update(
+        { ...task, activeRunId: runId, activeSince: now.toISOString(), lastRunId: runId, evaluatedThrough: advanced },
+        etag,
+      );
     } catch (error) {
       if (error instanceof PreconditionFailedError) continue; // someone else changed the task: look again
       throw error;
@@ -114,7 +130,10 @@ export async function claimRun(deps: RunDeps, taskId: string, request: { trigger
     deps.logger?.info({ taskId, runId, trigger: request.trigger }, 'run claimed');
     return { outcome: 'created', run };
   }
-  throw new ConflictError('RUN.CLAIM_CONTENTION', `Task '${taskId}' kept changing while a run was being claimed; try again`);
+  throw new ConflictError(
+    'RUN.CLAIM_CONTENTION',
+    `Task '${taskId}' kept changing while a run was being claimed; try again`,
+  );
 }
 
 async function updateQuietly(deps: RunDeps, task: Task, etag: string): Promise<void> {
@@ -143,14 +162,26 @@ export async function getRun(deps: Pick<RunDeps, 'repos'>, taskId: string, runId
 
 /** Run history of a task, newest first. */
 export async function listRuns(deps: Pick<RunDeps, 'repos'>, taskId: string, page: PageRequest): Promise<Page<Run>> {
-  if (!(await deps.repos.tasks.get(taskId))) throw new NotFoundError('TASK.NOT_FOUND', `Task '${taskId}' does not exist`);
+  if (!(await deps.repos.tasks.get(taskId)))
+    throw new NotFoundError('TASK.NOT_FOUND', `Task '${taskId}' does not exist`);
   const result = await deps.repos.runs.list(taskId, page);
-  const items = await Promise.all(result.items.map(async (r) => (isActiveStatus(r.status) ? { ...r, ...(await deps.repos.runs.counters(taskId, r.runId)) } : r)));
+  const items = await Promise.all(
+    result.items.map(async (r) =>
+      isActiveStatus(r.status) ? { ...r, ...(await deps.repos.runs.counters(taskId, r.runId)) } : r,
+    ),
+  );
   return { items, continuationToken: result.continuationToken };
 }
 
 /** Per-mailbox outcomes of a run, optionally only one status (e.g. the failed ones with their reasons). */
-export async function listRunMailboxes(deps: Pick<RunDeps, 'repos'>, taskId: string, runId: string, status: ItemStatus | undefined, page: PageRequest): Promise<Page<RunItem>> {
-  if (!(await deps.repos.runs.get(taskId, runId))) throw new NotFoundError('RUN.NOT_FOUND', `Run '${runId}' of task '${taskId}' does not exist`);
+export async function listRunMailboxes(
+  deps: Pick<RunDeps, 'repos'>,
+  taskId: string,
+  runId: string,
+  status: ItemStatus | undefined,
+  page: PageRequest,
+): Promise<Page<RunItem>> {
+  if (!(await deps.repos.runs.get(taskId, runId)))
+    throw new NotFoundError('RUN.NOT_FOUND', `Run '${runId}' of task '${taskId}' does not exist`);
   return deps.repos.runs.items(taskId, runId, status ? { status } : {}, page);
 }

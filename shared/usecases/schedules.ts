@@ -18,7 +18,13 @@ export interface ScheduleView extends Record<string, unknown> {
 
 /** The API shape: the definition's fields flattened, plus id, a human summary and timestamps. */
 export function toScheduleView(s: StoredSchedule): ScheduleView {
-  return { id: s.id, ...s.definition, summary: describeSchedule(s.definition), createdAt: s.createdAt, updatedAt: s.updatedAt };
+  return {
+    id: s.id,
+    ...s.definition,
+    summary: describeSchedule(s.definition),
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
 }
 
 /** Validates and stores a new schedule. */
@@ -47,7 +53,11 @@ export async function listSchedules(deps: ScheduleDeps, page: PageRequest): Prom
 export async function updateSchedule(deps: ScheduleDeps, id: string, body: unknown): Promise<ScheduleView> {
   const existing = await deps.repos.schedules.get(id);
   if (!existing) throw new NotFoundError('SCHEDULE.NOT_FOUND', `Schedule '${id}' does not exist`);
-  const updated: StoredSchedule = { ...existing, definition: parseScheduleInput(body), updatedAt: deps.now().toISOString() };
+  const updated: StoredSchedule = {
+    ...existing,
+    definition: parseScheduleInput(body),
+    updatedAt: deps.now().toISOString(),
+  };
   await deps.repos.schedules.replace(updated);
   return toScheduleView(updated);
 }
@@ -61,7 +71,10 @@ export async function deleteSchedule(deps: ScheduleDeps, id: string): Promise<vo
     if (task.scheduleId === id) users.push(`'${task.description}' (${task.id})`);
   }
   if (users.length > 0) {
-    throw new ConflictError('SCHEDULE.IN_USE', `Schedule '${id}' is used by ${users.length === 1 ? 'task' : 'tasks'} ${users.join(', ')}; change or delete ${users.length === 1 ? 'it' : 'them'} first`);
+    throw new ConflictError(
+      'SCHEDULE.IN_USE',
+      `Schedule '${id}' is used by ${users.length === 1 ? 'task' : 'tasks'} ${users.join(', ')}; change or delete ${users.length === 1 ? 'it' : 'them'} first`,
+    );
   }
   await deps.repos.schedules.delete(id);
 }

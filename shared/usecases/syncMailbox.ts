@@ -26,7 +26,7 @@ import { QUEUES, type QueueSender } from '../ports/queue.js';
 import type { ProposedRevocation } from '../ports/repositories.js';
 import { mailboxMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
-import { ResolverCache, type TrusteeResolver } from './trusteeResolver.js';
+import type { ResolverCache, TrusteeResolver } from './trusteeResolver.js';
 
 export interface SyncDeps {
   repos: Repositories;
@@ -284,17 +284,19 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
       !diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right) &&
       !changedKeys.has(`${row.delegate.id}|${row.right}`),
   );
-  const events: DelegationEvent[] = diff.added.map((d): DelegationEvent => ({
-    type: 'granted',
-    mailbox: mailboxRef,
-    delegate: d.delegate,
-    right: d.right,
-    via: d.via,
-    source: d.source,
-    runId,
-    taskId,
-    at,
-  }));
+  const events: DelegationEvent[] = diff.added.map(
+    (d): DelegationEvent => ({
+      type: 'granted',
+      mailbox: mailboxRef,
+      delegate: d.delegate,
+      right: d.right,
+      via: d.via,
+      source: d.source,
+      runId,
+      taskId,
+      at,
+    }),
+  );
   const upsert = [
     ...diff.added.map(withMailbox),
     ...diff.changed.map((c) => withMailbox(c.after)),

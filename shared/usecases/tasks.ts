@@ -48,12 +48,18 @@ function parseTaskInput(body: unknown): ReturnType<typeof taskInputSchema.parse>
 async function requireSchedule(deps: TaskDeps, scheduleId: string): Promise<StoredSchedule> {
   const schedule = await deps.repos.schedules.get(scheduleId);
   if (!schedule) {
-    throw new ValidationError('TASK.SCHEDULE_NOT_FOUND', `Schedule '${scheduleId}' does not exist`, [{ path: 'scheduleId', message: `schedule '${scheduleId}' does not exist` }]);
+    throw new ValidationError('TASK.SCHEDULE_NOT_FOUND', `Schedule '${scheduleId}' does not exist`, [
+      { path: 'scheduleId', message: `schedule '${scheduleId}' does not exist` },
+    ]);
   }
   return schedule;
 }
 
-async function toTaskView(deps: TaskDeps, task: Task, schedules: Map<string, StoredSchedule | undefined>): Promise<TaskView> {
+async function toTaskView(
+  deps: TaskDeps,
+  task: Task,
+  schedules: Map<string, StoredSchedule | undefined>,
+): Promise<TaskView> {
   if (!schedules.has(task.scheduleId)) schedules.set(task.scheduleId, await deps.repos.schedules.get(task.scheduleId));
   const schedule = schedules.get(task.scheduleId);
   const next = schedule && task.enabled ? nextDueAfter(schedule.definition, deps.now()) : undefined;
@@ -61,7 +67,9 @@ async function toTaskView(deps: TaskDeps, task: Task, schedules: Map<string, Sto
   if (task.lastRunId) {
     const found = await deps.repos.runs.get(task.id, task.lastRunId);
     if (found) {
-      const r = isActiveStatus(found.value.status) ? { ...found.value, ...(await deps.repos.runs.counters(task.id, task.lastRunId)) } : found.value;
+      const r = isActiveStatus(found.value.status)
+        ? { ...found.value, ...(await deps.repos.runs.counters(task.id, task.lastRunId)) }
+        : found.value;
       lastRun = {
         runId: r.runId,
         status: r.status,
@@ -82,7 +90,9 @@ async function toTaskView(deps: TaskDeps, task: Task, schedules: Map<string, Sto
     description: task.description,
     type: task.type,
     scheduleId: task.scheduleId,
-    schedule: schedule ? { summary: describeSchedule(schedule.definition), timeZone: schedule.definition.timeZone } : null,
+    schedule: schedule
+      ? { summary: describeSchedule(schedule.definition), timeZone: schedule.definition.timeZone }
+      : null,
     target: task.target,
     rights: task.rights,
     enabled: task.enabled,
@@ -146,7 +156,10 @@ export async function deleteTask(deps: TaskDeps, id: string): Promise<void> {
   if (found.value.activeRunId) {
     const active = await deps.repos.runs.get(id, found.value.activeRunId);
     if (active && isActiveStatus(active.value.status)) {
-      throw new ConflictError('TASK.RUN_ACTIVE', `Task '${id}' has an active run (${found.value.activeRunId}); delete it once the run has finished`);
+      throw new ConflictError(
+        'TASK.RUN_ACTIVE',
+        `Task '${id}' has an active run (${found.value.activeRunId}); delete it once the run has finished`,
+      );
     }
   }
   await deps.repos.tasks.delete(id);

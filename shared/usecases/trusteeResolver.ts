@@ -1,9 +1,31 @@
 import { createHash } from 'node:crypto';
-import { describeTrusteeKey, type DelegateRef, type ResolvedTrustee, type TrusteeKey } from '../domain/delegation/index.js';
+import {
+  describeTrusteeKey,
+  type DelegateRef,
+  type ResolvedTrustee,
+  type TrusteeKey,
+} from '../domain/delegation/index.js';
 import type { DirectoryPort, ExchangePort, GraphUser, RecipientRow } from '../ports/microsoft.js';
 
-const USER_TYPES = new Set(['UserMailbox', 'SharedMailbox', 'RoomMailbox', 'EquipmentMailbox', 'LinkedMailbox', 'MailUser', 'User', 'SchedulingMailbox']);
-const GROUP_TYPES = new Set(['MailUniversalSecurityGroup', 'MailUniversalDistributionGroup', 'MailNonUniversalGroup', 'GroupMailbox', 'UniversalSecurityGroup', 'UniversalDistributionGroup', 'DynamicDistributionGroup']);
+const USER_TYPES = new Set([
+  'UserMailbox',
+  'SharedMailbox',
+  'RoomMailbox',
+  'EquipmentMailbox',
+  'LinkedMailbox',
+  'MailUser',
+  'User',
+  'SchedulingMailbox',
+]);
+const GROUP_TYPES = new Set([
+  'MailUniversalSecurityGroup',
+  'MailUniversalDistributionGroup',
+  'MailNonUniversalGroup',
+  'GroupMailbox',
+  'UniversalSecurityGroup',
+  'UniversalDistributionGroup',
+  'DynamicDistributionGroup',
+]);
 
 function toDelegate(u: GraphUser): DelegateRef {
   return {
@@ -29,7 +51,10 @@ export class TrusteeResolver {
   /** Delegates this run already copied into the directory table (by id and display data). */
   private readonly written = new Set<string>();
 
-  constructor(private readonly graph: DirectoryPort, private readonly exchange: ExchangePort) {}
+  constructor(
+    private readonly graph: DirectoryPort,
+    private readonly exchange: ExchangePort,
+  ) {}
 
   /** Resolves many keys; failures (throttling, outages) reject so the caller can retry the mailbox. */
   async resolveAll(keys: readonly TrusteeKey[]): Promise<Map<TrusteeKey, ResolvedTrustee>> {
@@ -74,7 +99,15 @@ export class TrusteeResolver {
         for await (const page of this.graph.transitiveMembers(groupId)) {
           for (const m of page) {
             if (m.kind === 'user' && m.userPrincipalName) {
-              users.push(toDelegate({ id: m.id, userPrincipalName: m.userPrincipalName, displayName: m.displayName ?? null, mail: m.mail ?? null, accountEnabled: m.accountEnabled ?? null } as GraphUser));
+              users.push(
+                toDelegate({
+                  id: m.id,
+                  userPrincipalName: m.userPrincipalName,
+                  displayName: m.displayName ?? null,
+                  mail: m.mail ?? null,
+                  accountEnabled: m.accountEnabled ?? null,
+                } as GraphUser),
+              );
             }
           }
         }
@@ -97,7 +130,8 @@ export class TrusteeResolver {
       const user = await this.graph.getUser(kind.id);
       if (user) return userTrustee(user);
       const group = await this.graph.getGroup(kind.id);
-      if (group) return { kind: 'group', id: group.id.toLowerCase(), displayName: group.displayName ?? group.mail ?? group.id };
+      if (group)
+        return { kind: 'group', id: group.id.toLowerCase(), displayName: group.displayName ?? group.mail ?? group.id };
       return this.fromRecipients(key, await this.exchange.getRecipient(kind.id));
     }
     return this.fromRecipients(key, await this.exchange.getRecipient(kind.name));
@@ -106,7 +140,11 @@ export class TrusteeResolver {
   private async fromRecipients(key: TrusteeKey, rows: RecipientRow[]): Promise<ResolvedTrustee> {
     if (rows.length === 0) return { kind: 'unresolved', reason: 'notFound', detail: `no recipient named '${key}'` };
     if (rows.length > 1) {
-      return { kind: 'unresolved', reason: 'ambiguous', detail: `'${key}' matches ${rows.length} recipients: ${rows.map((r) => r.PrimarySmtpAddress ?? r.Identity).join(', ')}` };
+      return {
+        kind: 'unresolved',
+        reason: 'ambiguous',
+        detail: `'${key}' matches ${rows.length} recipients: ${rows.map((r) => r.PrimarySmtpAddress ?? r.Identity).join(', ')}`,
+      };
     }
     const row = rows[0]!;
     const type = row.RecipientTypeDetails;
@@ -124,7 +162,9 @@ export class TrusteeResolver {
 
 /** A directory entry's identity and display data, hashed (a 100,000-mailbox run remembers every one). */
 function writtenKey(d: DelegateRef): string {
-  return createHash('sha1').update([d.id.toLowerCase(), d.upn, d.address, d.displayName, String(d.accountEnabled)].join('\n')).digest('base64');
+  return createHash('sha1')
+    .update([d.id.toLowerCase(), d.upn, d.address, d.displayName, String(d.accountEnabled)].join('\n'))
+    .digest('base64');
 }
 
 /** One resolver per run, kept for the few most recent runs of this process (run-scoped cache, bounded). */

@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AdaptiveLimiter, type LimiterOptions, type LimiterSlot } from '../../shared/adapters/microsoft/index.js';
 
 function rateLimiter(overrides: Partial<LimiterOptions> = {}): AdaptiveLimiter {
-  return new AdaptiveLimiter({ name: 'rate', initialConcurrency: 64, maxConcurrency: 256, random: () => 1, basePauseMs: 0, adaptiveRate: { initialPerSecond: 10 }, ...overrides });
+  return new AdaptiveLimiter({
+    name: 'rate',
+    initialConcurrency: 64,
+    maxConcurrency: 256,
+    random: () => 1,
+    basePauseMs: 0,
+    adaptiveRate: { initialPerSecond: 10 },
+    ...overrides,
+  });
 }
 
 function acquireMany(l: AdaptiveLimiter, count: number): LimiterSlot[] {

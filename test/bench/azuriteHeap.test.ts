@@ -11,7 +11,9 @@ describe('Azurite heap control', () => {
 
   beforeAll(async () => {
     azurite = await startAzurite({ heapControl: true });
-    table = TableClient.fromConnectionString(azuriteConnectionString(azurite.port), 'HeapControl', { allowInsecureConnection: true });
+    table = TableClient.fromConnectionString(azuriteConnectionString(azurite.port), 'HeapControl', {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
   }, 60_000);
 
@@ -22,7 +24,16 @@ describe('Azurite heap control', () => {
   it('collects the garbage that writes left behind, counts it as a major collection, and keeps the data', async () => {
     // Arrange: entities replaced many times leave their old versions (and every request's objects) as garbage.
     for (let round = 0; round < 5; round += 1) {
-      await table.submitTransaction(Array.from({ length: 100 }, (_, i): TransactionAction => ['upsert', { partitionKey: 'p', rowKey: String(i), payload: 'x'.repeat(2_000), round }, 'Replace']));
+      await table.submitTransaction(
+        Array.from(
+          { length: 100 },
+          (_, i): TransactionAction => [
+            'upsert',
+            { partitionKey: 'p', rowKey: String(i), payload: 'x'.repeat(2_000), round },
+            'Replace',
+          ],
+        ),
+      );
     }
     const majorsBefore = await azurite.majorGcCount();
 

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { computeFloor, progressLine, type FloorInput } from '../../bench/metrics.js';
 
-const base: FloorInput = { mailboxes: 10_000, targetMembers: 10_600, tenantMailboxes: 10_000, sendAsRows: 14_000, rights: ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'], exchangeRps: 100, graphRps: 500 };
+const base: FloorInput = {
+  mailboxes: 10_000,
+  targetMembers: 10_600,
+  tenantMailboxes: 10_000,
+  sendAsRows: 14_000,
+  rights: ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'],
+  exchangeRps: 100,
+  graphRps: 500,
+};
 
 describe('benchmark floor', () => {
   it('large target: one Get-MailboxPermission per mailbox plus the tenant-wide pages; Exchange bounds the run', () => {

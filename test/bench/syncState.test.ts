@@ -11,7 +11,10 @@ async function stored(): Promise<Expected> {
   for await (const e of app.services.tables.store('DelegationsByMailbox').all()) {
     const d = fromDelegationEntity(e);
     if (d.source !== 'MailboxPermissionSync') continue;
-    out.set(`${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(), d.via.map((v) => (v.kind === 'direct' ? 'direct' : v.id.toLowerCase())));
+    out.set(
+      `${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(),
+      d.via.map((v) => (v.kind === 'direct' ? 'direct' : v.id.toLowerCase())),
+    );
   }
   return out;
 }
@@ -22,15 +25,25 @@ async function runTask(): Promise<Record<string, unknown>> {
   const started = await app.api('POST', `tasks/${taskId}/run`);
   expect(started.status).toBe(202);
   await app.settle();
-  const run = await app.api('GET', `tasks/${taskId}/runs/${(started.json as { runId: string }).runId}`, { role: 'Reader' });
+  const run = await app.api('GET', `tasks/${taskId}/runs/${(started.json as { runId: string }).runId}`, {
+    role: 'Reader',
+  });
   return run.json as Record<string, unknown>;
 }
 
 describe('mailbox sync state: unchanged mailboxes are recognised without reading their rows', () => {
   beforeAll(async () => {
     app = await startTestApp();
-    const schedule = await app.api('POST', 'schedules', { body: { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' } });
-    const task = await app.api('POST', 'tasks', { body: { description: 'All staff', scheduleId: (schedule.json as { id: string }).id, target: { kind: 'group', groupId: app.sim.tenant.demo.targetGroupId } } });
+    const schedule = await app.api('POST', 'schedules', {
+      body: { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' },
+    });
+    const task = await app.api('POST', 'tasks', {
+      body: {
+        description: 'All staff',
+        scheduleId: (schedule.json as { id: string }).id,
+        target: { kind: 'group', groupId: app.sim.tenant.demo.targetGroupId },
+      },
+    });
     taskId = (task.json as { id: string }).id;
     expect((await runTask())['status']).toBe('succeeded');
   }, 120_000);
@@ -50,7 +63,9 @@ describe('mailbox sync state: unchanged mailboxes are recognised without reading
     expect(run).toMatchObject({ status: 'succeeded', delegationsAdded: 0, delegationsRemoved: 0 });
     expect(byMailbox.own.reads).toBe(readsBefore);
     expect(states.own.writes).toBe(stateWritesBefore);
-    expect(sorted(await stored())).toEqual(sorted(expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId)));
+    expect(sorted(await stored())).toEqual(
+      sorted(expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId)),
+    );
   }, 120_000);
 
   it('regression guard: removing a Manual delegation that covered an observed one makes the next sync add the synced row', async () => {
@@ -58,13 +73,18 @@ describe('mailbox sync state: unchanged mailboxes are recognised without reading
     const mailbox = t.users.get(t.demo.gradyId)!;
     const delegate = t.users.get(t.demo.diegoId)!;
     const key = `${mailbox.id}|${delegate.id}|FullAccess`.toLowerCase();
-    const added = await app.api('POST', `users/${encodeURIComponent(delegate.userPrincipalName)}/delegate-mailboxes`, { body: { mailbox: mailbox.id, rights: ['FullAccess'] } });
+    const added = await app.api('POST', `users/${encodeURIComponent(delegate.userPrincipalName)}/delegate-mailboxes`, {
+      body: { mailbox: mailbox.id, rights: ['FullAccess'] },
+    });
     expect(added.status).toBe(201);
     t.grantFullAccess(mailbox.id, delegate.id);
     await runTask(); // observed, but covered by the Manual row: no synced row
     expect((await stored()).has(key)).toBe(false);
 
-    const removed = await app.api('DELETE', `users/${encodeURIComponent(delegate.userPrincipalName)}/delegate-mailboxes/${mailbox.id}?right=FullAccess`);
+    const removed = await app.api(
+      'DELETE',
+      `users/${encodeURIComponent(delegate.userPrincipalName)}/delegate-mailboxes/${mailbox.id}?right=FullAccess`,
+    );
     expect(removed.status).toBe(204);
     const run = await runTask(); // the tenant is unchanged since the last run; the stored rows are not
 

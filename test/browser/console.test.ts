@@ -19,7 +19,10 @@ const shots = path.join(root, 'test-results/console');
 const haveChromium = existsSync(CHROMIUM);
 // Skip only on a developer machine without Chromium; in CI a missing browser must fail the run.
 const skip = !haveChromium && !process.env['CI'];
-if (skip) console.warn(`[console browser test] skipped: ${CHROMIUM} is missing (apt-get install -y chromium); it always runs in CI`);
+if (skip)
+  console.warn(
+    `[console browser test] skipped: ${CHROMIUM} is missing (apt-get install -y chromium); it always runs in CI`,
+  );
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -33,10 +36,19 @@ function newestMtime(dir: string): number {
 
 /** Builds the console when dist/console is missing or older than its sources. */
 function ensureConsoleBuilt(): void {
-  const sourceTime = Math.max(newestMtime(path.join(root, 'console/src')), statSync(path.join(root, 'console/index.html')).mtimeMs, statSync(path.join(root, 'console/vite.config.ts')).mtimeMs);
+  const sourceTime = Math.max(
+    newestMtime(path.join(root, 'console/src')),
+    statSync(path.join(root, 'console/index.html')).mtimeMs,
+    statSync(path.join(root, 'console/vite.config.ts')).mtimeMs,
+  );
   if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sourceTime) return;
   // vitest sets NODE_ENV=test, which would give a development build (JSX debug info, larger bundle).
-  const result = spawnSync('npx', ['vite', 'build', '--config', 'console/vite.config.ts'], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_ENV: 'production' } });
+  const result = spawnSync('npx', ['vite', 'build', '--config', 'console/vite.config.ts'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (result.status !== 0) throw new Error(`vite build failed:\n${result.stdout}\n${result.stderr}`);
 }
 
@@ -50,9 +62,21 @@ interface MailboxItem {
   rights: RightEntry[];
 }
 
-const DEMO_USERS = ['alex.wilber@contoso.com', 'megan.bowen@contoso.com', 'grady.archie@contoso.com', 'joni.sherman@contoso.com', 'lidia.holloway@contoso.com', 'diego.siciliani@contoso.com'];
+const DEMO_USERS = [
+  'alex.wilber@contoso.com',
+  'megan.bowen@contoso.com',
+  'grady.archie@contoso.com',
+  'joni.sherman@contoso.com',
+  'lidia.holloway@contoso.com',
+  'diego.siciliani@contoso.com',
+];
 
-const RIGHT_LABEL: Record<string, string> = { FullAccess: 'Full Access', SendAs: 'Send As', SendOnBehalf: 'Send on Behalf', CalendarDelegate: 'Calendar delegate' };
+const RIGHT_LABEL: Record<string, string> = {
+  FullAccess: 'Full Access',
+  SendAs: 'Send As',
+  SendOnBehalf: 'Send on Behalf',
+  CalendarDelegate: 'Calendar delegate',
+};
 
 describe.skipIf(skip)('admin console in Chromium', () => {
   let app: TestApp;
@@ -100,7 +124,16 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     app = await startTestApp({ devSignIn: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
@@ -126,7 +159,14 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await signIn('alex.wilber@contoso.com', 'Admin');
     await expect.poll(() => page.getByTestId('signed-in-as').innerText()).toContain('alex.wilber@contoso.com');
     const nav = page.getByRole('navigation', { name: 'Console sections', exact: true });
-    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Tasks', 'Lookup', 'Manual delegations', 'Schedules and tasks', 'Diagnostics', 'My delegate mailboxes']);
+    expect(await nav.getByRole('link').allInnerTexts()).toEqual([
+      'Tasks',
+      'Lookup',
+      'Manual delegations',
+      'Schedules and tasks',
+      'Diagnostics',
+      'My delegate mailboxes',
+    ]);
     expect(await nav.getByRole('link', { name: 'Tasks', exact: true }).getAttribute('aria-current')).toBe('page');
   });
 
@@ -171,7 +211,14 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await shot('02-task-form-errors');
 
     await page.getByLabel('Description', { exact: true }).fill('All staff (browser test)');
-    await page.getByLabel('Schedule', { exact: true }).selectOption({ label: await page.getByLabel('Schedule', { exact: true }).locator('option', { hasText: 'Nightly at two' }).innerText() });
+    await page
+      .getByLabel('Schedule', { exact: true })
+      .selectOption({
+        label: await page
+          .getByLabel('Schedule', { exact: true })
+          .locator('option', { hasText: 'Nightly at two' })
+          .innerText(),
+      });
     await page.getByLabel('Find a group (name, e-mail or account name)', { exact: true }).fill('All St');
     const choice = page.getByTestId('group-results').getByRole('button', { name: /All Staff/ });
     await choice.click();
@@ -182,7 +229,9 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await shot('04-schedules-and-tasks');
     await atWidth(375, () => shot('04-schedules-and-tasks-375'));
 
-    const tasks = await api<{ items: Array<{ id: string; description: string; target: unknown; scheduleId: string }> }>('tasks');
+    const tasks = await api<{ items: Array<{ id: string; description: string; target: unknown; scheduleId: string }> }>(
+      'tasks',
+    );
     const task = tasks.items.find((t) => t.description === 'All staff (browser test)');
     expect(task?.target).toEqual({ kind: 'group', groupId: app.sim.tenant.demo.targetGroupId });
     taskId = task!.id;
@@ -198,7 +247,9 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await card.getByRole('button', { name: 'Run now', exact: true }).click();
     const text = card.getByTestId('run-progress-text');
     expect(await text.getAttribute('aria-live')).toBe('polite');
-    await expect.poll(() => text.innerText(), { timeout: 20_000 }).toMatch(/^Running: \d+% — \d+ of [1-9]\d* mailboxes/);
+    await expect
+      .poll(() => text.innerText(), { timeout: 20_000 })
+      .toMatch(/^Running: \d+% — \d+ of [1-9]\d* mailboxes/);
     const partial = /(\d+)% — (\d+) of (\d+)/.exec(await text.innerText())!;
     expect(Number(partial[2])).toBeLessThan(Number(partial[3]));
     await shot('05-run-in-progress');
@@ -206,11 +257,15 @@ describe.skipIf(skip)('admin console in Chromium', () => {
 
     app.sim.setKnobs({ latencyMs: 0 });
     await app.settle();
-    const runs = await api<{ items: Array<{ runId: string; status: string; mailboxesTotal: number; mailboxesDone: number }> }>(`tasks/${taskId}/runs`);
+    const runs = await api<{
+      items: Array<{ runId: string; status: string; mailboxesTotal: number; mailboxesDone: number }>;
+    }>(`tasks/${taskId}/runs`);
     const run = runs.items[0]!;
     expect(run.status).toBe('succeeded');
     const n = run.mailboxesTotal;
-    await expect.poll(() => text.innerText(), { timeout: 10_000 }).toBe(`Finished: 100% — ${n} of ${n} mailboxes (${n} done, 0 failed)`);
+    await expect
+      .poll(() => text.innerText(), { timeout: 10_000 })
+      .toBe(`Finished: 100% — ${n} of ${n} mailboxes (${n} done, 0 failed)`);
     expect(await card.locator('progress').getAttribute('value')).toBe('100');
     await expect.poll(() => card.getByTestId('last-run').innerText()).toContain('Succeeded');
     expect(await card.getByRole('button', { name: 'Run now', exact: true }).isEnabled()).toBe(true);
@@ -220,7 +275,9 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await card.getByRole('button', { name: 'Run history', exact: true }).click();
     const history = card.getByTestId('run-history');
     await history.waitFor();
-    expect(await history.locator('tbody tr').first().innerText()).toMatch(/Run now[\s\S]*Succeeded[\s\S]*\d+\/\d+ done/);
+    expect(await history.locator('tbody tr').first().innerText()).toMatch(
+      /Run now[\s\S]*Succeeded[\s\S]*\d+\/\d+ done/,
+    );
   }, 90_000);
 
   it("lists a run's failed mailboxes with their reasons", async () => {
@@ -231,7 +288,12 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     const schedules = await api<{ items: Array<{ id: string }> }>('schedules');
     const target = { kind: 'mailboxes', mailboxes: doomed.map((u) => u.mail!) };
     const created = await app.api('POST', 'tasks', {
-      body: { description: 'Two deleted mailboxes', scheduleId: schedules.items[0]!.id, target, rights: ['FullAccess'] },
+      body: {
+        description: 'Two deleted mailboxes',
+        scheduleId: schedules.items[0]!.id,
+        target,
+        rights: ['FullAccess'],
+      },
     });
     expect(created.status).toBe(201);
     const id = (created.json as { id: string }).id;
@@ -245,11 +307,14 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     const runId = (await api<{ items: Array<{ runId: string }> }>(`tasks/${id}/runs`)).items[0]!.runId;
     let failed: { items: Array<{ address: string; error: string }> } = { items: [] };
     await expect
-      .poll(async () => {
-        await app.settle();
-        failed = await api(`tasks/${id}/runs/${runId}/mailboxes?status=failed`);
-        return failed.items.length;
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          await app.settle();
+          failed = await api(`tasks/${id}/runs/${runId}/mailboxes?status=failed`);
+          return failed.items.length;
+        },
+        { timeout: 15_000 },
+      )
       .toBe(2);
     const status = async () => (await api<{ status: string }>(`tasks/${id}/runs/${runId}`)).status;
     await expect.poll(status, { timeout: 15_000 }).toBe('failed');
@@ -264,7 +329,8 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await list.waitFor();
     const shown = await list.locator('li').allInnerTexts();
     expect(shown).toHaveLength(2);
-    for (const item of failed.items) expect(shown.some((s) => s.includes(item.address) && s.includes(item.error))).toBe(true);
+    for (const item of failed.items)
+      expect(shown.some((s) => s.includes(item.address) && s.includes(item.error))).toBe(true);
     await shot('07-failed-mailboxes');
   }, 60_000);
 
@@ -350,7 +416,10 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     const by = 'alex.wilber@contoso.com';
     await expect.poll(() => history.getByTestId('review-outcome').first().innerText()).toContain(`applied by ${by}`);
     const reviewed = await api<Record<string, unknown>>(`tasks/${id}/runs/${runId}`);
-    expect(reviewed).toMatchObject({ status: 'succeeded', review: { decision: 'applied', by, applied: 25, skipped: 0 } });
+    expect(reviewed).toMatchObject({
+      status: 'succeeded',
+      review: { decision: 'applied', by, applied: 25, skipped: 0 },
+    });
     expect((await api<{ items: unknown[] }>(`mailboxes/${mailbox.id}/delegates`)).items).toEqual([]);
     await shot('07c-review-applied');
   }, 90_000);
@@ -396,7 +465,10 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await shot('08-lookup-user');
     await atWidth(375, () => shot('08-lookup-user-375'));
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV', exact: true }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV', exact: true }).click(),
+    ]);
     const csv = readFileSync((await download.path())!, 'utf8');
     const csvFromApi = (await app.api('GET', `users/${user}/delegate-mailboxes?format=csv`, { role: 'Reader' })).text;
     expect(csv).toBe(csvFromApi);
@@ -407,7 +479,12 @@ describe.skipIf(skip)('admin console in Chromium', () => {
   it('looks up a mailbox: its delegates', async () => {
     step = 'lookup-mailbox';
     const mailbox = 'alex.wilber@contoso.com';
-    const expected = (await api<{ items: Array<{ delegate: { address: string; displayName: string }; rights: RightEntry[] }> }>(`mailboxes/${mailbox}/delegates`, 'Reader')).items;
+    const expected = (
+      await api<{ items: Array<{ delegate: { address: string; displayName: string }; rights: RightEntry[] }> }>(
+        `mailboxes/${mailbox}/delegates`,
+        'Reader',
+      )
+    ).items;
     expect(expected.length).toBeGreaterThan(0);
     await page.locator('input[name="kind"][value="mailbox"]').check();
     await page.getByLabel('Mailbox (e-mail address or object id)', { exact: true }).fill(mailbox);
@@ -415,7 +492,10 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     const table = page.getByTestId('mailbox-delegates');
     await table.waitFor();
     expect(await table.locator('tbody').count()).toBe(expected.length);
-    for (const item of expected) expect(await table.locator(`tbody[data-delegate="${item.delegate.address}"]`).innerText()).toContain(item.delegate.displayName);
+    for (const item of expected)
+      expect(await table.locator(`tbody[data-delegate="${item.delegate.address}"]`).innerText()).toContain(
+        item.delegate.displayName,
+      );
     await shot('09-lookup-mailbox');
   });
 
@@ -442,12 +522,16 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await page.getByLabel('Mailbox (e-mail address or object id)', { exact: true }).fill(target);
     await page.getByLabel('Send As', { exact: true }).check();
     await page.getByRole('button', { name: 'Add delegation', exact: true }).click();
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Added' }).innerText()).toContain(`on ${target} for ${user}`);
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Added' }).innerText())
+      .toContain(`on ${target} for ${user}`);
     const table = page.getByTestId('delegate-mailboxes');
     const added = mailboxGroup(table, target);
     await added.waitFor();
     expect(await added.innerText()).toMatch(/Full Access[\s\S]*Manual[\s\S]*Send As[\s\S]*Manual/);
-    const afterAdd = (await api<{ items: MailboxItem[] }>(`users/${user}/delegate-mailboxes`)).items.find((i) => i.mailbox.address === target);
+    const afterAdd = (await api<{ items: MailboxItem[] }>(`users/${user}/delegate-mailboxes`)).items.find(
+      (i) => i.mailbox.address === target,
+    );
     expect(afterAdd?.rights.map((r) => [r.right, r.source])).toEqual([
       ['FullAccess', 'Manual'],
       ['SendAs', 'Manual'],
@@ -457,7 +541,11 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await added.getByRole('button', { name: /^Remove / }).click();
     await added.getByRole('button', { name: /^Confirm removing / }).click();
     await expect.poll(() => mailboxGroup(table, target).count()).toBe(0);
-    expect((await api<{ items: MailboxItem[] }>(`users/${user}/delegate-mailboxes`)).items.some((i) => i.mailbox.address === target)).toBe(false);
+    expect(
+      (await api<{ items: MailboxItem[] }>(`users/${user}/delegate-mailboxes`)).items.some(
+        (i) => i.mailbox.address === target,
+      ),
+    ).toBe(false);
 
     // A synced delegation: the API refuses with 409 and the console shows its explanation.
     const synced = before.find((i) => i.rights.every((r) => r.source === 'MailboxPermissionSync'));
@@ -498,7 +586,10 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     // The admin's last view (still in the URL) is dropped quietly for the new session.
     expect(await page.getByRole('alert').count()).toBe(0);
     const table = page.getByTestId('delegate-mailboxes');
-    const token = await app.token('none', { oid: app.sim.tenant.demo.meganId, preferredUsername: 'megan.bowen@contoso.com' });
+    const token = await app.token('none', {
+      oid: app.sim.tenant.demo.meganId,
+      preferredUsername: 'megan.bowen@contoso.com',
+    });
     const mine = (await app.api('GET', 'me/delegate-mailboxes', { token })).json as { items: MailboxItem[] };
     expect(mine.items.length).toBeGreaterThan(0);
     await table.waitFor();
@@ -515,7 +606,9 @@ describe.skipIf(skip)('admin console in Chromium', () => {
   });
 
   it('logged no console errors (other than the 400 and 409 responses provoked on purpose)', () => {
-    const provoked = (e: { step: string; text: string }) => (e.step === 'manual-409' && /status of 409/.test(e.text)) || (e.step === 'configure-400' && /status of 400/.test(e.text));
+    const provoked = (e: { step: string; text: string }) =>
+      (e.step === 'manual-409' && /status of 409/.test(e.text)) ||
+      (e.step === 'configure-400' && /status of 400/.test(e.text));
     expect(consoleErrors.filter(provoked).length).toBeGreaterThan(0); // the listener works
     const unexpected = consoleErrors.filter((e) => !provoked(e));
     expect(unexpected).toEqual([]);

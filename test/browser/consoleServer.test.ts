@@ -13,7 +13,8 @@ import { configureServices } from '../../shared/composition.js';
 import { createLogger } from '../../shared/logging.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
-const get = (p: string) => new HttpRequest({ method: 'GET', url: `http://localhost/api/console/${p}`, params: { path: p } });
+const get = (p: string) =>
+  new HttpRequest({ method: 'GET', url: `http://localhost/api/console/${p}`, params: { path: p } });
 
 function bodyText(body: unknown): string {
   if (typeof body === 'string') return body;
@@ -45,7 +46,10 @@ describe('console static assets (functions/console.ts)', () => {
     const response = await consoleAssetHandler(path.join(dir, 'not-built'))(get(''));
     expect(response.status).toBe(503);
     expect((response.headers as Record<string, string>)['Content-Type']).toBe('application/problem+json');
-    expect(JSON.parse(bodyText(response.body))).toMatchObject({ status: 503, detail: expect.stringContaining('run npm run build') });
+    expect(JSON.parse(bodyText(response.body))).toMatchObject({
+      status: 503,
+      detail: expect.stringContaining('run npm run build'),
+    });
   });
 
   it('serves index.html for the root and for unknown app paths, with the strict CSP and no long cache', async () => {
@@ -105,14 +109,24 @@ describe('console sign-in routes through the local host', () => {
   });
 
   const signIn = (body: unknown, contentType = 'application/json') =>
-    fetch(url('/dev/sign-in'), { method: 'POST', headers: { 'Content-Type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(url('/dev/sign-in'), {
+      method: 'POST',
+      headers: { 'Content-Type': contentType },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   it('lists the demo users of the simulated tenant, clearly marked as local development sign-in', async () => {
     const response = await fetch(url('/dev/sign-in/options'));
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { notice: string; users: Array<{ id: string; userPrincipalName: string }>; roles: Array<{ value: string }> };
+    const body = (await response.json()) as {
+      notice: string;
+      users: Array<{ id: string; userPrincipalName: string }>;
+      roles: Array<{ value: string }>;
+    };
     expect(body.notice).toBe('Local development sign-in (tenant simulator only)');
-    expect(body.users.find((u) => u.userPrincipalName === 'alex.wilber@contoso.com')?.id).toBe(app.sim.tenant.demo.alexId);
+    expect(body.users.find((u) => u.userPrincipalName === 'alex.wilber@contoso.com')?.id).toBe(
+      app.sim.tenant.demo.alexId,
+    );
     expect(body.users.length).toBeGreaterThanOrEqual(4);
     expect(body.roles.map((r) => r.value)).toEqual(['Admin', 'Reader', 'User']);
   });
@@ -129,7 +143,9 @@ describe('console sign-in routes through the local host', () => {
   });
 
   it('a plain user gets no role: 403 on admin routes, 200 on /api/me', async () => {
-    const { accessToken } = (await (await signIn({ user: app.sim.tenant.demo.meganId, role: 'User' })).json()) as { accessToken: string };
+    const { accessToken } = (await (await signIn({ user: app.sim.tenant.demo.meganId, role: 'User' })).json()) as {
+      accessToken: string;
+    };
     expect(decodeJwt(accessToken).roles).toBeUndefined();
     expect((await app.api('GET', 'tasks', { token: accessToken })).status).toBe(403);
     expect((await app.api('GET', 'me/delegate-mailboxes', { token: accessToken })).status).toBe(200);
@@ -142,20 +158,34 @@ describe('console sign-in routes through the local host', () => {
     expect(badRole.status).toBe(400);
     expect(((await badRole.json()) as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toEqual(['role']);
     // A form post (no preflight) from another site must not mint tokens.
-    expect((await signIn('user=alex.wilber@contoso.com&role=Admin', 'application/x-www-form-urlencoded')).status).toBe(415);
+    expect((await signIn('user=alex.wilber@contoso.com&role=Admin', 'application/x-www-form-urlencoded')).status).toBe(
+      415,
+    );
     expect((await fetch(url('/dev/sign-in'))).status).toBe(405);
   });
 
   it('does not exist when the simulator is not in use, nor in a host without the hook', async () => {
     const handler = devSignInRoutes({ simulator: false, services: () => app.services });
-    const answered = await handler({ method: 'GET', headers: {} } as IncomingMessage, {} as ServerResponse, new URL('http://localhost/dev/sign-in/options'));
+    const answered = await handler(
+      { method: 'GET', headers: {} } as IncomingMessage,
+      {} as ServerResponse,
+      new URL('http://localhost/dev/sign-in/options'),
+    );
     expect(answered).toBe(false);
 
     const logger = createLogger('silent');
     const plain = await startLocalHost({ port: 0, queue: new InProcessQueue(), logger, timers: false });
     try {
       expect((await fetch(`http://127.0.0.1:${plain.port}/dev/sign-in/options`)).status).toBe(404);
-      expect((await fetch(`http://127.0.0.1:${plain.port}/dev/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"user":"alex.wilber@contoso.com","role":"Admin"}' })).status).toBe(404);
+      expect(
+        (
+          await fetch(`http://127.0.0.1:${plain.port}/dev/sign-in`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: '{"user":"alex.wilber@contoso.com","role":"Admin"}',
+          })
+        ).status,
+      ).toBe(404);
     } finally {
       await plain.stop();
     }
@@ -164,14 +194,21 @@ describe('console sign-in routes through the local host', () => {
   it('GET /api/console/config: 404 problem until CONSOLE_CLIENT_ID is set, then the MSAL settings', async () => {
     const missing = await app.api('GET', 'console/config', { token: null });
     expect(missing.status).toBe(404);
-    expect(missing.json).toMatchObject({ status: 404, detail: expect.stringContaining('console sign-in not configured') });
+    expect(missing.json).toMatchObject({
+      status: 404,
+      detail: expect.stringContaining('console sign-in not configured'),
+    });
 
     const clientId = '11111111-2222-4333-8444-555555555555';
     configureServices({ ...app.services, config: { ...app.services.config, console: { clientId } } });
     try {
       const configured = await app.api('GET', 'console/config', { token: null });
       expect(configured.status).toBe(200);
-      expect(configured.json).toEqual({ clientId, authority: `${app.sim.authorityHost}/${app.sim.tenantId}`, scopes: [`${app.sim.api.audience}/.default`] });
+      expect(configured.json).toEqual({
+        clientId,
+        authority: `${app.sim.authorityHost}/${app.sim.tenantId}`,
+        scopes: [`${app.sim.api.audience}/.default`],
+      });
     } finally {
       configureServices(app.services);
     }

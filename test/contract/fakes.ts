@@ -13,7 +13,12 @@ export function sample(name: string): unknown {
 export function tenantSettings(overrides: Partial<TenantSettings> = {}): TenantSettings {
   return {
     tenantId: TENANT_ID,
-    credential: { kind: 'clientSecret', tenantId: TENANT_ID, clientId: '11111111-2222-4333-8444-555555555555', clientSecret: 'not-used' },
+    credential: {
+      kind: 'clientSecret',
+      tenantId: TENANT_ID,
+      clientId: '11111111-2222-4333-8444-555555555555',
+      clientSecret: 'not-used',
+    },
     authorityHost: 'https://login.microsoftonline.com',
     disableInstanceDiscovery: false,
     graphBaseUrl: 'https://graph.microsoft.com',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentUpstreamError, RetryableError, ThrottledError } from '../../shared/errors.js';
+import { PermanentUpstreamError, type RetryableError, ThrottledError } from '../../shared/errors.js';
 import { createMicrosoftClients, type MicrosoftClientsOptions } from '../../shared/adapters/microsoft/index.js';
 import { fakeCredentials, fakeFetch, json, noSleep, sample, tenantSettings, type Route } from './fakes.js';
 
@@ -64,10 +64,17 @@ describe('Exchange wire samples parse through the client', () => {
 
   it('Get-Mailbox page: follows @odata.nextLink by POSTing the same body and headers', async () => {
     const lastPage = { '@adminapi.warnings': [], value: [] };
-    const { clients, calls } = clientsAnswering((_call, index) => json(index === 0 ? sample('exo-get-mailbox-page.json') : lastPage));
+    const { clients, calls } = clientsAnswering((_call, index) =>
+      json(index === 0 ? sample('exo-get-mailbox-page.json') : lastPage),
+    );
 
     const pages = [];
-    for await (const page of clients.exchange.listMailboxes(['ExternalDirectoryObjectId', 'GrantSendOnBehalfTo', 'RecipientTypeDetails'])) pages.push(page);
+    for await (const page of clients.exchange.listMailboxes([
+      'ExternalDirectoryObjectId',
+      'GrantSendOnBehalfTo',
+      'RecipientTypeDetails',
+    ]))
+      pages.push(page);
 
     expect(pages.map((p) => p.length)).toEqual([3, 0]);
     expect(pages[0]?.[0]).toEqual({
@@ -76,11 +83,15 @@ describe('Exchange wire samples parse through the client', () => {
       RecipientTypeDetails: 'UserMailbox',
     });
     expect(calls).toHaveLength(2);
-    expect(calls[1]?.url).toBe('https://outlook.office365.com/adminapi/beta/6babcaad-604b-40ac-a9d7-9fd97c0b779f/InvokeCommand?%24skiptoken=eyJQYWdlIjoxfQ');
+    expect(calls[1]?.url).toBe(
+      'https://outlook.office365.com/adminapi/beta/6babcaad-604b-40ac-a9d7-9fd97c0b779f/InvokeCommand?%24skiptoken=eyJQYWdlIjoxfQ',
+    );
     expect(calls[1]?.method).toBe('POST');
     expect(calls[1]?.body).toBe(calls[0]?.body);
     expect(calls[1]?.headers).toEqual(calls[0]?.headers);
-    expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ CmdletInput: { CmdletName: 'Get-Mailbox', Parameters: { ResultSize: 'Unlimited' } } });
+    expect(JSON.parse(calls[0]?.body ?? '')).toEqual({
+      CmdletInput: { CmdletName: 'Get-Mailbox', Parameters: { ResultSize: 'Unlimited' } },
+    });
   });
 
   it.each([
@@ -182,7 +193,10 @@ describe('Exchange wire samples parse through the client', () => {
       { cmdlet: 'Get-MailboxPermission', parameters: { Identity: 'ghost@contoso.com' } },
     ]);
 
-    expect(results[0]).toEqual({ ok: true, value: { rows: [expect.objectContaining({ User: 'NT AUTHORITY\\SELF' })], warnings: [] } });
+    expect(results[0]).toEqual({
+      ok: true,
+      value: { rows: [expect.objectContaining({ User: 'NT AUTHORITY\\SELF' })], warnings: [] },
+    });
     expect(results[1]?.ok).toBe(false);
     const failure = results[1] as { ok: false; error: PermanentUpstreamError };
     expect(failure.error.code).toBe('EXCHANGE.NOT_FOUND');
@@ -192,17 +206,37 @@ describe('Exchange wire samples parse through the client', () => {
 
 describe('Graph wire samples parse through the client', () => {
   it('transitiveMembers page: kinds from @odata.type, follows nextLink', async () => {
-    const { clients, calls } = clientsAnswering((_call, index) => json(index === 0 ? sample('graph-transitivemembers-page.json') : { value: [] }));
+    const { clients, calls } = clientsAnswering((_call, index) =>
+      json(index === 0 ? sample('graph-transitivemembers-page.json') : { value: [] }),
+    );
 
     const pages = [];
     for await (const page of clients.graph.transitiveMembers('02bd9fd6-8f93-4758-87c3-1fb73740a315')) pages.push(page);
 
     expect(pages[0]).toEqual([
-      { kind: 'user', odataType: '#microsoft.graph.user', id: 'a1b2c3d4-0000-4000-8000-000000000001', displayName: 'Alex Wilber', userPrincipalName: 'alex.wilber@contoso.com', mail: 'alex.wilber@contoso.com', accountEnabled: true },
-      { kind: 'group', odataType: '#microsoft.graph.group', id: 'b2c3d4e5-0000-4000-8000-000000000041', displayName: 'Sales EMEA', userPrincipalName: null, mail: 'sales.emea@contoso.com', accountEnabled: null },
+      {
+        kind: 'user',
+        odataType: '#microsoft.graph.user',
+        id: 'a1b2c3d4-0000-4000-8000-000000000001',
+        displayName: 'Alex Wilber',
+        userPrincipalName: 'alex.wilber@contoso.com',
+        mail: 'alex.wilber@contoso.com',
+        accountEnabled: true,
+      },
+      {
+        kind: 'group',
+        odataType: '#microsoft.graph.group',
+        id: 'b2c3d4e5-0000-4000-8000-000000000041',
+        displayName: 'Sales EMEA',
+        userPrincipalName: null,
+        mail: 'sales.emea@contoso.com',
+        accountEnabled: null,
+      },
     ]);
     expect(calls).toHaveLength(2);
-    expect(calls[1]?.url).toContain('$skiptoken=RFNwdAIAAQAAACpHcm91cF8wMmJkOWZkNi04ZjkzLTQ3NTgtODdjMy0xZmI3Mzc0MGEzMTU');
+    expect(calls[1]?.url).toContain(
+      '$skiptoken=RFNwdAIAAQAAACpHcm91cF8wMmJkOWZkNi04ZjkzLTQ3NTgtODdjMy0xZmI3Mzc0MGEzMTU',
+    );
     expect(calls[0]?.url).toBe(
       'https://graph.microsoft.com/v1.0/groups/02bd9fd6-8f93-4758-87c3-1fb73740a315/transitiveMembers?$select=id%2CdisplayName%2CuserPrincipalName%2Cmail%2CaccountEnabled&$top=999',
     );
@@ -221,9 +255,12 @@ describe('Graph wire samples parse through the client', () => {
   });
 
   it('throttled body with Retry-After: 7 → ThrottledError carrying 7000 ms', async () => {
-    const { clients } = clientsAnswering(() => json(sample('graph-error-throttled.json'), 429, { 'Retry-After': '7' }), {
-      retry: { maxAttempts: 1 },
-    });
+    const { clients } = clientsAnswering(
+      () => json(sample('graph-error-throttled.json'), 429, { 'Retry-After': '7' }),
+      {
+        retry: { maxAttempts: 1 },
+      },
+    );
 
     const error = await clients.graph.getGroup('g1').catch((e: unknown) => e);
 
@@ -233,4 +270,3 @@ describe('Graph wire samples parse through the client', () => {
     expect((error as Error).message).toContain('Too many requests');
   });
 });
-

@@ -58,7 +58,10 @@ describe.each(recordings.filter((name) => name.startsWith('simulator-')))('simul
     // Arrange: every file of the recording, and the seed-42 tenant it was made from (dev/record.ts).
     const dir = path.join(RECORDINGS, name);
     const files = ['manifest.json', ...readdirSync(path.join(dir, 'calls')).map((f) => path.join('calls', f))];
-    const text = files.map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n').toLowerCase();
+    const text = files
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n')
+      .toLowerCase();
     const tenant = generateTenant({ seed: 42 });
     const real = new Set<string>([tenant.tenantId, tenant.domain, tenant.initialDomain]);
     for (const u of tenant.users.values()) {
@@ -216,8 +219,7 @@ describe('the recorder', () => {
     const [code, exception, text2] = error.details[0]?.message.split('|') ?? [];
     const host = /found on '([^']+)'/.exec(text2 ?? '')?.[1];
     expect([code, exception]).toEqual(['Ex6F9304', type]);
-    const expected =
-      `The operation couldn't be performed because object '${pseudonym}' couldn't be found on '${host}'.`;
+    const expected = `The operation couldn't be performed because object '${pseudonym}' couldn't be found on '${host}'.`;
     expect(text2).toBe(expected);
     expect(host).toMatch(/^domain\d+\.example$/);
   });

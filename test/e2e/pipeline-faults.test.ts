@@ -3,7 +3,17 @@ import type { TransactionAction } from '@azure/data-tables';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { expectedDelegations } from '../support/expected.js';
 import { tapQueue } from '../support/control.js';
-import { createTaskFor, expectIndexesAgree, groupIdNamed, historyOf, mailboxIdsOf, runMailboxes, runNow, sortedEntries, storedFor } from '../support/indexes.js';
+import {
+  createTaskFor,
+  expectIndexesAgree,
+  groupIdNamed,
+  historyOf,
+  mailboxIdsOf,
+  runMailboxes,
+  runNow,
+  sortedEntries,
+  storedFor,
+} from '../support/indexes.js';
 import { QUEUES, deadLetterQueueOf } from '../../shared/ports/queue.js';
 import type { MailboxMessageBody } from '../../shared/usecases/messages.js';
 
@@ -46,7 +56,12 @@ describe('a mailbox that fails permanently', () => {
       tap.restore();
     }
     expect(t.users.has(victim.id)).toBe(false);
-    expect(run).toMatchObject({ status: 'completedWithErrors', mailboxesTotal: total, mailboxesDone: total - 1, mailboxesFailed: 1 });
+    expect(run).toMatchObject({
+      status: 'completedWithErrors',
+      mailboxesTotal: total,
+      mailboxesDone: total - 1,
+      mailboxesFailed: 1,
+    });
     expect((run['skippedByReason'] as Record<string, number>)['noExchangeMailbox']).toBe(1);
 
     const failed = await runMailboxes(app, taskId, run.runId, 'failed');
@@ -60,7 +75,9 @@ describe('a mailbox that fails permanently', () => {
 
     // Everything else is exact (the victim's grants elsewhere are orphaned SIDs now: not stored).
     const expected = expectedDelegations(t, groupId);
-    expect(sortedEntries(await storedFor(app, [...mailboxIdsOf(t, groupId), victimId]))).toEqual(sortedEntries(expected));
+    expect(sortedEntries(await storedFor(app, [...mailboxIdsOf(t, groupId), victimId]))).toEqual(
+      sortedEntries(expected),
+    );
     expect(run['delegationsAdded']).toBe(expected.size);
   });
 });
@@ -89,14 +106,24 @@ describe('a message delivered twice', () => {
 
     const expected = expectedDelegations(t, groupId);
     expect(expected.size).toBeGreaterThan(10);
-    expect(run).toMatchObject({ status: 'succeeded', mailboxesTotal: mailboxes.length, mailboxesDone: mailboxes.length, mailboxesFailed: 0, delegationsAdded: expected.size, delegationsRemoved: 0 });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      mailboxesTotal: mailboxes.length,
+      mailboxesDone: mailboxes.length,
+      mailboxesFailed: 0,
+      delegationsAdded: expected.size,
+      delegationsRemoved: 0,
+    });
     expect(sortedEntries(await storedFor(app, mailboxes))).toEqual(sortedEntries(expected));
     const history = await historyOf(app, run.runId);
     expect(history).toEqual([...expected.keys()].map((k) => `granted:${k}`).sort());
 
     // A late copy, after the run finished, changes nothing either.
     const writesBefore = app.services.tables.store('DelegationsByMailbox').own.writes;
-    await app.queue.send(QUEUES.mailbox, tap.sent.map((m) => ({ body: m.body, messageId: `${m.messageId ?? ''}_late` })));
+    await app.queue.send(
+      QUEUES.mailbox,
+      tap.sent.map((m) => ({ body: m.body, messageId: `${m.messageId ?? ''}_late` })),
+    );
     await app.settle();
     expect(app.services.tables.store('DelegationsByMailbox').own.writes).toBe(writesBefore);
     const after = (await app.api('GET', `tasks/${taskId}/runs/${run.runId}`, { role: 'Reader' })).json;
@@ -132,7 +159,12 @@ describe('a failure between the two index writes', () => {
       const expected = expectedDelegations(t, groupId);
       const run = await runNow(app, taskId);
       expect(failures.left).toBe(0);
-      expect(run).toMatchObject({ status: 'succeeded', mailboxesDone: mailboxes.length, mailboxesFailed: 0, delegationsAdded: expected.size });
+      expect(run).toMatchObject({
+        status: 'succeeded',
+        mailboxesDone: mailboxes.length,
+        mailboxesFailed: 0,
+        delegationsAdded: expected.size,
+      });
       expect(sortedEntries(await storedFor(app, mailboxes))).toEqual(sortedEntries(expected));
       expect(await historyOf(app, run.runId)).toEqual([...expected.keys()].map((k) => `granted:${k}`).sort());
       expect(await expectIndexesAgree(app, mailboxes)).toBe(expected.size);
@@ -172,16 +204,26 @@ describe('poison messages', () => {
         { body: 'not json at all {', messageId: 'poison-text' },
       ]);
       await app.queue.send(QUEUES.expand, { body: { taskId: '../../etc', runId: 42 }, messageId: 'poison-expand' });
-      await Promise.race([app.queue.idle(), new Promise((_, reject) => setTimeout(() => reject(new Error('the queues did not drain')), 10_000))]);
+      await Promise.race([
+        app.queue.idle(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('the queues did not drain')), 10_000)),
+      ]);
     } finally {
       app.queue.onHandlerError = previous;
     }
     for (const id of ['poison-object', 'poison-text', 'poison-expand']) {
       // Delivered maxDeliveryCount times, then moved to the dead-letter queue, whose handler completed it.
-      expect(errors.filter((e) => e.messageId === id).map((e) => e.deliveryCount)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(errors.filter((e) => e.messageId === id).map((e) => e.deliveryCount)).toEqual([
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+      ]);
     }
     expect(errors.filter((e) => e.queue.endsWith('$deadletterqueue'))).toEqual([]);
-    for (const q of [QUEUES.mailbox, QUEUES.expand, deadLetterQueueOf(QUEUES.mailbox), deadLetterQueueOf(QUEUES.expand)]) {
+    for (const q of [
+      QUEUES.mailbox,
+      QUEUES.expand,
+      deadLetterQueueOf(QUEUES.mailbox),
+      deadLetterQueueOf(QUEUES.expand),
+    ]) {
       expect(app.queue.depth(q), q).toEqual({ pending: 0, inFlight: 0, deadLettered: 0 });
     }
   });
@@ -194,7 +236,10 @@ describe('poison messages', () => {
     const taskId = await createTaskFor(app, 'Legal', { kind: 'group', groupId });
     const tap = tapQueue(app, QUEUES.mailbox, (m) => {
       if (bodyOf(m).mailbox.id !== poisoned) return 'send';
-      void app.queue.send(QUEUES.mailbox, { body: { ...bodyOf(m), rights: ['FullAccess', 'EverythingElse'] }, messageId: `${m.messageId ?? ''}_poison` });
+      void app.queue.send(QUEUES.mailbox, {
+        body: { ...bodyOf(m), rights: ['FullAccess', 'EverythingElse'] },
+        messageId: `${m.messageId ?? ''}_poison`,
+      });
       return 'drop';
     });
     let run: Awaited<ReturnType<typeof runNow>>;
@@ -203,7 +248,12 @@ describe('poison messages', () => {
     } finally {
       tap.restore();
     }
-    expect(run).toMatchObject({ status: 'completedWithErrors', mailboxesTotal: mailboxes.length, mailboxesDone: mailboxes.length - 1, mailboxesFailed: 1 });
+    expect(run).toMatchObject({
+      status: 'completedWithErrors',
+      mailboxesTotal: mailboxes.length,
+      mailboxesDone: mailboxes.length - 1,
+      mailboxesFailed: 1,
+    });
     const failed = await runMailboxes(app, taskId, run.runId, 'failed');
     expect(failed.map((f) => f.mailboxId)).toEqual([poisoned]);
     expect(failed[0]!.error).toMatch(/^Gave up\b.*: Invalid mps-mailbox message: rights\.1: /);
@@ -214,7 +264,10 @@ describe('poison messages', () => {
     const groupId = groupIdNamed(t, 'HR');
     const taskId = await createTaskFor(app, 'HR', { kind: 'group', groupId });
     const tap = tapQueue(app, QUEUES.expand, (m) => {
-      void app.queue.send(QUEUES.expand, { body: { ...(m.body as object), priority: 'high' }, messageId: `${m.messageId ?? ''}_poison` });
+      void app.queue.send(QUEUES.expand, {
+        body: { ...(m.body as object), priority: 'high' },
+        messageId: `${m.messageId ?? ''}_poison`,
+      });
       return 'drop';
     });
     let run: Awaited<ReturnType<typeof runNow>>;
@@ -224,7 +277,12 @@ describe('poison messages', () => {
       tap.restore();
     }
     expect(tap.sent).toHaveLength(1);
-    expect(run).toMatchObject({ status: 'failed', mailboxesTotal: 0, mailboxesDone: 0, finishedAt: expect.any(String) });
+    expect(run).toMatchObject({
+      status: 'failed',
+      mailboxesTotal: 0,
+      mailboxesDone: 0,
+      finishedAt: expect.any(String),
+    });
     expect(run['error']).toMatch(/^Expanding the target failed\. Gave up\b.*: Invalid mps-expand message: .*priority/);
     const again = await runNow(app, taskId);
     expect(again).toMatchObject({ status: 'succeeded', mailboxesTotal: mailboxIdsOf(t, groupId).length });
@@ -236,41 +294,67 @@ describe('mailboxes that leave the scope', () => {
     const t = app.sim.tenant;
     const demo = t.demo;
     const [alex, salesTeam, tim2] = [demo.alexId, demo.sharedMailboxId, demo.timMcMichaelIds[1]!];
-    const scope = t.addGroup({ displayName: 'Scope Test', mail: 'scope.test@contoso.com', members: [alex, salesTeam, tim2] });
+    const scope = t.addGroup({
+      displayName: 'Scope Test',
+      mail: 'scope.test@contoso.com',
+      members: [alex, salesTeam, tim2],
+    });
     const taskA = await createTaskFor(app, 'Scope A', { kind: 'group', groupId: scope.id });
     const taskB = await createTaskFor(app, 'Scope B', { kind: 'mailboxes', mailboxes: [tim2] });
     expect(await runNow(app, taskA)).toMatchObject({ status: 'succeeded', mailboxesTotal: 3 });
     expect(await runNow(app, taskB)).toMatchObject({ status: 'succeeded', mailboxesTotal: 1 });
     const before = await storedFor(app, [alex, salesTeam, tim2]);
-    const ofMailbox = (map: Map<string, unknown>, id: string) => [...map.keys()].filter((k) => k.startsWith(`${id.toLowerCase()}|`));
+    const ofMailbox = (map: Map<string, unknown>, id: string) =>
+      [...map.keys()].filter((k) => k.startsWith(`${id.toLowerCase()}|`));
     const salesTeamSynced = ofMailbox(before, salesTeam);
     expect(salesTeamSynced.length).toBeGreaterThan(2);
     expect(ofMailbox(before, tim2).length).toBeGreaterThan(0);
 
     // Manual delegations on a mailbox that will leave, and on one that stays.
     const lidia = t.users.get(demo.lidiaId)!;
-    for (const [mailbox, right] of [[t.users.get(salesTeam)!.mail!, 'SendAs'], [t.users.get(alex)!.mail!, 'FullAccess']] as const) {
-      const added = await app.api('POST', `users/${encodeURIComponent(lidia.userPrincipalName)}/delegate-mailboxes`, { body: { mailbox, rights: [right] } });
+    for (const [mailbox, right] of [
+      [t.users.get(salesTeam)!.mail!, 'SendAs'],
+      [t.users.get(alex)!.mail!, 'FullAccess'],
+    ] as const) {
+      const added = await app.api('POST', `users/${encodeURIComponent(lidia.userPrincipalName)}/delegate-mailboxes`, {
+        body: { mailbox, rights: [right] },
+      });
       expect(added.status, added.text).toBe(201);
     }
 
     t.removeMember(scope.id, salesTeam);
     t.removeMember(scope.id, tim2);
     const run = await runNow(app, taskA);
-    expect(run).toMatchObject({ status: 'succeeded', mailboxesTotal: 1, delegationsAdded: 0, delegationsRemoved: salesTeamSynced.length });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      mailboxesTotal: 1,
+      delegationsAdded: 0,
+      delegationsRemoved: salesTeamSynced.length,
+    });
 
     const after = await storedFor(app, [alex, salesTeam, tim2]);
     expect(ofMailbox(after, salesTeam)).toEqual([]);
-    expect(sortedEntries(new Map([...after].filter(([k]) => !k.startsWith(salesTeam.toLowerCase()))))).toEqual(sortedEntries(new Map([...before].filter(([k]) => !k.startsWith(salesTeam.toLowerCase())))));
+    expect(sortedEntries(new Map([...after].filter(([k]) => !k.startsWith(salesTeam.toLowerCase()))))).toEqual(
+      sortedEntries(new Map([...before].filter(([k]) => !k.startsWith(salesTeam.toLowerCase())))),
+    );
     expect(await historyOf(app, run.runId)).toEqual(salesTeamSynced.map((k) => `revoked:${k}`).sort());
 
     // Manual delegations are untouched by sync and by the scope cleanup.
     const delegatesOf = async (mailboxId: string) =>
-      ((await app.api('GET', `mailboxes/${mailboxId}/delegates`, { role: 'Reader' })).json as { items: Array<{ delegate: { id: string }; rights: Array<{ right: string; source: string }> }> }).items;
+      (
+        (await app.api('GET', `mailboxes/${mailboxId}/delegates`, { role: 'Reader' })).json as {
+          items: Array<{ delegate: { id: string }; rights: Array<{ right: string; source: string }> }>;
+        }
+      ).items;
     const salesTeamNow = await delegatesOf(salesTeam);
-    expect(salesTeamNow.map((i) => [i.delegate.id, i.rights.map((r) => `${r.right}:${r.source}`)])).toEqual([[lidia.id.toLowerCase(), ['SendAs:Manual']]]);
+    expect(salesTeamNow.map((i) => [i.delegate.id, i.rights.map((r) => `${r.right}:${r.source}`)])).toEqual([
+      [lidia.id.toLowerCase(), ['SendAs:Manual']],
+    ]);
     const lidiaOnAlex = (await delegatesOf(alex)).find((i) => i.delegate.id === lidia.id.toLowerCase());
-    expect(lidiaOnAlex?.rights.map((r) => `${r.right}:${r.source}`).sort()).toEqual(['FullAccess:Manual', 'SendOnBehalf:MailboxPermissionSync']);
+    expect(lidiaOnAlex?.rights.map((r) => `${r.right}:${r.source}`).sort()).toEqual([
+      'FullAccess:Manual',
+      'SendOnBehalf:MailboxPermissionSync',
+    ]);
     await expectIndexesAgree(app, [alex, salesTeam, tim2]);
   });
 });

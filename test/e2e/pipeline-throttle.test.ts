@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { expectedDelegations } from '../support/expected.js';
-import { createTaskFor, expectIndexesAgree, mailboxIdsOf, runNow, sortedEntries, storedFor } from '../support/indexes.js';
+import {
+  createTaskFor,
+  expectIndexesAgree,
+  mailboxIdsOf,
+  runNow,
+  sortedEntries,
+  storedFor,
+} from '../support/indexes.js';
 
 // Issue 5: a throttling storm. Exchange admits 5 requests/s; unthrottled, this run makes ~40/s (32 mailboxes at once),
 // so it takes ~30 s here (the tenant is 120 mailboxes rather than 200 to keep the suite short).
@@ -21,7 +28,10 @@ afterAll(async () => {
 describe('throttling storm', () => {
   it('a run against an Exchange that throttles far below demand still completes with no failed mailbox and the exact index', async () => {
     const demo = app.sim.tenant.demo;
-    const taskId = await createTaskFor(app, 'All staff under throttling', { kind: 'group', groupId: demo.targetGroupId });
+    const taskId = await createTaskFor(app, 'All staff under throttling', {
+      kind: 'group',
+      groupId: demo.targetGroupId,
+    });
     app.sim.setKnobs({ rateLimits: { exchange: EXCHANGE_RPS } });
     app.sim.resetStats();
     const startedAt = Date.now();
@@ -42,7 +52,13 @@ describe('throttling storm', () => {
     // The clients back off instead of hammering: nearly all Exchange requests were admitted.
     expect(stats.throttled.exchange).toBeLessThan(stats.requests.exchange / 20);
 
-    expect(run).toMatchObject({ status: 'succeeded', mailboxesTotal: mailboxes.length, mailboxesDone: mailboxes.length, mailboxesFailed: 0, error: null });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      mailboxesTotal: mailboxes.length,
+      mailboxesDone: mailboxes.length,
+      mailboxesFailed: 0,
+      error: null,
+    });
     const expected = expectedDelegations(app.sim.tenant, demo.targetGroupId);
     expect(sortedEntries(await storedFor(app, mailboxes))).toEqual(sortedEntries(expected));
     expect(run['delegationsAdded']).toBe(expected.size);

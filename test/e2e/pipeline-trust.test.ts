@@ -107,9 +107,9 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
       { right: 'CalendarDelegate', reason: expect.stringMatching(/ErrorAccessDenied/) },
     ]);
     // A hybrid on-premises mailbox is not scanned, but as a trustee it is a real delegate.
-    expect(
-      [...(await stored()).keys()].some((k) => k.split('|')[1] === t.demo.onPremMailboxUserId.toLowerCase()),
-    ).toBe(true);
+    expect([...(await stored()).keys()].some((k) => k.split('|')[1] === t.demo.onPremMailboxUserId.toLowerCase())).toBe(
+      true,
+    );
   }, 180_000);
 
   it('a calendar that becomes unreadable keeps its stored delegates while the other rights sync', async () => {
@@ -153,9 +153,7 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
       );
       expect(ofRight(await stored(), 'SendAs')).toEqual(sendAsBefore); // nothing deleted
       const list = await held(run.runId);
-      expect(list.map((r) => `${r.mailbox.id}|${r.delegate.id}|${r.right}`.toLowerCase()).sort()).toEqual(
-        sendAsBefore,
-      );
+      expect(list.map((r) => `${r.mailbox.id}|${r.delegate.id}|${r.right}`.toLowerCase()).sort()).toEqual(sendAsBefore);
       expect(new Set(list.map((r) => r.reason))).toEqual(new Set(['notObserved']));
 
       const dismissed = await app.api('POST', `tasks/${taskId}/runs/${run.runId}/held-revocations/dismiss`);

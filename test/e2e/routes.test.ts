@@ -25,7 +25,12 @@ function problemOf(response: Response, status: number, code?: string): Problem {
   expect(response.status, response.text).toBe(status);
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const body = response.json as Problem;
-  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
+  expect(body).toMatchObject({
+    type: expect.any(String),
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+  });
   if (code) expect(body.code).toBe(code);
   expect(response.text).not.toMatch(/\.ts:\d+|at async /);
   return body;
@@ -36,7 +41,16 @@ function paths(problem: Problem): string[] {
 }
 
 const daily = { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'Europe/London' };
-const weekly = { description: 'Office hours', type: 'weekly', daysOfWeek: ['mon', 'tue', 'wed', 'thu', 'fri'], mode: 'many', startTime: '08:00', endTime: '18:00', intervalMinutes: 60, timeZone: 'America/New_York' };
+const weekly = {
+  description: 'Office hours',
+  type: 'weekly',
+  daysOfWeek: ['mon', 'tue', 'wed', 'thu', 'fri'],
+  mode: 'many',
+  startTime: '08:00',
+  endTime: '18:00',
+  intervalMinutes: 60,
+  timeZone: 'America/New_York',
+};
 const oneOff = { description: 'Once', type: 'oneOff', runAt: '2030-12-01T09:00', timeZone: 'UTC' };
 
 async function createSchedule(body: Record<string, unknown> = daily): Promise<string> {
@@ -57,7 +71,11 @@ async function allPages(path: string, top: number): Promise<Array<Array<Record<s
   let token: string | null = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await app.api('GET', `${path}${sep}top=${top}${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`, { role: 'Reader' });
+    const page = await app.api(
+      'GET',
+      `${path}${sep}top=${top}${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+      { role: 'Reader' },
+    );
     expect(page.status, page.text).toBe(200);
     const body = page.json as { items: Array<Record<string, unknown>>; continuationToken: string | null };
     pages.push(body.items);
@@ -129,7 +147,11 @@ describe('schedules', () => {
     expect((replaced.json as { updatedAt: string }).updatedAt > String(before['updatedAt'])).toBe(true);
     expect(replaced.json).not.toHaveProperty('runAt');
 
-    const bad = problemOf(await app.api('PUT', `schedules/${id}`, { body: { ...weekly, intervalMinutes: 0 } }), 400, 'SCHEDULE.INVALID');
+    const bad = problemOf(
+      await app.api('PUT', `schedules/${id}`, { body: { ...weekly, intervalMinutes: 0 } }),
+      400,
+      'SCHEDULE.INVALID',
+    );
     expect(paths(bad)).toEqual(['intervalMinutes']);
     expect((await app.api('GET', `schedules/${id}`)).json).toEqual(replaced.json);
   });
@@ -153,7 +175,11 @@ describe('schedules', () => {
 
   it('DELETE of a schedule used by a task answers 409 naming the task; it works once the task is gone', async () => {
     const id = await createSchedule();
-    const task = await createTask({ description: 'Keeps the schedule busy', scheduleId: id, target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId } });
+    const task = await createTask({
+      description: 'Keeps the schedule busy',
+      scheduleId: id,
+      target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId },
+    });
     const conflict = problemOf(await app.api('DELETE', `schedules/${id}`), 409, 'SCHEDULE.IN_USE');
     expect(conflict.detail).toContain(task.id);
     expect(conflict.detail).toContain('Keeps the schedule busy');
@@ -165,7 +191,7 @@ describe('schedules', () => {
   it('pages the list with top + continuationToken: every schedule exactly once', async () => {
     for (let i = 0; i < 7; i++) await createSchedule({ ...oneOff, description: `Paging ${i}` });
     const everything = await app.api('GET', 'schedules?top=1000', { role: 'Reader' });
-    const all = (everything.json as { items: Array<{ id: string }>; continuationToken: string | null });
+    const all = everything.json as { items: Array<{ id: string }>; continuationToken: string | null };
     expect(all.continuationToken).toBeNull();
     expect(all.items.length).toBeGreaterThanOrEqual(7);
     const pages = await allPages('schedules', 3);
@@ -221,7 +247,13 @@ describe('tasks', () => {
       expect(task['nextDueAtLocal']).toMatch(/T02:00/);
       expect((await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json).toEqual(task);
     }
-    const disabled = await createTask({ description: 'Off', scheduleId, target: targets[0], rights: ['SendAs'], enabled: false });
+    const disabled = await createTask({
+      description: 'Off',
+      scheduleId,
+      target: targets[0],
+      rights: ['SendAs'],
+      enabled: false,
+    });
     expect(disabled).toMatchObject({ rights: ['SendAs'], enabled: false, nextDueAt: null });
   });
 
@@ -230,47 +262,124 @@ describe('tasks', () => {
     ['a DN without CN=', { kind: 'groupDn', dn: 'OU=Groups,DC=contoso,DC=com' }, 'target.dn'],
     ['an e-mail without @', { kind: 'groupEmail', email: 'sales.contoso.com' }, 'target.email'],
     ['an empty mailbox list', { kind: 'mailboxes', mailboxes: [] }, 'target.mailboxes'],
-    ['a mailbox listed twice', { kind: 'mailboxes', mailboxes: ['a@contoso.com', 'A@contoso.com'] }, 'target.mailboxes'],
-    ['a mailbox that is neither address nor id', { kind: 'mailboxes', mailboxes: ['a@contoso.com', 'alex'] }, 'target.mailboxes.1'],
+    [
+      'a mailbox listed twice',
+      { kind: 'mailboxes', mailboxes: ['a@contoso.com', 'A@contoso.com'] },
+      'target.mailboxes',
+    ],
+    [
+      'a mailbox that is neither address nor id',
+      { kind: 'mailboxes', mailboxes: ['a@contoso.com', 'alex'] },
+      'target.mailboxes.1',
+    ],
     ['an unknown kind', { kind: 'ou', ou: 'Sales' }, 'target.kind'],
-    ['a field of another kind', { kind: 'group', groupId: '6f1c1d7e-0000-4000-8000-000000000000', email: 'x@contoso.com' }, 'target'],
+    [
+      'a field of another kind',
+      { kind: 'group', groupId: '6f1c1d7e-0000-4000-8000-000000000000', email: 'x@contoso.com' },
+      'target',
+    ],
   ])('answers 400 TASK.INVALID naming %s', async (_name, target, field) => {
-    const problem = problemOf(await app.api('POST', 'tasks', { body: { description: 'Bad', scheduleId, target } }), 400, 'TASK.INVALID');
+    const problem = problemOf(
+      await app.api('POST', 'tasks', { body: { description: 'Bad', scheduleId, target } }),
+      400,
+      'TASK.INVALID',
+    );
     expect(paths(problem)).toContain(field);
   });
 
   it('names every bad field at once', async () => {
     const problem = problemOf(
-      await app.api('POST', 'tasks', { body: { description: '', scheduleId, target: { kind: 'group', groupId: 'x' }, rights: ['FullAccess', 'ReadMind'], enabled: 'yes', extra: 1 } }),
+      await app.api('POST', 'tasks', {
+        body: {
+          description: '',
+          scheduleId,
+          target: { kind: 'group', groupId: 'x' },
+          rights: ['FullAccess', 'ReadMind'],
+          enabled: 'yes',
+          extra: 1,
+        },
+      }),
       400,
       'TASK.INVALID',
     );
     expect(paths(problem)).toEqual(expect.arrayContaining(['description', 'target.groupId', 'rights.1', 'enabled']));
     expect(paths(problem).length).toBeGreaterThanOrEqual(5); // and the unknown field
-    expect(problemOf(await app.api('POST', 'tasks', { body: { description: 'No target', scheduleId } }), 400).errors).toContainEqual(expect.objectContaining({ path: 'target' }));
+    expect(
+      problemOf(await app.api('POST', 'tasks', { body: { description: 'No target', scheduleId } }), 400).errors,
+    ).toContainEqual(expect.objectContaining({ path: 'target' }));
   });
 
   it('an unknown scheduleId answers 400 naming scheduleId (create and update)', async () => {
     const unknown = '6f1c1d7e-0000-4000-8000-000000000001';
-    const created = problemOf(await app.api('POST', 'tasks', { body: { description: 'Orphan', scheduleId: unknown, target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId } } }), 400, 'TASK.SCHEDULE_NOT_FOUND');
+    const created = problemOf(
+      await app.api('POST', 'tasks', {
+        body: {
+          description: 'Orphan',
+          scheduleId: unknown,
+          target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId },
+        },
+      }),
+      400,
+      'TASK.SCHEDULE_NOT_FOUND',
+    );
     expect(created.errors).toEqual([{ path: 'scheduleId', message: expect.stringContaining(unknown) }]);
-    const task = await createTask({ description: 'Real', scheduleId, target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId } });
-    const updated = problemOf(await app.api('PUT', `tasks/${task.id}`, { body: { description: 'Real', scheduleId: unknown, target: task['target'] } }), 400, 'TASK.SCHEDULE_NOT_FOUND');
+    const task = await createTask({
+      description: 'Real',
+      scheduleId,
+      target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId },
+    });
+    const updated = problemOf(
+      await app.api('PUT', `tasks/${task.id}`, {
+        body: { description: 'Real', scheduleId: unknown, target: task['target'] },
+      }),
+      400,
+      'TASK.SCHEDULE_NOT_FOUND',
+    );
     expect(paths(updated)).toEqual(['scheduleId']);
     expect((await app.api('GET', `tasks/${task.id}`)).json).toMatchObject({ scheduleId });
   });
 
   it('PUT replaces the settings; GET/PUT/DELETE of an unknown task answer 404', async () => {
-    const task = await createTask({ description: 'Before', scheduleId, target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId } });
+    const task = await createTask({
+      description: 'Before',
+      scheduleId,
+      target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId },
+    });
     const other = await createSchedule(weekly);
-    const replaced = await app.api('PUT', `tasks/${task.id}`, { body: { description: 'After', scheduleId: other, target: { kind: 'groupEmail', email: 'sales@contoso.com' }, rights: ['SendAs', 'FullAccess'], enabled: true } });
+    const replaced = await app.api('PUT', `tasks/${task.id}`, {
+      body: {
+        description: 'After',
+        scheduleId: other,
+        target: { kind: 'groupEmail', email: 'sales@contoso.com' },
+        rights: ['SendAs', 'FullAccess'],
+        enabled: true,
+      },
+    });
     expect(replaced.status).toBe(200);
-    expect(replaced.json).toMatchObject({ id: task.id, description: 'After', scheduleId: other, target: { kind: 'groupEmail', email: 'sales@contoso.com' }, rights: ['SendAs', 'FullAccess'], createdAt: task['createdAt'], schedule: { timeZone: 'America/New_York' } });
-    problemOf(await app.api('PUT', `tasks/${task.id}`, { body: { description: 'After', scheduleId: other } }), 400, 'TASK.INVALID');
+    expect(replaced.json).toMatchObject({
+      id: task.id,
+      description: 'After',
+      scheduleId: other,
+      target: { kind: 'groupEmail', email: 'sales@contoso.com' },
+      rights: ['SendAs', 'FullAccess'],
+      createdAt: task['createdAt'],
+      schedule: { timeZone: 'America/New_York' },
+    });
+    problemOf(
+      await app.api('PUT', `tasks/${task.id}`, { body: { description: 'After', scheduleId: other } }),
+      400,
+      'TASK.INVALID',
+    );
 
     const unknown = '6f1c1d7e-0000-4000-8000-000000000002';
     problemOf(await app.api('GET', `tasks/${unknown}`, { role: 'Reader' }), 404, 'TASK.NOT_FOUND');
-    problemOf(await app.api('PUT', `tasks/${unknown}`, { body: { description: 'x', scheduleId, target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId } } }), 404, 'TASK.NOT_FOUND');
+    problemOf(
+      await app.api('PUT', `tasks/${unknown}`, {
+        body: { description: 'x', scheduleId, target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId } },
+      }),
+      404,
+      'TASK.NOT_FOUND',
+    );
     problemOf(await app.api('DELETE', `tasks/${unknown}`), 404, 'TASK.NOT_FOUND');
     problemOf(await app.api('POST', `tasks/${unknown}/run`), 404, 'TASK.NOT_FOUND');
     problemOf(await app.api('GET', `tasks/${unknown}/runs`, { role: 'Reader' }), 404, 'TASK.NOT_FOUND');
@@ -280,7 +389,8 @@ describe('tasks', () => {
   });
 
   it('pages the task list without gaps or repeats', async () => {
-    const all = ((await app.api('GET', 'tasks?top=1000', { role: 'Reader' })).json as { items: Array<{ id: string }> }).items;
+    const all = ((await app.api('GET', 'tasks?top=1000', { role: 'Reader' })).json as { items: Array<{ id: string }> })
+      .items;
     expect(all.length).toBeGreaterThanOrEqual(5);
     const pages = await allPages('tasks', 2);
     expect(pages.flat().map((t) => t['id'])).toEqual(all.map((t) => t.id));
@@ -296,7 +406,11 @@ describe('runs', () => {
   });
 
   it('run now answers 202 {runId}, 409 while that run is active (also for DELETE), and 202 again once it finished', async () => {
-    const task = await createTask({ description: 'Run now', scheduleId, target: { kind: 'mailboxes', mailboxes: ['alex.wilber@contoso.com'] } });
+    const task = await createTask({
+      description: 'Run now',
+      scheduleId,
+      target: { kind: 'mailboxes', mailboxes: ['alex.wilber@contoso.com'] },
+    });
     const first = await app.api('POST', `tasks/${task.id}/run`);
     expect(first.status).toBe(202);
     expect(Object.keys(first.json as object)).toEqual(['runId']);
@@ -305,15 +419,31 @@ describe('runs', () => {
     const again = problemOf(await app.api('POST', `tasks/${task.id}/run`), 409, 'RUN.ACTIVE');
     expect(again.detail).toMatch(new RegExp(`${runId} is still (queued|running)`));
     problemOf(await app.api('DELETE', `tasks/${task.id}`), 409, 'TASK.RUN_ACTIVE');
-    const during = (await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json as { lastRun: { runId: string; status: string } };
+    const during = (await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json as {
+      lastRun: { runId: string; status: string };
+    };
     expect(during.lastRun.runId).toBe(runId);
     expect(['queued', 'running']).toContain(during.lastRun.status);
 
     await app.settle();
     const run = await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' });
-    expect(run.json).toMatchObject({ runId, taskId: task.id, status: 'succeeded', trigger: 'manual', scheduledFor: null, mailboxesTotal: 1, mailboxesDone: 1, mailboxesFailed: 0, error: null });
-    expect(Date.parse(String((run.json as { finishedAt: string }).finishedAt))).toBeGreaterThanOrEqual(Date.parse(String((run.json as { startedAt: string }).startedAt)));
-    expect((await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json).toMatchObject({ lastRun: { runId, status: 'succeeded', mailboxesDone: 1 } });
+    expect(run.json).toMatchObject({
+      runId,
+      taskId: task.id,
+      status: 'succeeded',
+      trigger: 'manual',
+      scheduledFor: null,
+      mailboxesTotal: 1,
+      mailboxesDone: 1,
+      mailboxesFailed: 0,
+      error: null,
+    });
+    expect(Date.parse(String((run.json as { finishedAt: string }).finishedAt))).toBeGreaterThanOrEqual(
+      Date.parse(String((run.json as { startedAt: string }).startedAt)),
+    );
+    expect((await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json).toMatchObject({
+      lastRun: { runId, status: 'succeeded', mailboxesDone: 1 },
+    });
     const next = await app.api('POST', `tasks/${task.id}/run`);
     expect(next.status).toBe(202);
     expect((next.json as { runId: string }).runId).not.toBe(runId);
@@ -321,7 +451,11 @@ describe('runs', () => {
   });
 
   it('lists the run history newest first, also across pages', async () => {
-    const task = await createTask({ description: 'History', scheduleId, target: { kind: 'mailboxes', mailboxes: ['megan.bowen@contoso.com'] } });
+    const task = await createTask({
+      description: 'History',
+      scheduleId,
+      target: { kind: 'mailboxes', mailboxes: ['megan.bowen@contoso.com'] },
+    });
     const started: string[] = [];
     for (let i = 0; i < 3; i++) {
       const response = await app.api('POST', `tasks/${task.id}/run`);
@@ -329,7 +463,10 @@ describe('runs', () => {
       started.push((response.json as { runId: string }).runId);
       await app.settle();
     }
-    const history = (await app.api('GET', `tasks/${task.id}/runs`, { role: 'Reader' })).json as { items: Array<{ runId: string; createdAt: string; status: string }>; continuationToken: string | null };
+    const history = (await app.api('GET', `tasks/${task.id}/runs`, { role: 'Reader' })).json as {
+      items: Array<{ runId: string; createdAt: string; status: string }>;
+      continuationToken: string | null;
+    };
     expect(history.items.map((r) => r.runId)).toEqual([...started].reverse());
     expect(history.items.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const createdAt = history.items.map((r) => r.createdAt);
@@ -342,7 +479,9 @@ describe('runs', () => {
     // Exchange Online mailbox behind it is not scanned at all (docs/design.md §8.2: noExchangeMailbox).
     const ghost = app.sim.tenant.addUser({ displayName: 'Ghost Mailbox', mail: 'ghost.mailbox@contoso.com' });
     const mailUser = app.sim.tenant.addUser({
-      displayName: 'Mail Only', mail: 'mail.only@contoso.com', recipientTypeDetails: null,
+      displayName: 'Mail Only',
+      mail: 'mail.only@contoso.com',
+      recipientTypeDetails: null,
     });
     const mailboxes = ['alex.wilber@contoso.com', ghost.mail!, app.sim.tenant.demo.meganId, mailUser.mail!];
     const task = await createTask({ description: 'Some fail', scheduleId, target: { kind: 'mailboxes', mailboxes } });
@@ -356,59 +495,136 @@ describe('runs', () => {
       await held.release();
     }
     await app.settle();
-    const run = (await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' })).json as Record<string, unknown>;
+    const run = (await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' })).json as Record<
+      string,
+      unknown
+    >;
     expect(run).toMatchObject({
-      status: 'completedWithErrors', mailboxesTotal: 3, mailboxesDone: 2, mailboxesFailed: 1,
-      mailboxesSkipped: 1, skippedByReason: { noExchangeMailbox: 1 },
+      status: 'completedWithErrors',
+      mailboxesTotal: 3,
+      mailboxesDone: 2,
+      mailboxesFailed: 1,
+      mailboxesSkipped: 1,
+      skippedByReason: { noExchangeMailbox: 1 },
     });
 
-    const failed = (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes?status=failed`, { role: 'Reader' })).json as { items: Array<Record<string, unknown>> };
+    const failed = (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes?status=failed`, { role: 'Reader' }))
+      .json as { items: Array<Record<string, unknown>> };
     expect(failed.items).toHaveLength(1);
-    expect(failed.items[0]).toMatchObject({ mailboxId: ghost.id.toLowerCase(), address: ghost.mail, displayName: 'Ghost Mailbox', status: 'failed', settledAt: expect.any(String) });
+    expect(failed.items[0]).toMatchObject({
+      mailboxId: ghost.id.toLowerCase(),
+      address: ghost.mail,
+      displayName: 'Ghost Mailbox',
+      status: 'failed',
+      settledAt: expect.any(String),
+    });
     expect(String(failed.items[0]!['error'])).toMatch(/ghost\.mailbox@contoso\.com.*no longer exists/);
     expect(String(failed.items[0]!['error'])).not.toMatch(/\{|at .*\.ts/);
 
-    const done = (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes?status=done`, { role: 'Reader' })).json as { items: Array<{ mailboxId: string; error: string | null }> };
-    expect(done.items.map((i) => i.mailboxId).sort()).toEqual([app.sim.tenant.demo.alexId, app.sim.tenant.demo.meganId].map((id) => id.toLowerCase()).sort());
+    const done = (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes?status=done`, { role: 'Reader' }))
+      .json as { items: Array<{ mailboxId: string; error: string | null }> };
+    expect(done.items.map((i) => i.mailboxId).sort()).toEqual(
+      [app.sim.tenant.demo.alexId, app.sim.tenant.demo.meganId].map((id) => id.toLowerCase()).sort(),
+    );
     expect(done.items.every((i) => i.error === null)).toBe(true);
-    const everything = (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes`, { role: 'Reader' })).json as { items: unknown[] };
+    const everything = (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes`, { role: 'Reader' })).json as {
+      items: unknown[];
+    };
     expect(everything.items).toHaveLength(3);
     expect((await allPages(`tasks/${task.id}/runs/${runId}/mailboxes`, 1)).flat()).toEqual(everything.items);
-    expect(((await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes?status=pending`, { role: 'Reader' })).json as { items: unknown[] }).items).toEqual([]);
+    expect(
+      (
+        (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes?status=pending`, { role: 'Reader' })).json as {
+          items: unknown[];
+        }
+      ).items,
+    ).toEqual([]);
 
-    expect(paths(problemOf(await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes?status=broken`, { role: 'Reader' }), 400))).toEqual(['status']);
-    problemOf(await app.api('GET', `tasks/${task.id}/runs/8638000000000000-mffffffff`, { role: 'Reader' }), 404, 'RUN.NOT_FOUND');
-    problemOf(await app.api('GET', `tasks/${task.id}/runs/8638000000000000-mffffffff/mailboxes?status=failed`, { role: 'Reader' }), 404, 'RUN.NOT_FOUND');
+    expect(
+      paths(
+        problemOf(
+          await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes?status=broken`, { role: 'Reader' }),
+          400,
+        ),
+      ),
+    ).toEqual(['status']);
+    problemOf(
+      await app.api('GET', `tasks/${task.id}/runs/8638000000000000-mffffffff`, { role: 'Reader' }),
+      404,
+      'RUN.NOT_FOUND',
+    );
+    problemOf(
+      await app.api('GET', `tasks/${task.id}/runs/8638000000000000-mffffffff/mailboxes?status=failed`, {
+        role: 'Reader',
+      }),
+      404,
+      'RUN.NOT_FOUND',
+    );
   });
 
   it('a run keeps the target and rights it started with when the task is edited while it is queued', async () => {
     const demo = app.sim.tenant.demo;
-    const task = await createTask({ description: 'Snapshot', scheduleId, target: { kind: 'mailboxes', mailboxes: [demo.disabledMailboxUserId] }, rights: ['FullAccess'] });
+    const task = await createTask({
+      description: 'Snapshot',
+      scheduleId,
+      target: { kind: 'mailboxes', mailboxes: [demo.disabledMailboxUserId] },
+      rights: ['FullAccess'],
+    });
     const held = holdQueue(app, QUEUES.expand);
     let runId: string;
     try {
       runId = ((await app.api('POST', `tasks/${task.id}/run`)).json as { runId: string }).runId;
       expect(held.messages).toHaveLength(1);
-      const edited = await app.api('PUT', `tasks/${task.id}`, { body: { description: 'Snapshot', scheduleId, target: { kind: 'mailboxes', mailboxes: [demo.sharedMailboxId, demo.gradyId] }, rights: ['SendAs', 'SendOnBehalf'] } });
+      const edited = await app.api('PUT', `tasks/${task.id}`, {
+        body: {
+          description: 'Snapshot',
+          scheduleId,
+          target: { kind: 'mailboxes', mailboxes: [demo.sharedMailboxId, demo.gradyId] },
+          rights: ['SendAs', 'SendOnBehalf'],
+        },
+      });
       expect(edited.status).toBe(200);
-      const queued = (await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' })).json as Record<string, unknown>;
-      expect(queued).toMatchObject({ status: 'queued', target: { kind: 'mailboxes', mailboxes: [demo.disabledMailboxUserId] }, rights: ['FullAccess'] });
+      const queued = (await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' })).json as Record<
+        string,
+        unknown
+      >;
+      expect(queued).toMatchObject({
+        status: 'queued',
+        target: { kind: 'mailboxes', mailboxes: [demo.disabledMailboxUserId] },
+        rights: ['FullAccess'],
+      });
     } finally {
       await held.release();
     }
     await app.settle();
-    const run = (await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' })).json as Record<string, unknown>;
-    expect(run).toMatchObject({ status: 'succeeded', mailboxesTotal: 1, target: { kind: 'mailboxes', mailboxes: [demo.disabledMailboxUserId] }, rights: ['FullAccess'] });
-    const items = (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes`, { role: 'Reader' })).json as { items: Array<{ mailboxId: string }> };
+    const run = (await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' })).json as Record<
+      string,
+      unknown
+    >;
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      mailboxesTotal: 1,
+      target: { kind: 'mailboxes', mailboxes: [demo.disabledMailboxUserId] },
+      rights: ['FullAccess'],
+    });
+    const items = (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes`, { role: 'Reader' })).json as {
+      items: Array<{ mailboxId: string }>;
+    };
     expect(items.items.map((i) => i.mailboxId)).toEqual([demo.disabledMailboxUserId.toLowerCase()]);
     // Only FullAccess was read: the leaver's FullAccess (Grady) is indexed, its SendOnBehalf (the unicode user) is not.
-    const leaver = (await app.api('GET', `mailboxes/${demo.disabledMailboxUserId}/delegates`, { role: 'Reader' })).json as { items: Array<{ delegate: { id: string }; rights: Array<{ right: string }> }> };
-    expect(leaver.items.map((i) => [i.delegate.id, i.rights.map((r) => r.right)])).toEqual([[demo.gradyId.toLowerCase(), ['FullAccess']]]);
+    const leaver = (await app.api('GET', `mailboxes/${demo.disabledMailboxUserId}/delegates`, { role: 'Reader' }))
+      .json as { items: Array<{ delegate: { id: string }; rights: Array<{ right: string }> }> };
+    expect(leaver.items.map((i) => [i.delegate.id, i.rights.map((r) => r.right)])).toEqual([
+      [demo.gradyId.toLowerCase(), ['FullAccess']],
+    ]);
 
     // The next run uses the edited task.
     const nextRunId = ((await app.api('POST', `tasks/${task.id}/run`)).json as { runId: string }).runId;
     await app.settle();
-    const next = (await app.api('GET', `tasks/${task.id}/runs/${nextRunId}`, { role: 'Reader' })).json as Record<string, unknown>;
+    const next = (await app.api('GET', `tasks/${task.id}/runs/${nextRunId}`, { role: 'Reader' })).json as Record<
+      string,
+      unknown
+    >;
     expect(next).toMatchObject({ status: 'succeeded', mailboxesTotal: 2, rights: ['SendAs', 'SendOnBehalf'] });
   });
 });
@@ -474,8 +690,14 @@ describe('revocation hold (held-revocations routes)', () => {
     const { taskId, runId, mailbox, delegates } = await holdScenario();
     const run = await getRun(taskId, runId);
     expect(run).toMatchObject({
-      status: 'needsReview', revocationsHeld: 12, heldRights: ['FullAccess'], delegationsRemoved: 0, review: null,
-      rightsNotRead: 0, mailboxesSkipped: 0, skippedByReason: {},
+      status: 'needsReview',
+      revocationsHeld: 12,
+      heldRights: ['FullAccess'],
+      delegationsRemoved: 0,
+      review: null,
+      rightsNotRead: 0,
+      mailboxesSkipped: 0,
+      skippedByReason: {},
     });
     // The mailbox also reads empty while it held 12 (reason readEmpty); the share rule already names the right.
     expect(run['warnings']).toEqual([expect.stringMatching(/revoke 12 of 12 stored FullAccess delegations.*20 %/)]);
@@ -488,8 +710,12 @@ describe('revocation hold (held-revocations routes)', () => {
     for (const held of page.items) {
       expect(held).toMatchObject({
         mailbox: { id: mailbox.id.toLowerCase(), address: mailbox.mail },
-        right: 'FullAccess', via: [{ kind: 'direct' }], source: 'MailboxPermissionSync', reason: 'readEmpty',
-        firstSeen: expect.any(String), lastConfirmed: expect.any(String),
+        right: 'FullAccess',
+        via: [{ kind: 'direct' }],
+        source: 'MailboxPermissionSync',
+        reason: 'readEmpty',
+        firstSeen: expect.any(String),
+        lastConfirmed: expect.any(String),
       });
     }
     const pages = await allPages(heldPath(taskId, runId), 5);
@@ -510,7 +736,9 @@ describe('revocation hold (held-revocations routes)', () => {
     const by = 'alex.wilber@contoso.com';
     const review = { decision: 'applied', by, at: expect.any(String), applied: 12, skipped: 0 };
     expect(applied.json).toMatchObject({
-      applied: 12, skipped: 0, run: { runId, status: 'succeeded', revocationsHeld: 0, delegationsRemoved: 12, review },
+      applied: 12,
+      skipped: 0,
+      run: { runId, status: 'succeeded', revocationsHeld: 0, delegationsRemoved: 12, review },
     });
     expect(await getRun(taskId, runId)).toMatchObject({ status: 'succeeded', review });
     expect(await delegatesOf(mailbox)).toEqual([]);
@@ -566,7 +794,10 @@ describe('revocation hold (held-revocations routes)', () => {
     const list = doc.paths[base]!['get']!;
     expect(list['x-required-role']).toBe('reader');
     expect(JSON.stringify(list.responses['200'])).toContain('"reason"');
-    for (const [action, field] of [['apply', 'skipped'], ['dismiss', 'dismissed']] as const) {
+    for (const [action, field] of [
+      ['apply', 'skipped'],
+      ['dismiss', 'dismissed'],
+    ] as const) {
       const op = doc.paths[`${base}/${action}`]!['post']!;
       expect(op['x-required-role']).toBe('admin');
       expect(op.summary.length).toBeGreaterThan(20);
@@ -598,28 +829,55 @@ describe('revocation hold (held-revocations routes)', () => {
 });
 
 describe('request bodies', () => {
-  const validTask = () => ({ description: 'x', scheduleId: 'none', target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId } });
+  const validTask = () => ({
+    description: 'x',
+    scheduleId: 'none',
+    target: { kind: 'group', groupId: app.sim.tenant.demo.salesGroupId },
+  });
 
   it.each([
     ['POST', 'schedules'],
     ['PUT', 'schedules/6f1c1d7e-0000-4000-8000-000000000000'],
     ['POST', 'tasks'],
     ['PUT', 'tasks/6f1c1d7e-0000-4000-8000-000000000000'],
-  ])('%s %s: wrong content type → 415, invalid JSON → 400, empty → 400, oversized → 413, all problem+json', async (method, path) => {
-    const json = JSON.stringify(path.startsWith('tasks') ? validTask() : daily);
-    problemOf(await app.api(method, path, { body: json, headers: { 'Content-Type': 'text/plain' } }), 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');
-    problemOf(await app.api(method, path, { body: json, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 415);
-    problemOf(await app.api(method, path, { body: '{"description": "Nightly",', headers: { 'Content-Type': 'application/json' } }), 400, 'REQUEST.INVALID_JSON');
-    problemOf(await app.api(method, path, { body: '', headers: { 'Content-Type': 'application/json' } }), 400);
-    const oversized = JSON.stringify({ ...daily, description: 'x'.repeat(70 * 1024) });
-    const tooLarge = problemOf(await app.api(method, path, { body: oversized }), 413, 'REQUEST.TOO_LARGE');
-    expect(tooLarge.detail).toMatch(/larger than/);
-  });
+  ])(
+    '%s %s: wrong content type → 415, invalid JSON → 400, empty → 400, oversized → 413, all problem+json',
+    async (method, path) => {
+      const json = JSON.stringify(path.startsWith('tasks') ? validTask() : daily);
+      problemOf(
+        await app.api(method, path, { body: json, headers: { 'Content-Type': 'text/plain' } }),
+        415,
+        'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+      );
+      problemOf(
+        await app.api(method, path, { body: json, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }),
+        415,
+      );
+      problemOf(
+        await app.api(method, path, {
+          body: '{"description": "Nightly",',
+          headers: { 'Content-Type': 'application/json' },
+        }),
+        400,
+        'REQUEST.INVALID_JSON',
+      );
+      problemOf(await app.api(method, path, { body: '', headers: { 'Content-Type': 'application/json' } }), 400);
+      const oversized = JSON.stringify({ ...daily, description: 'x'.repeat(70 * 1024) });
+      const tooLarge = problemOf(await app.api(method, path, { body: oversized }), 413, 'REQUEST.TOO_LARGE');
+      expect(tooLarge.detail).toMatch(/larger than/);
+    },
+  );
 
   it('accepts application/json with a charset and vendor +json types', async () => {
-    const response = await app.api('POST', 'schedules', { body: JSON.stringify(daily), headers: { 'Content-Type': 'application/json; charset=utf-8' } });
+    const response = await app.api('POST', 'schedules', {
+      body: JSON.stringify(daily),
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+    });
     expect(response.status).toBe(201);
-    const vendor = await app.api('POST', 'schedules', { body: JSON.stringify(daily), headers: { 'Content-Type': 'application/merge-patch+json' } });
+    const vendor = await app.api('POST', 'schedules', {
+      body: JSON.stringify(daily),
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+    });
     expect(vendor.status).toBe(201);
   });
 
@@ -648,9 +906,20 @@ describe('an edited schedule takes effect at the next evaluation', () => {
 
   it('moves the next due time and the timer runs the task at the new slot, not the old one', async () => {
     const clock = setClock(clockApp, new Date('2030-01-07T00:00:00Z')); // a Monday
-    const call = (method: string, path: string, body?: unknown) => clockApp.api(method, path, body === undefined ? {} : { body });
-    const scheduleId = ((await call('POST', 'schedules', { ...daily, timeZone: 'UTC', startTime: '03:00' })).json as { id: string }).id;
-    const taskId = ((await call('POST', 'tasks', { description: 'Clocked', scheduleId, target: { kind: 'mailboxes', mailboxes: [clockApp.sim.tenant.demo.alexId] } })).json as { id: string }).id;
+    const call = (method: string, path: string, body?: unknown) =>
+      clockApp.api(method, path, body === undefined ? {} : { body });
+    const scheduleId = (
+      (await call('POST', 'schedules', { ...daily, timeZone: 'UTC', startTime: '03:00' })).json as { id: string }
+    ).id;
+    const taskId = (
+      (
+        await call('POST', 'tasks', {
+          description: 'Clocked',
+          scheduleId,
+          target: { kind: 'mailboxes', mailboxes: [clockApp.sim.tenant.demo.alexId] },
+        })
+      ).json as { id: string }
+    ).id;
     expect((await call('GET', `tasks/${taskId}`)).json).toMatchObject({ nextDueAt: '2030-01-07T03:00:00Z' });
 
     const edited = await call('PUT', `schedules/${scheduleId}`, { ...daily, timeZone: 'UTC', startTime: '01:00' });
@@ -667,7 +936,11 @@ describe('an edited schedule takes effect at the next evaluation', () => {
     await clockApp.settle();
     const runs = ((await call('GET', `tasks/${taskId}/runs`)).json as { items: Array<Record<string, unknown>> }).items;
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ trigger: 'schedule', scheduledFor: '2030-01-07T01:00:00.000Z', status: 'succeeded' });
+    expect(runs[0]).toMatchObject({
+      trigger: 'schedule',
+      scheduledFor: '2030-01-07T01:00:00.000Z',
+      status: 'succeeded',
+    });
 
     // The old slot (03:00) no longer exists: nothing runs then; the next run is tomorrow at 01:00.
     clock.set(new Date('2030-01-07T03:00:30Z'));

@@ -3,9 +3,18 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
-import { appSettingsFor, startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator/index.js';
+import {
+  appSettingsFor,
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../dev/simulator/index.js';
 import { startLocalHost, type LocalHost } from '../../dev/host/localHost.js';
-import { InProcessQueue, type InProcessHandler, type InProcessQueueOptions } from '../../shared/adapters/queue/inProcessQueue.js';
+import {
+  InProcessQueue,
+  type InProcessHandler,
+  type InProcessQueueOptions,
+} from '../../shared/adapters/queue/inProcessQueue.js';
 import { loadConfig } from '../../shared/config.js';
 import { buildServices, configureServices, type Services } from '../../shared/composition.js';
 import { createLogger, type Logger } from '../../shared/logging.js';
@@ -25,7 +34,17 @@ export interface Harness {
   services: Services;
   tablesPrefix: string;
   tablesConnectionString: string;
-  api(method: string, path: string, options?: { role?: 'Admin' | 'Reader' | 'none'; token?: string | null; body?: unknown; headers?: Record<string, string>; timeoutMs?: number }): Promise<{ status: number; json: unknown; text: string; headers: Headers }>;
+  api(
+    method: string,
+    path: string,
+    options?: {
+      role?: 'Admin' | 'Reader' | 'none';
+      token?: string | null;
+      body?: unknown;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+    },
+  ): Promise<{ status: number; json: unknown; text: string; headers: Headers }>;
   token(role: 'Admin' | 'Reader' | 'none', extra?: Record<string, unknown>): Promise<string>;
   /** Makes this harness's services the process's (function files read them through getServices()). */
   activate(): void;
@@ -81,9 +100,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const queue = options.queue ?? new InProcessQueue({ redeliveryDelayMs: 20 });
   // As dev/host/main.ts wires it for npm start.
   queue.onHandlerError ??= (queueName, messageId, deliveryCount, error) =>
-    logger.warn({ queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) }, 'queue handler failed; message will be redelivered or dead-lettered');
-  const microsoft = options.microsoft && config.tenant ? options.microsoft(createMicrosoftClients(config.tenant)) : undefined;
-  const services = buildServices(config, { queue, logger, ...(options.now ? { now: options.now } : {}), ...(microsoft ? { microsoft } : {}) });
+    logger.warn(
+      { queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) },
+      'queue handler failed; message will be redelivered or dead-lettered',
+    );
+  const microsoft =
+    options.microsoft && config.tenant ? options.microsoft(createMicrosoftClients(config.tenant)) : undefined;
+  const services = buildServices(config, {
+    queue,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+    ...(microsoft ? { microsoft } : {}),
+  });
   configureServices(services);
   const host = await startLocalHost({ port: 0, queue, logger, timers: false });
 
@@ -109,7 +137,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         method,
         headers,
         signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
-        ...(opts.body !== undefined ? { body: typeof opts.body === 'string' || opts.body instanceof Uint8Array ? (opts.body as string) : JSON.stringify(opts.body) } : {}),
+        ...(opts.body !== undefined
+          ? {
+              body:
+                typeof opts.body === 'string' || opts.body instanceof Uint8Array
+                  ? (opts.body as string)
+                  : JSON.stringify(opts.body),
+            }
+          : {}),
       });
       const text = await response.text();
       let json: unknown;
@@ -160,7 +195,10 @@ export class DuplicatingQueue extends InProcessQueue {
       // Service Bus redelivers a message whose lock expired while the first consumer still works on it.
       this.duplicates++;
       const copy = structuredClone(body);
-      const [first, second] = await Promise.allSettled([handler(body, meta), handler(copy, { ...meta, deliveryCount: meta.deliveryCount + 1 })]);
+      const [first, second] = await Promise.allSettled([
+        handler(body, meta),
+        handler(copy, { ...meta, deliveryCount: meta.deliveryCount + 1 }),
+      ]);
       if (first.status === 'rejected') throw first.reason;
       if (second.status === 'rejected') throw second.reason;
     };
@@ -187,28 +225,44 @@ export function captureLogger(): { logger: Logger; lines: string[] } {
 /** One delegation index row as compared between runs: every stored field but the timestamps. */
 export type IndexRow = Record<string, unknown>;
 
-async function readIndex(app: Pick<Harness, 'services'>, table: 'DelegationsByMailbox' | 'DelegationsByDelegate'): Promise<Map<string, IndexRow>> {
+async function readIndex(
+  app: Pick<Harness, 'services'>,
+  table: 'DelegationsByMailbox' | 'DelegationsByDelegate',
+): Promise<Map<string, IndexRow>> {
   const out = new Map<string, IndexRow>();
   for await (const e of app.services.tables.store(table).all()) {
     const d = fromDelegationEntity(e);
     if (d.source !== 'MailboxPermissionSync') continue;
     const { firstSeen: _f, lastConfirmed: _l, ...rest } = d;
-    out.set(`${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(), { ...rest, via: [...rest.via].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) });
+    out.set(`${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(), {
+      ...rest,
+      via: [...rest.via].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    });
   }
   return out;
 }
 
 /** Both delegate indexes of an app, synced rows only, keyed `mailbox|delegate|right`. */
-export async function delegationIndexes(app: Pick<Harness, 'services'>): Promise<{ byMailbox: Map<string, IndexRow>; byDelegate: Map<string, IndexRow> }> {
-  return { byMailbox: await readIndex(app, 'DelegationsByMailbox'), byDelegate: await readIndex(app, 'DelegationsByDelegate') };
+export async function delegationIndexes(
+  app: Pick<Harness, 'services'>,
+): Promise<{ byMailbox: Map<string, IndexRow>; byDelegate: Map<string, IndexRow> }> {
+  return {
+    byMailbox: await readIndex(app, 'DelegationsByMailbox'),
+    byDelegate: await readIndex(app, 'DelegationsByDelegate'),
+  };
 }
 
 /** The index projected to the shape of `expectedDelegations`: key → sorted vias (`direct` or group id). */
 export function asExpected(index: Map<string, IndexRow>): Expected {
   const out: Expected = new Map();
   for (const [key, row] of index) {
-    const via = (row['via'] as Array<{ kind: string; id?: string }>).map((v) => (v.kind === 'direct' ? 'direct' : (v.id ?? '').toLowerCase()));
-    out.set(key, via.sort((a, b) => (a === 'direct' ? -1 : b === 'direct' ? 1 : a.localeCompare(b))));
+    const via = (row['via'] as Array<{ kind: string; id?: string }>).map((v) =>
+      v.kind === 'direct' ? 'direct' : (v.id ?? '').toLowerCase(),
+    );
+    out.set(
+      key,
+      via.sort((a, b) => (a === 'direct' ? -1 : b === 'direct' ? 1 : a.localeCompare(b))),
+    );
   }
   return out;
 }
@@ -227,7 +281,9 @@ export function onlyMailboxes<V>(map: Map<string, V>, mailboxIds: ReadonlySet<st
 export async function tableDump(connectionString: string, prefix: string): Promise<Record<string, string[]>> {
   const service = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: true });
   const out: Record<string, string[]> = {};
-  for await (const table of service.listTables({ queryOptions: { filter: odata`TableName ge ${prefix} and TableName lt ${prefix + '~'}` } })) {
+  for await (const table of service.listTables({
+    queryOptions: { filter: odata`TableName ge ${prefix} and TableName lt ${prefix + '~'}` },
+  })) {
     const name = table.name ?? '';
     const client = TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: true });
     const rows: string[] = [];
@@ -241,10 +297,17 @@ export async function tableDump(connectionString: string, prefix: string): Promi
 }
 
 /** Creates a schedule and a task on the target group; returns the task id. */
-export async function createTask(app: Pick<Harness, 'api' | 'sim'>, target: Record<string, unknown> = { kind: 'group', groupId: app.sim.tenant.demo.targetGroupId }): Promise<string> {
-  const schedule = await app.api('POST', 'schedules', { body: { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' } });
+export async function createTask(
+  app: Pick<Harness, 'api' | 'sim'>,
+  target: Record<string, unknown> = { kind: 'group', groupId: app.sim.tenant.demo.targetGroupId },
+): Promise<string> {
+  const schedule = await app.api('POST', 'schedules', {
+    body: { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' },
+  });
   if (schedule.status !== 201) throw new Error(`schedule: ${schedule.status} ${schedule.text}`);
-  const task = await app.api('POST', 'tasks', { body: { description: 'Fault test', scheduleId: (schedule.json as { id: string }).id, target } });
+  const task = await app.api('POST', 'tasks', {
+    body: { description: 'Fault test', scheduleId: (schedule.json as { id: string }).id, target },
+  });
   if (task.status !== 201) throw new Error(`task: ${task.status} ${task.text}`);
   return (task.json as { id: string }).id;
 }
@@ -274,14 +337,21 @@ export async function getRun(app: Pick<Harness, 'api'>, taskId: string, runId: s
 }
 
 /** The run's failed mailboxes with their reasons, through the API (every page). */
-export async function failedMailboxes(app: Pick<Harness, 'api'>, taskId: string, runId: string): Promise<Array<{ mailboxId: string; error: string | null }>> {
+export async function failedMailboxes(
+  app: Pick<Harness, 'api'>,
+  taskId: string,
+  runId: string,
+): Promise<Array<{ mailboxId: string; error: string | null }>> {
   const out: Array<{ mailboxId: string; error: string | null }> = [];
   let token: string | null = null;
   do {
     const query: string = `status=failed&top=100${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`;
     const page = await app.api('GET', `tasks/${taskId}/runs/${runId}/mailboxes?${query}`, { role: 'Reader' });
     if (page.status !== 200) throw new Error(`run mailboxes: ${page.status} ${page.text}`);
-    const body = page.json as { items: Array<{ mailboxId: string; error: string | null }>; continuationToken: string | null };
+    const body = page.json as {
+      items: Array<{ mailboxId: string; error: string | null }>;
+      continuationToken: string | null;
+    };
     out.push(...body.items.map((i) => ({ mailboxId: i.mailboxId, error: i.error })));
     token = body.continuationToken;
   } while (token);
@@ -309,17 +379,31 @@ export interface Verdict {
  * the run did not report as failed holds exactly the expected delegations; a failed mailbox is named with a
  * reason and holds nothing that is not expected (never a wrong answer).
  */
-export async function verifyAgainstExpected(app: Pick<Harness, 'api' | 'services'>, taskId: string, runId: string, expected: Expected): Promise<Verdict> {
+export async function verifyAgainstExpected(
+  app: Pick<Harness, 'api' | 'services'>,
+  taskId: string,
+  runId: string,
+  expected: Expected,
+): Promise<Verdict> {
   const run = await getRun(app, taskId, runId);
-  if (!['succeeded', 'completedWithErrors', 'failed'].includes(run.status)) throw new Error(`run is still ${run.status}`);
+  if (!['succeeded', 'completedWithErrors', 'failed'].includes(run.status))
+    throw new Error(`run is still ${run.status}`);
   const failed = await failedMailboxes(app, taskId, runId);
-  if (failed.length !== run.mailboxesFailed) throw new Error(`run counts ${run.mailboxesFailed} failed mailboxes but lists ${failed.length}`);
+  if (failed.length !== run.mailboxesFailed)
+    throw new Error(`run counts ${run.mailboxesFailed} failed mailboxes but lists ${failed.length}`);
   for (const f of failed) if (!f.error) throw new Error(`failed mailbox ${f.mailboxId} has no reason`);
-  if (run.mailboxesDone + run.mailboxesFailed !== run.mailboxesTotal) throw new Error(`run settled ${run.mailboxesDone}+${run.mailboxesFailed} of ${run.mailboxesTotal}`);
+  if (run.mailboxesDone + run.mailboxesFailed !== run.mailboxesTotal)
+    throw new Error(`run settled ${run.mailboxesDone}+${run.mailboxesFailed} of ${run.mailboxesTotal}`);
   const { byMailbox, byDelegate } = await delegationIndexes(app);
   const failedIds = new Set(failed.map((f) => f.mailboxId.toLowerCase()));
-  expect(sortedEntries(onlyMailboxes(byDelegate, failedIds, false)), 'reverse index (mailboxes that synced) equals the forward index').toEqual(sortedEntries(onlyMailboxes(byMailbox, failedIds, false)));
-  expect(sortedEntries(onlyMailboxes(asExpected(byMailbox), failedIds, false)), 'forward index equals the tenant').toEqual(sortedEntries(onlyMailboxes(expected, failedIds, false)));
+  expect(
+    sortedEntries(onlyMailboxes(byDelegate, failedIds, false)),
+    'reverse index (mailboxes that synced) equals the forward index',
+  ).toEqual(sortedEntries(onlyMailboxes(byMailbox, failedIds, false)));
+  expect(
+    sortedEntries(onlyMailboxes(asExpected(byMailbox), failedIds, false)),
+    'forward index equals the tenant',
+  ).toEqual(sortedEntries(onlyMailboxes(expected, failedIds, false)));
   for (const index of [byMailbox, byDelegate]) {
     for (const [key, vias] of onlyMailboxes(asExpected(index), failedIds)) {
       expect(expected.get(key), `failed mailbox row ${key} is not a delegation the tenant grants`).toBeDefined();
@@ -333,7 +417,7 @@ export async function verifyAgainstExpected(app: Pick<Harness, 'api' | 'services
 export function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
   return new Proxy(target, {
     get(t, prop) {
-      if (Object.prototype.hasOwnProperty.call(overrides, prop)) return (overrides as Record<string | symbol, unknown>)[prop];
+      if (Object.hasOwn(overrides, prop)) return (overrides as Record<string | symbol, unknown>)[prop];
       const value: unknown = Reflect.get(t, prop, t);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
     },

@@ -4,7 +4,18 @@ import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { finalizeRuns } from '../../shared/usecases/finalizeRuns.js';
 import { expectedDelegations } from '../support/expected.js';
 import { azuriteConnectionString } from '../../shared/config.js';
-import { OffsetClock, createTask, getRun, startHarness, startRelay, startRun, tablePortOf, verifyAgainstExpected, waitFor, type Harness } from './harness.js';
+import {
+  OffsetClock,
+  createTask,
+  getRun,
+  startHarness,
+  startRelay,
+  startRun,
+  tablePortOf,
+  verifyAgainstExpected,
+  waitFor,
+  type Harness,
+} from './harness.js';
 
 let sim: RunningSimulator;
 const hosts: Harness[] = [];
@@ -18,7 +29,10 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-async function host(clock: OffsetClock, options: { tablesPrefix?: string; tablesPort?: number } = {}): Promise<Harness> {
+async function host(
+  clock: OffsetClock,
+  options: { tablesPrefix?: string; tablesPort?: number } = {},
+): Promise<Harness> {
   const queue = new InProcessQueue({ redeliveryDelayMs: 20, now: clock.nowMs });
   const h = await startHarness({
     sim,
@@ -49,7 +63,11 @@ async function doomedHost(clock: OffsetClock): Promise<{ first: Harness; kill():
 
 /** One finalizer tick as the timer runs it (same use case, same settings), returning its report. */
 async function tick(h: Harness) {
-  const report = await finalizeRuns({ ...h.services, runTimeoutMinutes: h.services.config.runTimeoutMinutes, revocationHoldPercent: h.services.config.revocationHoldPercent });
+  const report = await finalizeRuns({
+    ...h.services,
+    runTimeoutMinutes: h.services.config.runTimeoutMinutes,
+    revocationHoldPercent: h.services.config.revocationHoldPercent,
+  });
   await h.queue.idle();
   return report;
 }
@@ -88,7 +106,12 @@ describe('host killed mid-run and restarted on the same tables', () => {
     const closing = await tick(second);
     expect(closing.finalized).toEqual([{ taskId, runId, status: 'succeeded' }]);
 
-    const verdict = await verifyAgainstExpected(second, taskId, runId, expectedDelegations(sim.tenant, sim.tenant.demo.targetGroupId));
+    const verdict = await verifyAgainstExpected(
+      second,
+      taskId,
+      runId,
+      expectedDelegations(sim.tenant, sim.tenant.demo.targetGroupId),
+    );
     expect(verdict.run.status).toBe('succeeded');
     expect(verdict.run.mailboxesDone).toBe(verdict.run.mailboxesTotal);
     await second.stop({ keepSimulator: true });
@@ -109,12 +132,21 @@ describe('host killed mid-run and restarted on the same tables', () => {
     expect((await tick(second)).resent).toBe(0); // a fresh claim is left alone
     clock.advance(3 * 60_000);
     expect((await tick(second)).resent).toBe(1);
-    await waitFor(async () => (await getRun(second, taskId, runId)).status !== 'queued', 30_000, 'the re-sent expansion');
+    await waitFor(
+      async () => (await getRun(second, taskId, runId)).status !== 'queued',
+      30_000,
+      'the re-sent expansion',
+    );
     await second.queue.idle();
     const closing = await tick(second);
     expect(closing.finalized).toEqual([{ taskId, runId, status: 'succeeded' }]);
 
-    const verdict = await verifyAgainstExpected(second, taskId, runId, expectedDelegations(sim.tenant, sim.tenant.demo.targetGroupId));
+    const verdict = await verifyAgainstExpected(
+      second,
+      taskId,
+      runId,
+      expectedDelegations(sim.tenant, sim.tenant.demo.targetGroupId),
+    );
     expect(verdict.run.status).toBe('succeeded');
     // Items the dead expansion had written are merged, not duplicated: each mailbox is counted once.
     expect(verdict.run.mailboxesDone).toBe(verdict.run.mailboxesTotal);

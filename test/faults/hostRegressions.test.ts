@@ -10,7 +10,16 @@ let host: LocalHost;
 beforeAll(async () => {
   const logger = createLogger('silent');
   const queue = new InProcessQueue();
-  configureServices(buildServices(loadConfig({ TABLES_CONNECTION_STRING: inject('tablesConnectionString'), TABLES_PREFIX: 'hostregress', LOG_LEVEL: 'silent' }), { queue, logger }));
+  configureServices(
+    buildServices(
+      loadConfig({
+        TABLES_CONNECTION_STRING: inject('tablesConnectionString'),
+        TABLES_PREFIX: 'hostregress',
+        LOG_LEVEL: 'silent',
+      }),
+      { queue, logger },
+    ),
+  );
   host = await startLocalHost({ port: 0, queue, logger, timers: false });
 });
 
@@ -38,7 +47,12 @@ describe("regression: the local host's own 404/405/413/400 answers lacked the AP
 describe('regression: after a 413 for an oversized body the local host left the connection open mid-upload, so the 413 or the next request on it failed with ECONNRESET', () => {
   it('twelve oversized uploads in a row each get their 413 (Connection: close), and a request after each succeeds', async () => {
     for (let i = 0; i < 12; i++) {
-      const tooLarge = await fetch(url('/api/schedules'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: new Uint8Array(2 * 1024 * 1024), signal: AbortSignal.timeout(10_000) });
+      const tooLarge = await fetch(url('/api/schedules'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: new Uint8Array(2 * 1024 * 1024),
+        signal: AbortSignal.timeout(10_000),
+      });
       await tooLarge.text();
       expect(tooLarge.status).toBe(413);
       expect(tooLarge.headers.get('connection')).toBe('close');
@@ -53,9 +67,19 @@ describe('regression: delegate lookups (tenant delegation data) were sent as cac
   it('a lookup answer and its 304 are no-store and still carry the ETag for revalidation', async () => {
     const { withEtag } = await import('../../shared/host/etag.js');
     const { default: azureFunctions } = await import('@azure/functions');
-    const first = withEtag(new azureFunctions.HttpRequest({ method: 'GET', url: 'http://localhost/api/me/delegate-mailboxes' }), { json: { items: [] } });
+    const first = withEtag(
+      new azureFunctions.HttpRequest({ method: 'GET', url: 'http://localhost/api/me/delegate-mailboxes' }),
+      { json: { items: [] } },
+    );
     expect(first.headers).toMatchObject({ 'Cache-Control': 'no-store', ETag: expect.stringMatching(/^".+"$/) });
-    const again = withEtag(new azureFunctions.HttpRequest({ method: 'GET', url: 'http://localhost/api/me/delegate-mailboxes', headers: { 'If-None-Match': first.headers!['ETag']! } }), { json: { items: [] } });
+    const again = withEtag(
+      new azureFunctions.HttpRequest({
+        method: 'GET',
+        url: 'http://localhost/api/me/delegate-mailboxes',
+        headers: { 'If-None-Match': first.headers!['ETag']! },
+      }),
+      { json: { items: [] } },
+    );
     expect(again).toMatchObject({ status: 304, headers: { 'Cache-Control': 'no-store' } });
   });
 });

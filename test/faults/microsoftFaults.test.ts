@@ -24,7 +24,12 @@ beforeAll(async () => {
   const taskId = await createTask(clean);
   const runId = await startRun(clean, taskId);
   await clean.settle();
-  const verdict = await verifyAgainstExpected(clean, taskId, runId, expectedDelegations(clean.sim.tenant, clean.sim.tenant.demo.targetGroupId));
+  const verdict = await verifyAgainstExpected(
+    clean,
+    taskId,
+    runId,
+    expectedDelegations(clean.sim.tenant, clean.sim.tenant.demo.targetGroupId),
+  );
   expect(verdict.run.status).toBe('succeeded');
   cleanIndexes = await delegationIndexes(clean);
   expect(cleanIndexes.byMailbox.size).toBeGreaterThan(20);
@@ -45,10 +50,18 @@ describe('Microsoft 365 faults and duplicate deliveries', () => {
 
     const stats = app.sim.stats();
     const faults = stats.faults.http503 + stats.faults.dropped + stats.faults.truncated;
-    expect(Math.min(stats.faults.http503, stats.faults.dropped, stats.faults.truncated), "every kind of fault happened").toBeGreaterThan(0);
+    expect(
+      Math.min(stats.faults.http503, stats.faults.dropped, stats.faults.truncated),
+      'every kind of fault happened',
+    ).toBeGreaterThan(0);
     expect(faults, 'the simulator injected faults').toBeGreaterThan(20);
 
-    const verdict = await verifyAgainstExpected(app, taskId, runId, expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId));
+    const verdict = await verifyAgainstExpected(
+      app,
+      taskId,
+      runId,
+      expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId),
+    );
     // Client retries absorb nearly every fault; a mailbox that still fails is reported, never silently empty.
     expect(verdict.failed.length).toBeLessThanOrEqual(3);
     const indexes = await delegationIndexes(app);
@@ -68,7 +81,12 @@ describe('Microsoft 365 faults and duplicate deliveries', () => {
     await app.settle();
     expect(queue.duplicates).toBeGreaterThan(10);
 
-    const verdict = await verifyAgainstExpected(app, taskId, runId, expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId));
+    const verdict = await verifyAgainstExpected(
+      app,
+      taskId,
+      runId,
+      expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId),
+    );
     expect(verdict.run.status).toBe('succeeded');
     expect(verdict.failed).toEqual([]);
     const indexes = await delegationIndexes(app);

@@ -3,7 +3,16 @@ import { startSimulator, type RunningSimulator } from '../../dev/simulator/index
 import { RetryableError } from '../../shared/errors.js';
 import { QUEUE_SETTINGS } from '../../shared/ports/queue.js';
 import { expectedDelegations } from '../support/expected.js';
-import { createTask, delegationIndexes, getRun, startHarness, startRun, verifyAgainstExpected, withOverrides, type Harness } from './harness.js';
+import {
+  createTask,
+  delegationIndexes,
+  getRun,
+  startHarness,
+  startRun,
+  verifyAgainstExpected,
+  withOverrides,
+  type Harness,
+} from './harness.js';
 
 let sim: RunningSimulator;
 let app: Harness | undefined;
@@ -31,7 +40,10 @@ describe('poison messages', () => {
           getMailboxPermission: async (identity: string) => {
             if (identity.toLowerCase() === poisonUpn || identity.toLowerCase() === poisonId) {
               attempts++;
-              throw new RetryableError('EXCHANGE.UNAVAILABLE', 'Get-MailboxPermission: the server answered 503 (poison for this test)');
+              throw new RetryableError(
+                'EXCHANGE.UNAVAILABLE',
+                'Get-MailboxPermission: the server answered 503 (poison for this test)',
+              );
             }
             return real.exchange.getMailboxPermission(identity);
           },
@@ -43,7 +55,12 @@ describe('poison messages', () => {
     await app.settle();
 
     expect(attempts).toBe(QUEUE_SETTINGS.maxDeliveryCount);
-    const verdict = await verifyAgainstExpected(app, taskId, runId, expectedDelegations(sim.tenant, sim.tenant.demo.targetGroupId));
+    const verdict = await verifyAgainstExpected(
+      app,
+      taskId,
+      runId,
+      expectedDelegations(sim.tenant, sim.tenant.demo.targetGroupId),
+    );
     expect(verdict.run.status).toBe('completedWithErrors');
     expect(verdict.failed).toEqual([{ mailboxId: poisonId, error: expect.stringMatching(/^Gave up: .*answered 503/) }]);
     // The poison mailbox has nothing stored: a reader sees "not synced" in the run, not an empty answer passed off as truth.

@@ -22,17 +22,43 @@ import { finalizeRuns } from '../../shared/usecases/finalizeRuns.js';
 import { QUEUES } from '../../shared/ports/queue.js';
 import { freshDeps } from '../support/deps.js';
 
-const GUIDS = ['0a1b2c3d-0000-4000-8000-000000000001', '0a1b2c3d-0000-4000-8000-000000000002', '0a1b2c3d-0000-4000-8000-000000000003'];
+const GUIDS = [
+  '0a1b2c3d-0000-4000-8000-000000000001',
+  '0a1b2c3d-0000-4000-8000-000000000002',
+  '0a1b2c3d-0000-4000-8000-000000000003',
+];
 
 /** A running run of three mailboxes, one of them settled. */
 async function runningRun() {
   const deps = freshDeps('2026-03-02T10:00:00Z');
-  const schedule = await createSchedule(deps, { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' });
-  const task = await createTask(deps, { description: 'Sales', scheduleId: schedule.id, target: { kind: 'groupEmail', email: 'sales@contoso.com' } });
+  const schedule = await createSchedule(deps, {
+    description: 'Nightly',
+    type: 'daily',
+    mode: 'once',
+    startTime: '02:00',
+    timeZone: 'UTC',
+  });
+  const task = await createTask(deps, {
+    description: 'Sales',
+    scheduleId: schedule.id,
+    target: { kind: 'groupEmail', email: 'sales@contoso.com' },
+  });
   const { runId } = await runTaskNow(deps, task.id);
-  await deps.repos.runs.addItems(task.id, runId, GUIDS.map((id, i) => ({ mailboxId: id, upn: `u${i}@contoso.com`, address: `u${i}@contoso.com`, displayName: `U${i}` })));
+  await deps.repos.runs.addItems(
+    task.id,
+    runId,
+    GUIDS.map((id, i) => ({
+      mailboxId: id,
+      upn: `u${i}@contoso.com`,
+      address: `u${i}@contoso.com`,
+      displayName: `U${i}`,
+    })),
+  );
   const found = (await deps.repos.runs.get(task.id, runId))!;
-  await deps.repos.runs.update({ ...found.value, status: 'running', startedAt: deps.now().toISOString(), mailboxesTotal: 3 }, found.etag);
+  await deps.repos.runs.update(
+    { ...found.value, status: 'running', startedAt: deps.now().toISOString(), mailboxesTotal: 3 },
+    found.etag,
+  );
   await deps.repos.runs.settleItem(task.id, runId, GUIDS[0]!, { status: 'done', at: new Date().toISOString() });
   return { deps, taskId: task.id, runId };
 }
@@ -73,16 +99,38 @@ describe('regression: pending run items were invisible to status filters (items 
 describe('regression: a dead-lettered mailbox was reported as "Gave up after 1 deliveries"', () => {
   it('the reason carries the dead-letter description, not the delivery count of the dead-lettered copy', async () => {
     const { deps, taskId, runId } = await runningRun();
-    const services = buildServices(loadConfig({ TABLES_CONNECTION_STRING: inject('tablesConnectionString'), TABLES_PREFIX: `t${randomBytes(5).toString('hex')}`, LOG_LEVEL: 'silent' }), { queue: new InProcessQueue() });
+    const services = buildServices(
+      loadConfig({
+        TABLES_CONNECTION_STRING: inject('tablesConnectionString'),
+        TABLES_PREFIX: `t${randomBytes(5).toString('hex')}`,
+        LOG_LEVEL: 'silent',
+      }),
+      { queue: new InProcessQueue() },
+    );
     configureServices({ ...services, repos: deps.repos });
     const context = new azureFunctions.InvocationContext({
       functionName: 'syncMailboxDeadLetter',
-      triggerMetadata: { deliveryCount: 1, applicationProperties: { DeadLetterReason: 'MaxDeliveryCountExceeded', DeadLetterErrorDescription: 'Message could not be consumed after 10 delivery attempts.' } },
+      triggerMetadata: {
+        deliveryCount: 1,
+        applicationProperties: {
+          DeadLetterReason: 'MaxDeliveryCountExceeded',
+          DeadLetterErrorDescription: 'Message could not be consumed after 10 delivery attempts.',
+        },
+      },
     });
-    const body = { taskId, runId, mailbox: { id: GUIDS[1], upn: 'u1@contoso.com', address: 'u1@contoso.com', displayName: 'U1' }, rights: ['FullAccess'], throttleRetries: 0 };
+    const body = {
+      taskId,
+      runId,
+      mailbox: { id: GUIDS[1], upn: 'u1@contoso.com', address: 'u1@contoso.com', displayName: 'U1' },
+      rights: ['FullAccess'],
+      throttleRetries: 0,
+    };
     await mailboxDeadLetterFn.handler(body, context);
     const item = await deps.repos.runs.getItem(taskId, runId, GUIDS[1]!);
-    expect(item).toMatchObject({ status: 'failed', error: 'Gave up: Message could not be consumed after 10 delivery attempts.' });
+    expect(item).toMatchObject({
+      status: 'failed',
+      error: 'Gave up: Message could not be consumed after 10 delivery attempts.',
+    });
   });
 });
 
@@ -91,7 +139,10 @@ describe('regression: stopping a persistent Azurite lost the writes of its last 
     const dir = mkdtempSync(path.join(tmpdir(), 'mps-azurite-stop-'));
     let azurite = await startAzurite({ location: dir });
     try {
-      const client = () => TableClient.fromConnectionString(azuriteConnectionString(azurite.port), 'persisted', { allowInsecureConnection: true });
+      const client = () =>
+        TableClient.fromConnectionString(azuriteConnectionString(azurite.port), 'persisted', {
+          allowInsecureConnection: true,
+        });
       await client().createTable();
       await client().upsertEntity({ partitionKey: 'p', rowKey: 'r', value: 'kept' });
       const port = azurite.port;
@@ -107,7 +158,13 @@ describe('regression: stopping a persistent Azurite lost the writes of its last 
 
 describe('regression: a mailbox message naming no item of its run was synced anyway (a stale or forged message filed real rights under any mailbox id)', () => {
   const stranger = '0a1b2c3d-0000-4000-8000-0000000000ff';
-  const body = (taskId: string, runId: string) => ({ taskId, runId, mailbox: { id: stranger, upn: 'alex.wilber@contoso.com', address: 'alex.wilber@contoso.com', displayName: 'Alex' }, rights: ['FullAccess'], throttleRetries: 0 });
+  const body = (taskId: string, runId: string) => ({
+    taskId,
+    runId,
+    mailbox: { id: stranger, upn: 'alex.wilber@contoso.com', address: 'alex.wilber@contoso.com', displayName: 'Alex' },
+    rights: ['FullAccess'],
+    throttleRetries: 0,
+  });
 
   it('syncMailbox ignores it without reading Microsoft 365 or writing anything', async () => {
     const { deps, taskId, runId } = await runningRun();
@@ -132,7 +189,9 @@ describe('regression: a mailbox message naming no item of its run was synced any
 
   it('the dead-letter handler does not invent a failed item for it', async () => {
     const { deps, taskId, runId } = await runningRun();
-    expect(await settleDeadLetteredMailbox(deps, body(taskId, runId), { reason: 'MaxDeliveryCountExceeded' })).toBe('unknownItem');
+    expect(await settleDeadLetteredMailbox(deps, body(taskId, runId), { reason: 'MaxDeliveryCountExceeded' })).toBe(
+      'unknownItem',
+    );
     expect(await deps.repos.runs.getItem(taskId, runId, stranger)).toBeUndefined();
     expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 1, mailboxesFailed: 0 });
   });
@@ -141,12 +200,41 @@ describe('regression: a mailbox message naming no item of its run was synced any
 describe('regression: with two concurrent deliveries of one mailbox message, the copy that found the change already made could settle the item with zero counts (the run under-counted delegationsAdded)', () => {
   it('settling "done" counts the change planned for the item, whatever the settling delivery observed', async () => {
     const { deps, taskId, runId } = await runningRun();
-    await deps.repos.runs.recordPlannedCounts(taskId, runId, GUIDS[1]!, { delegationsAdded: 3, delegationsRemoved: 1, trusteesUnresolved: 2 });
+    await deps.repos.runs.recordPlannedCounts(taskId, runId, GUIDS[1]!, {
+      delegationsAdded: 3,
+      delegationsRemoved: 1,
+      trusteesUnresolved: 2,
+    });
     // The copy that lost the race saw an empty diff.
-    expect(await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, { status: 'done', at: new Date().toISOString(), delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: 2 })).toBe(true);
+    expect(
+      await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, {
+        status: 'done',
+        at: new Date().toISOString(),
+        delegationsAdded: 0,
+        delegationsRemoved: 0,
+        trusteesUnresolved: 2,
+      }),
+    ).toBe(true);
     // The copy that made the change settles second: already settled, nothing counted twice.
-    expect(await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, { status: 'done', at: new Date().toISOString(), delegationsAdded: 3, delegationsRemoved: 1, trusteesUnresolved: 2 })).toBe(false);
-    expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 2, delegationsAdded: 3, delegationsRemoved: 1, trusteesUnresolved: 2 });
-    expect(await deps.repos.runs.getItem(taskId, runId, GUIDS[1]!)).toMatchObject({ status: 'done', delegationsAdded: 3, delegationsRemoved: 1 });
+    expect(
+      await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, {
+        status: 'done',
+        at: new Date().toISOString(),
+        delegationsAdded: 3,
+        delegationsRemoved: 1,
+        trusteesUnresolved: 2,
+      }),
+    ).toBe(false);
+    expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({
+      mailboxesDone: 2,
+      delegationsAdded: 3,
+      delegationsRemoved: 1,
+      trusteesUnresolved: 2,
+    });
+    expect(await deps.repos.runs.getItem(taskId, runId, GUIDS[1]!)).toMatchObject({
+      status: 'done',
+      delegationsAdded: 3,
+      delegationsRemoved: 1,
+    });
   });
 });

@@ -7,7 +7,16 @@ import { azuriteConnectionString } from '../../shared/config.js';
 import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { finalizeRuns } from '../../shared/usecases/finalizeRuns.js';
 import { expectedDelegations } from '../support/expected.js';
-import { OffsetClock, createTask, getRun, startHarness, startRun, verifyAgainstExpected, waitFor, type Harness } from './harness.js';
+import {
+  OffsetClock,
+  createTask,
+  getRun,
+  startHarness,
+  startRun,
+  verifyAgainstExpected,
+  waitFor,
+  type Harness,
+} from './harness.js';
 
 const OUTAGE_MS = 10_000;
 
@@ -59,12 +68,21 @@ describe('Table Storage unreachable in the middle of a run', () => {
     // Recovery: redeliveries, then the finalizer's stall re-sends for items whose messages were exhausted.
     for (let i = 0; i < 12; i++) {
       await app.queue.idle();
-      await finalizeRuns({ ...app.services, runTimeoutMinutes: app.services.config.runTimeoutMinutes, revocationHoldPercent: app.services.config.revocationHoldPercent });
+      await finalizeRuns({
+        ...app.services,
+        runTimeoutMinutes: app.services.config.runTimeoutMinutes,
+        revocationHoldPercent: app.services.config.revocationHoldPercent,
+      });
       await app.queue.idle();
       if (['succeeded', 'completedWithErrors', 'failed'].includes((await getRun(app, taskId, runId)).status)) break;
       clock.advance(11 * 60_000);
     }
-    const verdict = await verifyAgainstExpected(app, taskId, runId, expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId));
+    const verdict = await verifyAgainstExpected(
+      app,
+      taskId,
+      runId,
+      expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId),
+    );
     expect(verdict.run.mailboxesTotal).toBeGreaterThan(30);
     expect(verdict.stored).toBeGreaterThan(0);
     // Every failure names a Table Storage outage, not a Microsoft error.

@@ -56,9 +56,11 @@ function mutated(file: string, from: string | RegExp, to: string, ...more: Array
 /** Which Azure adapters a config selects; empty means the deployed app is fully wired. */
 function missingAzureCapabilities(config: AppConfig): string[] {
   const missing: string[] = [];
-  if (config.tenant?.credential.kind !== 'managedIdentity' || !config.tenant.credential.clientId) missing.push('managed identity for Graph/Exchange');
+  if (config.tenant?.credential.kind !== 'managedIdentity' || !config.tenant.credential.clientId)
+    missing.push('managed identity for Graph/Exchange');
   if (config.tables.kind !== 'endpoint' || !config.tables.clientId) missing.push('Table Storage over managed identity');
-  if (config.serviceBus.kind !== 'serviceBus' || !config.serviceBus.clientId) missing.push('Service Bus over managed identity');
+  if (config.serviceBus.kind !== 'serviceBus' || !config.serviceBus.clientId)
+    missing.push('Service Bus over managed identity');
   if (!config.api.audience || !config.api.issuer || !config.api.jwksUri) missing.push('API token validation');
   return missing;
 }
@@ -88,21 +90,30 @@ describe('settings lists (shared/settings.ts) against loadConfig', () => {
     const config = loadConfig(env);
 
     expect(missingAzureCapabilities(config)).toEqual([]);
-    expect(config.tenant?.credential).toEqual({ kind: 'managedIdentity', tenantId: AZURE_SAMPLE_VALUES['AZURE_TENANT_ID'], clientId: AZURE_SAMPLE_VALUES['AZURE_CLIENT_ID'] });
+    expect(config.tenant?.credential).toEqual({
+      kind: 'managedIdentity',
+      tenantId: AZURE_SAMPLE_VALUES['AZURE_TENANT_ID'],
+      clientId: AZURE_SAMPLE_VALUES['AZURE_CLIENT_ID'],
+    });
   });
 
-  it.each(AZURE_REQUIRED_SETTINGS.map((name) => [name]))('without %s the deployed app would lose an Azure adapter', (name) => {
-    const env = Object.fromEntries(AZURE_REQUIRED_SETTINGS.filter((n) => n !== name).map((n) => [n, AZURE_SAMPLE_VALUES[n]]));
+  it.each(AZURE_REQUIRED_SETTINGS.map((name) => [name]))(
+    'without %s the deployed app would lose an Azure adapter',
+    (name) => {
+      const env = Object.fromEntries(
+        AZURE_REQUIRED_SETTINGS.filter((n) => n !== name).map((n) => [n, AZURE_SAMPLE_VALUES[n]]),
+      );
 
-    let missing: string[];
-    try {
-      missing = missingAzureCapabilities(loadConfig(env));
-    } catch {
-      missing = ['loadConfig throws'];
-    }
+      let missing: string[];
+      try {
+        missing = missingAzureCapabilities(loadConfig(env));
+      } catch {
+        missing = ['loadConfig throws'];
+      }
 
-    expect(missing.length).toBeGreaterThan(0);
-  });
+      expect(missing.length).toBeGreaterThan(0);
+    },
+  );
 
   it('the capability check notices a wrong credential kind (a secret instead of the managed identity)', () => {
     const env = { ...AZURE_SAMPLE_VALUES, AZURE_CLIENT_SECRET: 'x' };
@@ -193,7 +204,9 @@ describe('host.json against the queues and the run timeout', () => {
 
   it('renews locks at least as long as an invocation may run, and runs time out after invocations', () => {
     expect(runTimeoutMinutes).toBeGreaterThan(0);
-    expect(hostJsonProblems(hostJson, { lockDurationSeconds: QUEUE_SETTINGS.lockDurationSeconds, runTimeoutMinutes })).toEqual([]);
+    expect(
+      hostJsonProblems(hostJson, { lockDurationSeconds: QUEUE_SETTINGS.lockDurationSeconds, runTimeoutMinutes }),
+    ).toEqual([]);
   });
 });
 
@@ -205,7 +218,9 @@ describe('local.settings.sample.json', () => {
   });
 
   it('leaves every secret empty', () => {
-    const secretNames = Object.keys(sample.Values).filter((k) => /SECRET|PASSWORD|KEY|CERTIFICATE|CONNECTION_STRING/i.test(k));
+    const secretNames = Object.keys(sample.Values).filter((k) =>
+      /SECRET|PASSWORD|KEY|CERTIFICATE|CONNECTION_STRING/i.test(k),
+    );
     expect(secretNames).toContain('AZURE_CLIENT_SECRET');
     expect(secretNames.filter((k) => sample.Values[k] !== '')).toEqual([]);
   });
@@ -240,11 +255,15 @@ describe('azure.yaml and main.parameters.json', () => {
   });
 
   it('passes every main.bicep parameter without a default, and only parameters main.bicep declares', () => {
-    const parameters = Object.keys((JSON.parse(read('infra/bicep/main.parameters.json')) as { parameters: Record<string, unknown> }).parameters);
+    const parameters = Object.keys(
+      (JSON.parse(read('infra/bicep/main.parameters.json')) as { parameters: Record<string, unknown> }).parameters,
+    );
     const declared = infra.main.declarations.filter((d) => d.keyword === 'param');
 
     expect(parameters.filter((p) => !declared.some((d) => d.name === p))).toEqual([]);
-    expect(declared.filter((d) => d.value === undefined && !parameters.includes(d.name)).map((d) => d.name)).toEqual([]);
+    expect(declared.filter((d) => d.value === undefined && !parameters.includes(d.name)).map((d) => d.name)).toEqual(
+      [],
+    );
   });
 });
 
@@ -275,39 +294,61 @@ describe('each check can fail', () => {
   });
 
   it('reports a required setting that is only set conditionally', () => {
-    const broken = mutated(
-      'modules/functionapp.bicep',
-      /\n\s*\{ name: 'API_AUDIENCE', value: apiAudience \}/,
-      '',
-      ["{ name: 'CONSOLE_CLIENT_ID', value: consoleClientId }", "{ name: 'API_AUDIENCE', value: apiAudience }"],
-    );
+    const broken = mutated('modules/functionapp.bicep', /\n\s*\{ name: 'API_AUDIENCE', value: apiAudience \}/, '', [
+      "{ name: 'CONSOLE_CLIENT_ID', value: consoleClientId }",
+      "{ name: 'API_AUDIENCE', value: apiAudience }",
+    ]);
 
     expect(functionApp(broken)?.settings.has('API_AUDIENCE')).toBe(true);
     expect(missingSettings(functionApp(broken), AZURE_REQUIRED_SETTINGS)).toEqual(['API_AUDIENCE']);
   });
 
   it('reports a forbidden secret setting', () => {
-    const broken = mutated('modules/functionapp.bicep', "{ name: 'LOG_LEVEL', value: logLevel }", "{ name: 'LOG_LEVEL', value: logLevel }\n  { name: 'AZURE_CLIENT_SECRET', value: 'x' }");
+    const broken = mutated(
+      'modules/functionapp.bicep',
+      "{ name: 'LOG_LEVEL', value: logLevel }",
+      "{ name: 'LOG_LEVEL', value: logLevel }\n  { name: 'AZURE_CLIENT_SECRET', value: 'x' }",
+    );
 
     expect(forbiddenSettings(functionApp(broken), AZURE_FORBIDDEN_SETTINGS)).toEqual(['AZURE_CLIENT_SECRET']);
   });
 
-  it('reports a connection that does not use the managed identity, or another identity\'s client id', () => {
-    const credential = mutated('modules/functionapp.bicep', "{ name: 'ServiceBusConnection__credential', value: 'managedidentity' }", "{ name: 'ServiceBusConnection__credential', value: 'connectionstring' }");
-    const clientId = mutated('main.bicep', 'identityClientId: identity.outputs.clientId', 'identityClientId: identity.outputs.principalId');
+  it("reports a connection that does not use the managed identity, or another identity's client id", () => {
+    const credential = mutated(
+      'modules/functionapp.bicep',
+      "{ name: 'ServiceBusConnection__credential', value: 'managedidentity' }",
+      "{ name: 'ServiceBusConnection__credential', value: 'connectionstring' }",
+    );
+    const clientId = mutated(
+      'main.bicep',
+      'identityClientId: identity.outputs.clientId',
+      'identityClientId: identity.outputs.principalId',
+    );
 
-    expect(identityWiringProblems(credential, functionApp(credential)).join('\n')).toMatch(/ServiceBusConnection__credential/);
-    expect(identityWiringProblems(clientId, functionApp(clientId)).join('\n')).toMatch(/AZURE_CLIENT_ID must be the attached identity's client id/);
+    expect(identityWiringProblems(credential, functionApp(credential)).join('\n')).toMatch(
+      /ServiceBusConnection__credential/,
+    );
+    expect(identityWiringProblems(clientId, functionApp(clientId)).join('\n')).toMatch(
+      /AZURE_CLIENT_ID must be the attached identity's client id/,
+    );
   });
 
   it('reports a consumption plan that is not Flex, and a legacy runtime setting', () => {
     const plan = mutated('modules/functionapp.bicep', "name: 'FC1'", "name: 'Y1'");
-    const legacy = mutated('modules/functionapp.bicep', "{ name: 'LOG_LEVEL', value: logLevel }", "{ name: 'LOG_LEVEL', value: logLevel }\n  { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node' }");
+    const legacy = mutated(
+      'modules/functionapp.bicep',
+      "{ name: 'LOG_LEVEL', value: logLevel }",
+      "{ name: 'LOG_LEVEL', value: logLevel }\n  { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node' }",
+    );
 
     expect(flexConsumptionProblems(plan, functionApp(plan), 'api')).toEqual(["plan sku.name must be 'FC1' (is 'Y1')"]);
-    expect(flexConsumptionProblems(legacy, functionApp(legacy), 'api')).toEqual(['FUNCTIONS_WORKER_RUNTIME must not be set on Flex Consumption']);
+    expect(flexConsumptionProblems(legacy, functionApp(legacy), 'api')).toEqual([
+      'FUNCTIONS_WORKER_RUNTIME must not be set on Flex Consumption',
+    ]);
     const untagged = mutated('modules/functionapp.bicep', "'azd-service-name': 'api'", "'azd-service-name': 'web'");
-    expect(flexConsumptionProblems(untagged, functionApp(untagged), 'api')).toEqual(["the site must carry the tag azd-service-name: 'api' (is web)"]);
+    expect(flexConsumptionProblems(untagged, functionApp(untagged), 'api')).toEqual([
+      "the site must carry the tag azd-service-name: 'api' (is web)",
+    ]);
   });
 
   it('reports a missing queue and a queue setting that differs from QUEUE_SETTINGS', () => {
@@ -315,38 +356,79 @@ describe('each check can fail', () => {
     const deliveries = mutated('modules/servicebus.bicep', 'maxDeliveryCount: 10', 'maxDeliveryCount: 5');
     const lock = mutated('modules/servicebus.bicep', "lockDuration: 'PT5M'", "lockDuration: 'PT1M'");
 
-    expect(queueProblems(missing, Object.values(QUEUES), QUEUE_SETTINGS)).toEqual(["queue 'mps-mailbox' is not created by the templates"]);
+    expect(queueProblems(missing, Object.values(QUEUES), QUEUE_SETTINGS)).toEqual([
+      "queue 'mps-mailbox' is not created by the templates",
+    ]);
     expect(queueProblems(deliveries, Object.values(QUEUES), QUEUE_SETTINGS)).toHaveLength(2);
-    expect(queueProblems(lock, [QUEUES.expand], QUEUE_SETTINGS)).toEqual(['mps-expand: lockDuration is 60 s, the code expects 300 s']);
+    expect(queueProblems(lock, [QUEUES.expand], QUEUE_SETTINGS)).toEqual([
+      'mps-expand: lockDuration is 60 s, the code expects 300 s',
+    ]);
   });
 
   it('reports a missing role, an extra role, and a role given to someone other than the identity', () => {
     const missing = mutated('modules/roles.bicep', /\/\/ ServiceBusQueueSender[\s\S]*?\n\}\n/, '');
-    const extra = mutated('modules/roles.bicep', "var serviceBusDataSender = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'", "var serviceBusDataSender = 'b24988ac-6180-42a0-ab88-20f7382dd24c'");
-    const principal = mutated('main.bicep', 'principalId: identity.outputs.principalId', 'principalId: deployer().objectId');
+    const extra = mutated(
+      'modules/roles.bicep',
+      "var serviceBusDataSender = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'",
+      "var serviceBusDataSender = 'b24988ac-6180-42a0-ab88-20f7382dd24c'",
+    );
+    const principal = mutated(
+      'main.bicep',
+      'principalId: identity.outputs.principalId',
+      'principalId: deployer().objectId',
+    );
 
-    expect(roleProblems(missing, AZURE_ROLE_REQUIREMENTS)).toEqual([expect.stringMatching(/^Azure Service Bus Data Sender .* is not assigned/)]);
-    expect(roleProblems(extra, AZURE_ROLE_REQUIREMENTS).join('\n')).toMatch(/b24988ac-6180-42a0-ab88-20f7382dd24c is not one the code needs/);
-    expect(roleProblems(principal, AZURE_ROLE_REQUIREMENTS).join('\n')).toMatch(/principalId must be the managed identity's principalId/);
+    expect(roleProblems(missing, AZURE_ROLE_REQUIREMENTS)).toEqual([
+      expect.stringMatching(/^Azure Service Bus Data Sender .* is not assigned/),
+    ]);
+    expect(roleProblems(extra, AZURE_ROLE_REQUIREMENTS).join('\n')).toMatch(
+      /b24988ac-6180-42a0-ab88-20f7382dd24c is not one the code needs/,
+    );
+    expect(roleProblems(principal, AZURE_ROLE_REQUIREMENTS).join('\n')).toMatch(
+      /principalId must be the managed identity's principalId/,
+    );
   });
 
   it('reports a role GUID whose comment does not name it', () => {
-    expect(uncommentedRoleGuids("var x = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Blob Data Owner", AZURE_ROLE_REQUIREMENTS)).toHaveLength(1);
+    expect(
+      uncommentedRoleGuids(
+        "var x = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Blob Data Owner",
+        AZURE_ROLE_REQUIREMENTS,
+      ),
+    ).toHaveLength(1);
   });
 
   it('reports host.json lock renewal shorter than the lock or the function timeout, and a timeout longer than a run', () => {
-    const base = JSON.parse(stripJsonComments(read('host.json'))) as { functionTimeout: string; extensions: { serviceBus: Record<string, unknown> } };
-    const shortRenewal = { ...base, extensions: { serviceBus: { ...base.extensions.serviceBus, maxAutoLockRenewalDuration: '00:04:00' } } };
+    const base = JSON.parse(stripJsonComments(read('host.json'))) as {
+      functionTimeout: string;
+      extensions: { serviceBus: Record<string, unknown> };
+    };
+    const shortRenewal = {
+      ...base,
+      extensions: { serviceBus: { ...base.extensions.serviceBus, maxAutoLockRenewalDuration: '00:04:00' } },
+    };
 
     expect(hostJsonProblems(shortRenewal, { lockDurationSeconds: 300, runTimeoutMinutes: 360 })).toHaveLength(2);
-    expect(hostJsonProblems(base, { lockDurationSeconds: 300, runTimeoutMinutes: 5 })).toEqual([expect.stringMatching(/shorter than RUN_TIMEOUT_MINUTES/)]);
+    expect(hostJsonProblems(base, { lockDurationSeconds: 300, runTimeoutMinutes: 5 })).toEqual([
+      expect.stringMatching(/shorter than RUN_TIMEOUT_MINUTES/),
+    ]);
   });
 
-  it('finds secret-looking values, including Azurite\'s published key outside code', () => {
-    expect(secretFindings("value: 'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abcdefghijklmnopqrstuvwxyz0123456789=='", 'x')).not.toEqual([]);
-    expect(secretFindings('key: Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==', 'x')).not.toEqual([]);
-    expect(secretFindings("properties: { primaryKey: storage.listKeys().keys[0].value }", 'x')).not.toEqual([]);
-    expect(secretFindings("\"AZURE_CLIENT_SECRET\": \"\"", 'x')).toEqual([]);
+  it("finds secret-looking values, including Azurite's published key outside code", () => {
+    expect(
+      secretFindings(
+        "value: 'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abcdefghijklmnopqrstuvwxyz0123456789=='",
+        'x',
+      ),
+    ).not.toEqual([]);
+    expect(
+      secretFindings(
+        'key: Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+        'x',
+      ),
+    ).not.toEqual([]);
+    expect(secretFindings('properties: { primaryKey: storage.listKeys().keys[0].value }', 'x')).not.toEqual([]);
+    expect(secretFindings('"AZURE_CLIENT_SECRET": ""', 'x')).toEqual([]);
   });
 });
 

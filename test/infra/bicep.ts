@@ -245,7 +245,8 @@ class Parser {
       case 'module': {
         const name = this.next().text;
         const typeToken = this.next();
-        if (typeToken.kind !== 'string') throw new BicepSyntaxError(`line ${typeToken.line}: ${keyword} ${name} needs a quoted type`);
+        if (typeToken.kind !== 'string')
+          throw new BicepSyntaxError(`line ${typeToken.line}: ${keyword} ${name} needs a quoted type`);
         let existing = false;
         if (this.peek()?.text === 'existing') {
           this.next();
@@ -258,7 +259,16 @@ class Parser {
           condition = this.group('(', ')');
         }
         const value = this.value();
-        return { keyword, name, type: typeToken.value ?? '', ...(existing ? { existing } : {}), ...(condition ? { condition } : {}), value, decorators, line };
+        return {
+          keyword,
+          name,
+          type: typeToken.value ?? '',
+          ...(existing ? { existing } : {}),
+          ...(condition ? { condition } : {}),
+          value,
+          decorators,
+          line,
+        };
       }
       default:
         throw new BicepSyntaxError(`line ${line}: unsupported statement '${keyword}'`);
@@ -332,7 +342,8 @@ class Parser {
       if (t.text === '(' || t.text === '[') depth++;
       if (t.text === ')' || t.text === ']') depth--;
       if (t.kind === 'ident' && parts[parts.length - 1] !== '.') identifiers.push(t.text);
-      if (t.kind === 'string') literals.push({ kind: 'string', value: t.value ?? '', interpolated: t.interpolated ?? false });
+      if (t.kind === 'string')
+        literals.push({ kind: 'string', value: t.value ?? '', interpolated: t.interpolated ?? false });
       parts.push(t.text);
     }
     if (parts.length === 0) throw new BicepSyntaxError(`line ${this.peek()?.line ?? '?'}: expected a value`);
@@ -387,7 +398,11 @@ class Parser {
     this.expect('for');
     let variable: string;
     if (this.peek()?.text === '(') {
-      variable = this.group('(', ')').replace(/^\(|\)$/g, '').split(',')[0]?.trim() ?? '';
+      variable =
+        this.group('(', ')')
+          .replace(/^\(|\)$/g, '')
+          .split(',')[0]
+          ?.trim() ?? '';
     } else {
       variable = this.next().text;
     }
@@ -435,7 +450,9 @@ export function declaration(file: BicepFile, keyword: DeclarationKeyword, name: 
 
 /** Resources of a type (without API version), e.g. `Microsoft.Web/sites`. */
 export function resourcesOfType(file: BicepFile, type: string): BicepDeclaration[] {
-  return file.declarations.filter((d) => d.keyword === 'resource' && d.type?.split('@')[0]?.toLowerCase() === type.toLowerCase());
+  return file.declarations.filter(
+    (d) => d.keyword === 'resource' && d.type?.split('@')[0]?.toLowerCase() === type.toLowerCase(),
+  );
 }
 
 /** The value under a dotted path of object keys; a loop is looked through to its body. */
@@ -450,7 +467,11 @@ export function property(value: BicepValue | undefined, path: string): BicepValu
 }
 
 /** Follows a bare reference to a var (its value) or a param (its default) in the same file. */
-export function resolve(file: BicepFile, value: BicepValue | undefined, seen = new Set<string>()): BicepValue | undefined {
+export function resolve(
+  file: BicepFile,
+  value: BicepValue | undefined,
+  seen = new Set<string>(),
+): BicepValue | undefined {
   if (value?.kind !== 'expr' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value.raw) || seen.has(value.raw)) return value;
   seen.add(value.raw);
   const target = declaration(file, 'var', value.raw) ?? declaration(file, 'param', value.raw);

@@ -88,21 +88,30 @@ export interface FunctionAppModel {
 /** The Flex Consumption Function App and its app settings (siteConfig.appSettings and/or a config/appsettings child). */
 export function functionApp(infra: Infra): FunctionAppModel | undefined {
   for (const [modulePath, file] of [['main.bicep', infra.main] as const, ...infra.modules]) {
-    const site = resourcesOfType(file, 'Microsoft.Web/sites').find((r) => /functionapp/i.test(literalString(property(r.value, 'kind')) ?? ''));
+    const site = resourcesOfType(file, 'Microsoft.Web/sites').find((r) =>
+      /functionapp/i.test(literalString(property(r.value, 'kind')) ?? ''),
+    );
     if (!site) continue;
     const settings = new Map<string, AppSetting>();
     collectSettings(file, property(site.value, 'properties.siteConfig.appSettings'), false, settings, new Set());
     for (const config of resourcesOfType(file, 'Microsoft.Web/sites/config')) {
       if (literalString(property(config.value, 'name')) !== 'appsettings') continue;
       const props = resolve(file, property(config.value, 'properties'));
-      if (props?.kind === 'object') for (const [name, value] of props.entries) settings.set(name, { value, conditional: false });
+      if (props?.kind === 'object')
+        for (const [name, value] of props.entries) settings.set(name, { value, conditional: false });
     }
     return { file, modulePath, site, settings };
   }
   return undefined;
 }
 
-function collectSettings(file: BicepFile, value: BicepValue | undefined, conditional: boolean, out: Map<string, AppSetting>, seen: Set<string>): void {
+function collectSettings(
+  file: BicepFile,
+  value: BicepValue | undefined,
+  conditional: boolean,
+  out: Map<string, AppSetting>,
+  seen: Set<string>,
+): void {
   if (!value) return;
   if (value.kind === 'array') {
     for (const item of value.items) collectSettings(file, item, conditional, out, seen);
@@ -168,65 +177,109 @@ export function identityWiringProblems(infra: Infra, app: FunctionAppModel | und
   const problems: string[] = [];
   for (const name of ['AzureWebJobsStorage__credential', 'ServiceBusConnection__credential']) {
     const value = literalString(app.settings.get(name)?.value);
-    if (value !== 'managedidentity') problems.push(`${name} must be 'managedidentity' (is ${value === undefined ? 'not a literal' : `'${value}'`})`);
+    if (value !== 'managedidentity')
+      problems.push(`${name} must be 'managedidentity' (is ${value === undefined ? 'not a literal' : `'${value}'`})`);
   }
   const identityType = literalString(property(app.site.value, 'identity.type'));
-  if (identityType !== 'UserAssigned') problems.push(`the Function App identity must be UserAssigned (is ${identityType ?? 'unset'})`);
+  if (identityType !== 'UserAssigned')
+    problems.push(`the Function App identity must be UserAssigned (is ${identityType ?? 'unset'})`);
   const assigned = property(app.site.value, 'identity.userAssignedIdentities');
   const identityKey = assigned?.kind === 'object' ? [...assigned.entries.keys()][0] : undefined;
   const identityParam = identityKey ? /^\$\{(\w+)\}$/.exec(identityKey)?.[1] : undefined;
   const identityIdSource = identityParam ? valueText(moduleArgument(infra, app.modulePath, identityParam)) : '';
   const identityModule = /^(\w+)\.outputs\.id$/.exec(identityIdSource)?.[1];
-  if (!identityModule) problems.push(`the Function App identity must come from an identity module output (is '${identityIdSource}')`);
+  if (!identityModule)
+    problems.push(`the Function App identity must come from an identity module output (is '${identityIdSource}')`);
   const expectedClientId = `${identityModule ?? '?'}.outputs.clientId`;
   for (const name of ['AzureWebJobsStorage__clientId', 'ServiceBusConnection__clientId', 'AZURE_CLIENT_ID']) {
     const value = app.settings.get(name)?.value;
-    const source = value?.kind === 'expr' ? valueText(moduleArgument(infra, app.modulePath, value.raw)) : valueText(value);
-    if (source !== expectedClientId) problems.push(`${name} must be the attached identity's client id (${expectedClientId}), is '${source}'`);
+    const source =
+      value?.kind === 'expr' ? valueText(moduleArgument(infra, app.modulePath, value.raw)) : valueText(value);
+    if (source !== expectedClientId)
+      problems.push(`${name} must be the attached identity's client id (${expectedClientId}), is '${source}'`);
   }
   const auth = app.settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')?.value;
-  const authParam = auth?.kind === 'string' ? /^Authorization=AAD;ClientId=\$\{(\w+)\}$/.exec(auth.value)?.[1] : undefined;
+  const authParam =
+    auth?.kind === 'string' ? /^Authorization=AAD;ClientId=\$\{(\w+)\}$/.exec(auth.value)?.[1] : undefined;
   if (!authParam || valueText(moduleArgument(infra, app.modulePath, authParam)) !== expectedClientId) {
-    problems.push(`APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD;ClientId=<identity client id>' (is '${valueText(auth)}')`);
+    problems.push(
+      `APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD;ClientId=<identity client id>' (is '${valueText(auth)}')`,
+    );
   }
   const clientIdOutput = valueText(moduleOutput(infra, expectedClientId));
-  if (!/\.properties\.clientId$/.test(clientIdOutput)) problems.push(`${expectedClientId} must be a user-assigned identity's properties.clientId (is '${clientIdOutput}')`);
+  if (!/\.properties\.clientId$/.test(clientIdOutput))
+    problems.push(
+      `${expectedClientId} must be a user-assigned identity's properties.clientId (is '${clientIdOutput}')`,
+    );
   return problems;
 }
 
 /** Flex Consumption shape: plan SKU, runtime, memory, deployment storage with the user-assigned identity, https. */
-export function flexConsumptionProblems(infra: Infra, app: FunctionAppModel | undefined, expectedServiceName: string): string[] {
+export function flexConsumptionProblems(
+  infra: Infra,
+  app: FunctionAppModel | undefined,
+  expectedServiceName: string,
+): string[] {
   if (!app) return ['no Function App (Microsoft.Web/sites with kind functionapp) found'];
   const problems: string[] = [];
   const site = app.site.value;
   const expect = (label: string, actual: string | undefined, wanted: string) => {
-    if (actual !== wanted) problems.push(`${label} must be '${wanted}' (is ${actual === undefined ? 'unset' : `'${actual}'`})`);
+    if (actual !== wanted)
+      problems.push(`${label} must be '${wanted}' (is ${actual === undefined ? 'unset' : `'${actual}'`})`);
   };
   expect('site kind', literalString(property(site, 'kind')), 'functionapp,linux');
   const planRef = valueText(property(site, 'properties.serverFarmId')).replace(/\.id$/, '');
   const plan = declaration(app.file, 'resource', planRef);
   expect('plan sku.name', literalString(property(plan?.value, 'sku.name')), 'FC1');
   expect('plan sku.tier', literalString(property(plan?.value, 'sku.tier')), 'FlexConsumption');
-  if (property(site, 'properties.httpsOnly')?.kind !== 'bool' || valueText(property(site, 'properties.httpsOnly')) !== 'true') problems.push('httpsOnly must be true');
+  if (
+    property(site, 'properties.httpsOnly')?.kind !== 'bool' ||
+    valueText(property(site, 'properties.httpsOnly')) !== 'true'
+  )
+    problems.push('httpsOnly must be true');
   const config = property(site, 'properties.functionAppConfig');
   if (!config) return [...problems, 'properties.functionAppConfig is missing (required on Flex Consumption)'];
   expect('runtime.name', literalString(property(config, 'runtime.name')), 'node');
   const version = property(config, 'runtime.version');
   const versionParam = version?.kind === 'expr' ? declaration(app.file, 'param', version.raw) : undefined;
   const allowed = versionParam?.decorators.find((d) => d.startsWith('allowed'));
-  const versions = literalString(version) ? [literalString(version)] : [...(allowed ?? '').matchAll(/'(\d+)'/g)].map((m) => m[1]);
-  if (versions.length === 0 || versions.some((v) => v !== '20' && v !== '22')) problems.push(`runtime.version must be Node 20 or 22 (is ${valueText(version)}, allowed ${versions.join('/') || 'anything'})`);
-  expect('scaleAndConcurrency.instanceMemoryMB', valueText(property(config, 'scaleAndConcurrency.instanceMemoryMB')), '2048');
-  if (!property(config, 'scaleAndConcurrency.maximumInstanceCount')) problems.push('scaleAndConcurrency.maximumInstanceCount is missing');
+  const versions = literalString(version)
+    ? [literalString(version)]
+    : [...(allowed ?? '').matchAll(/'(\d+)'/g)].map((m) => m[1]);
+  if (versions.length === 0 || versions.some((v) => v !== '20' && v !== '22'))
+    problems.push(
+      `runtime.version must be Node 20 or 22 (is ${valueText(version)}, allowed ${versions.join('/') || 'anything'})`,
+    );
+  expect(
+    'scaleAndConcurrency.instanceMemoryMB',
+    valueText(property(config, 'scaleAndConcurrency.instanceMemoryMB')),
+    '2048',
+  );
+  if (!property(config, 'scaleAndConcurrency.maximumInstanceCount'))
+    problems.push('scaleAndConcurrency.maximumInstanceCount is missing');
   expect('deployment.storage.type', literalString(property(config, 'deployment.storage.type')), 'blobContainer');
-  expect('deployment.storage.authentication.type', literalString(property(config, 'deployment.storage.authentication.type')), 'UserAssignedIdentity');
-  for (const legacy of ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING']) {
+  expect(
+    'deployment.storage.authentication.type',
+    literalString(property(config, 'deployment.storage.authentication.type')),
+    'UserAssignedIdentity',
+  );
+  for (const legacy of [
+    'FUNCTIONS_WORKER_RUNTIME',
+    'FUNCTIONS_EXTENSION_VERSION',
+    'WEBSITE_RUN_FROM_PACKAGE',
+    'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+  ]) {
     if (app.settings.has(legacy)) problems.push(`${legacy} must not be set on Flex Consumption`);
   }
   const tags = property(site, 'tags');
   const tagObjects = tags?.kind === 'object' ? [tags] : tags?.kind === 'expr' ? tags.literals : [];
-  const serviceTag = tagObjects.map((t) => (t.kind === 'object' ? literalString(t.entries.get('azd-service-name')) : undefined)).find((v) => v !== undefined);
-  if (serviceTag !== expectedServiceName) problems.push(`the site must carry the tag azd-service-name: '${expectedServiceName}' (is ${serviceTag ?? 'unset'})`);
+  const serviceTag = tagObjects
+    .map((t) => (t.kind === 'object' ? literalString(t.entries.get('azd-service-name')) : undefined))
+    .find((v) => v !== undefined);
+  if (serviceTag !== expectedServiceName)
+    problems.push(
+      `the site must carry the tag azd-service-name: '${expectedServiceName}' (is ${serviceTag ?? 'unset'})`,
+    );
   return problems;
 }
 
@@ -285,25 +338,37 @@ export function queueProblems(infra: Infra, queueNames: readonly string[], expec
     }
     const p = queue.properties;
     const lock = isoDurationSeconds(literalString(property(p, 'lockDuration')) ?? '');
-    if (lock !== expected.lockDurationSeconds) problems.push(`${name}: lockDuration is ${lock ?? 'unset'} s, the code expects ${expected.lockDurationSeconds} s`);
+    if (lock !== expected.lockDurationSeconds)
+      problems.push(
+        `${name}: lockDuration is ${lock ?? 'unset'} s, the code expects ${expected.lockDurationSeconds} s`,
+      );
     const deliveries = property(p, 'maxDeliveryCount');
     if (deliveries?.kind !== 'number' || deliveries.value !== expected.maxDeliveryCount) {
-      problems.push(`${name}: maxDeliveryCount is ${valueText(deliveries) || 'unset'}, the code expects ${expected.maxDeliveryCount}`);
+      problems.push(
+        `${name}: maxDeliveryCount is ${valueText(deliveries) || 'unset'}, the code expects ${expected.maxDeliveryCount}`,
+      );
     }
-    if (valueText(property(p, 'requiresDuplicateDetection')) !== 'true') problems.push(`${name}: requiresDuplicateDetection must be true`);
+    if (valueText(property(p, 'requiresDuplicateDetection')) !== 'true')
+      problems.push(`${name}: requiresDuplicateDetection must be true`);
     const window = isoDurationSeconds(literalString(property(p, 'duplicateDetectionHistoryTimeWindow')) ?? '');
     if (window !== expected.duplicateDetectionWindowMinutes * 60) {
-      problems.push(`${name}: duplicateDetectionHistoryTimeWindow is ${window === undefined ? 'unset' : `${window / 60} min`}, the code expects ${expected.duplicateDetectionWindowMinutes} min`);
+      problems.push(
+        `${name}: duplicateDetectionHistoryTimeWindow is ${window === undefined ? 'unset' : `${window / 60} min`}, the code expects ${expected.duplicateDetectionWindowMinutes} min`,
+      );
     }
-    if (valueText(property(p, 'deadLetteringOnMessageExpiration')) !== 'true') problems.push(`${name}: deadLetteringOnMessageExpiration must be true`);
-    if (valueText(property(p, 'requiresSession')) === 'true') problems.push(`${name}: sessions are not used by the code`);
+    if (valueText(property(p, 'deadLetteringOnMessageExpiration')) !== 'true')
+      problems.push(`${name}: deadLetteringOnMessageExpiration must be true`);
+    if (valueText(property(p, 'requiresSession')) === 'true')
+      problems.push(`${name}: sessions are not used by the code`);
   }
   const namespaces = findResources(infra, 'Microsoft.ServiceBus/namespaces').filter((r) => !r.resource.existing);
   if (namespaces.length !== 1) problems.push(`expected one Service Bus namespace, found ${namespaces.length}`);
   for (const { resource } of namespaces) {
     const sku = literalString(property(resource.value, 'sku.name'));
-    if (sku !== 'Standard' && sku !== 'Premium') problems.push(`Service Bus sku must be Standard or Premium for duplicate detection (is ${sku ?? 'unset'})`);
-    if (valueText(property(resource.value, 'properties.disableLocalAuth')) !== 'true') problems.push('Service Bus disableLocalAuth must be true (no SAS keys)');
+    if (sku !== 'Standard' && sku !== 'Premium')
+      problems.push(`Service Bus sku must be Standard or Premium for duplicate detection (is ${sku ?? 'unset'})`);
+    if (valueText(property(resource.value, 'properties.disableLocalAuth')) !== 'true')
+      problems.push('Service Bus disableLocalAuth must be true (no SAS keys)');
   }
   return problems;
 }
@@ -348,7 +413,8 @@ export function roleAssignments(infra: Infra): RoleAssignmentModel[] {
       symbol: resource.name,
       roleDefinitionIds: [...ids],
       scopeType: scope?.type?.split('@')[0],
-      principalParam: principal?.kind === 'expr' && declaration(file, 'param', principal.raw) ? principal.raw : undefined,
+      principalParam:
+        principal?.kind === 'expr' && declaration(file, 'param', principal.raw) ? principal.raw : undefined,
       principalType: literalString(property(resource.value, 'properties.principalType')),
     };
   });
@@ -360,17 +426,26 @@ export function roleProblems(infra: Infra, required: readonly AzureRoleRequireme
   const assignments = roleAssignments(infra);
   for (const need of required) {
     const wanted = SCOPE_TYPES[need.scope];
-    const match = assignments.find((a) => a.roleDefinitionIds.includes(need.roleDefinitionId) && a.scopeType?.toLowerCase() === wanted.toLowerCase());
-    if (!match) problems.push(`${need.role} (${need.roleDefinitionId}) is not assigned on the ${wanted} (${need.reason})`);
+    const match = assignments.find(
+      (a) => a.roleDefinitionIds.includes(need.roleDefinitionId) && a.scopeType?.toLowerCase() === wanted.toLowerCase(),
+    );
+    if (!match)
+      problems.push(`${need.role} (${need.roleDefinitionId}) is not assigned on the ${wanted} (${need.reason})`);
   }
   const known = new Set(required.map((r) => r.roleDefinitionId));
   for (const a of assignments) {
-    if (a.roleDefinitionIds.length !== 1) problems.push(`${a.symbol}: expected exactly one role definition GUID, found ${a.roleDefinitionIds.length}`);
-    for (const id of a.roleDefinitionIds) if (!known.has(id)) problems.push(`${a.symbol}: role ${id} is not one the code needs (least privilege)`);
-    if (a.principalType !== 'ServicePrincipal') problems.push(`${a.symbol}: principalType must be 'ServicePrincipal' (avoids replication-delay failures)`);
+    if (a.roleDefinitionIds.length !== 1)
+      problems.push(`${a.symbol}: expected exactly one role definition GUID, found ${a.roleDefinitionIds.length}`);
+    for (const id of a.roleDefinitionIds)
+      if (!known.has(id)) problems.push(`${a.symbol}: role ${id} is not one the code needs (least privilege)`);
+    if (a.principalType !== 'ServicePrincipal')
+      problems.push(`${a.symbol}: principalType must be 'ServicePrincipal' (avoids replication-delay failures)`);
     const modulePath = [...infra.modules].find(([, f]) => f === a.file)?.[0];
     const source = a.principalParam && modulePath ? valueText(moduleArgument(infra, modulePath, a.principalParam)) : '';
-    if (!/^\w+\.outputs\.principalId$/.test(source)) problems.push(`${a.symbol}: principalId must be the managed identity's principalId (is '${source || 'not a module parameter'}')`);
+    if (!/^\w+\.outputs\.principalId$/.test(source))
+      problems.push(
+        `${a.symbol}: principalId must be the managed identity's principalId (is '${source || 'not a module parameter'}')`,
+      );
   }
   return problems;
 }
@@ -434,25 +509,41 @@ export function hostJsonProblems(hostJson: unknown, expected: HostExpectations):
   const problems: string[] = [];
   const root = (hostJson ?? {}) as Record<string, unknown>;
   const timeout = typeof root['functionTimeout'] === 'string' ? timeSpanSeconds(root['functionTimeout']) : undefined;
-  if (timeout === undefined) problems.push('functionTimeout must be set (Flex Consumption default is 30 min; the code plans for less)');
-  const serviceBus = ((root['extensions'] ?? {}) as Record<string, unknown>)['serviceBus'] as Record<string, unknown> | undefined;
-  const renewal = typeof serviceBus?.['maxAutoLockRenewalDuration'] === 'string' ? timeSpanSeconds(serviceBus['maxAutoLockRenewalDuration']) : undefined;
+  if (timeout === undefined)
+    problems.push('functionTimeout must be set (Flex Consumption default is 30 min; the code plans for less)');
+  const serviceBus = ((root['extensions'] ?? {}) as Record<string, unknown>)['serviceBus'] as
+    | Record<string, unknown>
+    | undefined;
+  const renewal =
+    typeof serviceBus?.['maxAutoLockRenewalDuration'] === 'string'
+      ? timeSpanSeconds(serviceBus['maxAutoLockRenewalDuration'])
+      : undefined;
   if (renewal === undefined) {
     problems.push('extensions.serviceBus.maxAutoLockRenewalDuration must be set');
   } else {
-    if (renewal < expected.lockDurationSeconds) problems.push(`maxAutoLockRenewalDuration (${renewal} s) is shorter than the queue lockDuration (${expected.lockDurationSeconds} s)`);
+    if (renewal < expected.lockDurationSeconds)
+      problems.push(
+        `maxAutoLockRenewalDuration (${renewal} s) is shorter than the queue lockDuration (${expected.lockDurationSeconds} s)`,
+      );
     if (timeout !== undefined && renewal < timeout) {
-      problems.push(`maxAutoLockRenewalDuration (${renewal} s) is shorter than functionTimeout (${timeout} s): a long invocation would lose its lock and the message would be delivered twice at once`);
+      problems.push(
+        `maxAutoLockRenewalDuration (${renewal} s) is shorter than functionTimeout (${timeout} s): a long invocation would lose its lock and the message would be delivered twice at once`,
+      );
     }
   }
   if (timeout !== undefined && timeout >= expected.runTimeoutMinutes * 60) {
-    problems.push(`functionTimeout (${timeout} s) must be shorter than RUN_TIMEOUT_MINUTES (${expected.runTimeoutMinutes} min) or live runs are timed out`);
+    problems.push(
+      `functionTimeout (${timeout} s) must be shorter than RUN_TIMEOUT_MINUTES (${expected.runTimeoutMinutes} min) or live runs are timed out`,
+    );
   }
-  if (serviceBus?.['autoCompleteMessages'] === false) problems.push('autoCompleteMessages must stay true: handlers settle by returning or throwing');
+  if (serviceBus?.['autoCompleteMessages'] === false)
+    problems.push('autoCompleteMessages must stay true: handlers settle by returning or throwing');
   const bundle = (root['extensionBundle'] ?? {}) as Record<string, unknown>;
   const lower = /^\[(\d+)/.exec(String(bundle['version'] ?? ''))?.[1];
   if (bundle['id'] !== 'Microsoft.Azure.Functions.ExtensionBundle' || lower === undefined || Number(lower) < 4) {
-    problems.push(`extensionBundle must be Microsoft.Azure.Functions.ExtensionBundle [4.*, ...) for identity-based Service Bus connections (is ${JSON.stringify(bundle)})`);
+    problems.push(
+      `extensionBundle must be Microsoft.Azure.Functions.ExtensionBundle [4.*, ...) for identity-based Service Bus connections (is ${JSON.stringify(bundle)})`,
+    );
   }
   return problems;
 }
@@ -467,7 +558,10 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/InstrumentationKey=[0-9a-f-]{36}/i, 'literal Application Insights key'],
   [/(?:client_?secret|password|pwd)["']?\s*[:=]\s*["'][^"'\s$]{6,}/i, 'secret-looking assignment'],
   // Mixed case and digits: a key, not a resource type path such as Microsoft.Storage/storageAccounts/blobServices/...
-  [/(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[0-9])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*[A-Z])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/])/, 'long base64 string'],
+  [
+    /(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[0-9])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*[A-Z])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/])/,
+    'long base64 string',
+  ],
 ];
 
 /** Secret-looking content in a committed file. Azurite's published development key is allowed only in code. */

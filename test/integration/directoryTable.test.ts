@@ -2,8 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { DirectoryTable, type DirectoryUser } from '../../shared/adapters/tables/directoryTable.js';
 import { freshTables } from '../support/tables.js';
 
-const ada: DirectoryUser = { id: 'AAAAAAAA-0000-4000-8000-000000000001', upn: "Ada.O'Brien@contoso.com", address: 'ada@contoso.com', displayName: 'Ada' };
-const ben: DirectoryUser = { id: 'bbbbbbbb-0000-4000-8000-000000000002', upn: 'ben@contoso.com', address: 'ben@contoso.com', displayName: 'Ben' };
+const ada: DirectoryUser = {
+  id: 'AAAAAAAA-0000-4000-8000-000000000001',
+  upn: "Ada.O'Brien@contoso.com",
+  address: 'ada@contoso.com',
+  displayName: 'Ada',
+};
+const ben: DirectoryUser = {
+  id: 'bbbbbbbb-0000-4000-8000-000000000002',
+  upn: 'ben@contoso.com',
+  address: 'ben@contoso.com',
+  displayName: 'Ben',
+};
 
 function setup(ttlMs = 60_000) {
   let clock = 1_000;

@@ -85,7 +85,9 @@ describe('advanced queries (Graph answers 400 Request_UnsupportedQuery without t
 
 describe('calendars outside the app access scope', () => {
   const failure = async (mailboxId: string): Promise<PermanentUpstreamError> => {
-    const error = await graph().calendarPermissions(mailboxId).catch((e: unknown) => e);
+    const error = await graph()
+      .calendarPermissions(mailboxId)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentUpstreamError);
     return error as PermanentUpstreamError;
   };

@@ -4,26 +4,55 @@ import { RIGHTS } from '../../shared/domain/delegation/types.js';
 import { delegationChanges } from '../../shared/usecases/lookups.js';
 import { freshDeps } from '../support/deps.js';
 
-const id = (kind: number, n: number) => `${String(kind).padStart(8, '0')}-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const id = (kind: number, n: number) =>
+  `${String(kind).padStart(8, '0')}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const mailbox = (n: number) => ({ id: id(1, n), address: `mbx${n}@contoso.com`, displayName: `Mailbox ${n}` });
-const delegate = (n: number) => ({ id: id(2, n), upn: `user${n}@contoso.com`, address: `user${n}@contoso.com`, displayName: `User ${n}` });
+const delegate = (n: number) => ({
+  id: id(2, n),
+  upn: `user${n}@contoso.com`,
+  address: `user${n}@contoso.com`,
+  displayName: `User ${n}`,
+});
 
 /** One run's events: every mailbox gets `perMailbox` grants, all stamped with the run's time (ties on purpose). */
-async function writeRun(deps: ReturnType<typeof freshDeps>, runId: string, at: string, mailboxes: number, perMailbox: number): Promise<void> {
+async function writeRun(
+  deps: ReturnType<typeof freshDeps>,
+  runId: string,
+  at: string,
+  mailboxes: number,
+  perMailbox: number,
+): Promise<void> {
   for (let m = 0; m < mailboxes; m++) {
     const events: DelegationEvent[] = Array.from({ length: perMailbox }, (_, d) => ({
-      type: 'granted', mailbox: mailbox(m), delegate: delegate(d), right: RIGHTS[d % RIGHTS.length]!, via: [{ kind: 'direct' }], source: 'MailboxPermissionSync', runId, taskId: 'task-1', at,
+      type: 'granted',
+      mailbox: mailbox(m),
+      delegate: delegate(d),
+      right: RIGHTS[d % RIGHTS.length]!,
+      via: [{ kind: 'direct' }],
+      source: 'MailboxPermissionSync',
+      runId,
+      taskId: 'task-1',
+      at,
     }));
-    await deps.repos.delegations.apply({ mailbox: mailbox(m), upsert: [], remove: [], events }, { taskId: 'task-1', runId, at, eventScope: `${runId}|${m}` });
+    await deps.repos.delegations.apply(
+      { mailbox: mailbox(m), upsert: [], remove: [], events },
+      { taskId: 'task-1', runId, at, eventScope: `${runId}|${m}` },
+    );
   }
 }
 
-async function everyPage(deps: ReturnType<typeof freshDeps>, query: { top: number; mailbox?: string }): Promise<{ events: DelegationEvent[]; pages: number }> {
+async function everyPage(
+  deps: ReturnType<typeof freshDeps>,
+  query: { top: number; mailbox?: string },
+): Promise<{ events: DelegationEvent[]; pages: number }> {
   const events: DelegationEvent[] = [];
   let token: string | null = null;
   let pages = 0;
   do {
-    const page: { items: DelegationEvent[]; continuationToken: string | null } = await delegationChanges(deps, { ...query, ...(token ? { continuationToken: token } : {}) });
+    const page: { items: DelegationEvent[]; continuationToken: string | null } = await delegationChanges(deps, {
+      ...query,
+      ...(token ? { continuationToken: token } : {}),
+    });
     events.push(...page.items);
     token = page.continuationToken;
     pages++;
@@ -63,14 +92,28 @@ describe('delegation history paging (bounded per page, newest first)', () => {
 
     expect(paged.events).toHaveLength(8);
     expect(paged.events.every((e) => e.mailbox.id === mailbox(4).id)).toBe(true);
-    expect(paged.events.map((e) => e.runId)).toEqual(['run-b', 'run-b', 'run-b', 'run-a', 'run-a', 'run-a', 'run-a', 'run-a']);
+    expect(paged.events.map((e) => e.runId)).toEqual([
+      'run-b',
+      'run-b',
+      'run-b',
+      'run-a',
+      'run-a',
+      'run-a',
+      'run-a',
+      'run-a',
+    ]);
   });
 
   it('refuses a page token of the earlier skip-counting form with a message that says what to do', async () => {
     const deps = freshDeps();
     const old = Buffer.from(JSON.stringify({ d: '20260302', s: 100 })).toString('base64url');
-    await expect(delegationChanges(deps, { top: 10, continuationToken: old })).rejects.toMatchObject({ code: 'PAGING.INVALID_TOKEN', message: expect.stringMatching(/earlier version.*without it/) });
+    await expect(delegationChanges(deps, { top: 10, continuationToken: old })).rejects.toMatchObject({
+      code: 'PAGING.INVALID_TOKEN',
+      message: expect.stringMatching(/earlier version.*without it/),
+    });
     const forged = Buffer.from(JSON.stringify({ v: 2, d: '20260302', k: 'x', p: 42, r: 'y' })).toString('base64url');
-    await expect(delegationChanges(deps, { top: 10, continuationToken: forged })).rejects.toMatchObject({ code: 'PAGING.INVALID_TOKEN' });
+    await expect(delegationChanges(deps, { top: 10, continuationToken: forged })).rejects.toMatchObject({
+      code: 'PAGING.INVALID_TOKEN',
+    });
   });
 });

@@ -12,7 +12,16 @@ const logger = createLogger('silent');
 
 beforeAll(async () => {
   const queue = new InProcessQueue();
-  configureServices(buildServices(loadConfig({ TABLES_CONNECTION_STRING: inject('tablesConnectionString'), TABLES_PREFIX: 'hosttest', LOG_LEVEL: 'silent' }), { queue, logger }));
+  configureServices(
+    buildServices(
+      loadConfig({
+        TABLES_CONNECTION_STRING: inject('tablesConnectionString'),
+        TABLES_PREFIX: 'hosttest',
+        LOG_LEVEL: 'silent',
+      }),
+      { queue, logger },
+    ),
+  );
   host = await startLocalHost({ port: 0, queue, logger, timers: false });
 });
 
@@ -33,9 +42,26 @@ describe('local host', () => {
 
   it('registers every function file: HTTP routes, both timers and the queue triggers with their dead-letter handlers', () => {
     const names = host.definitions.map((d) => `${d.kind}:${d.name}`);
-    expect(names).toEqual(expect.arrayContaining(['timer:evaluateSchedules', 'timer:finalizeRuns', 'queue:expandTarget', 'queue:syncMailbox', 'queue:syncMailboxDeadLetter', 'queue:expandTargetDeadLetter', 'http:health']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'timer:evaluateSchedules',
+        'timer:finalizeRuns',
+        'queue:expandTarget',
+        'queue:syncMailbox',
+        'queue:syncMailboxDeadLetter',
+        'queue:expandTargetDeadLetter',
+        'http:health',
+      ]),
+    );
     const queues = host.definitions.flatMap((d) => (d.kind === 'queue' ? [d.queueName] : []));
-    expect(queues).toEqual(expect.arrayContaining(['mps-expand', 'mps-mailbox', 'mps-mailbox/$deadletterqueue', 'mps-expand/$deadletterqueue']));
+    expect(queues).toEqual(
+      expect.arrayContaining([
+        'mps-expand',
+        'mps-mailbox',
+        'mps-mailbox/$deadletterqueue',
+        'mps-expand/$deadletterqueue',
+      ]),
+    );
   });
 
   it('answers unknown paths with 404 and wrong methods with 405, as problem+json', async () => {
@@ -51,7 +77,9 @@ describe('local host', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await expect(startLocalHost({ port, queue: new InProcessQueue(), logger, timers: false })).rejects.toThrow(`Port ${port} is already in use`);
+      await expect(startLocalHost({ port, queue: new InProcessQueue(), logger, timers: false })).rejects.toThrow(
+        `Port ${port} is already in use`,
+      );
     } finally {
       blocker.close();
     }

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { appSettingsFor, startSimulator, SIM_APP_PERMISSIONS, type RunningSimulator } from '../../dev/simulator/index.js';
+import {
+  appSettingsFor,
+  startSimulator,
+  SIM_APP_PERMISSIONS,
+  type RunningSimulator,
+} from '../../dev/simulator/index.js';
 import { loadConfig } from '../../shared/config.js';
 import { PermanentUpstreamError, RetryableError, ThrottledError } from '../../shared/errors.js';
 import {
@@ -152,7 +157,10 @@ describe('Graph against the simulator', () => {
 
   it('403 names the missing permission; after a re-grant the call works again without restart', async () => {
     const { graph, tokens } = clients({ tokens: { forbiddenRefreshIntervalMs: 0 } });
-    sim.tenant.setAppPermissions(SIM_APP_PERMISSIONS.filter((p) => !p.startsWith('Calendars.')), true);
+    sim.tenant.setAppPermissions(
+      SIM_APP_PERMISSIONS.filter((p) => !p.startsWith('Calendars.')),
+      true,
+    );
 
     const error = await graph.calendarPermissions(sim.tenant.demo.alexId).catch((e: unknown) => e);
     sim.tenant.setAppPermissions([...SIM_APP_PERMISSIONS], true);
@@ -174,7 +182,9 @@ describe('Exchange against the simulator', () => {
 
     const self = rows.find((r) => r.User === 'NT AUTHORITY\\SELF');
     expect(self?.AccessRights.some((a) => a.includes(','))).toBe(true);
-    expect(splitAccessRights(self?.AccessRights ?? [])).toEqual(expect.arrayContaining(['FullAccess', 'ReadPermission']));
+    expect(splitAccessRights(self?.AccessRights ?? [])).toEqual(
+      expect.arrayContaining(['FullAccess', 'ReadPermission']),
+    );
     expect(rows.some((r) => r.IsInherited && r.Deny)).toBe(true);
   });
 
@@ -194,7 +204,11 @@ describe('Exchange against the simulator', () => {
 
     const pages: number[] = [];
     const ids = new Set<string>();
-    for await (const page of exchange.listMailboxes(['ExternalDirectoryObjectId', 'RecipientTypeDetails', 'GrantSendOnBehalfTo'])) {
+    for await (const page of exchange.listMailboxes([
+      'ExternalDirectoryObjectId',
+      'RecipientTypeDetails',
+      'GrantSendOnBehalfTo',
+    ])) {
       pages.push(page.length);
       for (const row of page) ids.add(row.ExternalDirectoryObjectId ?? '');
     }
@@ -220,7 +234,9 @@ describe('Exchange against the simulator', () => {
 
   it('$batch: one missing mailbox among good ones fails alone', async () => {
     const { exchange } = clients();
-    const upns = [sim.tenant.demo.alexId, sim.tenant.demo.meganId].map((id) => sim.tenant.users.get(id)?.userPrincipalName ?? '');
+    const upns = [sim.tenant.demo.alexId, sim.tenant.demo.meganId].map(
+      (id) => sim.tenant.users.get(id)?.userPrincipalName ?? '',
+    );
 
     const results = await exchange.batch([
       { cmdlet: 'Get-MailboxPermission', parameters: { Identity: upns[0] ?? '' } },
@@ -242,7 +258,10 @@ describe('Exchange against the simulator', () => {
       retry: { maxAttempts: 10, maxTotalWaitMs: 25_000, baseDelayMs: 200 },
       limiters: { exchange: { adaptiveRate: undefined, initialConcurrency: 40, maxConcurrency: 40 } },
     });
-    const upns = [...sim.tenant.users.values()].filter((u) => u.recipientTypeDetails).slice(0, 40).map((u) => u.userPrincipalName);
+    const upns = [...sim.tenant.users.values()]
+      .filter((u) => u.recipientTypeDetails)
+      .slice(0, 40)
+      .map((u) => u.userPrincipalName);
     sim.setKnobs({ rateLimits: { exchange: 10 } });
     sim.resetStats();
 
@@ -261,7 +280,9 @@ describe('Exchange against the simulator', () => {
     sim.setKnobs({ faultRate: 1 });
     setTimeout(() => sim.setKnobs({ faultRate: 0 }), 400);
 
-    const rows = await exchange.getRecipientPermission(sim.tenant.users.get(sim.tenant.demo.alexId)?.userPrincipalName ?? '');
+    const rows = await exchange.getRecipientPermission(
+      sim.tenant.users.get(sim.tenant.demo.alexId)?.userPrincipalName ?? '',
+    );
 
     expect(rows.length).toBeGreaterThan(0);
   });
@@ -288,7 +309,10 @@ describe('Exchange against the simulator', () => {
     const { exchange } = clients({ tokens: { forbiddenRefreshIntervalMs: 0 } });
     sim.tenant.setAppPermissions([...SIM_APP_PERMISSIONS], false);
 
-    const errors = [await exchange.getRecipient('x').catch((e: unknown) => e), await exchange.getRecipient('x').catch((e: unknown) => e)];
+    const errors = [
+      await exchange.getRecipient('x').catch((e: unknown) => e),
+      await exchange.getRecipient('x').catch((e: unknown) => e),
+    ];
 
     for (const error of errors) {
       expect((error as PermanentUpstreamError).code).toBe('EXCHANGE.FORBIDDEN');
@@ -320,7 +344,12 @@ describe('tokens', () => {
   it('a refused token (401) is dropped: one fresh credential, one retry, success', async () => {
     // The first credential hands out a Graph token for every scope, as a stale or wrong cache would.
     const agent = createTrustingAgent(sim.caCertPem);
-    const real = () => new ClientSecretCredential(sim.tenantId, sim.clientId, sim.clientSecret, { authorityHost: sim.authorityHost, disableInstanceDiscovery: true, agent });
+    const real = () =>
+      new ClientSecretCredential(sim.tenantId, sim.clientId, sim.clientSecret, {
+        authorityHost: sim.authorityHost,
+        disableInstanceDiscovery: true,
+        agent,
+      });
     let created = 0;
     const { exchange, tokens } = clients({
       createCredential: () => {

@@ -7,7 +7,15 @@ import { ConflictError } from '../../shared/errors.js';
 import { QUEUES } from '../../shared/ports/queue.js';
 import { freshDeps } from '../support/deps.js';
 
-const hourly = { description: 'Hourly', type: 'daily', mode: 'many', startTime: '00:00', endTime: '23:00', intervalMinutes: 60, timeZone: 'UTC' };
+const hourly = {
+  description: 'Hourly',
+  type: 'daily',
+  mode: 'many',
+  startTime: '00:00',
+  endTime: '23:00',
+  intervalMinutes: 60,
+  timeZone: 'UTC',
+};
 const target = { kind: 'groupEmail', email: 'sales@contoso.com' };
 
 async function setup(schedule: object = hourly) {
@@ -31,7 +39,13 @@ describe('runs and the schedule timer (Azurite)', () => {
     expect((await evaluateSchedules(deps)).runsCreated).toBe(0); // same minute again
     const runs = await allRuns(deps, task.id);
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'queued', trigger: 'schedule', scheduledFor: '2026-03-02T11:00:00.000Z', target, rights: ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'] });
+    expect(runs[0]).toMatchObject({
+      status: 'queued',
+      trigger: 'schedule',
+      scheduledFor: '2026-03-02T11:00:00.000Z',
+      target,
+      rights: ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'],
+    });
     expect(deps.queue.depth(QUEUES.expand).pending).toBe(1);
   });
 
@@ -80,7 +94,10 @@ describe('runs and the schedule timer (Azurite)', () => {
   it('a concurrent manual and scheduled claim never make two active runs', async () => {
     const { deps, task } = await setup();
     deps.clock.set('2026-03-02T11:00:05Z');
-    const results = await Promise.allSettled([runTaskNow(deps, task.id), claimRun(deps, task.id, { trigger: 'schedule', slot: new Date('2026-03-02T11:00:00Z') })]);
+    const results = await Promise.allSettled([
+      runTaskNow(deps, task.id),
+      claimRun(deps, task.id, { trigger: 'schedule', slot: new Date('2026-03-02T11:00:00Z') }),
+    ]);
     const runs = await allRuns(deps, task.id);
     expect(runs.filter((r) => r.status === 'queued')).toHaveLength(1);
     expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
@@ -88,7 +105,13 @@ describe('runs and the schedule timer (Azurite)', () => {
 
   it('a disabled task makes no runs; the task view shows the next due time in UTC and local time', async () => {
     const deps = freshDeps('2026-03-02T10:00:30Z');
-    const s = await createSchedule(deps, { description: 'Nightly', type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'America/New_York' });
+    const s = await createSchedule(deps, {
+      description: 'Nightly',
+      type: 'daily',
+      mode: 'once',
+      startTime: '02:00',
+      timeZone: 'America/New_York',
+    });
     const task = await createTask(deps, { description: 'Off', scheduleId: s.id, target, enabled: false });
     const on = await createTask(deps, { description: 'On', scheduleId: s.id, target });
     expect(on.nextDueAt).toBe('2026-03-03T07:00:00Z');

@@ -11,8 +11,10 @@ describe('TableStore on Azurite', () => {
     const tables = freshTables();
     const store = tables.store('Bulk');
     const actions: TransactionAction[] = [];
-    for (let i = 0; i < 250; i++) actions.push(['upsert', { partitionKey: 'a', rowKey: String(i).padStart(4, '0'), n: i }]);
-    for (let i = 0; i < 30; i++) actions.push(['upsert', { partitionKey: 'b', rowKey: String(i).padStart(4, '0'), n: i }]);
+    for (let i = 0; i < 250; i++)
+      actions.push(['upsert', { partitionKey: 'a', rowKey: String(i).padStart(4, '0'), n: i }]);
+    for (let i = 0; i < 30; i++)
+      actions.push(['upsert', { partitionKey: 'b', rowKey: String(i).padStart(4, '0'), n: i }]);
     await store.submit(actions);
     expect(tables.counters.transactions).toBe(4); // 100 + 100 + 50 for 'a', 30 for 'b'
     let count = 0;
@@ -29,7 +31,11 @@ describe('TableStore on Azurite', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await store.page({ filter: odata`PartitionKey eq ${'p'}`, top: 500, ...(token ? { continuationToken: token } : {}) });
+      const page = await store.page({
+        filter: odata`PartitionKey eq ${'p'}`,
+        top: 500,
+        ...(token ? { continuationToken: token } : {}),
+      });
       seen.push(...page.items.map((e) => e.rowKey as string));
       token = page.continuationToken ?? undefined;
       pages++;
@@ -49,7 +55,9 @@ describe('TableStore on Azurite', () => {
     const etag = await store.insert({ partitionKey: 'p', rowKey: 'r', v: 1 });
     await expect(store.insert({ partitionKey: 'p', rowKey: 'r', v: 2 })).rejects.toBeInstanceOf(ConflictError);
     await store.update({ partitionKey: 'p', rowKey: 'r', v: 3 }, etag!);
-    await expect(store.update({ partitionKey: 'p', rowKey: 'r', v: 4 }, etag!)).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(store.update({ partitionKey: 'p', rowKey: 'r', v: 4 }, etag!)).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
     expect((await store.get('p', 'r'))?.['v']).toBe(3);
   });
 
@@ -62,7 +70,8 @@ describe('TableStore on Azurite', () => {
     for await (const e of store.all(odata`PartitionKey eq ${encodeKey(upn)}`)) found.push(e['upn'] as string);
     expect(found).toEqual([upn]);
     const injected: string[] = [];
-    for await (const e of store.all(odata`PartitionKey eq ${"x' or PartitionKey ne 'x"}`)) injected.push(e.partitionKey as string);
+    for await (const e of store.all(odata`PartitionKey eq ${"x' or PartitionKey ne 'x"}`))
+      injected.push(e.partitionKey as string);
     expect(injected).toEqual([]);
   });
 
@@ -74,7 +83,8 @@ describe('TableStore on Azurite', () => {
 });
 
 describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', () => {
-  const physical = (name: string) => TableClient.fromConnectionString(inject('tablesConnectionString'), name, { allowInsecureConnection: true });
+  const physical = (name: string) =>
+    TableClient.fromConnectionString(inject('tablesConnectionString'), name, { allowInsecureConnection: true });
   const rowsIn = async (name: string) => {
     let n = 0;
     try {
@@ -98,7 +108,11 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
     expect(await rowsIn(`${base}000`)).toBe(-1);
 
     const partitions = Array.from({ length: 64 }, (_, i) => `p${i}`);
-    await store.submit(partitions.flatMap((pk) => [0, 1, 2].map((n): TransactionAction => ['upsert', { partitionKey: pk, rowKey: `r${n}`, n }])));
+    await store.submit(
+      partitions.flatMap((pk) =>
+        [0, 1, 2].map((n): TransactionAction => ['upsert', { partitionKey: pk, rowKey: `r${n}`, n }]),
+      ),
+    );
     let all = 0;
     for await (const _ of store.all()) all++;
     expect(all).toBe(64 * 3);
@@ -110,8 +124,13 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
     expect((await store.get('p63', 'r2'))?.['n']).toBe(2);
     // the partitions really are spread over 3-digit shard tables, and only written shards exist
     const shards: string[] = [];
-    const service = TableServiceClient.fromConnectionString(inject('tablesConnectionString'), { allowInsecureConnection: true });
-    for await (const t of service.listTables({ queryOptions: { filter: odata`TableName ge ${base} and TableName lt ${`${base}{`}` } })) shards.push(t.name!);
+    const service = TableServiceClient.fromConnectionString(inject('tablesConnectionString'), {
+      allowInsecureConnection: true,
+    });
+    for await (const t of service.listTables({
+      queryOptions: { filter: odata`TableName ge ${base} and TableName lt ${`${base}{`}` },
+    }))
+      shards.push(t.name!);
     expect(shards.every((name) => /^\d{3}$/.test(name.slice(base.length)))).toBe(true);
     const counts = await Promise.all(shards.map(rowsIn));
     expect(shards.length).toBeGreaterThan(40);
@@ -129,8 +148,14 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
     const prefix = `t${randomBytes(6).toString('hex')}`;
     const base = freshTables(prefix).store('DelegationsByMailbox').tableName.replace(/000$/, '');
     // An older version created all 32 two-digit shards and put partition 'legacy-p' in its FNV-1a shard.
-    await Promise.all(Array.from({ length: 32 }, (_, i) => physical(`${base}${String(i).padStart(2, '0')}`).createTable()));
-    await physical(`${base}${String(shardOf('legacy-p', 32)).padStart(2, '0')}`).createEntity({ partitionKey: 'legacy-p', rowKey: 'r', v: 'old' });
+    await Promise.all(
+      Array.from({ length: 32 }, (_, i) => physical(`${base}${String(i).padStart(2, '0')}`).createTable()),
+    );
+    await physical(`${base}${String(shardOf('legacy-p', 32)).padStart(2, '0')}`).createEntity({
+      partitionKey: 'legacy-p',
+      rowKey: 'r',
+      v: 'old',
+    });
 
     const reopened = freshTables(prefix).store('DelegationsByMailbox');
     const found: unknown[] = [];
@@ -155,13 +180,21 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
   it('pages across shards without a partition key: every entity once, with opaque tokens', async () => {
     const store = freshTables().store('RunItems');
     const partitions = Array.from({ length: 20 }, (_, i) => `run_s${String(i).padStart(2, '0')}`);
-    await store.submit(partitions.flatMap((pk) => Array.from({ length: 7 }, (_, n): TransactionAction => ['upsert', { partitionKey: pk, rowKey: `m_${n}`, n }])));
+    await store.submit(
+      partitions.flatMap((pk) =>
+        Array.from({ length: 7 }, (_, n): TransactionAction => ['upsert', { partitionKey: pk, rowKey: `m_${n}`, n }]),
+      ),
+    );
     const seen: string[] = [];
     const sizes: number[] = [];
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await store.page({ filter: odata`PartitionKey ge ${'run_s'} and PartitionKey lt ${'run_t'}`, top: 5, ...(token ? { continuationToken: token } : {}) });
+      const page = await store.page({
+        filter: odata`PartitionKey ge ${'run_s'} and PartitionKey lt ${'run_t'}`,
+        top: 5,
+        ...(token ? { continuationToken: token } : {}),
+      });
       sizes.push(page.items.length);
       seen.push(...page.items.map((e) => `${e.partitionKey}/${e.rowKey}`));
       token = page.continuationToken ?? undefined;
@@ -170,6 +203,8 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
     expect(sizes.slice(0, -1).every((n) => n === 5)).toBe(true); // pages are filled across shards
     expect(seen).toHaveLength(20 * 7);
     expect(new Set(seen).size).toBe(20 * 7);
-    await expect(store.page({ top: 5, continuationToken: Buffer.from(JSON.stringify({ v: 1, s: 999 })).toString('base64url') })).rejects.toThrow(/not a token this API issued/);
+    await expect(
+      store.page({ top: 5, continuationToken: Buffer.from(JSON.stringify({ v: 1, s: 999 })).toString('base64url') }),
+    ).rejects.toThrow(/not a token this API issued/);
   });
 });

@@ -14,7 +14,13 @@ beforeAll(async () => {
   await app.settle();
   const task = await app.api('GET', `tasks/${taskId}`);
   const demo = app.sim.tenant.demo;
-  ids = { taskId, runId, scheduleId: (task.json as { scheduleId: string }).scheduleId, user: encodeURIComponent(app.sim.tenant.users.get(demo.alexId)!.userPrincipalName), mailbox: demo.sharedMailboxId };
+  ids = {
+    taskId,
+    runId,
+    scheduleId: (task.json as { scheduleId: string }).scheduleId,
+    user: encodeURIComponent(app.sim.tenant.users.get(demo.alexId)!.userPrincipalName),
+    mailbox: demo.sharedMailboxId,
+  };
 }, 120_000);
 
 afterAll(async () => {
@@ -39,14 +45,23 @@ function missing(headers: Headers, route: string): string[] {
   const out: string[] = [];
   const want: Array<[string, RegExp]> = [
     ['x-content-type-options', /^nosniff$/],
-    ['content-security-policy', route.startsWith('console/{') ? /frame-ancestors 'none'/ : /default-src 'none'.*frame-ancestors 'none'/],
+    [
+      'content-security-policy',
+      route.startsWith('console/{') ? /frame-ancestors 'none'/ : /default-src 'none'.*frame-ancestors 'none'/,
+    ],
     ['x-frame-options', /^DENY$/],
     ['referrer-policy', /^no-referrer$/],
     ['strict-transport-security', /max-age=\d{7,}/],
   ];
-  for (const [name, pattern] of want) if (!pattern.test(headers.get(name) ?? '')) out.push(`${name}=${headers.get(name)}`);
+  for (const [name, pattern] of want)
+    if (!pattern.test(headers.get(name) ?? '')) out.push(`${name}=${headers.get(name)}`);
   // The OpenAPI document holds no tenant data and may be cached; the console's assets have their own policy.
-  if (!route.startsWith('console/{') && route !== 'openapi.json' && !/no-store/.test(headers.get('cache-control') ?? '')) out.push(`cache-control=${headers.get('cache-control')}`);
+  if (
+    !route.startsWith('console/{') &&
+    route !== 'openapi.json' &&
+    !/no-store/.test(headers.get('cache-control') ?? '')
+  )
+    out.push(`cache-control=${headers.get('cache-control')}`);
   if (headers.get('access-control-allow-origin') === '*') out.push('access-control-allow-origin=*');
   if (headers.has('x-powered-by')) out.push('x-powered-by');
   return out;
@@ -81,7 +96,15 @@ describe('security headers', () => {
       ['404', { path: '/api/no/such/route', method: 'GET' }],
       ['404 outside /api', { path: '/etc/passwd', method: 'GET' }],
       ['405', { path: '/api/health', method: 'DELETE' }],
-      ['413', { path: '/api/schedules', method: 'POST', headers: { 'Content-Type': 'application/json' }, body: new Uint8Array(2 * 1024 * 1024) }],
+      [
+        '413',
+        {
+          path: '/api/schedules',
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: new Uint8Array(2 * 1024 * 1024),
+        },
+      ],
       ['400', { path: '/api/users/%E0%A4%A/delegate-mailboxes', method: 'GET' }],
     ];
     const failures: string[] = [];
@@ -100,7 +123,10 @@ describe('security headers', () => {
     const res = await app.api('GET', 'tasks', { headers: { Origin: 'https://evil.example' } });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
-    const preflight = await fetch(`http://127.0.0.1:${app.host.port}/api/tasks`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' } });
+    const preflight = await fetch(`http://127.0.0.1:${app.host.port}/api/tasks`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
     await preflight.text();
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });

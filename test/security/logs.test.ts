@@ -30,20 +30,34 @@ beforeAll(async () => {
   await app.settle();
   // API calls with bodies carrying the canary: valid, invalid, oversized, wrong content type.
   const admin = await remember('Admin');
-  await app.api('POST', 'schedules', { token: admin, body: { description: CANARY, type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' } });
+  await app.api('POST', 'schedules', {
+    token: admin,
+    body: { description: CANARY, type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' },
+  });
   await app.api('POST', 'schedules', { token: admin, body: { description: CANARY, type: 'bogus', secret: CANARY } });
   await app.api('POST', 'tasks', { token: admin, body: `{"description":"${CANARY}", broken` });
-  await app.api('POST', 'tasks', { token: admin, body: JSON.stringify({ description: CANARY, pad: 'x'.repeat(70_000) }) });
+  await app.api('POST', 'tasks', {
+    token: admin,
+    body: JSON.stringify({ description: CANARY, pad: 'x'.repeat(70_000) }),
+  });
   await app.api('POST', 'tasks', { token: admin, body: CANARY, headers: { 'Content-Type': 'text/plain' } });
   const alex = app.sim.tenant.users.get(app.sim.tenant.demo.alexId)!;
-  await app.api('POST', `users/${encodeURIComponent(alex.userPrincipalName)}/delegate-mailboxes`, { token: admin, body: { mailbox: app.sim.tenant.demo.sharedMailboxId, rights: ['SendAs'], note: CANARY } });
+  await app.api('POST', `users/${encodeURIComponent(alex.userPrincipalName)}/delegate-mailboxes`, {
+    token: admin,
+    body: { mailbox: app.sim.tenant.demo.sharedMailboxId, rights: ['SendAs'], note: CANARY },
+  });
   // Authentication failures with real and broken tokens.
   const reader = await remember('Reader');
   await app.api('POST', 'schedules', { token: reader, body: { description: CANARY } });
   await app.api('GET', 'tasks', { token: `${admin.slice(0, -4)}AAAA` });
-  await app.api('GET', 'tasks', { token: null, headers: { Authorization: `Basic ${Buffer.from(`admin:${CANARY}`).toString('base64')}` } });
+  await app.api('GET', 'tasks', {
+    token: null,
+    headers: { Authorization: `Basic ${Buffer.from(`admin:${CANARY}`).toString('base64')}` },
+  });
   await app.api('GET', 'diagnostics', { token: admin });
-  await app.api('GET', `users/${encodeURIComponent(alex.userPrincipalName)}/delegate-mailboxes`, { token: await remember('Reader') });
+  await app.api('GET', `users/${encodeURIComponent(alex.userPrincipalName)}/delegate-mailboxes`, {
+    token: await remember('Reader'),
+  });
   await app.api('GET', 'me/delegate-mailboxes', { token: await remember('none') });
   // Queue bodies carrying the canary: they fail validation, are retried, dead-letter and are logged on the way.
   const mailbox = { id: alex.id, upn: alex.userPrincipalName, address: alex.mail!, displayName: CANARY };
@@ -87,8 +101,16 @@ describe('logs', () => {
 
 describe('secrets come only from settings', () => {
   it('no secret has a default: without AZURE_CLIENT_SECRET the app uses a managed identity, never a built-in secret', () => {
-    const config = loadConfig({ AZURE_TENANT_ID: '00000000-0000-4000-8000-000000000001', AZURE_CLIENT_ID: '00000000-0000-4000-8000-000000000002', TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true;AccountName=x' });
-    expect(config.tenant?.credential).toEqual({ kind: 'managedIdentity', tenantId: '00000000-0000-4000-8000-000000000001', clientId: '00000000-0000-4000-8000-000000000002' });
+    const config = loadConfig({
+      AZURE_TENANT_ID: '00000000-0000-4000-8000-000000000001',
+      AZURE_CLIENT_ID: '00000000-0000-4000-8000-000000000002',
+      TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true;AccountName=x',
+    });
+    expect(config.tenant?.credential).toEqual({
+      kind: 'managedIdentity',
+      tenantId: '00000000-0000-4000-8000-000000000001',
+      clientId: '00000000-0000-4000-8000-000000000002',
+    });
     expect(JSON.stringify(config)).not.toMatch(/secret/i);
   });
 
@@ -116,7 +138,9 @@ describe('secrets come only from settings', () => {
     };
     for (const dir of ['shared', 'functions']) walk(path.join(root, dir));
     expect(files.length).toBeGreaterThan(20);
-    const readers = files.filter((f) => /process\.env/.test(readFileSync(f, 'utf8'))).map((f) => path.relative(root, f));
+    const readers = files
+      .filter((f) => /process\.env/.test(readFileSync(f, 'utf8')))
+      .map((f) => path.relative(root, f));
     expect(readers).toEqual(['shared/config.ts']);
     for (const f of files) {
       const text = readFileSync(f, 'utf8');

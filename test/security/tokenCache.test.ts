@@ -31,7 +31,9 @@ beforeAll(async () => {
   const pair = await generateKeyPair('RS256');
   privateKey = pair.privateKey;
   publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  server = createServer((_, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] })));
+  server = createServer((_, res) =>
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] })),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/keys`;
 });
@@ -46,7 +48,13 @@ beforeEach(() => {
 
 function token(claims: Record<string, unknown> = {}, lifetimeSeconds = 3600): Promise<string> {
   const iat = Math.floor(t0 / 1000);
-  return new SignJWT({ tid: tenantId, oid: 'u-1', roles: ['MailboxPermissionSync.Reader'], preferred_username: 'ada@contoso.com', ...claims })
+  return new SignJWT({
+    tid: tenantId,
+    oid: 'u-1',
+    roles: ['MailboxPermissionSync.Reader'],
+    preferred_username: 'ada@contoso.com',
+    ...claims,
+  })
     .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'JWT' })
     .setIssuer(issuer)
     .setAudience(audience)
@@ -57,7 +65,14 @@ function token(claims: Record<string, unknown> = {}, lifetimeSeconds = 3600): Pr
 
 function authenticator() {
   let clock = t0;
-  const auth = new JwtAuthenticator({ issuer, audience, jwksUri, tenantId, clockToleranceSeconds: 60, now: () => new Date(clock) });
+  const auth = new JwtAuthenticator({
+    issuer,
+    audience,
+    jwksUri,
+    tenantId,
+    clockToleranceSeconds: 60,
+    now: () => new Date(clock),
+  });
   return { auth, advance: (ms: number) => (clock += ms) };
 }
 
@@ -103,7 +118,9 @@ describe('JwtAuthenticator verified-token cache', () => {
     const [header, payload, signature] = jwt.split('.') as [string, string, string];
     const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
 
-    await expect(auth.authenticate(`Bearer ${header}.${payload}.${flipped}`)).rejects.toMatchObject({ code: 'AUTH.INVALID_TOKEN' });
+    await expect(auth.authenticate(`Bearer ${header}.${payload}.${flipped}`)).rejects.toMatchObject({
+      code: 'AUTH.INVALID_TOKEN',
+    });
   });
 
   it('does not remember a refused token: each attempt is verified and refused', async () => {

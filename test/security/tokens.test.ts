@@ -42,7 +42,12 @@ async function upstreamToken(scope: string): Promise<string> {
   const response = await fetch(`${app.sim.authorityHost}/${app.sim.tenantId}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.sim.clientId, client_secret: app.sim.clientSecret, scope }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: app.sim.clientId,
+      client_secret: app.sim.clientSecret,
+      scope,
+    }),
   });
   expect(response.status).toBe(200);
   return ((await response.json()) as { access_token: string }).access_token;
@@ -52,24 +57,68 @@ async function attacks(): Promise<Record<string, { token: string; code: RegExp }
   const claims = await adminClaims();
   const key = ensureApiSigningKey();
   const privateKey = await importJWK(key.privateJwk, 'RS256');
-  const sign = (extra: Record<string, unknown>, header: Record<string, unknown> = { alg: 'RS256', kid: key.kid, typ: 'JWT' }) =>
-    new SignJWT({ ...claims, ...extra }).setProtectedHeader(header as { alg: string }).sign(privateKey);
+  const sign = (
+    extra: Record<string, unknown>,
+    header: Record<string, unknown> = { alg: 'RS256', kid: key.kid, typ: 'JWT' },
+  ) => new SignJWT({ ...claims, ...extra }).setProtectedHeader(header as { alg: string }).sign(privateKey);
   const publicKeyBytes = new TextEncoder().encode(JSON.stringify(key.publicJwk));
   return {
-    'another tenant (tid only)': { token: await sign({ tid: '11111111-1111-4111-8111-111111111111' }), code: /AUTH\.WRONG_TENANT/ },
-    'another tenant (its own issuer)': { token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], tenantId: '22222222-2222-4222-8222-222222222222' }), code: /AUTH\.CLAIM_INVALID/ },
-    'a Graph token replayed (our app’s own, real signature)': { token: await upstreamToken('https://graph.microsoft.com/.default'), code: /AUTH\.(CLAIM_INVALID|INVALID_TOKEN)/ },
-    'an Exchange token replayed': { token: await upstreamToken('https://outlook.office365.com/.default'), code: /AUTH\.(CLAIM_INVALID|INVALID_TOKEN)/ },
-    'a token for another API': { token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], audience: 'api://another-api' }), code: /AUTH\.CLAIM_INVALID/ },
+    'another tenant (tid only)': {
+      token: await sign({ tid: '11111111-1111-4111-8111-111111111111' }),
+      code: /AUTH\.WRONG_TENANT/,
+    },
+    'another tenant (its own issuer)': {
+      token: await app.sim.mintApiToken({
+        roles: ['MailboxPermissionSync.Admin'],
+        tenantId: '22222222-2222-4222-8222-222222222222',
+      }),
+      code: /AUTH\.CLAIM_INVALID/,
+    },
+    'a Graph token replayed (our app’s own, real signature)': {
+      token: await upstreamToken('https://graph.microsoft.com/.default'),
+      code: /AUTH\.(CLAIM_INVALID|INVALID_TOKEN)/,
+    },
+    'an Exchange token replayed': {
+      token: await upstreamToken('https://outlook.office365.com/.default'),
+      code: /AUTH\.(CLAIM_INVALID|INVALID_TOKEN)/,
+    },
+    'a token for another API': {
+      token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], audience: 'api://another-api' }),
+      code: /AUTH\.CLAIM_INVALID/,
+    },
     'alg none': { token: `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`, code: /AUTH\.BAD_ALGORITHM/ },
-    'alg None (case)': { token: `${b64({ alg: 'None', typ: 'JWT', kid: key.kid })}.${b64(claims)}.`, code: /AUTH\.BAD_ALGORITHM/ },
-    'HS256 signed with the public key': { token: await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: key.kid }).sign(publicKeyBytes), code: /AUTH\.BAD_ALGORITHM/ },
-    'RS256 header over an HS256 signature': { token: `${b64({ alg: 'RS256', kid: key.kid })}.${b64(claims)}.${Buffer.from('forged').toString('base64url')}`, code: /AUTH\.INVALID_TOKEN/ },
-    'missing kid': { token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], kid: null }), code: /AUTH\.MISSING_KID/ },
-    'unknown kid': { token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], kid: 'attacker-key' }), code: /AUTH\.UNKNOWN_KEY/ },
-    'embedded jwk header (attacker key)': { token: await sign({}, { alg: 'RS256', kid: 'x', jwk: key.publicJwk }), code: /AUTH\.(UNKNOWN_KEY|INVALID_TOKEN)/ },
-    'expired': { token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], expiresInSeconds: -3600 }), code: /AUTH\.TOKEN_EXPIRED/ },
-    'not yet valid': { token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], notBeforeOffsetSeconds: 3600 }), code: /AUTH\.CLAIM_INVALID/ },
+    'alg None (case)': {
+      token: `${b64({ alg: 'None', typ: 'JWT', kid: key.kid })}.${b64(claims)}.`,
+      code: /AUTH\.BAD_ALGORITHM/,
+    },
+    'HS256 signed with the public key': {
+      token: await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: key.kid }).sign(publicKeyBytes),
+      code: /AUTH\.BAD_ALGORITHM/,
+    },
+    'RS256 header over an HS256 signature': {
+      token: `${b64({ alg: 'RS256', kid: key.kid })}.${b64(claims)}.${Buffer.from('forged').toString('base64url')}`,
+      code: /AUTH\.INVALID_TOKEN/,
+    },
+    'missing kid': {
+      token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], kid: null }),
+      code: /AUTH\.MISSING_KID/,
+    },
+    'unknown kid': {
+      token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], kid: 'attacker-key' }),
+      code: /AUTH\.UNKNOWN_KEY/,
+    },
+    'embedded jwk header (attacker key)': {
+      token: await sign({}, { alg: 'RS256', kid: 'x', jwk: key.publicJwk }),
+      code: /AUTH\.(UNKNOWN_KEY|INVALID_TOKEN)/,
+    },
+    expired: {
+      token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], expiresInSeconds: -3600 }),
+      code: /AUTH\.TOKEN_EXPIRED/,
+    },
+    'not yet valid': {
+      token: await app.sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'], notBeforeOffsetSeconds: 3600 }),
+      code: /AUTH\.CLAIM_INVALID/,
+    },
     'no oid': { token: await sign({ oid: undefined }), code: /AUTH\.NO_OID/ },
   };
 }
@@ -80,17 +129,26 @@ describe('token attacks on every protected route', () => {
     // A reader token whose payload is swapped for an admin payload keeps the reader's signature: must fail.
     const reader = await app.token('Reader');
     const [h, , s] = reader.split('.');
-    list['payload edited after signing (roles added)'] = { token: `${h}.${b64(await adminClaims())}.${s}`, code: /AUTH\.INVALID_TOKEN/ };
+    list['payload edited after signing (roles added)'] = {
+      token: `${h}.${b64(await adminClaims())}.${s}`,
+      code: /AUTH\.INVALID_TOKEN/,
+    };
     const failures: string[] = [];
     for (const [name, { token, code }] of Object.entries(list)) {
       for (const route of protectedRoutes()) {
         for (const method of route.methods) {
-          const res = await app.api(method, pathOf(route.route), { token, ...(method === 'POST' || method === 'PUT' ? { body: {} } : {}) });
+          const res = await app.api(method, pathOf(route.route), {
+            token,
+            ...(method === 'POST' || method === 'PUT' ? { body: {} } : {}),
+          });
           if (res.status !== 401) failures.push(`${name}: ${method} ${route.route} → ${res.status}`);
           else {
-            if (!/^Bearer/.test(res.headers.get('www-authenticate') ?? '')) failures.push(`${name}: ${method} ${route.route} without WWW-Authenticate`);
-            if (!/problem\+json/.test(res.headers.get('content-type') ?? '')) failures.push(`${name}: ${method} ${route.route} not problem+json`);
-            if (!code.test(res.text)) failures.push(`${name}: ${method} ${route.route} refused for another reason: ${res.text}`);
+            if (!/^Bearer/.test(res.headers.get('www-authenticate') ?? ''))
+              failures.push(`${name}: ${method} ${route.route} without WWW-Authenticate`);
+            if (!/problem\+json/.test(res.headers.get('content-type') ?? ''))
+              failures.push(`${name}: ${method} ${route.route} not problem+json`);
+            if (!code.test(res.text))
+              failures.push(`${name}: ${method} ${route.route} refused for another reason: ${res.text}`);
           }
         }
       }
@@ -108,20 +166,34 @@ describe('token attacks on every protected route', () => {
     // `roles` as a string (not an array) from a signed token: no role at all.
     const key = ensureApiSigningKey();
     const privateKey = await importJWK(key.privateJwk, 'RS256');
-    const stringRoles = await new SignJWT({ ...(await adminClaims()), roles: 'MailboxPermissionSync.Admin' }).setProtectedHeader({ alg: 'RS256', kid: key.kid }).sign(privateKey);
+    const stringRoles = await new SignJWT({ ...(await adminClaims()), roles: 'MailboxPermissionSync.Admin' })
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+      .sign(privateKey);
     expect((await app.api('GET', 'tasks', { token: stringRoles })).status).toBe(403);
     expect((await app.api('GET', 'me/delegate-mailboxes', { token: stringRoles })).status).toBe(200); // still a valid caller
   });
 
   it('Authorization header variants that are not exactly "Bearer <JWT>" are refused', async () => {
     const valid = await app.token('Admin');
-    for (const header of [`bearer${valid}`, `Basic ${valid}`, `Bearer ${valid} extra`, `Bearer ${valid},Bearer ${valid}`, `Bearer`, `Bearer  `, valid]) {
+    for (const header of [
+      `bearer${valid}`,
+      `Basic ${valid}`,
+      `Bearer ${valid} extra`,
+      `Bearer ${valid},Bearer ${valid}`,
+      `Bearer`,
+      `Bearer  `,
+      valid,
+    ]) {
       const res = await app.api('GET', 'tasks', { token: null, headers: { Authorization: header } });
       expect(res.status, header.slice(0, 20)).toBe(401);
     }
-    expect((await app.api('GET', 'tasks', { token: null, headers: { Authorization: `Bearer ${valid}` } })).status).toBe(200);
+    expect((await app.api('GET', 'tasks', { token: null, headers: { Authorization: `Bearer ${valid}` } })).status).toBe(
+      200,
+    );
     // RFC 9110 §11.1: the auth scheme is case-insensitive.
-    expect((await app.api('GET', 'tasks', { token: null, headers: { Authorization: `bearer ${valid}` } })).status).toBe(200);
+    expect((await app.api('GET', 'tasks', { token: null, headers: { Authorization: `bearer ${valid}` } })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -134,11 +206,15 @@ describe('JWKS endpoint unreachable (fail closed)', () => {
       const failures: string[] = [];
       for (const route of protectedRoutes()) {
         for (const method of route.methods) {
-          const res = await isolated.api(method, pathOf(route.route), { token, ...(method === 'POST' || method === 'PUT' ? { body: {} } : {}) });
+          const res = await isolated.api(method, pathOf(route.route), {
+            token,
+            ...(method === 'POST' || method === 'PUT' ? { body: {} } : {}),
+          });
           // 503 (keys cannot be fetched, retry later) or 401; never an answer with data, never 403/404 that would
           // mean the token got past authentication.
           if (res.status !== 503 && res.status !== 401) failures.push(`${method} ${route.route} → ${res.status}`);
-          if (!/problem\+json/.test(res.headers.get('content-type') ?? '')) failures.push(`${method} ${route.route} not problem+json`);
+          if (!/problem\+json/.test(res.headers.get('content-type') ?? ''))
+            failures.push(`${method} ${route.route} not problem+json`);
         }
       }
       expect(failures).toEqual([]);

@@ -27,7 +27,9 @@ describe('Entra token endpoint', () => {
     const r = await appToken(sim, 'exchange');
     expect(r.status).toBe(200);
     expect(json(r)).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
-    const payload = JSON.parse(Buffer.from((r.token ?? '').split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const payload = JSON.parse(
+      Buffer.from((r.token ?? '').split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as Record<string, unknown>;
     expect(payload.aud).toBe('https://outlook.office365.com');
     expect(payload.roles).toEqual(['Exchange.ManageAsApp']);
   });
@@ -46,7 +48,12 @@ describe('Entra token endpoint', () => {
       method: 'POST',
       path: `/${sim.tenantId}/oauth2/v2.0/token`,
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret, scope: 'https://vault.azure.net/.default' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: sim.clientId,
+        client_secret: sim.clientSecret,
+        scope: 'https://vault.azure.net/.default',
+      }).toString(),
     });
     expect(r.status).toBe(400);
     expect(json(r).error).toBe('invalid_scope');
@@ -90,11 +97,27 @@ describe('token checks on every Graph/Exchange request', () => {
 
   it('requires X-AnchorMailbox and a JSON content type on Exchange', async () => {
     const exo = await tokenOrThrow(sim, 'exchange');
-    const body = JSON.stringify({ CmdletInput: { CmdletName: 'Get-Mailbox', Parameters: { Identity: 'alex.wilber@contoso.com' } } });
+    const body = JSON.stringify({
+      CmdletInput: { CmdletName: 'Get-Mailbox', Parameters: { Identity: 'alex.wilber@contoso.com' } },
+    });
     const path = `/adminapi/beta/${sim.tenantId}/InvokeCommand`;
-    const noAnchor = await request(sim, { method: 'POST', path, headers: { Authorization: `Bearer ${exo}`, 'Content-Type': 'application/json' }, body });
+    const noAnchor = await request(sim, {
+      method: 'POST',
+      path,
+      headers: { Authorization: `Bearer ${exo}`, 'Content-Type': 'application/json' },
+      body,
+    });
     expect(noAnchor.status).toBe(400);
-    const noType = await request(sim, { method: 'POST', path, headers: { Authorization: `Bearer ${exo}`, 'X-AnchorMailbox': ANCHOR(sim.tenantId), 'Content-Type': 'text/plain' }, body });
+    const noType = await request(sim, {
+      method: 'POST',
+      path,
+      headers: {
+        Authorization: `Bearer ${exo}`,
+        'X-AnchorMailbox': ANCHOR(sim.tenantId),
+        'Content-Type': 'text/plain',
+      },
+      body,
+    });
     expect(noType.status).toBe(415);
   });
 });
@@ -103,7 +126,10 @@ describe('app permissions in the tenant model', () => {
   it('Graph answers 403 Authorization_RequestDenied once a permission is removed', async () => {
     const graph = await tokenOrThrow(sim, 'graph');
     try {
-      sim.tenant.setAppPermissions(SIM_APP_PERMISSIONS.filter((p) => p !== 'User.Read.All'), true);
+      sim.tenant.setAppPermissions(
+        SIM_APP_PERMISSIONS.filter((p) => p !== 'User.Read.All'),
+        true,
+      );
       const r = await graphGet(sim, graph, `/users/${sim.tenant.demo.alexId}`);
       expect(r.status).toBe(403);
       expect((json(r).error as { code: string }).code).toBe('Authorization_RequestDenied');
@@ -118,7 +144,9 @@ describe('app permissions in the tenant model', () => {
     const exo = await tokenOrThrow(sim, 'exchange');
     try {
       sim.tenant.setAppPermissions([...SIM_APP_PERMISSIONS], false);
-      const results = await Promise.all([1, 2, 3, 4].map(() => invokeCommand(sim, exo, 'Get-Mailbox', { Identity: 'alex.wilber@contoso.com' })));
+      const results = await Promise.all(
+        [1, 2, 3, 4].map(() => invokeCommand(sim, exo, 'Get-Mailbox', { Identity: 'alex.wilber@contoso.com' })),
+      );
       expect(results.map((r) => r.status)).toEqual([403, 403, 403, 403]);
       const isJson = results.map((r) => {
         try {
@@ -145,11 +173,21 @@ describe('tokens for our API', () => {
   it('mints tokens that verify against the published JWKS, with the claims asked for', async () => {
     const token = await sim.mintApiToken({ roles: [API_ROLES.Admin], preferredUsername: 'megan.bowen@contoso.com' });
     const { payload } = await verify(token);
-    expect(payload).toMatchObject({ roles: [API_ROLES.Admin], oid: sim.tenant.demo.meganId, preferred_username: 'megan.bowen@contoso.com', tid: sim.tenantId, ver: '2.0' });
+    expect(payload).toMatchObject({
+      roles: [API_ROLES.Admin],
+      oid: sim.tenant.demo.meganId,
+      preferred_username: 'megan.bowen@contoso.com',
+      tid: sim.tenantId,
+      ver: '2.0',
+    });
   });
 
   it('accepts a token signed by another process from the persisted key (what dev/token.ts does)', async () => {
-    const token = await signApiToken(ensureApiSigningKey(certDir), { url: sim.url, tenantId: sim.tenantId }, { roles: [API_ROLES.Reader], appOnly: true });
+    const token = await signApiToken(
+      ensureApiSigningKey(certDir),
+      { url: sim.url, tenantId: sim.tenantId },
+      { roles: [API_ROLES.Reader], appOnly: true },
+    );
     const { payload } = await verify(token);
     expect(payload.idtyp).toBe('app');
     expect(payload.preferred_username).toBeUndefined();
@@ -183,7 +221,14 @@ describe('the real clients (@azure/identity, Graph SDK) in a process that trusts
       await new PageIterator(client, first, () => { n++; return true; }).iterate();
       console.log(JSON.stringify({ members: n }));
     `;
-    const arg = JSON.stringify({ url: sim.url, tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, certPath: sim.clientCertificatePath, groupId: sim.tenant.demo.targetGroupId });
+    const arg = JSON.stringify({
+      url: sim.url,
+      tenantId: sim.tenantId,
+      clientId: sim.clientId,
+      clientSecret: sim.clientSecret,
+      certPath: sim.clientCertificatePath,
+      groupId: sim.tenant.demo.targetGroupId,
+    });
     // Asynchronously: the simulator answering the child lives in this process.
     const out = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, arg], {
       cwd: path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..'),
@@ -192,6 +237,8 @@ describe('the real clients (@azure/identity, Graph SDK) in a process that trusts
       timeout: 20_000,
     });
     expect(out.stderr).toBe('');
-    expect(JSON.parse(out.stdout.trim())).toEqual({ members: sim.tenant.transitiveMembers(sim.tenant.demo.targetGroupId).length });
+    expect(JSON.parse(out.stdout.trim())).toEqual({
+      members: sim.tenant.transitiveMembers(sim.tenant.demo.targetGroupId).length,
+    });
   });
 });

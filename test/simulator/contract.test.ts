@@ -4,7 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answersLegacyErrors, flagForm } from '../../dev/simulator/exchange.js';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/index.js';
-import { ANCHOR, graphGet, invokeCommand, json, request, shapeMismatch, tokenOrThrow, type HttpResult } from './helpers.js';
+import {
+  ANCHOR,
+  graphGet,
+  invokeCommand,
+  json,
+  request,
+  shapeMismatch,
+  tokenOrThrow,
+  type HttpResult,
+} from './helpers.js';
 
 const samplesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'wire-samples');
 const sample = (name: string): unknown => JSON.parse(readFileSync(path.join(samplesDir, name), 'utf8')) as unknown;
@@ -82,9 +91,25 @@ describe('the simulator answers in the shapes of wire-samples/', () => {
     const rows = flagsAsBooleans(body.value as Row[], sim.tenant.demo.alexId);
     expect(shapeMismatch(sample('exo-get-mailboxpermission.json'), { ...body, value: rows })).toBeUndefined();
     const users = rows.map((row) => row.User);
-    expect(users).toEqual(expect.arrayContaining(['NT AUTHORITY\\SELF', 'grady.archie@contoso.com', 'SalesSharedAccess', 'Discovery Management', sim.tenant.demo.orphanedSid, 'NT AUTHORITY\\SYSTEM']));
-    expect(rows.find((row) => row.User === 'NT AUTHORITY\\SELF')).toMatchObject({ UserSid: 'S-1-5-10', AccessRights: ['FullAccess, ReadPermission'], IsInherited: false });
-    expect(rows.find((row) => row.User === 'joni.sherman@contoso.com')).toMatchObject({ Deny: true, IsInherited: false });
+    expect(users).toEqual(
+      expect.arrayContaining([
+        'NT AUTHORITY\\SELF',
+        'grady.archie@contoso.com',
+        'SalesSharedAccess',
+        'Discovery Management',
+        sim.tenant.demo.orphanedSid,
+        'NT AUTHORITY\\SYSTEM',
+      ]),
+    );
+    expect(rows.find((row) => row.User === 'NT AUTHORITY\\SELF')).toMatchObject({
+      UserSid: 'S-1-5-10',
+      AccessRights: ['FullAccess, ReadPermission'],
+      IsInherited: false,
+    });
+    expect(rows.find((row) => row.User === 'joni.sherman@contoso.com')).toMatchObject({
+      Deny: true,
+      IsInherited: false,
+    });
     expect(rows.filter((row) => row.IsInherited === true && row.Deny === true).length).toBeGreaterThanOrEqual(2);
   });
 
@@ -132,9 +157,17 @@ describe('the simulator answers in the shapes of wire-samples/', () => {
     let next = body['@odata.nextLink'] as string | undefined;
     while (next !== undefined) {
       expect(next.startsWith(`${sim.url}/adminapi/beta/${sim.tenantId}/InvokeCommand?`)).toBe(true);
-      const r = await invokeCommand(sim, exo, 'Get-Mailbox', { ResultSize: 'Unlimited' }, { url: next.slice(sim.url.length), headers });
+      const r = await invokeCommand(
+        sim,
+        exo,
+        'Get-Mailbox',
+        { ResultSize: 'Unlimited' },
+        { url: next.slice(sim.url.length), headers },
+      );
       const page = json(r);
-      seen.push(...(page.value as Array<{ ExternalDirectoryObjectId: string }>).map((m) => m.ExternalDirectoryObjectId));
+      seen.push(
+        ...(page.value as Array<{ ExternalDirectoryObjectId: string }>).map((m) => m.ExternalDirectoryObjectId),
+      );
       next = page['@odata.nextLink'] as string | undefined;
     }
     expect(seen).toHaveLength(200);
@@ -146,7 +179,10 @@ describe('the simulator answers in the shapes of wire-samples/', () => {
     expect(r.status).toBe(200);
     const rows = expectShape('exo-get-recipient.json', r).value as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ RecipientTypeDetails: 'MailUniversalSecurityGroup', ExternalDirectoryObjectId: sim.tenant.demo.salesSharedAccessGroupId });
+    expect(rows[0]).toMatchObject({
+      RecipientTypeDetails: 'MailUniversalSecurityGroup',
+      ExternalDirectoryObjectId: sim.tenant.demo.salesSharedAccessGroupId,
+    });
   });
 
   it("exo-error-notfound.json: today's form, HTTP 404, the real type and text only in details", async () => {
@@ -201,7 +237,11 @@ describe('the simulator answers in the shapes of wire-samples/', () => {
     const r = await request(sim, {
       method: 'POST',
       path: `/adminapi/beta/${sim.tenantId}/$batch`,
-      headers: { Authorization: `Bearer ${exo}`, 'Content-Type': 'application/json', 'X-AnchorMailbox': ANCHOR(sim.tenantId) },
+      headers: {
+        Authorization: `Bearer ${exo}`,
+        'Content-Type': 'application/json',
+        'X-AnchorMailbox': ANCHOR(sim.tenantId),
+      },
       body: JSON.stringify({ requests: [item('1', 'megan.bowen@contoso.com'), item('2', ghostAnswering('today'))] }),
     });
     expect(r.status).toBe(200);
@@ -222,21 +262,31 @@ describe('the simulator answers in the shapes of wire-samples/', () => {
     const r = await graphGet(sim, graph, `/groups/${sim.tenant.demo.salesGroupId}/transitiveMembers?${select}&$top=4`);
     expect(r.status).toBe(200);
     const body = expectShape('graph-transitivemembers-page.json', r);
-    expect(String(body['@odata.nextLink'])).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1\.0\/groups\/.+\/transitiveMembers\?.*\$skiptoken=/);
+    expect(String(body['@odata.nextLink'])).toMatch(
+      /^https:\/\/127\.0\.0\.1:\d+\/v1\.0\/groups\/.+\/transitiveMembers\?.*\$skiptoken=/,
+    );
   });
 
   it('graph-calendarpermissions.json', async () => {
     const r = await graphGet(sim, graph, `/users/${sim.tenant.demo.alexId}/calendar/calendarPermissions`);
     expect(r.status).toBe(200);
-    const entries = expectShape('graph-calendarpermissions.json', r).value as Array<{ id: string; role: string; emailAddress: { address?: string } }>;
+    const entries = expectShape('graph-calendarpermissions.json', r).value as Array<{
+      id: string;
+      role: string;
+      emailAddress: { address?: string };
+    }>;
     expect(entries[0]).toMatchObject({ id: 'RGVmYXVsdA==', emailAddress: { name: 'My Organization' } });
-    expect(entries.find((e) => e.emailAddress.address === 'megan.bowen@contoso.com')?.role).toBe('delegateWithPrivateEventAccess');
+    expect(entries.find((e) => e.emailAddress.address === 'megan.bowen@contoso.com')?.role).toBe(
+      'delegateWithPrivateEventAccess',
+    );
   });
 
   it('graph-error-throttled.json: 429 body once over the rate limit', async () => {
     sim.setKnobs({ rateLimits: { graph: 2 } });
     try {
-      const results = await Promise.all(Array.from({ length: 8 }, () => graphGet(sim, graph, `/groups/${sim.tenant.demo.salesGroupId}`)));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => graphGet(sim, graph, `/groups/${sim.tenant.demo.salesGroupId}`)),
+      );
       const throttled = results.filter((r) => r.status === 429);
       expect(throttled.length).toBeGreaterThan(0);
       for (const r of throttled) expectShape('graph-error-throttled.json', r);

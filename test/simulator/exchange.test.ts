@@ -15,13 +15,19 @@ afterAll(async () => {
 });
 
 type Rows = { value: Array<Record<string, unknown>>; '@adminapi.warnings': string[]; '@odata.nextLink'?: string };
-type ExoError = { error: { innererror: { internalexception: { type: string; message: string } }; details: Array<{ message: string }> } };
+type ExoError = {
+  error: { innererror: { internalexception: { type: string; message: string } }; details: Array<{ message: string }> };
+};
 const NOT_FOUND_TYPE = 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException';
 /** Not-found is 404 in today's error form and 400 in the legacy one, chosen per identity. */
 const notFoundStatus = (identity: string): number => (answersLegacyErrors(identity) ? 400 : 404);
 /** The exception type of a cmdlet failure, as every form carries it: `<code>|<Type>|<text>` in details. */
 const failureType = (body: unknown): string | undefined => (body as ExoError).error.details[0]?.message.split('|')[1];
-const run = async (cmdlet: string, params: Record<string, unknown>, opts: { url?: string; headers?: Record<string, string> } = {}) => {
+const run = async (
+  cmdlet: string,
+  params: Record<string, unknown>,
+  opts: { url?: string; headers?: Record<string, string> } = {},
+) => {
   const r = await invokeCommand(sim, token, cmdlet, params, opts);
   return { status: r.status, body: json(r) as unknown };
 };
@@ -48,7 +54,9 @@ describe('identity resolution', () => {
 
   it('Get-Recipient returns two rows for a shared Name; Get-Mailbox calls that ambiguous', async () => {
     const recipients = (await run('Get-Recipient', { Identity: 'Tim McMichael' })).body as Rows;
-    expect(recipients.value.map((r) => r.ExternalDirectoryObjectId).sort()).toEqual([...sim.tenant.demo.timMcMichaelIds].sort());
+    expect(recipients.value.map((r) => r.ExternalDirectoryObjectId).sort()).toEqual(
+      [...sim.tenant.demo.timMcMichaelIds].sort(),
+    );
     const { status, body } = await run('Get-Mailbox', { Identity: 'Tim McMichael' });
     expect(status).toBe(400);
     expect(failureType(body)).toBe('Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException');
@@ -129,7 +137,11 @@ describe('cmdlet errors', () => {
     const r = await request(sim, {
       method: 'POST',
       path: `/adminapi/beta/${sim.tenantId}/InvokeCommand`,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'X-AnchorMailbox': ANCHOR(sim.tenantId) },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+        'X-AnchorMailbox': ANCHOR(sim.tenantId),
+      },
       body: JSON.stringify({ CmdletInput: { CmdletName: 'Get-Mailbox', Parameters: null } }),
     });
     expect(r.status).toBe(400);
@@ -146,17 +158,26 @@ describe('whole-tenant cmdlets', () => {
     expect(all.value).toHaveLength(1000);
     expect(all['@adminapi.warnings']).toEqual([]);
     const next = all['@odata.nextLink'] ?? '';
-    const rest = (await run('Get-Mailbox', { ResultSize: 'Unlimited' }, { url: next.slice(sim.url.length) })).body as Rows;
+    const rest = (await run('Get-Mailbox', { ResultSize: 'Unlimited' }, { url: next.slice(sim.url.length) }))
+      .body as Rows;
     expect(rest.value).toHaveLength(100);
     expect(rest['@odata.nextLink']).toBeUndefined();
   });
 
   it('honours ?$select= on the URL, kept across pages', async () => {
     const path = `/adminapi/beta/${sim.tenantId}/InvokeCommand?$select=ExternalDirectoryObjectId,GrantSendOnBehalfTo`;
-    const first = (await run('Get-Mailbox', { ResultSize: 'Unlimited' }, { url: path, headers: { Prefer: 'odata.maxpagesize=600' } })).body as Rows;
+    const first = (
+      await run('Get-Mailbox', { ResultSize: 'Unlimited' }, { url: path, headers: { Prefer: 'odata.maxpagesize=600' } })
+    ).body as Rows;
     expect(first.value).toHaveLength(600);
     expect(Object.keys(first.value[0] ?? {}).sort()).toEqual(['ExternalDirectoryObjectId', 'GrantSendOnBehalfTo']);
-    const second = (await run('Get-Mailbox', { ResultSize: 'Unlimited' }, { url: (first['@odata.nextLink'] ?? '').slice(sim.url.length), headers: { Prefer: 'odata.maxpagesize=600' } })).body as Rows;
+    const second = (
+      await run(
+        'Get-Mailbox',
+        { ResultSize: 'Unlimited' },
+        { url: (first['@odata.nextLink'] ?? '').slice(sim.url.length), headers: { Prefer: 'odata.maxpagesize=600' } },
+      )
+    ).body as Rows;
     expect(Object.keys(second.value[0] ?? {}).sort()).toEqual(['ExternalDirectoryObjectId', 'GrantSendOnBehalfTo']);
   });
 
@@ -164,7 +185,13 @@ describe('whole-tenant cmdlets', () => {
     const rows: Array<Record<string, unknown>> = [];
     let url: string | undefined;
     do {
-      const page = (await run('Get-RecipientPermission', { ResultSize: 'Unlimited', AccessRights: 'SendAs' }, url === undefined ? {} : { url })).body as Rows;
+      const page = (
+        await run(
+          'Get-RecipientPermission',
+          { ResultSize: 'Unlimited', AccessRights: 'SendAs' },
+          url === undefined ? {} : { url },
+        )
+      ).body as Rows;
       rows.push(...page.value);
       url = page['@odata.nextLink']?.slice(sim.url.length);
     } while (url !== undefined);
@@ -180,7 +207,11 @@ describe('the live model', () => {
     const diego = sim.tenant.users.get(demo.diegoId);
     sim.tenant.grantFullAccess(demo.meganId, demo.diegoId);
     const before = ((await run('Get-MailboxPermission', { Identity: demo.meganId })).body as Rows).value;
-    expect(before.find((r) => r.User === 'diego.siciliani@contoso.com')).toMatchObject({ UserSid: diego?.sid, Deny: false, IsInherited: false });
+    expect(before.find((r) => r.User === 'diego.siciliani@contoso.com')).toMatchObject({
+      UserSid: diego?.sid,
+      Deny: false,
+      IsInherited: false,
+    });
     sim.tenant.deleteUser(demo.diegoId);
     const params = { Identity: demo.meganId, IncludeUnresolvedPermissions: true };
     const after = ((await run('Get-MailboxPermission', params)).body as Rows).value;
@@ -202,7 +233,11 @@ describe('$batch', () => {
     request(sim, {
       method: 'POST',
       path: `/adminapi/beta/${sim.tenantId}/$batch`,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'X-AnchorMailbox': ANCHOR(sim.tenantId) },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+        'X-AnchorMailbox': ANCHOR(sim.tenantId),
+      },
       body: JSON.stringify({ requests }),
     });
 
@@ -226,7 +261,11 @@ describe('$batch', () => {
   it('takes up to 10 items and refuses 11', async () => {
     const ten = await post(Array.from({ length: 10 }, (_, i) => item(String(i), 'alex.wilber@contoso.com')));
     expect(ten.status).toBe(200);
-    expect(json<{ responses: Array<{ status: number }> }>(ten).responses.map((r) => r.status)).toEqual(Array(10).fill(200));
-    expect((await post(Array.from({ length: 11 }, (_, i) => item(String(i), 'alex.wilber@contoso.com')))).status).toBe(400);
+    expect(json<{ responses: Array<{ status: number }> }>(ten).responses.map((r) => r.status)).toEqual(
+      Array(10).fill(200),
+    );
+    expect((await post(Array.from({ length: 11 }, (_, i) => item(String(i), 'alex.wilber@contoso.com')))).status).toBe(
+      400,
+    );
   });
 });

@@ -12,7 +12,9 @@ const fingerprint = (t: Tenant): string =>
 
 describe('generateTenant', () => {
   it('is deterministic: same seed and size give identical tenants and ids', () => {
-    expect(fingerprint(generateTenant({ seed: 7, mailboxes: 300 }))).toBe(fingerprint(generateTenant({ seed: 7, mailboxes: 300 })));
+    expect(fingerprint(generateTenant({ seed: 7, mailboxes: 300 }))).toBe(
+      fingerprint(generateTenant({ seed: 7, mailboxes: 300 })),
+    );
   });
 
   it('gives different ids for another seed', () => {
@@ -33,14 +35,23 @@ describe('generateTenant', () => {
     const users = [...t.users.values()];
     const perms = [...t.permissions.values()];
     expect(users.filter((u) => u.recipientTypeDetails === 'SharedMailbox').every((u) => !u.accountEnabled)).toBe(true);
-    expect(users.some((u) => hasMailbox(u) && !u.accountEnabled && u.recipientTypeDetails === 'UserMailbox')).toBe(true);
+    expect(users.some((u) => hasMailbox(u) && !u.accountEnabled && u.recipientTypeDetails === 'UserMailbox')).toBe(
+      true,
+    );
     expect(users.some((u) => !hasMailbox(u) && u.mail === null)).toBe(true);
     expect(users.filter((u) => u.name === u.id).length).toBeGreaterThan(10);
     expect(users.some((u) => /[^\x00-\x7f]/.test(u.displayName))).toBe(true);
     expect(users.filter((u) => u.name === 'Tim McMichael')).toHaveLength(2);
     expect(t.users.get(t.demo.quoteHashUserId)?.userPrincipalName).toBe("o'brien#ops@contoso.com");
     const roles = new Set(perms.flatMap((p) => p.calendar.map((e) => e.role)));
-    for (const role of ['delegateWithPrivateEventAccess', 'delegateWithoutPrivateEventAccess', 'read', 'write', 'freeBusyRead']) expect(roles).toContain(role);
+    for (const role of [
+      'delegateWithPrivateEventAccess',
+      'delegateWithoutPrivateEventAccess',
+      'read',
+      'write',
+      'freeBusyRead',
+    ])
+      expect(roles).toContain(role);
     const trustees = perms.flatMap((p) => p.fullAccess);
     expect(trustees.some((a) => a.deny && !a.isInherited)).toBe(true);
     expect(trustees.some((a) => a.trustee === 'Discovery Management')).toBe(true);
@@ -49,7 +60,9 @@ describe('generateTenant', () => {
     // The deny that cancels an allow through a group: Joni is in SalesSharedAccess, which holds FullAccess on Alex.
     const { mailboxId, groupId, userId } = t.demo.denyViaGroup;
     expect(t.transitiveMembers(groupId).some((m) => m.type === 'user' && m.user.id === userId)).toBe(true);
-    expect(t.permissions.get(mailboxId)?.fullAccess.find((a) => a.trusteeSid === t.users.get(userId)?.sid)?.deny).toBe(true);
+    expect(t.permissions.get(mailboxId)?.fullAccess.find((a) => a.trusteeSid === t.users.get(userId)?.sid)?.deny).toBe(
+      true,
+    );
   });
 
   it('puts users with mail but no Exchange Online mailbox in the target group; one is a trustee', () => {
@@ -75,10 +88,21 @@ describe('generateTenant', () => {
   });
 
   it('honours delegationsPerMailbox and groupTrusteeShare', () => {
-    const count = (t: Tenant) => [...t.permissions.values()].reduce((n, p) => n + p.fullAccess.length + p.sendAs.length + p.sendOnBehalf.length + p.calendar.length, 0);
-    expect(count(generateTenant({ mailboxes: 1000, delegationsPerMailbox: 6 }))).toBeGreaterThan(2 * count(generateTenant({ mailboxes: 1000, delegationsPerMailbox: 1 })));
-    const groupAces = (t: Tenant) => [...t.permissions.values()].flatMap((p) => p.fullAccess).filter((a) => 'members' in (t.objectBySid(a.trusteeSid) ?? {})).length;
-    expect(groupAces(generateTenant({ mailboxes: 1000, groupTrusteeShare: 0.9 }))).toBeGreaterThan(groupAces(generateTenant({ mailboxes: 1000, groupTrusteeShare: 0 })));
+    const count = (t: Tenant) =>
+      [...t.permissions.values()].reduce(
+        (n, p) => n + p.fullAccess.length + p.sendAs.length + p.sendOnBehalf.length + p.calendar.length,
+        0,
+      );
+    expect(count(generateTenant({ mailboxes: 1000, delegationsPerMailbox: 6 }))).toBeGreaterThan(
+      2 * count(generateTenant({ mailboxes: 1000, delegationsPerMailbox: 1 })),
+    );
+    const groupAces = (t: Tenant) =>
+      [...t.permissions.values()]
+        .flatMap((p) => p.fullAccess)
+        .filter((a) => 'members' in (t.objectBySid(a.trusteeSid) ?? {})).length;
+    expect(groupAces(generateTenant({ mailboxes: 1000, groupTrusteeShare: 0.9 }))).toBeGreaterThan(
+      groupAces(generateTenant({ mailboxes: 1000, groupTrusteeShare: 0 })),
+    );
   });
 
   it('generates 100,000 mailboxes (timing and memory printed, not asserted)', () => {
@@ -89,8 +113,12 @@ describe('generateTenant', () => {
     const ms = performance.now() - start;
     globalThis.gc?.();
     const mb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
-    console.log(`100k mailboxes: ${ms.toFixed(0)} ms, ~${mb.toFixed(0)} MB heap, ${t.users.size} users, ${t.groups.size} groups`);
+    console.log(
+      `100k mailboxes: ${ms.toFixed(0)} ms, ~${mb.toFixed(0)} MB heap, ${t.users.size} users, ${t.groups.size} groups`,
+    );
     expect(t.mailboxIds()).toHaveLength(100_000);
-    expect(t.transitiveMembers(t.demo.targetGroupId).filter((m) => m.type === 'user' && hasMailbox(m.user))).toHaveLength(100_000);
+    expect(
+      t.transitiveMembers(t.demo.targetGroupId).filter((m) => m.type === 'user' && hasMailbox(m.user)),
+    ).toHaveLength(100_000);
   });
 });

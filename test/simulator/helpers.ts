@@ -22,7 +22,9 @@ export function request(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -37,7 +39,11 @@ export function json<T = Record<string, unknown>>(r: HttpResult): T {
 }
 
 /** Gets an app-only token from the simulator's token endpoint, as MSAL would. */
-export async function appToken(sim: RunningSimulator, resource: 'graph' | 'exchange', secret = sim.clientSecret): Promise<HttpResult & { token?: string }> {
+export async function appToken(
+  sim: RunningSimulator,
+  resource: 'graph' | 'exchange',
+  secret = sim.clientSecret,
+): Promise<HttpResult & { token?: string }> {
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: sim.clientId,
@@ -60,7 +66,12 @@ export async function tokenOrThrow(sim: RunningSimulator, resource: 'graph' | 'e
   return r.token;
 }
 
-export function graphGet(sim: RunningSimulator, token: string, path: string, headers: Record<string, string> = {}): Promise<HttpResult> {
+export function graphGet(
+  sim: RunningSimulator,
+  token: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
   return request(sim, { path: `/v1.0${path}`, headers: { Authorization: `Bearer ${token}`, ...headers } });
 }
 
@@ -107,7 +118,8 @@ export function shapeMismatch(sample: unknown, actual: unknown, path = '$'): str
       }
     }
     for (const [i, a] of actual.entries()) {
-      if (!sample.some((s) => shapeMismatch(s, a) === undefined)) return `${path}[${i}]: matches no sample element: ${JSON.stringify(a).slice(0, 300)}`;
+      if (!sample.some((s) => shapeMismatch(s, a) === undefined))
+        return `${path}[${i}]: matches no sample element: ${JSON.stringify(a).slice(0, 300)}`;
     }
     return undefined;
   }

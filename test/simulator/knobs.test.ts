@@ -19,22 +19,27 @@ afterAll(async () => {
 });
 
 describe('rate limits', () => {
-  it.each(['graph', 'exchange'] as const)('%s: over the limit answers 429, with and without Retry-After', async (api) => {
-    sim.setKnobs({ rateLimits: { [api]: 5 } });
-    sim.resetStats();
-    const call = (): Promise<HttpResult> =>
-      api === 'graph' ? graphGet(sim, graph, `/users/${sim.tenant.demo.alexId}`) : invokeCommand(sim, exo, 'Get-Mailbox', { Identity: 'alex.wilber@contoso.com' });
-    const results: HttpResult[] = [];
-    for (let round = 0; round < 4; round++) results.push(...(await Promise.all(Array.from({ length: 20 }, call))));
-    const throttled = results.filter((r) => r.status === 429);
-    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(5);
-    expect(throttled.length).toBeGreaterThan(20);
-    const withHeader = throttled.filter((r) => r.headers['retry-after'] !== undefined);
-    expect(withHeader.length).toBeGreaterThan(0);
-    expect(withHeader.length).toBeLessThan(throttled.length);
-    for (const r of withHeader) expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(sim.stats().throttled[api]).toBe(throttled.length);
-  });
+  it.each(['graph', 'exchange'] as const)(
+    '%s: over the limit answers 429, with and without Retry-After',
+    async (api) => {
+      sim.setKnobs({ rateLimits: { [api]: 5 } });
+      sim.resetStats();
+      const call = (): Promise<HttpResult> =>
+        api === 'graph'
+          ? graphGet(sim, graph, `/users/${sim.tenant.demo.alexId}`)
+          : invokeCommand(sim, exo, 'Get-Mailbox', { Identity: 'alex.wilber@contoso.com' });
+      const results: HttpResult[] = [];
+      for (let round = 0; round < 4; round++) results.push(...(await Promise.all(Array.from({ length: 20 }, call))));
+      const throttled = results.filter((r) => r.status === 429);
+      expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(5);
+      expect(throttled.length).toBeGreaterThan(20);
+      const withHeader = throttled.filter((r) => r.headers['retry-after'] !== undefined);
+      expect(withHeader.length).toBeGreaterThan(0);
+      expect(withHeader.length).toBeLessThan(throttled.length);
+      for (const r of withHeader) expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(sim.stats().throttled[api]).toBe(throttled.length);
+    },
+  );
 
   it('refills: after waiting, requests pass again', async () => {
     sim.setKnobs({ rateLimits: { graph: 10 } });
@@ -74,7 +79,10 @@ describe('faults', () => {
     sim.resetStats();
     const seen = { http503: 0, dropped: 0, truncated: 0, ok: 0 };
     for (let i = 0; i < 30; i++) {
-      const call = i % 2 === 0 ? graphGet(sim, graph, `/users/${sim.tenant.demo.alexId}`) : invokeCommand(sim, exo, 'Get-Mailbox', { Identity: 'alex.wilber@contoso.com' });
+      const call =
+        i % 2 === 0
+          ? graphGet(sim, graph, `/users/${sim.tenant.demo.alexId}`)
+          : invokeCommand(sim, exo, 'Get-Mailbox', { Identity: 'alex.wilber@contoso.com' });
       try {
         const r = await call;
         if (r.status === 503) seen.http503++;
@@ -115,7 +123,8 @@ describe('latency', () => {
 });
 
 describe('control API under /_sim', () => {
-  const post = (path: string, body: unknown) => request(sim, { method: 'POST', path, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    request(sim, { method: 'POST', path, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
   it('sets knobs, validates them, and reports stats', async () => {
     const r = await post('/_sim/knobs', { latencyMs: 5, rateLimits: { exchange: 7 } });
@@ -136,10 +145,16 @@ describe('control API under /_sim', () => {
     ]);
     expect(r.status).toBe(200);
     const created = json<{ results: Array<{ user?: { id: string } }> }>(r).results[0]?.user;
-    expect(sim.tenant.transitiveMembers(demo.salesGroupId).some((m) => m.type === 'user' && m.user.id === created?.id)).toBe(true);
-    const rows = json<{ value: Array<{ Trustee: string }> }>(await invokeCommand(sim, exo, 'Get-RecipientPermission', { Identity: demo.gradyId })).value;
+    expect(
+      sim.tenant.transitiveMembers(demo.salesGroupId).some((m) => m.type === 'user' && m.user.id === created?.id),
+    ).toBe(true);
+    const rows = json<{ value: Array<{ Trustee: string }> }>(
+      await invokeCommand(sim, exo, 'Get-RecipientPermission', { Identity: demo.gradyId }),
+    ).value;
     expect(rows.map((x) => x.Trustee)).toContain('megan.bowen@contoso.com');
-    expect((await post('/_sim/mutate', { op: 'grantSendAs', mailboxId: 'nope', trusteeId: demo.meganId })).status).toBe(400);
+    expect((await post('/_sim/mutate', { op: 'grantSendAs', mailboxId: 'nope', trusteeId: demo.meganId })).status).toBe(
+      400,
+    );
   });
 
   it('scopes calendar access: 403 ErrorAccessDenied, 404 MailboxNotEnabledForRESTAPI, then readable', async () => {
@@ -164,7 +179,14 @@ describe('control API under /_sim', () => {
   it('mints API tokens for a named user', async () => {
     const r = await post('/_sim/token', { roles: ['MailboxPermissionSync.Reader'], user: 'megan.bowen@contoso.com' });
     const token = json<{ token: string }>(r).token;
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-    expect(payload).toMatchObject({ oid: sim.tenant.demo.meganId, roles: ['MailboxPermissionSync.Reader'], iss: sim.api.issuer });
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(payload).toMatchObject({
+      oid: sim.tenant.demo.meganId,
+      roles: ['MailboxPermissionSync.Reader'],
+      iss: sim.api.issuer,
+    });
   });
 });

@@ -1,6 +1,11 @@
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { appSettingsFor, startSimulator, type RunningSimulator, type SimulatorOptions } from '../../dev/simulator/index.js';
+import {
+  appSettingsFor,
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../dev/simulator/index.js';
 import { startLocalHost, type LocalHost } from '../../dev/host/localHost.js';
 import { devSignInRoutes } from '../../dev/host/devSignIn.js';
 import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
@@ -14,7 +19,16 @@ export interface TestApp {
   queue: InProcessQueue;
   services: Services;
   /** Calls the app's HTTP API with a token for the given role (Admin by default). */
-  api(method: string, path: string, options?: { role?: 'Admin' | 'Reader' | 'none'; token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; json: unknown; text: string; headers: Headers }>;
+  api(
+    method: string,
+    path: string,
+    options?: {
+      role?: 'Admin' | 'Reader' | 'none';
+      token?: string | null;
+      body?: unknown;
+      headers?: Record<string, string>;
+    },
+  ): Promise<{ status: number; json: unknown; text: string; headers: Headers }>;
   token(role: 'Admin' | 'Reader' | 'none', extra?: Record<string, unknown>): Promise<string>;
   /** Waits until every queued message is handled, then runs the finalizer. */
   settle(): Promise<void>;
@@ -25,7 +39,13 @@ export interface TestApp {
  * The whole app in-process: the tenant simulator over HTTPS, fresh Azurite tables, the in-process queue and the
  * local host's real HTTP server, with the real SDK clients and real JWT validation.
  */
-export async function startTestApp(options: { simulator?: SimulatorOptions; env?: Record<string, string>; /** Serve the console's /dev/sign-in routes. */ devSignIn?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: {
+    simulator?: SimulatorOptions;
+    env?: Record<string, string> /** Serve the console's /dev/sign-in routes. */;
+    devSignIn?: boolean;
+  } = {},
+): Promise<TestApp> {
   const sim = await startSimulator({ port: 0, ...options.simulator });
   const config = loadConfig({
     TABLES_CONNECTION_STRING: inject('tablesConnectionString'),
@@ -43,7 +63,15 @@ export async function startTestApp(options: { simulator?: SimulatorOptions; env?
     queue,
     logger,
     timers: false,
-    ...(options.devSignIn ? { devRoutes: devSignInRoutes({ simulator: true, services: () => services, ...(options.simulator?.certDir ? { certDir: options.simulator.certDir } : {}) }) } : {}),
+    ...(options.devSignIn
+      ? {
+          devRoutes: devSignInRoutes({
+            simulator: true,
+            services: () => services,
+            ...(options.simulator?.certDir ? { certDir: options.simulator.certDir } : {}),
+          }),
+        }
+      : {}),
   });
 
   const token = async (role: 'Admin' | 'Reader' | 'none', extra: Record<string, unknown> = {}) =>
@@ -63,7 +91,9 @@ export async function startTestApp(options: { simulator?: SimulatorOptions; env?
       const response = await fetch(`http://127.0.0.1:${host.port}/api/${path.replace(/^\//, '')}`, {
         method,
         headers,
-        ...(opts.body !== undefined ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) } : {}),
+        ...(opts.body !== undefined
+          ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) }
+          : {}),
       });
       const text = await response.text();
       let json: unknown;

@@ -46,7 +46,11 @@ export interface QueueTap {
  * Intercepts what the app's use cases send to one queue (they send through `services.queue`): each message can be
  * passed on, dropped (a lost message) or held until `release()`. Other queues are untouched.
  */
-export function tapQueue(app: TestApp, queueName: string, decide: (message: OutgoingMessage) => Interception): QueueTap {
+export function tapQueue(
+  app: TestApp,
+  queueName: string,
+  decide: (message: OutgoingMessage) => Interception,
+): QueueTap {
   const real = app.services.queue;
   const sent: OutgoingMessage[] = [];
   const held: OutgoingMessage[] = [];

@@ -15,7 +15,12 @@ export class TestClock {
 }
 
 /** Repositories on fresh Azurite tables, an in-process queue with no consumers (messages just collect), a clock. */
-export function freshDeps(startIso = '2026-03-02T10:00:00Z'): { repos: Repositories; queue: InProcessQueue; clock: TestClock; now: () => Date } {
+export function freshDeps(startIso = '2026-03-02T10:00:00Z'): {
+  repos: Repositories;
+  queue: InProcessQueue;
+  clock: TestClock;
+  now: () => Date;
+} {
   const clock = new TestClock(new Date(startIso));
   return { repos: buildRepositories(freshTables()), queue: new InProcessQueue(), clock, now: clock.now };
 }

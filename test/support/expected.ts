@@ -12,7 +12,13 @@ const DELEGATE_ROLES = new Set(['delegateWithPrivateEventAccess', 'delegateWitho
 export function mailboxUsersOf(tenant: Tenant, groupId: string): SimUser[] {
   return tenant
     .transitiveMembers(groupId)
-    .flatMap((o) => (o.type === 'user' && o.user.mail && (o.user.recipientTypeDetails === 'UserMailbox' || o.user.recipientTypeDetails === 'SharedMailbox') ? [o.user] : []));
+    .flatMap((o) =>
+      o.type === 'user' &&
+      o.user.mail &&
+      (o.user.recipientTypeDetails === 'UserMailbox' || o.user.recipientTypeDetails === 'SharedMailbox')
+        ? [o.user]
+        : [],
+    );
 }
 
 function transitiveUsers(tenant: Tenant, groupId: string): SimUser[] {
@@ -69,7 +75,11 @@ function trusteeByName(tenant: Tenant, name: string): Trustee {
 }
 
 /** Expected delegations of every mailbox in the group (by object id), for the given rights. */
-export function expectedDelegations(tenant: Tenant, targetGroupId: string, rights: readonly string[] = ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate']): Expected {
+export function expectedDelegations(
+  tenant: Tenant,
+  targetGroupId: string,
+  rights: readonly string[] = ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'],
+): Expected {
   const out: Expected = new Map();
   for (const mailbox of mailboxUsersOf(tenant, targetGroupId)) {
     const perms = tenant.permissions.get(mailbox.id);
@@ -85,7 +95,9 @@ export function expectedDelegations(tenant: Tenant, targetGroupId: string, right
     };
     if (rights.includes('FullAccess')) aces(perms.fullAccess, 'FullAccess');
     if (rights.includes('SendAs')) aces(perms.sendAs, 'SendAs');
-    if (rights.includes('SendOnBehalf')) for (const name of perms.sendOnBehalf) grants.push({ right: 'SendOnBehalf', trustee: trusteeByName(tenant, name), deny: false });
+    if (rights.includes('SendOnBehalf'))
+      for (const name of perms.sendOnBehalf)
+        grants.push({ right: 'SendOnBehalf', trustee: trusteeByName(tenant, name), deny: false });
     // A calendar Graph refuses to read is never observed (its stored rows stay as they were): nothing expected.
     if (rights.includes('CalendarDelegate') && !tenant.calendarRefusals.has(mailbox.id)) {
       for (const entry of perms.calendar) {
@@ -112,7 +124,10 @@ export function expectedDelegations(tenant: Tenant, targetGroupId: string, right
     for (const [key, vias] of paths) {
       const [, delegateId] = key.split('|');
       if (delegateId === mailbox.id.toLowerCase() || denied.has(key)) continue;
-      out.set(key, [...vias].sort((a, b) => (a === 'direct' ? -1 : b === 'direct' ? 1 : a.localeCompare(b))));
+      out.set(
+        key,
+        [...vias].sort((a, b) => (a === 'direct' ? -1 : b === 'direct' ? 1 : a.localeCompare(b))),
+      );
     }
   }
   return out;

@@ -8,7 +8,13 @@ import type { TestApp } from './app.js';
 export function mailboxIdsOf(tenant: Tenant, groupId: string): string[] {
   return tenant
     .transitiveMembers(groupId)
-    .flatMap((o) => (o.type === 'user' && o.user.mail && (o.user.recipientTypeDetails === 'UserMailbox' || o.user.recipientTypeDetails === 'SharedMailbox') ? [o.user.id.toLowerCase()] : []))
+    .flatMap((o) =>
+      o.type === 'user' &&
+      o.user.mail &&
+      (o.user.recipientTypeDetails === 'UserMailbox' || o.user.recipientTypeDetails === 'SharedMailbox')
+        ? [o.user.id.toLowerCase()]
+        : [],
+    )
     .sort();
 }
 
@@ -34,7 +40,10 @@ export async function storedFor(app: TestApp, mailboxIds?: readonly string[]): P
   const out: Expected = new Map();
   for (const d of await rowsOf(app, 'DelegationsByMailbox')) {
     if (d.source !== 'MailboxPermissionSync' || (wanted && !wanted.has(d.mailboxId.toLowerCase()))) continue;
-    out.set(`${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(), d.via.map((v) => (v.kind === 'direct' ? 'direct' : v.id.toLowerCase())));
+    out.set(
+      `${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(),
+      d.via.map((v) => (v.kind === 'direct' ? 'direct' : v.id.toLowerCase())),
+    );
   }
   return out;
 }
@@ -48,10 +57,27 @@ export function sortedEntries(map: Expected): Array<[string, string[]]> {
  * Asserts the reverse index (by delegate) holds exactly the rows of the forward index (by mailbox) for the given
  * mailboxes (all when omitted), field by field; `timestamps: false` leaves firstSeen/lastConfirmed out.
  */
-export async function expectIndexesAgree(app: TestApp, mailboxIds?: readonly string[], options: { timestamps?: boolean } = {}): Promise<number> {
+export async function expectIndexesAgree(
+  app: TestApp,
+  mailboxIds?: readonly string[],
+  options: { timestamps?: boolean } = {},
+): Promise<number> {
   const wanted = mailboxIds ? new Set(mailboxIds.map((id) => id.toLowerCase())) : undefined;
   const line = (d: DelegationRow) =>
-    [d.mailbox.id, d.mailbox.address, d.mailbox.displayName, d.delegate.id, d.delegate.upn, d.delegate.address, d.right, d.source, JSON.stringify(d.via), ...(options.timestamps === false ? [] : [d.firstSeen, d.lastConfirmed])].join('|').toLowerCase();
+    [
+      d.mailbox.id,
+      d.mailbox.address,
+      d.mailbox.displayName,
+      d.delegate.id,
+      d.delegate.upn,
+      d.delegate.address,
+      d.right,
+      d.source,
+      JSON.stringify(d.via),
+      ...(options.timestamps === false ? [] : [d.firstSeen, d.lastConfirmed]),
+    ]
+      .join('|')
+      .toLowerCase();
   const lines = async (table: 'DelegationsByMailbox' | 'DelegationsByDelegate') =>
     (await rowsOf(app, table))
       .filter((d) => !wanted || wanted.has(d.mailbox.id.toLowerCase()))
@@ -66,7 +92,10 @@ export async function expectIndexesAgree(app: TestApp, mailboxIds?: readonly str
 export async function historyOf(app: TestApp, runId: string): Promise<string[]> {
   const events: string[] = [];
   for await (const e of app.services.tables.store('DelegationHistory').all()) {
-    if (e['runId'] === runId) events.push(`${String(e['type'])}:${String(e['mailboxId'])}|${String(e['delegateId'])}|${String(e['right'])}`.toLowerCase());
+    if (e['runId'] === runId)
+      events.push(
+        `${String(e['type'])}:${String(e['mailboxId'])}|${String(e['delegateId'])}|${String(e['right'])}`.toLowerCase(),
+      );
   }
   return events.sort();
 }
@@ -83,17 +112,37 @@ export async function runNow(app: TestApp, taskId: string): Promise<Record<strin
 }
 
 /** Creates a daily schedule and a task for the target; returns the task id. */
-export async function createTaskFor(app: TestApp, description: string, target: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
-  const schedule = await app.api('POST', 'schedules', { body: { description: `${description} schedule`, type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' } });
+export async function createTaskFor(
+  app: TestApp,
+  description: string,
+  target: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const schedule = await app.api('POST', 'schedules', {
+    body: { description: `${description} schedule`, type: 'daily', mode: 'once', startTime: '02:00', timeZone: 'UTC' },
+  });
   expect(schedule.status).toBe(201);
-  const task = await app.api('POST', 'tasks', { body: { description, scheduleId: (schedule.json as { id: string }).id, target, ...extra } });
+  const task = await app.api('POST', 'tasks', {
+    body: { description, scheduleId: (schedule.json as { id: string }).id, target, ...extra },
+  });
   expect(task.status, task.text).toBe(201);
   return (task.json as { id: string }).id;
 }
 
 /** The run's mailbox items with the given status, via the API. */
-export async function runMailboxes(app: TestApp, taskId: string, runId: string, status?: 'done' | 'failed' | 'pending'): Promise<Array<{ mailboxId: string; address: string; status: string; error: string | null }>> {
-  const response = await app.api('GET', `tasks/${taskId}/runs/${runId}/mailboxes?top=1000${status ? `&status=${status}` : ''}`, { role: 'Reader' });
+export async function runMailboxes(
+  app: TestApp,
+  taskId: string,
+  runId: string,
+  status?: 'done' | 'failed' | 'pending',
+): Promise<Array<{ mailboxId: string; address: string; status: string; error: string | null }>> {
+  const response = await app.api(
+    'GET',
+    `tasks/${taskId}/runs/${runId}/mailboxes?top=1000${status ? `&status=${status}` : ''}`,
+    { role: 'Reader' },
+  );
   expect(response.status).toBe(200);
-  return (response.json as { items: Array<{ mailboxId: string; address: string; status: string; error: string | null }> }).items;
+  return (
+    response.json as { items: Array<{ mailboxId: string; address: string; status: string; error: string | null }> }
+  ).items;
 }

@@ -95,10 +95,13 @@ function shapeOf(
 ): RequestShape {
   const parsed = new URL(url, 'https://replay.invalid');
   const rawQuery = parsed.search.replace(/^\?/, '');
-  const query = rawQuery === '' ? [] : rawQuery.split('&').map((pair): [string, string] => {
-    const eq = pair.indexOf('=');
-    return eq < 0 ? [safeDecode(pair), ''] : [safeDecode(pair.slice(0, eq)), safeDecode(pair.slice(eq + 1))];
-  });
+  const query =
+    rawQuery === ''
+      ? []
+      : rawQuery.split('&').map((pair): [string, string] => {
+          const eq = pair.indexOf('=');
+          return eq < 0 ? [safeDecode(pair), ''] : [safeDecode(pair.slice(0, eq)), safeDecode(pair.slice(eq + 1))];
+        });
   query.sort((a, b) => (a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0].localeCompare(b[0])));
   const consistencyLevel = headers['consistencylevel']?.toLowerCase();
   const anchorMailbox = headers['x-anchormailbox']?.toLowerCase();
@@ -259,7 +262,10 @@ export interface ReplayReport {
 }
 
 function callName(call: RecordedCall): string {
-  const args = call.args.map((a) => JSON.stringify(a)).join(', ').slice(0, 200);
+  const args = call.args
+    .map((a) => JSON.stringify(a))
+    .join(', ')
+    .slice(0, 200);
   return `call ${String(call.index).padStart(2, '0')} ${call.operation}(${args})`;
 }
 

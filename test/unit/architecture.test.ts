@@ -25,7 +25,11 @@ describe('architecture', () => {
   it('domain code imports no SDK, no adapter, no host and no I/O module', () => {
     const offenders = files('shared/domain').flatMap((file) =>
       imports(file)
-        .filter((spec) => /^@azure\/|^@microsoft\/|^node:(fs|http|https|net|child_process)$/.test(spec) || /shared\/(adapters|host|usecases)\b/.test(resolved(file, spec)))
+        .filter(
+          (spec) =>
+            /^@azure\/|^@microsoft\/|^node:(fs|http|https|net|child_process)$/.test(spec) ||
+            /shared\/(adapters|host|usecases)\b/.test(resolved(file, spec)),
+        )
         .map((spec) => `${file} → ${spec}`),
     );
     expect(offenders).toEqual([]);
@@ -47,7 +51,8 @@ describe('architecture', () => {
       }
       const text = readFileSync(path.join(root, file), 'utf8');
       // Thin: no loops over data and no table or HTTP client calls in entry points.
-      if (/\bfor\s*\(|\.submit\(|\bfetch\(/.test(text.replace(/\/\/.*$/gm, ''))) offenders.push(`${file} contains logic (loops / storage / HTTP calls)`);
+      if (/\bfor\s*\(|\.submit\(|\bfetch\(/.test(text.replace(/\/\/.*$/gm, '')))
+        offenders.push(`${file} contains logic (loops / storage / HTTP calls)`);
     }
     expect(offenders).toEqual([]);
   });
@@ -55,8 +60,10 @@ describe('architecture', () => {
   it('shared/ never imports dev/, test/ or bench/, and only config.ts reads process.env', () => {
     const offenders: string[] = [];
     for (const file of [...files('shared'), ...files('functions')]) {
-      for (const spec of imports(file)) if (/^(dev|test|bench)\//.test(resolved(file, spec))) offenders.push(`${file} → ${spec}`);
-      if (file !== path.join('shared', 'config.ts') && /process\.env/.test(readFileSync(path.join(root, file), 'utf8'))) offenders.push(`${file} reads process.env`);
+      for (const spec of imports(file))
+        if (/^(dev|test|bench)\//.test(resolved(file, spec))) offenders.push(`${file} → ${spec}`);
+      if (file !== path.join('shared', 'config.ts') && /process\.env/.test(readFileSync(path.join(root, file), 'utf8')))
+        offenders.push(`${file} reads process.env`);
     }
     expect(offenders).toEqual([]);
   });

@@ -15,7 +15,12 @@ describe('loadConfig', () => {
   });
 
   it('builds a client-secret credential and derives the API issuer and JWKS from the authority', () => {
-    const config = loadConfig({ ...base, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 's3cr3t' });
+    const config = loadConfig({
+      ...base,
+      AZURE_TENANT_ID: TENANT,
+      AZURE_CLIENT_ID: CLIENT,
+      AZURE_CLIENT_SECRET: 's3cr3t',
+    });
     expect(config.tenant?.credential.kind).toBe('clientSecret');
     expect(config.tenant?.disableInstanceDiscovery).toBe(false);
     expect(config.api.issuer).toBe(`https://login.microsoftonline.com/${TENANT}/v2.0`);
@@ -23,15 +28,30 @@ describe('loadConfig', () => {
   });
 
   it('disables instance discovery for a non-Microsoft authority', () => {
-    const config = loadConfig({ ...base, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 'x', AZURE_AUTHORITY_HOST: 'https://127.0.0.1:7443/' });
+    const config = loadConfig({
+      ...base,
+      AZURE_TENANT_ID: TENANT,
+      AZURE_CLIENT_ID: CLIENT,
+      AZURE_CLIENT_SECRET: 'x',
+      AZURE_AUTHORITY_HOST: 'https://127.0.0.1:7443/',
+    });
     expect(config.tenant?.disableInstanceDiscovery).toBe(true);
     expect(config.tenant?.authorityHost).toBe('https://127.0.0.1:7443');
   });
 
   it('uses the managed identity when no secret or certificate is given', () => {
-    const config = loadConfig({ TABLES_ENDPOINT: 'https://acct.table.core.windows.net', AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, ServiceBusConnection__fullyQualifiedNamespace: 'mps.servicebus.windows.net' });
+    const config = loadConfig({
+      TABLES_ENDPOINT: 'https://acct.table.core.windows.net',
+      AZURE_TENANT_ID: TENANT,
+      AZURE_CLIENT_ID: CLIENT,
+      ServiceBusConnection__fullyQualifiedNamespace: 'mps.servicebus.windows.net',
+    });
     expect(config.tenant?.credential).toEqual({ kind: 'managedIdentity', tenantId: TENANT, clientId: CLIENT });
-    expect(config.serviceBus).toEqual({ kind: 'serviceBus', fullyQualifiedNamespace: 'mps.servicebus.windows.net', clientId: CLIENT });
+    expect(config.serviceBus).toEqual({
+      kind: 'serviceBus',
+      fullyQualifiedNamespace: 'mps.servicebus.windows.net',
+      clientId: CLIENT,
+    });
     expect(config.tables).toMatchObject({ kind: 'endpoint', clientId: CLIENT });
   });
 
@@ -43,7 +63,10 @@ describe('loadConfig', () => {
     [{ ...base, AZURE_CLIENT_SECRET: 'x' }, /AZURE_TENANT_ID: required when a client secret/],
     [{ ...base, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 'x' }, /AZURE_CLIENT_ID: required with a client secret/],
     [{}, /TABLES_CONNECTION_STRING or TABLES_ENDPOINT: one is required/],
-    [{ ...base, ServiceBusConnection__fullyQualifiedNamespace: 'Endpoint=sb://x;SharedAccessKey=abc' }, /ServiceBusConnection__fullyQualifiedNamespace: must be a host name/],
+    [
+      { ...base, ServiceBusConnection__fullyQualifiedNamespace: 'Endpoint=sb://x;SharedAccessKey=abc' },
+      /ServiceBusConnection__fullyQualifiedNamespace: must be a host name/,
+    ],
     [{ ...base, LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
   ])('rejects %j naming the setting', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

@@ -85,20 +85,27 @@ describe('diffDelegations properties', () => {
         }
         const touched = [...diff.removed, ...diff.changed.map((c) => c.before), ...diff.changed.map((c) => c.after)];
         expect(touched.every((d) => d.source === 'MailboxPermissionSync')).toBe(true);
-        expect(after.filter((d) => d.source === 'Manual')).toHaveLength(stored.filter((d) => d.source === 'Manual').length);
+        expect(after.filter((d) => d.source === 'Manual')).toHaveLength(
+          stored.filter((d) => d.source === 'Manual').length,
+        );
       }),
     );
   });
 
   it('does not depend on the order of the observed delegations or their vias', () => {
     const observedTwiceArb = observedSetArb.chain((observed) =>
-      fc.tuple(fc.constant(observed), fc.shuffledSubarray(observed, { minLength: observed.length, maxLength: observed.length })),
+      fc.tuple(
+        fc.constant(observed),
+        fc.shuffledSubarray(observed, { minLength: observed.length, maxLength: observed.length }),
+      ),
     );
     fc.assert(
       fc.property(storedSetArb, observedTwiceArb, rightsArb, (stored, [observed, shuffled], rights) => {
         const reordered = shuffled.map((d) => ({ ...d, via: [...d.via].reverse() }));
 
-        expect(diffDelegations(stored, reordered, NOW, { rights })).toEqual(diffDelegations(stored, observed, NOW, { rights }));
+        expect(diffDelegations(stored, reordered, NOW, { rights })).toEqual(
+          diffDelegations(stored, observed, NOW, { rights }),
+        );
       }),
     );
   });
@@ -136,10 +143,33 @@ describe('diffDelegations properties', () => {
 });
 
 // Raw rows over a fixed little tenant: users, two groups (overlapping), a role group, the owner, noise.
-const owner: MailboxIdentity = { id: 'm-owner', upn: 'owner@contoso.com', primarySmtp: 'owner@contoso.com', name: 'owner', displayName: 'Owner' };
-const ownerRef: DelegateRef = { id: 'm-owner', upn: 'owner@contoso.com', address: 'owner@contoso.com', displayName: 'Owner' };
-const u1: DelegateRef = { id: 'u-1', upn: 'u1@contoso.com', address: 'u1@contoso.com', displayName: 'U1', accountEnabled: true };
-const u2: DelegateRef = { id: 'u-2', upn: 'u2@contoso.com', address: 'u2@contoso.com', displayName: 'U2', accountEnabled: false };
+const owner: MailboxIdentity = {
+  id: 'm-owner',
+  upn: 'owner@contoso.com',
+  primarySmtp: 'owner@contoso.com',
+  name: 'owner',
+  displayName: 'Owner',
+};
+const ownerRef: DelegateRef = {
+  id: 'm-owner',
+  upn: 'owner@contoso.com',
+  address: 'owner@contoso.com',
+  displayName: 'Owner',
+};
+const u1: DelegateRef = {
+  id: 'u-1',
+  upn: 'u1@contoso.com',
+  address: 'u1@contoso.com',
+  displayName: 'U1',
+  accountEnabled: true,
+};
+const u2: DelegateRef = {
+  id: 'u-2',
+  upn: 'u2@contoso.com',
+  address: 'u2@contoso.com',
+  displayName: 'U2',
+  accountEnabled: false,
+};
 const u3: DelegateRef = { id: 'u-3', upn: 'u3@contoso.com', address: 'u3@contoso.com', displayName: 'U3' };
 const resolved = new Map<TrusteeKey, ResolvedTrustee>([
   ['u1@contoso.com', { kind: 'user', ...u1 }],
@@ -162,7 +192,16 @@ const membersOf = (key: string): DelegateRef[] => {
 
 const aceArb = (right: 'FullAccess' | 'SendAs'): fc.Arbitrary<RawAce> =>
   fc.record({
-    trustee: fc.constantFrom('U1@contoso.com', 'u2@contoso.com', 'owner', 'Team A', 'TEAM B', 'Discovery Management', 'NT AUTHORITY\\SELF', 'S-1-5-21-1-2-3-99'),
+    trustee: fc.constantFrom(
+      'U1@contoso.com',
+      'u2@contoso.com',
+      'owner',
+      'Team A',
+      'TEAM B',
+      'Discovery Management',
+      'NT AUTHORITY\\SELF',
+      'S-1-5-21-1-2-3-99',
+    ),
     accessRights: fc.constantFrom([right], [`${right}, ReadPermission`], ['ReadPermission']),
     isInherited: fc.boolean(),
     deny: fc.boolean(),
@@ -178,14 +217,25 @@ describe('computeEffectiveDelegations properties', () => {
           const snap = { mailbox: owner, rights: [...RIGHTS], fullAccess, sendAs };
 
           const result = computeEffectiveDelegations(snap, resolved, members);
-          const reversed = computeEffectiveDelegations({ ...snap, fullAccess: [...fullAccess].reverse(), sendAs: [...sendAs].reverse() }, resolved, members);
+          const reversed = computeEffectiveDelegations(
+            { ...snap, fullAccess: [...fullAccess].reverse(), sendAs: [...sendAs].reverse() },
+            resolved,
+            members,
+          );
 
           expect(reversed).toEqual(result);
           expect(result.delegations.some((d) => d.delegate.id === owner.id)).toBe(false);
           expect(new Set(result.delegations.map(keyOf)).size).toBe(result.delegations.length);
-          for (const [right, rows] of [['FullAccess', fullAccess], ['SendAs', sendAs]] as const) {
-            const explicitDenies = rows.filter((r) => r.deny && !r.isInherited && r.accessRights[0] !== 'ReadPermission');
-            const deniedIds = new Set(explicitDenies.flatMap((r) => membersOf(r.trustee.toLowerCase()).map((u) => u.id)));
+          for (const [right, rows] of [
+            ['FullAccess', fullAccess],
+            ['SendAs', sendAs],
+          ] as const) {
+            const explicitDenies = rows.filter(
+              (r) => r.deny && !r.isInherited && r.accessRights[0] !== 'ReadPermission',
+            );
+            const deniedIds = new Set(
+              explicitDenies.flatMap((r) => membersOf(r.trustee.toLowerCase()).map((u) => u.id)),
+            );
             const holders = result.delegations.filter((d) => d.right === right).map((d) => d.delegate.id);
             expect(holders.filter((id) => deniedIds.has(id))).toEqual([]);
           }

@@ -34,21 +34,81 @@ const alex: MailboxIdentity = {
 
 /** exo-get-mailboxpermission.json */
 const mailboxPermissionRows: RawAce[] = [
-  { trustee: 'NT AUTHORITY\\SELF', trusteeSid: 'S-1-5-10', accessRights: ['FullAccess, ReadPermission'], isInherited: false, deny: false },
-  { trustee: 'grady.archie@contoso.com', trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1186', accessRights: ['FullAccess'], isInherited: false, deny: false },
-  { trustee: 'SalesSharedAccess', trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1207', accessRights: ['FullAccess'], isInherited: false, deny: false },
-  { trustee: 'joni.sherman@contoso.com', trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1190', accessRights: ['FullAccess'], isInherited: false, deny: true },
-  { trustee: 'S-1-5-21-3623811015-3361044348-30300820-1234', trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1234', accessRights: ['FullAccess'], isInherited: false, deny: false },
-  { trustee: 'Discovery Management', trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1002', accessRights: ['FullAccess'], isInherited: false, deny: false },
-  { trustee: 'EURPR04A008\\Administrator', trusteeSid: 'S-1-5-21-2064315823-1553430735-1958427185-500', accessRights: ['FullAccess'], isInherited: true, deny: true },
-  { trustee: 'EURPR04A008\\Organization Management', trusteeSid: 'S-1-5-21-2064315823-1553430735-1958427185-1120', accessRights: ['FullAccess, DeleteItem, ReadPermission, ChangePermission, ChangeOwner'], isInherited: true, deny: true },
-  { trustee: 'NT AUTHORITY\\SYSTEM', trusteeSid: 'S-1-5-18', accessRights: ['FullAccess'], isInherited: true, deny: false },
+  {
+    trustee: 'NT AUTHORITY\\SELF',
+    trusteeSid: 'S-1-5-10',
+    accessRights: ['FullAccess, ReadPermission'],
+    isInherited: false,
+    deny: false,
+  },
+  {
+    trustee: 'grady.archie@contoso.com',
+    trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1186',
+    accessRights: ['FullAccess'],
+    isInherited: false,
+    deny: false,
+  },
+  {
+    trustee: 'SalesSharedAccess',
+    trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1207',
+    accessRights: ['FullAccess'],
+    isInherited: false,
+    deny: false,
+  },
+  {
+    trustee: 'joni.sherman@contoso.com',
+    trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1190',
+    accessRights: ['FullAccess'],
+    isInherited: false,
+    deny: true,
+  },
+  {
+    trustee: 'S-1-5-21-3623811015-3361044348-30300820-1234',
+    trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1234',
+    accessRights: ['FullAccess'],
+    isInherited: false,
+    deny: false,
+  },
+  {
+    trustee: 'Discovery Management',
+    trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1002',
+    accessRights: ['FullAccess'],
+    isInherited: false,
+    deny: false,
+  },
+  {
+    trustee: 'EURPR04A008\\Administrator',
+    trusteeSid: 'S-1-5-21-2064315823-1553430735-1958427185-500',
+    accessRights: ['FullAccess'],
+    isInherited: true,
+    deny: true,
+  },
+  {
+    trustee: 'EURPR04A008\\Organization Management',
+    trusteeSid: 'S-1-5-21-2064315823-1553430735-1958427185-1120',
+    accessRights: ['FullAccess, DeleteItem, ReadPermission, ChangePermission, ChangeOwner'],
+    isInherited: true,
+    deny: true,
+  },
+  {
+    trustee: 'NT AUTHORITY\\SYSTEM',
+    trusteeSid: 'S-1-5-18',
+    accessRights: ['FullAccess'],
+    isInherited: true,
+    deny: false,
+  },
 ];
 
 /** exo-get-recipientpermission.json */
 const recipientPermissionRows: RawAce[] = [
   { trustee: 'NT AUTHORITY\\SELF', trusteeSid: 'S-1-5-10', accessRights: ['SendAs'], isInherited: false, deny: false },
-  { trustee: 'megan.bowen@contoso.com', trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1187', accessRights: ['SendAs'], isInherited: false, deny: false },
+  {
+    trustee: 'megan.bowen@contoso.com',
+    trusteeSid: 'S-1-5-21-3623811015-3361044348-30300820-1187',
+    accessRights: ['SendAs'],
+    isInherited: false,
+    deny: false,
+  },
 ];
 
 /** exo-get-mailbox-page.json, alex.wilber's GrantSendOnBehalfTo */
@@ -57,12 +117,27 @@ const grantSendOnBehalfTo = ['5f6e7d8c-0000-4000-8000-000000000009'];
 /** graph-calendarpermissions.json */
 const calendarPermissions: RawCalendarPermission[] = [
   { id: 'RGVmYXVsdA==', role: 'freeBusyRead', emailAddress: { name: 'My Organization' } },
-  { id: 'L289RXhj-megan', role: 'delegateWithPrivateEventAccess', emailAddress: { name: 'Megan Bowen', address: 'megan.bowen@contoso.com' } },
-  { id: 'L289RXhj-diego', role: 'read', emailAddress: { name: 'Diego Siciliani', address: 'diego.siciliani@contoso.com' } },
+  {
+    id: 'L289RXhj-megan',
+    role: 'delegateWithPrivateEventAccess',
+    emailAddress: { name: 'Megan Bowen', address: 'megan.bowen@contoso.com' },
+  },
+  {
+    id: 'L289RXhj-diego',
+    role: 'read',
+    emailAddress: { name: 'Diego Siciliani', address: 'diego.siciliani@contoso.com' },
+  },
 ];
 
 function user(name: string, id: string, overrides: Partial<DelegateRef> = {}): DelegateRef {
-  return { id, upn: `${name}@contoso.com`, address: `${name}@contoso.com`, displayName: name, accountEnabled: true, ...overrides };
+  return {
+    id,
+    upn: `${name}@contoso.com`,
+    address: `${name}@contoso.com`,
+    displayName: name,
+    accountEnabled: true,
+    ...overrides,
+  };
 }
 
 const grady = user('grady.archie', 'u-grady');
@@ -152,7 +227,11 @@ describe('classifyTrustee', () => {
     ['5F6E7D8C-0000-4000-8000-000000000009', undefined, { key: '5f6e7d8c-0000-4000-8000-000000000009' }],
     ['SalesSharedAccess', 'S-1-5-21-1-2-3-1207', { key: 'salessharedaccess' }],
     // Not inherited, so not filtered by the inherited rule: a name to resolve like any other.
-    ['EURPR04A008\\Administrator', 'S-1-5-21-2064315823-1553430735-1958427185-500', { key: 'eurpr04a008\\administrator' }],
+    [
+      'EURPR04A008\\Administrator',
+      'S-1-5-21-2064315823-1553430735-1958427185-500',
+      { key: 'eurpr04a008\\administrator' },
+    ],
     ['CONTOSO\\jdoe', undefined, { key: 'contoso\\jdoe' }],
   ])('%s (sid %s) → %j', (trustee, sid, expected) => {
     expect(classifyTrustee(trustee, sid, alex)).toEqual(expected);
@@ -226,7 +305,10 @@ describe('planTrustees', () => {
       snapshot({
         rights: ['FullAccess', 'SendAs'],
         fullAccess: [ace(sid, { trusteeSid: sid })],
-        sendAs: [ace(sid, { trusteeSid: sid, accessRights: ['SendAs'] }), ace('S-1-12-1-1-2-3-4', { accessRights: ['SendAs'] })],
+        sendAs: [
+          ace(sid, { trusteeSid: sid, accessRights: ['SendAs'] }),
+          ace('S-1-12-1-1-2-3-4', { accessRights: ['SendAs'] }),
+        ],
       }),
     );
 
@@ -240,8 +322,16 @@ describe('planTrustees', () => {
         calendar: [
           { id: 'RGVmYXVsdA==', role: 'delegateWithPrivateEventAccess', emailAddress: { name: 'My Organization' } },
           { id: 'QW5vbnltb3Vz', role: 'delegateWithoutPrivateEventAccess', emailAddress: { name: 'Anonymous' } },
-          { id: 'x1', role: 'delegateWithoutPrivateEventAccess', emailAddress: { name: 'Pat', address: 'Pat@Contoso.com' } },
-          { id: 'x2', role: 'delegateWithPrivateEventAccess', emailAddress: { name: 'Sam', address: 'sam@contoso.com' } },
+          {
+            id: 'x1',
+            role: 'delegateWithoutPrivateEventAccess',
+            emailAddress: { name: 'Pat', address: 'Pat@Contoso.com' },
+          },
+          {
+            id: 'x2',
+            role: 'delegateWithPrivateEventAccess',
+            emailAddress: { name: 'Sam', address: 'sam@contoso.com' },
+          },
           { id: 'x3', role: 'write', emailAddress: { address: 'writer@contoso.com' } },
           { id: 'x4', role: 'custom', emailAddress: { address: 'custom@contoso.com' } },
         ],
@@ -257,7 +347,11 @@ describe('computeEffectiveDelegations', () => {
   it('turns the wire samples into delegations', () => {
     const result = computeEffectiveDelegations(snapshot(), sampleResolved, sampleMembers);
 
-    const summary = result.delegations.map((d) => [d.delegate.id, d.right, d.via.map((v) => (v.kind === 'group' ? v.id : v.kind))]);
+    const summary = result.delegations.map((d) => [
+      d.delegate.id,
+      d.right,
+      d.via.map((v) => (v.kind === 'group' ? v.id : v.kind)),
+    ]);
     expect(summary).toEqual([
       // lidia: SalesSharedAccess member (FullAccess) and GrantSendOnBehalfTo by GUID name.
       ['5f6e7d8c-0000-4000-8000-000000000009', 'FullAccess', ['g-sales']],
@@ -268,7 +362,9 @@ describe('computeEffectiveDelegations', () => {
       ['u-megan', 'CalendarDelegate', ['direct']],
     ]);
     expect(result.delegations.every((d) => d.mailboxId === alex.id)).toBe(true);
-    expect(result.unresolved).toEqual([{ key: 'discovery management', reason: 'roleGroup', detail: 'Discovery Management' }]);
+    expect(result.unresolved).toEqual([
+      { key: 'discovery management', reason: 'roleGroup', detail: 'Discovery Management' },
+    ]);
     expect(result.orphaned).toBe(1);
     expect(result.observedRights).toEqual(['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate']);
     expect(result.missingKeys).toEqual([]);
@@ -296,7 +392,10 @@ describe('computeEffectiveDelegations', () => {
     ]);
 
     const result = computeEffectiveDelegations(
-      snapshot({ rights: ['FullAccess'], fullAccess: [ace('Zeta'), ace('Pat@contoso.com'), ace('Alpha'), ace('ALPHA')] }),
+      snapshot({
+        rights: ['FullAccess'],
+        fullAccess: [ace('Zeta'), ace('Pat@contoso.com'), ace('Alpha'), ace('ALPHA')],
+      }),
       resolved,
       members,
     );
@@ -373,7 +472,10 @@ describe('computeEffectiveDelegations', () => {
     const result = computeEffectiveDelegations(
       snapshot({
         rights: ['FullAccess'],
-        fullAccess: [ace('grady.archie@contoso.com'), ace('grady.archie@contoso.com', { deny: true, isInherited: true })],
+        fullAccess: [
+          ace('grady.archie@contoso.com'),
+          ace('grady.archie@contoso.com', { deny: true, isInherited: true }),
+        ],
       }),
       resolved,
       new Map(),
@@ -409,12 +511,17 @@ describe('computeEffectiveDelegations', () => {
 
   it('resolves GUID names of GrantSendOnBehalfTo by their key', () => {
     const result = computeEffectiveDelegations(
-      snapshot({ rights: ['SendOnBehalf'], sendOnBehalfNames: ['5F6E7D8C-0000-4000-8000-000000000009', 'alex.wilber'] }),
+      snapshot({
+        rights: ['SendOnBehalf'],
+        sendOnBehalfNames: ['5F6E7D8C-0000-4000-8000-000000000009', 'alex.wilber'],
+      }),
       sampleResolved,
       sampleMembers,
     );
 
-    expect(result.delegations).toEqual([{ mailboxId: alex.id, delegate: lidia, right: 'SendOnBehalf', via: [{ kind: 'direct' }] }]);
+    expect(result.delegations).toEqual([
+      { mailboxId: alex.id, delegate: lidia, right: 'SendOnBehalf', via: [{ kind: 'direct' }] },
+    ]);
   });
 
   it('never makes the owner its own delegate, not even through a group or another id casing', () => {
@@ -433,7 +540,9 @@ describe('computeEffectiveDelegations', () => {
   });
 
   it('reports keys and groups the caller forgot to resolve instead of guessing', () => {
-    const resolved = new Map<TrusteeKey, ResolvedTrustee>([['sales', { kind: 'group', id: 'g-sales', displayName: 'Sales' }]]);
+    const resolved = new Map<TrusteeKey, ResolvedTrustee>([
+      ['sales', { kind: 'group', id: 'g-sales', displayName: 'Sales' }],
+    ]);
 
     const result = computeEffectiveDelegations(
       snapshot({ rights: ['FullAccess'], fullAccess: [ace('Sales'), ace('nobody@contoso.com')] }),
@@ -465,7 +574,11 @@ function stored(d: EffectiveDelegation, overrides: Partial<StoredDelegation> = {
   return { ...d, source: 'MailboxPermissionSync', firstSeen: T0, lastConfirmed: T0, ...overrides };
 }
 
-function effective(delegate: DelegateRef, right: EffectiveDelegation['right'], via: EffectiveDelegation['via'] = [{ kind: 'direct' }]): EffectiveDelegation {
+function effective(
+  delegate: DelegateRef,
+  right: EffectiveDelegation['right'],
+  via: EffectiveDelegation['via'] = [{ kind: 'direct' }],
+): EffectiveDelegation {
   return { mailboxId: alex.id, delegate, right, via };
 }
 
@@ -496,7 +609,9 @@ describe('diffDelegations', () => {
     ['another path', effective(grady, 'FullAccess', [{ kind: 'direct' }, groupA])],
     ['a renamed group', effective(grady, 'FullAccess', [{ ...groupA, displayName: 'A renamed' }])],
   ])('reports %s as changed, keeping firstSeen', (_, observed) => {
-    const before = stored(effective(grady, 'FullAccess', observed.via.some((v) => v.kind === 'group') ? [groupA] : [{ kind: 'direct' }]));
+    const before = stored(
+      effective(grady, 'FullAccess', observed.via.some((v) => v.kind === 'group') ? [groupA] : [{ kind: 'direct' }]),
+    );
 
     const diff = diffDelegations([before], [observed], T1);
 
@@ -535,9 +650,14 @@ describe('diffDelegations', () => {
     const sendAs = stored(effective(megan, 'SendAs'));
     const fullAccess = stored(effective(grady, 'FullAccess'));
 
-    const diff = diffDelegations([sendAs, fullAccess], [effective(megan, 'SendAs'), effective(lidia, 'CalendarDelegate')], T1, {
-      rights: ['FullAccess'],
-    });
+    const diff = diffDelegations(
+      [sendAs, fullAccess],
+      [effective(megan, 'SendAs'), effective(lidia, 'CalendarDelegate')],
+      T1,
+      {
+        rights: ['FullAccess'],
+      },
+    );
 
     expect(diff).toEqual({ added: [], removed: [fullAccess], changed: [], unchanged: 0, coveredByManual: 0 });
   });

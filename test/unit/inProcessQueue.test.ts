@@ -23,7 +23,12 @@ describe('InProcessQueue (Service Bus semantics)', () => {
     expect(new Set(seen.map((m) => m.messageId))).toEqual(new Set(['m1']));
     const dead = queue.deadLetters('q');
     expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({ body: { n: 1 }, messageId: 'm1', reason: 'MaxDeliveryCountExceeded', description: 'boom' });
+    expect(dead[0]).toMatchObject({
+      body: { n: 1 },
+      messageId: 'm1',
+      reason: 'MaxDeliveryCountExceeded',
+      description: 'boom',
+    });
   });
 
   it('hands dead-lettered messages to the dead-letter handler with the reason', async () => {
@@ -62,10 +67,14 @@ describe('InProcessQueue (Service Bus semantics)', () => {
     const order: string[] = [];
     const sentAt = Date.now();
     const receivedAt: number[] = [];
-    queue.subscribe('q', async (body) => {
-      order.push(body as string);
-      receivedAt.push(Date.now());
-    }, { concurrency: 1 });
+    queue.subscribe(
+      'q',
+      async (body) => {
+        order.push(body as string);
+        receivedAt.push(Date.now());
+      },
+      { concurrency: 1 },
+    );
     await queue.send('q', [
       { body: 'late', scheduledEnqueueTime: new Date(sentAt + 150) },
       { body: 'early', scheduledEnqueueTime: new Date(sentAt + 60) },
@@ -98,13 +107,20 @@ describe('InProcessQueue (Service Bus semantics)', () => {
     const queue = new InProcessQueue();
     let active = 0;
     let peak = 0;
-    queue.subscribe('q', async () => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 5));
-      active--;
-    }, { concurrency: 3 });
-    await queue.send('q', Array.from({ length: 30 }, (_, i) => ({ body: i })));
+    queue.subscribe(
+      'q',
+      async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, 5));
+        active--;
+      },
+      { concurrency: 3 },
+    );
+    await queue.send(
+      'q',
+      Array.from({ length: 30 }, (_, i) => ({ body: i })),
+    );
     await queue.idle();
     expect(peak).toBe(3);
   });

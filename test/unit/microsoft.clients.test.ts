@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentUpstreamError, RetryableError, ThrottledError } from '../../shared/errors.js';
+import { type PermanentUpstreamError, RetryableError, ThrottledError } from '../../shared/errors.js';
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
 import { ConfigError } from '../../shared/errors.js';
 import {
@@ -57,7 +57,15 @@ describe('scopes', () => {
 describe('createMicrosoftCredential', () => {
   it.each([
     [{ kind: 'clientSecret', tenantId: TENANT_ID, clientId: 'c', clientSecret: 's' } as const, ClientSecretCredential],
-    [{ kind: 'clientCertificate', tenantId: TENANT_ID, clientId: 'c', certificatePath: '/nonexistent/cert.pem' } as const, ClientCertificateCredential],
+    [
+      {
+        kind: 'clientCertificate',
+        tenantId: TENANT_ID,
+        clientId: 'c',
+        certificatePath: '/nonexistent/cert.pem',
+      } as const,
+      ClientCertificateCredential,
+    ],
     [{ kind: 'managedIdentity', tenantId: TENANT_ID, clientId: 'c' } as const, ManagedIdentityCredential],
     [{ kind: 'managedIdentity', tenantId: TENANT_ID } as const, ManagedIdentityCredential],
   ])('%o → the matching @azure/identity credential', (credential, expected) => {
@@ -112,7 +120,9 @@ describe('Exchange client requests', () => {
   });
 
   it('refuses to follow a nextLink to another host (the token would leak)', async () => {
-    const { clients, calls } = setup(() => json({ value: [], '@odata.nextLink': 'https://attacker.example/adminapi/beta/x/InvokeCommand?page=2' }));
+    const { clients, calls } = setup(() =>
+      json({ value: [], '@odata.nextLink': 'https://attacker.example/adminapi/beta/x/InvokeCommand?page=2' }),
+    );
 
     const error = await clients.exchange.invokeAll('Get-Mailbox', { ResultSize: 'Unlimited' }).catch(failWith);
 
@@ -121,7 +131,13 @@ describe('Exchange client requests', () => {
   });
 
   it('getMailbox → undefined and getRecipient → [] when Exchange does not know the identity', async () => {
-    const notFound = { error: { code: 'BadRequest', message: 'Invalid Operation', innererror: { internalexception: { message: 'not found', type: 'ManagementObjectNotFoundException' } } } };
+    const notFound = {
+      error: {
+        code: 'BadRequest',
+        message: 'Invalid Operation',
+        innererror: { internalexception: { message: 'not found', type: 'ManagementObjectNotFoundException' } },
+      },
+    };
     const { clients } = setup(() => json(notFound, 400));
 
     expect(await clients.exchange.getMailbox('ghost')).toBeUndefined();
@@ -132,7 +148,9 @@ describe('Exchange client requests', () => {
 
 describe('retries and throttling', () => {
   it('a 429 with Retry-After is retried after that delay and halves the limiter', async () => {
-    const { clients, calls, sleeps } = setup((_c, i) => (i === 0 ? json({ error: { code: 'TooManyRequests' } }, 429, { 'Retry-After': '2' }) : json(EXO_OK)));
+    const { clients, calls, sleeps } = setup((_c, i) =>
+      i === 0 ? json({ error: { code: 'TooManyRequests' } }, 429, { 'Retry-After': '2' }) : json(EXO_OK),
+    );
     // Exchange's limiter paces by rate (docs/wire.md, "Exchange pacing"): the 429 halves the rate (slow start).
     const before = clients.limiters.exchange.stats().ratePerSecond ?? 0;
 
@@ -144,7 +162,9 @@ describe('retries and throttling', () => {
   });
 
   it('a 429 without Retry-After backs off with jitter, growing', async () => {
-    const { clients, sleeps } = setup((_c, i) => (i < 3 ? new Response('', { status: 429 }) : json(EXO_OK)), { retry: { baseDelayMs: 100, maxDelayMs: 10_000 } });
+    const { clients, sleeps } = setup((_c, i) => (i < 3 ? new Response('', { status: 429 }) : json(EXO_OK)), {
+      retry: { baseDelayMs: 100, maxDelayMs: 10_000 },
+    });
 
     await clients.exchange.getMailboxPermission('a@contoso.com');
 
@@ -156,7 +176,9 @@ describe('retries and throttling', () => {
   });
 
   it('still throttled after the attempts → ThrottledError for the caller (queue can delay)', async () => {
-    const { clients, calls } = setup(() => new Response('', { status: 429, headers: { 'Retry-After': '1' } }), { retry: { maxAttempts: 3 } });
+    const { clients, calls } = setup(() => new Response('', { status: 429, headers: { 'Retry-After': '1' } }), {
+      retry: { maxAttempts: 3 },
+    });
 
     const error = await clients.exchange.getMailboxPermission('a@contoso.com').catch(failWith);
 
@@ -205,13 +227,18 @@ describe('retries and throttling', () => {
 describe('token refresh', () => {
   it('a 401 drops the cached token, builds a fresh credential and retries once', async () => {
     const { clients, calls, credentials } = setup((call) =>
-      call.headers['Authorization']?.includes('token-1-') ? json({ error: { code: 'InvalidAuthenticationToken', message: 'expired' } }, 401) : json(EXO_OK),
+      call.headers['Authorization']?.includes('token-1-')
+        ? json({ error: { code: 'InvalidAuthenticationToken', message: 'expired' } }, 401)
+        : json(EXO_OK),
     );
     const createdBefore = credentials.created;
 
     await clients.exchange.getMailboxPermission('a@contoso.com');
 
-    expect(calls.map((c) => c.headers['Authorization']?.split('-for-')[0])).toEqual(['Bearer token-1', 'Bearer token-2']);
+    expect(calls.map((c) => c.headers['Authorization']?.split('-for-')[0])).toEqual([
+      'Bearer token-1',
+      'Bearer token-2',
+    ]);
     expect(credentials.created).toBe(createdBefore + 1);
     expect(clients.tokens.exchange.stats()).toMatchObject({ forcedRefreshes: 1, tokensAcquired: 2 });
   });
@@ -227,7 +254,9 @@ describe('token refresh', () => {
   });
 
   it('a 403 refreshes once (stale roles), then at most once per interval', async () => {
-    const { clients, calls } = setup(() => json({ error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } }, 403));
+    const { clients, calls } = setup(() =>
+      json({ error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } }, 403),
+    );
 
     const first = await clients.graph.calendarPermissions('u1').catch(failWith);
     const second = await clients.graph.calendarPermissions('u1').catch(failWith);
@@ -245,7 +274,9 @@ describe('token refresh', () => {
     await clients.graph.findGroupsByMail('x@contoso.com');
 
     expect(calls[0]?.headers['Authorization']).toContain('for-https://outlook.office365.com/.default');
-    expect(calls[1]?.headers['authorization'] ?? calls[1]?.headers['Authorization']).toContain('for-https://graph.microsoft.com/.default');
+    expect(calls[1]?.headers['authorization'] ?? calls[1]?.headers['Authorization']).toContain(
+      'for-https://graph.microsoft.com/.default',
+    );
   });
 });
 
@@ -269,7 +300,13 @@ describe('Graph client requests', () => {
   });
 
   it('findUserByMail tries mail, then proxyAddresses', async () => {
-    const user = { id: 'u1', displayName: 'U', userPrincipalName: 'u@contoso.onmicrosoft.com', mail: 'u@contoso.com', accountEnabled: false };
+    const user = {
+      id: 'u1',
+      displayName: 'U',
+      userPrincipalName: 'u@contoso.onmicrosoft.com',
+      mail: 'u@contoso.com',
+      accountEnabled: false,
+    };
     const { clients, calls } = setup((_c, i) => json({ value: i === 0 ? [] : [user] }));
 
     expect(await clients.graph.findUserByMail('alias@contoso.com')).toEqual(user);
@@ -286,17 +323,31 @@ describe('Graph client requests', () => {
       bodies.push(body);
       return json({
         responses: body.requests.map((r) => {
-          if (r.url.includes('missing')) return { id: r.id, status: 404, body: { error: { code: 'Request_ResourceNotFound', message: 'gone' } } };
-          if (r.url.includes('busy') && bodies.length === 1) return { id: r.id, status: 429, headers: { 'Retry-After': '3' }, body: { error: { code: 'TooManyRequests', message: 'slow' } } };
+          if (r.url.includes('missing'))
+            return { id: r.id, status: 404, body: { error: { code: 'Request_ResourceNotFound', message: 'gone' } } };
+          if (r.url.includes('busy') && bodies.length === 1)
+            return {
+              id: r.id,
+              status: 429,
+              headers: { 'Retry-After': '3' },
+              body: { error: { code: 'TooManyRequests', message: 'slow' } },
+            };
           return { id: r.id, status: 200, body: { value: [r.url] } };
         }),
       });
     });
 
-    const results = await clients.graph.batch([{ url: '/users/ok' }, { url: '/users/busy' }, { url: '/users/missing' }]);
+    const results = await clients.graph.batch([
+      { url: '/users/ok' },
+      { url: '/users/busy' },
+      { url: '/users/missing' },
+    ]);
 
     expect(results.map((r) => (r.ok ? r.value.status : r.error.code))).toEqual([200, 200, 'GRAPH.NOT_FOUND']);
-    expect(bodies.map((b) => b.requests.map((r) => r.url))).toEqual([['/users/ok', '/users/busy', '/users/missing'], ['/users/busy']]);
+    expect(bodies.map((b) => b.requests.map((r) => r.url))).toEqual([
+      ['/users/ok', '/users/busy', '/users/missing'],
+      ['/users/busy'],
+    ]);
     expect(sleeps).toEqual([3000]);
     expect(clients.limiters.graph.stats().throttled).toBe(1);
   });
@@ -305,7 +356,9 @@ describe('Graph client requests', () => {
     const { clients } = setup(
       (call) => {
         const body = JSON.parse(call.body ?? '{}') as { requests: Array<{ id: string; url: string }> };
-        return json({ responses: body.requests.map((r) => ({ id: r.id, status: r.url.includes('busy') ? 503 : 200, body: {} })) });
+        return json({
+          responses: body.requests.map((r) => ({ id: r.id, status: r.url.includes('busy') ? 503 : 200, body: {} })),
+        });
       },
       { retry: { maxAttempts: 3 } },
     );
@@ -319,6 +372,8 @@ describe('Graph client requests', () => {
 
   it('$batch refuses more than 20 requests', async () => {
     const { clients } = setup(() => json({ responses: [] }));
-    await expect(clients.graph.batch(Array.from({ length: 21 }, () => ({ url: '/users/x' })))).rejects.toThrow(RangeError);
+    await expect(clients.graph.batch(Array.from({ length: 21 }, () => ({ url: '/users/x' })))).rejects.toThrow(
+      RangeError,
+    );
   });
 });

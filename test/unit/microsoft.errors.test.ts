@@ -10,7 +10,8 @@ import {
   type HttpFailure,
 } from '../../shared/adapters/microsoft/index.js';
 
-const exoError = (error: Record<string, unknown>) => JSON.stringify({ error: { code: 'BadRequest', message: 'Invalid Operation', ...error } });
+const exoError = (error: Record<string, unknown>) =>
+  JSON.stringify({ error: { code: 'BadRequest', message: 'Invalid Operation', ...error } });
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../contract/fixtures/${name}`, import.meta.url), 'utf8');
@@ -120,40 +121,89 @@ describe('extractExchangeError', () => {
 
 describe('extractGraphError', () => {
   it('reads error.code and error.message', () => {
-    const body = JSON.stringify({ error: { code: 'Request_ResourceNotFound', message: "Resource 'g1' does not exist", innerError: { 'request-id': 'r' } } });
-    expect(extractGraphError(body)).toEqual({ message: "Resource 'g1' does not exist", type: 'Request_ResourceNotFound' });
+    const body = JSON.stringify({
+      error: {
+        code: 'Request_ResourceNotFound',
+        message: "Resource 'g1' does not exist",
+        innerError: { 'request-id': 'r' },
+      },
+    });
+    expect(extractGraphError(body)).toEqual({
+      message: "Resource 'g1' does not exist",
+      type: 'Request_ResourceNotFound',
+    });
   });
 });
 
-const failure = (overrides: Partial<HttpFailure>): HttpFailure => ({ service: 'exchange', status: 400, bodyText: '', operation: 'Get-MailboxPermission', ...overrides });
+const failure = (overrides: Partial<HttpFailure>): HttpFailure => ({
+  service: 'exchange',
+  status: 400,
+  bodyText: '',
+  operation: 'Get-MailboxPermission',
+  ...overrides,
+});
 
 describe('classifyHttpFailure', () => {
   it.each([
-    { name: 'EXO 429 with Retry-After', f: failure({ status: 429, retryAfterMs: 3000 }), cls: ThrottledError, code: 'EXCHANGE.THROTTLED', retryAfterMs: 3000 },
-    { name: 'EXO 429 without Retry-After', f: failure({ status: 429 }), cls: ThrottledError, code: 'EXCHANGE.THROTTLED', retryAfterMs: undefined },
+    {
+      name: 'EXO 429 with Retry-After',
+      f: failure({ status: 429, retryAfterMs: 3000 }),
+      cls: ThrottledError,
+      code: 'EXCHANGE.THROTTLED',
+      retryAfterMs: 3000,
+    },
+    {
+      name: 'EXO 429 without Retry-After',
+      f: failure({ status: 429 }),
+      cls: ThrottledError,
+      code: 'EXCHANGE.THROTTLED',
+      retryAfterMs: undefined,
+    },
     { name: 'EXO 503', f: failure({ status: 503 }), cls: RetryableError, code: 'EXCHANGE.UNAVAILABLE' },
     { name: 'EXO 504', f: failure({ status: 504 }), cls: RetryableError, code: 'EXCHANGE.UNAVAILABLE' },
     {
       name: 'EXO 400 with a transient exception type',
-      f: failure({ bodyText: exoError({ details: [{ message: '|Microsoft.Exchange.Data.Directory.ADTransientException|DC down' }] }) }),
+      f: failure({
+        bodyText: exoError({
+          details: [{ message: '|Microsoft.Exchange.Data.Directory.ADTransientException|DC down' }],
+        }),
+      }),
       cls: RetryableError,
       code: 'EXCHANGE.TRANSIENT',
     },
     {
       name: 'EXO 500 ServerBusyException',
-      f: failure({ status: 500, bodyText: exoError({ innererror: { internalexception: { message: 'busy', type: 'Microsoft.Exchange.ServerBusyException' } } }) }),
+      f: failure({
+        status: 500,
+        bodyText: exoError({
+          innererror: { internalexception: { message: 'busy', type: 'Microsoft.Exchange.ServerBusyException' } },
+        }),
+      }),
       cls: RetryableError,
       code: 'EXCHANGE.TRANSIENT',
     },
     {
       name: 'EXO MapiExceptionRpc',
-      f: failure({ bodyText: exoError({ innererror: { internalexception: { message: 'rpc', type: 'Microsoft.Mapi.MapiExceptionRpcServerTooBusy' } } }) }),
+      f: failure({
+        bodyText: exoError({
+          innererror: { internalexception: { message: 'rpc', type: 'Microsoft.Mapi.MapiExceptionRpcServerTooBusy' } },
+        }),
+      }),
       cls: RetryableError,
       code: 'EXCHANGE.TRANSIENT',
     },
     {
       name: 'EXO 400 ManagementObjectNotFoundException',
-      f: failure({ bodyText: exoError({ innererror: { internalexception: { message: 'gone', type: 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException' } } }) }),
+      f: failure({
+        bodyText: exoError({
+          innererror: {
+            internalexception: {
+              message: 'gone',
+              type: 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException',
+            },
+          },
+        }),
+      }),
       cls: PermanentUpstreamError,
       code: 'EXCHANGE.NOT_FOUND',
     },
@@ -189,19 +239,56 @@ describe('classifyHttpFailure', () => {
       cls: PermanentUpstreamError,
       code: 'EXCHANGE.BAD_REQUEST',
     },
-    { name: 'EXO 403 non-JSON', f: failure({ status: 403, bodyText: 'Forbidden' }), cls: PermanentUpstreamError, code: 'EXCHANGE.FORBIDDEN' },
-    { name: 'EXO 400 other', f: failure({ bodyText: exoError({ details: [{ message: '|X.ParameterBindingException|A parameter cannot be found' }] }) }), cls: PermanentUpstreamError, code: 'EXCHANGE.BAD_REQUEST' },
-    { name: 'EXO 401', f: failure({ status: 401 }), cls: PermanentUpstreamError, code: 'EXCHANGE.UNAUTHORIZED' },
-    { name: 'Graph 429', f: failure({ service: 'graph', status: 429, retryAfterMs: 7000 }), cls: ThrottledError, code: 'GRAPH.THROTTLED', retryAfterMs: 7000 },
-    { name: 'Graph 503', f: failure({ service: 'graph', status: 503 }), cls: RetryableError, code: 'GRAPH.UNAVAILABLE' },
-    { name: 'Graph 404', f: failure({ service: 'graph', status: 404 }), cls: PermanentUpstreamError, code: 'GRAPH.NOT_FOUND' },
     {
-      name: 'Graph MailboxNotEnabledForRESTAPI',
-      f: failure({ service: 'graph', status: 404, bodyText: JSON.stringify({ error: { code: 'MailboxNotEnabledForRESTAPI', message: 'no mailbox' } }) }),
+      name: 'EXO 403 non-JSON',
+      f: failure({ status: 403, bodyText: 'Forbidden' }),
+      cls: PermanentUpstreamError,
+      code: 'EXCHANGE.FORBIDDEN',
+    },
+    {
+      name: 'EXO 400 other',
+      f: failure({
+        bodyText: exoError({ details: [{ message: '|X.ParameterBindingException|A parameter cannot be found' }] }),
+      }),
+      cls: PermanentUpstreamError,
+      code: 'EXCHANGE.BAD_REQUEST',
+    },
+    { name: 'EXO 401', f: failure({ status: 401 }), cls: PermanentUpstreamError, code: 'EXCHANGE.UNAUTHORIZED' },
+    {
+      name: 'Graph 429',
+      f: failure({ service: 'graph', status: 429, retryAfterMs: 7000 }),
+      cls: ThrottledError,
+      code: 'GRAPH.THROTTLED',
+      retryAfterMs: 7000,
+    },
+    {
+      name: 'Graph 503',
+      f: failure({ service: 'graph', status: 503 }),
+      cls: RetryableError,
+      code: 'GRAPH.UNAVAILABLE',
+    },
+    {
+      name: 'Graph 404',
+      f: failure({ service: 'graph', status: 404 }),
       cls: PermanentUpstreamError,
       code: 'GRAPH.NOT_FOUND',
     },
-    { name: 'Graph 400 ($top > 999)', f: failure({ service: 'graph', status: 400 }), cls: PermanentUpstreamError, code: 'GRAPH.BAD_REQUEST' },
+    {
+      name: 'Graph MailboxNotEnabledForRESTAPI',
+      f: failure({
+        service: 'graph',
+        status: 404,
+        bodyText: JSON.stringify({ error: { code: 'MailboxNotEnabledForRESTAPI', message: 'no mailbox' } }),
+      }),
+      cls: PermanentUpstreamError,
+      code: 'GRAPH.NOT_FOUND',
+    },
+    {
+      name: 'Graph 400 ($top > 999)',
+      f: failure({ service: 'graph', status: 400 }),
+      cls: PermanentUpstreamError,
+      code: 'GRAPH.BAD_REQUEST',
+    },
   ])('$name → $code', ({ f, cls, code, ...rest }) => {
     const error = classifyHttpFailure(f);
     expect(error).toBeInstanceOf(cls);
@@ -221,7 +308,7 @@ describe('classifyHttpFailure', () => {
 
   it.each([
     ['a non-JSON body', 'The user is not authorized'],
-    ['a JSON body', todayError("|Microsoft.Exchange.Configuration.Tasks.AccessDeniedException|Access denied.")],
+    ['a JSON body', todayError('|Microsoft.Exchange.Configuration.Tasks.AccessDeniedException|Access denied.')],
   ])('Exchange 403 with %s names both documented ways to give the app a role', (_kind, bodyText) => {
     const error = classifyHttpFailure(failure({ status: 403, bodyText }));
 
@@ -259,7 +346,9 @@ describe('classifyHttpFailure', () => {
   });
 
   it('names the operation', () => {
-    expect(classifyHttpFailure(failure({ status: 404, operation: 'Get-Recipient' })).message).toContain('Exchange Get-Recipient failed (HTTP 404');
+    expect(classifyHttpFailure(failure({ status: 404, operation: 'Get-Recipient' })).message).toContain(
+      'Exchange Get-Recipient failed (HTTP 404',
+    );
   });
 });
 

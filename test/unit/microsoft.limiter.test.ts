@@ -4,7 +4,14 @@ import { AdaptiveLimiter, type LimiterOptions, type LimiterSlot } from '../../sh
 import { EXCHANGE_LIMITS } from '../../shared/adapters/microsoft/limiter.js';
 
 function limiter(overrides: Partial<LimiterOptions> = {}): AdaptiveLimiter {
-  return new AdaptiveLimiter({ name: 'test', initialConcurrency: 4, maxConcurrency: 8, increaseAfterSuccesses: 3, random: () => 1, ...overrides });
+  return new AdaptiveLimiter({
+    name: 'test',
+    initialConcurrency: 4,
+    maxConcurrency: 8,
+    increaseAfterSuccesses: 3,
+    random: () => 1,
+    ...overrides,
+  });
 }
 
 /** Starts `count` acquisitions and tracks which have been granted. */
@@ -134,29 +141,32 @@ describe('AdaptiveLimiter', () => {
 
   it('a request is only admitted while in flight stays within the limit, and the limit within [min, max] (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom('acquire', 'success', 'throttle', 'failure'), { maxLength: 80 }), async (ops) => {
-        const l = limiter({ initialConcurrency: 3, minConcurrency: 1, maxConcurrency: 5, increaseAfterSuccesses: 2 });
-        const held: LimiterSlot[] = [];
-        let violated = false;
-        for (const op of ops) {
-          if (op === 'acquire') {
-            void l.acquire().then((slot) => {
-              const s = l.stats();
-              if (s.inFlight > s.limit) violated = true;
-              held.push(slot);
-            });
-          } else {
-            const slot = held.shift();
-            if (op === 'throttle') slot?.throttled(0);
-            else if (op === 'success') slot?.success();
-            else slot?.failure();
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('acquire', 'success', 'throttle', 'failure'), { maxLength: 80 }),
+        async (ops) => {
+          const l = limiter({ initialConcurrency: 3, minConcurrency: 1, maxConcurrency: 5, increaseAfterSuccesses: 2 });
+          const held: LimiterSlot[] = [];
+          let violated = false;
+          for (const op of ops) {
+            if (op === 'acquire') {
+              void l.acquire().then((slot) => {
+                const s = l.stats();
+                if (s.inFlight > s.limit) violated = true;
+                held.push(slot);
+              });
+            } else {
+              const slot = held.shift();
+              if (op === 'throttle') slot?.throttled(0);
+              else if (op === 'success') slot?.success();
+              else slot?.failure();
+            }
+            await vi.advanceTimersByTimeAsync(0);
+            const s = l.stats();
+            if (s.limit < 1 || s.limit > 5) return false;
           }
-          await vi.advanceTimersByTimeAsync(0);
-          const s = l.stats();
-          if (s.limit < 1 || s.limit > 5) return false;
-        }
-        return !violated;
-      }),
+          return !violated;
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -300,7 +310,11 @@ describe('AdaptiveLimiter with the latency signal (Exchange slows answers down b
   it.each(['throttled', 'unanswered'] as const)('shrinks the rate once per congestion event on %s', async (kind) => {
     const l = exchangeLimiter();
     let failing = false;
-    keepBusy(l, () => 100, () => (failing ? kind : 'success'));
+    keepBusy(
+      l,
+      () => 100,
+      () => (failing ? kind : 'success'),
+    );
     await vi.advanceTimersByTimeAsync(4000);
     const before = l.stats().ratePerSecond ?? 0;
     failing = true;

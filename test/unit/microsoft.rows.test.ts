@@ -15,7 +15,10 @@ describe('splitAccessRights', () => {
   it.each([
     { input: ['FullAccess, ReadPermission'], expected: ['FullAccess', 'ReadPermission'] },
     { input: ['FullAccess'], expected: ['FullAccess'] },
-    { input: ['FullAccess, DeleteItem, ReadPermission, ChangePermission, ChangeOwner'], expected: ['FullAccess', 'DeleteItem', 'ReadPermission', 'ChangePermission', 'ChangeOwner'] },
+    {
+      input: ['FullAccess, DeleteItem, ReadPermission, ChangePermission, ChangeOwner'],
+      expected: ['FullAccess', 'DeleteItem', 'ReadPermission', 'ChangePermission', 'ChangeOwner'],
+    },
     { input: ['SendAs', ' SendAs ,', ''], expected: ['SendAs'] },
     { input: [], expected: [] },
   ])('$input → $expected', ({ input, expected }) => {
@@ -25,7 +28,15 @@ describe('splitAccessRights', () => {
 
 describe('parseRows', () => {
   it('a row that breaks the contract is EXCHANGE.BAD_ROW naming the cmdlet and the field, not the values', () => {
-    const rows = [{ Identity: 'a@contoso.com', User: 'secret-looking-value', AccessRights: 'FullAccess', IsInherited: 'no', Deny: false }];
+    const rows = [
+      {
+        Identity: 'a@contoso.com',
+        User: 'secret-looking-value',
+        AccessRights: 'FullAccess',
+        IsInherited: 'no',
+        Deny: false,
+      },
+    ];
 
     const error = (() => {
       try {
@@ -44,10 +55,14 @@ describe('parseRows', () => {
   });
 
   it('a single AccessRights string is accepted as a one-element list', () => {
-    const [row] = parseRows(mailboxPermissionRowSchema, [{ Identity: 'a', User: 'b', AccessRights: 'FullAccess', IsInherited: false, Deny: false }], {
-      service: 'exchange',
-      source: 'Get-MailboxPermission',
-    });
+    const [row] = parseRows(
+      mailboxPermissionRowSchema,
+      [{ Identity: 'a', User: 'b', AccessRights: 'FullAccess', IsInherited: false, Deny: false }],
+      {
+        service: 'exchange',
+        source: 'Get-MailboxPermission',
+      },
+    );
     expect(row?.AccessRights).toEqual(['FullAccess']);
   });
 
@@ -168,7 +183,11 @@ describe('odataString', () => {
   });
 
   it('the query string percent-encodes #, &, + and quotes so the URL keeps the whole filter', () => {
-    const query = queryString({ $filter: `mail eq ${odataString("o'brien#ops+x&y@contoso.com")}`, $top: 5, $skip: undefined });
+    const query = queryString({
+      $filter: `mail eq ${odataString("o'brien#ops+x&y@contoso.com")}`,
+      $top: 5,
+      $skip: undefined,
+    });
     expect(query).toBe('?$filter=mail%20eq%20%27o%27%27brien%23ops%2Bx%26y%40contoso.com%27&$top=5');
     expect(new URL(`https://h/p${query}`).searchParams.get('$filter')).toBe("mail eq 'o''brien#ops+x&y@contoso.com'");
   });

@@ -45,7 +45,12 @@ function context(): ServiceContext {
 async function rateAfterFailing(path: string): Promise<{ before: number; after: number; code: string }> {
   const ctx = context();
   const before = ctx.limiter.stats().ratePerSecond!;
-  const error = await sendOnce(ctx, { method: 'POST', url: `${base}${path}`, body: '{}', operation: 'Get-Mailbox' }).then(
+  const error = await sendOnce(ctx, {
+    method: 'POST',
+    url: `${base}${path}`,
+    body: '{}',
+    operation: 'Get-Mailbox',
+  }).then(
     () => undefined,
     (e: unknown) => e as { code: string },
   );

@@ -203,7 +203,11 @@ function windowStartDay(schedule: Exclude<ScheduleDefinition, { type: 'oneOff' }
  * The configured local slot that explains an instant: the local time it shows, or, when the
  * instant is the end of a spring-forward gap, a configured time inside that gap. Undefined if none.
  */
-function explainingSlot(schedule: ScheduleDefinition, configured: ReadonlySet<number>, instant: number): number | undefined {
+function explainingSlot(
+  schedule: ScheduleDefinition,
+  configured: ReadonlySet<number>,
+  instant: number,
+): number | undefined {
   const wall = wallAt(instant, schedule.timeZone);
   if (configured.has(wall)) return wall;
   const jump = (offsetAt(instant, schedule.timeZone) - offsetAt(instant - 1, schedule.timeZone)) * MINUTE;
@@ -278,7 +282,8 @@ describe('dueSlots properties', () => {
         const [from, to] = rangeFor(schedule, choice);
         for (const slot of times(dueSlots(schedule, new Date(from), new Date(to)))) {
           const fallBack = (offsetAt(slot - 3 * HOUR, schedule.timeZone) - offsetAt(slot, schedule.timeZone)) * MINUTE;
-          if (fallBack > 0) expect(wallAt(slot - fallBack, schedule.timeZone)).not.toBe(wallAt(slot, schedule.timeZone));
+          if (fallBack > 0)
+            expect(wallAt(slot - fallBack, schedule.timeZone)).not.toBe(wallAt(slot, schedule.timeZone));
         }
       }),
       { numRuns: 300 },
@@ -287,16 +292,21 @@ describe('dueSlots properties', () => {
 
   it('adjacent ranges together give exactly the slots of the whole range', () => {
     fc.assert(
-      fc.property(scheduleArb, rangeChoice(10 * 1440), fc.double({ min: 0, max: 1, noNaN: true }), (schedule, choice, cut) => {
-        const [from, to] = rangeFor(schedule, choice);
-        const mid = Math.round(from + (to - from) * cut);
-        const whole = times(dueSlots(schedule, new Date(from), new Date(to)));
-        const parts = [
-          ...times(dueSlots(schedule, new Date(from), new Date(mid))),
-          ...times(dueSlots(schedule, new Date(mid), new Date(to))),
-        ];
-        expect(parts).toEqual(whole);
-      }),
+      fc.property(
+        scheduleArb,
+        rangeChoice(10 * 1440),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (schedule, choice, cut) => {
+          const [from, to] = rangeFor(schedule, choice);
+          const mid = Math.round(from + (to - from) * cut);
+          const whole = times(dueSlots(schedule, new Date(from), new Date(to)));
+          const parts = [
+            ...times(dueSlots(schedule, new Date(from), new Date(mid))),
+            ...times(dueSlots(schedule, new Date(mid), new Date(to))),
+          ];
+          expect(parts).toEqual(whole);
+        },
+      ),
       { numRuns: 300 },
     );
   });

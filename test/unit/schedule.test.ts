@@ -65,7 +65,10 @@ describe('parseScheduleInput', () => {
     ['daily once', dailyOnceBody()],
     ['weekly many', weeklyManyBody()],
     ['oneOff', oneOffBody()],
-    ['daily many crossing midnight', dailyOnceBody({ mode: 'many', startTime: '22:00', endTime: '02:00', intervalMinutes: 60 })],
+    [
+      'daily many crossing midnight',
+      dailyOnceBody({ mode: 'many', startTime: '22:00', endTime: '02:00', intervalMinutes: 60 }),
+    ],
   ])('accepts the %s body', (_name, body) => {
     expect(parseScheduleInput(body)).toEqual(body);
   });
@@ -156,13 +159,15 @@ describe('dueSlots around DST changes', () => {
     schedule(dailyOnceBody({ timeZone, mode: 'many', startTime: '00:00', endTime: '04:00', intervalMinutes: 30 }));
 
   it('Europe/London spring forward (01:00 → 02:00): gap slots run once when the clock jumps', () => {
-    expect(slotsBetween(everyHalfHourUntilFour('Europe/London'), '2026-03-28T12:00:00Z', '2026-03-29T12:00:00Z')).toEqual(
-      ['00:00', '00:30', '01:00', '01:30', '02:00', '02:30', '03:00'].map((t) => iso(t, '2026-03-29')),
-    );
+    expect(
+      slotsBetween(everyHalfHourUntilFour('Europe/London'), '2026-03-28T12:00:00Z', '2026-03-29T12:00:00Z'),
+    ).toEqual(['00:00', '00:30', '01:00', '01:30', '02:00', '02:30', '03:00'].map((t) => iso(t, '2026-03-29')));
   });
 
   it('Europe/London fall back (02:00 → 01:00): the repeated hour runs once, the first time', () => {
-    expect(slotsBetween(everyHalfHourUntilFour('Europe/London'), '2026-10-24T12:00:00Z', '2026-10-25T12:00:00Z')).toEqual([
+    expect(
+      slotsBetween(everyHalfHourUntilFour('Europe/London'), '2026-10-24T12:00:00Z', '2026-10-25T12:00:00Z'),
+    ).toEqual([
       iso('23:00', '2026-10-24'),
       iso('23:30', '2026-10-24'),
       ...['00:00', '00:30', '02:00', '02:30', '03:00', '03:30', '04:00'].map((t) => iso(t, '2026-10-25')),
@@ -178,7 +183,11 @@ describe('dueSlots around DST changes', () => {
   it('America/New_York fall back (02:00 → 01:00)', () => {
     expect(
       slotsBetween(everyHalfHourUntilFour('America/New_York'), '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z'),
-    ).toEqual(['04:00', '04:30', '05:00', '05:30', '07:00', '07:30', '08:00', '08:30', '09:00'].map((t) => iso(t, '2026-11-01')));
+    ).toEqual(
+      ['04:00', '04:30', '05:00', '05:30', '07:00', '07:30', '08:00', '08:30', '09:00'].map((t) =>
+        iso(t, '2026-11-01'),
+      ),
+    );
   });
 
   it('a daily 01:30 slot runs once on the New York fall-back day, at the first 01:30 (EDT)', () => {
@@ -212,18 +221,34 @@ describe('dueSlots around DST changes', () => {
 
   it('every minute of a whole local day: 1440 slots on a 25-hour day, 1380 on a 23-hour day', () => {
     const everyMinute = schedule(
-      dailyOnceBody({ timeZone: 'America/New_York', mode: 'many', startTime: '00:00', endTime: '23:59', intervalMinutes: 1 }),
+      dailyOnceBody({
+        timeZone: 'America/New_York',
+        mode: 'many',
+        startTime: '00:00',
+        endTime: '23:59',
+        intervalMinutes: 1,
+      }),
     );
     // Windows start at local midnight: 04:00Z (EDT) and 05:00Z (EST).
-    expect(dueSlots(everyMinute, new Date('2026-11-01T03:59:00Z'), new Date('2026-11-02T04:59:00Z'))).toHaveLength(1440);
-    expect(dueSlots(everyMinute, new Date('2026-03-08T04:59:00Z'), new Date('2026-03-09T03:59:00Z'))).toHaveLength(1380);
+    expect(dueSlots(everyMinute, new Date('2026-11-01T03:59:00Z'), new Date('2026-11-02T04:59:00Z'))).toHaveLength(
+      1440,
+    );
+    expect(dueSlots(everyMinute, new Date('2026-03-08T04:59:00Z'), new Date('2026-03-09T03:59:00Z'))).toHaveLength(
+      1380,
+    );
   });
 });
 
 describe('dueSlots windows', () => {
   it('a window from 22:00 to 02:00 crosses midnight and includes both ends', () => {
     const s = schedule(
-      dailyOnceBody({ timeZone: 'Europe/Berlin', mode: 'many', startTime: '22:00', endTime: '02:00', intervalMinutes: 60 }),
+      dailyOnceBody({
+        timeZone: 'Europe/Berlin',
+        mode: 'many',
+        startTime: '22:00',
+        endTime: '02:00',
+        intervalMinutes: 60,
+      }),
     );
     expect(slotsBetween(s, '2026-06-10T12:00:00Z', '2026-06-11T12:00:00Z')).toEqual([
       '2026-06-10T20:00:00.000Z',
@@ -235,7 +260,9 @@ describe('dueSlots windows', () => {
   });
 
   it('a range starting after midnight still sees the rest of the window that began the evening before', () => {
-    const s = schedule(dailyOnceBody({ timeZone: 'UTC', mode: 'many', startTime: '22:00', endTime: '02:00', intervalMinutes: 60 }));
+    const s = schedule(
+      dailyOnceBody({ timeZone: 'UTC', mode: 'many', startTime: '22:00', endTime: '02:00', intervalMinutes: 60 }),
+    );
     expect(slotsBetween(s, '2026-06-11T00:30:00Z', '2026-06-11T03:00:00Z')).toEqual([
       '2026-06-11T01:00:00.000Z',
       '2026-06-11T02:00:00.000Z',
@@ -244,7 +271,13 @@ describe('dueSlots windows', () => {
 
   it('a weekly midnight-crossing window belongs to the day it starts on', () => {
     const wednesdayNights = schedule(
-      weeklyManyBody({ timeZone: 'UTC', daysOfWeek: ['wed'], startTime: '23:00', endTime: '01:00', intervalMinutes: 60 }),
+      weeklyManyBody({
+        timeZone: 'UTC',
+        daysOfWeek: ['wed'],
+        startTime: '23:00',
+        endTime: '01:00',
+        intervalMinutes: 60,
+      }),
     );
     expect(slotsBetween(wednesdayNights, '2026-06-08T00:00:00Z', '2026-06-15T00:00:00Z')).toEqual([
       '2026-06-10T23:00:00.000Z',
@@ -254,14 +287,18 @@ describe('dueSlots windows', () => {
   });
 
   it('an interval that does not divide the window stops at the last slot before endTime', () => {
-    const s = schedule(dailyOnceBody({ timeZone: 'UTC', mode: 'many', startTime: '08:00', endTime: '09:00', intervalMinutes: 25 }));
+    const s = schedule(
+      dailyOnceBody({ timeZone: 'UTC', mode: 'many', startTime: '08:00', endTime: '09:00', intervalMinutes: 25 }),
+    );
     expect(slotsBetween(s, '2026-06-10T00:00:00Z', '2026-06-10T23:59:00Z')).toEqual(
       ['08:00', '08:25', '08:50'].map((t) => iso(t, '2026-06-10')),
     );
   });
 
   it('endTime runs when a slot lands on it exactly', () => {
-    const s = schedule(dailyOnceBody({ timeZone: 'UTC', mode: 'many', startTime: '08:00', endTime: '09:00', intervalMinutes: 30 }));
+    const s = schedule(
+      dailyOnceBody({ timeZone: 'UTC', mode: 'many', startTime: '08:00', endTime: '09:00', intervalMinutes: 30 }),
+    );
     expect(slotsBetween(s, '2026-06-10T00:00:00Z', '2026-06-10T23:59:00Z')).toEqual(
       ['08:00', '08:30', '09:00'].map((t) => iso(t, '2026-06-10')),
     );
@@ -269,7 +306,13 @@ describe('dueSlots windows', () => {
 
   it('endTime == startTime is a 24-hour window that excludes its end', () => {
     const mondays = schedule(
-      weeklyManyBody({ timeZone: 'UTC', daysOfWeek: ['mon'], startTime: '06:00', endTime: '06:00', intervalMinutes: 360 }),
+      weeklyManyBody({
+        timeZone: 'UTC',
+        daysOfWeek: ['mon'],
+        startTime: '06:00',
+        endTime: '06:00',
+        intervalMinutes: 360,
+      }),
     );
     expect(slotsBetween(mondays, '2026-06-07T00:00:00Z', '2026-06-14T00:00:00Z')).toEqual([
       '2026-06-08T06:00:00.000Z',
@@ -301,7 +344,13 @@ describe('dueSlots windows', () => {
 
   it('minute-by-minute ticks over a day find exactly the slots of one call over the day', () => {
     const s = schedule(
-      dailyOnceBody({ timeZone: 'America/New_York', mode: 'many', startTime: '00:00', endTime: '23:59', intervalMinutes: 7 }),
+      dailyOnceBody({
+        timeZone: 'America/New_York',
+        mode: 'many',
+        startTime: '00:00',
+        endTime: '23:59',
+        intervalMinutes: 7,
+      }),
     );
     const start = Date.parse('2026-11-01T00:00:00Z');
     const ticks: number[] = [];
@@ -326,7 +375,9 @@ describe('latestDueSlot and nextDueAfter', () => {
   });
 
   it('latestDueSlot is undefined when nothing is due in the range (a weekend)', () => {
-    expect(latestDueSlot(officeHours, new Date('2026-06-13T00:00:00Z'), new Date('2026-06-15T00:00:00Z'))).toBeUndefined();
+    expect(
+      latestDueSlot(officeHours, new Date('2026-06-13T00:00:00Z'), new Date('2026-06-15T00:00:00Z')),
+    ).toBeUndefined();
   });
 
   it('nextDueAfter skips the weekend to Monday 08:00 local', () => {
@@ -350,11 +401,26 @@ describe('describeSchedule', () => {
     [dailyOnceBody(), 'Daily at 02:00 (Europe/London)'],
     [weeklyManyBody(), 'Mon–Fri every 60 min from 08:00 to 18:00 (America/New_York)'],
     [oneOffBody(), 'Once on 2026-12-01 at 09:00 (UTC)'],
-    [weeklyManyBody({ daysOfWeek: ['fri', 'mon', 'wed'] }), 'Mon, Wed, Fri every 60 min from 08:00 to 18:00 (America/New_York)'],
-    [weeklyManyBody({ daysOfWeek: ['sun', 'sat', 'tue', 'mon', 'wed'] }), 'Mon–Wed, Sat, Sun every 60 min from 08:00 to 18:00 (America/New_York)'],
-    [weeklyManyBody({ daysOfWeek: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] }), 'Every day every 60 min from 08:00 to 18:00 (America/New_York)'],
-    [dailyOnceBody({ mode: 'many', startTime: '22:00', endTime: '02:00', intervalMinutes: 30 }), 'Daily every 30 min from 22:00 to 02:00 (next day) (Europe/London)'],
-    [dailyOnceBody({ mode: 'many', startTime: '06:00', endTime: '06:00', intervalMinutes: 15 }), 'Daily every 15 min around the clock from 06:00 (Europe/London)'],
+    [
+      weeklyManyBody({ daysOfWeek: ['fri', 'mon', 'wed'] }),
+      'Mon, Wed, Fri every 60 min from 08:00 to 18:00 (America/New_York)',
+    ],
+    [
+      weeklyManyBody({ daysOfWeek: ['sun', 'sat', 'tue', 'mon', 'wed'] }),
+      'Mon–Wed, Sat, Sun every 60 min from 08:00 to 18:00 (America/New_York)',
+    ],
+    [
+      weeklyManyBody({ daysOfWeek: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] }),
+      'Every day every 60 min from 08:00 to 18:00 (America/New_York)',
+    ],
+    [
+      dailyOnceBody({ mode: 'many', startTime: '22:00', endTime: '02:00', intervalMinutes: 30 }),
+      'Daily every 30 min from 22:00 to 02:00 (next day) (Europe/London)',
+    ],
+    [
+      dailyOnceBody({ mode: 'many', startTime: '06:00', endTime: '06:00', intervalMinutes: 15 }),
+      'Daily every 15 min around the clock from 06:00 (Europe/London)',
+    ],
   ])('%j → %s', (body, text) => {
     expect(describeSchedule(schedule(body))).toBe(text);
   });

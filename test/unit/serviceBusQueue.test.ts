@@ -14,7 +14,8 @@ function fakeClient(capacity: number, failSend = false) {
         get count() {
           return items.length;
         },
-        tryAddMessage: (m: ServiceBusMessage) => (items.length < capacity && JSON.stringify(m.body).length < 1000 ? (items.push(m), true) : false),
+        tryAddMessage: (m: ServiceBusMessage) =>
+          items.length < capacity && JSON.stringify(m.body).length < 1000 ? (items.push(m), true) : false,
         _items: items,
       } as unknown as ServiceBusMessageBatch;
     },
@@ -28,7 +29,10 @@ function fakeClient(capacity: number, failSend = false) {
     },
     close: async () => undefined,
   } as unknown as ServiceBusSender;
-  const client = { createSender: () => sender, close: async () => undefined } as unknown as Pick<ServiceBusClient, 'createSender' | 'close'>;
+  const client = { createSender: () => sender, close: async () => undefined } as unknown as Pick<
+    ServiceBusClient,
+    'createSender' | 'close'
+  >;
   return { client, sent, scheduled };
 }
 
@@ -36,7 +40,10 @@ describe('ServiceBusQueueSender', () => {
   it('splits many messages across as many batches as needed, keeping ids and order', async () => {
     const { client, sent } = fakeClient(3);
     const sender = new ServiceBusQueueSender(client);
-    await sender.send('mps-mailbox', Array.from({ length: 8 }, (_, i) => ({ body: { i }, messageId: `m${i}` })));
+    await sender.send(
+      'mps-mailbox',
+      Array.from({ length: 8 }, (_, i) => ({ body: { i }, messageId: `m${i}` })),
+    );
     expect(sent.map((b) => b.length)).toEqual([3, 3, 2]);
     expect(sent.flat().map((m) => m.messageId)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
     expect(sent.flat()[0]!.contentType).toBe('application/json');
@@ -56,6 +63,8 @@ describe('ServiceBusQueueSender', () => {
     await expect(tooLarge).rejects.toThrow(/larger than a Service Bus batch allows/);
     await expect(tooLarge).rejects.not.toBeInstanceOf(RetryableError);
     const broken = fakeClient(10, true);
-    await expect(new ServiceBusQueueSender(broken.client).send('q', { body: 1 })).rejects.toBeInstanceOf(RetryableError);
+    await expect(new ServiceBusQueueSender(broken.client).send('q', { body: 1 })).rejects.toBeInstanceOf(
+      RetryableError,
+    );
   });
 });

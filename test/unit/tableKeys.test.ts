@@ -8,19 +8,28 @@ const FORBIDDEN = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
 describe('table keys', () => {
   it('any string either round-trips into a legal key or is rejected with a clear error', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 600 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ maxLength: 50 }).map((s) => `${s}/#?\\\u0001%${s}`)), (value) => {
-        let key: string;
-        try {
-          key = encodeKey(value, 'mailbox');
-        } catch (error) {
-          expect(error).toBeInstanceOf(ValidationError);
-          expect((error as Error).message).toMatch(/^mailbox (must not be empty|contains an unpaired surrogate|is too long)/);
-          return;
-        }
-        expect(key).not.toMatch(FORBIDDEN);
-        expect(key.length).toBeLessThanOrEqual(MAX_KEY_LENGTH);
-        expect(decodeKey(key)).toBe(value);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'grapheme', maxLength: 600 }),
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc.string({ maxLength: 50 }).map((s) => `${s}/#?\\\u0001%${s}`),
+        ),
+        (value) => {
+          let key: string;
+          try {
+            key = encodeKey(value, 'mailbox');
+          } catch (error) {
+            expect(error).toBeInstanceOf(ValidationError);
+            expect((error as Error).message).toMatch(
+              /^mailbox (must not be empty|contains an unpaired surrogate|is too long)/,
+            );
+            return;
+          }
+          expect(key).not.toMatch(FORBIDDEN);
+          expect(key.length).toBeLessThanOrEqual(MAX_KEY_LENGTH);
+          expect(decodeKey(key)).toBe(value);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -13,13 +13,19 @@ export function DiagnosticsView() {
           {report.loading ? 'Checking…' : 'Run checks again'}
         </button>
       </div>
-      <p class="lead">A preflight of the app's own permissions: tokens for Graph and Exchange, reading a group and a mailbox's permissions, tables and queue.</p>
+      <p class="lead">
+        A preflight of the app's own permissions: tokens for Graph and Exchange, reading a group and a mailbox's
+        permissions, tables and queue.
+      </p>
       <ErrorBox error={report.error} />
       {report.loading && !data ? <Loading what="checks" /> : null}
       {data ? (
         <section class="card" aria-labelledby="diag-h">
           <h2 id="diag-h">
-            Overall: <span class={`badge badge-${data.status}`}>{data.status === 'pass' ? 'All checks pass' : 'Some checks fail'}</span>
+            Overall:{' '}
+            <span class={`badge badge-${data.status}`}>
+              {data.status === 'pass' ? 'All checks pass' : 'Some checks fail'}
+            </span>
           </h2>
           <ul class="checklist" data-testid="diagnostics">
             {data.checks.map((c) => (

@@ -25,12 +25,18 @@ export function HistoryTimeline({ filter }: { filter: { delegate?: string; mailb
               <Time iso={c.at} />
             </div>
             <div class="event-what">
-              <span class={`badge badge-${c.type}`}>{c.type === 'granted' ? 'Granted' : 'Revoked'}</span> <strong>{rightLabel(c.right)}</strong> on{' '}
+              <span class={`badge badge-${c.type}`}>{c.type === 'granted' ? 'Granted' : 'Revoked'}</span>{' '}
+              <strong>{rightLabel(c.right)}</strong> on{' '}
               <span title={c.mailbox.address}>{c.mailbox.displayName || c.mailbox.address}</span> for{' '}
               <span title={c.delegate.address}>{c.delegate.displayName || c.delegate.address}</span>
               <div class="muted small">
                 via <ViaList via={c.via} /> · <SourceBadge source={c.source} />
-                {c.runId ? <> · run <code>{c.runId}</code></> : null}
+                {c.runId ? (
+                  <>
+                    {' '}
+                    · run <code>{c.runId}</code>
+                  </>
+                ) : null}
               </div>
             </div>
           </li>
@@ -45,13 +51,24 @@ function UserResult({ user }: { user: string }) {
   const { api } = useApp();
   const [exportError, setExportError] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
-  const result = usePaged<DelegateMailboxItem>((token) => api.get<Page<DelegateMailboxItem>>(`users/${seg(user)}/delegate-mailboxes`, { top: 500, continuationToken: token }), [user]);
+  const result = usePaged<DelegateMailboxItem>(
+    (token) =>
+      api.get<Page<DelegateMailboxItem>>(`users/${seg(user)}/delegate-mailboxes`, {
+        top: 500,
+        continuationToken: token,
+      }),
+    [user],
+  );
 
   const exportCsv = async () => {
     setExporting(true);
     setExportError(null);
     try {
-      await api.download(`users/${seg(user)}/delegate-mailboxes`, { format: 'csv' }, `delegate-mailboxes-${user.replace(/[^A-Za-z0-9@._-]/g, '_')}.csv`);
+      await api.download(
+        `users/${seg(user)}/delegate-mailboxes`,
+        { format: 'csv' },
+        `delegate-mailboxes-${user.replace(/[^A-Za-z0-9@._-]/g, '_')}.csv`,
+      );
     } catch (e) {
       setExportError(errorText(e));
     } finally {
@@ -75,7 +92,9 @@ function UserResult({ user }: { user: string }) {
         ) : null}
         <ErrorBox error={result.error} />
         {result.loading && result.items.length === 0 ? <Loading what="mailboxes" /> : null}
-        {!result.error && !(result.loading && result.items.length === 0) ? <DelegateMailboxTable items={result.items} caption={`${result.items.length} mailboxes`} /> : null}
+        {!result.error && !(result.loading && result.items.length === 0) ? (
+          <DelegateMailboxTable items={result.items} caption={`${result.items.length} mailboxes`} />
+        ) : null}
         <LoadMore paged={result} what="mailboxes" />
       </section>
       <section class="card" aria-labelledby="lookup-history-h">
@@ -88,14 +107,20 @@ function UserResult({ user }: { user: string }) {
 
 function MailboxResult({ mailbox }: { mailbox: string }) {
   const { api } = useApp();
-  const result = usePaged<MailboxDelegateItem>((token) => api.get<Page<MailboxDelegateItem>>(`mailboxes/${seg(mailbox)}/delegates`, { top: 500, continuationToken: token }), [mailbox]);
+  const result = usePaged<MailboxDelegateItem>(
+    (token) =>
+      api.get<Page<MailboxDelegateItem>>(`mailboxes/${seg(mailbox)}/delegates`, { top: 500, continuationToken: token }),
+    [mailbox],
+  );
   return (
     <>
       <section class="card" aria-labelledby="lookup-result-h">
         <h2 id="lookup-result-h">Who can access {mailbox}</h2>
         <ErrorBox error={result.error} />
         {result.loading && result.items.length === 0 ? <Loading what="delegates" /> : null}
-        {!result.error && !(result.loading && result.items.length === 0) ? <MailboxDelegateTable items={result.items} caption={`${result.items.length} delegates`} /> : null}
+        {!result.error && !(result.loading && result.items.length === 0) ? (
+          <MailboxDelegateTable items={result.items} caption={`${result.items.length} delegates`} />
+        ) : null}
         <LoadMore paged={result} what="delegates" />
       </section>
       <section class="card" aria-labelledby="lookup-history-h">
@@ -124,15 +149,34 @@ export function LookupView() {
         <fieldset class="choice">
           <legend>Look up</legend>
           <label>
-            <input type="radio" name="kind" value="user" checked={kind === 'user'} onChange={() => setKind('user')} /> A user's mailboxes
+            <input type="radio" name="kind" value="user" checked={kind === 'user'} onChange={() => setKind('user')} /> A
+            user's mailboxes
           </label>
           <label>
-            <input type="radio" name="kind" value="mailbox" checked={kind === 'mailbox'} onChange={() => setKind('mailbox')} /> A mailbox's delegates
+            <input
+              type="radio"
+              name="kind"
+              value="mailbox"
+              checked={kind === 'mailbox'}
+              onChange={() => setKind('mailbox')}
+            />{' '}
+            A mailbox's delegates
           </label>
         </fieldset>
         <div class="field grow">
-          <label for="lookup-key">{kind === 'user' ? 'User (UPN, e-mail address or object id)' : 'Mailbox (e-mail address or object id)'}</label>
-          <input id="lookup-key" name="key" type="text" autoComplete="off" spellcheck={false} required value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <label for="lookup-key">
+            {kind === 'user' ? 'User (UPN, e-mail address or object id)' : 'Mailbox (e-mail address or object id)'}
+          </label>
+          <input
+            id="lookup-key"
+            name="key"
+            type="text"
+            autoComplete="off"
+            spellcheck={false}
+            required
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
         </div>
         <button type="submit">Look up</button>
       </form>

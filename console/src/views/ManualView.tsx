@@ -2,9 +2,29 @@ import { useState } from 'preact/hooks';
 import { ApiError, seg } from '../api';
 import { DelegateMailboxTable } from '../delegations';
 import { RIGHTS, type DelegateMailboxItem, type Page, type Problem, type Right } from '../types';
-import { describedBy, ErrorBox, FieldError, FieldProblemAlert, issuesFor, Loading, LoadMore, otherIssues, rightLabel, useApp, usePaged } from '../ui';
+import {
+  describedBy,
+  ErrorBox,
+  FieldError,
+  FieldProblemAlert,
+  issuesFor,
+  Loading,
+  LoadMore,
+  otherIssues,
+  rightLabel,
+  useApp,
+  usePaged,
+} from '../ui';
 
-function RemoveButton({ user, item, onRemoved }: { user: string; item: DelegateMailboxItem; onRemoved: (message: string) => void }) {
+function RemoveButton({
+  user,
+  item,
+  onRemoved,
+}: {
+  user: string;
+  item: DelegateMailboxItem;
+  onRemoved: (message: string) => void;
+}) {
   const { api } = useApp();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -29,7 +49,13 @@ function RemoveButton({ user, item, onRemoved }: { user: string; item: DelegateM
     <div class="remove">
       {confirming ? (
         <span class="button-row">
-          <button type="button" class="danger" onClick={() => void remove()} disabled={busy} aria-label={`Confirm removing ${name}`}>
+          <button
+            type="button"
+            class="danger"
+            onClick={() => void remove()}
+            disabled={busy}
+            aria-label={`Confirm removing ${name}`}
+          >
             {busy ? 'Removing…' : 'Confirm removal'}
           </button>
           <button type="button" class="secondary" onClick={() => setConfirming(false)} disabled={busy}>
@@ -51,9 +77,24 @@ function RemoveButton({ user, item, onRemoved }: { user: string; item: DelegateM
   );
 }
 
-function UserDelegations({ user, refreshKey, onRemoved }: { user: string; refreshKey: number; onRemoved: (message: string) => void }) {
+function UserDelegations({
+  user,
+  refreshKey,
+  onRemoved,
+}: {
+  user: string;
+  refreshKey: number;
+  onRemoved: (message: string) => void;
+}) {
   const { api } = useApp();
-  const list = usePaged<DelegateMailboxItem>((token) => api.get<Page<DelegateMailboxItem>>(`users/${seg(user)}/delegate-mailboxes`, { top: 500, continuationToken: token }), [user, refreshKey]);
+  const list = usePaged<DelegateMailboxItem>(
+    (token) =>
+      api.get<Page<DelegateMailboxItem>>(`users/${seg(user)}/delegate-mailboxes`, {
+        top: 500,
+        continuationToken: token,
+      }),
+    [user, refreshKey],
+  );
   if (list.error) return <ErrorBox error={list.error} />;
   if (list.loading && list.items.length === 0) return <Loading what="delegations" />;
   return (
@@ -90,7 +131,8 @@ export function ManualView() {
   const [shownUser, setShownUser] = useState<string | null>(null);
   const [refreshKey, setRefreshKey] = useState(0);
 
-  const toggle = (right: Right, on: boolean) => setRights(on ? RIGHTS.filter((r) => r === right || rights.includes(r)) : rights.filter((r) => r !== right));
+  const toggle = (right: Right, on: boolean) =>
+    setRights(on ? RIGHTS.filter((r) => r === right || rights.includes(r)) : rights.filter((r) => r !== right));
 
   const add = async (e: Event) => {
     e.preventDefault();
@@ -100,7 +142,13 @@ export function ManualView() {
     setMessage(null);
     const delegate = user.trim();
     try {
-      if (!delegate) throw new ApiError({ title: 'Bad Request', status: 400, detail: 'Name the user who gets access.', errors: [{ path: 'user', message: 'is required' }] });
+      if (!delegate)
+        throw new ApiError({
+          title: 'Bad Request',
+          status: 400,
+          detail: 'Name the user who gets access.',
+          errors: [{ path: 'user', message: 'is required' }],
+        });
       await api.send('POST', `users/${seg(delegate)}/delegate-mailboxes`, { mailbox: mailbox.trim(), rights });
       setMessage(`Added ${rights.map(rightLabel).join(', ')} on ${mailbox.trim()} for ${delegate}.`);
       setShownUser(delegate);
@@ -123,27 +171,50 @@ export function ManualView() {
     <>
       <h1>Manual delegations</h1>
       <p class="lead">
-        Manual delegations are recorded here by an admin; sync never removes them. Delegations observed in Exchange come back on the next sync if removed here, so the
-        API refuses to remove them.
+        Manual delegations are recorded here by an admin; sync never removes them. Delegations observed in Exchange come
+        back on the next sync if removed here, so the API refuses to remove them.
       </p>
       <form class="card form-grid" onSubmit={(e) => void add(e)} aria-labelledby="manual-add-h" noValidate>
         <h2 id="manual-add-h">Add a manual delegation</h2>
         {problem ? <FieldProblemAlert unclaimed={unclaimed} /> : null}
         <div class="field">
           <label for="manual-user">User who gets access (UPN, e-mail address or object id)</label>
-          <input id="manual-user" type="text" autoComplete="off" spellcheck={false} value={user} onInput={(e) => setUser(e.currentTarget.value)} {...describedBy('manual-user-err', userIssues)} />
+          <input
+            id="manual-user"
+            type="text"
+            autoComplete="off"
+            spellcheck={false}
+            value={user}
+            onInput={(e) => setUser(e.currentTarget.value)}
+            {...describedBy('manual-user-err', userIssues)}
+          />
           <FieldError id="manual-user-err" messages={userIssues} />
         </div>
         <div class="field">
           <label for="manual-mailbox">Mailbox (e-mail address or object id)</label>
-          <input id="manual-mailbox" type="text" autoComplete="off" spellcheck={false} value={mailbox} onInput={(e) => setMailbox(e.currentTarget.value)} {...describedBy('manual-mailbox-err', mailboxIssues)} />
+          <input
+            id="manual-mailbox"
+            type="text"
+            autoComplete="off"
+            spellcheck={false}
+            value={mailbox}
+            onInput={(e) => setMailbox(e.currentTarget.value)}
+            {...describedBy('manual-mailbox-err', mailboxIssues)}
+          />
           <FieldError id="manual-mailbox-err" messages={mailboxIssues} />
         </div>
         <fieldset class="choice" {...describedBy('manual-rights-err', rightsIssues)}>
           <legend>Rights</legend>
           {RIGHTS.map((r) => (
             <label key={r}>
-              <input type="checkbox" name="rights" value={r} checked={rights.includes(r)} onChange={(e) => toggle(r, e.currentTarget.checked)} /> {rightLabel(r)}
+              <input
+                type="checkbox"
+                name="rights"
+                value={r}
+                checked={rights.includes(r)}
+                onChange={(e) => toggle(r, e.currentTarget.checked)}
+              />{' '}
+              {rightLabel(r)}
             </label>
           ))}
           <FieldError id="manual-rights-err" messages={rightsIssues} />

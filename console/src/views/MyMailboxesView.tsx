@@ -4,7 +4,10 @@ import { ErrorBox, Loading, LoadMore, useApp, usePaged } from '../ui';
 
 export function MyMailboxesView() {
   const { api, claims } = useApp();
-  const mine = usePaged<DelegateMailboxItem>((token) => api.get<Page<DelegateMailboxItem>>('me/delegate-mailboxes', { top: 500, continuationToken: token }), [api]);
+  const mine = usePaged<DelegateMailboxItem>(
+    (token) => api.get<Page<DelegateMailboxItem>>('me/delegate-mailboxes', { top: 500, continuationToken: token }),
+    [api],
+  );
   return (
     <>
       <div class="view-head">
@@ -13,7 +16,9 @@ export function MyMailboxesView() {
           Refresh
         </button>
       </div>
-      <p class="lead">Mailboxes other people have shared with {claims.preferredUsername ?? 'you'}, and what you can do in each.</p>
+      <p class="lead">
+        Mailboxes other people have shared with {claims.preferredUsername ?? 'you'}, and what you can do in each.
+      </p>
       <ErrorBox error={mine.error} />
       {mine.loading && mine.items.length === 0 ? <Loading what="your mailboxes" /> : null}
       {!mine.error && !(mine.loading && mine.items.length === 0) ? (

@@ -79,9 +79,13 @@ function HeldRevocationTable({ taskId, runId, refreshKey }: { taskId: string; ru
                   {h.delegate.accountEnabled === false ? <span class="badge badge-muted">Disabled</span> : null}
                 </td>
                 <td data-label="Right">{rightLabel(h.right)}</td>
-                <td data-label="Via"><ViaList via={h.via} /></td>
+                <td data-label="Via">
+                  <ViaList via={h.via} />
+                </td>
                 <td data-label="Why revoke">{HELD_REASON[h.reason] ?? h.reason}</td>
-                <td data-label="Last confirmed"><Time iso={h.lastConfirmed} /></td>
+                <td data-label="Last confirmed">
+                  <Time iso={h.lastConfirmed} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -109,7 +109,15 @@ function RunProgress({ taskId, runId, onSettled }: { taskId: string; runId: stri
 
 function FailedMailboxes({ taskId, runId }: { taskId: string; runId: string }) {
   const { api } = useApp();
-  const failed = usePaged<RunMailbox>((token) => api.get<Page<RunMailbox>>(`tasks/${seg(taskId)}/runs/${seg(runId)}/mailboxes`, { status: 'failed', top: 100, continuationToken: token }), [taskId, runId]);
+  const failed = usePaged<RunMailbox>(
+    (token) =>
+      api.get<Page<RunMailbox>>(`tasks/${seg(taskId)}/runs/${seg(runId)}/mailboxes`, {
+        status: 'failed',
+        top: 100,
+        continuationToken: token,
+      }),
+    [taskId, runId],
+  );
   if (failed.error) return <ErrorBox error={failed.error} />;
   if (failed.loading && failed.items.length === 0) return <Loading what="failed mailboxes" />;
   if (failed.items.length === 0) return <p class="empty">No mailbox failed in this run.</p>;
@@ -190,7 +198,10 @@ interface RunHistoryProps {
 
 function RunHistory({ taskId, refreshKey, onReviewed }: RunHistoryProps) {
   const { api } = useApp();
-  const runs = usePaged<Run>((token) => api.get<Page<Run>>(`tasks/${seg(taskId)}/runs`, { top: 20, continuationToken: token }), [taskId, refreshKey]);
+  const runs = usePaged<Run>(
+    (token) => api.get<Page<Run>>(`tasks/${seg(taskId)}/runs`, { top: 20, continuationToken: token }),
+    [taskId, refreshKey],
+  );
   const [open, setOpen] = useState<{ runId: string; detail: RunDetail } | null>(null);
   const isOpen = (runId: string, detail: RunDetail) => open?.runId === runId && open.detail === detail;
   const toggle = (runId: string, detail: RunDetail) => setOpen(isOpen(runId, detail) ? null : { runId, detail });
@@ -220,29 +231,43 @@ function RunHistory({ taskId, refreshKey, onReviewed }: RunHistoryProps) {
               <th scope="col">Mailboxes</th>
               <th scope="col">Delegations</th>
               <th scope="col">Finished</th>
-              <th scope="col"><span class="sr-only">Details</span></th>
+              <th scope="col">
+                <span class="sr-only">Details</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {runs.items.map((run) => (
               <>
                 <tr key={run.runId}>
-                  <td data-label="Started"><Time iso={run.startedAt ?? run.createdAt} /></td>
+                  <td data-label="Started">
+                    <Time iso={run.startedAt ?? run.createdAt} />
+                  </td>
                   <td data-label="Trigger">{run.trigger === 'manual' ? 'Run now' : 'Schedule'}</td>
-                  <td data-label="Status"><RunStatusBadge status={run.status} /></td>
+                  <td data-label="Status">
+                    <RunStatusBadge status={run.status} />
+                  </td>
                   <td data-label="Mailboxes">
-                    {run.mailboxesDone}/{run.mailboxesTotal} done{run.mailboxesFailed ? `, ${run.mailboxesFailed} failed` : ''}
-                    {run.trusteesUnresolved ? <span class="muted"> · {run.trusteesUnresolved} trustees unresolved</span> : null}
+                    {run.mailboxesDone}/{run.mailboxesTotal} done
+                    {run.mailboxesFailed ? `, ${run.mailboxesFailed} failed` : ''}
+                    {run.trusteesUnresolved ? (
+                      <span class="muted"> · {run.trusteesUnresolved} trustees unresolved</span>
+                    ) : null}
                     {skippedText(run) ? <span class="muted"> · {skippedText(run)}</span> : null}
                     {run.rightsNotRead ? (
-                      <span class="muted"> · {run.rightsNotRead} {run.rightsNotRead === 1 ? 'right' : 'rights'} not read</span>
+                      <span class="muted">
+                        {' '}
+                        · {run.rightsNotRead} {run.rightsNotRead === 1 ? 'right' : 'rights'} not read
+                      </span>
                     ) : null}
                   </td>
                   <td data-label="Delegations">
                     +{run.delegationsAdded} / −{run.delegationsRemoved}
                     {run.revocationsHeld ? <span class="held-count"> · {run.revocationsHeld} held</span> : null}
                   </td>
-                  <td data-label="Finished"><Time iso={run.finishedAt} /></td>
+                  <td data-label="Finished">
+                    <Time iso={run.finishedAt} />
+                  </td>
                   <td class="actions">
                     {run.status === 'needsReview'
                       ? detailButton(run.runId, 'review', `Review held revocations (${run.revocationsHeld})`, true)
@@ -257,17 +282,23 @@ function RunHistory({ taskId, refreshKey, onReviewed }: RunHistoryProps) {
                 </tr>
                 {run.error ? (
                   <tr key={`${run.runId}-error`} class="detail-row">
-                    <td colSpan={7}><p class="reason">{run.error}</p></td>
+                    <td colSpan={7}>
+                      <p class="reason">{run.error}</p>
+                    </td>
                   </tr>
                 ) : null}
                 {run.warnings?.length && !isOpen(run.runId, 'review') ? (
                   <tr key={`${run.runId}-warnings`} class="detail-row">
-                    <td colSpan={7}><RunWarnings run={run} /></td>
+                    <td colSpan={7}>
+                      <RunWarnings run={run} />
+                    </td>
                   </tr>
                 ) : null}
                 {run.review ? (
                   <tr key={`${run.runId}-review`} class="detail-row">
-                    <td colSpan={7}><ReviewOutcome review={run.review} /></td>
+                    <td colSpan={7}>
+                      <ReviewOutcome review={run.review} />
+                    </td>
                   </tr>
                 ) : null}
                 {isOpen(run.runId, 'review') ? (
@@ -285,12 +316,16 @@ function RunHistory({ taskId, refreshKey, onReviewed }: RunHistoryProps) {
                 ) : null}
                 {isOpen(run.runId, 'failed') ? (
                   <tr key={`${run.runId}-failed`} class="detail-row">
-                    <td colSpan={7}><FailedMailboxes taskId={taskId} runId={run.runId} /></td>
+                    <td colSpan={7}>
+                      <FailedMailboxes taskId={taskId} runId={run.runId} />
+                    </td>
                   </tr>
                 ) : null}
                 {isOpen(run.runId, 'notRead') ? (
                   <tr key={`${run.runId}-not-read`} class="detail-row">
-                    <td colSpan={7}><UnreadRightsMailboxes taskId={taskId} runId={run.runId} /></td>
+                    <td colSpan={7}>
+                      <UnreadRightsMailboxes taskId={taskId} runId={run.runId} />
+                    </td>
                   </tr>
                 ) : null}
               </>
@@ -315,10 +350,10 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
   const [starting, setStarting] = useState(false);
   const [reviewMessage, setReviewMessage] = useState('');
   const inReview = task.lastRun?.status === 'needsReview' ? task.lastRun.runId : null;
-  const reviewRun = useLoad(
-    inReview ? () => api.get<Run>(`tasks/${seg(task.id)}/runs/${seg(inReview)}`) : null,
-    [task.id, inReview],
-  );
+  const reviewRun = useLoad(inReview ? () => api.get<Run>(`tasks/${seg(task.id)}/runs/${seg(inReview)}`) : null, [
+    task.id,
+    inReview,
+  ]);
   const reviewed = (message: string) => {
     setReviewMessage(message);
     setHistoryKey((k) => k + 1);
@@ -370,7 +405,11 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
           <dt>Schedule</dt>
           <dd>
             {task.schedule ? (
-              task.schedule.summary.includes(task.schedule.timeZone) ? task.schedule.summary : `${task.schedule.summary} (${task.schedule.timeZone})`
+              task.schedule.summary.includes(task.schedule.timeZone) ? (
+                task.schedule.summary
+              ) : (
+                `${task.schedule.summary} (${task.schedule.timeZone})`
+              )
             ) : (
               <span class="muted">schedule missing</span>
             )}
@@ -382,7 +421,12 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
             {task.nextDueAt ? (
               <>
                 <Time iso={task.nextDueAt} />
-                {task.nextDueAtLocal && task.schedule ? <span class="muted"> ({task.nextDueAtLocal.replace('T', ' ').slice(0, 16)} {task.schedule.timeZone})</span> : null}
+                {task.nextDueAtLocal && task.schedule ? (
+                  <span class="muted">
+                    {' '}
+                    ({task.nextDueAtLocal.replace('T', ' ').slice(0, 16)} {task.schedule.timeZone})
+                  </span>
+                ) : null}
               </>
             ) : (
               <span class="muted">{task.enabled ? 'not scheduled' : 'disabled'}</span>
@@ -394,10 +438,12 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
           <dd data-testid="last-run">
             {task.lastRun ? (
               <>
-                <RunStatusBadge status={task.lastRun.status} /> <Time iso={task.lastRun.finishedAt ?? task.lastRun.startedAt} />
+                <RunStatusBadge status={task.lastRun.status} />{' '}
+                <Time iso={task.lastRun.finishedAt ?? task.lastRun.startedAt} />
                 <span class="muted">
                   {' '}
-                  · {task.lastRun.mailboxesDone}/{task.lastRun.mailboxesTotal} mailboxes{task.lastRun.mailboxesFailed ? `, ${task.lastRun.mailboxesFailed} failed` : ''}
+                  · {task.lastRun.mailboxesDone}/{task.lastRun.mailboxesTotal} mailboxes
+                  {task.lastRun.mailboxesFailed ? `, ${task.lastRun.mailboxesFailed} failed` : ''}
                 </span>
                 {task.lastRun.error ? <p class="reason">{task.lastRun.error}</p> : null}
               </>
@@ -433,7 +479,12 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
             {starting ? 'Starting…' : 'Run now'}
           </button>
         ) : null}
-        <button type="button" class="secondary" aria-expanded={showHistory} onClick={() => setShowHistory(!showHistory)}>
+        <button
+          type="button"
+          class="secondary"
+          aria-expanded={showHistory}
+          onClick={() => setShowHistory(!showHistory)}
+        >
           {showHistory ? 'Hide run history' : 'Run history'}
         </button>
       </div>
@@ -444,7 +495,10 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
 
 export function TasksView() {
   const { api } = useApp();
-  const tasks = usePaged<TaskView>((token) => api.get<Page<TaskView>>('tasks', { top: 100, continuationToken: token }), []);
+  const tasks = usePaged<TaskView>(
+    (token) => api.get<Page<TaskView>>('tasks', { top: 100, continuationToken: token }),
+    [],
+  );
   return (
     <>
       <div class="view-head">
@@ -455,7 +509,9 @@ export function TasksView() {
       </div>
       <ErrorBox error={tasks.error} />
       {tasks.loading && tasks.items.length === 0 ? <Loading what="tasks" /> : null}
-      {!tasks.loading && !tasks.error && tasks.items.length === 0 ? <p class="empty">No tasks yet. An admin creates them under “Schedules and tasks”.</p> : null}
+      {!tasks.loading && !tasks.error && tasks.items.length === 0 ? (
+        <p class="empty">No tasks yet. An admin creates them under “Schedules and tasks”.</p>
+      ) : null}
       <div class="task-list">
         {tasks.items.map((task) => (
           <TaskCard key={task.id} task={task} onChanged={tasks.reload} />

@@ -42,7 +42,12 @@ export class JwtAuthenticator implements Authenticator {
   constructor(private readonly options: JwtAuthenticatorOptions) {
     this.now = options.now ?? (() => new Date());
     this.tolerance = options.clockToleranceSeconds ?? 120;
-    this.verified = new LRUCache<string, Verified>({ max: 10_000, ttl: 5 * 60_000, ttlResolution: 0, perf: { now: () => this.now().getTime() } });
+    this.verified = new LRUCache<string, Verified>({
+      max: 10_000,
+      ttl: 5 * 60_000,
+      ttlResolution: 0,
+      perf: { now: () => this.now().getTime() },
+    });
     this.jwks = createRemoteJWKSet(new URL(options.jwksUri), {
       timeoutDuration: 5_000,
       cooldownDuration: 30_000,
@@ -53,7 +58,8 @@ export class JwtAuthenticator implements Authenticator {
   async authenticate(header: string | null): Promise<Principal> {
     if (!header) throw new UnauthenticatedError('AUTH.MISSING_TOKEN', 'An Authorization: Bearer token is required');
     const match = BEARER.exec(header.trim());
-    if (!match) throw new UnauthenticatedError('AUTH.MALFORMED_TOKEN', 'The Authorization header must be "Bearer <JWT>"');
+    if (!match)
+      throw new UnauthenticatedError('AUTH.MALFORMED_TOKEN', 'The Authorization header must be "Bearer <JWT>"');
     const token = match[1]!;
     const cacheKey = createHash('sha256').update(token).digest('base64url');
     const known = this.verified.get(cacheKey);
@@ -76,8 +82,10 @@ export class JwtAuthenticator implements Authenticator {
     } catch {
       throw new UnauthenticatedError('AUTH.MALFORMED_TOKEN', 'The bearer token is not a JWT');
     }
-    if (protectedHeader.alg !== 'RS256') throw new UnauthenticatedError('AUTH.BAD_ALGORITHM', 'The token must be signed with RS256');
-    if (!protectedHeader.kid) throw new UnauthenticatedError('AUTH.MISSING_KID', 'The token header has no key id (kid)');
+    if (protectedHeader.alg !== 'RS256')
+      throw new UnauthenticatedError('AUTH.BAD_ALGORITHM', 'The token must be signed with RS256');
+    if (!protectedHeader.kid)
+      throw new UnauthenticatedError('AUTH.MISSING_KID', 'The token header has no key id (kid)');
 
     let payload: JWTPayload;
     try {
@@ -97,7 +105,8 @@ export class JwtAuthenticator implements Authenticator {
       throw new UnauthenticatedError('AUTH.WRONG_TENANT', 'The token was issued for another tenant');
     }
     const oid = payload['oid'];
-    if (typeof oid !== 'string' || oid.length === 0) throw new UnauthenticatedError('AUTH.NO_OID', 'The token has no oid claim');
+    if (typeof oid !== 'string' || oid.length === 0)
+      throw new UnauthenticatedError('AUTH.NO_OID', 'The token has no oid claim');
     const rolesClaim = payload['roles'];
     const roles = Array.isArray(rolesClaim) ? rolesClaim.filter((r): r is string => typeof r === 'string') : [];
     const username = typeof payload['preferred_username'] === 'string' ? payload['preferred_username'] : undefined;
@@ -120,16 +129,30 @@ export class JwtAuthenticator implements Authenticator {
 
   private translate(error: unknown): Error {
     if (error instanceof joseErrors.JWKSTimeout || (error instanceof TypeError && /fetch/i.test(error.message))) {
-      return new RetryableError('AUTH.KEYS_UNAVAILABLE', 'The token signing keys cannot be fetched right now; try again shortly');
+      return new RetryableError(
+        'AUTH.KEYS_UNAVAILABLE',
+        'The token signing keys cannot be fetched right now; try again shortly',
+      );
     }
-    if (error instanceof joseErrors.JWTExpired) return new UnauthenticatedError('AUTH.TOKEN_EXPIRED', 'The token has expired');
+    if (error instanceof joseErrors.JWTExpired)
+      return new UnauthenticatedError('AUTH.TOKEN_EXPIRED', 'The token has expired');
     if (error instanceof joseErrors.JWTClaimValidationFailed) {
       return new UnauthenticatedError('AUTH.CLAIM_INVALID', `The token's ${error.claim} claim is not accepted`);
     }
-    if (error instanceof joseErrors.JWKSNoMatchingKey) return new UnauthenticatedError('AUTH.UNKNOWN_KEY', 'The token was signed with an unknown key');
-    if (error instanceof joseErrors.JOSEError) return new UnauthenticatedError('AUTH.INVALID_TOKEN', 'The token is not valid');
-    if (error instanceof Error && /fetch|ECONNREFUSED|ENOTFOUND|socket|network/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
-      return new RetryableError('AUTH.KEYS_UNAVAILABLE', 'The token signing keys cannot be fetched right now; try again shortly');
+    if (error instanceof joseErrors.JWKSNoMatchingKey)
+      return new UnauthenticatedError('AUTH.UNKNOWN_KEY', 'The token was signed with an unknown key');
+    if (error instanceof joseErrors.JOSEError)
+      return new UnauthenticatedError('AUTH.INVALID_TOKEN', 'The token is not valid');
+    if (
+      error instanceof Error &&
+      /fetch|ECONNREFUSED|ENOTFOUND|socket|network/i.test(
+        `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`,
+      )
+    ) {
+      return new RetryableError(
+        'AUTH.KEYS_UNAVAILABLE',
+        'The token signing keys cannot be fetched right now; try again shortly',
+      );
     }
     return new UnauthenticatedError('AUTH.INVALID_TOKEN', 'The token is not valid');
   }

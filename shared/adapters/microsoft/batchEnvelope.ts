@@ -16,7 +16,12 @@ export function readBatchResponses(json: unknown, operation: string): Map<string
   const answers = new Map<string, BatchAnswer>();
   for (const entry of responses) {
     if (typeof entry !== 'object' || entry === null) continue;
-    const { id, status, headers, body } = entry as { id?: unknown; status?: unknown; headers?: unknown; body?: unknown };
+    const { id, status, headers, body } = entry as {
+      id?: unknown;
+      status?: unknown;
+      headers?: unknown;
+      body?: unknown;
+    };
     if (typeof id !== 'string' && typeof id !== 'number') continue;
     const lowered: Record<string, string> = {};
     if (typeof headers === 'object' && headers !== null) {

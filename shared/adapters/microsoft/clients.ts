@@ -1,5 +1,12 @@
 import type { TokenCredential } from '@azure/identity';
-import { AccessTokenSource, createMicrosoftCredential, exchangeScope, graphScope, type AccessTokenSourceOptions, type TenantSettings } from './credentials.js';
+import {
+  AccessTokenSource,
+  createMicrosoftCredential,
+  exchangeScope,
+  graphScope,
+  type AccessTokenSourceOptions,
+  type TenantSettings,
+} from './credentials.js';
 import { ExchangeClient, type ExchangeWarning } from './exchange.js';
 import { GraphClient } from './graph.js';
 import { AdaptiveLimiter, EXCHANGE_LIMITS, GRAPH_LIMITS, type LimiterOptions } from './limiter.js';

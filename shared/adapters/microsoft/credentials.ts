@@ -20,7 +20,8 @@ export const EXCHANGE_RESOURCE = 'https://outlook.office365.com';
 
 // National clouds have their own resource hosts (graph.microsoft.us, microsoftgraph.chinacloudapi.cn,
 // outlook.office365.us, partner.outlook.cn, …); anything else (a simulator, a proxy) uses the global one.
-const MICROSOFT_RESOURCE_HOST = /(^|\.)(microsoft\.com|microsoft\.us|chinacloudapi\.cn|office365\.com|office365\.us|office\.com|outlook\.cn|apps\.mil)$/i;
+const MICROSOFT_RESOURCE_HOST =
+  /(^|\.)(microsoft\.com|microsoft\.us|chinacloudapi\.cn|office365\.com|office365\.us|office\.com|outlook\.cn|apps\.mil)$/i;
 
 /** The `.default` scope for a service: its base URL's own resource on a Microsoft host, else `fallbackResource`. */
 export function scopeForBaseUrl(baseUrl: string, fallbackResource: string): string {
@@ -53,7 +54,10 @@ export function createMicrosoftCredential(
   opts: { ca?: string; agent?: https.Agent } = {},
 ): TokenCredential {
   if (!config) {
-    throw new ConfigError('CONFIG.TENANT_MISSING', 'AZURE_TENANT_ID: required to talk to Microsoft Graph and Exchange Online');
+    throw new ConfigError(
+      'CONFIG.TENANT_MISSING',
+      'AZURE_TENANT_ID: required to talk to Microsoft Graph and Exchange Online',
+    );
   }
   const agent = opts.agent ?? (opts.ca ? createTrustingAgent(opts.ca) : undefined);
   const common = {
@@ -66,9 +70,17 @@ export function createMicrosoftCredential(
     case 'clientSecret':
       return new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, common);
     case 'clientCertificate':
-      return new ClientCertificateCredential(settings.tenantId, settings.clientId, { certificatePath: settings.certificatePath }, common);
+      return new ClientCertificateCredential(
+        settings.tenantId,
+        settings.clientId,
+        { certificatePath: settings.certificatePath },
+        common,
+      );
     case 'managedIdentity':
-      return new ManagedIdentityCredential({ ...(settings.clientId ? { clientId: settings.clientId } : {}), ...(agent ? { agent } : {}) });
+      return new ManagedIdentityCredential({
+        ...(settings.clientId ? { clientId: settings.clientId } : {}),
+        ...(agent ? { agent } : {}),
+      });
   }
 }
 
@@ -162,12 +174,24 @@ export function tokenFailure(scope: string, error: unknown): AppError {
   if (error instanceof AuthenticationError) {
     const description = error.errorResponse.errorDescription.split(/\r?\n/)[0] ?? '';
     const text = `Entra ID refused a token for ${scope} (HTTP ${error.statusCode}, ${error.errorResponse.error}): ${description.slice(0, 300)}`;
-    if (error.statusCode >= 500 || error.statusCode === 429) return new RetryableError('AUTH.UNAVAILABLE', text, undefined, { cause: error });
-    return new PermanentUpstreamError('AUTH.TOKEN_REFUSED', `${text}. Check AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret or certificate`);
+    if (error.statusCode >= 500 || error.statusCode === 429)
+      return new RetryableError('AUTH.UNAVAILABLE', text, undefined, { cause: error });
+    return new PermanentUpstreamError(
+      'AUTH.TOKEN_REFUSED',
+      `${text}. Check AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret or certificate`,
+    );
   }
   if (error instanceof CredentialUnavailableError) {
-    return new PermanentUpstreamError('AUTH.CREDENTIAL_UNAVAILABLE', `No credential could get a token for ${scope}: ${error.message.split(/\r?\n/)[0]?.slice(0, 300) ?? ''}`);
+    return new PermanentUpstreamError(
+      'AUTH.CREDENTIAL_UNAVAILABLE',
+      `No credential could get a token for ${scope}: ${error.message.split(/\r?\n/)[0]?.slice(0, 300) ?? ''}`,
+    );
   }
   const reason = error instanceof Error ? `${error.name}: ${error.message.split(/\r?\n/)[0] ?? ''}` : String(error);
-  return new RetryableError('AUTH.UNAVAILABLE', `Could not get a token for ${scope}: ${reason.slice(0, 300)}`, undefined, { cause: error });
+  return new RetryableError(
+    'AUTH.UNAVAILABLE',
+    `Could not get a token for ${scope}: ${reason.slice(0, 300)}`,
+    undefined,
+    { cause: error },
+  );
 }

@@ -70,7 +70,11 @@ export class ExchangeClient {
   }
 
   /** Runs a cmdlet and yields each page, following `@odata.nextLink` with the same body and headers. */
-  async *invoke(cmdlet: string, parameters: CmdletParameters = {}, opts: { select?: readonly string[] } = {}): AsyncIterable<ExchangePage> {
+  async *invoke(
+    cmdlet: string,
+    parameters: CmdletParameters = {},
+    opts: { select?: readonly string[] } = {},
+  ): AsyncIterable<ExchangePage> {
     const body = commandBody(cmdlet, parameters);
     let url: string | undefined = this.invokeUrl(opts.select);
     while (url) {
@@ -89,7 +93,11 @@ export class ExchangeClient {
   }
 
   /** Runs a cmdlet and collects every page. */
-  async invokeAll(cmdlet: string, parameters: CmdletParameters = {}, opts: { select?: readonly string[] } = {}): Promise<ExchangePage> {
+  async invokeAll(
+    cmdlet: string,
+    parameters: CmdletParameters = {},
+    opts: { select?: readonly string[] } = {},
+  ): Promise<ExchangePage> {
     const rows: unknown[] = [];
     const warnings: string[] = [];
     for await (const page of this.invoke(cmdlet, parameters, opts)) {
@@ -109,12 +117,10 @@ export class ExchangeClient {
       throw new RangeError(`Exchange $batch takes at most ${EXCHANGE_BATCH_LIMIT} commands, got ${commands.length}`);
     }
     const ctx = this.options.context;
-    return retryBatchItems<ExchangePage>(
-      commands.length,
-      (pending) => this.batchRound(commands, pending),
-      ctx.retry,
-      { ...(ctx.sleep ? { sleep: ctx.sleep } : {}), ...(ctx.random ? { random: ctx.random } : {}) },
-    );
+    return retryBatchItems<ExchangePage>(commands.length, (pending) => this.batchRound(commands, pending), ctx.retry, {
+      ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
+      ...(ctx.random ? { random: ctx.random } : {}),
+    });
   }
 
   /**
@@ -254,7 +260,10 @@ export class ExchangeClient {
       const command = commands[index] as ExchangeCommand;
       const answer = answers.get(String(index));
       if (!answer) {
-        results.set(index, { ok: false, error: malformedResponse('exchange', `${command.cmdlet} (batch item without a response)`) });
+        results.set(index, {
+          ok: false,
+          error: malformedResponse('exchange', `${command.cmdlet} (batch item without a response)`),
+        });
         continue;
       }
       if (answer.status >= 200 && answer.status < 300) {

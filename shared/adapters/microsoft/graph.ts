@@ -1,4 +1,10 @@
-import { Client, ResponseType, type Context, type Middleware, type MiddlewareOptions } from '@microsoft/microsoft-graph-client';
+import {
+  Client,
+  ResponseType,
+  type Context,
+  type Middleware,
+  type MiddlewareOptions,
+} from '@microsoft/microsoft-graph-client';
 import { AppError, PermanentUpstreamError } from '../../errors.js';
 import { readBatchResponses } from './batchEnvelope.js';
 import { odataString, pathSegment, queryString } from './odata.js';
@@ -18,7 +24,8 @@ import { sendWithRetries, type ServiceContext } from './serviceHttp.js';
 import { classifyHttpFailure, malformedResponse, parseRetryAfter } from './upstreamErrors.js';
 
 export const GRAPH_BATCH_LIMIT = 20;
-const GROUP_SELECT = 'id,displayName,mail,mailEnabled,securityEnabled,groupTypes,onPremisesSamAccountName,onPremisesSyncEnabled';
+const GROUP_SELECT =
+  'id,displayName,mail,mailEnabled,securityEnabled,groupTypes,onPremisesSamAccountName,onPremisesSyncEnabled';
 const USER_SELECT = 'id,displayName,userPrincipalName,mail,accountEnabled';
 const MEMBER_SELECT = 'id,displayName,userPrincipalName,mail,accountEnabled';
 /**
@@ -122,7 +129,11 @@ export class GraphClient {
   /** One group by object id, or undefined when it does not exist. */
   async getGroup(id: string): Promise<GraphGroup | undefined> {
     try {
-      const json = await this.get(`/groups/${pathSegment(id)}${queryString({ $select: GROUP_SELECT })}`, 'getGroup', GRAPH_PERMISSIONS.groups);
+      const json = await this.get(
+        `/groups/${pathSegment(id)}${queryString({ $select: GROUP_SELECT })}`,
+        'getGroup',
+        GRAPH_PERMISSIONS.groups,
+      );
       return parseRows(graphGroupSchema, [json], { service: 'graph', source: 'getGroup' })[0];
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -150,12 +161,19 @@ export class GraphClient {
   async searchGroups(prefix: string, top = 25): Promise<GraphGroup[]> {
     const path = `/groups${queryString({ $filter: `startswith(displayName,${odataString(prefix)})`, $select: GROUP_SELECT, $top: Math.min(999, Math.max(1, top)) })}`;
     const json = await this.get(path, 'searchGroups', GRAPH_PERMISSIONS.groups);
-    return parseRows(graphGroupSchema, valueOf(json, 'searchGroups'), { service: 'graph', source: 'searchGroups' }).slice(0, top);
+    return parseRows(graphGroupSchema, valueOf(json, 'searchGroups'), {
+      service: 'graph',
+      source: 'searchGroups',
+    }).slice(0, top);
   }
 
   /** Every group of the tenant, one array per page. */
   async *listGroups(): AsyncIterable<GraphGroup[]> {
-    for await (const page of this.pages(`/groups${queryString({ $select: GROUP_SELECT, $top: 999 })}`, 'listGroups', GRAPH_PERMISSIONS.groups)) {
+    for await (const page of this.pages(
+      `/groups${queryString({ $select: GROUP_SELECT, $top: 999 })}`,
+      'listGroups',
+      GRAPH_PERMISSIONS.groups,
+    )) {
       yield parseRows(graphGroupSchema, page, { service: 'graph', source: 'listGroups' });
     }
   }
@@ -171,7 +189,11 @@ export class GraphClient {
   /** A user by object id or UPN (a primary SMTP address that is not the UPN does not work here), or undefined. */
   async getUser(idOrUpn: string): Promise<GraphUser | undefined> {
     try {
-      const json = await this.get(`/users/${pathSegment(idOrUpn)}${queryString({ $select: USER_SELECT })}`, 'getUser', GRAPH_PERMISSIONS.users);
+      const json = await this.get(
+        `/users/${pathSegment(idOrUpn)}${queryString({ $select: USER_SELECT })}`,
+        'getUser',
+        GRAPH_PERMISSIONS.users,
+      );
       return parseRows(graphUserSchema, [json], { service: 'graph', source: 'getUser' })[0];
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -233,7 +255,11 @@ export class GraphClient {
   }
 
   private async findUsers(filter: string): Promise<GraphUser[]> {
-    const json = await this.get(`/users${queryString({ $filter: filter, $select: USER_SELECT })}`, 'findUserByMail', GRAPH_PERMISSIONS.users);
+    const json = await this.get(
+      `/users${queryString({ $filter: filter, $select: USER_SELECT })}`,
+      'findUserByMail',
+      GRAPH_PERMISSIONS.users,
+    );
     return parseRows(graphUserSchema, valueOf(json, 'findUserByMail'), { service: 'graph', source: 'findUserByMail' });
   }
 
@@ -275,7 +301,11 @@ export class GraphClient {
       await run(this.client.api(path).responseType(ResponseType.RAW).middlewareOptions([tag]));
     } catch (error) {
       if (tag.error) throw tag.error;
-      throw new PermanentUpstreamError('GRAPH.CLIENT', `Graph ${operation}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new PermanentUpstreamError(
+        'GRAPH.CLIENT',
+        `Graph ${operation}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     return tag.json;
   }
@@ -307,7 +337,10 @@ export class GraphClient {
       const request = requests[index] as GraphBatchRequest;
       const answer = answers.get(String(index));
       if (!answer) {
-        results.set(index, { ok: false, error: malformedResponse('graph', `$batch ${request.url} (no response for the item)`) });
+        results.set(index, {
+          ok: false,
+          error: malformedResponse('graph', `$batch ${request.url} (no response for the item)`),
+        });
         continue;
       }
       if (answer.status >= 200 && answer.status < 300) {

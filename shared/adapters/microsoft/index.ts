@@ -22,10 +22,25 @@ export {
   type ExchangePage,
   type ExchangeWarning,
 } from './exchange.js';
-export { GRAPH_BATCH_LIMIT, GRAPH_PERMISSIONS, GraphClient, type GraphBatchRequest, type GraphBatchResponse, type GraphClientOptions } from './graph.js';
+export {
+  GRAPH_BATCH_LIMIT,
+  GRAPH_PERMISSIONS,
+  GraphClient,
+  type GraphBatchRequest,
+  type GraphBatchResponse,
+  type GraphClientOptions,
+} from './graph.js';
 export { AdaptiveLimiter, type LimiterOptions, type LimiterSlot, type LimiterStats } from './limiter.js';
 export { odataString, pathSegment, queryString } from './odata.js';
-export { DEFAULT_RETRY_POLICY, backoffDelay, retryBatchItems, withRetries, type ItemOutcome, type RetryPolicy, type Sleep } from './retry.js';
+export {
+  DEFAULT_RETRY_POLICY,
+  backoffDelay,
+  retryBatchItems,
+  withRetries,
+  type ItemOutcome,
+  type RetryPolicy,
+  type Sleep,
+} from './retry.js';
 export {
   calendarPermissionSchema,
   directoryObjectSchema,
@@ -48,7 +63,13 @@ export {
   type RecipientPermissionRow,
   type RecipientRow,
 } from './rows.js';
-export { createHttpsFetch, type FetchInit, type FetchLike, type HttpsFetch, type HttpsFetchOptions } from './transport.js';
+export {
+  createHttpsFetch,
+  type FetchInit,
+  type FetchLike,
+  type HttpsFetch,
+  type HttpsFetchOptions,
+} from './transport.js';
 export {
   classifyHttpFailure,
   extractExchangeError,

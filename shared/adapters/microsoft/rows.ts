@@ -74,9 +74,7 @@ export type RecipientRow = z.infer<typeof recipientRowSchema>;
 export const calendarPermissionSchema = z.object({
   id: z.string(),
   role: z.string(),
-  emailAddress: z
-    .object({ name: z.string().nullish(), address: z.string().nullish() })
-    .nullish(),
+  emailAddress: z.object({ name: z.string().nullish(), address: z.string().nullish() }).nullish(),
   isInsideOrganization: z.boolean().nullish(),
   isRemovable: z.boolean().nullish(),
   allowedRoles: stringList,

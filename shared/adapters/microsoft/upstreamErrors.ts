@@ -1,9 +1,4 @@
-import {
-  PermanentUpstreamError,
-  RetryableError,
-  ThrottledError,
-  type AppError,
-} from '../../errors.js';
+import { PermanentUpstreamError, RetryableError, ThrottledError, type AppError } from '../../errors.js';
 
 export type MicrosoftService = 'graph' | 'exchange';
 
@@ -140,7 +135,7 @@ const PREFIX: Record<MicrosoftService, string> = { graph: 'GRAPH', exchange: 'EX
 const EXCHANGE_ROLE_FIX =
   'give the app Exchange.ManageAsApp (Office 365 Exchange Online API, admin-consented) plus an Exchange role, ' +
   "either as a Microsoft Entra role on the app's service principal (Global Reader is enough to read) or in " +
-  "Exchange Online: New-ServicePrincipal for the app, then New-ManagementRoleAssignment -App <service principal> " +
+  'Exchange Online: New-ServicePrincipal for the app, then New-ManagementRoleAssignment -App <service principal> ' +
   "-Role 'View-Only Recipients' (or Add-RoleGroupMember to a custom role group holding that role)";
 
 /**
@@ -153,7 +148,7 @@ export function forbiddenFix(service: MicrosoftService, permission?: string, typ
   if (type === 'ErrorAccessDenied' && permission?.startsWith('Calendars.')) {
     return (
       "if only some mailboxes answer this, the tenant scopes the app's mailbox access (RBAC for Applications or " +
-      "an application access policy) and these calendars are outside that scope: widen the scope to read them; " +
+      'an application access policy) and these calendars are outside that scope: widen the scope to read them; ' +
       `if every mailbox answers this, ${grant} to the app and admin-consent it`
     );
   }
@@ -163,7 +158,8 @@ export function forbiddenFix(service: MicrosoftService, permission?: string, typ
 /** Maps a failed HTTP exchange with Graph or Exchange to a typed error of `shared/errors.ts`. */
 export function classifyHttpFailure(failure: HttpFailure): AppError {
   const { service, status, operation } = failure;
-  const extracted = service === 'exchange' ? extractExchangeError(failure.bodyText) : extractGraphError(failure.bodyText);
+  const extracted =
+    service === 'exchange' ? extractExchangeError(failure.bodyText) : extractGraphError(failure.bodyText);
   const name = SERVICE_NAME[service];
   const prefix = PREFIX[service];
   const detail = `${name} ${operation} failed (HTTP ${status}${extracted.type ? `, ${extracted.type}` : ''}): ${extracted.message}`;
@@ -199,7 +195,12 @@ export function classifyHttpFailure(failure: HttpFailure): AppError {
 /** A request that got no HTTP answer (reset, timeout, DNS): worth retrying. */
 export function networkFailure(service: MicrosoftService, operation: string, cause: unknown): RetryableError {
   const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-  return new RetryableError(`${PREFIX[service]}.NETWORK`, `${SERVICE_NAME[service]} ${operation}: no response (${truncate(reason)})`, undefined, { cause });
+  return new RetryableError(
+    `${PREFIX[service]}.NETWORK`,
+    `${SERVICE_NAME[service]} ${operation}: no response (${truncate(reason)})`,
+    undefined,
+    { cause },
+  );
 }
 
 /** A 2xx answer whose body is not the JSON it should be (truncated, garbled): worth retrying. */

@@ -124,7 +124,8 @@ export class InProcessQueue implements QueueSender {
 
   constructor(options: InProcessQueueOptions = {}) {
     this.maxDeliveryCount = options.maxDeliveryCount ?? QUEUE_SETTINGS.maxDeliveryCount;
-    this.duplicateWindowMs = options.duplicateDetectionWindowMs ?? QUEUE_SETTINGS.duplicateDetectionWindowMinutes * 60_000;
+    this.duplicateWindowMs =
+      options.duplicateDetectionWindowMs ?? QUEUE_SETTINGS.duplicateDetectionWindowMinutes * 60_000;
     this.redeliveryDelayMs = options.redeliveryDelayMs ?? 250;
     this.now = options.now ?? Date.now;
   }
@@ -255,11 +256,14 @@ export class InProcessQueue implements QueueSender {
     if (q.timer && q.timerAt <= at) return;
     if (q.timer) clearTimeout(q.timer);
     q.timerAt = at;
-    q.timer = setTimeout(() => {
-      q.timer = undefined;
-      q.timerAt = Infinity;
-      this.pump(q);
-    }, Math.max(0, at - this.now()));
+    q.timer = setTimeout(
+      () => {
+        q.timer = undefined;
+        q.timerAt = Infinity;
+        this.pump(q);
+      },
+      Math.max(0, at - this.now()),
+    );
   }
 
   private deliver(q: QueueState, message: StoredMessage): void {

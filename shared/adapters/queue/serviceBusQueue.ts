@@ -37,7 +37,12 @@ export class ServiceBusQueueSender implements QueueSender {
       for (const [at, group] of scheduled) await sender.scheduleMessages(group, new Date(at));
     } catch (error) {
       if (error instanceof AppError) throw error;
-      throw new RetryableError('QUEUE.SEND_FAILED', `Sending to Service Bus queue '${queueName}' failed: ${(error as Error).message}`, undefined, { cause: error });
+      throw new RetryableError(
+        'QUEUE.SEND_FAILED',
+        `Sending to Service Bus queue '${queueName}' failed: ${(error as Error).message}`,
+        undefined,
+        { cause: error },
+      );
     }
   }
 
@@ -61,14 +66,26 @@ export class ServiceBusQueueSender implements QueueSender {
   }
 
   /** Fills each batch until tryAddMessage refuses, then starts another: as many batches as the sizes need. */
-  private async sendInBatches(sender: ServiceBusSender, queueName: string, messages: ServiceBusMessage[]): Promise<void> {
+  private async sendInBatches(
+    sender: ServiceBusSender,
+    queueName: string,
+    messages: ServiceBusMessage[],
+  ): Promise<void> {
     let batch = await sender.createMessageBatch();
     for (const message of messages) {
       if (batch.tryAddMessage(message)) continue;
-      if (batch.count === 0) throw new AppError('QUEUE.MESSAGE_TOO_LARGE', `A message for '${queueName}' is larger than a Service Bus batch allows`);
+      if (batch.count === 0)
+        throw new AppError(
+          'QUEUE.MESSAGE_TOO_LARGE',
+          `A message for '${queueName}' is larger than a Service Bus batch allows`,
+        );
       await sender.sendMessages(batch);
       batch = await sender.createMessageBatch();
-      if (!batch.tryAddMessage(message)) throw new AppError('QUEUE.MESSAGE_TOO_LARGE', `A message for '${queueName}' is larger than a Service Bus batch allows`);
+      if (!batch.tryAddMessage(message))
+        throw new AppError(
+          'QUEUE.MESSAGE_TOO_LARGE',
+          `A message for '${queueName}' is larger than a Service Bus batch allows`,
+        );
     }
     if (batch.count > 0) await sender.sendMessages(batch);
   }

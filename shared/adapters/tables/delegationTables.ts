@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
-import { RIGHTS, type DelegateRef, type Right, type Source, type StoredDelegation, type Via } from '../../domain/delegation/types.js';
+import {
+  RIGHTS,
+  type DelegateRef,
+  type Right,
+  type Source,
+  type StoredDelegation,
+  type Via,
+} from '../../domain/delegation/types.js';
 import { decodeKey, encodeKey } from './keys.js';
 import { json, str, storedEnum } from './entityFields.js';
 import { odata, type Entity, type StoredEntity, type TableFactoryLike, type TableStore } from './tableStore.js';
@@ -89,7 +96,11 @@ export function fromDelegationEntity(e: Record<string, unknown>): DelegationRow 
   const enabled = str(e, 'delegateAccountEnabled');
   return {
     mailboxId: str(e, 'mailboxId') ?? '',
-    mailbox: { id: str(e, 'mailboxId') ?? '', address: str(e, 'mailboxAddress') ?? '', displayName: str(e, 'mailboxDisplayName') ?? '' },
+    mailbox: {
+      id: str(e, 'mailboxId') ?? '',
+      address: str(e, 'mailboxAddress') ?? '',
+      displayName: str(e, 'mailboxDisplayName') ?? '',
+    },
     delegate: {
       id: str(e, 'delegateId') ?? '',
       upn: str(e, 'delegateUpn') ?? '',
@@ -118,7 +129,9 @@ function historyPartition(day: string, mailboxId: string): string {
 
 function eventEntity(event: DelegationEvent, context: ChangeContext): Entity {
   const day = context.at.slice(0, 10).replaceAll('-', '');
-  const identity = [context.eventScope, event.mailbox.id, event.delegate.id, event.right, event.source, event.type].join(SEP).toLowerCase();
+  const identity = [context.eventScope, event.mailbox.id, event.delegate.id, event.right, event.source, event.type]
+    .join(SEP)
+    .toLowerCase();
   // Newest first within a day; the hash makes the key deterministic for a redelivered message.
   const inverted = (8_640_000_000_000_000 - Date.parse(context.at)).toString().padStart(16, '0');
   const scopeHash = createHash('sha256').update(context.eventScope).digest('hex').slice(0, 12);
@@ -151,15 +164,36 @@ export interface HistoryCursor {
 }
 
 function compareCursors(a: HistoryCursor, b: HistoryCursor): number {
-  return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.partitionKey < b.partitionKey ? -1 : a.partitionKey > b.partitionKey ? 1 : a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0;
+  return a.sortKey < b.sortKey
+    ? -1
+    : a.sortKey > b.sortKey
+      ? 1
+      : a.partitionKey < b.partitionKey
+        ? -1
+        : a.partitionKey > b.partitionKey
+          ? 1
+          : a.rowKey < b.rowKey
+            ? -1
+            : a.rowKey > b.rowKey
+              ? 1
+              : 0;
 }
 
 /** Maps a history entity back to an event. */
 export function fromEventEntity(e: Record<string, unknown>): DelegationEvent {
   return {
     type: storedEnum(e, 'type', CHANGE_TYPES, 'DelegationHistory'),
-    mailbox: { id: str(e, 'mailboxId') ?? '', address: str(e, 'mailboxAddress') ?? '', displayName: str(e, 'mailboxDisplayName') ?? '' },
-    delegate: { id: str(e, 'delegateId') ?? '', upn: str(e, 'delegateUpn') ?? '', address: str(e, 'delegateAddress') ?? '', displayName: str(e, 'delegateDisplayName') ?? '' },
+    mailbox: {
+      id: str(e, 'mailboxId') ?? '',
+      address: str(e, 'mailboxAddress') ?? '',
+      displayName: str(e, 'mailboxDisplayName') ?? '',
+    },
+    delegate: {
+      id: str(e, 'delegateId') ?? '',
+      upn: str(e, 'delegateUpn') ?? '',
+      address: str(e, 'delegateAddress') ?? '',
+      displayName: str(e, 'delegateDisplayName') ?? '',
+    },
     right: storedEnum(e, 'right', RIGHTS, 'DelegationHistory'),
     via: json<Via[]>(e, 'via', []),
     source: storedEnum(e, 'source', SOURCES, 'DelegationHistory'),
@@ -219,10 +253,14 @@ export class DelegationTables {
    */
   async recordSyncDigest(mailboxId: string, digest: string, etag: string): Promise<boolean> {
     try {
-      await this.syncStates.update({ partitionKey: encodeKey(mailboxId.toLowerCase(), 'mailbox id'), rowKey: SYNC_STATE_ROW, digest }, etag);
+      await this.syncStates.update(
+        { partitionKey: encodeKey(mailboxId.toLowerCase(), 'mailbox id'), rowKey: SYNC_STATE_ROW, digest },
+        etag,
+      );
       return true;
     } catch (error) {
-      if ((error as Error).name === 'PreconditionFailedError' || (error as Error).name === 'NotFoundError') return false;
+      if ((error as Error).name === 'PreconditionFailedError' || (error as Error).name === 'NotFoundError')
+        return false;
       throw error;
     }
   }
@@ -231,7 +269,8 @@ export class DelegationTables {
   async forMailbox(mailboxId: string): Promise<DelegationRow[]> {
     const rows: DelegationRow[] = [];
     const pk = encodeKey(mailboxId.toLowerCase(), 'mailbox id');
-    for await (const e of this.byMailbox.all(odata`PartitionKey eq ${pk}`, undefined, pk)) rows.push(fromDelegationEntity(e));
+    for await (const e of this.byMailbox.all(odata`PartitionKey eq ${pk}`, undefined, pk))
+      rows.push(fromDelegationEntity(e));
     return rows;
   }
 
@@ -239,7 +278,8 @@ export class DelegationTables {
   async forDelegate(delegateId: string): Promise<DelegationRow[]> {
     const rows: DelegationRow[] = [];
     const pk = encodeKey(delegateId.toLowerCase(), 'delegate id');
-    for await (const e of this.byDelegate.all(odata`PartitionKey eq ${pk}`, undefined, pk)) rows.push(fromDelegationEntity(e));
+    for await (const e of this.byDelegate.all(odata`PartitionKey eq ${pk}`, undefined, pk))
+      rows.push(fromDelegationEntity(e));
     return rows;
   }
 
@@ -256,21 +296,38 @@ export class DelegationTables {
   async apply(changes: MailboxChanges, context: ChangeContext): Promise<string | undefined> {
     if (changes.upsert.length === 0 && changes.remove.length === 0 && changes.events.length === 0) return undefined;
     // 0. The sync state first: from here on the rows may differ from any recorded digest.
-    const stateEtag = await this.syncStates.upsert({ partitionKey: encodeKey(changes.mailbox.id.toLowerCase(), 'mailbox id'), rowKey: SYNC_STATE_ROW, digest: '' });
+    const stateEtag = await this.syncStates.upsert({
+      partitionKey: encodeKey(changes.mailbox.id.toLowerCase(), 'mailbox id'),
+      rowKey: SYNC_STATE_ROW,
+      digest: '',
+    });
     // 1. History (deterministic keys: a replay rewrites the same rows).
-    await this.history.submit(changes.events.map((e): TransactionAction => ['upsert', eventEntity(e, context), 'Replace']));
+    await this.history.submit(
+      changes.events.map((e): TransactionAction => ['upsert', eventEntity(e, context), 'Replace']),
+    );
     // 2. Reverse index, one partition per delegate.
     const reverse: TransactionAction[] = [
       ...changes.upsert.map((d): TransactionAction => ['upsert', toEntity(d.delegate.id, d.mailbox.id, d), 'Replace']),
     ];
     await this.byDelegate.submit(reverse);
     for (const d of changes.remove) {
-      await this.byDelegate.delete(encodeKey(d.delegate.id.toLowerCase(), 'delegate id'), rowKeyOf(d.mailbox.id, d.right, d.source));
+      await this.byDelegate.delete(
+        encodeKey(d.delegate.id.toLowerCase(), 'delegate id'),
+        rowKeyOf(d.mailbox.id, d.right, d.source),
+      );
     }
     // 3. Forward index last: it is what the next diff reads, so until this lands a redelivery redoes it all.
     const forward: TransactionAction[] = [
       ...changes.upsert.map((d): TransactionAction => ['upsert', toEntity(d.mailbox.id, d.delegate.id, d), 'Replace']),
-      ...changes.remove.map((d): TransactionAction => ['delete', { partitionKey: encodeKey(d.mailbox.id.toLowerCase(), 'mailbox id'), rowKey: rowKeyOf(d.delegate.id, d.right, d.source) }]),
+      ...changes.remove.map(
+        (d): TransactionAction => [
+          'delete',
+          {
+            partitionKey: encodeKey(d.mailbox.id.toLowerCase(), 'mailbox id'),
+            rowKey: rowKeyOf(d.delegate.id, d.right, d.source),
+          },
+        ],
+      ),
     ];
     await this.byMailbox.submit(forward);
     return stateEtag;
@@ -282,8 +339,15 @@ export class DelegationTables {
    * are kept, so memory stays O(limit) however many events a full sync wrote that day. A mailbox id narrows the
    * read to the one partition that holds its events.
    */
-  async eventsOfDay(day: string, options: { limit: number; after?: HistoryCursor; mailboxId?: string; filter?: string }): Promise<{ events: Array<{ event: DelegationEvent; cursor: HistoryCursor }>; more: boolean }> {
-    const filters = [options.mailboxId ? odata`PartitionKey eq ${historyPartition(day, options.mailboxId)}` : odata`PartitionKey ge ${`${day}_`} and PartitionKey lt ${`${day}\``}`];
+  async eventsOfDay(
+    day: string,
+    options: { limit: number; after?: HistoryCursor; mailboxId?: string; filter?: string },
+  ): Promise<{ events: Array<{ event: DelegationEvent; cursor: HistoryCursor }>; more: boolean }> {
+    const filters = [
+      options.mailboxId
+        ? odata`PartitionKey eq ${historyPartition(day, options.mailboxId)}`
+        : odata`PartitionKey ge ${`${day}_`} and PartitionKey lt ${`${day}\``}`,
+    ];
     if (options.after) filters.push(odata`sortKey ge ${options.after.sortKey}`);
     if (options.filter) filters.push(options.filter);
     const keep = options.limit + 1; // one more tells whether the day holds more
@@ -292,8 +356,16 @@ export class DelegationTables {
       kept.sort((a, b) => compareCursors(a.cursor, b.cursor));
       kept.length = Math.min(kept.length, keep);
     };
-    for await (const entity of this.history.all(filters.join(' and '), undefined, options.mailboxId ? historyPartition(day, options.mailboxId) : undefined)) {
-      const cursor: HistoryCursor = { sortKey: String(entity['sortKey'] ?? ''), partitionKey: String(entity.partitionKey ?? ''), rowKey: String(entity.rowKey ?? '') };
+    for await (const entity of this.history.all(
+      filters.join(' and '),
+      undefined,
+      options.mailboxId ? historyPartition(day, options.mailboxId) : undefined,
+    )) {
+      const cursor: HistoryCursor = {
+        sortKey: String(entity['sortKey'] ?? ''),
+        partitionKey: String(entity.partitionKey ?? ''),
+        rowKey: String(entity.rowKey ?? ''),
+      };
       if (options.after && compareCursors(cursor, options.after) <= 0) continue;
       kept.push({ cursor, entity });
       if (kept.length >= 2 * keep) trim(); // amortised: sort and cut when the buffer doubles

@@ -84,7 +84,11 @@ export class DirectoryTable {
         'Merge',
       ]);
       for (const key of new Set([u.upn, u.address].filter(Boolean).map((k) => k.toLowerCase()))) {
-        actions.push(['upsert', { partitionKey: partitionOf(KEY, key), rowKey: encodeKey(key, 'address'), id: u.id }, 'Replace']);
+        actions.push([
+          'upsert',
+          { partitionKey: partitionOf(KEY, key), rowKey: encodeKey(key, 'address'), id: u.id },
+          'Replace',
+        ]);
         keys.push(key);
       }
     }
@@ -136,7 +140,7 @@ export class DirectoryTable {
     if (!e) return undefined;
     const enabled = str(e, 'accountEnabled');
     return {
-      id: (str(e, 'rowKey') ?? id),
+      id: str(e, 'rowKey') ?? id,
       upn: str(e, 'upn') ?? '',
       address: str(e, 'address') ?? '',
       displayName: str(e, 'displayName') ?? '',

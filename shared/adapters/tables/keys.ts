@@ -14,10 +14,14 @@ const NEEDS_ESCAPE = /[/\\#?%\u0000-\u001f\u007f-\u009f]/g;
  */
 export function encodeKey(value: string, what = 'key'): string {
   if (value.length === 0) throw new ValidationError('KEY.EMPTY', `${what} must not be empty`);
-  if (!value.isWellFormed()) throw new ValidationError('KEY.MALFORMED', `${what} contains an unpaired surrogate (not valid Unicode)`);
+  if (!value.isWellFormed())
+    throw new ValidationError('KEY.MALFORMED', `${what} contains an unpaired surrogate (not valid Unicode)`);
   const encoded = value.replace(NEEDS_ESCAPE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   if (encoded.length > MAX_KEY_LENGTH) {
-    throw new ValidationError('KEY.TOO_LONG', `${what} is too long (${encoded.length} characters once encoded; at most ${MAX_KEY_LENGTH})`);
+    throw new ValidationError(
+      'KEY.TOO_LONG',
+      `${what} is too long (${encoded.length} characters once encoded; at most ${MAX_KEY_LENGTH})`,
+    );
   }
   return encoded;
 }
@@ -30,10 +34,15 @@ export function decodeKey(key: string): string {
 /** Throws unless `key` is already a legal table key (for keys the code builds itself, e.g. ids and timestamps). */
 export function assertKey(key: string, what = 'key'): string {
   if (key.length === 0) throw new ValidationError('KEY.EMPTY', `${what} must not be empty`);
-  if (key.length > MAX_KEY_LENGTH) throw new ValidationError('KEY.TOO_LONG', `${what} is longer than ${MAX_KEY_LENGTH} characters`);
+  if (key.length > MAX_KEY_LENGTH)
+    throw new ValidationError('KEY.TOO_LONG', `${what} is longer than ${MAX_KEY_LENGTH} characters`);
   NEEDS_ESCAPE.lastIndex = 0;
   const bad = /[/\\#?\u0000-\u001f\u007f-\u009f]/.exec(key);
-  if (bad) throw new ValidationError('KEY.FORBIDDEN_CHARACTER', `${what} contains the forbidden character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+  if (bad)
+    throw new ValidationError(
+      'KEY.FORBIDDEN_CHARACTER',
+      `${what} contains the forbidden character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+    );
   return key;
 }
 

@@ -151,7 +151,9 @@ export function fromRunEntity(e: Record<string, unknown>): Run {
     skippedByReason: json<Record<string, number>>(e, 'skippedByReason', {}),
     target: json<Target>(e, 'target', { kind: 'mailboxes', mailboxes: [] } as unknown as Target),
     rights: json<Right[]>(e, 'rights', []),
-    ...(str(e, 'progress') ? { progress: json<NonNullable<Run['progress']>>(e, 'progress', { settled: 0, at: '', resends: 0 }) } : {}),
+    ...(str(e, 'progress')
+      ? { progress: json<NonNullable<Run['progress']>>(e, 'progress', { settled: 0, at: '', resends: 0 }) }
+      : {}),
     mailboxesTotal: num(e, 'mailboxesTotal'),
     mailboxesDone: num(e, 'mailboxesDone'),
     mailboxesFailed: num(e, 'mailboxesFailed'),
@@ -195,7 +197,13 @@ export function fromItemEntity(e: Record<string, unknown>): RunItem {
     warnings: json<string[]>(e, 'warnings', []),
     revocationsProposed: num(e, 'revocationsProposed'),
     ...(e['plannedAdded'] !== undefined
-      ? { planned: { delegationsAdded: num(e, 'plannedAdded'), delegationsRemoved: num(e, 'plannedRemoved'), trusteesUnresolved: num(e, 'plannedUnresolved') } }
+      ? {
+          planned: {
+            delegationsAdded: num(e, 'plannedAdded'),
+            delegationsRemoved: num(e, 'plannedRemoved'),
+            trusteesUnresolved: num(e, 'plannedUnresolved'),
+          },
+        }
       : {}),
   };
 }
@@ -215,7 +223,12 @@ export class RunTable implements RunRepository {
   async create(run: Run): Promise<void> {
     await this.runs.insert(toRunEntity(run));
     if (run.status === 'queued' || run.status === 'running') {
-      await this.activeIndex.upsert({ partitionKey: 'active', rowKey: runPartition(run.taskId, run.runId), taskId: run.taskId, runId: run.runId });
+      await this.activeIndex.upsert({
+        partitionKey: 'active',
+        rowKey: runPartition(run.taskId, run.runId),
+        taskId: run.taskId,
+        runId: run.runId,
+      });
     }
   }
 
@@ -243,22 +256,40 @@ export class RunTable implements RunRepository {
     await this.activeIndex.delete('active', runPartition(taskId, runId));
   }
 
-  async addItems(taskId: string, runId: string, items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>>): Promise<void> {
+  async addItems(
+    taskId: string,
+    runId: string,
+    items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>>,
+  ): Promise<void> {
     // Merge keeps the status of an item a redelivered expansion finds already settled.
     const actions: TransactionAction[] = items.map((item) => [
       'upsert',
-      { partitionKey: itemPartition(taskId, runId, item.mailboxId), rowKey: assertKey(`${ITEM_PREFIX}${item.mailboxId}`, 'mailbox id'), upn: item.upn, address: item.address, displayName: item.displayName },
+      {
+        partitionKey: itemPartition(taskId, runId, item.mailboxId),
+        rowKey: assertKey(`${ITEM_PREFIX}${item.mailboxId}`, 'mailbox id'),
+        upn: item.upn,
+        address: item.address,
+        displayName: item.displayName,
+      },
       'Merge',
     ]);
     await this.itemStore.submit(actions);
   }
 
   async getItem(taskId: string, runId: string, mailboxId: string): Promise<RunItem | undefined> {
-    const e = await this.itemStore.get(itemPartition(taskId, runId, mailboxId), assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id'));
+    const e = await this.itemStore.get(
+      itemPartition(taskId, runId, mailboxId),
+      assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id'),
+    );
     return e ? fromItemEntity(e) : undefined;
   }
 
-  async recordPlannedCounts(taskId: string, runId: string, mailboxId: string, counts: NonNullable<RunItem['planned']>): Promise<void> {
+  async recordPlannedCounts(
+    taskId: string,
+    runId: string,
+    mailboxId: string,
+    counts: NonNullable<RunItem['planned']>,
+  ): Promise<void> {
     await this.itemStore.upsert(
       {
         partitionKey: itemPartition(taskId, runId, mailboxId),
@@ -283,7 +314,11 @@ export class RunTable implements RunRepository {
       // The change planned for this item is counted by whichever delivery settles it: a concurrent copy of the
       // message may find the change already made (an empty diff) and settle first.
       const planned = outcome.status === 'done' && item ? fromItemEntity(item).planned : undefined;
-      const counts = planned ?? { delegationsAdded: outcome.delegationsAdded ?? 0, delegationsRemoved: outcome.delegationsRemoved ?? 0, trusteesUnresolved: outcome.trusteesUnresolved ?? 0 };
+      const counts = planned ?? {
+        delegationsAdded: outcome.delegationsAdded ?? 0,
+        delegationsRemoved: outcome.delegationsRemoved ?? 0,
+        trusteesUnresolved: outcome.trusteesUnresolved ?? 0,
+      };
       const itemEntity: Entity = {
         partitionKey: pk,
         rowKey: rk,
@@ -324,14 +359,25 @@ export class RunTable implements RunRepository {
         throw error;
       }
     }
-    throw new PreconditionFailedError('RUN.COUNTER_CONTENTION', `Could not settle mailbox ${mailboxId} of run ${runId}: counters kept changing`);
+    throw new PreconditionFailedError(
+      'RUN.COUNTER_CONTENTION',
+      `Could not settle mailbox ${mailboxId} of run ${runId}: counters kept changing`,
+    );
   }
 
-  async items(taskId: string, runId: string, filter: { status?: ItemStatus }, page: PageRequest): Promise<Page<RunItem>> {
+  async items(
+    taskId: string,
+    runId: string,
+    filter: { status?: ItemStatus },
+    page: PageRequest,
+  ): Promise<Page<RunItem>> {
     const result = await this.itemStore.page({ filter: itemFilter(taskId, runId, filter.status), ...page });
     const items = result.items.map(fromItemEntity);
     // A pending page is filtered here (see itemFilter), so it may be short; the token still leads on.
-    return { items: filter.status === 'pending' ? items.filter((i) => i.status === 'pending') : items, continuationToken: result.continuationToken };
+    return {
+      items: filter.status === 'pending' ? items.filter((i) => i.status === 'pending') : items,
+      continuationToken: result.continuationToken,
+    };
   }
 
   async *allItems(taskId: string, runId: string, status?: ItemStatus): AsyncIterable<RunItem> {
@@ -377,7 +423,9 @@ export class RunTable implements RunRepository {
 
   async proposeRevocations(taskId: string, runId: string, mailboxId: string, rows: readonly ProposedRevocation[]) {
     const pk = itemPartition(taskId, runId, mailboxId);
-    await this.itemStore.submit(rows.map((row): TransactionAction => ['upsert', toRevocationEntity(pk, row), 'Replace']));
+    await this.itemStore.submit(
+      rows.map((row): TransactionAction => ['upsert', toRevocationEntity(pk, row), 'Replace']),
+    );
   }
 
   async revocations(taskId: string, runId: string, page: PageRequest): Promise<Page<ProposedRevocation>> {

@@ -8,14 +8,26 @@ const PK = 'schedule';
 
 /** Maps a schedule to its entity (the definition is stored as JSON: its shape varies by type). */
 export function toScheduleEntity(s: StoredSchedule): Entity {
-  return { partitionKey: PK, rowKey: assertKey(s.id, 'schedule id'), definition: JSON.stringify(s.definition), createdAt: s.createdAt, updatedAt: s.updatedAt };
+  return {
+    partitionKey: PK,
+    rowKey: assertKey(s.id, 'schedule id'),
+    definition: JSON.stringify(s.definition),
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
 }
 
 /** Maps an entity back to a schedule. */
 export function fromScheduleEntity(e: Record<string, unknown>): StoredSchedule {
   return {
     id: str(e, 'rowKey') ?? '',
-    definition: json<ScheduleDefinition>(e, 'definition', { type: 'daily', mode: 'once', startTime: '00:00', timeZone: 'UTC', description: '' } as ScheduleDefinition),
+    definition: json<ScheduleDefinition>(e, 'definition', {
+      type: 'daily',
+      mode: 'once',
+      startTime: '00:00',
+      timeZone: 'UTC',
+      description: '',
+    } as ScheduleDefinition),
     createdAt: str(e, 'createdAt') ?? '',
     updatedAt: str(e, 'updatedAt') ?? '',
   };

@@ -1,4 +1,12 @@
-import { RestError, TableClient, TableServiceClient, odata, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import {
+  RestError,
+  TableClient,
+  TableServiceClient,
+  odata,
+  type TableEntity,
+  type TableEntityResult,
+  type TransactionAction,
+} from '@azure/data-tables';
 import { ManagedIdentityCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { AppConfig } from '../../config.js';
 import { ValidationError } from '../../errors.js';
@@ -36,16 +44,28 @@ interface PagePosition {
 
 function wrapToken(position: PagePosition | null): string | null {
   if (!position) return null;
-  return Buffer.from(JSON.stringify({ v: 1, s: position.shard, ...(position.sdkToken ? { t: position.sdkToken } : {}) })).toString('base64url');
+  return Buffer.from(
+    JSON.stringify({ v: 1, s: position.shard, ...(position.sdkToken ? { t: position.sdkToken } : {}) }),
+  ).toString('base64url');
 }
 
 function unwrapToken(token: string | undefined, shards: number): PagePosition {
   if (!token) return { shard: 0 };
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: unknown; t?: unknown; s?: unknown };
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      v?: unknown;
+      t?: unknown;
+      s?: unknown;
+    };
     const shard = parsed.s ?? 0;
     const sdkToken = parsed.t;
-    if (parsed.v === 1 && Number.isInteger(shard) && (shard as number) >= 0 && (shard as number) < shards && (sdkToken === undefined || (typeof sdkToken === 'string' && sdkToken.length < 4096))) {
+    if (
+      parsed.v === 1 &&
+      Number.isInteger(shard) &&
+      (shard as number) >= 0 &&
+      (shard as number) < shards &&
+      (sdkToken === undefined || (typeof sdkToken === 'string' && sdkToken.length < 4096))
+    ) {
       return { shard: shard as number, ...(sdkToken === undefined ? {} : { sdkToken: sdkToken as string }) };
     }
   } catch {
@@ -78,7 +98,8 @@ interface Sharding {
   existing: (prefix: string) => Promise<string[]>;
 }
 
-const isTableMissing = (error: unknown) => error instanceof RestError && error.statusCode === 404 && /TableNotFound/i.test(String(error.code ?? error.message));
+const isTableMissing = (error: unknown) =>
+  error instanceof RestError && error.statusCode === 404 && /TableNotFound/i.test(String(error.code ?? error.message));
 
 /**
  * One table: typed-error mapping, batched transactions per partition, opaque paging, counters.
@@ -116,7 +137,9 @@ export class TableStore {
   private shardClients(layout: ShardLayout): TableClient[] {
     const sharding = this.sharding!;
     if (layout.count === 1) return [sharding.client(sharding.name)];
-    return Array.from({ length: layout.count }, (_, i) => sharding.client(`${sharding.name}${String(i).padStart(layout.digits, '0')}`));
+    return Array.from({ length: layout.count }, (_, i) =>
+      sharding.client(`${sharding.name}${String(i).padStart(layout.digits, '0')}`),
+    );
   }
 
   /** The physical table holding a partition. */
@@ -156,8 +179,15 @@ export class TableStore {
       return;
     }
     const { name, table } = this.sharding;
-    const widths = new Set((await this.sharding.existing(name)).map((t) => t.slice(name.length)).filter((suffix) => /^\d*$/.test(suffix)).map((suffix) => suffix.length));
-    const layout = widths.has(table.current.digits) ? table.current : (table.legacy.find((l) => widths.has(l.digits)) ?? table.current);
+    const widths = new Set(
+      (await this.sharding.existing(name))
+        .map((t) => t.slice(name.length))
+        .filter((suffix) => /^\d*$/.test(suffix))
+        .map((suffix) => suffix.length),
+    );
+    const layout = widths.has(table.current.digits)
+      ? table.current
+      : (table.legacy.find((l) => widths.has(l.digits)) ?? table.current);
     this.clients = this.shardClients(layout);
   }
 
@@ -277,7 +307,13 @@ export class TableStore {
    * One page of entities matching an odata-built filter; `continuationToken` is opaque to callers. On a sharded
    * table, with `partitionKey` only its shard is queried; without, the shards are read in turn to fill the page.
    */
-  async page(options: { filter?: string; top: number; continuationToken?: string; select?: string[]; partitionKey?: string }): Promise<Page<StoredEntity>> {
+  async page(options: {
+    filter?: string;
+    top: number;
+    continuationToken?: string;
+    select?: string[];
+    partitionKey?: string;
+  }): Promise<Page<StoredEntity>> {
     await this.ensureTable();
     const single = this.clients.length === 1 || options.partitionKey !== undefined;
     let position: PagePosition | null = unwrapToken(options.continuationToken, single ? 1 : this.clients.length);
@@ -290,9 +326,15 @@ export class TableStore {
       try {
         const iterator = client
           .listEntities<Record<string, unknown>>({
-            queryOptions: { ...(options.filter ? { filter: options.filter } : {}), ...(options.select ? { select: options.select } : {}) },
+            queryOptions: {
+              ...(options.filter ? { filter: options.filter } : {}),
+              ...(options.select ? { select: options.select } : {}),
+            },
           })
-          .byPage({ maxPageSize: options.top - items.length, ...(current.sdkToken ? { continuationToken: current.sdkToken } : {}) });
+          .byPage({
+            maxPageSize: options.top - items.length,
+            ...(current.sdkToken ? { continuationToken: current.sdkToken } : {}),
+          });
         const result = await iterator.next();
         if (!result.done && result.value) {
           items.push(...result.value);
@@ -301,7 +343,11 @@ export class TableStore {
       } catch (error) {
         if (!(this.sharding && isTableMissing(error))) throw fromTableError(error, `query ${this.tableName}`);
       }
-      position = sdkNext ? { shard: current.shard, sdkToken: sdkNext } : !single && current.shard + 1 < this.clients.length ? { shard: current.shard + 1 } : null;
+      position = sdkNext
+        ? { shard: current.shard, sdkToken: sdkNext }
+        : !single && current.shard + 1 < this.clients.length
+          ? { shard: current.shard + 1 }
+          : null;
     }
     return { items, continuationToken: wrapToken(position) };
   }
@@ -316,7 +362,9 @@ export class TableStore {
     for (const client of shards) {
       try {
         const pages = client
-          .listEntities<Record<string, unknown>>({ queryOptions: { ...(filter ? { filter } : {}), ...(select ? { select } : {}) } })
+          .listEntities<Record<string, unknown>>({
+            queryOptions: { ...(filter ? { filter } : {}), ...(select ? { select } : {}) },
+          })
           .byPage({ maxPageSize: 1000 });
         for await (const page of pages) {
           this.count('reads', 1);
@@ -348,7 +396,8 @@ export const SHARDED_TABLES: Readonly<Record<string, ShardedTable>> = {
   RunItems: { current: { count: 32, digits: 2 }, legacy: [{ count: 1, digits: 0 }] },
 };
 
-const isInsecure = (connectionString: string) => /TableEndpoint=http:\/\//i.test(connectionString) || /UseDevelopmentStorage=true/i.test(connectionString);
+const isInsecure = (connectionString: string) =>
+  /TableEndpoint=http:\/\//i.test(connectionString) || /UseDevelopmentStorage=true/i.test(connectionString);
 
 /** Anything that hands out stores by logical table name (the factory, or a test double over Azurite). */
 export interface TableFactoryLike {
@@ -387,7 +436,9 @@ export class TableClientFactory implements TableFactoryLike {
   private async tablesStartingWith(prefix: string): Promise<string[]> {
     const names: string[] = [];
     // '{' sorts after every letter and digit, so this bounds the names that extend the prefix.
-    for await (const t of this.serviceClient().listTables({ queryOptions: { filter: odata`TableName ge ${prefix} and TableName lt ${`${prefix}{`}` } })) {
+    for await (const t of this.serviceClient().listTables({
+      queryOptions: { filter: odata`TableName ge ${prefix} and TableName lt ${`${prefix}{`}` },
+    })) {
       if (t.name?.startsWith(prefix)) names.push(t.name);
     }
     return names;
@@ -396,14 +447,18 @@ export class TableClientFactory implements TableFactoryLike {
   private serviceClient(): TableServiceClient {
     this.service ??=
       this.config.kind === 'connectionString'
-        ? TableServiceClient.fromConnectionString(this.config.connectionString, { allowInsecureConnection: isInsecure(this.config.connectionString) })
+        ? TableServiceClient.fromConnectionString(this.config.connectionString, {
+            allowInsecureConnection: isInsecure(this.config.connectionString),
+          })
         : new TableServiceClient(this.config.endpoint, this.credential());
     return this.service;
   }
 
   private createClient(tableName: string): TableClient {
     if (this.config.kind === 'connectionString') {
-      return TableClient.fromConnectionString(this.config.connectionString, tableName, { allowInsecureConnection: isInsecure(this.config.connectionString) });
+      return TableClient.fromConnectionString(this.config.connectionString, tableName, {
+        allowInsecureConnection: isInsecure(this.config.connectionString),
+      });
     }
     return new TableClient(this.config.endpoint, tableName, this.credential());
   }
@@ -415,5 +470,4 @@ export class TableClientFactory implements TableFactoryLike {
     this.identity ??= clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
     return this.identity;
   }
-
 }

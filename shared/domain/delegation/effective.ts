@@ -148,7 +148,5 @@ function mergePaths(mailbox: MailboxIdentity, allows: Path[], denied: ReadonlySe
       existing.delegate.accountEnabled = path.delegate.accountEnabled;
     }
   }
-  return [...merged.values()]
-    .map((d) => ({ ...d, via: normalizeVias(d.via) }))
-    .sort(compareDelegations);
+  return [...merged.values()].map((d) => ({ ...d, via: normalizeVias(d.via) })).sort(compareDelegations);
 }

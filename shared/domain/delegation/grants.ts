@@ -1,5 +1,12 @@
 import { classifyTrustee, splitAccessRights } from './trustee.js';
-import { RIGHTS, type MailboxRightsSnapshot, type RawAce, type RawCalendarPermission, type Right, type TrusteeKey } from './types.js';
+import {
+  RIGHTS,
+  type MailboxRightsSnapshot,
+  type RawAce,
+  type RawCalendarPermission,
+  type Right,
+  type TrusteeKey,
+} from './types.js';
 
 /** A right that a row grants (or explicitly denies) to a trustee still to be resolved. */
 export interface TrusteeGrant {

@@ -56,9 +56,7 @@ function compile(schedule: ScheduleDefinition): CompiledSchedule {
     stepMs = schedule.intervalMinutes * MINUTE_MS;
   }
   const onDay =
-    schedule.type === 'weekly'
-      ? new Set(schedule.daysOfWeek.map((d) => DAYS_OF_WEEK.indexOf(d)))
-      : undefined;
+    schedule.type === 'weekly' ? new Set(schedule.daysOfWeek.map((d) => DAYS_OF_WEEK.indexOf(d))) : undefined;
   return {
     zone,
     runStartingOn(day) {

@@ -63,13 +63,10 @@ const intervalMinutes = z
   .max(1440, 'intervalMinutes must be at most 1440');
 
 const daysOfWeek = z
-  .array(
-    z.enum(DAYS_OF_WEEK, { error: `daysOfWeek entries must be one of ${DAYS_OF_WEEK.join(', ')}` }),
-    {
-      error: (issue) =>
-        issue.input === undefined ? 'daysOfWeek is required for a weekly schedule' : 'daysOfWeek must be an array',
-    },
-  )
+  .array(z.enum(DAYS_OF_WEEK, { error: `daysOfWeek entries must be one of ${DAYS_OF_WEEK.join(', ')}` }), {
+    error: (issue) =>
+      issue.input === undefined ? 'daysOfWeek is required for a weekly schedule' : 'daysOfWeek must be an array',
+  })
   .min(1, 'daysOfWeek must name at least one day')
   .refine((days) => new Set(days).size === days.length, 'daysOfWeek must not repeat a day');
 
@@ -89,7 +86,9 @@ const manyFields = {
   endTime: z
     .string({
       error: (issue) =>
-        issue.input === undefined ? 'endTime is required when mode is "many"' : 'endTime must be a string in HH:mm form',
+        issue.input === undefined
+          ? 'endTime is required when mode is "many"'
+          : 'endTime must be a string in HH:mm form',
     })
     .regex(HH_MM, 'endTime must be a time between 00:00 and 23:59 in HH:mm form'),
   intervalMinutes,
