@@ -41,8 +41,8 @@ function timeTableStore(): void {
       }
     };
   }
-  const all = proto['all'] as (...args: unknown[]) => AsyncGenerator<unknown>;
-  proto['all'] = async function* (this: TableStore, ...args: unknown[]) {
+  const all = proto.all as (...args: unknown[]) => AsyncGenerator<unknown>;
+  proto.all = async function* (this: TableStore, ...args: unknown[]) {
     const started = performance.now();
     try {
       yield* all.apply(this, args);

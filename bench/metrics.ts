@@ -89,7 +89,7 @@ function delta(after: TableCounters, before: TableCounters | undefined): TableCo
 /** One phase's figures as printed in the benchmark's JSON line. */
 export function summarizePhase(input: PhaseInput) {
   const { sim, before, after, run } = input;
-  const mailboxes = Math.max(1, Number(run['mailboxesTotal'] ?? 0));
+  const mailboxes = Math.max(1, Number(run.mailboxesTotal ?? 0));
   const wallSeconds = input.wallMs / 1000;
   const exchangeCalls = sum(sim.exchangeCmdlets);
   const graphCalls = sum(sim.graphEndpoints);
@@ -106,12 +106,12 @@ export function summarizePhase(input: PhaseInput) {
   );
   return {
     phase: input.phase,
-    status: run['status'],
-    mailboxes: run['mailboxesTotal'],
-    mailboxesFailed: run['mailboxesFailed'],
-    delegationsAdded: run['delegationsAdded'],
-    delegationsRemoved: run['delegationsRemoved'],
-    trusteesUnresolved: run['trusteesUnresolved'],
+    status: run.status,
+    mailboxes: run.mailboxesTotal,
+    mailboxesFailed: run.mailboxesFailed,
+    delegationsAdded: run.delegationsAdded,
+    delegationsRemoved: run.delegationsRemoved,
+    trusteesUnresolved: run.trusteesUnresolved,
     wallSeconds: round(wallSeconds),
     floorSeconds: round(input.floor.seconds),
     wallOverFloor: input.floor.seconds > 0 ? round(wallSeconds / input.floor.seconds, 3) : null,

@@ -416,11 +416,11 @@ async function main(): Promise<void> {
     });
     const task = await api('POST', 'tasks', {
       description: 'Benchmark: all staff',
-      scheduleId: schedule['id'],
+      scheduleId: schedule.id,
       target: { kind: 'group', groupId: targetGroupId },
       rights: ALL_RIGHTS,
     });
-    const taskId = String(task['id']);
+    const taskId = String(task.id);
 
     if (options.phases[0] === 'seed') {
       const started = Date.now();

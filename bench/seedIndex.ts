@@ -36,16 +36,14 @@ export async function seedIndex(
     .filter(Boolean);
   for (let i = 0; i < mailboxUsers.length; i += 1000) {
     await directory.upsert(
-      mailboxUsers
-        .slice(i, i + 1000)
-        .map((u) => ({
-          id: u.id.toLowerCase(),
-          upn: u.userPrincipalName,
-          address: u.mail ?? u.userPrincipalName,
-          displayName: u.displayName,
-          accountEnabled: u.accountEnabled,
-          hasMailbox: true,
-        })),
+      mailboxUsers.slice(i, i + 1000).map((u) => ({
+        id: u.id.toLowerCase(),
+        upn: u.userPrincipalName,
+        address: u.mail ?? u.userPrincipalName,
+        displayName: u.displayName,
+        accountEnabled: u.accountEnabled,
+        hasMailbox: true,
+      })),
     );
   }
   const work = [...byMailbox.entries()];

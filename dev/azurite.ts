@@ -141,7 +141,7 @@ export async function startAzurite(
     if (!options.heapControl) return Promise.reject(new Error('Azurite was started without heapControl'));
     return new Promise<T>((resolve, reject) => {
       const onMessage = (reply: Record<string, unknown>) => {
-        if (reply?.['cmd'] !== cmd) return;
+        if (reply?.cmd !== cmd) return;
         child.off('message', onMessage).off('exit', onExit);
         resolve(pick(reply));
       };
@@ -156,8 +156,8 @@ export async function startAzurite(
   return {
     port,
     pid: child.pid ?? 0,
-    collectGarbage: () => ask('gc', (reply) => reply['gc'] as AzuriteGc),
-    majorGcCount: () => ask('majorGcCount', (reply) => Number(reply['count'])),
+    collectGarbage: () => ask('gc', (reply) => reply.gc as AzuriteGc),
+    majorGcCount: () => ask('majorGcCount', (reply) => Number(reply.count)),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

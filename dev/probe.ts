@@ -24,11 +24,7 @@ async function main(): Promise<void> {
   });
   try {
     const demoMailbox = simulator?.tenant.users.get(simulator.tenant.demo.alexId)?.userPrincipalName;
-    await probe(
-      clients,
-      env['PROBE_GROUP'] ?? simulator?.tenant.demo.targetGroupId,
-      env['PROBE_MAILBOX'] ?? demoMailbox,
-    );
+    await probe(clients, env.PROBE_GROUP ?? simulator?.tenant.demo.targetGroupId, env.PROBE_MAILBOX ?? demoMailbox);
     print(
       `limiters: ${JSON.stringify(clients.limiters.graph.stats())} ${JSON.stringify(clients.limiters.exchange.stats())}`,
     );

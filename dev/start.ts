@@ -53,27 +53,27 @@ async function main(): Promise<void> {
   };
 
   try {
-    if (!env['TABLES_CONNECTION_STRING'] && !env['TABLES_ENDPOINT']) {
+    if (!env.TABLES_CONNECTION_STRING && !env.TABLES_ENDPOINT) {
       azurite = await startAzurite({
-        port: envNumber(env['AZURITE_TABLE_PORT'], 10002, 'AZURITE_TABLE_PORT'),
+        port: envNumber(env.AZURITE_TABLE_PORT, 10002, 'AZURITE_TABLE_PORT'),
         location: path.join(repoRoot, '.azurite'),
       });
-      env['TABLES_CONNECTION_STRING'] = azuriteConnectionString(azurite.port);
+      env.TABLES_CONNECTION_STRING = azuriteConnectionString(azurite.port);
       process.stdout.write(`azurite tables   http://127.0.0.1:${azurite.port}/devstoreaccount1  (data in .azurite/)\n`);
     } else {
       process.stdout.write('tables           from TABLES_CONNECTION_STRING / TABLES_ENDPOINT\n');
     }
 
-    if (!env['AZURE_TENANT_ID']) {
+    if (!env.AZURE_TENANT_ID) {
       simulator = await startSimulator({
-        port: envNumber(env['SIMULATOR_PORT'], DEFAULT_SIMULATOR_PORT, 'SIMULATOR_PORT'),
+        port: envNumber(env.SIMULATOR_PORT, DEFAULT_SIMULATOR_PORT, 'SIMULATOR_PORT'),
       });
       Object.assign(env, {
         ...appSettingsFor(simulator),
         // An API token configuration given explicitly wins over the simulator's issuer.
-        API_AUDIENCE: env['API_AUDIENCE'] ?? simulator.api.audience,
-        API_ISSUER: env['API_ISSUER'] ?? simulator.api.issuer,
-        API_JWKS_URI: env['API_JWKS_URI'] ?? simulator.api.jwksUri,
+        API_AUDIENCE: env.API_AUDIENCE ?? simulator.api.audience,
+        API_ISSUER: env.API_ISSUER ?? simulator.api.issuer,
+        API_JWKS_URI: env.API_JWKS_URI ?? simulator.api.jwksUri,
         MPS_SIMULATOR: '1',
         MPS_DEMO_GROUP_ID: simulator.tenant.demo.targetGroupId,
         MPS_DEMO_USER: simulator.tenant.users.get(simulator.tenant.demo.alexId)?.userPrincipalName ?? '',
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       );
     } else {
       process.stdout.write(
-        `tenant           ${env['AZURE_TENANT_ID']} via ${env['GRAPH_BASE_URL'] ?? 'https://graph.microsoft.com'}\n`,
+        `tenant           ${env.AZURE_TENANT_ID} via ${env.GRAPH_BASE_URL ?? 'https://graph.microsoft.com'}\n`,
       );
     }
 

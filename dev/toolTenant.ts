@@ -15,9 +15,9 @@ export interface ToolTenant {
 export async function toolTenant(print: (line: string) => void): Promise<ToolTenant> {
   const env: Record<string, string | undefined> = { ...process.env };
   // The tool touches no tables, but the one validated config requires a table setting.
-  env['TABLES_CONNECTION_STRING'] ??= azuriteConnectionString(10002);
+  env.TABLES_CONNECTION_STRING ??= azuriteConnectionString(10002);
   let simulator: RunningSimulator | undefined;
-  if (!env['AZURE_TENANT_ID']) {
+  if (!env.AZURE_TENANT_ID) {
     simulator = await startSimulator();
     Object.assign(env, appSettingsFor(simulator));
     print(`tenant simulator ${simulator.url} (tenant ${simulator.tenantId})`);

@@ -79,7 +79,7 @@ export function consoleAssetHandler(assetDir: string): (request: HttpRequest) =>
 }
 
 async function serveConsole(assetDir: string, request: HttpRequest): Promise<HttpResponseInit> {
-  const requested = (request.params['path'] ?? '').replace(/^\/+/, '');
+  const requested = (request.params.path ?? '').replace(/^\/+/, '');
   // Reject traversal outright (also encoded forms, which arrive decoded) rather than normalising it away.
   if (requested.split(/[\\/]/).some((segment) => segment === '..') || requested.includes('\0')) {
     return staticProblem(400, 'Bad Request', 'The path must not contain ".." segments');

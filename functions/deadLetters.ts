@@ -14,14 +14,14 @@ import {
  */
 function deadLetterInfo(context: InvocationContext): DeadLetterInfo {
   const meta = context.triggerMetadata ?? {};
-  const props = (meta['applicationProperties'] ?? meta['userProperties'] ?? {}) as Record<string, unknown>;
+  const props = (meta.applicationProperties ?? meta.userProperties ?? {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return {
-    ...(text(props['DeadLetterReason'] ?? meta['deadLetterReason'])
-      ? { reason: text(props['DeadLetterReason'] ?? meta['deadLetterReason'])! }
+    ...(text(props.DeadLetterReason ?? meta.deadLetterReason)
+      ? { reason: text(props.DeadLetterReason ?? meta.deadLetterReason)! }
       : {}),
-    ...(text(props['DeadLetterErrorDescription'] ?? meta['deadLetterErrorDescription'])
-      ? { description: text(props['DeadLetterErrorDescription'] ?? meta['deadLetterErrorDescription'])! }
+    ...(text(props.DeadLetterErrorDescription ?? meta.deadLetterErrorDescription)
+      ? { description: text(props.DeadLetterErrorDescription ?? meta.deadLetterErrorDescription)! }
       : {}),
   };
 }

@@ -43,11 +43,11 @@ export function decodeClaims(token: string): Claims {
     const payload = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
     const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
     return {
-      oid: str(payload['oid']),
-      name: str(payload['name']),
-      preferredUsername: str(payload['preferred_username']) ?? str(payload['upn']),
-      roles: Array.isArray(payload['roles']) ? payload['roles'].filter((r): r is string => typeof r === 'string') : [],
-      exp: typeof payload['exp'] === 'number' ? payload['exp'] : undefined,
+      oid: str(payload.oid),
+      name: str(payload.name),
+      preferredUsername: str(payload.preferred_username) ?? str(payload.upn),
+      roles: Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [],
+      exp: typeof payload.exp === 'number' ? payload.exp : undefined,
     };
   } catch {
     return { roles: [] };

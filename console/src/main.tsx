@@ -72,7 +72,7 @@ function Shell({ session, onSignOut, onExpired }: { session: Session; onSignOut:
   const visible = ROUTES.filter((r) => r.allowed(caps));
   const hashRoute = useHashRoute((id) => ROUTES.find((r) => r.id === id)?.allowed(caps) ?? true);
   const route = ROUTES.find((r) => r.id === hashRoute);
-  const active = route && route.allowed(caps) ? route : visible[0]!;
+  const active = route?.allowed(caps) ? route : visible[0]!;
   const mainRef = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
 

@@ -290,7 +290,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   let stopping = false;
   async function runTimer(name: string, isPastDue = false): Promise<void> {
     const def = definitions.find((d) => d.kind === 'timer' && d.name === name);
-    if (!def || def.kind !== 'timer') throw new Error(`No timer function named '${name}'`);
+    if (def?.kind !== 'timer') throw new Error(`No timer function named '${name}'`);
     const inFlight = running.get(name);
     if (inFlight) return inFlight;
     const timer: Timer = {

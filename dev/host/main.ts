@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     port: config.port,
     queue,
     logger,
-    devRoutes: devSignInRoutes({ simulator: process.env['MPS_SIMULATOR'] === '1' }),
+    devRoutes: devSignInRoutes({ simulator: process.env.MPS_SIMULATOR === '1' }),
   });
   const fns = host.definitions;
   process.stdout.write(
@@ -36,10 +36,10 @@ async function main(): Promise<void> {
   );
   process.send?.({ type: 'ready', url: host.url });
   // Set by dev/start.ts only when it started the built-in simulator.
-  const demoGroupId = process.env['MPS_DEMO_GROUP_ID'];
+  const demoGroupId = process.env.MPS_DEMO_GROUP_ID;
   if (demoGroupId) {
     const services = getServices();
-    firstRun(services, queue, host, demoGroupId, process.env['MPS_DEMO_USER'] ?? '').catch((error: unknown) =>
+    firstRun(services, queue, host, demoGroupId, process.env.MPS_DEMO_USER ?? '').catch((error: unknown) =>
       logger.error({ err: (error as Error).message }, 'first run failed'),
     );
   }

@@ -127,7 +127,7 @@ export class TrafficCapture {
     return async (url: string, init: FetchInit): Promise<Response> => {
       assertReadOnly(this.bases, init.method, url, init.body);
       const headers = headerRecord(init.headers);
-      const bearer = /^Bearer\s+(.+)$/i.exec(headers['authorization'] ?? '')?.[1];
+      const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
       if (bearer) this.secrets.add(bearer);
       const request = {
         method: init.method.toUpperCase(),

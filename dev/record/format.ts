@@ -147,15 +147,15 @@ function mapArgs(p: Pseudonymizer, call: Invocation): unknown[] {
       return call.args.map((requests) =>
         (requests as Array<Record<string, unknown>>).map((r) => ({
           ...r,
-          url: p.url(String(r['url'])),
-          ...(r['headers'] ? { headers: mapHeaders(p, r['headers'] as Record<string, string>) } : {}),
+          url: p.url(String(r.url)),
+          ...(r.headers ? { headers: mapHeaders(p, r.headers as Record<string, string>) } : {}),
         })),
       );
     case 'exchange.batch':
       return call.args.map((commands) =>
         (commands as Array<Record<string, unknown>>).map((c) => ({
           ...c,
-          ...(c['parameters'] ? { parameters: p.json(c['parameters']) } : {}),
+          ...(c.parameters ? { parameters: p.json(c.parameters) } : {}),
         })),
       );
     default:

@@ -230,7 +230,7 @@ async function dispatch({ graph, exchange }: Clients, call: Invocation): Promise
       const items: ItemResult[] = results.map((r, i) => {
         if (!r.ok) return { ok: false, code: r.error.code, error: r.error.name };
         const command = commands[i];
-        const identity = command?.parameters?.['Identity'];
+        const identity = command?.parameters?.Identity;
         if (command?.cmdlet === 'Get-MailboxPermission' && typeof identity === 'string') {
           const source = { service: 'exchange' as const, source: command.cmdlet };
           const parsed = parseRows(mailboxPermissionRowSchema, r.value.rows, source);

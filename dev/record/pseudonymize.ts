@@ -380,11 +380,11 @@ export class Pseudonymizer {
       const index = match.index;
       out += this.scanNames(value.slice(last, index));
       const groups = match.groups ?? {};
-      if (groups['url'] !== undefined) out += this.url(groups['url']);
-      else if (groups['email'] !== undefined) out += this.email(groups['email']);
-      else if (groups['guid'] !== undefined) out += this.guid(groups['guid']);
-      else if (groups['sid'] !== undefined) out += this.sid(groups['sid']);
-      else if (groups['host'] !== undefined) out += this.domain(groups['host']);
+      if (groups.url !== undefined) out += this.url(groups.url);
+      else if (groups.email !== undefined) out += this.email(groups.email);
+      else if (groups.guid !== undefined) out += this.guid(groups.guid);
+      else if (groups.sid !== undefined) out += this.sid(groups.sid);
+      else if (groups.host !== undefined) out += this.domain(groups.host);
       last = index + match[0].length;
     }
     return out + this.scanNames(value.slice(last));

@@ -6,5 +6,5 @@ export function csvCell(value: string): string {
 
 /** Renders rows as RFC 4180 CSV with CRLF line ends and a header row. */
 export function toCsv(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return `${[header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }

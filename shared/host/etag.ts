@@ -9,10 +9,7 @@ export function withEtag(request: HttpRequest, result: ApiResult): ApiResult {
   const ifNoneMatch = request.headers.get('if-none-match');
   // Delegation data stays out of every cache (browser disk included); a client keeps the ETag itself to revalidate.
   const headers = { ...(result.headers ?? {}), ETag: etag, 'Cache-Control': 'no-store' };
-  if (
-    ifNoneMatch &&
-    ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*')
-  ) {
+  if (ifNoneMatch?.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*')) {
     return { status: 304, headers };
   }
   return { ...result, headers };

@@ -243,7 +243,7 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
   const flush = async (batch: MailboxMember[], perMember?: MemberMailboxes) => {
     const mailboxes = batch.filter((m) => (prefetched ? prefetched.mailboxIds.has(m.id) : perMember?.rows.has(m.id)));
     if (batch.length > mailboxes.length)
-      skipped['noExchangeMailbox'] = (skipped['noExchangeMailbox'] ?? 0) + batch.length - mailboxes.length;
+      skipped.noExchangeMailbox = (skipped.noExchangeMailbox ?? 0) + batch.length - mailboxes.length;
     if (mailboxes.length === 0) return;
     total += mailboxes.length;
     await deps.repos.runs.addItems(

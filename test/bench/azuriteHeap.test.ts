@@ -47,7 +47,7 @@ describe('Azurite heap control', () => {
     const rows = [];
     for await (const e of table.listEntities({ queryOptions: { filter: "PartitionKey eq 'p'" } })) rows.push(e);
     expect(rows).toHaveLength(100);
-    expect(rows.every((e) => e['round'] === 4)).toBe(true);
+    expect(rows.every((e) => e.round === 4)).toBe(true);
   }, 60_000);
 
   it('refuses heap requests, with the reason, when Azurite was started without heap control', async () => {

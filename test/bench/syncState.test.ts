@@ -45,7 +45,7 @@ describe('mailbox sync state: unchanged mailboxes are recognised without reading
       },
     });
     taskId = (task.json as { id: string }).id;
-    expect((await runTask())['status']).toBe('succeeded');
+    expect((await runTask()).status).toBe('succeeded');
   }, 120_000);
 
   afterAll(async () => {
@@ -88,7 +88,7 @@ describe('mailbox sync state: unchanged mailboxes are recognised without reading
     expect(removed.status).toBe(204);
     const run = await runTask(); // the tenant is unchanged since the last run; the stored rows are not
 
-    expect(run['delegationsAdded']).toBe(1);
+    expect(run.delegationsAdded).toBe(1);
     expect((await stored()).get(key)).toEqual(['direct']);
     expect(sorted(await stored())).toEqual(sorted(expectedDelegations(t, t.demo.targetGroupId)));
   }, 120_000);

@@ -18,7 +18,7 @@ const distIndex = path.join(root, 'dist/console/index.html');
 const shots = path.join(root, 'test-results/console');
 const haveChromium = existsSync(CHROMIUM);
 // Skip only on a developer machine without Chromium; in CI a missing browser must fail the run.
-const skip = !haveChromium && !process.env['CI'];
+const skip = !haveChromium && !process.env.CI;
 if (skip)
   console.warn(
     `[console browser test] skipped: ${CHROMIUM} is missing (apt-get install -y chromium); it always runs in CI`,
@@ -211,14 +211,12 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await shot('02-task-form-errors');
 
     await page.getByLabel('Description', { exact: true }).fill('All staff (browser test)');
-    await page
-      .getByLabel('Schedule', { exact: true })
-      .selectOption({
-        label: await page
-          .getByLabel('Schedule', { exact: true })
-          .locator('option', { hasText: 'Nightly at two' })
-          .innerText(),
-      });
+    await page.getByLabel('Schedule', { exact: true }).selectOption({
+      label: await page
+        .getByLabel('Schedule', { exact: true })
+        .locator('option', { hasText: 'Nightly at two' })
+        .innerText(),
+    });
     await page.getByLabel('Find a group (name, e-mail or account name)', { exact: true }).fill('All St');
     const choice = page.getByTestId('group-results').getByRole('button', { name: /All Staff/ });
     await choice.click();

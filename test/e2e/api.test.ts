@@ -323,7 +323,7 @@ describe('directory, diagnostics, OpenAPI', () => {
       components: { securitySchemes: Record<string, unknown> };
     };
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.components.securitySchemes['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const route of httpRoutes()) {
       const path = `/api/${route.route.replace(/\{\*?([A-Za-z_]+)[^}]*\}/g, '{$1}')}`;
       for (const method of route.methods) {

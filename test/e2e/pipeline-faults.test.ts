@@ -62,7 +62,7 @@ describe('a mailbox that fails permanently', () => {
       mailboxesDone: total - 1,
       mailboxesFailed: 1,
     });
-    expect((run['skippedByReason'] as Record<string, number>)['noExchangeMailbox']).toBe(1);
+    expect((run.skippedByReason as Record<string, number>).noExchangeMailbox).toBe(1);
 
     const failed = await runMailboxes(app, taskId, run.runId, 'failed');
     expect(failed.map((f) => f.mailboxId)).toEqual([victimId]);
@@ -78,7 +78,7 @@ describe('a mailbox that fails permanently', () => {
     expect(sortedEntries(await storedFor(app, [...mailboxIdsOf(t, groupId), victimId]))).toEqual(
       sortedEntries(expected),
     );
-    expect(run['delegationsAdded']).toBe(expected.size);
+    expect(run.delegationsAdded).toBe(expected.size);
   });
 });
 
@@ -283,7 +283,7 @@ describe('poison messages', () => {
       mailboxesDone: 0,
       finishedAt: expect.any(String),
     });
-    expect(run['error']).toMatch(/^Expanding the target failed\. Gave up\b.*: Invalid mps-expand message: .*priority/);
+    expect(run.error).toMatch(/^Expanding the target failed\. Gave up\b.*: Invalid mps-expand message: .*priority/);
     const again = await runNow(app, taskId);
     expect(again).toMatchObject({ status: 'succeeded', mailboxesTotal: mailboxIdsOf(t, groupId).length });
   });

@@ -94,12 +94,12 @@ describe('targets', () => {
       mailboxesDone: 0,
       finishedAt: expect.any(String),
     });
-    expect(run['error']).toMatch(
+    expect(run.error).toMatch(
       /^DN matches 2 groups: Project Phoenix \([0-9a-f-]{36}\), Project Phoenix \([0-9a-f-]{36}\); use the group's object id/,
     );
-    for (const g of phoenix) expect(run['error']).toContain(g.id);
+    for (const g of phoenix) expect(run.error).toContain(g.id);
     expect(await runMailboxes(app, taskId, run.runId)).toEqual([]);
-    expect((await runNow(app, taskId))['status']).toBe('failed'); // not 409: the failed run released the task
+    expect((await runNow(app, taskId)).status).toBe('failed'); // not 409: the failed run released the task
   });
 
   it('an explicit mailbox list: addresses (secondary proxy, SMTP that is not the UPN, any case) and object ids; the rest is counted as skipped', async () => {
@@ -173,7 +173,7 @@ describe('targets', () => {
     const taskId = await createTaskFor(app, `Fails: ${name}`, target());
     const run = await runNow(app, taskId);
     expect(run).toMatchObject({ status: 'failed', mailboxesTotal: 0 });
-    expect(run['error']).toMatch(reason);
+    expect(run.error).toMatch(reason);
   });
 });
 
@@ -209,8 +209,8 @@ describe('the finalizer and stuck runs (RUN_TIMEOUT_MINUTES=1, a clock the test 
       const run = await get();
       expect(run).toMatchObject({ status: 'completedWithErrors', mailboxesDone: 1, mailboxesFailed: 2 });
       const addresses = [demo.meganId, demo.gradyId].map((id) => t.users.get(id)!.mail!);
-      expect(run['error']).toMatch(/^Timed out after 1 minutes with 2 mailboxes unsettled: /);
-      for (const address of addresses) expect(run['error']).toContain(address);
+      expect(run.error).toMatch(/^Timed out after 1 minutes with 2 mailboxes unsettled: /);
+      for (const address of addresses) expect(run.error).toContain(address);
       const failed = await runMailboxes(app, taskId, runId, 'failed');
       expect(failed.map((f) => f.mailboxId).sort()).toEqual([...lost].sort());
       for (const item of failed) expect(item.error).toBe('Not processed within the run timeout of 1 minutes');

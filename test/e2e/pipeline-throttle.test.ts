@@ -61,7 +61,7 @@ describe('throttling storm', () => {
     });
     const expected = expectedDelegations(app.sim.tenant, demo.targetGroupId);
     expect(sortedEntries(await storedFor(app, mailboxes))).toEqual(sortedEntries(expected));
-    expect(run['delegationsAdded']).toBe(expected.size);
+    expect(run.delegationsAdded).toBe(expected.size);
     expect(await expectIndexesAgree(app)).toBe(expected.size);
   }, 150_000);
 });

@@ -88,8 +88,8 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
       revocationsHeld: 0,
       rightsNotRead: denied.length,
     });
-    expect(run.skippedByReason['noExchangeMailbox']).toBe(nonExchange.length);
-    expect(run['mailboxesTotal']).toBe(targetUsers().filter(hasMailbox).length);
+    expect(run.skippedByReason.noExchangeMailbox).toBe(nonExchange.length);
+    expect(run.mailboxesTotal).toBe(targetUsers().filter(hasMailbox).length);
     expect(sorted(await stored())).toEqual(sorted(expectedDelegations(t, t.demo.targetGroupId)));
     // The denied mailbox's Exchange rights synced all the same; its item says which right was not read and why.
     const deniedId = t.demo.calendarDeniedMailboxId.toLowerCase();
@@ -148,7 +148,7 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
         heldRights: ['SendAs'],
         mailboxesFailed: 0,
       });
-      expect((run['warnings'] as string[]).join(' ')).toMatch(
+      expect((run.warnings as string[]).join(' ')).toMatch(
         /Get-RecipientPermission .*matched none of the run's mailboxes/,
       );
       expect(ofRight(await stored(), 'SendAs')).toEqual(sendAsBefore); // nothing deleted
@@ -243,7 +243,7 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
         revocationsHeld: revocations.length,
         heldRights: ['FullAccess'],
       });
-      expect((run['warnings'] as string[]).join(' ')).toMatch(
+      expect((run.warnings as string[]).join(' ')).toMatch(
         new RegExp(`revoke ${revocations.length} of ${fullAccessBefore.length} stored FullAccess`),
       );
       expect(ofRight(await stored(), 'FullAccess')).toEqual(fullAccessBefore);
@@ -285,7 +285,7 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
     try {
       const run = await runTask();
       expect(run).toMatchObject({ status: 'needsReview', revocationsHeld: onMailbox.length });
-      expect((run['warnings'] as string[]).join(' ')).toMatch(/1 mailboxes read no delegation at all/);
+      expect((run.warnings as string[]).join(' ')).toMatch(/1 mailboxes read no delegation at all/);
       const list = await held(run.runId);
       expect(new Set(list.map((r) => r.reason))).toEqual(new Set(['readEmpty']));
       expect([...(await stored()).keys()].filter((k) => k.startsWith(`${mailbox!.id.toLowerCase()}|`)).sort()).toEqual(

@@ -51,9 +51,9 @@ describe('sync pipeline end to end (local host + tenant simulator + Azurite)', (
     const expected = expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId);
     expect(expected.size).toBeGreaterThan(20);
     expect(sorted(await stored())).toEqual(sorted(expected));
-    expect(run['mailboxesDone']).toBe(run['mailboxesTotal']);
-    expect(run['delegationsAdded']).toBe(expected.size);
-    expect(run['trusteesUnresolved']).toBeGreaterThan(0); // orphaned SIDs, role groups, ambiguous names
+    expect(run.mailboxesDone).toBe(run.mailboxesTotal);
+    expect(run.delegationsAdded).toBe(expected.size);
+    expect(run.trusteesUnresolved).toBeGreaterThan(0); // orphaned SIDs, role groups, ambiguous names
   }, 120_000);
 
   it('covers the quirks: deny through a group, the quote/hash UPN, GUID SendOnBehalf names, calendar roles', async () => {
@@ -123,20 +123,18 @@ describe('sync pipeline end to end (local host + tenant simulator + Azurite)', (
 
     const expected = expectedDelegations(t, demo.targetGroupId);
     const run = await runTask(taskId);
-    expect(run['status']).toBe('succeeded');
+    expect(run.status).toBe('succeeded');
     expect(sorted(await stored())).toEqual(sorted(expected));
     const added = [...expected.keys()].filter((k) => !before.has(k));
     const removed = [...before.keys()].filter((k) => !expected.has(k));
     expect(added.length).toBeGreaterThan(0);
     expect(removed.length).toBeGreaterThan(0);
-    expect(Number(run['delegationsAdded'])).toBe(added.length);
-    expect(Number(run['delegationsRemoved'])).toBe(removed.length);
+    expect(Number(run.delegationsAdded)).toBe(added.length);
+    expect(Number(run.delegationsRemoved)).toBe(removed.length);
     const events = [];
     for await (const e of app.services.tables.store('DelegationHistory').all())
-      if (e['runId'] === run['runId'])
-        events.push(
-          `${e['type']}:${String(e['mailboxId'])}|${String(e['delegateId'])}|${String(e['right'])}`.toLowerCase(),
-        );
+      if (e.runId === run.runId)
+        events.push(`${e.type}:${String(e.mailboxId)}|${String(e.delegateId)}|${String(e.right)}`.toLowerCase());
     expect(events.sort()).toEqual([...added.map((k) => `granted:${k}`), ...removed.map((k) => `revoked:${k}`)].sort());
   }, 120_000);
 });

@@ -103,10 +103,10 @@ describe('schedules', () => {
     expect(created.status).toBe(201);
     const schedule = created.json as Record<string, unknown>;
     expect(schedule).toMatchObject({ ...body, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
-    expect(schedule['summary']).toEqual(expect.any(String));
-    expect(String(schedule['summary']).length).toBeGreaterThan(5);
-    expect(schedule['createdAt']).toBe(schedule['updatedAt']);
-    const read = await app.api('GET', `schedules/${String(schedule['id'])}`, { role: 'Reader' });
+    expect(schedule.summary).toEqual(expect.any(String));
+    expect(String(schedule.summary).length).toBeGreaterThan(5);
+    expect(schedule.createdAt).toBe(schedule.updatedAt);
+    const read = await app.api('GET', `schedules/${String(schedule.id)}`, { role: 'Reader' });
     expect(read.status).toBe(200);
     expect(read.json).toEqual(schedule);
   });
@@ -143,8 +143,8 @@ describe('schedules', () => {
     await new Promise((r) => setTimeout(r, 5)); // updatedAt must move
     const replaced = await app.api('PUT', `schedules/${id}`, { body: weekly });
     expect(replaced.status).toBe(200);
-    expect(replaced.json).toMatchObject({ ...weekly, id, createdAt: before['createdAt'] });
-    expect((replaced.json as { updatedAt: string }).updatedAt > String(before['updatedAt'])).toBe(true);
+    expect(replaced.json).toMatchObject({ ...weekly, id, createdAt: before.createdAt });
+    expect((replaced.json as { updatedAt: string }).updatedAt > String(before.updatedAt)).toBe(true);
     expect(replaced.json).not.toHaveProperty('runAt');
 
     const bad = problemOf(
@@ -197,7 +197,7 @@ describe('schedules', () => {
     const pages = await allPages('schedules', 3);
     expect(pages.length).toBe(Math.ceil(all.items.length / 3));
     for (const page of pages) expect(page.length).toBeLessThanOrEqual(3);
-    const ids = pages.flat().map((s) => s['id']);
+    const ids = pages.flat().map((s) => s.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(all.items.map((s) => s.id));
   });
@@ -242,9 +242,9 @@ describe('tasks', () => {
         lastRun: null,
         schedule: { timeZone: 'Europe/London', summary: expect.any(String) },
       });
-      expect(task['nextDueAt']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      expect(Date.parse(String(task['nextDueAt']))).toBeGreaterThan(Date.now());
-      expect(task['nextDueAtLocal']).toMatch(/T02:00/);
+      expect(task.nextDueAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(Date.parse(String(task.nextDueAt))).toBeGreaterThan(Date.now());
+      expect(task.nextDueAtLocal).toMatch(/T02:00/);
       expect((await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json).toEqual(task);
     }
     const disabled = await createTask({
@@ -330,7 +330,7 @@ describe('tasks', () => {
     });
     const updated = problemOf(
       await app.api('PUT', `tasks/${task.id}`, {
-        body: { description: 'Real', scheduleId: unknown, target: task['target'] },
+        body: { description: 'Real', scheduleId: unknown, target: task.target },
       }),
       400,
       'TASK.SCHEDULE_NOT_FOUND',
@@ -362,7 +362,7 @@ describe('tasks', () => {
       scheduleId: other,
       target: { kind: 'groupEmail', email: 'sales@contoso.com' },
       rights: ['SendAs', 'FullAccess'],
-      createdAt: task['createdAt'],
+      createdAt: task.createdAt,
       schedule: { timeZone: 'America/New_York' },
     });
     problemOf(
@@ -393,7 +393,7 @@ describe('tasks', () => {
       .items;
     expect(all.length).toBeGreaterThanOrEqual(5);
     const pages = await allPages('tasks', 2);
-    expect(pages.flat().map((t) => t['id'])).toEqual(all.map((t) => t.id));
+    expect(pages.flat().map((t) => t.id)).toEqual(all.map((t) => t.id));
     expect(pages.length).toBe(Math.ceil(all.length / 2));
   });
 });
@@ -471,7 +471,7 @@ describe('runs', () => {
     expect(history.items.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const createdAt = history.items.map((r) => r.createdAt);
     expect([...createdAt].sort().reverse()).toEqual(createdAt);
-    expect((await allPages(`tasks/${task.id}/runs`, 1)).flat().map((r) => r['runId'])).toEqual([...started].reverse());
+    expect((await allPages(`tasks/${task.id}/runs`, 1)).flat().map((r) => r.runId)).toEqual([...started].reverse());
   });
 
   it('lists a run’s mailboxes by status: ?status=failed gives the failed ones with a readable reason', async () => {
@@ -518,8 +518,8 @@ describe('runs', () => {
       status: 'failed',
       settledAt: expect.any(String),
     });
-    expect(String(failed.items[0]!['error'])).toMatch(/ghost\.mailbox@contoso\.com.*no longer exists/);
-    expect(String(failed.items[0]!['error'])).not.toMatch(/\{|at .*\.ts/);
+    expect(String(failed.items[0]!.error)).toMatch(/ghost\.mailbox@contoso\.com.*no longer exists/);
+    expect(String(failed.items[0]!.error)).not.toMatch(/\{|at .*\.ts/);
 
     const done = (await app.api('GET', `tasks/${task.id}/runs/${runId}/mailboxes?status=done`, { role: 'Reader' }))
       .json as { items: Array<{ mailboxId: string; error: string | null }> };
@@ -700,7 +700,7 @@ describe('revocation hold (held-revocations routes)', () => {
       skippedByReason: {},
     });
     // The mailbox also reads empty while it held 12 (reason readEmpty); the share rule already names the right.
-    expect(run['warnings']).toEqual([expect.stringMatching(/revoke 12 of 12 stored FullAccess delegations.*20 %/)]);
+    expect(run.warnings).toEqual([expect.stringMatching(/revoke 12 of 12 stored FullAccess delegations.*20 %/)]);
 
     const listed = await app.api('GET', `${heldPath(taskId, runId)}?top=1000`, { role: 'Reader' });
     expect(listed.status, listed.text).toBe(200);
@@ -729,7 +729,7 @@ describe('revocation hold (held-revocations routes)', () => {
     const { taskId, runId, mailbox } = await holdScenario();
     problemOf(await app.api('POST', `${heldPath(taskId, runId)}/apply`, { role: 'Reader' }), 403);
     problemOf(await app.api('POST', `${heldPath(taskId, runId)}/dismiss`, { role: 'Reader' }), 403);
-    expect((await getRun(taskId, runId))['status']).toBe('needsReview');
+    expect((await getRun(taskId, runId)).status).toBe('needsReview');
 
     const applied = await app.api('POST', `${heldPath(taskId, runId)}/apply`);
     expect(applied.status, applied.text).toBe(200);
@@ -791,24 +791,24 @@ describe('revocation hold (held-revocations routes)', () => {
       paths: Record<string, Record<string, Operation>>;
     };
     const base = '/api/tasks/{id}/runs/{runId}/held-revocations';
-    const list = doc.paths[base]!['get']!;
+    const list = doc.paths[base]!.get!;
     expect(list['x-required-role']).toBe('reader');
     expect(JSON.stringify(list.responses['200'])).toContain('"reason"');
     for (const [action, field] of [
       ['apply', 'skipped'],
       ['dismiss', 'dismissed'],
     ] as const) {
-      const op = doc.paths[`${base}/${action}`]!['post']!;
+      const op = doc.paths[`${base}/${action}`]!.post!;
       expect(op['x-required-role']).toBe('admin');
       expect(op.summary.length).toBeGreaterThan(20);
       expect(JSON.stringify(op.responses['200'])).toContain(`"${field}"`);
       expect(op.responses['409']?.content).toHaveProperty(['application/problem+json']);
     }
-    const run = JSON.stringify(doc.paths['/api/tasks/{id}/runs/{runId}']!['get']!.responses['200']);
+    const run = JSON.stringify(doc.paths['/api/tasks/{id}/runs/{runId}']!.get!.responses['200']);
     for (const field of ['needsReview', 'revocationsHeld', 'warnings', 'rightsNotRead', 'heldRights', 'review']) {
       expect(run).toContain(field);
     }
-    const items = JSON.stringify(doc.paths['/api/tasks/{id}/runs/{runId}/mailboxes']!['get']!.responses['200']);
+    const items = JSON.stringify(doc.paths['/api/tasks/{id}/runs/{runId}/mailboxes']!.get!.responses['200']);
     for (const field of ['rightsNotRead', 'warnings', 'revocationsProposed']) expect(items).toContain(field);
   });
 

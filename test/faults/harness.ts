@@ -131,7 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async api(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       const bearer = opts.token === undefined ? await token(opts.role ?? 'Admin') : opts.token;
-      if (bearer) headers['Authorization'] = `Bearer ${bearer}`;
+      if (bearer) headers.Authorization = `Bearer ${bearer}`;
       if (opts.body !== undefined) headers['Content-Type'] ??= 'application/json';
       const response = await fetch(`http://127.0.0.1:${host.port}/api/${path.replace(/^\//, '')}`, {
         method,
@@ -256,7 +256,7 @@ export async function delegationIndexes(
 export function asExpected(index: Map<string, IndexRow>): Expected {
   const out: Expected = new Map();
   for (const [key, row] of index) {
-    const via = (row['via'] as Array<{ kind: string; id?: string }>).map((v) =>
+    const via = (row.via as Array<{ kind: string; id?: string }>).map((v) =>
       v.kind === 'direct' ? 'direct' : (v.id ?? '').toLowerCase(),
     );
     out.set(
@@ -282,7 +282,7 @@ export async function tableDump(connectionString: string, prefix: string): Promi
   const service = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: true });
   const out: Record<string, string[]> = {};
   for await (const table of service.listTables({
-    queryOptions: { filter: odata`TableName ge ${prefix} and TableName lt ${prefix + '~'}` },
+    queryOptions: { filter: odata`TableName ge ${prefix} and TableName lt ${`${prefix}~`}` },
   })) {
     const name = table.name ?? '';
     const client = TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: true });

@@ -76,7 +76,7 @@ describe('regression: delegate lookups (tenant delegation data) were sent as cac
       new azureFunctions.HttpRequest({
         method: 'GET',
         url: 'http://localhost/api/me/delegate-mailboxes',
-        headers: { 'If-None-Match': first.headers!['ETag']! },
+        headers: { 'If-None-Match': first.headers!.ETag! },
       }),
       { json: { items: [] } },
     );

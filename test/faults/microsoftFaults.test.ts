@@ -95,7 +95,7 @@ describe('Microsoft 365 faults and duplicate deliveries', () => {
     // Counted once each, however often a message was handled.
     expect(verdict.run.delegationsAdded).toBe(cleanIndexes.byMailbox.size);
     let history = 0;
-    for await (const e of app.services.tables.store('DelegationHistory').all()) if (e['runId'] === runId) history++;
+    for await (const e of app.services.tables.store('DelegationHistory').all()) if (e.runId === runId) history++;
     expect(history).toBe(cleanIndexes.byMailbox.size);
   }, 120_000);
 });

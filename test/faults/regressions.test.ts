@@ -148,7 +148,7 @@ describe('regression: stopping a persistent Azurite lost the writes of its last 
       const port = azurite.port;
       await azurite.stop();
       azurite = await startAzurite({ port, location: dir });
-      expect((await client().getEntity('p', 'r'))['value']).toBe('kept');
+      expect((await client().getEntity('p', 'r')).value).toBe('kept');
     } finally {
       await azurite.stop();
       rmSync(dir, { recursive: true, force: true });

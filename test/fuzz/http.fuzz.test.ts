@@ -206,8 +206,8 @@ describe('HTTP API under random input (fast-check)', () => {
         if (method === 'DELETE' && (c.id === 'task' || c.id === 'schedule')) return;
         const headers: Record<string, string> = {};
         if (c.contentType !== undefined) headers['Content-Type'] = c.contentType;
-        if (c.token === 'garbage') headers['Authorization'] = 'Bearer eyJ.eyJ.sig';
-        else if (c.token !== 'missing') headers['Authorization'] = `Bearer ${tokens[c.token]}`;
+        if (c.token === 'garbage') headers.Authorization = 'Bearer eyJ.eyJ.sig';
+        else if (c.token !== 'missing') headers.Authorization = `Bearer ${tokens[c.token]}`;
         const sendsBody = c.body !== undefined && method !== 'GET' && method !== 'HEAD';
         const res = await raw(method, `/api/${path}${query ? `?${query}` : ''}`, {
           headers,
@@ -218,7 +218,7 @@ describe('HTTP API under random input (fast-check)', () => {
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         expect(problem, `${method} /api/${path}?${query} (${c.contentType}, ${c.token})`).toBeNull();
       }),
-      { numRuns: 600, seed: Number(process.env['FUZZ_SEED'] ?? 20261128), endOnFailure: true },
+      { numRuns: 600, seed: Number(process.env.FUZZ_SEED ?? 20261128), endOnFailure: true },
     );
     // The cases reached the handlers, not only the auth and routing layers.
     expect((statuses.get(200) ?? 0) + (statuses.get(201) ?? 0) + (statuses.get(404) ?? 0)).toBeGreaterThan(100);
@@ -329,7 +329,7 @@ describe('HTTP API under random input (fast-check)', () => {
           expect(back.status, `GET ${c.path}/${id} after creating it`).toBe(200);
         }
       }),
-      { numRuns: 300, seed: Number(process.env['FUZZ_SEED'] ?? 7), endOnFailure: true },
+      { numRuns: 300, seed: Number(process.env.FUZZ_SEED ?? 7), endOnFailure: true },
     );
     expect(statuses.get(400) ?? 0).toBeGreaterThan(50);
     expect(statuses.get(201) ?? 0).toBeGreaterThan(10);
@@ -393,7 +393,7 @@ describe('HTTP API under random input (fast-check)', () => {
     const res = await raw('POST', '/api/schedules', { headers, body: payload });
     expect(res.status).toBe(expected);
     expect(violation(res)).toBeNull();
-    expect(({} as Record<string, unknown>)['isAdmin']).toBeUndefined();
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
   });
 
   it('a slow client that never finishes its body does not hold the host: other requests are answered meanwhile', async () => {

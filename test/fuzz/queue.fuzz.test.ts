@@ -118,7 +118,7 @@ describe('queue handlers under random message bodies (fast-check)', () => {
           await app.queue.send(queue, { body });
           await app.queue.idle();
           const logged = newLines(mark);
-          const dead = logged.filter((l) => /dead-letter/i.test(String(l['msg'])));
+          const dead = logged.filter((l) => /dead-letter/i.test(String(l.msg)));
           const ignored = logged.filter((l) =>
             /ignored|alreadySettled|does not exist|notActive/i.test(JSON.stringify(l)),
           );
@@ -131,11 +131,11 @@ describe('queue handlers under random message bodies (fast-check)', () => {
           expect(app.queue.deadLetters(queue)).toEqual([]); // consumed by the dead-letter handler, nothing parked
         },
       ),
-      { numRuns: 150, seed: Number(process.env['FUZZ_SEED'] ?? 4242), endOnFailure: true },
+      { numRuns: 150, seed: Number(process.env.FUZZ_SEED ?? 4242), endOnFailure: true },
     );
     expect(deadLettered).toBeGreaterThan(40);
     expect(await tableDump(app.tablesConnectionString, app.tablesPrefix)).toEqual(before);
     expect((await app.api('GET', 'health', { token: null })).status).toBe(200);
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }, 180_000);
 });

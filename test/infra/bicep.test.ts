@@ -92,8 +92,8 @@ describe('settings lists (shared/settings.ts) against loadConfig', () => {
     expect(missingAzureCapabilities(config)).toEqual([]);
     expect(config.tenant?.credential).toEqual({
       kind: 'managedIdentity',
-      tenantId: AZURE_SAMPLE_VALUES['AZURE_TENANT_ID'],
-      clientId: AZURE_SAMPLE_VALUES['AZURE_CLIENT_ID'],
+      tenantId: AZURE_SAMPLE_VALUES.AZURE_TENANT_ID,
+      clientId: AZURE_SAMPLE_VALUES.AZURE_CLIENT_ID,
     });
   });
 
@@ -241,14 +241,14 @@ describe('local.settings.sample.json', () => {
 describe('azure.yaml and main.parameters.json', () => {
   it('deploys this folder as a TypeScript Function App from infra/bicep/main.bicep', () => {
     expect(apiService?.fields).toMatchObject({ project: '.', host: 'function' });
-    expect(['ts', 'js']).toContain(apiService?.fields['language']);
-    const infraPath = path.join(repoRoot, azd.infra['path'] ?? 'infra', `${azd.infra['module'] ?? 'main'}.bicep`);
+    expect(['ts', 'js']).toContain(apiService?.fields.language);
+    const infraPath = path.join(repoRoot, azd.infra.path ?? 'infra', `${azd.infra.module ?? 'main'}.bicep`);
     expect(existsSync(infraPath)).toBe(true);
   });
 
   it('relies on azd running `npm run build`, and package.json points the host at the compiled functions', () => {
     const pkg = JSON.parse(read('package.json')) as { main?: string; scripts?: Record<string, string> };
-    expect(pkg.scripts?.['build'], 'azd and the remote build both run npm run build').toBeTruthy();
+    expect(pkg.scripts?.build, 'azd and the remote build both run npm run build').toBeTruthy();
     expect(pkg.main).toBe('dist/functions/*.js');
     const compiledFunctions = readdirSync(path.join(repoRoot, 'functions')).filter((f) => f.endsWith('.ts'));
     expect(compiledFunctions.length).toBeGreaterThan(0);

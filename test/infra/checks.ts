@@ -508,15 +508,15 @@ export interface HostExpectations {
 export function hostJsonProblems(hostJson: unknown, expected: HostExpectations): string[] {
   const problems: string[] = [];
   const root = (hostJson ?? {}) as Record<string, unknown>;
-  const timeout = typeof root['functionTimeout'] === 'string' ? timeSpanSeconds(root['functionTimeout']) : undefined;
+  const timeout = typeof root.functionTimeout === 'string' ? timeSpanSeconds(root.functionTimeout) : undefined;
   if (timeout === undefined)
     problems.push('functionTimeout must be set (Flex Consumption default is 30 min; the code plans for less)');
-  const serviceBus = ((root['extensions'] ?? {}) as Record<string, unknown>)['serviceBus'] as
+  const serviceBus = ((root.extensions ?? {}) as Record<string, unknown>).serviceBus as
     | Record<string, unknown>
     | undefined;
   const renewal =
-    typeof serviceBus?.['maxAutoLockRenewalDuration'] === 'string'
-      ? timeSpanSeconds(serviceBus['maxAutoLockRenewalDuration'])
+    typeof serviceBus?.maxAutoLockRenewalDuration === 'string'
+      ? timeSpanSeconds(serviceBus.maxAutoLockRenewalDuration)
       : undefined;
   if (renewal === undefined) {
     problems.push('extensions.serviceBus.maxAutoLockRenewalDuration must be set');
@@ -536,11 +536,11 @@ export function hostJsonProblems(hostJson: unknown, expected: HostExpectations):
       `functionTimeout (${timeout} s) must be shorter than RUN_TIMEOUT_MINUTES (${expected.runTimeoutMinutes} min) or live runs are timed out`,
     );
   }
-  if (serviceBus?.['autoCompleteMessages'] === false)
+  if (serviceBus?.autoCompleteMessages === false)
     problems.push('autoCompleteMessages must stay true: handlers settle by returning or throwing');
-  const bundle = (root['extensionBundle'] ?? {}) as Record<string, unknown>;
-  const lower = /^\[(\d+)/.exec(String(bundle['version'] ?? ''))?.[1];
-  if (bundle['id'] !== 'Microsoft.Azure.Functions.ExtensionBundle' || lower === undefined || Number(lower) < 4) {
+  const bundle = (root.extensionBundle ?? {}) as Record<string, unknown>;
+  const lower = /^\[(\d+)/.exec(String(bundle.version ?? ''))?.[1];
+  if (bundle.id !== 'Microsoft.Azure.Functions.ExtensionBundle' || lower === undefined || Number(lower) < 4) {
     problems.push(
       `extensionBundle must be Microsoft.Azure.Functions.ExtensionBundle [4.*, ...) for identity-based Service Bus connections (is ${JSON.stringify(bundle)})`,
     );

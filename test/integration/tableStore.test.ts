@@ -58,7 +58,7 @@ describe('TableStore on Azurite', () => {
     await expect(store.update({ partitionKey: 'p', rowKey: 'r', v: 4 }, etag!)).rejects.toBeInstanceOf(
       PreconditionFailedError,
     );
-    expect((await store.get('p', 'r'))?.['v']).toBe(3);
+    expect((await store.get('p', 'r'))?.v).toBe(3);
   });
 
   it('stores and finds keys built from odd user input, and odata filters cannot be injected', async () => {
@@ -67,7 +67,7 @@ describe('TableStore on Azurite', () => {
     await store.upsert({ partitionKey: encodeKey(upn), rowKey: 'x', upn });
     await store.upsert({ partitionKey: 'victim', rowKey: 'x', upn: 'victim' });
     const found: string[] = [];
-    for await (const e of store.all(odata`PartitionKey eq ${encodeKey(upn)}`)) found.push(e['upn'] as string);
+    for await (const e of store.all(odata`PartitionKey eq ${encodeKey(upn)}`)) found.push(e.upn as string);
     expect(found).toEqual([upn]);
     const injected: string[] = [];
     for await (const e of store.all(odata`PartitionKey eq ${"x' or PartitionKey ne 'x"}`))
@@ -121,7 +121,7 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
     for await (const e of store.all(odata`PartitionKey eq ${'p7'}`, undefined, 'p7')) one.push(e.rowKey as string);
     expect(one.sort()).toEqual(['r0', 'r1', 'r2']);
     expect(store.own.reads - readsBefore).toBe(1); // one shard queried, not 256
-    expect((await store.get('p63', 'r2'))?.['n']).toBe(2);
+    expect((await store.get('p63', 'r2'))?.n).toBe(2);
     // the partitions really are spread over 3-digit shard tables, and only written shards exist
     const shards: string[] = [];
     const service = TableServiceClient.fromConnectionString(inject('tablesConnectionString'), {
@@ -159,10 +159,10 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
 
     const reopened = freshTables(prefix).store('DelegationsByMailbox');
     const found: unknown[] = [];
-    for await (const e of reopened.all(odata`PartitionKey eq ${'legacy-p'}`, undefined, 'legacy-p')) found.push(e['v']);
+    for await (const e of reopened.all(odata`PartitionKey eq ${'legacy-p'}`, undefined, 'legacy-p')) found.push(e.v);
     expect(found).toEqual(['old']);
     await reopened.upsert({ partitionKey: 'legacy-q', rowKey: 'r', v: 'new' });
-    expect((await reopened.get('legacy-q', 'r'))?.['v']).toBe('new');
+    expect((await reopened.get('legacy-q', 'r'))?.v).toBe('new');
     expect(await rowsIn(`${base}${String(shardOf('legacy-q', 32)).padStart(2, '0')}`)).toBeGreaterThan(0);
     expect(await rowsIn(`${base}${String(shardOf('legacy-q', 256)).padStart(3, '0')}`)).toBe(-1); // no table of the new layout
   });

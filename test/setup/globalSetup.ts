@@ -11,7 +11,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Test workers are forked after this runs and inherit the variable: Node reads it at process start, so the
   // real SDK clients in the workers trust the tenant simulator's self-signed certificate.
   const tls = await ensureSimulatorTls();
-  process.env['NODE_EXTRA_CA_CERTS'] = tls.caCertPath;
+  process.env.NODE_EXTRA_CA_CERTS = tls.caCertPath;
   azurite = await startAzurite();
   project.provide('tablesConnectionString', azuriteConnectionString(azurite.port));
   return async () => {

@@ -86,7 +86,7 @@ export async function startTestApp(
     async api(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       const bearer = opts.token === undefined ? await token(opts.role ?? 'Admin') : opts.token;
-      if (bearer) headers['Authorization'] = `Bearer ${bearer}`;
+      if (bearer) headers.Authorization = `Bearer ${bearer}`;
       if (opts.body !== undefined) headers['Content-Type'] ??= 'application/json';
       const response = await fetch(`http://127.0.0.1:${host.port}/api/${path.replace(/^\//, '')}`, {
         method,

@@ -92,10 +92,8 @@ export async function expectIndexesAgree(
 export async function historyOf(app: TestApp, runId: string): Promise<string[]> {
   const events: string[] = [];
   for await (const e of app.services.tables.store('DelegationHistory').all()) {
-    if (e['runId'] === runId)
-      events.push(
-        `${String(e['type'])}:${String(e['mailboxId'])}|${String(e['delegateId'])}|${String(e['right'])}`.toLowerCase(),
-      );
+    if (e.runId === runId)
+      events.push(`${String(e.type)}:${String(e.mailboxId)}|${String(e.delegateId)}|${String(e.right)}`.toLowerCase());
   }
   return events.sort();
 }

@@ -103,7 +103,7 @@ function shapeOf(
           return eq < 0 ? [safeDecode(pair), ''] : [safeDecode(pair.slice(0, eq)), safeDecode(pair.slice(eq + 1))];
         });
   query.sort((a, b) => (a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0].localeCompare(b[0])));
-  const consistencyLevel = headers['consistencylevel']?.toLowerCase();
+  const consistencyLevel = headers.consistencylevel?.toLowerCase();
   const anchorMailbox = headers['x-anchormailbox']?.toLowerCase();
   return {
     method: method.toUpperCase(),
@@ -431,8 +431,8 @@ export function expectedOutcome(call: RecordedCall): Expected {
 function exchangeTypes(body: unknown): string[] {
   const error = (body as { error?: Record<string, unknown> } | undefined)?.error;
   if (!error) return [];
-  const details = Array.isArray(error['details']) ? (error['details'] as Array<{ message?: unknown }>) : [];
-  const inner = error['innererror'] as { type?: unknown; internalexception?: { type?: unknown } } | undefined;
+  const details = Array.isArray(error.details) ? (error.details as Array<{ message?: unknown }>) : [];
+  const inner = error.innererror as { type?: unknown; internalexception?: { type?: unknown } } | undefined;
   return [
     ...details.map((d) => (typeof d.message === 'string' ? (d.message.split('|')[1] ?? '') : '')),
     String(inner?.internalexception?.type ?? ''),
@@ -460,11 +460,11 @@ export function wireErrorCodes(service: 'graph' | 'exchange', status: number, bo
 export function exchangeSentence(body: unknown): string | undefined {
   const error = (body as { error?: Record<string, unknown> } | undefined)?.error;
   if (!error) return undefined;
-  const details = Array.isArray(error['details']) ? (error['details'] as Array<{ message?: unknown }>) : [];
+  const details = Array.isArray(error.details) ? (error.details as Array<{ message?: unknown }>) : [];
   const texts = details.map((d) => (typeof d.message === 'string' ? d.message.split('|').slice(2).join('|') : ''));
   const detail = texts.find((m) => m !== '');
   if (detail) return detail;
-  const inner = error['innererror'] as { internalexception?: { message?: unknown } } | undefined;
+  const inner = error.innererror as { internalexception?: { message?: unknown } } | undefined;
   const message = inner?.internalexception?.message;
   return typeof message === 'string' && !/^Exception of type/.test(message) ? message : undefined;
 }

@@ -44,7 +44,7 @@ describe('InProcessQueue (Service Bus semantics)', () => {
     await queue.idle();
     expect(dlq).toHaveLength(1);
     expect(dlq[0]!.body).toBe('x');
-    expect(dlq[0]!.meta.applicationProperties['DeadLetterReason']).toBe('MaxDeliveryCountExceeded');
+    expect(dlq[0]!.meta.applicationProperties.DeadLetterReason).toBe('MaxDeliveryCountExceeded');
     expect(dlq[0]!.meta.deadLetterSource).toBe('q');
     expect(queue.deadLetters('q')).toHaveLength(0);
   });

@@ -227,7 +227,7 @@ describe('retries and throttling', () => {
 describe('token refresh', () => {
   it('a 401 drops the cached token, builds a fresh credential and retries once', async () => {
     const { clients, calls, credentials } = setup((call) =>
-      call.headers['Authorization']?.includes('token-1-')
+      call.headers.Authorization?.includes('token-1-')
         ? json({ error: { code: 'InvalidAuthenticationToken', message: 'expired' } }, 401)
         : json(EXO_OK),
     );
@@ -235,10 +235,7 @@ describe('token refresh', () => {
 
     await clients.exchange.getMailboxPermission('a@contoso.com');
 
-    expect(calls.map((c) => c.headers['Authorization']?.split('-for-')[0])).toEqual([
-      'Bearer token-1',
-      'Bearer token-2',
-    ]);
+    expect(calls.map((c) => c.headers.Authorization?.split('-for-')[0])).toEqual(['Bearer token-1', 'Bearer token-2']);
     expect(credentials.created).toBe(createdBefore + 1);
     expect(clients.tokens.exchange.stats()).toMatchObject({ forcedRefreshes: 1, tokensAcquired: 2 });
   });
@@ -273,8 +270,8 @@ describe('token refresh', () => {
     await clients.exchange.getRecipient('x');
     await clients.graph.findGroupsByMail('x@contoso.com');
 
-    expect(calls[0]?.headers['Authorization']).toContain('for-https://outlook.office365.com/.default');
-    expect(calls[1]?.headers['authorization'] ?? calls[1]?.headers['Authorization']).toContain(
+    expect(calls[0]?.headers.Authorization).toContain('for-https://outlook.office365.com/.default');
+    expect(calls[1]?.headers.authorization ?? calls[1]?.headers.Authorization).toContain(
       'for-https://graph.microsoft.com/.default',
     );
   });

@@ -438,7 +438,7 @@ function GroupPicker({
             : 'Type at least two characters.'}
       </p>
       <ErrorBox error={error} />
-      {results && results.length ? (
+      {results?.length ? (
         <ul class="picker-results" id="task-group-results" data-testid="group-results">
           {results.map((g) => (
             <li key={g.id}>

@@ -100,18 +100,18 @@ export class JwtAuthenticator implements Authenticator {
     } catch (error) {
       throw this.translate(error);
     }
-    const tid = typeof payload['tid'] === 'string' ? payload['tid'] : undefined;
+    const tid = typeof payload.tid === 'string' ? payload.tid : undefined;
     if (this.options.tenantId && tid !== this.options.tenantId) {
       throw new UnauthenticatedError('AUTH.WRONG_TENANT', 'The token was issued for another tenant');
     }
-    const oid = payload['oid'];
+    const oid = payload.oid;
     if (typeof oid !== 'string' || oid.length === 0)
       throw new UnauthenticatedError('AUTH.NO_OID', 'The token has no oid claim');
-    const rolesClaim = payload['roles'];
+    const rolesClaim = payload.roles;
     const roles = Array.isArray(rolesClaim) ? rolesClaim.filter((r): r is string => typeof r === 'string') : [];
-    const username = typeof payload['preferred_username'] === 'string' ? payload['preferred_username'] : undefined;
-    const isApp = payload['idtyp'] === 'app' || (username === undefined && payload['scp'] === undefined);
-    const client = payload['azp'] ?? payload['appid'];
+    const username = typeof payload.preferred_username === 'string' ? payload.preferred_username : undefined;
+    const isApp = payload.idtyp === 'app' || (username === undefined && payload.scp === undefined);
+    const client = payload.azp ?? payload.appid;
     const appId = typeof client === 'string' && client.length > 0 ? client : undefined;
     return {
       // Frozen: one cached principal serves many requests.

@@ -69,7 +69,7 @@ function fromDetails(details: unknown): FoundText | undefined {
   if (!Array.isArray(details)) return undefined;
   let plain: string | undefined;
   for (const detail of details) {
-    const message = text(record(detail)?.['message']);
+    const message = text(record(detail)?.message);
     if (!message) continue;
     const typed = DETAIL_FORM.exec(message);
     const type = typed?.[2]?.trim();
@@ -82,9 +82,9 @@ function fromDetails(details: unknown): FoundText | undefined {
 
 /** `innererror.internalexception` of the older answers, unless it is only the generic invoke wrapper. */
 function fromInternalException(inner: Record<string, unknown> | undefined): FoundText | undefined {
-  const internal = record(inner?.['internalexception']);
-  const message = text(internal?.['message']);
-  const type = text(internal?.['type']);
+  const internal = record(inner?.internalexception);
+  const message = text(internal?.message);
+  const type = text(internal?.type);
   if (!message || WRAPPER_EXCHANGE_TEXT.test(message.trim())) return undefined;
   if (type && WRAPPER_EXCHANGE_TYPE.test(type)) return undefined;
   return { message, ...(type ? { type } : {}) };
@@ -96,36 +96,36 @@ function fromInternalException(inner: Record<string, unknown> | undefined): Foun
  * wrapper, then the outer messages; `error.code` is kept. A non-JSON body (some 403s) is used as is.
  */
 export function extractExchangeError(bodyText: string): UpstreamErrorText {
-  const error = record(record(tryJson(bodyText))?.['error']);
+  const error = record(record(tryJson(bodyText))?.error);
   if (!error) {
     const raw = truncate(bodyText);
     return { message: raw === '' ? '(empty response body)' : raw };
   }
-  const code = text(error['code']);
+  const code = text(error.code);
   const withCode = (found: FoundText): UpstreamErrorText => ({
     message: truncate(found.message),
     ...(found.type ? { type: found.type } : {}),
     ...(code ? { code } : {}),
   });
-  const inner = record(error['innererror']);
-  const details = fromDetails(error['details']);
+  const inner = record(error.innererror);
+  const details = fromDetails(error.details);
   if (details?.type) return withCode(details);
   const internal = fromInternalException(inner);
   if (internal) return withCode(internal);
   if (details) return withCode(details);
-  const message = text(inner?.['message']) ?? text(error['message']) ?? code ?? '(no error text)';
+  const message = text(inner?.message) ?? text(error.message) ?? code ?? '(no error text)';
   return withCode({ message });
 }
 
 /** The error text of a Graph failure (`error.message`, typed by `error.code`); non-JSON bodies used as is. */
 export function extractGraphError(bodyText: string): UpstreamErrorText {
-  const error = record(record(tryJson(bodyText))?.['error']);
+  const error = record(record(tryJson(bodyText))?.error);
   if (!error) {
     const raw = truncate(bodyText);
     return { message: raw === '' ? '(empty response body)' : raw };
   }
-  const code = text(error['code']);
-  return { message: truncate(text(error['message']) ?? code ?? '(no error text)'), ...(code ? { type: code } : {}) };
+  const code = text(error.code);
+  return { message: truncate(text(error.message) ?? code ?? '(no error text)'), ...(code ? { type: code } : {}) };
 }
 
 const SERVICE_NAME: Record<MicrosoftService, string> = { graph: 'Graph', exchange: 'Exchange' };

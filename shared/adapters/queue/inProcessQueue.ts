@@ -179,8 +179,8 @@ export class InProcessQueue implements QueueSender {
       body: JSON.parse(m.json) as unknown,
       messageId: m.messageId,
       deliveryCount: m.deliveryCount,
-      reason: m.applicationProperties['DeadLetterReason'] ?? '',
-      description: m.applicationProperties['DeadLetterErrorDescription'] ?? '',
+      reason: m.applicationProperties.DeadLetterReason ?? '',
+      description: m.applicationProperties.DeadLetterErrorDescription ?? '',
     }));
   }
 

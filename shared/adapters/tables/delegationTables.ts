@@ -362,7 +362,7 @@ export class DelegationTables {
       options.mailboxId ? historyPartition(day, options.mailboxId) : undefined,
     )) {
       const cursor: HistoryCursor = {
-        sortKey: String(entity['sortKey'] ?? ''),
+        sortKey: String(entity.sortKey ?? ''),
         partitionKey: String(entity.partitionKey ?? ''),
         rowKey: String(entity.rowKey ?? ''),
       };

@@ -49,7 +49,7 @@ export function storedEnum<T extends string>(
 ): T {
   const value = str(e, name);
   if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
-  const key = `${String(e['partitionKey'])}/${String(e['rowKey'])}`;
+  const key = `${String(e.partitionKey)}/${String(e.rowKey)}`;
   const found = value === undefined ? 'is missing' : 'holds an unknown value';
   throw new CorruptDataError('TABLE.CORRUPT_ENTITY', `${table} entity ${key}: property '${name}' ${found}`);
 }

@@ -97,7 +97,7 @@ export function fromRevocationEntity(e: Record<string, unknown>): ProposedRevoca
   if (!row) {
     throw new CorruptDataError(
       'TABLE.CORRUPT_ENTITY',
-      `RunItems entity ${String(e['partitionKey'])}/${String(e['rowKey'])}: property 'row' is missing`,
+      `RunItems entity ${String(e.partitionKey)}/${String(e.rowKey)}: property 'row' is missing`,
     );
   }
   return row;
@@ -196,7 +196,7 @@ export function fromItemEntity(e: Record<string, unknown>): RunItem {
     rightsNotRead: json<RunItem['rightsNotRead']>(e, 'rightsNotRead', []),
     warnings: json<string[]>(e, 'warnings', []),
     revocationsProposed: num(e, 'revocationsProposed'),
-    ...(e['plannedAdded'] !== undefined
+    ...(e.plannedAdded !== undefined
       ? {
           planned: {
             delegationsAdded: num(e, 'plannedAdded'),
