@@ -201,7 +201,7 @@ function markers(original: string, allowed: string = SIGNIFICANT): string {
   let out = '';
   for (const ch of original) if (allowed.includes(ch) && !out.includes(ch)) out += ch;
   // Non-ASCII letters exercise encoding and case folding: keep one.
-  if (/[^\x00-\x7f]/.test(original)) out += 'é';
+  if (/\P{ASCII}/u.test(original)) out += 'é';
   return out;
 }
 
@@ -319,7 +319,7 @@ export class Pseudonymizer {
     }
     if (/^S-1-12-1-/i.test(value) && parts.length === 8) {
       const bytes = Buffer.alloc(16);
-      parts.slice(4).forEach((p, i) => bytes.writeUInt32LE(Number(p) >>> 0, i * 4));
+      for (const [i, p] of parts.slice(4).entries()) bytes.writeUInt32LE(Number(p) >>> 0, i * 4);
       const guid = guidBytes(this.guid(guidFromBytes(bytes)));
       return ['S-1-12-1', ...[0, 1, 2, 3].map((i) => String(guid.readUInt32LE(i * 4)))].join('-');
     }

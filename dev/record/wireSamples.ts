@@ -108,7 +108,7 @@ const SAMPLES: Sample[] = [
     adapt: (sample, body) => {
       const ids = ((JSON.parse(body ?? '{}') as { requests?: Array<{ id: string }> }).requests ?? []).map((r) => r.id);
       const copy = structuredClone(sample) as { responses: Array<{ id: string }> };
-      copy.responses.forEach((r, i) => (r.id = ids[i] ?? r.id));
+      for (const [i, r] of copy.responses.entries()) r.id = ids[i] ?? r.id;
       return copy;
     },
   },

@@ -1,5 +1,5 @@
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { type ProtectedHeaderParameters, decodeProtectedHeader, jwtVerify } from 'jose';
 import { EXCHANGE_RESOURCE, GRAPH_RESOURCE } from './identity.js';
 import { header, type SimContext, type SimReply, type SimRequest } from './http.js';
 
@@ -108,7 +108,7 @@ async function assertionValid(
   clientId: string,
   tokenEndpoint: string,
 ): Promise<boolean> {
-  let protectedHeader;
+  let protectedHeader: ProtectedHeaderParameters;
   try {
     protectedHeader = decodeProtectedHeader(assertion);
   } catch {
@@ -118,8 +118,8 @@ async function assertionValid(
     const cert = new X509Certificate(pem);
     const x5t = Buffer.from(cert.fingerprint.replace(/:/g, ''), 'hex').toString('base64url');
     const x5tS256 = createHash('sha256').update(cert.raw).digest('base64url');
-    const h = protectedHeader as { x5t?: string; 'x5t#S256'?: string };
-    if (h.x5t !== undefined && h.x5t !== x5t && h['x5t#S256'] !== x5tS256) continue;
+    const { x5t: headerX5t, 'x5t#S256': headerX5tS256 } = protectedHeader;
+    if (headerX5t !== undefined && headerX5t !== x5t && headerX5tS256 !== x5tS256) continue;
     try {
       // Entra tolerates five minutes of clock skew on assertions; MSAL rounds nbf to whole seconds.
       const { payload } = await jwtVerify(assertion, cert.publicKey, {

@@ -184,7 +184,7 @@ describe('Exchange wire samples parse through the client', () => {
       // Answer with the sample, keyed by the ids the client chose.
       const ids = (JSON.parse(call.body ?? '{}') as { requests: Array<{ id: string }> }).requests.map((r) => r.id);
       const body = sample('exo-batch-response.json') as { responses: Array<{ id: string }> };
-      body.responses.forEach((r, i) => (r.id = ids[i] ?? r.id));
+      for (const [i, r] of body.responses.entries()) r.id = ids[i] ?? r.id;
       return json(body);
     });
 

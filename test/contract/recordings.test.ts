@@ -208,13 +208,13 @@ describe('the recorder', () => {
     }
     const call = calls[0] as RecordedCall;
     const pseudonym = call.args[0] as string;
-    const exchange = call.exchanges[0];
+    const exchange = call.exchanges[0]!;
     expect(pseudonym).toMatch(/^user\.1@domain\d+\.example$/);
-    expect(exchange?.request.body).toEqual(input(pseudonym));
-    expect(exchange?.request.url).toBe(`https://exchange.invalid/adminapi/beta/${manifest.tenantId}/InvokeCommand`);
+    expect(exchange.request.body).toEqual(input(pseudonym));
+    expect(exchange.request.url).toBe(`https://exchange.invalid/adminapi/beta/${manifest.tenantId}/InvokeCommand`);
     const anchor = `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${manifest.tenantId}`;
-    expect(exchange?.request.headers['x-anchormailbox']).toBe(anchor);
-    const error = (exchange?.response?.body as typeof answer).error;
+    expect(exchange.request.headers['x-anchormailbox']).toBe(anchor);
+    const error = (exchange.response!.body as typeof answer).error;
     expect(error.code).toBe('NotFound');
     const [code, exception, text2] = error.details[0]?.message.split('|') ?? [];
     const host = /found on '([^']+)'/.exec(text2 ?? '')?.[1];

@@ -76,7 +76,7 @@ describe('regression: pending run items were invisible to status filters (items 
   });
 
   it('the finalizer re-sends the pending mailboxes of a stalled run (it sent none before the fix)', async () => {
-    const { deps, taskId, runId } = await runningRun();
+    const { deps } = await runningRun();
     const finalize = () => finalizeRuns({ ...deps, runTimeoutMinutes: 360, revocationHoldPercent: 20 });
     await finalize(); // records progress
     deps.clock.advance(11 * 60_000);

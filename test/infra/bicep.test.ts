@@ -169,7 +169,7 @@ describe('Function App settings (infra/bicep) against the code', () => {
 
   it('is a Flex Consumption Node app deployed from blob storage with the user-assigned identity', () => {
     expect(apiService).toBeDefined();
-    expect(flexConsumptionProblems(infra, app, apiService?.name ?? 'api')).toEqual([]);
+    expect(flexConsumptionProblems(app, apiService?.name ?? 'api')).toEqual([]);
   });
 });
 
@@ -341,12 +341,12 @@ describe('each check can fail', () => {
       "{ name: 'LOG_LEVEL', value: logLevel }\n  { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node' }",
     );
 
-    expect(flexConsumptionProblems(plan, functionApp(plan), 'api')).toEqual(["plan sku.name must be 'FC1' (is 'Y1')"]);
-    expect(flexConsumptionProblems(legacy, functionApp(legacy), 'api')).toEqual([
+    expect(flexConsumptionProblems(functionApp(plan), 'api')).toEqual(["plan sku.name must be 'FC1' (is 'Y1')"]);
+    expect(flexConsumptionProblems(functionApp(legacy), 'api')).toEqual([
       'FUNCTIONS_WORKER_RUNTIME must not be set on Flex Consumption',
     ]);
     const untagged = mutated('modules/functionapp.bicep', "'azd-service-name': 'api'", "'azd-service-name': 'web'");
-    expect(flexConsumptionProblems(untagged, functionApp(untagged), 'api')).toEqual([
+    expect(flexConsumptionProblems(functionApp(untagged), 'api')).toEqual([
       "the site must carry the tag azd-service-name: 'api' (is web)",
     ]);
   });

@@ -215,11 +215,7 @@ export function identityWiringProblems(infra: Infra, app: FunctionAppModel | und
 }
 
 /** Flex Consumption shape: plan SKU, runtime, memory, deployment storage with the user-assigned identity, https. */
-export function flexConsumptionProblems(
-  infra: Infra,
-  app: FunctionAppModel | undefined,
-  expectedServiceName: string,
-): string[] {
+export function flexConsumptionProblems(app: FunctionAppModel | undefined, expectedServiceName: string): string[] {
   if (!app) return ['no Function App (Microsoft.Web/sites with kind functionapp) found'];
   const problems: string[] = [];
   const site = app.site.value;

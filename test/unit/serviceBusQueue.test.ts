@@ -14,8 +14,11 @@ function fakeClient(capacity: number, failSend = false) {
         get count() {
           return items.length;
         },
-        tryAddMessage: (m: ServiceBusMessage) =>
-          items.length < capacity && JSON.stringify(m.body).length < 1000 ? (items.push(m), true) : false,
+        tryAddMessage: (m: ServiceBusMessage) => {
+          if (items.length >= capacity || JSON.stringify(m.body).length >= 1000) return false;
+          items.push(m);
+          return true;
+        },
         _items: items,
       } as unknown as ServiceBusMessageBatch;
     },
