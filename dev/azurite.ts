@@ -41,7 +41,8 @@ process.on('message', (message) => {
     const started = performance.now();
     globalThis.gc();
     const ms = Math.round(performance.now() - started);
-    process.send({ cmd: 'gc', gc: { heapUsedBeforeMb: mb(before), heapUsedAfterMb: mb(process.memoryUsage().heapUsed), ms } });
+    const after = process.memoryUsage().heapUsed;
+    process.send({ cmd: 'gc', gc: { heapUsedBeforeMb: mb(before), heapUsedAfterMb: mb(after), ms } });
   } else if (message?.cmd === 'majorGcCount') {
     process.send({ cmd: 'majorGcCount', count: majors });
   }

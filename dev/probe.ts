@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   // A developer tool like dev/start.ts: it assembles the environment that loadConfig() validates.
   const { env, config, simulator } = await toolTenant(print);
   print(
-    `tenant ${config.tenant.tenantId}: Graph ${config.tenant.graphBaseUrl}, Exchange ${config.tenant.exchangeBaseUrl}, credential ${config.tenant.credential.kind}`,
+    `tenant ${config.tenant.tenantId}: Graph ${config.tenant.graphBaseUrl}, ` +
+      `Exchange ${config.tenant.exchangeBaseUrl}, credential ${config.tenant.credential.kind}`,
   );
 
   const clients = createMicrosoftClients(config.tenant, {
@@ -25,9 +26,8 @@ async function main(): Promise<void> {
   try {
     const demoMailbox = simulator?.tenant.users.get(simulator.tenant.demo.alexId)?.userPrincipalName;
     await probe(clients, env.PROBE_GROUP ?? simulator?.tenant.demo.targetGroupId, env.PROBE_MAILBOX ?? demoMailbox);
-    print(
-      `limiters: ${JSON.stringify(clients.limiters.graph.stats())} ${JSON.stringify(clients.limiters.exchange.stats())}`,
-    );
+    const { graph, exchange } = clients.limiters;
+    print(`limiters: ${JSON.stringify(graph.stats())} ${JSON.stringify(exchange.stats())}`);
   } finally {
     clients.close();
     await simulator?.stop();
@@ -42,10 +42,10 @@ async function probe(
   print('\ngroups (first page):');
   let firstGroupId: string | undefined;
   for await (const page of clients.graph.listGroups()) {
-    for (const g of page.slice(0, 15))
-      print(
-        `  ${g.id}  ${g.displayName ?? ''}  ${g.mail ?? ''}${g.onPremisesSamAccountName ? `  sam=${g.onPremisesSamAccountName}` : ''}`,
-      );
+    for (const g of page.slice(0, 15)) {
+      const sam = g.onPremisesSamAccountName ? `  sam=${g.onPremisesSamAccountName}` : '';
+      print(`  ${g.id}  ${g.displayName ?? ''}  ${g.mail ?? ''}${sam}`);
+    }
     print(`  … ${page.length} on this page`);
     firstGroupId = page[0]?.id;
     break;
@@ -89,8 +89,10 @@ function print(line: string): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `probe failed: ${error instanceof Error ? `${error.name} ${'code' in error ? String(error.code) : ''}: ${error.message}` : String(error)}\n`,
-  );
+  const reason =
+    error instanceof Error
+      ? `${error.name} ${'code' in error ? String(error.code) : ''}: ${error.message}`
+      : String(error);
+  process.stderr.write(`probe failed: ${reason}\n`);
   process.exitCode = 1;
 });

@@ -1,7 +1,9 @@
 import { azuriteConnectionString, loadConfig, type AppConfig } from '../shared/config.js';
 import { appSettingsFor, startSimulator, type RunningSimulator } from './simulator/index.js';
 
-/** The tenant a developer tool talks to: the validated config and, without tenant settings, the simulator it started. */
+/**
+ * The tenant a developer tool talks to: the validated config and, without tenant settings, the simulator it started.
+ */
 export interface ToolTenant {
   env: Record<string, string | undefined>;
   config: AppConfig & { tenant: NonNullable<AppConfig['tenant']> };

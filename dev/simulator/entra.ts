@@ -19,7 +19,9 @@ function entraError(status: number, error: string, code: number, description: st
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
     body: {
       error,
-      error_description: `AADSTS${code}: ${description}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
+      error_description:
+        `AADSTS${code}: ${description}\r\nTrace ID: ${traceId}\r\n` +
+        `Correlation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
       error_codes: [code],
       timestamp,
       trace_id: traceId,
@@ -171,7 +173,10 @@ async function token(ctx: SimContext, req: SimRequest, tid: string): Promise<Sim
         400,
         'unauthorized_client',
         700016,
-        `Application with identifier '${clientId}' was not found in the directory '${tid}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+        `Application with identifier '${clientId}' was not found in the directory '${tid}'. ` +
+          'This can happen if the application has not been installed by the administrator of the tenant ' +
+          'or consented to by any user in the tenant. ' +
+          'You may have sent your authentication request to the wrong tenant.',
       ),
     );
   }
@@ -194,7 +199,8 @@ async function token(ctx: SimContext, req: SimRequest, tid: string): Promise<Sim
           401,
           'invalid_client',
           700027,
-          'The certificate with identifier used to sign the client assertion is not registered on application, or the signature is invalid.',
+          'The certificate with identifier used to sign the client assertion is not registered on application, ' +
+            'or the signature is invalid.',
         ),
       );
     }
@@ -213,7 +219,8 @@ async function token(ctx: SimContext, req: SimRequest, tid: string): Promise<Sim
         401,
         'invalid_client',
         7000215,
-        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+        'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, ' +
+          `not the client secret ID, for a secret added to app '${clientId}'.`,
       ),
     );
   }
@@ -225,7 +232,9 @@ async function token(ctx: SimContext, req: SimRequest, tid: string): Promise<Sim
         400,
         'invalid_scope',
         1002012,
-        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+        `The provided value for scope ${scope} is not valid. ` +
+          'Client credential flows must have a scope value with /.default suffixed to the resource identifier ' +
+          '(application ID URI).',
       ),
     );
   }
@@ -259,13 +268,19 @@ async function token(ctx: SimContext, req: SimRequest, tid: string): Promise<Sim
   };
 }
 
+// The token endpoint, OpenID discovery and the signing keys under /{tid}/, in both spellings where Entra has two.
+const ENTRA_PATHS = new Set([
+  'oauth2/v2.0/token',
+  'v2.0/.well-known/openid-configuration',
+  '.well-known/openid-configuration',
+  'discovery/v2.0/keys',
+  'discovery/keys',
+]);
+
 /** Routes Entra ID paths (`/{tid}/...`); undefined when the path is not an Entra path. */
 export async function handleEntra(ctx: SimContext, req: SimRequest): Promise<SimReply | undefined> {
-  const m =
-    /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys|discovery\/keys)$/.exec(
-      req.url.pathname,
-    );
-  if (m === null) return undefined;
+  const m = /^\/([^/]+)\/(.+)$/.exec(req.url.pathname);
+  if (m === null || !ENTRA_PATHS.has(m[2] as string)) return undefined;
   ctx.stats.requests.entra++;
   const tid = decodeURIComponent(m[1] as string);
   const what = m[2] as string;
@@ -278,7 +293,8 @@ export async function handleEntra(ctx: SimContext, req: SimRequest): Promise<Sim
         400,
         'invalid_request',
         90002,
-        `Tenant '${tid}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        `Tenant '${tid}' not found. ` +
+          'Check to make sure you have the correct tenant ID and are signing into the correct cloud.',
       );
     }
     return token(ctx, req, tid);

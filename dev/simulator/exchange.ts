@@ -425,7 +425,13 @@ function pageOverMailboxes(
   const warnings =
     truncated && !cap.explicit
       ? [
-          'WARNING: By default, only the first 1000 items are returned. Use the ResultSize parameter to specify the number of items returned. To return all items, specify "-ResultSize Unlimited". Be aware that, depending on the actual number of items, returning all items can take a long time and consume a large amount of memory. Also, we don\'t recommend storing the results in a variable. Instead, pipe the results to another task or script to perform batch changes.',
+          'WARNING: By default, only the first 1000 items are returned. ' +
+            'Use the ResultSize parameter to specify the number of items returned. ' +
+            'To return all items, specify "-ResultSize Unlimited". ' +
+            'Be aware that, depending on the actual number of items, ' +
+            'returning all items can take a long time and consume a large amount of memory. ' +
+            "Also, we don't recommend storing the results in a variable. " +
+            'Instead, pipe the results to another task or script to perform batch changes.',
         ]
       : [];
   if (!more) return { rows, warnings };
@@ -626,13 +632,17 @@ function forbidden(ctx: SimContext): SimReply {
     return {
       status: 403,
       headers: { 'Content-Type': 'text/html' },
-      body: '<html><head><title>403 - Forbidden</title></head><body><h1>403 - Forbidden: Access is denied.</h1></body></html>',
+      body:
+        '<html><head><title>403 - Forbidden</title></head>' +
+        '<body><h1>403 - Forbidden: Access is denied.</h1></body></html>',
     };
   }
   return exoError(
     403,
     'Microsoft.Exchange.Configuration.Tasks.AccessDeniedException',
-    "The role assigned to application isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.",
+    "The role assigned to application isn't supported in this scenario. " +
+      'Please check online documentation for assigning correct Directory Roles ' +
+      'to Azure AD Application for EXO App-Only Authentication.',
     { code: 'Forbidden', message: 'Access is denied.' },
   );
 }
@@ -718,7 +728,9 @@ export async function handleExchange(ctx: SimContext, req: SimRequest): Promise<
       headers: {
         'Content-Type': JSON_TYPE,
         'WWW-Authenticate':
-          'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", trusted_issuers="00000001-0000-0000-c000-000000000000@*", token_types="app_asserted_user_v1 service_asserted_app_v1", error="invalid_token"',
+          'Bearer client_id="00000002-0000-0ff1-ce00-000000000000", ' +
+          'trusted_issuers="00000001-0000-0000-c000-000000000000@*", ' +
+          'token_types="app_asserted_user_v1 service_asserted_app_v1", error="invalid_token"',
       },
     };
   }

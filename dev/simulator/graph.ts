@@ -294,7 +294,9 @@ function parseFilterParam(call: GraphCall, resource: FilterResource): FilterExpr
   const raw = call.url.searchParams.get('$filter');
   if (raw === null) return undefined;
   const unsupported = (prop: string): GraphQueryError => {
-    const message = `Unsupported or invalid query filter clause specified for property '${prop}' of resource '${resource.name}'.`;
+    const message =
+      `Unsupported or invalid query filter clause specified for property '${prop}' ` +
+      `of resource '${resource.name}'.`;
     return new GraphQueryError(graphError(400, 'Request_UnsupportedQuery', message, call.reqId));
   };
   let expr: FilterExpr;
@@ -337,7 +339,8 @@ function searchTerm(url: URL, req: { consistency: string | undefined }, reqId: s
       graphError(
         400,
         'Request_UnsupportedQuery',
-        "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+        'Request with $search query parameter only works through MSGraph with a special request header: ' +
+          "'ConsistencyLevel: eventual'",
         reqId,
       ),
     );

@@ -13,7 +13,7 @@ param environmentName string
 @description('Azure region for every resource (must offer Flex Consumption).')
 param location string
 
-@description('Accepted audience of API tokens: the API app registration\'s client id or App ID URI. Empty: the API answers 401 (fail closed).')
+@description('API token audience: the API app registration\'s client id or App ID URI; empty fails closed (401).')
 param apiAudience string = ''
 
 @description('Client id of the console\'s SPA app registration (optional; the console sign-in is off without it).')
