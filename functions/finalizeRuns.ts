@@ -9,8 +9,8 @@ export const finalizeRunsFn = registerTimer({
     const services = getServices();
     const report = await finalizeRuns({
       ...services,
-      runTimeoutMinutes: services.config.runTimeoutMinutes,
-      revocationHoldPercent: services.config.revocationHoldPercent,
+      runTimeoutMinutes: services.settings.runTimeoutMinutes,
+      revocationHoldPercent: services.settings.revocationHoldPercent,
     });
     if (report.finalized.length || report.resent || report.timedOut) context.log(JSON.stringify(report));
   },

@@ -1,49 +1,45 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { loadConfig, type AppConfig } from './config.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, UnauthenticatedError } from './errors.js';
 import { createLogger, type Logger } from './logging.js';
+import type { Authenticator } from './ports/auth.js';
 import type { QueueSender } from './ports/queue.js';
-import type { Authenticator } from './host/auth.js';
-import { TableClientFactory } from './adapters/tables/tableStore.js';
+import type { MicrosoftPorts } from './ports/microsoft.js';
+import type { Repositories, StorageProbe, UseCaseDeps, UseCaseSettings } from './ports/services.js';
+import { TableClientFactory, type TableLayout } from './adapters/tables/tableStore.js';
 import { ServiceBusQueueSender } from './adapters/queue/serviceBusQueue.js';
 import { JwtAuthenticator } from './adapters/auth/jwtAuthenticator.js';
 import { ScheduleTable } from './adapters/tables/scheduleTable.js';
 import { TaskTable } from './adapters/tables/taskTable.js';
 import { RunTable } from './adapters/tables/runTable.js';
-import type { RunRepository, ScheduleRepository, TaskRepository } from './ports/repositories.js';
 import { DelegationTables } from './adapters/tables/delegationTables.js';
 import { DirectoryTable } from './adapters/tables/directoryTable.js';
 import { createMicrosoftClients, type MicrosoftClients } from './adapters/microsoft/index.js';
-import type { MicrosoftPorts } from './ports/microsoft.js';
 import { ResolverCache } from './usecases/trusteeResolver.js';
-import { UnauthenticatedError } from './errors.js';
 
-/** Process-wide dependencies (SDK clients are created once per process, never per invocation). */
-export interface Services {
+/**
+ * Process-wide dependencies (SDK clients are created once per process, never per invocation): the ports the use
+ * cases take, plus what only the hosts use.
+ */
+export interface Services extends UseCaseDeps {
   config: AppConfig;
-  logger: Logger;
   tables: TableClientFactory;
-  repos: Repositories;
-  queue: QueueSender;
+  repos: TableRepositories;
   authenticator: Authenticator;
-  /** Injectable clock: the timer tests move it. */
-  now: () => Date;
-  /** Graph and Exchange clients, created on first use (health and the API work without a tenant). */
-  microsoft(): MicrosoftPorts & Partial<Pick<MicrosoftClients, 'limiters' | 'tokens'>>;
+  /** Graph and Exchange clients, created on first use; the real clients also expose their limiters (bench). */
+  microsoft(): MicrosoftPorts & Partial<Pick<MicrosoftClients, 'limiters'>>;
   /** Run-scoped trustee caches, shared by this process's syncMailbox invocations. */
   resolvers: ResolverCache;
 }
 
-export interface Repositories {
-  schedules: ScheduleRepository;
-  tasks: TaskRepository;
-  runs: RunRepository;
+/** The table-backed repositories: the ports, with the table adapters' extras visible to tests and tools. */
+export interface TableRepositories extends Repositories {
   delegations: DelegationTables;
   directory: DirectoryTable;
 }
 
 /** The table-backed repositories over one table factory. */
-export function buildRepositories(tables: TableClientFactory): Repositories {
+export function buildRepositories(tables: TableClientFactory): TableRepositories {
   return {
     schedules: new ScheduleTable(tables.store('Schedules')),
     tasks: new TaskTable(tables.store('Tasks')),
@@ -53,12 +49,31 @@ export function buildRepositories(tables: TableClientFactory): Repositories {
   };
 }
 
+/** Reads one entity page of a table: it answers only when the store is reachable and the identity may read. */
+function tableProbe(tables: TableClientFactory): StorageProbe {
+  return {
+    async ping() {
+      await tables.store('Runs').page({ top: 1 });
+    },
+  };
+}
+
+function settingsOf(config: AppConfig): UseCaseSettings {
+  return {
+    runTimeoutMinutes: config.runTimeoutMinutes,
+    revocationHoldPercent: config.revocationHoldPercent,
+    queueTransport: config.serviceBus.kind,
+  };
+}
+
 export interface ServiceOverrides {
   queue?: QueueSender;
   logger?: Logger;
   now?: () => Date;
   authenticator?: Authenticator;
   microsoft?: MicrosoftPorts;
+  /** Physical tables per entity: one each unless a host on the emulator passes a sharded layout. */
+  tableLayout?: TableLayout;
 }
 
 /** An authenticator for a deployment without API_AUDIENCE: every protected route answers 401 (fail closed). */
@@ -76,7 +91,8 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     if (config.serviceBus.kind !== 'serviceBus') {
       throw new ConfigError(
         'CONFIG.INVALID',
-        'Invalid configuration: ServiceBusConnection__fullyQualifiedNamespace: required when running in Azure Functions',
+        'Invalid configuration: ServiceBusConnection__fullyQualifiedNamespace: ' +
+          'required when running in Azure Functions',
       );
     }
     const credential = config.serviceBus.clientId
@@ -95,13 +111,15 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
           ...(config.tenant ? { tenantId: config.tenant.tenantId } : {}),
         })
       : refuseAll);
-  const tables = new TableClientFactory(config.tables);
+  const tables = new TableClientFactory(config.tables, overrides.tableLayout);
   let microsoftClients: MicrosoftClients | undefined;
   return {
     config,
     logger,
     tables,
     repos: buildRepositories(tables),
+    storage: tableProbe(tables),
+    settings: settingsOf(config),
     queue,
     authenticator,
     now: overrides.now ?? (() => new Date()),
@@ -111,7 +129,8 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       if (!config.tenant) {
         throw new ConfigError(
           'CONFIG.NO_TENANT',
-          'No Microsoft 365 tenant is configured: set AZURE_TENANT_ID and AZURE_CLIENT_ID (plus a secret or certificate outside Azure)',
+          'No Microsoft 365 tenant is configured: set AZURE_TENANT_ID and AZURE_CLIENT_ID ' +
+            '(plus a secret or certificate outside Azure)',
         );
       }
       microsoftClients ??= createMicrosoftClients(config.tenant);

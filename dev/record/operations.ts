@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { mailboxPermissionRowSchema, parseRows } from '../../shared/adapters/microsoft/index.js';
+import type { ExchangeClient, GraphClient } from '../../shared/adapters/microsoft/index.js';
 import type {
   CalendarPermission,
-  ExchangeClient,
-  GraphClient,
   MailboxPermissionRow,
   MailboxRow,
   RecipientPermissionRow,
-} from '../../shared/adapters/microsoft/index.js';
+} from '../../shared/ports/microsoft.js';
 
 /**
  * The calls the product makes through its Graph and Exchange clients, by name, so that a recording can say

@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  pathSegment,
-  type DirectoryObject,
-  type GraphGroup,
-  type MailboxPermissionRow,
-  type MailboxRow,
-} from '../../shared/adapters/microsoft/index.js';
+import { pathSegment } from '../../shared/adapters/microsoft/index.js';
+import type { DirectoryObject, GraphGroup, MailboxPermissionRow, MailboxRow } from '../../shared/ports/microsoft.js';
 import type { TrafficCapture } from './capture.js';
 import type { PendingCall, RecordingManifest } from './format.js';
 import { RUN_MAILBOX_FIELDS, runOperation, type Clients, type Invocation, type OperationResult } from './operations.js';

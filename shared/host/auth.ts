@@ -1,15 +1,4 @@
-/** Who called: decided by the Authenticator, checked against each route's declared role. */
-export type Principal =
-  | { kind: 'anonymous' }
-  | {
-      kind: 'user' | 'app';
-      oid: string;
-      tenantId: string;
-      roles: readonly string[];
-      username?: string;
-      /** The calling application's client id (`azp`, v1 `appid`). */
-      appId?: string;
-    };
+import type { Principal } from '../ports/auth.js';
 
 /** The role a route requires; declared with the route in code (never in a comment). */
 export type RequiredRole = 'anonymous' | 'anyUser' | 'reader' | 'admin';
@@ -18,11 +7,6 @@ export const APP_ROLES = {
   admin: 'MailboxPermissionSync.Admin',
   reader: 'MailboxPermissionSync.Reader',
 } as const;
-
-/** Validates a request's credentials; throws UnauthenticatedError when they are missing or invalid. */
-export interface Authenticator {
-  authenticate(authorizationHeader: string | null): Promise<Principal>;
-}
 
 /** True when the principal holds the role a route requires (Admin implies Reader). */
 export function hasRole(principal: Principal, role: RequiredRole): boolean {

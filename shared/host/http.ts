@@ -14,7 +14,8 @@ import {
 } from '../errors.js';
 import { getServices, type Services } from '../composition.js';
 import { zodIssues } from '../validation.js';
-import { hasRole, type Principal, type RequiredRole } from './auth.js';
+import type { Principal } from '../ports/auth.js';
+import { hasRole, type RequiredRole } from './auth.js';
 import { registerHttp, type HttpFunctionDefinition, type RouteDocs } from './registry.js';
 
 export const MAX_JSON_BODY_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
-import type { Services } from '../composition.js';
 import { AppError, PermanentUpstreamError } from '../errors.js';
 import { QUEUES } from '../ports/queue.js';
+import type { UseCaseDeps } from '../ports/services.js';
 
 export interface Check {
   name: string;
@@ -24,7 +24,9 @@ async function check(name: string, probe: () => Promise<string>, fixFor: (error:
 }
 
 const credentialFix =
-  'Check AZURE_TENANT_ID and AZURE_CLIENT_ID; outside Azure set AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH for the app registration; in Azure make sure the user-assigned managed identity is attached to the Function App and AZURE_CLIENT_ID is its client id.';
+  'Check AZURE_TENANT_ID and AZURE_CLIENT_ID; outside Azure set AZURE_CLIENT_SECRET or ' +
+  'AZURE_CLIENT_CERTIFICATE_PATH for the app registration; in Azure make sure the user-assigned managed identity ' +
+  'is attached to the Function App and AZURE_CLIENT_ID is its client id.';
 
 // The least-privileged grants and the documented ways to give them (docs/wire.md, "Permissions the app needs").
 const GRAPH_FIX =
@@ -44,9 +46,8 @@ function upstreamFix(error: unknown, service: 'graph' | 'exchange'): string {
     return service === 'graph' ? GRAPH_FIX : EXCHANGE_FIX;
   }
   if (error instanceof AppError && error.code === 'CONFIG.NO_TENANT') return credentialFix;
-  return service === 'graph'
-    ? `Check that GRAPH_BASE_URL is reachable from the Function App (${'network, DNS, proxy'}).`
-    : 'Check that EXCHANGE_BASE_URL is reachable from the Function App (network, DNS, proxy).';
+  const setting = service === 'graph' ? 'GRAPH_BASE_URL' : 'EXCHANGE_BASE_URL';
+  return `Check that ${setting} is reachable from the Function App (network, DNS, proxy).`;
 }
 
 /**
@@ -54,16 +55,16 @@ function upstreamFix(error: unknown, service: 'graph' | 'exchange'): string {
  * (found with Get-Mailbox -ResultSize 1, so the probe costs the same in any tenant), tables and queue reachable —
  * each with pass/fail and the exact fix. Reports no tenant data beyond counts.
  */
-export async function runDiagnostics(services: Services): Promise<DiagnosticsReport> {
+export async function runDiagnostics(
+  deps: Pick<UseCaseDeps, 'microsoft' | 'storage' | 'queue' | 'settings'>,
+): Promise<DiagnosticsReport> {
   const checks: Check[] = [];
-  const microsoft = () => services.microsoft();
+  const microsoft = () => deps.microsoft();
   checks.push(
     await check(
       'graphToken',
       async () => {
-        const tokens = microsoft().tokens;
-        if (!tokens) return 'clients injected (test)';
-        await tokens.graph.getToken();
+        await microsoft().graph.acquireToken();
         return 'an app-only token for Microsoft Graph was issued';
       },
       () => credentialFix,
@@ -73,9 +74,7 @@ export async function runDiagnostics(services: Services): Promise<DiagnosticsRep
     await check(
       'exchangeToken',
       async () => {
-        const tokens = microsoft().tokens;
-        if (!tokens) return 'clients injected (test)';
-        await tokens.exchange.getToken();
+        await microsoft().exchange.acquireToken();
         return 'an app-only token for Exchange Online was issued';
       },
       () => `${credentialFix} The app also needs the Office 365 Exchange Online API (Exchange.ManageAsApp).`,
@@ -109,24 +108,26 @@ export async function runDiagnostics(services: Services): Promise<DiagnosticsRep
     await check(
       'tables',
       async () => {
-        await services.tables.store('Runs').page({ top: 1 });
+        await deps.storage.ping();
         return 'Table Storage is reachable and the tables can be read';
       },
       () =>
-        "Check TABLES_ENDPOINT (or TABLES_CONNECTION_STRING) and grant the identity 'Storage Table Data Contributor' on the storage account.",
+        'Check TABLES_ENDPOINT (or TABLES_CONNECTION_STRING) and grant the identity ' +
+        "'Storage Table Data Contributor' on the storage account.",
     ),
   );
   checks.push(
     await check(
       'queue',
       async () => {
-        await services.queue.ping(QUEUES.expand);
-        return services.config.serviceBus.kind === 'serviceBus'
+        await deps.queue.ping(QUEUES.expand);
+        return deps.settings.queueTransport === 'serviceBus'
           ? 'Service Bus accepts messages for mps-expand'
           : 'in-process queue (local host)';
       },
       () =>
-        "Check ServiceBusConnection__fullyQualifiedNamespace, that queues 'mps-expand' and 'mps-mailbox' exist, and grant the identity 'Azure Service Bus Data Sender' and 'Azure Service Bus Data Receiver'.",
+        "Check ServiceBusConnection__fullyQualifiedNamespace, that queues 'mps-expand' and 'mps-mailbox' exist, " +
+        "and grant the identity 'Azure Service Bus Data Sender' and 'Azure Service Bus Data Receiver'.",
     ),
   );
   return { status: checks.every((c) => c.status === 'pass') ? 'pass' : 'fail', checks };

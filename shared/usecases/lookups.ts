@@ -1,9 +1,9 @@
-import type { Repositories } from '../composition.js';
+import type { Repositories } from '../ports/services.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { RIGHTS, type Right, type Source, type Via } from '../domain/delegation/types.js';
 import { toCsv } from '../domain/csv.js';
-import type { DelegationEvent, DelegationRow, HistoryCursor, MailboxRef } from '../adapters/tables/delegationTables.js';
-import type { DirectoryUser } from '../adapters/tables/directoryTable.js';
+import type { DelegationEvent, DelegationRow, HistoryCursor, MailboxRef } from '../ports/delegations.js';
+import type { DirectoryUser } from '../ports/directory.js';
 import { odata } from '../adapters/tables/tableStore.js';
 import type { DirectoryPort, GraphUser } from '../ports/microsoft.js';
 

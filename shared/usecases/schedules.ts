@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Repositories } from '../composition.js';
+import type { Repositories } from '../ports/services.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { describeSchedule, parseScheduleInput } from '../domain/schedule.js';
 import type { Page, PageRequest, StoredSchedule } from '../ports/repositories.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Repositories } from '../composition.js';
+import type { Repositories } from '../ports/services.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import { describeSchedule, nextDueAfter, toLocalIso } from '../domain/schedule.js';
 import { isActiveStatus, taskInputSchema, type Run, type Task } from '../domain/task.js';

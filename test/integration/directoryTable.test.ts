@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DirectoryTable, type DirectoryUser } from '../../shared/adapters/tables/directoryTable.js';
+import { DirectoryTable } from '../../shared/adapters/tables/directoryTable.js';
+import type { DirectoryUser } from '../../shared/ports/directory.js';
 import { freshTables } from '../support/tables.js';
 
 const ada: DirectoryUser = {

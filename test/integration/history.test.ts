@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DelegationEvent } from '../../shared/adapters/tables/delegationTables.js';
+import type { DelegationEvent } from '../../shared/ports/delegations.js';
 import { RIGHTS } from '../../shared/domain/delegation/types.js';
 import { delegationChanges } from '../../shared/usecases/lookups.js';
 import { freshDeps } from '../support/deps.js';

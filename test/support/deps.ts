@@ -1,5 +1,5 @@
 import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
-import { buildRepositories, type Repositories } from '../../shared/composition.js';
+import { buildRepositories, type TableRepositories } from '../../shared/composition.js';
 import { freshTables } from './tables.js';
 
 /** A movable clock for timer tests. */
@@ -16,7 +16,7 @@ export class TestClock {
 
 /** Repositories on fresh Azurite tables, an in-process queue with no consumers (messages just collect), a clock. */
 export function freshDeps(startIso = '2026-03-02T10:00:00Z'): {
-  repos: Repositories;
+  repos: TableRepositories;
   queue: InProcessQueue;
   clock: TestClock;
   now: () => Date;

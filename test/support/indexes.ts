@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { Tenant } from '../../dev/simulator/index.js';
-import { fromDelegationEntity, type DelegationRow } from '../../shared/adapters/tables/delegationTables.js';
+import { fromDelegationEntity } from '../../shared/adapters/tables/delegationTables.js';
+import type { DelegationRow } from '../../shared/ports/delegations.js';
 import type { Expected } from './expected.js';
 import type { TestApp } from './app.js';
 

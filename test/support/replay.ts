@@ -17,7 +17,7 @@ import {
   fromCalendarPermission,
   fromMailboxPermissionRow,
   fromRecipientPermissionRow,
-} from '../../shared/adapters/microsoft/toDomain.js';
+} from '../../shared/ports/microsoft.js';
 import { ensureSimulatorTls } from '../../dev/simulator/certs.js';
 import {
   readRecording,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import type { Authenticator, Principal } from '../../host/auth.js';
+import type { Authenticator, Principal } from '../../ports/auth.js';
 import { RetryableError, UnauthenticatedError } from '../../errors.js';
 
 export interface JwtAuthenticatorOptions {
@@ -21,7 +21,8 @@ interface Verified {
   exp: number;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i; // the scheme is case-insensitive (RFC 9110 §11.1)
+// The scheme is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
 /**
  * Validates Entra ID access tokens for our API with jose: RS256 only, issuer, audience, tenant, exp/nbf with
@@ -57,10 +58,9 @@ export class JwtAuthenticator implements Authenticator {
 
   async authenticate(header: string | null): Promise<Principal> {
     if (!header) throw new UnauthenticatedError('AUTH.MISSING_TOKEN', 'An Authorization: Bearer token is required');
-    const match = BEARER.exec(header.trim());
-    if (!match)
+    const token = BEARER.exec(header.trim())?.[1];
+    if (!token)
       throw new UnauthenticatedError('AUTH.MALFORMED_TOKEN', 'The Authorization header must be "Bearer <JWT>"');
-    const token = match[1]!;
     const cacheKey = createHash('sha256').update(token).digest('base64url');
     const known = this.verified.get(cacheKey);
     if (known) {
@@ -104,6 +104,9 @@ export class JwtAuthenticator implements Authenticator {
     if (this.options.tenantId && tid !== this.options.tenantId) {
       throw new UnauthenticatedError('AUTH.WRONG_TENANT', 'The token was issued for another tenant');
     }
+    // jose enforced requiredClaims; checked again so the type says so too.
+    const exp = payload.exp;
+    if (typeof exp !== 'number') throw new UnauthenticatedError('AUTH.CLAIM_INVALID', 'The token has no exp claim');
     const oid = payload.oid;
     if (typeof oid !== 'string' || oid.length === 0)
       throw new UnauthenticatedError('AUTH.NO_OID', 'The token has no oid claim');
@@ -123,7 +126,7 @@ export class JwtAuthenticator implements Authenticator {
         ...(username ? { username } : {}),
         ...(appId ? { appId } : {}),
       }),
-      exp: payload.exp!, // required above
+      exp,
     };
   }
 

@@ -6,12 +6,15 @@ import {
   parseRows,
   recipientPermissionRowSchema,
   recipientRowSchema,
-  type MailboxField,
-  type MailboxPermissionRow,
-  type MailboxRow,
-  type RecipientPermissionRow,
-  type RecipientRow,
 } from './rows.js';
+import type {
+  ExchangePort,
+  MailboxField,
+  MailboxPermissionRow,
+  MailboxRow,
+  RecipientPermissionRow,
+  RecipientRow,
+} from '../../ports/microsoft.js';
 import { readBatchResponses } from './batchEnvelope.js';
 import { sendWithRetries, type ServiceContext } from './serviceHttp.js';
 import { classifyHttpFailure, malformedResponse, parseRetryAfter } from './upstreamErrors.js';
@@ -55,7 +58,7 @@ interface EnvelopeBody {
 }
 
 /** Client of the Exchange Online admin API (`InvokeCommand`, `$batch`), with typed cmdlet helpers. */
-export class ExchangeClient {
+export class ExchangeClient implements ExchangePort {
   private readonly root: string;
   private readonly headers: Record<string, string>;
 
@@ -67,6 +70,11 @@ export class ExchangeClient {
       'X-AnchorMailbox': `APP:${SYSTEM_MAILBOX_ANCHOR}@${options.tenantId}`,
       Prefer: `odata.maxpagesize=${options.pageSize ?? 1000}`,
     };
+  }
+
+  /** Obtains an app-only token for Exchange Online (the credential works), as every request does first. */
+  async acquireToken(): Promise<void> {
+    await this.options.context.tokens.getToken();
   }
 
   /** Runs a cmdlet and yields each page, following `@odata.nextLink` with the same body and headers. */

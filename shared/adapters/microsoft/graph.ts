@@ -15,11 +15,14 @@ import {
   graphGroupSchema,
   graphUserSchema,
   parseRows,
-  type CalendarPermission,
-  type DirectoryObject,
-  type GraphGroup,
-  type GraphUser,
 } from './rows.js';
+import type {
+  CalendarPermission,
+  DirectoryObject,
+  DirectoryPort,
+  GraphGroup,
+  GraphUser,
+} from '../../ports/microsoft.js';
 import { sendWithRetries, type ServiceContext } from './serviceHttp.js';
 import { classifyHttpFailure, malformedResponse, parseRetryAfter } from './upstreamErrors.js';
 
@@ -113,7 +116,7 @@ class ServiceMiddleware implements Middleware {
 }
 
 /** Microsoft Graph v1.0 reads the sync needs: groups, transitive members, users, calendar permissions. */
-export class GraphClient {
+export class GraphClient implements DirectoryPort {
   private readonly client: Client;
 
   constructor(private readonly options: GraphClientOptions) {
@@ -124,6 +127,11 @@ export class GraphClient {
       // The SDK follows links and sends tokens only to Graph hosts and these (hostnames, port ignored).
       customHosts: new Set(options.context.tokenHosts),
     });
+  }
+
+  /** Obtains an app-only token for Graph (the credential works), as every request does first. */
+  async acquireToken(): Promise<void> {
+    await this.options.context.tokens.getToken();
   }
 
   /** One group by object id, or undefined when it does not exist. */
@@ -161,7 +169,7 @@ export class GraphClient {
   async searchGroups(prefix: string, top = 25): Promise<GraphGroup[]> {
     const path = `/groups${queryString({ $filter: `startswith(displayName,${odataString(prefix)})`, $select: GROUP_SELECT, $top: Math.min(999, Math.max(1, top)) })}`;
     const json = await this.get(path, 'searchGroups', GRAPH_PERMISSIONS.groups);
-    return parseRows(graphGroupSchema, valueOf(json, 'searchGroups'), {
+    return parseRows(graphGroupSchema, valueArray(json, 'searchGroups'), {
       service: 'graph',
       source: 'searchGroups',
     }).slice(0, top);
@@ -260,7 +268,7 @@ export class GraphClient {
       'findUserByMail',
       GRAPH_PERMISSIONS.users,
     );
-    return parseRows(graphUserSchema, valueOf(json, 'findUserByMail'), { service: 'graph', source: 'findUserByMail' });
+    return parseRows(graphUserSchema, valueArray(json, 'findUserByMail'), { service: 'graph', source: 'findUserByMail' });
   }
 
   /** Follows `@odata.nextLink` to the end; `headers` go with every page (an advanced query needs them on each). */
@@ -273,7 +281,7 @@ export class GraphClient {
     let next: string | undefined = path;
     while (next) {
       const json = await this.get(next, operation, permission, headers);
-      yield valueOf(json, operation);
+      yield valueArray(json, operation);
       const link = (json as { '@odata.nextLink'?: unknown })['@odata.nextLink'];
       next = typeof link === 'string' && link !== '' ? link : undefined;
     }
@@ -375,7 +383,7 @@ function permissionForPath(url: string): string {
   return GRAPH_PERMISSIONS.users;
 }
 
-function valueOf(json: unknown, operation: string): unknown[] {
+function valueArray(json: unknown, operation: string): unknown[] {
   const value = (json as { value?: unknown } | null | undefined)?.value;
   if (!Array.isArray(value)) throw malformedResponse('graph', `${operation} (no "value" array in the response)`);
   return value;

@@ -52,16 +52,6 @@ export {
   recipientPermissionRowSchema,
   recipientRowSchema,
   splitAccessRights,
-  type CalendarPermission,
-  type DirectoryObject,
-  type DirectoryObjectKind,
-  type GraphGroup,
-  type GraphUser,
-  type MailboxField,
-  type MailboxPermissionRow,
-  type MailboxRow,
-  type RecipientPermissionRow,
-  type RecipientRow,
 } from './rows.js';
 export {
   createHttpsFetch,

@@ -1,5 +1,21 @@
 import { z } from 'zod';
 import { PermanentUpstreamError } from '../../errors.js';
+import type {
+  CalendarPermission,
+  DirectoryObject,
+  DirectoryObjectKind,
+  GraphGroup,
+  GraphUser,
+  MailboxPermissionRow,
+  MailboxRow,
+  RecipientPermissionRow,
+  RecipientRow,
+} from '../../ports/microsoft.js';
+
+/** True only when A and B are the same type (each assignable to the other, optional and readonly alike). */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** Compiles only for `true`: the schemas below must produce exactly the row types the ports declare. */
+function sameShape<_ extends true>(): void {}
 
 // Unknown fields are stripped (zod's default): the real services add fields over time.
 
@@ -32,7 +48,7 @@ export const mailboxPermissionRowSchema = z.object({
   Deny: exchangeFlag,
   InheritanceType: z.string().nullish(),
 });
-export type MailboxPermissionRow = z.infer<typeof mailboxPermissionRowSchema>;
+sameShape<Equals<z.output<typeof mailboxPermissionRowSchema>, MailboxPermissionRow>>();
 
 export const recipientPermissionRowSchema = z.object({
   Identity: z.string(),
@@ -44,7 +60,7 @@ export const recipientPermissionRowSchema = z.object({
   IsInherited: exchangeFlag.nullish().transform((v) => v ?? false),
   InheritanceType: z.string().nullish(),
 });
-export type RecipientPermissionRow = z.infer<typeof recipientPermissionRowSchema>;
+sameShape<Equals<z.output<typeof recipientPermissionRowSchema>, RecipientPermissionRow>>();
 
 export const mailboxRowSchema = z.object({
   Identity: z.string(),
@@ -57,8 +73,7 @@ export const mailboxRowSchema = z.object({
   /** Recipient Names (often the object-id GUID), not addresses. */
   GrantSendOnBehalfTo: stringList,
 });
-export type MailboxRow = z.infer<typeof mailboxRowSchema>;
-export type MailboxField = keyof MailboxRow;
+sameShape<Equals<z.output<typeof mailboxRowSchema>, MailboxRow>>();
 
 export const recipientRowSchema = z.object({
   Identity: z.string(),
@@ -69,7 +84,7 @@ export const recipientRowSchema = z.object({
   RecipientType: z.string().nullish(),
   RecipientTypeDetails: z.string(),
 });
-export type RecipientRow = z.infer<typeof recipientRowSchema>;
+sameShape<Equals<z.output<typeof recipientRowSchema>, RecipientRow>>();
 
 export const calendarPermissionSchema = z.object({
   id: z.string(),
@@ -79,7 +94,7 @@ export const calendarPermissionSchema = z.object({
   isRemovable: z.boolean().nullish(),
   allowedRoles: stringList,
 });
-export type CalendarPermission = z.infer<typeof calendarPermissionSchema>;
+sameShape<Equals<z.output<typeof calendarPermissionSchema>, CalendarPermission>>();
 
 export const graphGroupSchema = z.object({
   id: z.string(),
@@ -91,7 +106,7 @@ export const graphGroupSchema = z.object({
   onPremisesSamAccountName: z.string().nullish(),
   onPremisesSyncEnabled: z.boolean().nullish(),
 });
-export type GraphGroup = z.infer<typeof graphGroupSchema>;
+sameShape<Equals<z.output<typeof graphGroupSchema>, GraphGroup>>();
 
 export const graphUserSchema = z.object({
   id: z.string(),
@@ -102,9 +117,7 @@ export const graphUserSchema = z.object({
   /** Present only when selected (Graph does not return it by default). */
   accountEnabled: z.boolean().nullish(),
 });
-export type GraphUser = z.infer<typeof graphUserSchema>;
-
-export type DirectoryObjectKind = 'user' | 'group' | 'device' | 'orgContact' | 'other';
+sameShape<Equals<z.output<typeof graphUserSchema>, GraphUser>>();
 
 const KIND_BY_ODATA_TYPE: Readonly<Record<string, DirectoryObjectKind>> = {
   '#microsoft.graph.user': 'user',
@@ -131,7 +144,7 @@ export const directoryObjectSchema = z
     mail: o.mail ?? null,
     accountEnabled: o.accountEnabled ?? null,
   }));
-export type DirectoryObject = z.infer<typeof directoryObjectSchema>;
+sameShape<Equals<z.output<typeof directoryObjectSchema>, DirectoryObject>>();
 
 /** Splits Exchange's comma-joined AccessRights: one implementation, in the domain. */
 export { splitAccessRights } from '../../domain/delegation/trustee.js';
