@@ -11,6 +11,7 @@ import { createLogger } from '../shared/logging.js';
 import { QUEUES } from '../shared/ports/queue.js';
 import { isActiveStatus } from '../shared/domain/task.js';
 import { startLocalHost } from '../dev/host/localHost.js';
+import { AZURITE_LAYOUT } from '../dev/tableLayout.js';
 import { TableStore } from '../shared/adapters/tables/tableStore.js';
 import { BENCH_TABLES, type HostEvent, type HostReply, type HostRequest, type HostSnapshot } from './protocol.js';
 
@@ -35,7 +36,8 @@ function timeTableStore(): void {
         return await original.apply(this, args);
       } finally {
         const key = `${this.tableName.replace(/^bench/, '')}.${method}`;
-        const t = (tableTimes[key] ??= { calls: 0, ms: 0 });
+        const t = tableTimes[key] ?? { calls: 0, ms: 0 };
+        tableTimes[key] = t;
         t.calls += 1;
         t.ms += performance.now() - started;
       }
@@ -48,7 +50,8 @@ function timeTableStore(): void {
       yield* all.apply(this, args);
     } finally {
       const key = `${this.tableName.replace(/^bench/, '')}.all`;
-      const t = (tableTimes[key] ??= { calls: 0, ms: 0 });
+      const t = tableTimes[key] ?? { calls: 0, ms: 0 };
+      tableTimes[key] = t;
       t.calls += 1;
       t.ms += performance.now() - started;
     }
@@ -65,7 +68,8 @@ async function main(): Promise<void> {
       { queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) },
       'queue handler failed',
     );
-  const services = buildServices(config, { queue, logger });
+  // bench/run.ts always starts Azurite.
+  const services = buildServices(config, { queue, logger, tableLayout: AZURITE_LAYOUT });
   configureServices(services);
   const host = await startLocalHost({ port: 0, queue, logger, timers: false });
 

@@ -81,6 +81,7 @@ function perUnit(record: Record<string, number>, n: number): Record<string, numb
 function delta(after: TableCounters, before: TableCounters | undefined): TableCounters {
   return {
     reads: after.reads - (before?.reads ?? 0),
+    entities: after.entities - (before?.entities ?? 0),
     writes: after.writes - (before?.writes ?? 0),
     transactions: after.transactions - (before?.transactions ?? 0),
   };
@@ -101,7 +102,8 @@ export function summarizePhase(input: PhaseInput) {
       .filter(([, c]) => (c as TableCounters).reads + (c as TableCounters).writes > 0),
   );
   const delegationWrites = DELEGATION_TABLES.reduce(
-    (n, t) => n + delta(after.perTable[t] ?? { reads: 0, writes: 0, transactions: 0 }, before.perTable[t]).writes,
+    (n, t) =>
+      n + delta(after.perTable[t] ?? { reads: 0, entities: 0, writes: 0, transactions: 0 }, before.perTable[t]).writes,
     0,
   );
   return {

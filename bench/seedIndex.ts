@@ -1,7 +1,9 @@
 import type { Tenant } from '../dev/simulator/index.js';
-import { DelegationTables, type DelegationRow, type MailboxRef } from '../shared/adapters/tables/delegationTables.js';
+import { DelegationTables } from '../shared/adapters/tables/delegationTables.js';
+import type { DelegationRow, MailboxRef } from '../shared/ports/delegations.js';
 import { DirectoryTable } from '../shared/adapters/tables/directoryTable.js';
 import { TableClientFactory } from '../shared/adapters/tables/tableStore.js';
+import { AZURITE_LAYOUT } from '../dev/tableLayout.js';
 import { RIGHTS, type Right, type Via } from '../shared/domain/delegation/types.js';
 import { expectedDelegations } from '../test/support/expected.js';
 
@@ -16,7 +18,8 @@ export async function seedIndex(
   prefix: string,
   log: (line: string) => void,
 ): Promise<{ mailboxes: number; delegations: number }> {
-  const tables = new TableClientFactory({ kind: 'connectionString', connectionString, prefix });
+  // The host's layout on Azurite (bench/host.ts), so the host finds what is seeded here.
+  const tables = new TableClientFactory({ kind: 'connectionString', connectionString, prefix }, AZURITE_LAYOUT);
   const delegations = new DelegationTables(tables);
   const directory = new DirectoryTable(tables);
   const expected = expectedDelegations(tenant, tenant.demo.targetGroupId);

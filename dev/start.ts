@@ -59,6 +59,8 @@ async function main(): Promise<void> {
         location: path.join(repoRoot, '.azurite'),
       });
       env.TABLES_CONNECTION_STRING = azuriteConnectionString(azurite.port);
+      // The host then shards its tables the way Azurite needs (dev/tableLayout.ts).
+      env.MPS_AZURITE = '1';
       process.stdout.write(`azurite tables   http://127.0.0.1:${azurite.port}/devstoreaccount1  (data in .azurite/)\n`);
     } else {
       process.stdout.write('tables           from TABLES_CONNECTION_STRING / TABLES_ENDPOINT\n');

@@ -5,6 +5,7 @@ import { createLogger } from '../../shared/logging.js';
 import { startLocalHost } from './localHost.js';
 import { firstRun } from './firstRun.js';
 import { devSignInRoutes } from './devSignIn.js';
+import { AZURITE_LAYOUT } from '../tableLayout.js';
 
 /**
  * The app process of `npm start`: validated config from the environment, the in-process queue, the local
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
       { queue: queueName, messageId, deliveryCount, err: (error as Error)?.message ?? String(error) },
       'queue handler failed; message will be redelivered or dead-lettered',
     );
-  configureServices(buildServices(config, { queue, logger }));
+  // Set by dev/start.ts only when it started Azurite: tables given through TABLES_* keep one table per entity.
+  const tableLayout = process.env.MPS_AZURITE === '1' ? { tableLayout: AZURITE_LAYOUT } : {};
+  configureServices(buildServices(config, { queue, logger, ...tableLayout }));
   // The development sign-in exists only here, and only while the built-in simulator is the tenant.
   const host = await startLocalHost({
     port: config.port,

@@ -17,6 +17,7 @@ import {
 } from '../../shared/adapters/queue/inProcessQueue.js';
 import { loadConfig } from '../../shared/config.js';
 import { buildServices, configureServices, type Services } from '../../shared/composition.js';
+import { AZURITE_LAYOUT } from '../../dev/tableLayout.js';
 import { createLogger, type Logger } from '../../shared/logging.js';
 import { fromDelegationEntity } from '../../shared/adapters/tables/delegationTables.js';
 import { createMicrosoftClients } from '../../shared/adapters/microsoft/index.js';
@@ -109,6 +110,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const services = buildServices(config, {
     queue,
     logger,
+    tableLayout: AZURITE_LAYOUT,
     ...(options.now ? { now: options.now } : {}),
     ...(microsoft ? { microsoft } : {}),
   });

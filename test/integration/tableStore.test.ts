@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { TableClient, TableServiceClient, type TransactionAction } from '@azure/data-tables';
-import { odata } from '../../shared/adapters/tables/tableStore.js';
+import { TableClientFactory, odata } from '../../shared/adapters/tables/tableStore.js';
+import { AZURITE_LAYOUT } from '../../dev/tableLayout.js';
 import { ConflictError, PreconditionFailedError, ValidationError } from '../../shared/errors.js';
 import { encodeKey } from '../../shared/adapters/tables/keys.js';
 import { freshTables } from '../support/tables.js';
@@ -82,7 +83,49 @@ describe('TableStore on Azurite', () => {
   });
 });
 
-describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', () => {
+describe('table layouts', () => {
+  const connectionString = () => inject('tablesConnectionString');
+  const physicalTables = async (prefix: string) => {
+    const service = TableServiceClient.fromConnectionString(connectionString(), { allowInsecureConnection: true });
+    const names: string[] = [];
+    for await (const t of service.listTables({
+      queryOptions: { filter: odata`TableName ge ${prefix} and TableName lt ${`${prefix}{`}` },
+    }))
+      names.push(t.name ?? '');
+    return names;
+  };
+
+  it('one table per entity (production): DelegationsByMailbox is one physical table, created on the first write', async () => {
+    const prefix = `t${randomBytes(6).toString('hex')}`;
+    const tables = new TableClientFactory({ kind: 'connectionString', connectionString: connectionString(), prefix });
+    const store = tables.store('DelegationsByMailbox');
+    expect(await store.get('m1', 'r')).toBeUndefined();
+    let none = 0;
+    for await (const _ of store.all()) none++;
+    expect(none).toBe(0);
+    expect(await physicalTables(prefix)).toEqual([]);
+
+    await store.submit(
+      Array.from({ length: 40 }, (_, i): TransactionAction => ['upsert', { partitionKey: `m${i}`, rowKey: 'r', i }]),
+    );
+
+    expect(await physicalTables(prefix)).toEqual([`${prefix}DelegationsByMailbox`]);
+    expect((await store.get('m39', 'r'))?.i).toBe(39);
+  });
+
+  it('the Azurite layout gives 256 / 64 / 32 shards to the tables Azurite scans, one table to the rest', () => {
+    const shards = (name: string) => AZURITE_LAYOUT.physicalTables(name, `p${name}`);
+    expect(shards('DelegationsByMailbox')).toHaveLength(256);
+    expect(shards('DelegationsByDelegate')[255]).toBe('pDelegationsByDelegate255');
+    expect(shards('Directory')).toHaveLength(64);
+    expect(shards('MailboxSyncState')[0]).toBe('pMailboxSyncState00');
+    expect(shards('RunItems')).toHaveLength(32);
+    expect(shards('DelegationHistory')).toEqual(['pDelegationHistory']);
+    expect(shards('Runs')).toEqual(['pRuns']);
+  });
+});
+
+describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate on the Azurite layout)', () => {
   const physical = (name: string) =>
     TableClient.fromConnectionString(inject('tablesConnectionString'), name, { allowInsecureConnection: true });
   const rowsIn = async (name: string) => {
@@ -136,45 +179,6 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate)', ()
     expect(shards.length).toBeGreaterThan(40);
     expect(counts.every((n) => n > 0)).toBe(true);
     expect(counts.reduce((a, n) => a + n, 0)).toBe(64 * 3);
-  });
-
-  const shardOf = (partitionKey: string, count: number) => {
-    let hash = 0x811c9dc5;
-    for (const ch of partitionKey) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-    return hash % count;
-  };
-
-  it('keeps a store written with the legacy 32-shard layout where it is', async () => {
-    const prefix = `t${randomBytes(6).toString('hex')}`;
-    const base = freshTables(prefix).store('DelegationsByMailbox').tableName.replace(/000$/, '');
-    // An older version created all 32 two-digit shards and put partition 'legacy-p' in its FNV-1a shard.
-    await Promise.all(
-      Array.from({ length: 32 }, (_, i) => physical(`${base}${String(i).padStart(2, '0')}`).createTable()),
-    );
-    await physical(`${base}${String(shardOf('legacy-p', 32)).padStart(2, '0')}`).createEntity({
-      partitionKey: 'legacy-p',
-      rowKey: 'r',
-      v: 'old',
-    });
-
-    const reopened = freshTables(prefix).store('DelegationsByMailbox');
-    const found: unknown[] = [];
-    for await (const e of reopened.all(odata`PartitionKey eq ${'legacy-p'}`, undefined, 'legacy-p')) found.push(e.v);
-    expect(found).toEqual(['old']);
-    await reopened.upsert({ partitionKey: 'legacy-q', rowKey: 'r', v: 'new' });
-    expect((await reopened.get('legacy-q', 'r'))?.v).toBe('new');
-    expect(await rowsIn(`${base}${String(shardOf('legacy-q', 32)).padStart(2, '0')}`)).toBeGreaterThan(0);
-    expect(await rowsIn(`${base}${String(shardOf('legacy-q', 256)).padStart(3, '0')}`)).toBe(-1); // no table of the new layout
-  });
-
-  it('does not take a table whose name merely extends this one for a shard of an older layout', async () => {
-    const prefix = `t${randomBytes(6).toString('hex')}`;
-    const base = freshTables(prefix).store('DelegationsByMailbox').tableName.replace(/000$/, '');
-    // Two characters, like a shard number of the 32-shard layout, but not digits.
-    await physical(`${base}Ab`).createTable();
-    const store = freshTables(prefix).store('DelegationsByMailbox');
-    await store.upsert({ partitionKey: 'm1', rowKey: 'r', v: 1 });
-    expect(await rowsIn(`${base}${String(shardOf('m1', 256)).padStart(3, '0')}`)).toBe(1);
   });
 
   it('pages across shards without a partition key: every entity once, with opaque tokens', async () => {

@@ -12,6 +12,7 @@ import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { loadConfig } from '../../shared/config.js';
 import { buildServices, configureServices, type Services } from '../../shared/composition.js';
 import { createLogger } from '../../shared/logging.js';
+import { AZURITE_LAYOUT } from '../../dev/tableLayout.js';
 
 export interface TestApp {
   sim: RunningSimulator;
@@ -56,7 +57,7 @@ export async function startTestApp(
   });
   const logger = createLogger(config.logLevel);
   const queue = new InProcessQueue({ redeliveryDelayMs: 20 });
-  const services = buildServices(config, { queue, logger });
+  const services = buildServices(config, { queue, logger, tableLayout: AZURITE_LAYOUT });
   configureServices(services);
   const host = await startLocalHost({
     port: 0,

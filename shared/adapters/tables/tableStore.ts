@@ -1,7 +1,6 @@
 import {
   RestError,
   TableClient,
-  TableServiceClient,
   odata,
   type TableEntity,
   type TableEntityResult,
@@ -19,7 +18,10 @@ export type StoredEntity = TableEntityResult<Record<string, unknown>>;
 
 /** Operation counters, read by the benchmark and by tests that prove "an unchanged re-sync writes nothing". */
 export interface TableCounters {
+  /** Queries and point reads sent. */
   reads: number;
+  /** Entities those returned: what a page costs in Table Storage, however many round trips it took. */
+  entities: number;
   writes: number;
   transactions: number;
 }
@@ -76,78 +78,45 @@ function unwrapToken(token: string | undefined, shards: number): PagePosition {
   ]);
 }
 
-/** How a logical table is split over physical tables: `count` shards named `<name><i zero-padded to digits>`, or one table named `<name>`. */
-export interface ShardLayout {
-  count: number;
-  digits: number;
+/**
+ * Where a logical table's entities are stored: its physical tables. With more than one, a partition lives in the
+ * table its key hashes to (FNV-1a, fixed forever: it decides where stored data is). The composition root picks the
+ * layout: one table per entity on Table Storage, whose partitions scale out by themselves; the local host, the bench
+ * and the tests pass dev/tableLayout.ts's sharded layout for Azurite, which scans a whole table per query.
+ */
+export interface TableLayout {
+  /** The physical table names of `logicalName`, whose prefixed name is `name`: `[name]`, or its shards. */
+  physicalTables(logicalName: string, name: string): readonly string[];
 }
 
-/** A sharded logical table: the layout new stores use, and older ones still honoured where their tables exist. */
-export interface ShardedTable {
-  current: ShardLayout;
-  /** Newest first; each is told apart by its shard-number width (0: the unsharded table itself). */
-  legacy: readonly ShardLayout[];
-}
-
-/** What a sharded store needs from its factory: a client per physical table, and the physical tables that exist. */
-interface Sharding {
-  table: ShardedTable;
-  name: string;
-  client: (physicalName: string) => TableClient;
-  /** Names of the existing physical tables whose names start with the prefix. */
-  existing: (prefix: string) => Promise<string[]>;
-}
+/** One physical table per logical table. */
+export const ONE_TABLE_PER_ENTITY: TableLayout = { physicalTables: (_logicalName, name) => [name] };
 
 const isTableMissing = (error: unknown) =>
   error instanceof RestError && error.statusCode === 404 && /TableNotFound/i.test(String(error.code ?? error.message));
 
 /**
- * One table: typed-error mapping, batched transactions per partition, opaque paging, counters.
- * Repositories build on it and only supply keys and entity mappers.
+ * One logical table: typed-error mapping, batched transactions per partition, opaque paging, counters.
+ * Repositories build on it and only supply keys and entity mappers. Its physical tables (one, or the shards of a
+ * layout) are created on their first write; a table never written reads as empty.
  */
 export class TableStore {
-  private ensured?: Promise<void>;
   /** This table's own counters (the shared ones add up every table). */
-  readonly own: TableCounters = { reads: 0, writes: 0, transactions: 0 };
-  /** The physical tables: the one given, until a sharded table's layout is settled (ensureTable). */
-  private clients: readonly TableClient[];
-  /** Shard tables known to exist (created on their first write). */
+  readonly own: TableCounters = { reads: 0, entities: 0, writes: 0, transactions: 0 };
+  /** Physical tables known to exist (created on their first write). */
   private readonly created = new Map<TableClient, Promise<void>>();
 
-  /**
-   * One physical table, or several shards of one logical table: a partition lives in the shard its key
-   * hashes to (FNV-1a, fixed forever: it decides where stored data is). Sharding keeps each physical table
-   * small, which matters on Azurite, whose queries scan the whole table; on Azure it changes nothing.
-   * Shard tables are created on their first write; a shard never written reads as empty.
-   */
   constructor(
-    client: TableClient,
+    private readonly clients: readonly [TableClient, ...TableClient[]],
     readonly counters: TableCounters,
-    private readonly sharding?: Sharding,
-  ) {
-    this.clients = [client];
-  }
-
-  /** The first (or only) physical table. */
-  get client(): TableClient {
-    return this.clients[0]!;
-  }
-
-  /** The physical tables of a layout. */
-  private shardClients(layout: ShardLayout): TableClient[] {
-    const sharding = this.sharding!;
-    if (layout.count === 1) return [sharding.client(sharding.name)];
-    return Array.from({ length: layout.count }, (_, i) =>
-      sharding.client(`${sharding.name}${String(i).padStart(layout.digits, '0')}`),
-    );
-  }
+  ) {}
 
   /** The physical table holding a partition. */
   private clientFor(partitionKey: string): TableClient {
-    if (this.clients.length === 1) return this.clients[0]!;
+    if (this.clients.length === 1) return this.clients[0];
     let hash = 0x811c9dc5;
     for (let i = 0; i < partitionKey.length; i++) hash = Math.imul(hash ^ partitionKey.charCodeAt(i), 0x01000193) >>> 0;
-    return this.clients[hash % this.clients.length]!;
+    return this.clients[hash % this.clients.length] ?? this.clients[0];
   }
 
   private count(kind: keyof TableCounters, n: number): void {
@@ -155,47 +124,14 @@ export class TableStore {
     this.own[kind] += n;
   }
 
+  /** The (first) physical table's name, for messages. */
   get tableName(): string {
-    return this.client.tableName;
+    return this.clients[0].tableName;
   }
 
-  /**
-   * Once per process: creates a plain table (idempotent in Table Storage), or settles a sharded table's layout
-   * from the physical tables that exist (one listing): the current layout where any of its shards exists or none
-   * of any layout does, else the newest legacy layout that has tables (data written by an older version stays
-   * where it is).
-   */
-  ensureTable(): Promise<void> {
-    this.ensured ??= this.prepare().catch((error: unknown) => {
-      this.ensured = undefined;
-      throw fromTableError(error, `create table ${this.tableName}`);
-    });
-    return this.ensured;
-  }
-
-  private async prepare(): Promise<void> {
-    if (!this.sharding) {
-      await this.clients[0]!.createTable();
-      return;
-    }
-    const { name, table } = this.sharding;
-    const widths = new Set(
-      (await this.sharding.existing(name))
-        .map((t) => t.slice(name.length))
-        .filter((suffix) => /^\d*$/.test(suffix))
-        .map((suffix) => suffix.length),
-    );
-    const layout = widths.has(table.current.digits)
-      ? table.current
-      : (table.legacy.find((l) => widths.has(l.digits)) ?? table.current);
-    this.clients = this.shardClients(layout);
-  }
-
-  /** Before a write: the table exists (shards are created on their first write). */
+  /** Before a write: the partition's physical table exists (created once per process; idempotent in the service). */
   private async ensureWritable(partitionKey: string): Promise<TableClient> {
-    await this.ensureTable();
     const client = this.clientFor(partitionKey);
-    if (!this.sharding) return client;
     let created = this.created.get(client);
     if (!created) {
       created = client.createTable().catch((error: unknown) => {
@@ -210,10 +146,11 @@ export class TableStore {
 
   /** Reads one entity, or undefined when it does not exist. */
   async get(partitionKey: string, rowKey: string): Promise<StoredEntity | undefined> {
-    await this.ensureTable();
     this.count('reads', 1);
     try {
-      return await this.clientFor(partitionKey).getEntity<Record<string, unknown>>(partitionKey, rowKey);
+      const entity = await this.clientFor(partitionKey).getEntity<Record<string, unknown>>(partitionKey, rowKey);
+      this.count('entities', 1);
+      return entity;
     } catch (error) {
       const mapped = fromTableError(error, `read ${this.tableName}`);
       if (mapped.name === 'NotFoundError') return undefined;
@@ -256,7 +193,6 @@ export class TableStore {
 
   /** Deletes; a missing entity is not an error (idempotent). With an ETag, a changed entity is a PreconditionFailedError. */
   async delete(partitionKey: string, rowKey: string, etag?: string): Promise<void> {
-    await this.ensureTable();
     this.count('writes', 1);
     try {
       await this.clientFor(partitionKey).deleteEntity(partitionKey, rowKey, etag ? { etag } : undefined);
@@ -273,7 +209,6 @@ export class TableStore {
    */
   async submit(actions: readonly TransactionAction[]): Promise<void> {
     if (actions.length === 0) return;
-    await this.ensureTable();
     const byPartition = new Map<string, TransactionAction[]>();
     for (const action of actions) {
       const pk = String(action[1].partitionKey);
@@ -281,11 +216,11 @@ export class TableStore {
       if (list) list.push(action);
       else byPartition.set(pk, [action]);
     }
-    const partitions = [...byPartition.values()];
-    const writePartition = async (list: TransactionAction[]) => {
+    const partitions = [...byPartition.entries()];
+    const writePartition = async ([partitionKey, list]: [string, TransactionAction[]]) => {
+      const client = await this.ensureWritable(partitionKey);
       for (let i = 0; i < list.length; i += MAX_BATCH) {
         const chunk = list.slice(i, i + MAX_BATCH);
-        const client = await this.ensureWritable(String(chunk[0]![1].partitionKey));
         this.count('transactions', 1);
         this.count('writes', chunk.length);
         try {
@@ -296,16 +231,17 @@ export class TableStore {
       }
     };
     // Sequential round trips per partition made wide batches (a page of directory entries) slow.
-    let next = 0;
+    const queue = partitions.values();
     const worker = async () => {
-      while (next < partitions.length) await writePartition(partitions[next++]!);
+      for (const partition of queue) await writePartition(partition);
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTITIONS, partitions.length) }, worker));
   }
 
   /**
-   * One page of entities matching an odata-built filter; `continuationToken` is opaque to callers. On a sharded
-   * table, with `partitionKey` only its shard is queried; without, the shards are read in turn to fill the page.
+   * One page of entities matching an odata-built filter; `continuationToken` is opaque to callers. Over several
+   * physical tables, with `partitionKey` only its table is queried; without, the tables are read in turn to fill
+   * the page (so only a single table returns entities in key order).
    */
   async page(options: {
     filter?: string;
@@ -314,13 +250,14 @@ export class TableStore {
     select?: string[];
     partitionKey?: string;
   }): Promise<Page<StoredEntity>> {
-    await this.ensureTable();
     const single = this.clients.length === 1 || options.partitionKey !== undefined;
     let position: PagePosition | null = unwrapToken(options.continuationToken, single ? 1 : this.clients.length);
     const items: StoredEntity[] = [];
     while (position && items.length < options.top) {
       const current: PagePosition = position;
-      const client: TableClient = single ? this.clientFor(options.partitionKey ?? '') : this.clients[current.shard]!;
+      const client = single
+        ? this.clientFor(options.partitionKey ?? '')
+        : (this.clients[current.shard] ?? this.clients[0]);
       this.count('reads', 1);
       let sdkNext: string | undefined;
       try {
@@ -338,10 +275,11 @@ export class TableStore {
         const result = await iterator.next();
         if (!result.done && result.value) {
           items.push(...result.value);
+          this.count('entities', result.value.length);
           sdkNext = result.value.continuationToken;
         }
       } catch (error) {
-        if (!(this.sharding && isTableMissing(error))) throw fromTableError(error, `query ${this.tableName}`);
+        if (!isTableMissing(error)) throw fromTableError(error, `query ${this.tableName}`); // never written: empty
       }
       position = sdkNext
         ? { shard: current.shard, sdkToken: sdkNext }
@@ -354,10 +292,9 @@ export class TableStore {
 
   /**
    * Streams every matching entity page by page (never holds the whole result). With `partitionKey` only the
-   * shard holding that partition is queried (the filter must still select the partition).
+   * physical table holding that partition is queried (the filter must still select the partition).
    */
   async *all(filter?: string, select?: string[], partitionKey?: string): AsyncGenerator<StoredEntity> {
-    await this.ensureTable();
     const shards = partitionKey === undefined ? this.clients : [this.clientFor(partitionKey)];
     for (const client of shards) {
       try {
@@ -368,33 +305,16 @@ export class TableStore {
           .byPage({ maxPageSize: 1000 });
         for await (const page of pages) {
           this.count('reads', 1);
+          this.count('entities', page.length);
           yield* page;
         }
       } catch (error) {
-        if (this.sharding && isTableMissing(error)) continue; // a shard never written to
+        if (isTableMissing(error)) continue; // a table never written to
         throw fromTableError(error, `query ${this.tableName}`);
       }
     }
   }
 }
-
-/**
- * Logical tables split over several physical tables (by partition key). This matters on Azurite only: its queries
- * scan the whole table (at 100,000 mailboxes, 32 delegation shards left ~8,000 rows per shard and ~10 ms per
- * lookup query), and its index upkeep on every update or delete grows with the table. On Azure it changes nothing.
- * A layout decides where stored data is: a new one gets new table names, and stores written with the legacy layout
- * (found from one listing of the physical tables) keep it.
- */
-export const SHARDED_TABLES: Readonly<Record<string, ShardedTable>> = {
-  DelegationsByMailbox: { current: { count: 256, digits: 3 }, legacy: [{ count: 32, digits: 2 }] },
-  DelegationsByDelegate: { current: { count: 256, digits: 3 }, legacy: [{ count: 32, digits: 2 }] },
-  // Point reads and writes only, but every sync updates entities here, and Azurite's index upkeep on an update
-  // grows with the table (a 100,000-mailbox sync slowed down as these passed a few hundred thousand rows).
-  Directory: { current: { count: 64, digits: 2 }, legacy: [{ count: 1, digits: 0 }] },
-  MailboxSyncState: { current: { count: 64, digits: 2 }, legacy: [{ count: 1, digits: 0 }] },
-  // Every item of a run is updated twice; a run's 64 item partitions spread over these (paging walks the shards).
-  RunItems: { current: { count: 32, digits: 2 }, legacy: [{ count: 1, digits: 0 }] },
-};
 
 const isInsecure = (connectionString: string) =>
   /TableEndpoint=http:\/\//i.test(connectionString) || /UseDevelopmentStorage=true/i.test(connectionString);
@@ -406,52 +326,27 @@ export interface TableFactoryLike {
 
 /** Creates TableClients from the validated config: a connection string (Azurite) or an endpoint with managed identity. */
 export class TableClientFactory implements TableFactoryLike {
-  readonly counters: TableCounters = { reads: 0, writes: 0, transactions: 0 };
+  readonly counters: TableCounters = { reads: 0, entities: 0, writes: 0, transactions: 0 };
   private readonly stores = new Map<string, TableStore>();
   private identity?: TokenCredential;
-  private service?: TableServiceClient;
 
-  constructor(private readonly config: AppConfig['tables']) {}
+  constructor(
+    private readonly config: AppConfig['tables'],
+    private readonly layout: TableLayout = ONE_TABLE_PER_ENTITY,
+  ) {}
 
-  /** The store for a logical table name; the physical name carries the configured prefix (and a shard number). */
+  /** The store for a logical table name; the physical names carry the configured prefix (and the layout's suffix). */
   store(logicalName: string): TableStore {
     let store = this.stores.get(logicalName);
     if (!store) {
-      const sharded = SHARDED_TABLES[logicalName];
-      const name = `${this.config.prefix}${logicalName}`;
-      store = sharded
-        ? new TableStore(this.createClient(`${name}${'0'.repeat(sharded.current.digits)}`), this.counters, {
-            table: sharded,
-            name,
-            client: (physical) => this.createClient(physical),
-            existing: (prefix) => this.tablesStartingWith(prefix),
-          })
-        : new TableStore(this.createClient(name), this.counters);
+      const [first, ...rest] = this.layout
+        .physicalTables(logicalName, `${this.config.prefix}${logicalName}`)
+        .map((name) => this.createClient(name));
+      if (!first) throw new Error(`the table layout gives no physical table for ${logicalName}`);
+      store = new TableStore([first, ...rest], this.counters);
       this.stores.set(logicalName, store);
     }
     return store;
-  }
-
-  /** Physical tables whose names start with `prefix` (one listing; table names are alphanumeric). */
-  private async tablesStartingWith(prefix: string): Promise<string[]> {
-    const names: string[] = [];
-    // '{' sorts after every letter and digit, so this bounds the names that extend the prefix.
-    for await (const t of this.serviceClient().listTables({
-      queryOptions: { filter: odata`TableName ge ${prefix} and TableName lt ${`${prefix}{`}` },
-    })) {
-      if (t.name?.startsWith(prefix)) names.push(t.name);
-    }
-    return names;
-  }
-
-  private serviceClient(): TableServiceClient {
-    this.service ??=
-      this.config.kind === 'connectionString'
-        ? TableServiceClient.fromConnectionString(this.config.connectionString, {
-            allowInsecureConnection: isInsecure(this.config.connectionString),
-          })
-        : new TableServiceClient(this.config.endpoint, this.credential());
-    return this.service;
   }
 
   private createClient(tableName: string): TableClient {
