@@ -86,8 +86,10 @@ export interface Task extends TaskInput {
   lastRunId?: string;
 }
 
+/** Every run status; the lifecycle that connects them is in runLifecycle.ts. */
 export const RUN_STATUSES = [
   'queued',
+  'expanding',
   'running',
   'succeeded',
   'completedWithErrors',
@@ -97,9 +99,12 @@ export const RUN_STATUSES = [
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** True while a run may still change state (the task cannot start another). */
+/** Claimed, expanding its target, or syncing its mailboxes: the run holds its task's active slot. */
+export const ACTIVE_STATUSES = ['queued', 'expanding', 'running'] as const satisfies readonly RunStatus[];
+
+/** True while a run holds its task's active slot (the task cannot start another). */
 export function isActiveStatus(status: RunStatus): boolean {
-  return status === 'queued' || status === 'running';
+  return (ACTIVE_STATUSES as readonly RunStatus[]).includes(status);
 }
 
 export interface RunCounts {
