@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError } from './errors.js';
+import { type ErrorCode, ValidationError } from '../errors.js';
 
 /** Turns zod issues into field-level messages (`target.groupId: must be a GUID`). */
 export function zodIssues(error: z.ZodError): Array<{ path: string; message: string }> {
@@ -7,7 +7,7 @@ export function zodIssues(error: z.ZodError): Array<{ path: string; message: str
 }
 
 /** Parses with a schema or throws a ValidationError with the given code, naming every bad field. */
-export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, code: string, what: string): T {
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, code: ErrorCode, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = zodIssues(result.error);

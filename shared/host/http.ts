@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { getServices, type Services } from '../composition.js';
-import { zodIssues } from '../validation.js';
+import { zodIssues } from '../domain/validation.js';
 import type { Principal } from '../ports/auth.js';
 import { hasRole, type RequiredRole } from './auth.js';
 import { registerHttp, type HttpFunctionDefinition, type RouteDocs } from './registry.js';

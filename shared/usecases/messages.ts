@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RIGHTS } from '../domain/delegation/types.js';
-import { parseOrThrow } from '../validation.js';
+import { parseOrThrow } from '../domain/validation.js';
 
 const id = z
   .string()

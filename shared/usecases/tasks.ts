@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError 
 import { describeSchedule, nextDueAfter, toLocalIso } from '../domain/schedule.js';
 import { isActiveStatus, taskInputSchema, type Run, type Task } from '../domain/task.js';
 import type { Page, PageRequest, StoredSchedule } from '../ports/repositories.js';
-import { parseOrThrow } from '../validation.js';
+import { parseOrThrow } from '../domain/validation.js';
 
 export interface TaskDeps {
   repos: Repositories;
