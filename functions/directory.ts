@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { registerApi } from '../shared/host/http.js';
-import { listOf } from '../shared/host/apiSchemas.js';
-import { searchGroups } from '../shared/usecases/directory.js';
+import { listOf, problemResponse } from '../shared/host/apiSchemas.js';
+import { getGroup, searchGroups } from '../shared/usecases/directory.js';
 
 const groupView = z.object({
   id: z.string(),
@@ -28,4 +28,19 @@ export const directoryGroupsFn = registerApi({
   handle: async ({ query, services }) => ({
     json: { items: await searchGroups(services, query.search, query.top), continuationToken: null },
   }),
+});
+
+export const directoryGroupFn = registerApi({
+  name: 'getDirectoryGroup',
+  route: 'directory/groups/{id}',
+  method: 'GET',
+  role: 'reader',
+  tags: ['Directory'],
+  summary: "One group by object id, live from the directory: how the console names a task's target group",
+  params: z.object({ id: z.guid('must be a group object id (GUID)') }),
+  responses: {
+    200: { description: 'The group', schema: groupView },
+    404: problemResponse('No such group in the directory (GROUP.NOT_FOUND)'),
+  },
+  handle: async ({ params, services }) => ({ json: await getGroup(services, params.id) }),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { registerApi } from '../shared/host/http.js';
 import { anyJson, idParams, listOf, pageQuery } from '../shared/host/apiSchemas.js';
-import { scheduleInputSchema } from '../shared/domain/schedule.js';
+import { DAYS_OF_WEEK, scheduleInputSchema } from '../shared/domain/schedule.js';
 import {
   createSchedule,
   deleteSchedule,
@@ -10,10 +10,17 @@ import {
   updateSchedule,
 } from '../shared/usecases/schedules.js';
 
-const scheduleView = z.looseObject({
+// The stored definition's fields flattened (which ones depend on type and mode), plus what the API adds.
+const scheduleView = z.object({
   id: z.string(),
-  type: z.string(),
   description: z.string(),
+  type: z.enum(['oneOff', 'daily', 'weekly']),
+  mode: z.enum(['once', 'many']).optional().describe('daily and weekly'),
+  runAt: z.string().optional().describe('oneOff: local date and time, YYYY-MM-DDTHH:mm'),
+  startTime: z.string().optional().describe('daily and weekly: HH:mm'),
+  endTime: z.string().optional().describe('mode many: HH:mm'),
+  intervalMinutes: z.number().optional().describe('mode many'),
+  daysOfWeek: z.array(z.enum(DAYS_OF_WEEK)).optional().describe('weekly'),
   timeZone: z.string(),
   summary: z.string(),
   createdAt: z.string(),

@@ -12,7 +12,7 @@ import {
   viaView,
 } from '../shared/host/apiSchemas.js';
 import { RIGHTS } from '../shared/domain/delegation/types.js';
-import { RUN_STATUSES, taskInputSchema } from '../shared/domain/task.js';
+import { RUN_STATUSES, targetSchema, taskInputSchema } from '../shared/domain/task.js';
 import { createTask, deleteTask, getTask, listTasks, updateTask } from '../shared/usecases/tasks.js';
 import { getRun, listRunMailboxes, listRuns, runTaskNow } from '../shared/usecases/runs.js';
 import {
@@ -21,13 +21,33 @@ import {
   listHeldRevocations,
 } from '../shared/usecases/revocationHold.js';
 
-const taskView = z.looseObject({
+const runSummaryView = z.object({
+  runId: z.string(),
+  status: z.enum(RUN_STATUSES),
+  trigger: z.enum(['schedule', 'manual']),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  mailboxesTotal: z.number(),
+  mailboxesDone: z.number(),
+  mailboxesFailed: z.number(),
+  delegationsAdded: z.number(),
+  delegationsRemoved: z.number(),
+  error: z.string().nullable(),
+});
+const taskView = z.object({
   id: z.string(),
   description: z.string(),
+  type: z.literal('mailboxPermissionSync'),
   scheduleId: z.string(),
+  schedule: z.object({ summary: z.string(), timeZone: z.string() }).nullable().describe('null: the schedule is gone'),
+  target: targetSchema,
+  rights: z.array(z.enum(RIGHTS)),
+  enabled: z.boolean(),
   nextDueAt: z.string().nullable(),
   nextDueAtLocal: z.string().nullable(),
-  lastRun: z.looseObject({ runId: z.string(), status: z.string() }).nullable(),
+  lastRun: runSummaryView.nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
 const reviewView = z.object({
   decision: z.enum(['applied', 'dismissed']),

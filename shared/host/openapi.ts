@@ -15,13 +15,32 @@ function asObject(schema: unknown): z.ZodObject | undefined {
   return schema instanceof z.ZodObject ? schema : undefined;
 }
 
+const TEMPLATE_PARAM = /\{(\*?)([A-Za-z_][A-Za-z0-9_]*)[^}]*\}/g;
+
+/**
+ * The route's path parameters: its params schema, plus a string for every template parameter the schema does not
+ * declare (a route without docs, e.g. the console's catch-all, still names its parameter: OpenAPI requires it).
+ */
+function pathParams(route: HttpFunctionDefinition): z.ZodObject | undefined {
+  const declared = asObject(route.docs?.request?.params);
+  const missing = [...route.route.matchAll(TEMPLATE_PARAM)].filter(([, , name]) => !declared?.shape[name!]);
+  if (missing.length === 0) return declared;
+  const added = Object.fromEntries(
+    missing.map(([, catchAll, name]) => [
+      name!,
+      catchAll ? z.string().describe('The rest of the path, slashes included; empty for the index') : z.string(),
+    ]),
+  );
+  return declared ? declared.extend(added) : z.object(added);
+}
+
 /**
  * The OpenAPI 3.1 document of the HTTP API, generated from each registered route's zod schemas (the same
  * ones that validate requests), with the bearer security scheme and the role each route requires.
  */
 export function buildOpenApiDocument(
   routes: readonly HttpFunctionDefinition[],
-  info: { version: string; serverUrl?: string },
+  info: { version: string },
 ): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearer', {
@@ -52,11 +71,11 @@ export function buildOpenApiDocument(
           responses['403'] ??= { ...problem, description: 'The token lacks the required role' };
       }
       const body = docs?.request?.body instanceof z.ZodType ? docs.request.body : undefined;
-      const params = asObject(docs?.request?.params);
+      const params = pathParams(route);
       const query = asObject(docs?.request?.query);
       registry.registerPath({
         method: method.toLowerCase() as RouteConfig['method'],
-        path: `/api/${route.route.replace(/\{\*?([A-Za-z_][A-Za-z0-9_]*)[^}]*\}/g, '{$1}')}`,
+        path: `/api/${route.route.replace(TEMPLATE_PARAM, '{$2}')}`,
         operationId: route.name,
         summary: docs?.summary ?? route.name,
         description: ROLE_TEXT[route.role],
@@ -77,9 +96,11 @@ export function buildOpenApiDocument(
     info: {
       title: 'Mailbox Permission Sync API',
       version: info.version,
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Mailbox delegation inventory for Microsoft 365: who holds FullAccess, SendAs, SendOnBehalf or calendar-delegate rights on which mailbox, directly or through groups, and since when.',
     },
-    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    // Relative: the document is served by the Function App it describes (locally or on Azure), so `/` is that host.
+    servers: [{ url: '/', description: 'The Function App serving this document' }],
   });
 }
