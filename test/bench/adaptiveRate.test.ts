@@ -54,17 +54,20 @@ describe('AdaptiveLimiter with rate control (Exchange meters cmdlets per second)
     expect(l.stats().ratePerSecond).toBeCloseTo(grown / 2, 0);
   });
 
-  it('after slow start, each congestion event lowers the rate by 15 %, once for the requests in flight together', async () => {
-    const l = rateLimiter({ adaptiveRate: { initialPerSecond: 100 } });
-    (await l.acquire()).throttled(0); // ends slow start: 100 → 50
-    await vi.advanceTimersByTimeAsync(100);
-    const together = acquireMany(l, 3);
-    await vi.advanceTimersByTimeAsync(100);
-    expect(together).toHaveLength(3);
-    for (const slot of together) slot.throttled(0);
-    expect(l.stats().ratePerSecond).toBeCloseTo(42.5, 1);
-    expect(l.stats().throttled).toBe(4);
-  });
+  it(
+    'after slow start, each congestion event lowers the rate by 15 %, ' + 'once for the requests in flight together',
+    async () => {
+      const l = rateLimiter({ adaptiveRate: { initialPerSecond: 100 } });
+      (await l.acquire()).throttled(0); // ends slow start: 100 → 50
+      await vi.advanceTimersByTimeAsync(100);
+      const together = acquireMany(l, 3);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(together).toHaveLength(3);
+      for (const slot of together) slot.throttled(0);
+      expect(l.stats().ratePerSecond).toBeCloseTo(42.5, 1);
+      expect(l.stats().throttled).toBe(4);
+    },
+  );
 
   it('stops growing once the backlog is gone: the rate stays within a small multiple of the demand', async () => {
     const l = rateLimiter({ adaptiveRate: { initialPerSecond: 10 } });

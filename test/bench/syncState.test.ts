@@ -68,7 +68,8 @@ describe('mailbox sync state: unchanged mailboxes are recognised without reading
     );
   }, 120_000);
 
-  it('regression guard: removing a Manual delegation that covered an observed one makes the next sync add the synced row', async () => {
+  it('regression guard: removing a Manual delegation that covered an observed one makes the next sync ' +
+    'add the synced row', async () => {
     const t = app.sim.tenant;
     const mailbox = t.users.get(t.demo.gradyId)!;
     const delegate = t.users.get(t.demo.diegoId)!;

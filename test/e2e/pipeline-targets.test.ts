@@ -102,36 +102,40 @@ describe('targets', () => {
     expect((await runNow(app, taskId)).status).toBe('failed'); // not 409: the failed run released the task
   });
 
-  it('an explicit mailbox list: addresses (secondary proxy, SMTP that is not the UPN, any case) and object ids; the rest is counted as skipped', async () => {
-    const t = app.sim.tenant;
-    const demo = t.demo;
-    const listed = [demo.alexId, demo.smtpNotUpnUserId, demo.sharedMailboxId, demo.meganId].map((id) =>
-      id.toLowerCase(),
-    );
-    const jordan = t.users.get(demo.smtpNotUpnUserId)!;
-    expect(jordan.mail).not.toBe(jordan.userPrincipalName);
-    const taskId = await createTaskFor(app, 'Listed', {
-      kind: 'mailboxes',
-      mailboxes: [
-        demo.secondaryProxyAddress,
-        jordan.mail!,
-        demo.sharedMailboxId,
-        'MEGAN.BOWEN@contoso.com',
-        'nobody.here@contoso.com',
-        t.users.get(demo.noMailboxUserId)!.userPrincipalName,
-      ],
-    });
-    const run = await runNow(app, taskId);
-    expect(run).toMatchObject({
-      status: 'succeeded',
-      mailboxesTotal: 4,
-      mailboxesSkipped: 2,
-      skippedByReason: { notFound: 1, noMailbox: 1 },
-    });
-    // An expectation group holding the same mailboxes (not mail-enabled, so no trustee Name changes).
-    const helper = t.addGroup({ displayName: 'Expectation helper', mailEnabled: false, members: listed });
-    await expectSynced(taskId, run, listed, helper.id);
-  });
+  it(
+    'an explicit mailbox list: addresses (secondary proxy, SMTP that is not the UPN, any case) ' +
+      'and object ids; the rest is counted as skipped',
+    async () => {
+      const t = app.sim.tenant;
+      const demo = t.demo;
+      const listed = [demo.alexId, demo.smtpNotUpnUserId, demo.sharedMailboxId, demo.meganId].map((id) =>
+        id.toLowerCase(),
+      );
+      const jordan = t.users.get(demo.smtpNotUpnUserId)!;
+      expect(jordan.mail).not.toBe(jordan.userPrincipalName);
+      const taskId = await createTaskFor(app, 'Listed', {
+        kind: 'mailboxes',
+        mailboxes: [
+          demo.secondaryProxyAddress,
+          jordan.mail!,
+          demo.sharedMailboxId,
+          'MEGAN.BOWEN@contoso.com',
+          'nobody.here@contoso.com',
+          t.users.get(demo.noMailboxUserId)!.userPrincipalName,
+        ],
+      });
+      const run = await runNow(app, taskId);
+      expect(run).toMatchObject({
+        status: 'succeeded',
+        mailboxesTotal: 4,
+        mailboxesSkipped: 2,
+        skippedByReason: { notFound: 1, noMailbox: 1 },
+      });
+      // An expectation group holding the same mailboxes (not mail-enabled, so no trustee Name changes).
+      const helper = t.addGroup({ displayName: 'Expectation helper', mailEnabled: false, members: listed });
+      await expectSynced(taskId, run, listed, helper.id);
+    },
+  );
 
   // Regression (wording): the reasons read "The target group (group …)" and "None of the listed mailboxes contains no mailboxes".
   it.each([

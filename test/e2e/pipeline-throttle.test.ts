@@ -26,7 +26,8 @@ afterAll(async () => {
 });
 
 describe('throttling storm', () => {
-  it('a run against an Exchange that throttles far below demand still completes with no failed mailbox and the exact index', async () => {
+  it('a run against an Exchange that throttles far below demand still completes with no failed mailbox ' +
+    'and the exact index', async () => {
     const demo = app.sim.tenant.demo;
     const taskId = await createTaskFor(app, 'All staff under throttling', {
       kind: 'group',

@@ -71,7 +71,8 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
     await app?.stop();
   });
 
-  it('a DN target with guests, mail users, an on-premises mailbox and a denied calendar syncs with no false failure', async () => {
+  it('a DN target with guests, mail users, ' +
+    'an on-premises mailbox and a denied calendar syncs with no false failure', async () => {
     const t = app.sim.tenant;
     const nonExchange = targetUsers().filter((u) => u.mail !== null && !hasMailbox(u));
     expect(nonExchange.map((u) => u.id)).toEqual(
@@ -133,7 +134,8 @@ describe('trust on the real wire, end to end (local host + tenant simulator + Az
     }
   }, 180_000);
 
-  it('an empty tenant-wide SendAs pass holds every SendAs revocation: dismissed, then applied by an admin', async () => {
+  it('an empty tenant-wide SendAs pass holds every SendAs revocation: dismissed, ' +
+    'then applied by an admin', async () => {
     const t = app.sim.tenant;
     const sendAsBefore = ofRight(await stored(), 'SendAs');
     expect(sendAsBefore.length).toBeGreaterThan(0);

@@ -56,25 +56,28 @@ describe('sync pipeline end to end (local host + tenant simulator + Azurite)', (
     expect(run.trusteesUnresolved).toBeGreaterThan(0); // orphaned SIDs, role groups, ambiguous names
   }, 120_000);
 
-  it('covers the quirks: deny through a group, the quote/hash UPN, GUID SendOnBehalf names, calendar roles', async () => {
-    const demo = app.sim.tenant.demo;
-    const all = await stored();
-    const { mailboxId, userId, groupId } = demo.denyViaGroup;
-    const groupMembers = app.sim.tenant
-      .transitiveMembers(groupId)
-      .filter((o) => o.type === 'user')
-      .map((o) => (o.type === 'user' ? o.user.id : ''));
-    expect(groupMembers).toContain(userId);
-    expect(all.has(`${mailboxId}|${userId}|FullAccess`.toLowerCase())).toBe(false);
-    const viaGroup = [...all.entries()].filter(
-      ([k, v]) =>
-        k.startsWith(`${mailboxId}|`.toLowerCase()) && k.endsWith('|fullaccess') && v.includes(groupId.toLowerCase()),
-    );
-    expect(viaGroup.length).toBeGreaterThan(0);
-    expect([...all.keys()].some((k) => k.includes(demo.quoteHashUserId.toLowerCase()))).toBe(true);
-    expect([...all.keys()].some((k) => k.endsWith('|senddonbehalf') || k.endsWith('|sendonbehalf'))).toBe(true);
-    expect([...all.keys()].some((k) => k.endsWith('|calendardelegate'))).toBe(true);
-  });
+  it(
+    'covers the quirks: deny through a group, the quote/hash UPN, GUID SendOnBehalf names, ' + 'calendar roles',
+    async () => {
+      const demo = app.sim.tenant.demo;
+      const all = await stored();
+      const { mailboxId, userId, groupId } = demo.denyViaGroup;
+      const groupMembers = app.sim.tenant
+        .transitiveMembers(groupId)
+        .filter((o) => o.type === 'user')
+        .map((o) => (o.type === 'user' ? o.user.id : ''));
+      expect(groupMembers).toContain(userId);
+      expect(all.has(`${mailboxId}|${userId}|FullAccess`.toLowerCase())).toBe(false);
+      const viaGroup = [...all.entries()].filter(
+        ([k, v]) =>
+          k.startsWith(`${mailboxId}|`.toLowerCase()) && k.endsWith('|fullaccess') && v.includes(groupId.toLowerCase()),
+      );
+      expect(viaGroup.length).toBeGreaterThan(0);
+      expect([...all.keys()].some((k) => k.includes(demo.quoteHashUserId.toLowerCase()))).toBe(true);
+      expect([...all.keys()].some((k) => k.endsWith('|senddonbehalf') || k.endsWith('|sendonbehalf'))).toBe(true);
+      expect([...all.keys()].some((k) => k.endsWith('|calendardelegate'))).toBe(true);
+    },
+  );
 
   it('an unchanged re-run writes nothing to the delegation tables', async () => {
     const counters = app.services.tables.counters;

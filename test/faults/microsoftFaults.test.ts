@@ -42,7 +42,8 @@ describe('Microsoft 365 faults and duplicate deliveries', () => {
     await app?.stop();
   });
 
-  it('20% of Graph/Exchange calls failing (503, dropped connections, truncated JSON): same index as a clean run, or the failed mailboxes named', async () => {
+  it('20% of Graph/Exchange calls failing (503, dropped connections, truncated JSON): ' +
+    'same index as a clean run, or the failed mailboxes named', async () => {
     app = await startHarness({ simulator: { ...TENANT, faultRate: 0.2 } });
     const taskId = await createTask(app);
     const runId = await startRun(app, taskId);
@@ -72,7 +73,8 @@ describe('Microsoft 365 faults and duplicate deliveries', () => {
     }
   }, 120_000);
 
-  it('random duplicate deliveries (a second concurrent delivery of 40% of messages) change nothing: index equals the clean run', async () => {
+  it('random duplicate deliveries (a second concurrent delivery of 40% of messages) change nothing: ' +
+    'index equals the clean run', async () => {
     await app?.stop();
     const queue = new DuplicatingQueue(0.4, createRng(99).next, { redeliveryDelayMs: 20 });
     app = await startHarness({ simulator: TENANT, queue });

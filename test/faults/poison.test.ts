@@ -27,7 +27,9 @@ afterAll(async () => {
 });
 
 describe('poison messages', () => {
-  it('a mailbox whose every read fails: its message dead-letters after maxDeliveryCount and the item fails with the reason; the rest match the tenant', async () => {
+  it('a mailbox whose every read fails: ' +
+    'its message dead-letters after maxDeliveryCount and the item fails with the reason; ' +
+    'the rest match the tenant', async () => {
     const poisonId = sim.tenant.demo.alexId.toLowerCase();
     const poisonUpn = sim.tenant.users.get(sim.tenant.demo.alexId)!.userPrincipalName.toLowerCase();
     let attempts = 0;
@@ -73,7 +75,8 @@ describe('poison messages', () => {
     app = undefined;
   }, 120_000);
 
-  it('an expansion that always fails: the run fails with the reason after maxDeliveryCount and the task is free again', async () => {
+  it('an expansion that always fails: ' +
+    'the run fails with the reason after maxDeliveryCount and the task is free again', async () => {
     let attempts = 0;
     app = await startHarness({
       sim,

@@ -36,7 +36,8 @@ afterAll(async () => {
 });
 
 describe('Table Storage unreachable in the middle of a run', () => {
-  it(`Azurite down for ${OUTAGE_MS / 1000} s mid-sync, then back on the same port and data: the run completes with the clean index or names the mailboxes it could not settle`, async () => {
+  it(`Azurite down for ${OUTAGE_MS / 1000} s mid-sync, then back on the same port and data: ` +
+    'the run completes with the clean index or names the mailboxes it could not settle', async () => {
     const clock = new OffsetClock();
     const port = azurite!.port;
     app = await startHarness({

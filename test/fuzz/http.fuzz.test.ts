@@ -162,7 +162,8 @@ function fill(
 }
 
 describe('HTTP API under random input (fast-check)', () => {
-  it('random routes × methods × path segments × queries × bodies × content types × tokens: never a 5xx or a hang', async () => {
+  it('random routes × methods × path segments × queries × bodies × content types × tokens: ' +
+    'never a 5xx or a hang', async () => {
     const routes = httpRoutes();
     const statuses = new Map<number, number>();
     const tokens = {
@@ -225,7 +226,8 @@ describe('HTTP API under random input (fast-check)', () => {
     expect(statuses.get(400) ?? 0).toBeGreaterThan(50);
   }, 180_000);
 
-  it('near-valid bodies (one field mutated at a time) for schedules, tasks and manual delegations: 4xx or a created resource that reads back', async () => {
+  it('near-valid bodies (one field mutated at a time) for schedules, tasks and manual delegations: ' +
+    '4xx or a created resource that reads back', async () => {
     const adminToken = await app.token('Admin');
     const weird = fc.oneof(
       fc.string({ maxLength: 30 }),
@@ -396,15 +398,18 @@ describe('HTTP API under random input (fast-check)', () => {
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
   });
 
-  it('a slow client that never finishes its body does not hold the host: other requests are answered meanwhile', async () => {
-    const net = await import('node:net');
-    const socket = net.connect(app.host.port, '127.0.0.1');
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.write(
-      `POST /api/schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nAuthorization: Bearer ${await app.token('Admin')}\r\n\r\n{"desc`,
-    );
-    const meanwhile = await raw('GET', '/api/health');
-    expect(meanwhile.status).toBe(200);
-    socket.destroy();
-  });
+  it(
+    'a slow client that never finishes its body does not hold the host: ' + 'other requests are answered meanwhile',
+    async () => {
+      const net = await import('node:net');
+      const socket = net.connect(app.host.port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(
+        `POST /api/schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nAuthorization: Bearer ${await app.token('Admin')}\r\n\r\n{"desc`,
+      );
+      const meanwhile = await raw('GET', '/api/health');
+      expect(meanwhile.status).toBe(200);
+      socket.destroy();
+    },
+  );
 });

@@ -103,7 +103,8 @@ function newLines(from: number): Array<Record<string, unknown>> {
 }
 
 describe('queue handlers under random message bodies (fast-check)', () => {
-  it('mps-mailbox and mps-expand: each bad body dead-letters with a reason or is ignored; stored data unchanged; host alive', async () => {
+  it('mps-mailbox and mps-expand: each bad body dead-letters with a reason or is ignored; ' +
+    'stored data unchanged; host alive', async () => {
     const before = await tableDump(app.tablesConnectionString, app.tablesPrefix);
     expect(Object.keys(before).length).toBeGreaterThan(5);
     let deadLettered = 0;
@@ -124,7 +125,8 @@ describe('queue handlers under random message bodies (fast-check)', () => {
           );
           expect(
             dead.length + ignored.length,
-            `${queue} ${JSON.stringify(body)?.slice(0, 300)}: neither dead-lettered nor ignored; logged ${JSON.stringify(logged).slice(0, 500)}`,
+            `${queue} ${JSON.stringify(body)?.slice(0, 300)}: neither dead-lettered nor ignored; ` +
+              `logged ${JSON.stringify(logged).slice(0, 500)}`,
           ).toBeGreaterThan(0);
           for (const d of dead) expect(JSON.stringify(d)).toMatch(/invalid|must|required|expected|reason|Gave up/i);
           deadLettered += dead.length > 0 ? 1 : 0;

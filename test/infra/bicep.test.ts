@@ -398,21 +398,25 @@ describe('each check can fail', () => {
     ).toHaveLength(1);
   });
 
-  it('reports host.json lock renewal shorter than the lock or the function timeout, and a timeout longer than a run', () => {
-    const base = JSON.parse(stripJsonComments(read('host.json'))) as {
-      functionTimeout: string;
-      extensions: { serviceBus: Record<string, unknown> };
-    };
-    const shortRenewal = {
-      ...base,
-      extensions: { serviceBus: { ...base.extensions.serviceBus, maxAutoLockRenewalDuration: '00:04:00' } },
-    };
+  it(
+    'reports host.json lock renewal shorter than the lock or the function timeout, ' +
+      'and a timeout longer than a run',
+    () => {
+      const base = JSON.parse(stripJsonComments(read('host.json'))) as {
+        functionTimeout: string;
+        extensions: { serviceBus: Record<string, unknown> };
+      };
+      const shortRenewal = {
+        ...base,
+        extensions: { serviceBus: { ...base.extensions.serviceBus, maxAutoLockRenewalDuration: '00:04:00' } },
+      };
 
-    expect(hostJsonProblems(shortRenewal, { lockDurationSeconds: 300, runTimeoutMinutes: 360 })).toHaveLength(2);
-    expect(hostJsonProblems(base, { lockDurationSeconds: 300, runTimeoutMinutes: 5 })).toEqual([
-      expect.stringMatching(/shorter than RUN_TIMEOUT_MINUTES/),
-    ]);
-  });
+      expect(hostJsonProblems(shortRenewal, { lockDurationSeconds: 300, runTimeoutMinutes: 360 })).toHaveLength(2);
+      expect(hostJsonProblems(base, { lockDurationSeconds: 300, runTimeoutMinutes: 5 })).toEqual([
+        expect.stringMatching(/shorter than RUN_TIMEOUT_MINUTES/),
+      ]);
+    },
+  );
 
   it("finds secret-looking values, including Azurite's published key outside code", () => {
     expect(

@@ -203,7 +203,8 @@ export function identityWiringProblems(infra: Infra, app: FunctionAppModel | und
     auth?.kind === 'string' ? /^Authorization=AAD;ClientId=\$\{(\w+)\}$/.exec(auth.value)?.[1] : undefined;
   if (!authParam || valueText(moduleArgument(infra, app.modulePath, authParam)) !== expectedClientId) {
     problems.push(
-      `APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'Authorization=AAD;ClientId=<identity client id>' (is '${valueText(auth)}')`,
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be ' +
+        `'Authorization=AAD;ClientId=<identity client id>' (is '${valueText(auth)}')`,
     );
   }
   const clientIdOutput = valueText(moduleOutput(infra, expectedClientId));
@@ -341,7 +342,8 @@ export function queueProblems(infra: Infra, queueNames: readonly string[], expec
     const deliveries = property(p, 'maxDeliveryCount');
     if (deliveries?.kind !== 'number' || deliveries.value !== expected.maxDeliveryCount) {
       problems.push(
-        `${name}: maxDeliveryCount is ${valueText(deliveries) || 'unset'}, the code expects ${expected.maxDeliveryCount}`,
+        `${name}: maxDeliveryCount is ${valueText(deliveries) || 'unset'}, ` +
+          `the code expects ${expected.maxDeliveryCount}`,
       );
     }
     if (valueText(property(p, 'requiresDuplicateDetection')) !== 'true')
@@ -349,7 +351,9 @@ export function queueProblems(infra: Infra, queueNames: readonly string[], expec
     const window = isoDurationSeconds(literalString(property(p, 'duplicateDetectionHistoryTimeWindow')) ?? '');
     if (window !== expected.duplicateDetectionWindowMinutes * 60) {
       problems.push(
-        `${name}: duplicateDetectionHistoryTimeWindow is ${window === undefined ? 'unset' : `${window / 60} min`}, the code expects ${expected.duplicateDetectionWindowMinutes} min`,
+        `${name}: duplicateDetectionHistoryTimeWindow is ` +
+          `${window === undefined ? 'unset' : `${window / 60} min`}, ` +
+          `the code expects ${expected.duplicateDetectionWindowMinutes} min`,
       );
     }
     if (valueText(property(p, 'deadLetteringOnMessageExpiration')) !== 'true')
@@ -440,7 +444,8 @@ export function roleProblems(infra: Infra, required: readonly AzureRoleRequireme
     const source = a.principalParam && modulePath ? valueText(moduleArgument(infra, modulePath, a.principalParam)) : '';
     if (!/^\w+\.outputs\.principalId$/.test(source))
       problems.push(
-        `${a.symbol}: principalId must be the managed identity's principalId (is '${source || 'not a module parameter'}')`,
+        `${a.symbol}: principalId must be the managed identity's principalId (is ` +
+          `'${source || 'not a module parameter'}')`,
       );
   }
   return problems;
@@ -519,17 +524,20 @@ export function hostJsonProblems(hostJson: unknown, expected: HostExpectations):
   } else {
     if (renewal < expected.lockDurationSeconds)
       problems.push(
-        `maxAutoLockRenewalDuration (${renewal} s) is shorter than the queue lockDuration (${expected.lockDurationSeconds} s)`,
+        `maxAutoLockRenewalDuration (${renewal} s) ` +
+          `is shorter than the queue lockDuration (${expected.lockDurationSeconds} s)`,
       );
     if (timeout !== undefined && renewal < timeout) {
       problems.push(
-        `maxAutoLockRenewalDuration (${renewal} s) is shorter than functionTimeout (${timeout} s): a long invocation would lose its lock and the message would be delivered twice at once`,
+        `maxAutoLockRenewalDuration (${renewal} s) is shorter than functionTimeout (${timeout} s): ` +
+          'a long invocation would lose its lock and the message would be delivered twice at once',
       );
     }
   }
   if (timeout !== undefined && timeout >= expected.runTimeoutMinutes * 60) {
     problems.push(
-      `functionTimeout (${timeout} s) must be shorter than RUN_TIMEOUT_MINUTES (${expected.runTimeoutMinutes} min) or live runs are timed out`,
+      `functionTimeout (${timeout} s) must be shorter than RUN_TIMEOUT_MINUTES ` +
+        `(${expected.runTimeoutMinutes} min) or live runs are timed out`,
     );
   }
   if (serviceBus?.autoCompleteMessages === false)
@@ -538,7 +546,8 @@ export function hostJsonProblems(hostJson: unknown, expected: HostExpectations):
   const lower = /^\[(\d+)/.exec(String(bundle.version ?? ''))?.[1];
   if (bundle.id !== 'Microsoft.Azure.Functions.ExtensionBundle' || lower === undefined || Number(lower) < 4) {
     problems.push(
-      `extensionBundle must be Microsoft.Azure.Functions.ExtensionBundle [4.*, ...) for identity-based Service Bus connections (is ${JSON.stringify(bundle)})`,
+      `extensionBundle must be Microsoft.Azure.Functions.ExtensionBundle [4.*, ...) ` +
+        `for identity-based Service Bus connections (is ${JSON.stringify(bundle)})`,
     );
   }
   return problems;

@@ -40,29 +40,33 @@ describe('local host', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
-  it('registers every function file: HTTP routes, both timers and the queue triggers with their dead-letter handlers', () => {
-    const names = host.definitions.map((d) => `${d.kind}:${d.name}`);
-    expect(names).toEqual(
-      expect.arrayContaining([
-        'timer:evaluateSchedules',
-        'timer:finalizeRuns',
-        'queue:expandTarget',
-        'queue:syncMailbox',
-        'queue:syncMailboxDeadLetter',
-        'queue:expandTargetDeadLetter',
-        'http:health',
-      ]),
-    );
-    const queues = host.definitions.flatMap((d) => (d.kind === 'queue' ? [d.queueName] : []));
-    expect(queues).toEqual(
-      expect.arrayContaining([
-        'mps-expand',
-        'mps-mailbox',
-        'mps-mailbox/$deadletterqueue',
-        'mps-expand/$deadletterqueue',
-      ]),
-    );
-  });
+  it(
+    'registers every function file: HTTP routes, ' +
+      'both timers and the queue triggers with their dead-letter handlers',
+    () => {
+      const names = host.definitions.map((d) => `${d.kind}:${d.name}`);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'timer:evaluateSchedules',
+          'timer:finalizeRuns',
+          'queue:expandTarget',
+          'queue:syncMailbox',
+          'queue:syncMailboxDeadLetter',
+          'queue:expandTargetDeadLetter',
+          'http:health',
+        ]),
+      );
+      const queues = host.definitions.flatMap((d) => (d.kind === 'queue' ? [d.queueName] : []));
+      expect(queues).toEqual(
+        expect.arrayContaining([
+          'mps-expand',
+          'mps-mailbox',
+          'mps-mailbox/$deadletterqueue',
+          'mps-expand/$deadletterqueue',
+        ]),
+      );
+    },
+  );
 
   it('answers unknown paths with 404 and wrong methods with 405, as problem+json', async () => {
     const missing = await fetch(url('/api/nope'));

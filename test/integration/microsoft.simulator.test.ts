@@ -56,15 +56,18 @@ afterAll(async () => {
 });
 
 describe('Graph against the simulator', () => {
-  it('gets tokens from the simulator authority through @azure/identity (instance discovery off, explicit CA)', async () => {
-    const { graph, tokens } = clients();
+  it(
+    'gets tokens from the simulator authority through @azure/identity ' + '(instance discovery off, explicit CA)',
+    async () => {
+      const { graph, tokens } = clients();
 
-    const group = await graph.getGroup(sim.tenant.demo.targetGroupId);
+      const group = await graph.getGroup(sim.tenant.demo.targetGroupId);
 
-    expect(tenant.disableInstanceDiscovery).toBe(true);
-    expect(group?.id).toBe(sim.tenant.demo.targetGroupId);
-    expect(tokens.graph.stats().tokensAcquired).toBe(1);
-  });
+      expect(tenant.disableInstanceDiscovery).toBe(true);
+      expect(group?.id).toBe(sim.tenant.demo.targetGroupId);
+      expect(tokens.graph.stats().tokensAcquired).toBe(1);
+    },
+  );
 
   it('pages transitiveMembers across pages; kinds from @odata.type', async () => {
     const { graph } = clients();

@@ -90,34 +90,38 @@ describe('security headers', () => {
     expect(failures).toEqual([]);
   }, 120_000);
 
-  it('on the answers the host gives itself: unknown route 404, wrong method 405, oversized 413, bad percent-encoding 400', async () => {
-    const base = `http://127.0.0.1:${app.host.port}`;
-    const cases: Array<[string, RequestInit & { path: string }]> = [
-      ['404', { path: '/api/no/such/route', method: 'GET' }],
-      ['404 outside /api', { path: '/etc/passwd', method: 'GET' }],
-      ['405', { path: '/api/health', method: 'DELETE' }],
-      [
-        '413',
-        {
-          path: '/api/schedules',
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: new Uint8Array(2 * 1024 * 1024),
-        },
-      ],
-      ['400', { path: '/api/users/%E0%A4%A/delegate-mailboxes', method: 'GET' }],
-    ];
-    const failures: string[] = [];
-    for (const [name, { path, ...init }] of cases) {
-      const res = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
-      await res.text();
-      expect(res.status, name).toBeGreaterThanOrEqual(400);
-      expect(res.headers.get('content-type'), name).toMatch(/problem\+json/);
-      const gaps = missing(res.headers, 'host');
-      if (gaps.length) failures.push(`${name} (${res.status}): ${gaps.join(', ')}`);
-    }
-    expect(failures).toEqual([]);
-  });
+  it(
+    'on the answers the host gives itself: unknown route 404, wrong method 405, oversized 413, ' +
+      'bad percent-encoding 400',
+    async () => {
+      const base = `http://127.0.0.1:${app.host.port}`;
+      const cases: Array<[string, RequestInit & { path: string }]> = [
+        ['404', { path: '/api/no/such/route', method: 'GET' }],
+        ['404 outside /api', { path: '/etc/passwd', method: 'GET' }],
+        ['405', { path: '/api/health', method: 'DELETE' }],
+        [
+          '413',
+          {
+            path: '/api/schedules',
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: new Uint8Array(2 * 1024 * 1024),
+          },
+        ],
+        ['400', { path: '/api/users/%E0%A4%A/delegate-mailboxes', method: 'GET' }],
+      ];
+      const failures: string[] = [];
+      for (const [name, { path, ...init }] of cases) {
+        const res = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+        await res.text();
+        expect(res.status, name).toBeGreaterThanOrEqual(400);
+        expect(res.headers.get('content-type'), name).toMatch(/problem\+json/);
+        const gaps = missing(res.headers, 'host');
+        if (gaps.length) failures.push(`${name} (${res.status}): ${gaps.join(', ')}`);
+      }
+      expect(failures).toEqual([]);
+    },
+  );
 
   it('CORS: no route lets another origin read answers with credentials', async () => {
     const res = await app.api('GET', 'tasks', { headers: { Origin: 'https://evil.example' } });

@@ -84,35 +84,42 @@ describe('logs', () => {
     expect(text).toMatch(/dead-letter/);
   });
 
-  it('never contain a bearer token, a JWT of any audience, the client secret, a Basic credential or a request body', () => {
-    const text = lines.join('\n');
-    for (const token of sentTokens) {
-      expect(text.includes(token)).toBe(false);
-      expect(text.includes(token.split('.')[2]!)).toBe(false); // not even the signature
-    }
-    expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/); // Graph/Exchange access tokens included
-    expect(text.includes(app.sim.clientSecret)).toBe(false);
-    expect(text.includes(SIM_CLIENT_SECRET)).toBe(false);
-    expect(text.includes(CANARY)).toBe(false);
-    expect(text.includes(Buffer.from(`admin:${CANARY}`).toString('base64'))).toBe(false);
-    expect(text).not.toMatch(/client_secret=|client_assertion=|"authorization":"(Bearer|Basic) /i);
-  });
+  it(
+    'never contain a bearer token, a JWT of any audience, the client secret, ' + 'a Basic credential or a request body',
+    () => {
+      const text = lines.join('\n');
+      for (const token of sentTokens) {
+        expect(text.includes(token)).toBe(false);
+        expect(text.includes(token.split('.')[2]!)).toBe(false); // not even the signature
+      }
+      expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/); // Graph/Exchange access tokens included
+      expect(text.includes(app.sim.clientSecret)).toBe(false);
+      expect(text.includes(SIM_CLIENT_SECRET)).toBe(false);
+      expect(text.includes(CANARY)).toBe(false);
+      expect(text.includes(Buffer.from(`admin:${CANARY}`).toString('base64'))).toBe(false);
+      expect(text).not.toMatch(/client_secret=|client_assertion=|"authorization":"(Bearer|Basic) /i);
+    },
+  );
 });
 
 describe('secrets come only from settings', () => {
-  it('no secret has a default: without AZURE_CLIENT_SECRET the app uses a managed identity, never a built-in secret', () => {
-    const config = loadConfig({
-      AZURE_TENANT_ID: '00000000-0000-4000-8000-000000000001',
-      AZURE_CLIENT_ID: '00000000-0000-4000-8000-000000000002',
-      TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true;AccountName=x',
-    });
-    expect(config.tenant?.credential).toEqual({
-      kind: 'managedIdentity',
-      tenantId: '00000000-0000-4000-8000-000000000001',
-      clientId: '00000000-0000-4000-8000-000000000002',
-    });
-    expect(JSON.stringify(config)).not.toMatch(/secret/i);
-  });
+  it(
+    'no secret has a default: without AZURE_CLIENT_SECRET the app uses a managed identity, ' +
+      'never a built-in secret',
+    () => {
+      const config = loadConfig({
+        AZURE_TENANT_ID: '00000000-0000-4000-8000-000000000001',
+        AZURE_CLIENT_ID: '00000000-0000-4000-8000-000000000002',
+        TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true;AccountName=x',
+      });
+      expect(config.tenant?.credential).toEqual({
+        kind: 'managedIdentity',
+        tenantId: '00000000-0000-4000-8000-000000000001',
+        clientId: '00000000-0000-4000-8000-000000000002',
+      });
+      expect(JSON.stringify(config)).not.toMatch(/secret/i);
+    },
+  );
 
   it('a configuration error names the setting, never its value', () => {
     const secret = 'sup3r-s3cret-value-do-not-echo';
@@ -126,27 +133,30 @@ describe('secrets come only from settings', () => {
     expect(message.includes(secret)).toBe(false);
   });
 
-  it('only shared/config.ts reads process.env, and no product file embeds the simulator’s secret or a private key', () => {
-    const root = path.resolve(import.meta.dirname, '../..');
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const name of readdirSync(dir)) {
-        const full = path.join(dir, name);
-        if (statSync(full).isDirectory()) walk(full);
-        else if (/\.(ts|js|json|bicep)$/.test(name)) files.push(full);
+  it(
+    'only shared/config.ts reads process.env, ' + 'and no product file embeds the simulator’s secret or a private key',
+    () => {
+      const root = path.resolve(import.meta.dirname, '../..');
+      const files: string[] = [];
+      const walk = (dir: string) => {
+        for (const name of readdirSync(dir)) {
+          const full = path.join(dir, name);
+          if (statSync(full).isDirectory()) walk(full);
+          else if (/\.(ts|js|json|bicep)$/.test(name)) files.push(full);
+        }
+      };
+      for (const dir of ['shared', 'functions']) walk(path.join(root, dir));
+      expect(files.length).toBeGreaterThan(20);
+      const readers = files
+        .filter((f) => /process\.env/.test(readFileSync(f, 'utf8')))
+        .map((f) => path.relative(root, f));
+      expect(readers).toEqual(['shared/config.ts']);
+      for (const f of files) {
+        const text = readFileSync(f, 'utf8');
+        expect(text.includes(SIM_CLIENT_SECRET), f).toBe(false);
+        expect(text, f).not.toMatch(/-----BEGIN (RSA |EC )?PRIVATE KEY-----/);
+        expect(text, f).not.toMatch(/AccountKey=(?!\$\{)/); // only the Azurite well-known key, built from a constant
       }
-    };
-    for (const dir of ['shared', 'functions']) walk(path.join(root, dir));
-    expect(files.length).toBeGreaterThan(20);
-    const readers = files
-      .filter((f) => /process\.env/.test(readFileSync(f, 'utf8')))
-      .map((f) => path.relative(root, f));
-    expect(readers).toEqual(['shared/config.ts']);
-    for (const f of files) {
-      const text = readFileSync(f, 'utf8');
-      expect(text.includes(SIM_CLIENT_SECRET), f).toBe(false);
-      expect(text, f).not.toMatch(/-----BEGIN (RSA |EC )?PRIVATE KEY-----/);
-      expect(text, f).not.toMatch(/AccountKey=(?!\$\{)/); // only the Azurite well-known key, built from a constant
-    }
-  });
+    },
+  );
 });

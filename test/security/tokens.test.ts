@@ -124,7 +124,8 @@ async function attacks(): Promise<Record<string, { token: string; code: RegExp }
 }
 
 describe('token attacks on every protected route', () => {
-  it('each forged, replayed or misdirected token → 401 problem+json with WWW-Authenticate, on every protected route', async () => {
+  it('each forged, replayed or misdirected token → 401 problem+json with WWW-Authenticate, ' +
+    'on every protected route', async () => {
     const list = await attacks();
     // A reader token whose payload is swapped for an admin payload keeps the reader's signature: must fail.
     const reader = await app.token('Reader');
@@ -198,7 +199,8 @@ describe('token attacks on every protected route', () => {
 });
 
 describe('JWKS endpoint unreachable (fail closed)', () => {
-  it('a fresh app whose API_JWKS_URI points at a closed port refuses every protected route, even for a genuine Admin token', async () => {
+  it('a fresh app whose API_JWKS_URI points at a closed port refuses every protected route, ' +
+    'even for a genuine Admin token', async () => {
     const closed = await freePort();
     const isolated = await startHarness({ sim: app.sim, env: { API_JWKS_URI: `https://127.0.0.1:${closed}/keys` } });
     try {

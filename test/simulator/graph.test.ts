@@ -46,30 +46,33 @@ async function allPages(path: string): Promise<{ items: Member[]; pages: number 
 }
 
 describe('transitiveMembers', () => {
-  it('pages the whole flattened membership, each object once, nested groups, devices and contacts included', async () => {
-    const { demo } = sim.tenant;
-    const { items, pages } = await allPages(
-      `/v1.0/groups/${demo.targetGroupId}/transitiveMembers?$select=id,displayName,userPrincipalName,mail,accountEnabled&$top=40`,
-    );
-    const ids = items.map((m) => m.id);
-    expect(pages).toBeGreaterThan(2);
-    expect(new Set(ids).size).toBe(ids.length);
-    const mailboxIds = sim.tenant.mailboxIds();
-    expect(ids).toEqual(expect.arrayContaining([...mailboxIds]));
-    const types = new Set(items.map((m) => m['@odata.type']));
-    expect([...types].sort()).toEqual([
-      '#microsoft.graph.device',
-      '#microsoft.graph.group',
-      '#microsoft.graph.orgContact',
-      '#microsoft.graph.user',
-    ]);
-    // The cycle Engineering -> Engineering EMEA -> Engineering is listed once, not looped.
-    expect(ids.filter((id) => id === demo.cycleGroupIds[0])).toHaveLength(1);
-    const noMailbox = items.find((m) => m.id === demo.noMailboxUserId);
-    expect(noMailbox).toMatchObject({ mail: null, accountEnabled: true });
-    const group = items.find((m) => m['@odata.type'] === '#microsoft.graph.group');
-    expect(group).not.toHaveProperty('userPrincipalName');
-  });
+  it(
+    'pages the whole flattened membership, each object once, nested groups, ' + 'devices and contacts included',
+    async () => {
+      const { demo } = sim.tenant;
+      const { items, pages } = await allPages(
+        `/v1.0/groups/${demo.targetGroupId}/transitiveMembers?$select=id,displayName,userPrincipalName,mail,accountEnabled&$top=40`,
+      );
+      const ids = items.map((m) => m.id);
+      expect(pages).toBeGreaterThan(2);
+      expect(new Set(ids).size).toBe(ids.length);
+      const mailboxIds = sim.tenant.mailboxIds();
+      expect(ids).toEqual(expect.arrayContaining([...mailboxIds]));
+      const types = new Set(items.map((m) => m['@odata.type']));
+      expect([...types].sort()).toEqual([
+        '#microsoft.graph.device',
+        '#microsoft.graph.group',
+        '#microsoft.graph.orgContact',
+        '#microsoft.graph.user',
+      ]);
+      // The cycle Engineering -> Engineering EMEA -> Engineering is listed once, not looped.
+      expect(ids.filter((id) => id === demo.cycleGroupIds[0])).toHaveLength(1);
+      const noMailbox = items.find((m) => m.id === demo.noMailboxUserId);
+      expect(noMailbox).toMatchObject({ mail: null, accountEnabled: true });
+      const group = items.find((m) => m['@odata.type'] === '#microsoft.graph.group');
+      expect(group).not.toHaveProperty('userPrincipalName');
+    },
+  );
 
   it('defaults to pages of 100 and accepts 999 but answers 400 for $top=1000', async () => {
     const id = sim.tenant.demo.targetGroupId;

@@ -10,26 +10,29 @@ const until = async (predicate: () => boolean, timeoutMs = 5_000) => {
 };
 
 describe('InProcessQueue (Service Bus semantics)', () => {
-  it('redelivers a throwing handler with an increasing deliveryCount, then dead-letters after maxDeliveryCount', async () => {
-    const queue = new InProcessQueue({ maxDeliveryCount: 4, redeliveryDelayMs: 1 });
-    const seen: DeliveryMetadata[] = [];
-    queue.subscribe('q', async (_body, meta) => {
-      seen.push(meta);
-      throw new Error('boom');
-    });
-    await queue.send('q', { body: { n: 1 }, messageId: 'm1' });
-    await queue.idle();
-    expect(seen.map((m) => m.deliveryCount)).toEqual([1, 2, 3, 4]);
-    expect(new Set(seen.map((m) => m.messageId))).toEqual(new Set(['m1']));
-    const dead = queue.deadLetters('q');
-    expect(dead).toHaveLength(1);
-    expect(dead[0]).toMatchObject({
-      body: { n: 1 },
-      messageId: 'm1',
-      reason: 'MaxDeliveryCountExceeded',
-      description: 'boom',
-    });
-  });
+  it(
+    'redelivers a throwing handler with an increasing deliveryCount, ' + 'then dead-letters after maxDeliveryCount',
+    async () => {
+      const queue = new InProcessQueue({ maxDeliveryCount: 4, redeliveryDelayMs: 1 });
+      const seen: DeliveryMetadata[] = [];
+      queue.subscribe('q', async (_body, meta) => {
+        seen.push(meta);
+        throw new Error('boom');
+      });
+      await queue.send('q', { body: { n: 1 }, messageId: 'm1' });
+      await queue.idle();
+      expect(seen.map((m) => m.deliveryCount)).toEqual([1, 2, 3, 4]);
+      expect(new Set(seen.map((m) => m.messageId))).toEqual(new Set(['m1']));
+      const dead = queue.deadLetters('q');
+      expect(dead).toHaveLength(1);
+      expect(dead[0]).toMatchObject({
+        body: { n: 1 },
+        messageId: 'm1',
+        reason: 'MaxDeliveryCountExceeded',
+        description: 'boom',
+      });
+    },
+  );
 
   it('hands dead-lettered messages to the dead-letter handler with the reason', async () => {
     const queue = new InProcessQueue({ maxDeliveryCount: 2, redeliveryDelayMs: 1 });

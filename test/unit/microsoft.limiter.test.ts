@@ -139,37 +139,46 @@ describe('AdaptiveLimiter', () => {
     expect(l.stats().inFlight).toBe(0);
   });
 
-  it('a request is only admitted while in flight stays within the limit, and the limit within [min, max] (property)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.constantFrom('acquire', 'success', 'throttle', 'failure'), { maxLength: 80 }),
-        async (ops) => {
-          const l = limiter({ initialConcurrency: 3, minConcurrency: 1, maxConcurrency: 5, increaseAfterSuccesses: 2 });
-          const held: LimiterSlot[] = [];
-          let violated = false;
-          for (const op of ops) {
-            if (op === 'acquire') {
-              void l.acquire().then((slot) => {
-                const s = l.stats();
-                if (s.inFlight > s.limit) violated = true;
-                held.push(slot);
-              });
-            } else {
-              const slot = held.shift();
-              if (op === 'throttle') slot?.throttled(0);
-              else if (op === 'success') slot?.success();
-              else slot?.failure();
+  it(
+    'a request is only admitted while in flight stays within the limit, ' +
+      'and the limit within [min, max] (property)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.constantFrom('acquire', 'success', 'throttle', 'failure'), { maxLength: 80 }),
+          async (ops) => {
+            const l = limiter({
+              initialConcurrency: 3,
+              minConcurrency: 1,
+              maxConcurrency: 5,
+              increaseAfterSuccesses: 2,
+            });
+            const held: LimiterSlot[] = [];
+            let violated = false;
+            for (const op of ops) {
+              if (op === 'acquire') {
+                void l.acquire().then((slot) => {
+                  const s = l.stats();
+                  if (s.inFlight > s.limit) violated = true;
+                  held.push(slot);
+                });
+              } else {
+                const slot = held.shift();
+                if (op === 'throttle') slot?.throttled(0);
+                else if (op === 'success') slot?.success();
+                else slot?.failure();
+              }
+              await vi.advanceTimersByTimeAsync(0);
+              const s = l.stats();
+              if (s.limit < 1 || s.limit > 5) return false;
             }
-            await vi.advanceTimersByTimeAsync(0);
-            const s = l.stats();
-            if (s.limit < 1 || s.limit > 5) return false;
-          }
-          return !violated;
-        },
-      ),
-      { numRuns: 100 },
-    );
-  });
+            return !violated;
+          },
+        ),
+        { numRuns: 100 },
+      );
+    },
+  );
 });
 
 /** Exchange's limiter (the latency signal on) with its production parameters; fake timers are the clock. */
