@@ -405,50 +405,53 @@ describe('runs', () => {
     scheduleId = await createSchedule();
   });
 
-  it('run now answers 202 {runId}, 409 while that run is active (also for DELETE), and 202 again once it finished', async () => {
-    const task = await createTask({
-      description: 'Run now',
-      scheduleId,
-      target: { kind: 'mailboxes', mailboxes: ['alex.wilber@contoso.com'] },
-    });
-    const first = await app.api('POST', `tasks/${task.id}/run`);
-    expect(first.status).toBe(202);
-    expect(Object.keys(first.json as object)).toEqual(['runId']);
-    const { runId } = first.json as { runId: string };
-    // Without the finalizer timer the run stays active even once its only mailbox is done.
-    const again = problemOf(await app.api('POST', `tasks/${task.id}/run`), 409, 'RUN.ACTIVE');
-    expect(again.detail).toMatch(new RegExp(`${runId} is still (queued|running)`));
-    problemOf(await app.api('DELETE', `tasks/${task.id}`), 409, 'TASK.RUN_ACTIVE');
-    const during = (await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json as {
-      lastRun: { runId: string; status: string };
-    };
-    expect(during.lastRun.runId).toBe(runId);
-    expect(['queued', 'running']).toContain(during.lastRun.status);
+  it(
+    'run now answers 202 {runId}, 409 while that run is active (also for DELETE), ' + 'and 202 again once it finished',
+    async () => {
+      const task = await createTask({
+        description: 'Run now',
+        scheduleId,
+        target: { kind: 'mailboxes', mailboxes: ['alex.wilber@contoso.com'] },
+      });
+      const first = await app.api('POST', `tasks/${task.id}/run`);
+      expect(first.status).toBe(202);
+      expect(Object.keys(first.json as object)).toEqual(['runId']);
+      const { runId } = first.json as { runId: string };
+      // Without the finalizer timer the run stays active even once its only mailbox is done.
+      const again = problemOf(await app.api('POST', `tasks/${task.id}/run`), 409, 'RUN.ACTIVE');
+      expect(again.detail).toMatch(new RegExp(`${runId} is still (queued|running)`));
+      problemOf(await app.api('DELETE', `tasks/${task.id}`), 409, 'TASK.RUN_ACTIVE');
+      const during = (await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json as {
+        lastRun: { runId: string; status: string };
+      };
+      expect(during.lastRun.runId).toBe(runId);
+      expect(['queued', 'running']).toContain(during.lastRun.status);
 
-    await app.settle();
-    const run = await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' });
-    expect(run.json).toMatchObject({
-      runId,
-      taskId: task.id,
-      status: 'succeeded',
-      trigger: 'manual',
-      scheduledFor: null,
-      mailboxesTotal: 1,
-      mailboxesDone: 1,
-      mailboxesFailed: 0,
-      error: null,
-    });
-    expect(Date.parse(String((run.json as { finishedAt: string }).finishedAt))).toBeGreaterThanOrEqual(
-      Date.parse(String((run.json as { startedAt: string }).startedAt)),
-    );
-    expect((await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json).toMatchObject({
-      lastRun: { runId, status: 'succeeded', mailboxesDone: 1 },
-    });
-    const next = await app.api('POST', `tasks/${task.id}/run`);
-    expect(next.status).toBe(202);
-    expect((next.json as { runId: string }).runId).not.toBe(runId);
-    await app.settle();
-  });
+      await app.settle();
+      const run = await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' });
+      expect(run.json).toMatchObject({
+        runId,
+        taskId: task.id,
+        status: 'succeeded',
+        trigger: 'manual',
+        scheduledFor: null,
+        mailboxesTotal: 1,
+        mailboxesDone: 1,
+        mailboxesFailed: 0,
+        error: null,
+      });
+      expect(Date.parse(String((run.json as { finishedAt: string }).finishedAt))).toBeGreaterThanOrEqual(
+        Date.parse(String((run.json as { startedAt: string }).startedAt)),
+      );
+      expect((await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json).toMatchObject({
+        lastRun: { runId, status: 'succeeded', mailboxesDone: 1 },
+      });
+      const next = await app.api('POST', `tasks/${task.id}/run`);
+      expect(next.status).toBe(202);
+      expect((next.json as { runId: string }).runId).not.toBe(runId);
+      await app.settle();
+    },
+  );
 
   it('lists the run history newest first, also across pages', async () => {
     const task = await createTask({

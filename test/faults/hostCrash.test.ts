@@ -78,7 +78,9 @@ async function settledCount(h: Harness, taskId: string, runId: string): Promise<
 }
 
 describe('host killed mid-run and restarted on the same tables', () => {
-  it('mid-sync: the queued mailbox messages die with the process; the finalizer re-sends the unsettled ones after stallMinutes and the run completes with the clean index', async () => {
+  it('mid-sync: the queued mailbox messages die with the process; ' +
+    'the finalizer re-sends the unsettled ones after stallMinutes ' +
+    'and the run completes with the clean index', async () => {
     const clock = new OffsetClock();
     const { first, kill } = await doomedHost(clock);
     const taskId = await createTask(first);
@@ -117,7 +119,8 @@ describe('host killed mid-run and restarted on the same tables', () => {
     await second.stop({ keepSimulator: true });
   }, 120_000);
 
-  it('mid-expansion: a run left queued gets its expansion re-sent after 2 minutes and completes with the clean index', async () => {
+  it('mid-expansion: a run left queued gets its expansion re-sent after 2 minutes ' +
+    'and completes with the clean index', async () => {
     const clock = new OffsetClock();
     const { first, kill } = await doomedHost(clock);
     const taskId = await createTask(first);

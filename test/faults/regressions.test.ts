@@ -134,107 +134,124 @@ describe('regression: a dead-lettered mailbox was reported as "Gave up after 1 d
   });
 });
 
-describe('regression: stopping a persistent Azurite lost the writes of its last seconds (SIGTERM skips its save)', () => {
-  it('an entity written just before stop() is there after a restart on the same data directory', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'mps-azurite-stop-'));
-    let azurite = await startAzurite({ location: dir });
-    try {
-      const client = () =>
-        TableClient.fromConnectionString(azuriteConnectionString(azurite.port), 'persisted', {
-          allowInsecureConnection: true,
-        });
-      await client().createTable();
-      await client().upsertEntity({ partitionKey: 'p', rowKey: 'r', value: 'kept' });
-      const port = azurite.port;
-      await azurite.stop();
-      azurite = await startAzurite({ port, location: dir });
-      expect((await client().getEntity('p', 'r')).value).toBe('kept');
-    } finally {
-      await azurite.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
-});
+describe(
+  'regression: stopping a persistent Azurite lost the writes of its last seconds ' + '(SIGTERM skips its save)',
+  () => {
+    it('an entity written just before stop() is there after a restart on the same data directory', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'mps-azurite-stop-'));
+      let azurite = await startAzurite({ location: dir });
+      try {
+        const client = () =>
+          TableClient.fromConnectionString(azuriteConnectionString(azurite.port), 'persisted', {
+            allowInsecureConnection: true,
+          });
+        await client().createTable();
+        await client().upsertEntity({ partitionKey: 'p', rowKey: 'r', value: 'kept' });
+        const port = azurite.port;
+        await azurite.stop();
+        azurite = await startAzurite({ port, location: dir });
+        expect((await client().getEntity('p', 'r')).value).toBe('kept');
+      } finally {
+        await azurite.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 60_000);
+  },
+);
 
-describe('regression: a mailbox message naming no item of its run was synced anyway (a stale or forged message filed real rights under any mailbox id)', () => {
-  const stranger = '0a1b2c3d-0000-4000-8000-0000000000ff';
-  const body = (taskId: string, runId: string) => ({
-    taskId,
-    runId,
-    mailbox: { id: stranger, upn: 'alex.wilber@contoso.com', address: 'alex.wilber@contoso.com', displayName: 'Alex' },
-    rights: ['FullAccess'],
-    throttleRetries: 0,
-  });
-
-  it('syncMailbox ignores it without reading Microsoft 365 or writing anything', async () => {
-    const { deps, taskId, runId } = await runningRun();
-    let microsoftCalls = 0;
-    const outcome = await syncMailbox(
-      {
-        ...deps,
-        resolvers: new ResolverCache(),
-        microsoft: (): MicrosoftPorts => {
-          microsoftCalls++;
-          throw new Error('must not be called');
-        },
+describe(
+  'regression: a mailbox message naming no item of its run was synced anyway ' +
+    '(a stale or forged message filed real rights under any mailbox id)',
+  () => {
+    const stranger = '0a1b2c3d-0000-4000-8000-0000000000ff';
+    const body = (taskId: string, runId: string) => ({
+      taskId,
+      runId,
+      mailbox: {
+        id: stranger,
+        upn: 'alex.wilber@contoso.com',
+        address: 'alex.wilber@contoso.com',
+        displayName: 'Alex',
       },
-      body(taskId, runId),
-    );
-    expect(outcome).toMatchObject({ outcome: 'ignored' });
-    expect(microsoftCalls).toBe(0);
-    expect(await deps.repos.runs.getItem(taskId, runId, stranger)).toBeUndefined();
-    expect(await deps.repos.delegations.forMailbox(stranger)).toEqual([]);
-    expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 1, mailboxesFailed: 0 });
-  });
-
-  it('the dead-letter handler does not invent a failed item for it', async () => {
-    const { deps, taskId, runId } = await runningRun();
-    expect(await settleDeadLetteredMailbox(deps, body(taskId, runId), { reason: 'MaxDeliveryCountExceeded' })).toBe(
-      'unknownItem',
-    );
-    expect(await deps.repos.runs.getItem(taskId, runId, stranger)).toBeUndefined();
-    expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 1, mailboxesFailed: 0 });
-  });
-});
-
-describe('regression: with two concurrent deliveries of one mailbox message, the copy that found the change already made could settle the item with zero counts (the run under-counted delegationsAdded)', () => {
-  it('settling "done" counts the change planned for the item, whatever the settling delivery observed', async () => {
-    const { deps, taskId, runId } = await runningRun();
-    await deps.repos.runs.recordPlannedCounts(taskId, runId, GUIDS[1]!, {
-      delegationsAdded: 3,
-      delegationsRemoved: 1,
-      trusteesUnresolved: 2,
+      rights: ['FullAccess'],
+      throttleRetries: 0,
     });
-    // The copy that lost the race saw an empty diff.
-    expect(
-      await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, {
-        status: 'done',
-        at: new Date().toISOString(),
-        delegationsAdded: 0,
-        delegationsRemoved: 0,
-        trusteesUnresolved: 2,
-      }),
-    ).toBe(true);
-    // The copy that made the change settles second: already settled, nothing counted twice.
-    expect(
-      await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, {
-        status: 'done',
-        at: new Date().toISOString(),
+
+    it('syncMailbox ignores it without reading Microsoft 365 or writing anything', async () => {
+      const { deps, taskId, runId } = await runningRun();
+      let microsoftCalls = 0;
+      const outcome = await syncMailbox(
+        {
+          ...deps,
+          resolvers: new ResolverCache(),
+          microsoft: (): MicrosoftPorts => {
+            microsoftCalls++;
+            throw new Error('must not be called');
+          },
+        },
+        body(taskId, runId),
+      );
+      expect(outcome).toMatchObject({ outcome: 'ignored' });
+      expect(microsoftCalls).toBe(0);
+      expect(await deps.repos.runs.getItem(taskId, runId, stranger)).toBeUndefined();
+      expect(await deps.repos.delegations.forMailbox(stranger)).toEqual([]);
+      expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 1, mailboxesFailed: 0 });
+    });
+
+    it('the dead-letter handler does not invent a failed item for it', async () => {
+      const { deps, taskId, runId } = await runningRun();
+      expect(await settleDeadLetteredMailbox(deps, body(taskId, runId), { reason: 'MaxDeliveryCountExceeded' })).toBe(
+        'unknownItem',
+      );
+      expect(await deps.repos.runs.getItem(taskId, runId, stranger)).toBeUndefined();
+      expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({ mailboxesDone: 1, mailboxesFailed: 0 });
+    });
+  },
+);
+
+describe(
+  'regression: with two concurrent deliveries of one mailbox message, ' +
+    'the copy that found the change already made could settle the item with zero counts ' +
+    '(the run under-counted delegationsAdded)',
+  () => {
+    it('settling "done" counts the change planned for the item, whatever the settling delivery observed', async () => {
+      const { deps, taskId, runId } = await runningRun();
+      await deps.repos.runs.recordPlannedCounts(taskId, runId, GUIDS[1]!, {
         delegationsAdded: 3,
         delegationsRemoved: 1,
         trusteesUnresolved: 2,
-      }),
-    ).toBe(false);
-    expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({
-      mailboxesDone: 2,
-      delegationsAdded: 3,
-      delegationsRemoved: 1,
-      trusteesUnresolved: 2,
+      });
+      // The copy that lost the race saw an empty diff.
+      expect(
+        await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, {
+          status: 'done',
+          at: new Date().toISOString(),
+          delegationsAdded: 0,
+          delegationsRemoved: 0,
+          trusteesUnresolved: 2,
+        }),
+      ).toBe(true);
+      // The copy that made the change settles second: already settled, nothing counted twice.
+      expect(
+        await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, {
+          status: 'done',
+          at: new Date().toISOString(),
+          delegationsAdded: 3,
+          delegationsRemoved: 1,
+          trusteesUnresolved: 2,
+        }),
+      ).toBe(false);
+      expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({
+        mailboxesDone: 2,
+        delegationsAdded: 3,
+        delegationsRemoved: 1,
+        trusteesUnresolved: 2,
+      });
+      expect(await deps.repos.runs.getItem(taskId, runId, GUIDS[1]!)).toMatchObject({
+        status: 'done',
+        delegationsAdded: 3,
+        delegationsRemoved: 1,
+      });
     });
-    expect(await deps.repos.runs.getItem(taskId, runId, GUIDS[1]!)).toMatchObject({
-      status: 'done',
-      delegationsAdded: 3,
-      delegationsRemoved: 1,
-    });
-  });
-});
+  },
+);
