@@ -23,14 +23,14 @@ const TEMPLATE_PARAM = /\{(\*?)([A-Za-z_][A-Za-z0-9_]*)[^}]*\}/g;
  */
 function pathParams(route: HttpFunctionDefinition): z.ZodObject | undefined {
   const declared = asObject(route.docs?.request?.params);
-  const missing = [...route.route.matchAll(TEMPLATE_PARAM)].filter(([, , name]) => !declared?.shape[name!]);
-  if (missing.length === 0) return declared;
-  const added = Object.fromEntries(
-    missing.map(([, catchAll, name]) => [
-      name!,
-      catchAll ? z.string().describe('The rest of the path, slashes included; empty for the index') : z.string(),
-    ]),
-  );
+  const added: Record<string, z.ZodString> = {};
+  for (const [, catchAll, name] of route.route.matchAll(TEMPLATE_PARAM)) {
+    if (!name || declared?.shape[name]) continue;
+    added[name] = catchAll
+      ? z.string().describe('The rest of the path, slashes included; empty for the index')
+      : z.string();
+  }
+  if (Object.keys(added).length === 0) return declared;
   return declared ? declared.extend(added) : z.object(added);
 }
 
@@ -47,7 +47,9 @@ export function buildOpenApiDocument(
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: `Entra ID access token for this API (aud = API_AUDIENCE, v2.0 issuer). App roles: ${APP_ROLES.admin}, ${APP_ROLES.reader}.`,
+    description:
+      'Entra ID access token for this API (aud = API_AUDIENCE, v2.0 issuer). ' +
+      `App roles: ${APP_ROLES.admin}, ${APP_ROLES.reader}.`,
   });
   const problem = {
     description: 'Problem details (RFC 9457)',
@@ -98,7 +100,8 @@ export function buildOpenApiDocument(
       version: info.version,
       license: { name: 'MIT', identifier: 'MIT' },
       description:
-        'Mailbox delegation inventory for Microsoft 365: who holds FullAccess, SendAs, SendOnBehalf or calendar-delegate rights on which mailbox, directly or through groups, and since when.',
+        'Mailbox delegation inventory for Microsoft 365: who holds FullAccess, SendAs, SendOnBehalf or ' +
+        'calendar-delegate rights on which mailbox, directly or through groups, and since when.',
     },
     // Relative: the document is served by the Function App it describes (locally or on Azure), so `/` is that host.
     servers: [{ url: '/', description: 'The Function App serving this document' }],
