@@ -84,7 +84,8 @@ describe('Exchange wire samples parse through the client', () => {
     });
     expect(calls).toHaveLength(2);
     expect(calls[1]?.url).toBe(
-      'https://outlook.office365.com/adminapi/beta/6babcaad-604b-40ac-a9d7-9fd97c0b779f/InvokeCommand?%24skiptoken=eyJQYWdlIjoxfQ',
+      'https://outlook.office365.com/adminapi/beta/6babcaad-604b-40ac-a9d7-9fd97c0b779f/InvokeCommand' +
+        '?%24skiptoken=eyJQYWdlIjoxfQ',
     );
     expect(calls[1]?.method).toBe('POST');
     expect(calls[1]?.body).toBe(calls[0]?.body);
@@ -238,7 +239,8 @@ describe('Graph wire samples parse through the client', () => {
       '$skiptoken=RFNwdAIAAQAAACpHcm91cF8wMmJkOWZkNi04ZjkzLTQ3NTgtODdjMy0xZmI3Mzc0MGEzMTU',
     );
     expect(calls[0]?.url).toBe(
-      'https://graph.microsoft.com/v1.0/groups/02bd9fd6-8f93-4758-87c3-1fb73740a315/transitiveMembers?$select=id%2CdisplayName%2CuserPrincipalName%2Cmail%2CaccountEnabled&$top=999',
+      'https://graph.microsoft.com/v1.0/groups/02bd9fd6-8f93-4758-87c3-1fb73740a315/transitiveMembers' +
+        '?$select=id%2CdisplayName%2CuserPrincipalName%2Cmail%2CaccountEnabled&$top=999',
     );
   });
 

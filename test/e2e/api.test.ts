@@ -67,7 +67,8 @@ describe('authorization', () => {
     const failures: string[] = [];
     for (const route of httpRoutes()) {
       for (const method of route.methods) {
-        // Avoid destroying the fixtures: mutating calls still go through auth; bodies are empty so they stop at validation.
+        // Avoid destroying the fixtures: mutating calls still go through auth;
+        // bodies are empty so they stop at validation.
         const path = concretePath(route.route);
         const call = async (token: string | null) =>
           (await app.api(method, path, { token, ...(method === 'POST' || method === 'PUT' ? { body: {} } : {}) }))

@@ -150,7 +150,8 @@ describe('a failure between the two index writes', () => {
       const original = store.submit.bind(store);
       const failedPartitions = new Set<string>();
       const failures = { left: 3 };
-      // The history and the reverse index are written, the forward index write then fails (once per mailbox, 3 mailboxes).
+      // The history and the reverse index are written, the forward index write then fails
+      // (once per mailbox, 3 mailboxes).
       store.submit = async (actions: readonly TransactionAction[]) => {
         const partition = String(actions[0]?.[1].partitionKey ?? '');
         if (failures.left > 0 && !failedPartitions.has(partition)) {

@@ -65,7 +65,8 @@ describe('poison messages', () => {
     );
     expect(verdict.run.status).toBe('completedWithErrors');
     expect(verdict.failed).toEqual([{ mailboxId: poisonId, error: expect.stringMatching(/^Gave up: .*answered 503/) }]);
-    // The poison mailbox has nothing stored: a reader sees "not synced" in the run, not an empty answer passed off as truth.
+    // The poison mailbox has nothing stored: a reader sees "not synced" in the run,
+    // not an empty answer passed off as truth.
     const { byMailbox, byDelegate } = await delegationIndexes(app);
     expect([...byMailbox.keys()].filter((k) => k.startsWith(`${poisonId}|`))).toEqual([]);
     expect([...byDelegate.keys()].filter((k) => k.startsWith(`${poisonId}|`))).toEqual([]);

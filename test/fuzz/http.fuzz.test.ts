@@ -405,7 +405,9 @@ describe('HTTP API under random input (fast-check)', () => {
       const socket = net.connect(app.host.port, '127.0.0.1');
       await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       socket.write(
-        `POST /api/schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nAuthorization: Bearer ${await app.token('Admin')}\r\n\r\n{"desc`,
+        'POST /api/schedules HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+          'Content-Type: application/json\r\nContent-Length: 1000\r\n' +
+          `Authorization: Bearer ${await app.token('Admin')}\r\n\r\n{"desc`,
       );
       const meanwhile = await raw('GET', '/api/health');
       expect(meanwhile.status).toBe(200);

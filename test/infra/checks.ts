@@ -85,7 +85,9 @@ export interface FunctionAppModel {
   settings: Map<string, AppSetting>;
 }
 
-/** The Flex Consumption Function App and its app settings (siteConfig.appSettings and/or a config/appsettings child). */
+/**
+ * The Flex Consumption Function App and its app settings (siteConfig.appSettings and/or a config/appsettings child).
+ */
 export function functionApp(infra: Infra): FunctionAppModel | undefined {
   for (const [modulePath, file] of [['main.bicep', infra.main] as const, ...infra.modules]) {
     const site = resourcesOfType(file, 'Microsoft.Web/sites').find((r) =>
@@ -553,6 +555,8 @@ export function hostJsonProblems(hostJson: unknown, expected: HostExpectations):
   return problems;
 }
 
+const B64 = '[A-Za-z0-9+/]'; // one base64 character
+
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/AccountKey\s*=\s*[A-Za-z0-9+/]{20,}/i, 'storage account key'],
   [/SharedAccessKey\s*=\s*[A-Za-z0-9+/]{20,}/i, 'Service Bus / Event Hubs SAS key'],
@@ -564,7 +568,7 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/(?:client_?secret|password|pwd)["']?\s*[:=]\s*["'][^"'\s$]{6,}/i, 'secret-looking assignment'],
   // Mixed case and digits: a key, not a resource type path such as Microsoft.Storage/storageAccounts/blobServices/...
   [
-    /(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]*[0-9])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*[A-Z])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/])/,
+    new RegExp(`(?<!${B64})(?=${B64}*[0-9])(?=${B64}*[a-z])(?=${B64}*[A-Z])${B64}{40,}={0,2}(?!${B64})`),
     'long base64 string',
   ],
 ];

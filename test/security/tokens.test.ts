@@ -171,7 +171,8 @@ describe('token attacks on every protected route', () => {
       .setProtectedHeader({ alg: 'RS256', kid: key.kid })
       .sign(privateKey);
     expect((await app.api('GET', 'tasks', { token: stringRoles })).status).toBe(403);
-    expect((await app.api('GET', 'me/delegate-mailboxes', { token: stringRoles })).status).toBe(200); // still a valid caller
+    // still a valid caller
+    expect((await app.api('GET', 'me/delegate-mailboxes', { token: stringRoles })).status).toBe(200);
   });
 
   it('Authorization header variants that are not exactly "Bearer <JWT>" are refused', async () => {

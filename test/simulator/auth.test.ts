@@ -79,7 +79,8 @@ describe('token checks on every Graph/Exchange request', () => {
     expect((await request(sim, { path: `/v1.0/users/${sim.tenant.demo.alexId}` })).status).toBe(401);
     const [h, p, s] = graph.split('.');
     const payload = JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-    const forged = `${h}.${Buffer.from(JSON.stringify({ ...payload, roles: ['Directory.ReadWrite.All'] })).toString('base64url')}.${s}`;
+    const forgedPayload = Buffer.from(JSON.stringify({ ...payload, roles: ['Directory.ReadWrite.All'] }));
+    const forged = `${h}.${forgedPayload.toString('base64url')}.${s}`;
     expect((await graphGet(sim, forged, `/users/${sim.tenant.demo.alexId}`)).status).toBe(401);
   });
 
@@ -208,15 +209,23 @@ describe('the real clients (@azure/identity, Graph SDK) in a process that trusts
     const script = `
       import { ClientSecretCredential, ClientCertificateCredential } from '@azure/identity';
       import { Client, PageIterator } from '@microsoft/microsoft-graph-client';
-      import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+      import {
+        TokenCredentialAuthenticationProvider,
+      } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
       const s = JSON.parse(process.argv[1]);
       const opts = { authorityHost: s.url, disableInstanceDiscovery: true };
       const cred = new ClientSecretCredential(s.tenantId, s.clientId, s.clientSecret, opts);
       const certCred = new ClientCertificateCredential(s.tenantId, s.clientId, { certificatePath: s.certPath }, opts);
       await certCred.getToken('https://outlook.office365.com/.default');
-      const authProvider = new TokenCredentialAuthenticationProvider(cred, { scopes: ['https://graph.microsoft.com/.default'] });
+      const authProvider = new TokenCredentialAuthenticationProvider(cred, {
+        scopes: ['https://graph.microsoft.com/.default'],
+      });
       const client = Client.initWithMiddleware({ authProvider, baseUrl: s.url, customHosts: new Set(['127.0.0.1']) });
-      const first = await client.api('/groups/' + s.groupId + '/transitiveMembers').select('id,displayName').top(7).get();
+      const first = await client
+        .api('/groups/' + s.groupId + '/transitiveMembers')
+        .select('id,displayName')
+        .top(7)
+        .get();
       let n = 0;
       await new PageIterator(client, first, () => { n++; return true; }).iterate();
       console.log(JSON.stringify({ members: n }));

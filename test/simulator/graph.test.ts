@@ -51,7 +51,8 @@ describe('transitiveMembers', () => {
     async () => {
       const { demo } = sim.tenant;
       const { items, pages } = await allPages(
-        `/v1.0/groups/${demo.targetGroupId}/transitiveMembers?$select=id,displayName,userPrincipalName,mail,accountEnabled&$top=40`,
+        `/v1.0/groups/${demo.targetGroupId}/transitiveMembers` +
+          '?$select=id,displayName,userPrincipalName,mail,accountEnabled&$top=40',
       );
       const ids = items.map((m) => m.id);
       expect(pages).toBeGreaterThan(2);

@@ -114,7 +114,8 @@ export function shapeMismatch(sample: unknown, actual: unknown, path = '$'): str
     if (actual.length === 0) return `${path}: expected a non-empty array`;
     for (const [i, s] of sample.entries()) {
       if (!actual.some((a) => shapeMismatch(s, a) === undefined)) {
-        return `${path}: no element has the shape of sample[${i}] (first problem: ${shapeMismatch(s, actual[0], `${path}[0]`) ?? '?'})`;
+        const first = shapeMismatch(s, actual[0], `${path}[0]`) ?? '?';
+        return `${path}: no element has the shape of sample[${i}] (first problem: ${first})`;
       }
     }
     for (const [i, a] of actual.entries()) {
