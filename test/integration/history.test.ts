@@ -63,24 +63,27 @@ async function everyPage(
 const keyOf = (e: DelegationEvent) => `${e.runId}|${e.mailbox.id}|${e.delegate.id}|${e.right}`;
 
 describe('delegation history paging (bounded per page, newest first)', () => {
-  it('pages a day whose events share timestamps without gaps or repeats, newest first, then the day before', async () => {
-    const deps = freshDeps('2026-03-02T18:00:00Z');
-    await writeRun(deps, 'run-yesterday', '2026-03-01T23:30:00.000Z', 3, 2);
-    await writeRun(deps, 'run-a', '2026-03-02T08:00:00.000Z', 12, 5);
-    await writeRun(deps, 'run-b', '2026-03-02T09:00:00.000Z', 10, 4);
+  it(
+    'pages a day whose events share timestamps without gaps or repeats, newest first, ' + 'then the day before',
+    async () => {
+      const deps = freshDeps('2026-03-02T18:00:00Z');
+      await writeRun(deps, 'run-yesterday', '2026-03-01T23:30:00.000Z', 3, 2);
+      await writeRun(deps, 'run-a', '2026-03-02T08:00:00.000Z', 12, 5);
+      await writeRun(deps, 'run-b', '2026-03-02T09:00:00.000Z', 10, 4);
 
-    const whole = await delegationChanges(deps, { top: 1000 });
-    const paged = await everyPage(deps, { top: 7 });
+      const whole = await delegationChanges(deps, { top: 1000 });
+      const paged = await everyPage(deps, { top: 7 });
 
-    expect(whole.items).toHaveLength(6 + 60 + 40);
-    expect(whole.continuationToken).toBeNull();
-    expect(paged.events.map(keyOf)).toEqual(whole.items.map(keyOf));
-    expect(new Set(paged.events.map(keyOf)).size).toBe(106);
-    expect(paged.pages).toBe(Math.ceil(106 / 7));
-    const times = paged.events.map((e) => e.at);
-    expect(times).toEqual([...times].sort().reverse());
-    expect(paged.events.slice(-6).every((e) => e.runId === 'run-yesterday')).toBe(true);
-  });
+      expect(whole.items).toHaveLength(6 + 60 + 40);
+      expect(whole.continuationToken).toBeNull();
+      expect(paged.events.map(keyOf)).toEqual(whole.items.map(keyOf));
+      expect(new Set(paged.events.map(keyOf)).size).toBe(106);
+      expect(paged.pages).toBe(Math.ceil(106 / 7));
+      const times = paged.events.map((e) => e.at);
+      expect(times).toEqual([...times].sort().reverse());
+      expect(paged.events.slice(-6).every((e) => e.runId === 'run-yesterday')).toBe(true);
+    },
+  );
 
   it('narrows to one mailbox, paged the same way', async () => {
     const deps = freshDeps('2026-03-02T18:00:00Z');

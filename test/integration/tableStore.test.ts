@@ -95,23 +95,26 @@ describe('table layouts', () => {
     return names;
   };
 
-  it('one table per entity (production): DelegationsByMailbox is one physical table, created on the first write', async () => {
-    const prefix = `t${randomBytes(6).toString('hex')}`;
-    const tables = new TableClientFactory({ kind: 'connectionString', connectionString: connectionString(), prefix });
-    const store = tables.store('DelegationsByMailbox');
-    expect(await store.get('m1', 'r')).toBeUndefined();
-    let none = 0;
-    for await (const _ of store.all()) none++;
-    expect(none).toBe(0);
-    expect(await physicalTables(prefix)).toEqual([]);
+  it(
+    'one table per entity (production): DelegationsByMailbox is one physical table, ' + 'created on the first write',
+    async () => {
+      const prefix = `t${randomBytes(6).toString('hex')}`;
+      const tables = new TableClientFactory({ kind: 'connectionString', connectionString: connectionString(), prefix });
+      const store = tables.store('DelegationsByMailbox');
+      expect(await store.get('m1', 'r')).toBeUndefined();
+      let none = 0;
+      for await (const _ of store.all()) none++;
+      expect(none).toBe(0);
+      expect(await physicalTables(prefix)).toEqual([]);
 
-    await store.submit(
-      Array.from({ length: 40 }, (_, i): TransactionAction => ['upsert', { partitionKey: `m${i}`, rowKey: 'r', i }]),
-    );
+      await store.submit(
+        Array.from({ length: 40 }, (_, i): TransactionAction => ['upsert', { partitionKey: `m${i}`, rowKey: 'r', i }]),
+      );
 
-    expect(await physicalTables(prefix)).toEqual([`${prefix}DelegationsByMailbox`]);
-    expect((await store.get('m39', 'r'))?.i).toBe(39);
-  });
+      expect(await physicalTables(prefix)).toEqual([`${prefix}DelegationsByMailbox`]);
+      expect((await store.get('m39', 'r'))?.i).toBe(39);
+    },
+  );
 
   it('the Azurite layout gives 256 / 64 / 32 shards to the tables Azurite scans, one table to the rest', () => {
     const shards = (name: string) => AZURITE_LAYOUT.physicalTables(name, `p${name}`);
@@ -139,47 +142,51 @@ describe('sharded TableStore (DelegationsByMailbox / DelegationsByDelegate on th
     return n;
   };
 
-  it('spreads partitions over 256 shard tables created on first write, finds every entity, and routes partition queries to one shard', async () => {
-    const tables = freshTables();
-    const store = tables.store('DelegationsByDelegate');
-    const base = store.tableName.replace(/000$/, '');
-    // Nothing written yet: reads see an empty table, and no shard table exists.
-    expect(await store.get('p1', 'r1')).toBeUndefined();
-    let none = 0;
-    for await (const _ of store.all(odata`PartitionKey eq ${'p1'}`, undefined, 'p1')) none++;
-    expect(none).toBe(0);
-    expect(await rowsIn(`${base}000`)).toBe(-1);
+  it(
+    'spreads partitions over 256 shard tables created on first write, finds every entity, ' +
+      'and routes partition queries to one shard',
+    async () => {
+      const tables = freshTables();
+      const store = tables.store('DelegationsByDelegate');
+      const base = store.tableName.replace(/000$/, '');
+      // Nothing written yet: reads see an empty table, and no shard table exists.
+      expect(await store.get('p1', 'r1')).toBeUndefined();
+      let none = 0;
+      for await (const _ of store.all(odata`PartitionKey eq ${'p1'}`, undefined, 'p1')) none++;
+      expect(none).toBe(0);
+      expect(await rowsIn(`${base}000`)).toBe(-1);
 
-    const partitions = Array.from({ length: 64 }, (_, i) => `p${i}`);
-    await store.submit(
-      partitions.flatMap((pk) =>
-        [0, 1, 2].map((n): TransactionAction => ['upsert', { partitionKey: pk, rowKey: `r${n}`, n }]),
-      ),
-    );
-    let all = 0;
-    for await (const _ of store.all()) all++;
-    expect(all).toBe(64 * 3);
-    const readsBefore = store.own.reads;
-    const one: string[] = [];
-    for await (const e of store.all(odata`PartitionKey eq ${'p7'}`, undefined, 'p7')) one.push(e.rowKey as string);
-    expect(one.sort()).toEqual(['r0', 'r1', 'r2']);
-    expect(store.own.reads - readsBefore).toBe(1); // one shard queried, not 256
-    expect((await store.get('p63', 'r2'))?.n).toBe(2);
-    // the partitions really are spread over 3-digit shard tables, and only written shards exist
-    const shards: string[] = [];
-    const service = TableServiceClient.fromConnectionString(inject('tablesConnectionString'), {
-      allowInsecureConnection: true,
-    });
-    for await (const t of service.listTables({
-      queryOptions: { filter: odata`TableName ge ${base} and TableName lt ${`${base}{`}` },
-    }))
-      shards.push(t.name!);
-    expect(shards.every((name) => /^\d{3}$/.test(name.slice(base.length)))).toBe(true);
-    const counts = await Promise.all(shards.map(rowsIn));
-    expect(shards.length).toBeGreaterThan(40);
-    expect(counts.every((n) => n > 0)).toBe(true);
-    expect(counts.reduce((a, n) => a + n, 0)).toBe(64 * 3);
-  });
+      const partitions = Array.from({ length: 64 }, (_, i) => `p${i}`);
+      await store.submit(
+        partitions.flatMap((pk) =>
+          [0, 1, 2].map((n): TransactionAction => ['upsert', { partitionKey: pk, rowKey: `r${n}`, n }]),
+        ),
+      );
+      let all = 0;
+      for await (const _ of store.all()) all++;
+      expect(all).toBe(64 * 3);
+      const readsBefore = store.own.reads;
+      const one: string[] = [];
+      for await (const e of store.all(odata`PartitionKey eq ${'p7'}`, undefined, 'p7')) one.push(e.rowKey as string);
+      expect(one.sort()).toEqual(['r0', 'r1', 'r2']);
+      expect(store.own.reads - readsBefore).toBe(1); // one shard queried, not 256
+      expect((await store.get('p63', 'r2'))?.n).toBe(2);
+      // the partitions really are spread over 3-digit shard tables, and only written shards exist
+      const shards: string[] = [];
+      const service = TableServiceClient.fromConnectionString(inject('tablesConnectionString'), {
+        allowInsecureConnection: true,
+      });
+      for await (const t of service.listTables({
+        queryOptions: { filter: odata`TableName ge ${base} and TableName lt ${`${base}{`}` },
+      }))
+        shards.push(t.name!);
+      expect(shards.every((name) => /^\d{3}$/.test(name.slice(base.length)))).toBe(true);
+      const counts = await Promise.all(shards.map(rowsIn));
+      expect(shards.length).toBeGreaterThan(40);
+      expect(counts.every((n) => n > 0)).toBe(true);
+      expect(counts.reduce((a, n) => a + n, 0)).toBe(64 * 3);
+    },
+  );
 
   it('pages across shards without a partition key: every entity once, with opaque tokens', async () => {
     const store = freshTables().store('RunItems');
