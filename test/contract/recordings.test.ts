@@ -219,9 +219,9 @@ describe('the recorder', () => {
     const [code, exception, text2] = error.details[0]?.message.split('|') ?? [];
     const host = /found on '([^']+)'/.exec(text2 ?? '')?.[1];
     expect([code, exception]).toEqual(['Ex6F9304', type]);
-    const expected =
-      `The operation couldn't be performed because object '${pseudonym}' couldn't be found on '${host}'.`;
-    expect(text2).toBe(expected);
+    expect(text2).toBe(
+      `The operation couldn't be performed because object '${pseudonym}' couldn't be found on '${host}'.`,
+    );
     expect(host).toMatch(/^domain\d+\.example$/);
   });
 
