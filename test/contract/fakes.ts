@@ -2,6 +2,7 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { readFileSync } from 'node:fs';
 import type { TenantSettings } from '../../shared/adapters/microsoft/credentials.js';
 import type { FetchInit, FetchLike } from '../../shared/adapters/microsoft/transport.js';
+import type { DirectoryPort, ExchangePort, MicrosoftPorts } from '../../shared/ports/microsoft.js';
 
 export const TENANT_ID = '6babcaad-604b-40ac-a9d7-9fd97c0b779f';
 
@@ -76,3 +77,43 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 export const noSleep = async (): Promise<void> => {};
+
+/**
+ * Graph and Exchange ports answering from memory (no network): a tenant with one mailbox and no delegations.
+ * Override any method to make it fail or answer otherwise.
+ */
+export function fakeMicrosoftPorts(
+  overrides: { graph?: Partial<DirectoryPort>; exchange?: Partial<ExchangePort> } = {},
+): MicrosoftPorts {
+  const mailbox = {
+    Identity: 'adele',
+    UserPrincipalName: 'adele@contoso.com',
+    PrimarySmtpAddress: 'adele@contoso.com',
+  };
+  const graph: DirectoryPort = {
+    acquireToken: async () => {},
+    getGroup: async () => undefined,
+    findGroupsByMail: async () => [],
+    findGroupsBySamAccountName: async () => [],
+    findGroupsByDisplayName: async () => [],
+    searchGroups: async () => [],
+    transitiveMembers: async function* () {},
+    getUser: async () => undefined,
+    findUserByMail: async () => undefined,
+    calendarPermissions: async () => [],
+    ...overrides.graph,
+  };
+  const exchange: ExchangePort = {
+    acquireToken: async () => {},
+    getMailboxPermission: async () => [],
+    getRecipientPermission: async () => [],
+    getRecipientPermissionsTenantWide: async function* () {},
+    getMailbox: async () => undefined,
+    getMailboxes: async (identities) => identities.map(() => undefined),
+    anyMailbox: async () => mailbox,
+    listMailboxes: async function* () {},
+    getRecipient: async () => [],
+    ...overrides.exchange,
+  };
+  return { graph, exchange };
+}
