@@ -6,6 +6,7 @@ export const BENCH_TABLES = [
   'DelegationsByMailbox',
   'DelegationsByDelegate',
   'DelegationHistory',
+  'DelegationHistoryByMailbox',
   'MailboxSyncState',
   'Directory',
   'RunItems',
@@ -14,7 +15,12 @@ export const BENCH_TABLES = [
   'Tasks',
   'Schedules',
 ] as const;
-export const DELEGATION_TABLES = ['DelegationsByMailbox', 'DelegationsByDelegate', 'DelegationHistory'] as const;
+export const DELEGATION_TABLES = [
+  'DelegationsByMailbox',
+  'DelegationsByDelegate',
+  'DelegationHistory',
+  'DelegationHistoryByMailbox',
+] as const;
 
 /** What the host process reports about itself. */
 export interface HostSnapshot {

@@ -43,7 +43,7 @@ async function writeRun(
 
 async function everyPage(
   deps: ReturnType<typeof freshDeps>,
-  query: { top: number; mailbox?: string },
+  query: { top: number; mailbox?: string; delegate?: string },
 ): Promise<{ events: DelegationEvent[]; pages: number }> {
   const events: DelegationEvent[] = [];
   let token: string | null = null;
@@ -118,5 +118,59 @@ describe('delegation history paging (bounded per page, newest first)', () => {
     await expect(delegationChanges(deps, { top: 10, continuationToken: forged })).rejects.toMatchObject({
       code: 'PAGING.INVALID_TOKEN',
     });
+  });
+
+  it('reads only the entities it returns per page: unfiltered and by mailbox, however many the day holds', async () => {
+    const deps = freshDeps('2026-03-02T18:00:00Z');
+    await writeRun(deps, 'run-a', '2026-03-02T08:00:00.000Z', 40, 5);
+    await writeRun(deps, 'run-b', '2026-03-02T09:00:00.000Z', 40, 5);
+    await deps.repos.directory.upsert([{ ...mailbox(7), upn: mailbox(7).address, hasMailbox: true }]);
+    const { log, byMailbox } = deps.repos.delegations.history;
+    const read = () => log.own.entities + byMailbox.own.entities;
+
+    for (const query of [{ top: 10 }, { top: 3, mailbox: mailbox(7).address }]) {
+      let token: string | null = null;
+      const perPage: number[] = [];
+      let total = 0;
+      do {
+        const before = read();
+        const page: { items: DelegationEvent[]; continuationToken: string | null } = await delegationChanges(deps, {
+          ...query,
+          ...(token ? { continuationToken: token } : {}),
+        });
+        perPage.push(read() - before);
+        total += page.items.length;
+        expect(read() - before).toBe(page.items.length);
+        token = page.continuationToken;
+      } while (token);
+      expect(total).toBe(query.mailbox ? 10 : 400);
+      expect(Math.max(...perPage)).toBe(query.top);
+    }
+  });
+
+  it("a redelivery with a later clock rewrites the same rows at the first delivery's time", async () => {
+    const deps = freshDeps('2026-03-02T18:00:00Z');
+    await writeRun(deps, 'run-a', '2026-03-02T08:00:00.000Z', 2, 3);
+    await writeRun(deps, 'run-a', '2026-03-02T08:07:30.000Z', 2, 3); // same run scope, later clock
+
+    const { items } = await delegationChanges(deps, { top: 100 });
+
+    expect(items).toHaveLength(6);
+    expect(new Set(items.map((e) => e.at))).toEqual(new Set(['2026-03-02T08:00:00.000Z']));
+  });
+
+  it('filters exactly by delegate and by since (to the millisecond)', async () => {
+    const deps = freshDeps('2026-03-02T18:00:00Z');
+    await writeRun(deps, 'run-a', '2026-03-02T08:00:00.000Z', 6, 4);
+    await writeRun(deps, 'run-b', '2026-03-02T08:00:00.001Z', 6, 2);
+    await deps.repos.directory.upsert([{ ...delegate(3), hasMailbox: false }]);
+
+    const byDelegate = await everyPage(deps, { top: 2, delegate: delegate(3).upn });
+    const sinceB = await delegationChanges(deps, { top: 100, since: '2026-03-02T08:00:00.001Z' });
+
+    expect(byDelegate.events).toHaveLength(6);
+    expect(byDelegate.events.every((e) => e.delegate.id === delegate(3).id && e.runId === 'run-a')).toBe(true);
+    expect(sinceB.items).toHaveLength(12);
+    expect(sinceB.items.every((e) => e.runId === 'run-b')).toBe(true);
   });
 });
