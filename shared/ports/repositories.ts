@@ -1,5 +1,6 @@
 import type { ScheduleDefinition } from '../domain/schedule.js';
 import type { Run, RunCounts, RunStatus, Task } from '../domain/task.js';
+import type { RunChanges } from '../domain/runLifecycle.js';
 import type { Right, StoredDelegation } from '../domain/delegation/types.js';
 
 export interface Page<T> {
@@ -108,10 +109,21 @@ export interface RunRepository {
   get(taskId: string, runId: string): Promise<Versioned<Run> | undefined>;
   /** Newest first. */
   list(taskId: string, page: PageRequest): Promise<Page<Run>>;
-  update(run: Run, etag: string): Promise<string>;
-  /** Runs in queued/running state, across tasks (an index kept beside the runs). */
+  /**
+   * The one writer of a run's status: applies the lifecycle's `run.status → to` (IllegalRunTransitionError when
+   * it forbids it) if the run's ETag still matches (PreconditionFailedError otherwise). A run that leaves the
+   * active statuses is then released (see release).
+   */
+  transition(current: Versioned<Run>, to: RunStatus, at: Date, changes?: RunChanges): Promise<Versioned<Run>>;
+  /** Records the finalizer's progress bookkeeping of an active run (ETag-guarded); never its status. */
+  recordProgress(current: Versioned<Run>, progress: NonNullable<Run['progress']>): Promise<Versioned<Run>>;
+  /** Active runs (queued, expanding, running), across tasks: an index kept beside the runs. */
   active(): AsyncIterable<{ taskId: string; runId: string }>;
-  markInactive(taskId: string, runId: string): Promise<void>;
+  /**
+   * Takes a closed or vanished run out of the active index and clears its task's active-run pointer if it still
+   * names the run. Idempotent: the finalizer completes a release a crash interrupted.
+   */
+  release(taskId: string, runId: string): Promise<void>;
   /** Writes pending items (idempotent upserts) in batched transactions; existing settled items are not reset. */
   addItems(
     taskId: string,

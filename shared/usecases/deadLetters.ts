@@ -1,8 +1,7 @@
-import type { Repositories } from '../composition.js';
+import type { Repositories } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { isActiveStatus } from '../domain/task.js';
 import { expandRunRefSchema, mailboxItemRefSchema } from './messages.js';
-import { releaseTask } from './expandTarget.js';
 
 export interface DeadLetterDeps {
   repos: Repositories;
@@ -80,18 +79,8 @@ export async function failDeadLetteredExpansion(
   const { taskId, runId } = parsed.data;
   const found = await deps.repos.runs.get(taskId, runId);
   if (!found || !isActiveStatus(found.value.status)) return 'notActive';
-  const now = deps.now().toISOString();
-  await deps.repos.runs.update(
-    {
-      ...found.value,
-      status: 'failed',
-      finishedAt: now,
-      startedAt: found.value.startedAt ?? now,
-      error: `Expanding the target failed. ${because(info)}`,
-    },
-    found.etag,
-  );
-  await deps.repos.runs.markInactive(taskId, runId);
-  await releaseTask(deps, found.value);
+  await deps.repos.runs.transition(found, 'failed', deps.now(), {
+    error: `Expanding the target failed. ${because(info)}`,
+  });
   return 'failed';
 }

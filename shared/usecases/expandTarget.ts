@@ -1,11 +1,11 @@
-import type { Repositories } from '../composition.js';
+import type { Repositories } from '../ports/services.js';
 import type { Logger } from '../logging.js';
-import { PermanentUpstreamError } from '../errors.js';
+import { PermanentUpstreamError, PreconditionFailedError } from '../errors.js';
 import type { RawAce, Right } from '../domain/delegation/types.js';
 import type { Run, Target } from '../domain/task.js';
-import type { DirectoryObject, MicrosoftPorts } from '../ports/microsoft.js';
+import { fromRecipientPermissionRow, type DirectoryObject, type MicrosoftPorts } from '../ports/microsoft.js';
 import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.js';
-import { fromRecipientPermissionRow } from '../adapters/microsoft/toDomain.js';
+import type { Versioned } from '../ports/repositories.js';
 import { expandMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
 import type { ResolverCache } from './trusteeResolver.js';
@@ -219,17 +219,35 @@ async function readMemberMailboxes(
 }
 
 /**
+ * The run to expand, moved from `queued` to `expanding`. A redelivered message finds it `expanding` (the copy
+ * before it died mid-way) and expands it again; any later status means the expansion is over: the reason why.
+ */
+async function startExpanding(deps: ExpandDeps, taskId: string, runId: string): Promise<Versioned<Run> | string> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const found = await deps.repos.runs.get(taskId, runId);
+    if (!found) return `run ${runId} of task ${taskId} does not exist`;
+    if (found.value.status === 'expanding') return found;
+    if (found.value.status !== 'queued') return `run is already ${found.value.status}`;
+    try {
+      return await deps.repos.runs.transition(found, 'expanding', deps.now());
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error; // a concurrent copy moved it: look again
+    }
+  }
+  throw new PreconditionFailedError('RUN.CONCURRENT_UPDATE', `Run '${runId}' kept changing as its expansion began`);
+}
+
+/**
  * Expands a run's target into run items and one `mps-mailbox` message per mailbox, page by page (memory holds
- * the id set, not the rows). Idempotent: a run no longer `queued` is left alone; items are upserts and messages
- * carry deterministic ids. A target with no mailboxes, or an ambiguous DN, fails the run with the reason.
+ * the id set, not the rows): `queued → expanding`, then `running` once every message is out. Idempotent: a
+ * redelivery expands an `expanding` run again (items are upserts, messages carry deterministic ids) and leaves
+ * a later one alone. A target with no mailboxes, or an ambiguous DN, fails the run with the reason.
  */
 export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<ExpandOutcome> {
   const { taskId, runId } = parseMessage(expandMessageSchema, body, QUEUES.expand);
-  const found = await deps.repos.runs.get(taskId, runId);
-  if (!found) return { outcome: 'ignored', reason: `run ${runId} of task ${taskId} does not exist` };
-  if (found.value.status !== 'queued') return { outcome: 'ignored', reason: `run is already ${found.value.status}` };
+  const found = await startExpanding(deps, taskId, runId);
+  if (typeof found === 'string') return { outcome: 'ignored', reason: found };
   const run = found.value;
-  const startedAt = deps.now().toISOString();
   const microsoft = deps.microsoft();
   const threshold = deps.tenantWideThreshold ?? 100;
   const seen = new Set<string>();
@@ -298,7 +316,7 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
     // A target that cannot be resolved, or a permanent upstream refusal (not found, forbidden with its fix):
     // retrying will not help, so the run fails with the reason. Anything else is retried by redelivery.
     if (error instanceof RunFailure || error instanceof PermanentUpstreamError)
-      return failRun(deps, run, found.etag, error.message, skipped);
+      return failRun(deps, found, error.message, skipped);
     throw error;
   }
 
@@ -311,23 +329,21 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
       run.target.kind === 'mailboxes'
         ? `None of the ${run.target.mailboxes.length} listed mailboxes was found with a mailbox${skippedText}`
         : `The target ${describeTarget(run.target)} contains no mailboxes${skippedText}`;
-    return failRun(deps, run, found.etag, error, skipped);
+    return failRun(deps, found, error, skipped);
   }
   // A tenant-wide pass that gave none of the run's mailboxes a grant is more likely a format or permission
   // surprise than a tenant without grants: the revocations it would cause are held (docs/design.md §8.2).
   const suspectRights = prefetched
     ? (['SendAs', 'SendOnBehalf'] as const).filter((r) => run.rights.includes(r) && matched[r] === 0)
     : [];
-  const updated: Run = {
-    ...run,
-    status: 'running',
-    startedAt,
+  // Under the ETag of the expanding run: a concurrent copy that finished first makes this one throw, and its
+  // redelivery finds the run running.
+  await deps.repos.runs.transition(found, 'running', deps.now(), {
     mailboxesTotal: total,
     mailboxesSkipped: Object.values(skipped).reduce((a, b) => a + b, 0),
     skippedByReason: skipped,
     suspectRights: [...suspectRights],
-  };
-  await deps.repos.runs.update(updated, found.etag);
+  });
   const strategy = prefetched ? 'tenantWide' : 'perMailbox';
   deps.logger?.info({ taskId, runId, mailboxes: total, strategy, suspectRights }, 'target expanded');
   return { outcome: 'expanded', mailboxes: total, strategy };
@@ -374,41 +390,16 @@ function describeTarget(target: Target): string {
 
 async function failRun(
   deps: ExpandDeps,
-  run: Run,
-  etag: string,
+  expanding: Versioned<Run>,
   error: string,
   skipped: Record<string, number>,
 ): Promise<ExpandOutcome> {
-  const now = deps.now().toISOString();
-  await deps.repos.runs.update(
-    {
-      ...run,
-      status: 'failed',
-      startedAt: run.startedAt ?? now,
-      finishedAt: now,
-      error,
-      skippedByReason: skipped,
-      mailboxesSkipped: Object.values(skipped).reduce((a, b) => a + b, 0),
-    },
-    etag,
-  );
-  await deps.repos.runs.markInactive(run.taskId, run.runId);
-  await releaseTask(deps, run);
+  const run = expanding.value;
+  await deps.repos.runs.transition(expanding, 'failed', deps.now(), {
+    error,
+    skippedByReason: skipped,
+    mailboxesSkipped: Object.values(skipped).reduce((a, b) => a + b, 0),
+  });
   deps.logger?.warn({ taskId: run.taskId, runId: run.runId, error }, 'run failed during expansion');
   return { outcome: 'failed', error };
-}
-
-/** Clears the task's active-run pointer when it still points at this run. */
-export async function releaseTask(deps: Pick<ExpandDeps, 'repos'>, run: Pick<Run, 'taskId' | 'runId'>): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const task = await deps.repos.tasks.get(run.taskId);
-    if (!task || task.value.activeRunId !== run.runId) return;
-    const { activeRunId: _a, activeSince: _s, ...rest } = task.value;
-    try {
-      await deps.repos.tasks.update(rest, task.etag);
-      return;
-    } catch (error) {
-      if ((error as Error).name !== 'PreconditionFailedError') throw error;
-    }
-  }
 }

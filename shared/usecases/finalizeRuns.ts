@@ -1,10 +1,11 @@
-import type { Repositories } from '../composition.js';
+import type { Repositories } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { isActiveStatus, type Run, type RunStatus } from '../domain/task.js';
+import type { RunChanges } from '../domain/runLifecycle.js';
+import type { LiveRunCounts, Versioned } from '../ports/repositories.js';
 import type { RightTally } from '../domain/delegation/hold.js';
 import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.js';
 import type { MailboxMessageBody } from './messages.js';
-import { releaseTask } from './expandTarget.js';
 import { runKey, sendExpandMessage } from './runs.js';
 import { settleProposedRevocations } from './revocationHold.js';
 
@@ -33,7 +34,7 @@ export interface FinalizeReport {
 const MAX_RESENDS = 3;
 
 /** Final status from the settled counts. */
-export function finalStatus(done: number, failed: number): RunStatus {
+export function finalStatus(done: number, failed: number): 'succeeded' | 'completedWithErrors' | 'failed' {
   if (failed === 0) return 'succeeded';
   return done === 0 ? 'failed' : 'completedWithErrors';
 }
@@ -62,30 +63,27 @@ export async function finalizeRuns(deps: FinalizeDeps): Promise<FinalizeReport> 
 
 async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, report: FinalizeReport): Promise<void> {
   const found = await deps.repos.runs.get(taskId, runId);
-  if (!found) return deps.repos.runs.markInactive(taskId, runId);
-  const { value: run, etag } = found;
-  if (!isActiveStatus(run.status)) {
-    await deps.repos.runs.markInactive(taskId, runId);
-    return releaseTask(deps, run);
-  }
+  // Still indexed but closed (or gone): a crash came between the closing transition and its release.
+  if (!found || !isActiveStatus(found.value.status)) return deps.repos.runs.release(taskId, runId);
+  const run = found.value;
   const now = deps.now();
   const ageMinutes = (now.getTime() - Date.parse(run.startedAt ?? run.createdAt)) / 60_000;
   const stallMinutes = deps.stallMinutes ?? 10;
 
-  if (run.status === 'queued') {
+  if (run.status === 'queued' || run.status === 'expanding') {
     if (ageMinutes > deps.runTimeoutMinutes) {
       report.timedOut++;
       return close(
         deps,
-        run,
-        etag,
+        found,
         'failed',
         `The target was not expanded within ${deps.runTimeoutMinutes} minutes`,
         report,
       );
     }
     if (ageMinutes > 2) {
-      // Claimed but never expanded (crash between claim and send, or a lost in-process message).
+      // Never expanded, or not to the end (a crash between claim and send, a lost in-process message, a host
+      // that died mid-expansion); the message id makes this a no-op while a live expansion's copy is queued.
       await sendExpandMessage(deps.queue, taskId, runId);
       report.resent++;
     }
@@ -95,14 +93,7 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
   const counts = await deps.repos.runs.counters(taskId, runId);
   const settled = counts.mailboxesDone + counts.mailboxesFailed;
   if (settled >= run.mailboxesTotal) {
-    return close(
-      deps,
-      { ...run, ...counts },
-      etag,
-      finalStatus(counts.mailboxesDone, counts.mailboxesFailed),
-      null,
-      report,
-    );
+    return close(deps, found, finalStatus(counts.mailboxesDone, counts.mailboxesFailed), null, report, counts);
   }
   if (ageMinutes > deps.runTimeoutMinutes) {
     const unsettled: string[] = [];
@@ -121,17 +112,17 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
       unsettled.slice(0, 20).join(', ') + (unsettled.length > 20 ? ` and ${unsettled.length - 20} more` : '');
     return close(
       deps,
-      { ...run, ...after },
-      etag,
+      found,
       after.mailboxesDone === 0 ? 'failed' : 'completedWithErrors',
       `Timed out after ${deps.runTimeoutMinutes} minutes with ${unsettled.length} mailboxes unsettled: ${list}`,
       report,
+      after,
     );
   }
 
   const progress = run.progress ?? { settled: -1, at: now.toISOString(), resends: 0 };
   if (settled !== progress.settled) {
-    await deps.repos.runs.update({ ...run, progress: { ...progress, settled, at: now.toISOString() } }, etag);
+    await deps.repos.runs.recordProgress(found, { ...progress, settled, at: now.toISOString() });
     return;
   }
   if ((now.getTime() - Date.parse(progress.at)) / 60_000 >= stallMinutes && progress.resends < MAX_RESENDS) {
@@ -157,37 +148,40 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
     }
     await deps.queue.send(QUEUES.mailbox, messages);
     report.resent++;
-    await deps.repos.runs.update({ ...run, progress: { settled, at: now.toISOString(), resends } }, etag);
+    await deps.repos.runs.recordProgress(found, { settled, at: now.toISOString(), resends });
     deps.logger?.warn({ taskId, runId, resends }, 'run stalled: re-sent its unsettled mailboxes');
   }
 }
 
+/**
+ * Closes an active run with the status its mailboxes earned: a run that would apply revocations first weighs
+ * them (the revocation hold) and becomes needsReview when it holds any. The transition releases the task.
+ */
 async function close(
   deps: FinalizeDeps,
-  run: Run,
-  etag: string,
-  status: RunStatus,
+  current: Versioned<Run>,
+  earned: 'succeeded' | 'completedWithErrors' | 'failed',
   error: string | null,
   report: FinalizeReport,
+  counts?: LiveRunCounts,
 ): Promise<void> {
-  let final: Run = { ...run, status, finishedAt: deps.now().toISOString(), error: error ?? run.error };
-  if (status === 'succeeded' || status === 'completedWithErrors') {
+  const run: Run = { ...current.value, ...counts };
+  let status: RunStatus = earned;
+  let changes: RunChanges = { ...counts, ...(error === null ? {} : { error }) };
+  if (earned === 'succeeded' || earned === 'completedWithErrors') {
     const leavers = await proposeRemovalOfMailboxesThatLeftScope(deps, run);
     report.mailboxesLeftScope += leavers.mailboxes;
     const revocations = await settleProposedRevocations(deps, run, deps.revocationHoldPercent, leavers.tally);
-    final = {
-      ...final,
+    changes = {
+      ...changes,
       delegationsRemoved: run.delegationsRemoved + revocations.applied,
       revocationsHeld: revocations.held,
       heldRights: revocations.heldRights,
       warnings: [...run.warnings, ...revocations.warnings],
-      ...(revocations.held > 0 ? { status: 'needsReview' as const } : {}),
     };
+    if (revocations.held > 0) status = 'needsReview';
   }
-  delete final.progress;
-  await deps.repos.runs.update(final, etag);
-  await deps.repos.runs.markInactive(run.taskId, run.runId);
-  await releaseTask(deps, run);
+  const { value: final } = await deps.repos.runs.transition(current, status, deps.now(), changes);
   report.finalized.push({ taskId: run.taskId, runId: run.runId, status: final.status });
   const { taskId, runId, mailboxesTotal: mailboxes, mailboxesFailed: failed } = run;
   deps.logger?.info(

@@ -1,9 +1,9 @@
-import type { Repositories } from '../composition.js';
+import type { Repositories } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { decideRevocationHold, MIN_REVOCATIONS_TO_HOLD, type RightTally } from '../domain/delegation/hold.js';
 import { RIGHTS, type Right } from '../domain/delegation/types.js';
-import type { Run, RunStatus } from '../domain/task.js';
+import type { Run } from '../domain/task.js';
 import type { DelegationEvent } from '../adapters/tables/delegationTables.js';
 import type { Page, PageRequest, ProposedRevocation } from '../ports/repositories.js';
 import { runKey } from './runs.js';
@@ -162,19 +162,22 @@ async function closeReview(
   review: Omit<NonNullable<Run['review']>, 'at'>,
 ): Promise<Run> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const { value: run, etag } = await getRunOrThrow(deps, taskId, runId);
+    const found = await getRunOrThrow(deps, taskId, runId);
+    const run = found.value;
     if (run.status !== 'needsReview') return run; // a concurrent review closed it first
-    const status: RunStatus = run.mailboxesFailed === 0 ? 'succeeded' : 'completedWithErrors';
-    const next: Run = {
-      ...run,
-      status,
-      revocationsHeld: 0,
-      delegationsRemoved: run.delegationsRemoved + review.applied,
-      review: { ...review, at: deps.now().toISOString() },
-    };
+    const now = deps.now();
     try {
-      await deps.repos.runs.update(next, etag);
-      return next;
+      const reviewed = await deps.repos.runs.transition(
+        found,
+        run.mailboxesFailed === 0 ? 'succeeded' : 'completedWithErrors',
+        now,
+        {
+          revocationsHeld: 0,
+          delegationsRemoved: run.delegationsRemoved + review.applied,
+          review: { ...review, at: now.toISOString() },
+        },
+      );
+      return reviewed.value;
     } catch (error) {
       if (!(error instanceof PreconditionFailedError)) throw error;
     }

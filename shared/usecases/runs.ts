@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Repositories } from '../composition.js';
+import type { Repositories } from '../ports/services.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { QUEUES, type QueueSender } from '../ports/queue.js';
 import type { ItemStatus, Page, PageRequest, RunItem } from '../ports/repositories.js';
-import { ZERO_COUNTS, isActiveStatus, manualRunId, scheduledRunId, type Run, type Task } from '../domain/task.js';
+import { isActiveStatus, manualRunId, scheduledRunId, type Run, type Task } from '../domain/task.js';
+import { queuedRun, skippedRun } from '../domain/runLifecycle.js';
 
 export interface RunDeps {
   repos: Repositories;
@@ -30,36 +31,6 @@ export type ClaimOutcome =
   | { outcome: 'created'; run: Run }
   | { outcome: 'skipped'; run: Run }
   | { outcome: 'alreadyClaimed'; runId: string };
-
-function newRun(
-  task: Task,
-  runId: string,
-  trigger: Run['trigger'],
-  now: Date,
-  slot: Date | null,
-  status: Run['status'] = 'queued',
-  error: string | null = null,
-): Run {
-  return {
-    ...ZERO_COUNTS,
-    runId,
-    taskId: task.id,
-    status,
-    trigger,
-    scheduledFor: slot ? slot.toISOString() : null,
-    createdAt: now.toISOString(),
-    startedAt: null,
-    finishedAt: status === 'skipped' ? now.toISOString() : null,
-    error,
-    skippedByReason: {},
-    target: task.target,
-    rights: task.rights,
-    warnings: [],
-    heldRights: [],
-    suspectRights: [],
-    review: null,
-  };
-}
 
 /** Sends (or re-sends) a run's expansion message; the message id makes a re-send a no-op inside the window. */
 export async function sendExpandMessage(queue: QueueSender, taskId: string, runId: string): Promise<void> {
@@ -99,7 +70,7 @@ export async function claimRun(
       if (claimInProgress || (active && isActiveStatus(active.value.status))) {
         const reason = `Previous run ${task.activeRunId} is still ${active?.value.status ?? 'queued'}`;
         if (!slot) throw new ConflictError('RUN.ACTIVE', `${reason}; wait for it to finish`);
-        const skipped = newRun(task, runId, 'schedule', now, slot, 'skipped', reason);
+        const skipped = skippedRun(task, runId, now, slot, reason);
         try {
           await deps.repos.runs.create(skipped);
         } catch (error) {
@@ -120,7 +91,7 @@ export async function claimRun(
       if (error instanceof PreconditionFailedError) continue; // someone else changed the task: look again
       throw error;
     }
-    const run = newRun(task, runId, request.trigger, now, slot);
+    const run = queuedRun(task, runId, request.trigger, now, slot);
     try {
       await deps.repos.runs.create(run);
     } catch (error) {

@@ -419,13 +419,13 @@ describe('runs', () => {
       const { runId } = first.json as { runId: string };
       // Without the finalizer timer the run stays active even once its only mailbox is done.
       const again = problemOf(await app.api('POST', `tasks/${task.id}/run`), 409, 'RUN.ACTIVE');
-      expect(again.detail).toMatch(new RegExp(`${runId} is still (queued|running)`));
+      expect(again.detail).toMatch(new RegExp(`${runId} is still (queued|expanding|running)`));
       problemOf(await app.api('DELETE', `tasks/${task.id}`), 409, 'TASK.RUN_ACTIVE');
       const during = (await app.api('GET', `tasks/${task.id}`, { role: 'Reader' })).json as {
         lastRun: { runId: string; status: string };
       };
       expect(during.lastRun.runId).toBe(runId);
-      expect(['queued', 'running']).toContain(during.lastRun.status);
+      expect(['queued', 'expanding', 'running']).toContain(during.lastRun.status);
 
       await app.settle();
       const run = await app.api('GET', `tasks/${task.id}/runs/${runId}`, { role: 'Reader' });

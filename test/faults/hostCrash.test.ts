@@ -119,24 +119,25 @@ describe('host killed mid-run and restarted on the same tables', () => {
     await second.stop({ keepSimulator: true });
   }, 120_000);
 
-  it('mid-expansion: a run left queued gets its expansion re-sent after 2 minutes ' +
+  it('mid-expansion: a run left expanding gets its expansion re-sent after 2 minutes ' +
     'and completes with the clean index', async () => {
     const clock = new OffsetClock();
     const { first, kill } = await doomedHost(clock);
     const taskId = await createTask(first);
     sim.setKnobs({ latencyMs: 600 });
     const runId = await startRun(first, taskId);
-    await new Promise((r) => setTimeout(r, 100));
+    // Killed once the expansion has begun: it is still waiting for the simulator's first answer (600 ms).
+    await waitFor(async () => (await getRun(first, taskId, runId)).status === 'expanding', 30_000, 'expansion');
     await kill();
     sim.setKnobs({ latencyMs: 0 });
 
     const second = await host(clock, { tablesPrefix: first.tablesPrefix });
-    expect((await getRun(second, taskId, runId)).status).toBe('queued');
-    expect((await tick(second)).resent).toBe(0); // a fresh claim is left alone
+    expect((await getRun(second, taskId, runId)).status).toBe('expanding');
+    expect((await tick(second)).resent).toBe(0); // a fresh expansion is left alone
     clock.advance(3 * 60_000);
     expect((await tick(second)).resent).toBe(1);
     await waitFor(
-      async () => (await getRun(second, taskId, runId)).status !== 'queued',
+      async () => (await getRun(second, taskId, runId)).status === 'running',
       30_000,
       'the re-sent expansion',
     );

@@ -54,11 +54,9 @@ async function runningRun() {
       displayName: `U${i}`,
     })),
   );
-  const found = (await deps.repos.runs.get(task.id, runId))!;
-  await deps.repos.runs.update(
-    { ...found.value, status: 'running', startedAt: deps.now().toISOString(), mailboxesTotal: 3 },
-    found.etag,
-  );
+  const queued = (await deps.repos.runs.get(task.id, runId))!;
+  const expanding = await deps.repos.runs.transition(queued, 'expanding', deps.now());
+  await deps.repos.runs.transition(expanding, 'running', deps.now(), { mailboxesTotal: 3 });
   await deps.repos.runs.settleItem(task.id, runId, GUIDS[0]!, { status: 'done', at: new Date().toISOString() });
   return { deps, taskId: task.id, runId };
 }

@@ -11,7 +11,16 @@ import type {
   RunRepository,
   Versioned,
 } from '../../ports/repositories.js';
-import { RUN_STATUSES, type Run, type RunCounts, type RunReview, type Target } from '../../domain/task.js';
+import {
+  RUN_STATUSES,
+  isActiveStatus,
+  type Run,
+  type RunCounts,
+  type RunReview,
+  type RunStatus,
+  type Target,
+} from '../../domain/task.js';
+import { releasesTask, transitionRun, type RunChanges } from '../../domain/runLifecycle.js';
 import { RIGHTS, type Right } from '../../domain/delegation/types.js';
 import { CorruptDataError, PreconditionFailedError } from '../../errors.js';
 import { assertKey } from './keys.js';
@@ -19,6 +28,7 @@ import { json, num, str, storedEnum } from './entityFields.js';
 
 const RUN_TRIGGERS = ['schedule', 'manual'] as const;
 import { odata, type Entity, type TableFactoryLike, type TableStore } from './tableStore.js';
+import { TaskTable } from './taskTable.js';
 
 /**
  * A run's items are spread over shard partitions, each with its own live counter row, so concurrent
@@ -214,15 +224,19 @@ export class RunTable implements RunRepository {
   private readonly activeIndex: TableStore;
   private readonly itemStore: TableStore;
 
+  /** The task whose active-run pointer a closing transition clears. */
+  private readonly tasks: TaskTable;
+
   constructor(tables: TableFactoryLike) {
     this.runs = tables.store('Runs');
     this.activeIndex = tables.store('ActiveRuns');
     this.itemStore = tables.store('RunItems');
+    this.tasks = new TaskTable(tables.store('Tasks'));
   }
 
   async create(run: Run): Promise<void> {
     await this.runs.insert(toRunEntity(run));
-    if (run.status === 'queued' || run.status === 'running') {
+    if (isActiveStatus(run.status)) {
       await this.activeIndex.upsert({
         partitionKey: 'active',
         rowKey: runPartition(run.taskId, run.runId),
@@ -242,8 +256,17 @@ export class RunTable implements RunRepository {
     return { items: result.items.map(fromRunEntity), continuationToken: result.continuationToken };
   }
 
-  async update(run: Run, etag: string): Promise<string> {
-    return (await this.runs.update(toRunEntity(run), etag)) ?? '';
+  async transition(current: Versioned<Run>, to: RunStatus, at: Date, changes?: RunChanges): Promise<Versioned<Run>> {
+    const next = transitionRun(current.value, to, at, changes);
+    // The status is written first, under the ETag: a losing concurrent transition must not release anything.
+    const etag = (await this.runs.update(toRunEntity(next), current.etag)) ?? '';
+    if (releasesTask(current.value.status, to)) await this.release(next.taskId, next.runId);
+    return { value: next, etag };
+  }
+
+  async recordProgress(current: Versioned<Run>, progress: NonNullable<Run['progress']>): Promise<Versioned<Run>> {
+    const next: Run = { ...current.value, progress };
+    return { value: next, etag: (await this.runs.update(toRunEntity(next), current.etag)) ?? '' };
   }
 
   async *active(): AsyncIterable<{ taskId: string; runId: string }> {
@@ -252,7 +275,9 @@ export class RunTable implements RunRepository {
     }
   }
 
-  async markInactive(taskId: string, runId: string): Promise<void> {
+  async release(taskId: string, runId: string): Promise<void> {
+    // The task first: the index entry is what brings the finalizer back to finish an interrupted release.
+    await this.tasks.releaseRun(taskId, runId);
     await this.activeIndex.delete('active', runPartition(taskId, runId));
   }
 

@@ -1,6 +1,7 @@
 import type { Page, PageRequest, TaskRepository, Versioned } from '../../ports/repositories.js';
 import type { Target, Task } from '../../domain/task.js';
 import type { Right } from '../../domain/delegation/types.js';
+import { PreconditionFailedError } from '../../errors.js';
 import { assertKey } from './keys.js';
 import { bool, json, str } from './entityFields.js';
 import { odata, type Entity, type TableStore } from './tableStore.js';
@@ -73,6 +74,28 @@ export class TaskTable implements TaskRepository {
 
   async update(task: Task, etag: string): Promise<string> {
     return (await this.store.update(toTaskEntity(task), etag)) ?? '';
+  }
+
+  /**
+   * Clears the task's active-run pointer if it still names this run; a task edited meanwhile is read again.
+   * PreconditionFailedError when it kept changing: the caller's release is retried (the finalizer's next tick).
+   */
+  async releaseRun(taskId: string, runId: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const found = await this.get(taskId);
+      if (!found || found.value.activeRunId !== runId) return;
+      const { activeRunId: _run, activeSince: _since, ...released } = found.value;
+      try {
+        await this.update(released, found.etag);
+        return;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError)) throw error;
+      }
+    }
+    throw new PreconditionFailedError(
+      'TASK.CONCURRENT_UPDATE',
+      `Task '${taskId}' kept changing while run '${runId}' released it`,
+    );
   }
 
   async delete(id: string): Promise<void> {
