@@ -1,29 +1,26 @@
-import { createHash } from 'node:crypto';
-import type { Repositories } from '../composition.js';
+import type { Repositories } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { PermanentUpstreamError, ThrottledError } from '../errors.js';
 import {
   computeEffectiveDelegations,
-  diffDelegations,
+  observationDigest,
+  planMailboxSync,
   planTrustees,
-  normalizeVias,
   type DelegateRef,
   type EffectiveDelegation,
+  type MailboxRef,
   type MailboxRightsSnapshot,
-  readsSuspiciouslyEmpty,
   type RawCalendarPermission,
   type ResolvedTrustee,
   type Right,
 } from '../domain/delegation/index.js';
-import type { DelegationEvent, DelegationRow, MailboxRef } from '../adapters/tables/delegationTables.js';
 import {
   fromCalendarPermission,
   fromMailboxPermissionRow,
   fromRecipientPermissionRow,
-} from '../adapters/microsoft/toDomain.js';
-import type { MicrosoftPorts } from '../ports/microsoft.js';
+  type MicrosoftPorts,
+} from '../ports/microsoft.js';
 import { QUEUES, type QueueSender } from '../ports/queue.js';
-import type { ProposedRevocation } from '../ports/repositories.js';
 import { mailboxMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
 import type { ResolverCache, TrusteeResolver } from './trusteeResolver.js';
@@ -128,40 +125,6 @@ async function readCalendar(
   }
 }
 
-/**
- * Everything the diff of a mailbox depends on besides the stored rows: the mailbox as shown, the rights
- * observed and the effective delegations with their display data. Equal digest + untouched rows = no change.
- */
-export function observationDigest(
-  mailbox: MailboxRef,
-  observedRights: readonly Right[],
-  delegations: readonly EffectiveDelegation[],
-): string {
-  const rows = delegations
-    .map(
-      (d) =>
-        [
-          d.delegate.id.toLowerCase(),
-          d.right,
-          d.delegate.upn,
-          d.delegate.address,
-          d.delegate.displayName,
-          d.delegate.accountEnabled ?? null,
-          normalizeVias(d.via),
-        ] as const,
-    )
-    .sort((a, b) => (a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0] < b[0] ? -1 : 1));
-  const canonical = JSON.stringify([
-    1,
-    mailbox.id.toLowerCase(),
-    mailbox.address,
-    mailbox.displayName,
-    [...observedRights].sort(),
-    rows,
-  ]);
-  return createHash('sha256').update(canonical).digest('base64url');
-}
-
 function describeFailure(error: PermanentUpstreamError, upn: string): string {
   if (error.code.endsWith('NOT_FOUND'))
     return `Mailbox ${upn} could not be read: it no longer exists (${error.message})`;
@@ -242,137 +205,39 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     displayName: mailbox.displayName,
   };
   const digest = observationDigest(mailboxRef, effective.observedRights, effective.delegations);
-  const state = await deps.repos.delegations.syncState(mailbox.id);
-  const unresolvedCount = effective.unresolved.length + effective.orphaned;
-  if (state?.digest === digest) {
-    await repairDelegateAddresses(deps, resolver, effective.delegations);
-    // Observed exactly what the last sync wrote, and nobody wrote since: no rows to read, nothing to change. The
-    // stored synced rows are then the observed ones, which is what the run's revocation hold counts against.
-    const storedByRight = countByRight(effective.delegations);
-    await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
-      status: 'done',
-      at: deps.now().toISOString(),
-      ...(item?.planned ?? { delegationsAdded: 0, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount }),
-      ...readNotes,
-      storedByRight,
-    });
-    return {
-      outcome: 'synced',
-      added: 0,
-      removed: 0,
-      changed: 0,
-      unresolved: unresolvedCount,
-      proposedRevocations: 0,
-    };
-  }
-  // No state row: nothing was ever written for this mailbox, so there are no rows to read.
-  const stored = state ? await deps.repos.delegations.forMailbox(mailbox.id) : [];
-  const at = deps.now().toISOString();
-  const diff = diffDelegations(stored, effective.delegations, at, { rights: effective.observedRights });
-  const withMailbox = (d: (typeof diff.added)[number]): DelegationRow => ({ ...d, mailbox: mailboxRef });
-  const observed = new Set(effective.observedRights);
-  const storedByRight = countByRight(
-    stored.filter((row) => row.source === 'MailboxPermissionSync' && observed.has(row.right)),
-  );
-
-  // A renamed mailbox: rewrite its unchanged rows so by-delegate lookups show the new name.
-  const changedKeys = new Set(diff.changed.map((c) => `${c.after.delegate.id}|${c.after.right}`));
-  const renamed = stored.filter(
-    (row) =>
-      row.source === 'MailboxPermissionSync' &&
-      (row.mailbox.address !== mailboxRef.address || row.mailbox.displayName !== mailboxRef.displayName) &&
-      !diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right) &&
-      !changedKeys.has(`${row.delegate.id}|${row.right}`),
-  );
-  const events: DelegationEvent[] = diff.added.map(
-    (d): DelegationEvent => ({
-      type: 'granted',
-      mailbox: mailboxRef,
-      delegate: d.delegate,
-      right: d.right,
-      via: d.via,
-      source: d.source,
-      runId,
-      taskId,
-      at,
-    }),
-  );
-  const upsert = [
-    ...diff.added.map(withMailbox),
-    ...diff.changed.map((c) => withMailbox(c.after)),
-    ...renamed.map((r) => ({ ...r, mailbox: mailboxRef })),
-  ];
-  // Revocations are never applied here: the run applies them when it closes, unless it holds them for review
-  // (docs/design.md §8.2). Until then the rows stay, and lookups keep showing them.
-  // A mailbox that suddenly reads empty while it held many delegations is more likely a read that went wrong than
-  // a mailbox everyone lost access to: its revocations are held whatever the run's totals (docs/wire.md, Safety).
-  const storedCount = Object.values(storedByRight).reduce((a, b) => a + b, 0);
-  const reason = readsSuspiciouslyEmpty(effective.delegations.length, storedCount) ? 'readEmpty' : 'notObserved';
-  const proposed: ProposedRevocation[] = stored
-    .filter((row) =>
-      diff.removed.some((r) => r.delegate.id === row.delegate.id && r.right === row.right && r.source === row.source),
-    )
-    .map((row) => ({ ...row, reason }));
-
-  const counts = { delegationsAdded: diff.added.length, delegationsRemoved: 0, trusteesUnresolved: unresolvedCount };
-  let stateEtag = state?.etag;
-  if (upsert.length > 0) {
-    // Remember what this delivery is about to change: a redelivery after a partial write sees a smaller diff,
+  const stored = await deps.repos.delegations.readForSync(mailbox.id, digest);
+  const key = runKey(taskId, runId);
+  const plan = planMailboxSync(stored, effective, { mailbox: mailboxRef, taskId, runId, at: deps.now().toISOString() });
+  if (plan.upserts.length > 0) {
+    // Remember what this delivery is about to change: a redelivery after a partial write sees a smaller plan,
     // but the run must still count the whole change once.
-    if (!item.planned) await deps.repos.runs.recordPlannedCounts(taskId, runId, mailbox.id, counts);
-    const delegates = resolver.unwritten(uniqueDelegates([...diff.added, ...diff.changed.map((c) => c.after)]));
+    if (!item.planned) await deps.repos.runs.recordPlannedCounts(taskId, runId, mailbox.id, plan.counts);
+    const delegates = resolver.unwritten(plan.delegates);
     await deps.repos.directory.upsert(delegates.map(toDirectoryUser));
     resolver.markWritten(delegates);
-    stateEtag = await deps.repos.delegations.apply(
-      { mailbox: mailboxRef, upsert, remove: [], events },
-      { taskId, runId, at, eventScope: runKey(taskId, runId) },
-    );
   }
+  // Revocations are never applied here: the run applies them when it closes, unless it holds them for review
+  // (docs/design.md §8.2). Until then the rows stay, and lookups keep showing them. They are recorded on the run
+  // before the apply marks them pending, so a pending mark always has its proposals.
+  if (plan.removals.length > 0) await deps.repos.runs.proposeRevocations(taskId, runId, mailbox.id, plan.removals);
+  await deps.repos.delegations.applySyncPlan(plan, stored, key);
   await repairDelegateAddresses(deps, resolver, effective.delegations);
-  if (proposed.length > 0) {
-    await deps.repos.runs.proposeRevocations(taskId, runId, mailbox.id, proposed);
-    // Only this run's proposals may be applied now; the rows no longer match any recorded observation.
-    await deps.repos.delegations.markRevocationsPending(mailbox.id, runKey(taskId, runId));
-  } else if (stateEtag) {
-    // The rows now match this observation (conditional: a concurrent writer leaves the state unknown).
-    await deps.repos.delegations.recordSyncDigest(mailbox.id, digest, stateEtag);
-  }
-  if (effective.missingKeys.length || effective.missingGroups.length) {
-    deps.logger?.error(
-      {
-        taskId,
-        runId,
-        mailboxId: mailbox.id,
-        missingKeys: effective.missingKeys.length,
-        missingGroups: effective.missingGroups.length,
-      },
-      'resolver returned incomplete results',
-    );
-  }
-  const planned = item.planned;
-  const revocationsProposed = countByRight(proposed);
   await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
     status: 'done',
     at: deps.now().toISOString(),
-    ...(planned ?? counts),
+    ...plan.counts,
     ...readNotes,
-    storedByRight,
-    revocationsProposed,
+    storedByRight: plan.storedByRight,
+    revocationsProposed: plan.revocationsProposed,
   });
   return {
     outcome: 'synced',
-    added: diff.added.length,
+    added: plan.counts.delegationsAdded,
     removed: 0,
-    changed: diff.changed.length,
-    unresolved: counts.trusteesUnresolved,
-    proposedRevocations: proposed.length,
+    changed: plan.changed,
+    unresolved: plan.counts.trusteesUnresolved,
+    proposedRevocations: plan.removals.length,
   };
-}
-
-function countByRight(rows: ReadonlyArray<{ right: Right }>): Partial<Record<Right, number>> {
-  const counts: Partial<Record<Right, number>> = {};
-  for (const row of rows) counts[row.right] = (counts[row.right] ?? 0) + 1;
-  return counts;
 }
 
 /**

@@ -1,56 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  IncompleteObservationError,
+  MIN_REVOCATIONS_TO_HOLD,
   RIGHTS,
-  applyDelegationDiff,
   computeEffectiveDelegations,
   diffDelegations,
   keyOf,
   normalizeVias,
+  observationDigest,
+  planMailboxSync,
   type DelegateRef,
-  type EffectiveDelegation,
   type MailboxIdentity,
   type RawAce,
   type ResolvedTrustee,
-  type StoredDelegation,
+  type Right,
+  type SyncContext,
   type TrusteeKey,
-  type Via,
 } from '../../shared/domain/delegation/index.js';
-
-// Small pools so that generated stored and observed sets overlap, collide and differ in display data.
-const delegateArb: fc.Arbitrary<DelegateRef> = fc.record({
-  id: fc.constantFrom('u-1', 'u-2', 'U-2', 'u-3', 'u-4'),
-  upn: fc.constantFrom('a@contoso.com', 'b@contoso.com'),
-  address: fc.constantFrom('a@contoso.com', 'a2@contoso.com'),
-  displayName: fc.constantFrom('A', 'A renamed'),
-  accountEnabled: fc.constantFrom(true, false, undefined),
-});
-
-const viaArb: fc.Arbitrary<Via> = fc.oneof(
-  fc.constant<Via>({ kind: 'direct' }),
-  fc.record({
-    kind: fc.constant('group' as const),
-    id: fc.constantFrom('g-1', 'g-2', 'g-3'),
-    displayName: fc.constantFrom('Group', 'Group renamed'),
-  }),
-);
-
-const effectiveArb: fc.Arbitrary<EffectiveDelegation> = fc.record({
-  mailboxId: fc.constantFrom('m-1', 'M-1', 'm-2'),
-  delegate: delegateArb,
-  right: fc.constantFrom(...RIGHTS),
-  via: fc.array(viaArb, { minLength: 1, maxLength: 4 }),
-});
-
-const storedArb: fc.Arbitrary<StoredDelegation> = fc.record({
-  mailboxId: fc.constantFrom('m-1', 'M-1', 'm-2'),
-  delegate: delegateArb,
-  right: fc.constantFrom(...RIGHTS),
-  via: fc.array(viaArb, { minLength: 1, maxLength: 4 }),
-  source: fc.constantFrom('MailboxPermissionSync' as const, 'Manual' as const),
-  firstSeen: fc.constantFrom('2025-01-01T00:00:00Z', '2025-06-01T00:00:00Z'),
-  lastConfirmed: fc.constantFrom('2025-06-01T00:00:00Z', '2025-07-01T00:00:00Z'),
-});
+import { effectiveArb, mailboxArb, observationArb, storedArb, storedRowsArb } from '../support/arbitraries.js';
 
 // Storage holds one row per (mailbox, delegate, right); computeEffectiveDelegations emits one per key too.
 const storedSetArb = fc.uniqueArray(storedArb, { selector: keyOf, maxLength: 12 });
@@ -58,40 +26,8 @@ const observedSetArb = fc.uniqueArray(effectiveArb, { selector: keyOf, maxLength
 const rightsArb = fc.option(fc.subarray([...RIGHTS]), { nil: undefined });
 
 const NOW = '2026-03-01T00:00:00Z';
-const LATER = '2026-03-02T00:00:00Z';
 
 describe('diffDelegations properties', () => {
-  it('is idempotent: after applying a diff, diffing again against the same observation writes nothing', () => {
-    fc.assert(
-      fc.property(storedSetArb, observedSetArb, rightsArb, (stored, observed, rights) => {
-        const first = diffDelegations(stored, observed, NOW, { rights });
-        const second = diffDelegations(applyDelegationDiff(stored, first), observed, LATER, { rights });
-
-        expect(second.added).toEqual([]);
-        expect(second.removed).toEqual([]);
-        expect(second.changed).toEqual([]);
-      }),
-    );
-  });
-
-  it('never removes or changes a Manual row', () => {
-    fc.assert(
-      fc.property(storedSetArb, observedSetArb, rightsArb, (stored, observed, rights) => {
-        const diff = diffDelegations(stored, observed, NOW, { rights });
-        const after = applyDelegationDiff(stored, diff);
-
-        for (const manual of stored.filter((d) => d.source === 'Manual')) {
-          expect(after).toContainEqual(manual);
-        }
-        const touched = [...diff.removed, ...diff.changed.map((c) => c.before), ...diff.changed.map((c) => c.after)];
-        expect(touched.every((d) => d.source === 'MailboxPermissionSync')).toBe(true);
-        expect(after.filter((d) => d.source === 'Manual')).toHaveLength(
-          stored.filter((d) => d.source === 'Manual').length,
-        );
-      }),
-    );
-  });
-
   it('does not depend on the order of the observed delegations or their vias', () => {
     const observedTwiceArb = observedSetArb.chain((observed) =>
       fc.tuple(
@@ -137,6 +73,114 @@ describe('diffDelegations properties', () => {
           expect(after.via).toEqual(normalizeVias(after.via));
         }
         expect(diff.added.every((d) => d.firstSeen === NOW && d.lastConfirmed === NOW)).toBe(true);
+      }),
+    );
+  });
+});
+
+// Re-planning after a plan is applied is a property of the plan and the repository together: it runs through the
+// tables on Azurite and the in-memory repository in test/integration/mailboxSync.repository.test.ts.
+describe('planMailboxSync properties', () => {
+  const MAILBOX = 'm-1';
+  const contextArb = mailboxArb(MAILBOX).map(
+    (mailbox): SyncContext => ({ mailbox, taskId: 'task-1', runId: 'run-1', at: NOW }),
+  );
+  const sum = (byRight: Partial<Record<Right, number>>) => Object.values(byRight).reduce((a, b) => a + b, 0);
+
+  it('counts what it writes and proposes', () => {
+    fc.assert(
+      fc.property(storedRowsArb(MAILBOX), observationArb(MAILBOX), contextArb, (rows, observed, context) => {
+        const plan = planMailboxSync({ kind: 'rows', rows }, observed, context);
+
+        expect(plan.counts).toEqual({
+          delegationsAdded: plan.events.length,
+          delegationsRemoved: 0,
+          trusteesUnresolved: observed.unresolved.length + observed.orphaned,
+        });
+        expect(plan.events.every((e) => e.type === 'granted' && e.runId === 'run-1' && e.at === NOW)).toBe(true);
+        expect(plan.upserts.length).toBeGreaterThanOrEqual(plan.counts.delegationsAdded + plan.changed);
+        expect(sum(plan.revocationsProposed)).toBe(plan.removals.length);
+        expect(new Set(plan.upserts.map(keyOf)).size).toBe(plan.upserts.length);
+      }),
+    );
+  });
+
+  it('writes synced rows only, and proposes only stored synced rows of the observed rights it no longer sees', () => {
+    fc.assert(
+      fc.property(storedRowsArb(MAILBOX), observationArb(MAILBOX), contextArb, (rows, observed, context) => {
+        const plan = planMailboxSync({ kind: 'rows', rows }, observed, context);
+
+        expect(plan.upserts.every((row) => row.source === 'MailboxPermissionSync')).toBe(true);
+        const seen = new Set(observed.delegations.map(keyOf));
+        const readEmpty = observed.delegations.length === 0 && sum(plan.storedByRight) >= MIN_REVOCATIONS_TO_HOLD;
+        for (const { reason, ...row } of plan.removals) {
+          expect(rows).toContainEqual(row);
+          expect(row.source).toBe('MailboxPermissionSync');
+          expect(observed.observedRights).toContain(row.right);
+          expect(seen.has(keyOf(row))).toBe(false);
+          expect(reason).toBe(readEmpty ? 'readEmpty' : 'notObserved');
+        }
+        const synced = rows.filter((r) => r.source === 'MailboxPermissionSync');
+        const expected = synced.filter((r) => observed.observedRights.includes(r.right) && !seen.has(keyOf(r)));
+        expect(plan.removals).toHaveLength(expected.length);
+      }),
+    );
+  });
+
+  it('plans nothing when the stored rows are known to match the observation', () => {
+    fc.assert(
+      fc.property(observationArb(MAILBOX), contextArb, (observed, context) => {
+        const plan = planMailboxSync({ kind: 'matchesDigest' }, observed, context);
+
+        expect(plan).toMatchObject({ upserts: [], removals: [], events: [], changed: 0, delegates: [] });
+        expect(plan.digest).toBe(observationDigest(context.mailbox, observed.observedRights, observed.delegations));
+        expect(sum(plan.storedByRight)).toBe(observed.delegations.length);
+      }),
+    );
+  });
+
+  it('throws on trustees or groups the resolver left out, whatever is stored: they never read as revoked', () => {
+    const missingArb = fc.oneof(
+      fc.record({ missingKeys: fc.constant<string[]>(['u1@contoso.com']), missingGroups: fc.constant<string[]>([]) }),
+      fc.record({ missingKeys: fc.constant<string[]>([]), missingGroups: fc.constant<string[]>(['g-1']) }),
+    );
+    fc.assert(
+      fc.property(
+        storedRowsArb(MAILBOX),
+        observationArb(MAILBOX),
+        missingArb,
+        contextArb,
+        (rows, observed, missing, context) => {
+          expect(() => planMailboxSync({ kind: 'rows', rows }, { ...observed, ...missing }, context)).toThrow(
+            IncompleteObservationError,
+          );
+        },
+      ),
+    );
+  });
+
+  it('counts unresolved and orphaned trustees and plans nothing else for them', () => {
+    fc.assert(
+      fc.property(storedRowsArb(MAILBOX), observationArb(MAILBOX), contextArb, (rows, observed, context) => {
+        const resolvedOnly = { ...observed, unresolved: [], orphaned: 0 };
+
+        const plan = planMailboxSync({ kind: 'rows', rows }, observed, context);
+        const without = planMailboxSync({ kind: 'rows', rows }, resolvedOnly, context);
+
+        expect({ ...plan, counts: undefined }).toEqual({ ...without, counts: undefined });
+        expect(plan.counts.trusteesUnresolved).toBe(observed.unresolved.length + observed.orphaned);
+      }),
+    );
+  });
+
+  it('has a digest that depends on neither the order of the delegations nor that of their vias', () => {
+    fc.assert(
+      fc.property(observationArb(MAILBOX), contextArb, (observed, context) => {
+        const reordered = [...observed.delegations].reverse().map((d) => ({ ...d, via: [...d.via].reverse() }));
+
+        expect(observationDigest(context.mailbox, [...observed.observedRights].reverse(), reordered)).toBe(
+          observationDigest(context.mailbox, observed.observedRights, observed.delegations),
+        );
       }),
     );
   });

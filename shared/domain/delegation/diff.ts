@@ -78,10 +78,3 @@ function toStored(d: EffectiveDelegation, firstSeen: string, lastConfirmed: stri
     lastConfirmed,
   };
 }
-
-/** The stored state after writing `diff`: what the next sync will read (used by in-memory stores and tests). */
-export function applyDelegationDiff(stored: readonly StoredDelegation[], diff: DelegationDiff): StoredDelegation[] {
-  const replaced = new Set([...diff.removed.map(keyOf), ...diff.changed.map((c) => keyOf(c.before))]);
-  const kept = stored.filter((d) => d.source !== 'MailboxPermissionSync' || !replaced.has(keyOf(d)));
-  return [...kept, ...diff.changed.map((c) => c.after), ...diff.added].sort(compareDelegations);
-}

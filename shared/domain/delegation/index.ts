@@ -1,6 +1,6 @@
 /**
  * Mailbox delegation, pure: read raw rows → `planTrustees` (keys to resolve) → resolve and expand groups
- * (I/O, outside) → `computeEffectiveDelegations` → `diffDelegations` against stored rows → write.
+ * (I/O, outside) → `computeEffectiveDelegations` → `planMailboxSync` against stored rows → apply (outside).
  */
 export * from './types.js';
 export { splitAccessRights, classifyTrustee, describeTrusteeKey } from './trustee.js';
@@ -11,8 +11,17 @@ export { computeEffectiveDelegations } from './effective.js';
 export { decideRevocationHold, readsSuspiciouslyEmpty, MIN_REVOCATIONS_TO_HOLD } from './hold.js';
 export type { HoldDecision, RightTally } from './hold.js';
 export type { EffectiveDelegations, UnresolvedTrustee } from './effective.js';
-export { diffDelegations, applyDelegationDiff } from './diff.js';
+export { diffDelegations } from './diff.js';
 export type { DelegationDiff, DiffOptions } from './diff.js';
+export { IncompleteObservationError, observationDigest, planMailboxSync } from './plan.js';
+export type {
+  MailboxSyncPlan,
+  RevocationProposal,
+  StoredMailbox,
+  SyncContext,
+  SyncCounts,
+  SyncRevocationReason,
+} from './plan.js';
 export {
   delegationKey,
   keyOf,

@@ -103,3 +103,31 @@ export interface StoredDelegation extends EffectiveDelegation {
   /** ISO 8601 UTC; only rewritten when the row is written for another reason (unchanged rows cost no writes). */
   lastConfirmed: string;
 }
+
+/** The mailbox as lookups show it, stored on every row so a lookup needs no directory call. */
+export interface MailboxRef {
+  id: string;
+  address: string;
+  displayName: string;
+}
+
+/** A stored delegation together with the mailbox it is on. */
+export interface DelegationRow extends StoredDelegation {
+  mailbox: MailboxRef;
+}
+
+export const CHANGE_TYPES = ['granted', 'revoked'] as const;
+export type ChangeType = (typeof CHANGE_TYPES)[number];
+
+/** One line of the change history: a delegation granted or revoked, by a run (or an admin when runId is null). */
+export interface DelegationEvent {
+  type: ChangeType;
+  mailbox: MailboxRef;
+  delegate: DelegateRef;
+  right: Right;
+  via: Via[];
+  source: Source;
+  runId: string | null;
+  taskId: string | null;
+  at: string;
+}

@@ -1,0 +1,100 @@
+import type { MailboxSyncPlan } from '../../../shared/domain/delegation/index.js';
+import type {
+  ChangeContext,
+  DelegationEvent,
+  DelegationRepository,
+  DelegationRow,
+  MailboxChanges,
+  StoredMailboxRead,
+  SyncState,
+} from '../../../shared/ports/delegations.js';
+
+/** The part of the delegation port that a mailbox's sync and its run's close use. */
+export type MailboxDelegationPort = Pick<
+  DelegationRepository,
+  'syncState' | 'forMailbox' | 'readForSync' | 'applySyncPlan' | 'apply'
+>;
+
+const rowKey = (otherId: string, d: Pick<DelegationRow, 'right' | 'source'>) =>
+  [otherId.toLowerCase(), d.right, d.source].join('|');
+
+/**
+ * The delegation tables in memory, for use-case tests without a network. It keeps what the tables key on: one
+ * row per (mailbox, delegate, right, source) in each index, history rows keyed by their run scope and identity, and
+ * one sync state per mailbox that every write replaces (its ETag a counter).
+ */
+export class MemoryDelegations implements MailboxDelegationPort {
+  /** Mailbox id (lower-cased) → row key → row: the forward index. */
+  private readonly byMailbox = new Map<string, Map<string, DelegationRow>>();
+  /** Delegate id (lower-cased) → row key → row: the reverse index. */
+  private readonly byDelegate = new Map<string, Map<string, DelegationRow>>();
+  private readonly states = new Map<string, SyncState>();
+  /** History rows by their deterministic key: a redelivery rewrites, never adds. */
+  readonly history = new Map<string, DelegationEvent>();
+  private version = 0;
+
+  async syncState(mailboxId: string): Promise<SyncState | undefined> {
+    const state = this.states.get(mailboxId.toLowerCase());
+    return state && { ...state };
+  }
+
+  async forMailbox(mailboxId: string): Promise<DelegationRow[]> {
+    return [...(this.byMailbox.get(mailboxId.toLowerCase())?.values() ?? [])].map((row) => structuredClone(row));
+  }
+
+  async readForSync(mailboxId: string, digest: string): Promise<StoredMailboxRead> {
+    const state = await this.syncState(mailboxId);
+    if (state?.digest === digest) return { kind: 'matchesDigest' };
+    return { kind: 'rows', rows: state ? await this.forMailbox(mailboxId) : [], stateEtag: state?.etag };
+  }
+
+  async applySyncPlan(plan: MailboxSyncPlan, read: StoredMailboxRead, runKey: string): Promise<void> {
+    if (read.kind === 'matchesDigest') return;
+    let stateEtag = read.stateEtag;
+    if (plan.upserts.length > 0) {
+      stateEtag = await this.apply(
+        { mailbox: plan.mailbox, upsert: plan.upserts, remove: [], events: plan.events },
+        { taskId: plan.taskId, runId: plan.runId, at: plan.at, eventScope: runKey },
+      );
+    }
+    const id = plan.mailbox.id.toLowerCase();
+    if (plan.removals.length > 0) this.writeState(id, { digest: '', pendingRun: runKey });
+    else if (stateEtag && this.states.get(id)?.etag === stateEtag) this.writeState(id, { digest: plan.digest });
+  }
+
+  async apply(changes: MailboxChanges, context: ChangeContext): Promise<string | undefined> {
+    if (changes.upsert.length === 0 && changes.remove.length === 0 && changes.events.length === 0) return undefined;
+    const etag = this.writeState(changes.mailbox.id.toLowerCase(), { digest: '' });
+    for (const e of changes.events) {
+      const identity = [context.eventScope, e.mailbox.id, e.delegate.id, e.right, e.source, e.type].join('|');
+      this.history.set(identity.toLowerCase(), structuredClone(e));
+    }
+    for (const d of changes.upsert) {
+      // The tables store the row's mailbox id as the mailbox reference holds it.
+      const row = structuredClone({ ...d, mailboxId: d.mailbox.id });
+      partition(this.byDelegate, d.delegate.id).set(rowKey(d.mailbox.id, d), row);
+      partition(this.byMailbox, d.mailbox.id).set(rowKey(d.delegate.id, d), row);
+    }
+    for (const d of changes.remove) {
+      partition(this.byDelegate, d.delegate.id).delete(rowKey(d.mailbox.id, d));
+      partition(this.byMailbox, d.mailbox.id).delete(rowKey(d.delegate.id, d));
+    }
+    return etag;
+  }
+
+  private writeState(mailboxId: string, state: Omit<SyncState, 'etag'>): string {
+    const etag = `W/"${++this.version}"`;
+    this.states.set(mailboxId, { ...state, etag });
+    return etag;
+  }
+}
+
+function partition(index: Map<string, Map<string, DelegationRow>>, id: string): Map<string, DelegationRow> {
+  const key = id.toLowerCase();
+  let rows = index.get(key);
+  if (!rows) {
+    rows = new Map();
+    index.set(key, rows);
+  }
+  return rows;
+}
