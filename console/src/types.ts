@@ -26,6 +26,7 @@ export interface Problem {
 
 export type RunStatus =
   | 'queued'
+  | 'expanding'
   | 'running'
   | 'succeeded'
   | 'completedWithErrors'

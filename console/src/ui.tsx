@@ -88,6 +88,7 @@ export function Time({ iso }: { iso: string | null | undefined }) {
 
 const STATUS_LABEL: Record<RunStatus, string> = {
   queued: 'Queued',
+  expanding: 'Expanding target',
   running: 'Running',
   succeeded: 'Succeeded',
   completedWithErrors: 'Completed with errors',
@@ -96,12 +97,18 @@ const STATUS_LABEL: Record<RunStatus, string> = {
   skipped: 'Skipped',
 };
 
+/** How the console names a run status. */
+export function runStatusLabel(status: RunStatus): string {
+  return STATUS_LABEL[status] ?? status;
+}
+
 export function RunStatusBadge({ status }: { status: RunStatus }) {
   return <span class={`badge badge-${status}`}>{STATUS_LABEL[status] ?? status}</span>;
 }
 
+/** Claimed, expanding its target or syncing: the task cannot start another run (RUN_STATUSES on the server). */
 export function isActive(status: RunStatus): boolean {
-  return status === 'queued' || status === 'running';
+  return status === 'queued' || status === 'expanding' || status === 'running';
 }
 
 export function SourceBadge({ source }: { source: RightEntry['source'] }) {

@@ -4,6 +4,7 @@ import type { Page, Run, RunMailbox, TaskView, Target } from '../types';
 import {
   ErrorBox,
   isActive,
+  runStatusLabel,
   Loading,
   LoadMore,
   rightLabel,
@@ -100,7 +101,8 @@ function RunProgress({ taskId, runId, onSettled }: { taskId: string; runId: stri
       <p class="progress-text" aria-live="polite" aria-atomic="true" data-testid="run-progress-text">
         {run === null
           ? 'Starting…'
-          : `${run.status === 'queued' ? 'Queued' : isActive(run.status) ? 'Running' : 'Finished'}: ${pct}% — ${processed} of ${run.mailboxesTotal} mailboxes (${run.mailboxesDone} done, ${run.mailboxesFailed} failed)`}
+          : `${isActive(run.status) ? runStatusLabel(run.status) : 'Finished'}: ${pct}% — ${processed} of ` +
+            `${run.mailboxesTotal} mailboxes (${run.mailboxesDone} done, ${run.mailboxesFailed} failed)`}
       </p>
       <ErrorBox error={error} />
     </div>
