@@ -18,8 +18,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const runningFromSource = import.meta.url.endsWith('.ts');
 export const CONSOLE_ASSET_DIR = path.resolve(here, runningFromSource ? '../dist/console' : '../console');
 
-export const CONSOLE_CSP =
-  "default-src 'self'; connect-src 'self' https://login.microsoftonline.com; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "connect-src 'self' https://login.microsoftonline.com",
+  "img-src 'self' data:",
+  "style-src 'self'",
+  "script-src 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 const STATIC_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONSOLE_CSP,

@@ -16,14 +16,9 @@ function deadLetterInfo(context: InvocationContext): DeadLetterInfo {
   const meta = context.triggerMetadata ?? {};
   const props = (meta.applicationProperties ?? meta.userProperties ?? {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  return {
-    ...(text(props.DeadLetterReason ?? meta.deadLetterReason)
-      ? { reason: text(props.DeadLetterReason ?? meta.deadLetterReason)! }
-      : {}),
-    ...(text(props.DeadLetterErrorDescription ?? meta.deadLetterErrorDescription)
-      ? { description: text(props.DeadLetterErrorDescription ?? meta.deadLetterErrorDescription)! }
-      : {}),
-  };
+  const reason = text(props.DeadLetterReason ?? meta.deadLetterReason);
+  const description = text(props.DeadLetterErrorDescription ?? meta.deadLetterErrorDescription);
+  return { ...(reason ? { reason } : {}), ...(description ? { description } : {}) };
 }
 
 /** The reason goes into every log line: an outcome that changes nothing (run already over) must still say why. */
@@ -37,9 +32,8 @@ export const mailboxDeadLetterFn = registerQueue({
   localConcurrency: 4,
   handler: async (message, context) => {
     const info = deadLetterInfo(context);
-    context.warn(
-      `dead-lettered mailbox message: ${await settleDeadLetteredMailbox(getServices(), message, info)} (${describe(info)})`,
-    );
+    const outcome = await settleDeadLetteredMailbox(getServices(), message, info);
+    context.warn(`dead-lettered mailbox message: ${outcome} (${describe(info)})`);
   },
 });
 
@@ -49,8 +43,7 @@ export const expandDeadLetterFn = registerQueue({
   localConcurrency: 1,
   handler: async (message, context) => {
     const info = deadLetterInfo(context);
-    context.warn(
-      `dead-lettered expansion: ${await failDeadLetteredExpansion(getServices(), message, info)} (${describe(info)})`,
-    );
+    const outcome = await failDeadLetteredExpansion(getServices(), message, info);
+    context.warn(`dead-lettered expansion: ${outcome} (${describe(info)})`);
   },
 });

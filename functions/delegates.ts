@@ -97,7 +97,8 @@ export const userDelegateMailboxesFn = registerApi({
   role: 'reader',
   tags,
   summary:
-    'Mailboxes a user (UPN, SMTP address or object id) can access, with rights, source, via and first seen; ?format=csv exports',
+    'Mailboxes a user (UPN, SMTP address or object id) can access, with rights, source, via and first seen; ' +
+    '?format=csv exports',
   params: userParams,
   query: lookupQuery,
   responses: {

@@ -16,7 +16,8 @@ export const diagnosticsFn = registerApi({
   role: 'admin',
   tags: ['Diagnostics'],
   summary:
-    "Preflight of the app's own permissions: Graph and Exchange tokens, read a group, Get-MailboxPermission, tables, queue — each with the fix",
+    "Preflight of the app's own permissions: Graph and Exchange tokens, read a group, Get-MailboxPermission, " +
+    'tables, queue — each with the fix',
   responses: {
     200: {
       description: 'The checklist',

@@ -305,7 +305,9 @@ export async function removeManualDelegation(
       const what = synced.map((d) => `${d.right} (${viaText(d.via)})`).join(', ');
       throw new ConflictError(
         'DELEGATION.SYNCED',
-        `${user.displayName}'s ${what} on ${mailbox.displayName} comes from Exchange Online and will return on the next sync; remove it in Exchange (e.g. Remove-MailboxPermission / Remove-RecipientPermission / Set-Mailbox -GrantSendOnBehalfTo, or the calendar's permissions) instead`,
+        `${user.displayName}'s ${what} on ${mailbox.displayName} comes from Exchange Online and will return on ` +
+          'the next sync; remove it in Exchange (e.g. Remove-MailboxPermission / Remove-RecipientPermission / ' +
+          "Set-Mailbox -GrantSendOnBehalfTo, or the calendar's permissions) instead",
       );
     }
     throw new NotFoundError(

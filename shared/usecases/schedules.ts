@@ -73,7 +73,8 @@ export async function deleteSchedule(deps: ScheduleDeps, id: string): Promise<vo
   if (users.length > 0) {
     throw new ConflictError(
       'SCHEDULE.IN_USE',
-      `Schedule '${id}' is used by ${users.length === 1 ? 'task' : 'tasks'} ${users.join(', ')}; change or delete ${users.length === 1 ? 'it' : 'them'} first`,
+      `Schedule '${id}' is used by ${users.length === 1 ? 'task' : 'tasks'} ${users.join(', ')}; ` +
+        `change or delete ${users.length === 1 ? 'it' : 'them'} first`,
     );
   }
   await deps.repos.schedules.delete(id);

@@ -138,15 +138,13 @@ export class TrusteeResolver {
   }
 
   private async fromRecipients(key: TrusteeKey, rows: RecipientRow[]): Promise<ResolvedTrustee> {
-    if (rows.length === 0) return { kind: 'unresolved', reason: 'notFound', detail: `no recipient named '${key}'` };
-    if (rows.length > 1) {
-      return {
-        kind: 'unresolved',
-        reason: 'ambiguous',
-        detail: `'${key}' matches ${rows.length} recipients: ${rows.map((r) => r.PrimarySmtpAddress ?? r.Identity).join(', ')}`,
-      };
+    const [row, ...others] = rows;
+    if (!row) return { kind: 'unresolved', reason: 'notFound', detail: `no recipient named '${key}'` };
+    if (others.length > 0) {
+      const names = rows.map((r) => r.PrimarySmtpAddress ?? r.Identity).join(', ');
+      const detail = `'${key}' matches ${rows.length} recipients: ${names}`;
+      return { kind: 'unresolved', reason: 'ambiguous', detail };
     }
-    const row = rows[0]!;
     const type = row.RecipientTypeDetails;
     if (type === 'RoleGroup') return { kind: 'roleGroup', name: row.Name };
     const id = row.ExternalDirectoryObjectId?.toLowerCase();

@@ -39,7 +39,10 @@ export interface MicrosoftClients {
   close(): void;
 }
 
-/** Graph and Exchange clients sharing one transport, one token source per resource and one limiter per service; create once per process. */
+/**
+ * Graph and Exchange clients sharing one transport, one token source per resource and one limiter per service;
+ * create once per process.
+ */
 export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftClientsOptions = {}): MicrosoftClients {
   const transport = createHttpsFetch(opts.ca ? { ca: opts.ca } : {});
   const fetch = opts.fetch ?? transport.fetch;

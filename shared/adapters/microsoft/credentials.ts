@@ -20,13 +20,26 @@ export const EXCHANGE_RESOURCE = 'https://outlook.office365.com';
 
 // National clouds have their own resource hosts (graph.microsoft.us, microsoftgraph.chinacloudapi.cn,
 // outlook.office365.us, partner.outlook.cn, …); anything else (a simulator, a proxy) uses the global one.
-const MICROSOFT_RESOURCE_HOST =
-  /(^|\.)(microsoft\.com|microsoft\.us|chinacloudapi\.cn|office365\.com|office365\.us|office\.com|outlook\.cn|apps\.mil)$/i;
+const MICROSOFT_RESOURCE_DOMAINS = [
+  'microsoft.com',
+  'microsoft.us',
+  'chinacloudapi.cn',
+  'office365.com',
+  'office365.us',
+  'office.com',
+  'outlook.cn',
+  'apps.mil',
+];
+
+function isMicrosoftResourceHost(host: string): boolean {
+  const name = host.toLowerCase();
+  return MICROSOFT_RESOURCE_DOMAINS.some((domain) => name === domain || name.endsWith(`.${domain}`));
+}
 
 /** The `.default` scope for a service: its base URL's own resource on a Microsoft host, else `fallbackResource`. */
 export function scopeForBaseUrl(baseUrl: string, fallbackResource: string): string {
   const host = new URL(baseUrl).hostname;
-  const resource = MICROSOFT_RESOURCE_HOST.test(host) ? `https://${host}` : fallbackResource;
+  const resource = isMicrosoftResourceHost(host) ? `https://${host}` : fallbackResource;
   return `${resource}/.default`;
 }
 
@@ -173,7 +186,8 @@ export class AccessTokenSource {
 export function tokenFailure(scope: string, error: unknown): AppError {
   if (error instanceof AuthenticationError) {
     const description = error.errorResponse.errorDescription.split(/\r?\n/)[0] ?? '';
-    const text = `Entra ID refused a token for ${scope} (HTTP ${error.statusCode}, ${error.errorResponse.error}): ${description.slice(0, 300)}`;
+    const status = `HTTP ${error.statusCode}, ${error.errorResponse.error}`;
+    const text = `Entra ID refused a token for ${scope} (${status}): ${description.slice(0, 300)}`;
     if (error.statusCode >= 500 || error.statusCode === 429)
       return new RetryableError('AUTH.UNAVAILABLE', text, undefined, { cause: error });
     return new PermanentUpstreamError(

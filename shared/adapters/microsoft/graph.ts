@@ -167,7 +167,12 @@ export class GraphClient implements DirectoryPort {
 
   /** Up to `top` groups whose display name starts with `prefix` (the group picker). */
   async searchGroups(prefix: string, top = 25): Promise<GraphGroup[]> {
-    const path = `/groups${queryString({ $filter: `startswith(displayName,${odataString(prefix)})`, $select: GROUP_SELECT, $top: Math.min(999, Math.max(1, top)) })}`;
+    const query = queryString({
+      $filter: `startswith(displayName,${odataString(prefix)})`,
+      $select: GROUP_SELECT,
+      $top: Math.min(999, Math.max(1, top)),
+    });
+    const path = `/groups${query}`;
     const json = await this.get(path, 'searchGroups', GRAPH_PERMISSIONS.groups);
     return parseRows(graphGroupSchema, valueArray(json, 'searchGroups'), {
       service: 'graph',
@@ -186,9 +191,10 @@ export class GraphClient implements DirectoryPort {
     }
   }
 
-  /** All members of a group, nested groups flattened by Graph (the nested groups are listed too), one array per page. */
+  /** All members of a group, nested groups flattened by Graph (the nested groups listed too), one array per page. */
   async *transitiveMembers(groupId: string): AsyncIterable<DirectoryObject[]> {
-    const path = `/groups/${pathSegment(groupId)}/transitiveMembers${queryString({ $select: MEMBER_SELECT, $top: 999 })}`;
+    const query = queryString({ $select: MEMBER_SELECT, $top: 999 });
+    const path = `/groups/${pathSegment(groupId)}/transitiveMembers${query}`;
     for await (const page of this.pages(path, 'transitiveMembers', GRAPH_PERMISSIONS.groups)) {
       yield parseRows(directoryObjectSchema, page, { service: 'graph', source: 'transitiveMembers' });
     }
@@ -268,7 +274,10 @@ export class GraphClient implements DirectoryPort {
       'findUserByMail',
       GRAPH_PERMISSIONS.users,
     );
-    return parseRows(graphUserSchema, valueArray(json, 'findUserByMail'), { service: 'graph', source: 'findUserByMail' });
+    return parseRows(graphUserSchema, valueArray(json, 'findUserByMail'), {
+      service: 'graph',
+      source: 'findUserByMail',
+    });
   }
 
   /** Follows `@odata.nextLink` to the end; `headers` go with every page (an advanced query needs them on each). */

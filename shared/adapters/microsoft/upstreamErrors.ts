@@ -129,7 +129,7 @@ export function extractGraphError(bodyText: string): UpstreamErrorText {
 }
 
 const SERVICE_NAME: Record<MicrosoftService, string> = { graph: 'Graph', exchange: 'Exchange' };
-const PREFIX: Record<MicrosoftService, string> = { graph: 'GRAPH', exchange: 'EXCHANGE' };
+const PREFIX = { graph: 'GRAPH', exchange: 'EXCHANGE' } as const satisfies Record<MicrosoftService, string>;
 
 // Both ways Microsoft documents to give an app an Exchange role (docs/wire.md, "Permissions the app needs").
 const EXCHANGE_ROLE_FIX =
@@ -162,7 +162,8 @@ export function classifyHttpFailure(failure: HttpFailure): AppError {
     service === 'exchange' ? extractExchangeError(failure.bodyText) : extractGraphError(failure.bodyText);
   const name = SERVICE_NAME[service];
   const prefix = PREFIX[service];
-  const detail = `${name} ${operation} failed (HTTP ${status}${extracted.type ? `, ${extracted.type}` : ''}): ${extracted.message}`;
+  const answered = `HTTP ${status}${extracted.type ? `, ${extracted.type}` : ''}`;
+  const detail = `${name} ${operation} failed (${answered}): ${extracted.message}`;
   const type = extracted.type ?? '';
 
   if (status === 429) {
@@ -171,7 +172,8 @@ export function classifyHttpFailure(failure: HttpFailure): AppError {
   if (status === 401) {
     return new PermanentUpstreamError(
       `${prefix}.UNAUTHORIZED`,
-      `${detail}. The token was refused even after a refresh: check AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential`,
+      `${detail}. The token was refused even after a refresh: ` +
+        'check AZURE_TENANT_ID, AZURE_CLIENT_ID and the credential',
     );
   }
   if (status === 403) {

@@ -52,13 +52,12 @@ class MessageHeap {
     return this.items[0];
   }
   push(m: StoredMessage): void {
-    const a = this.items;
-    a.push(m);
-    let i = a.length - 1;
+    this.items.push(m);
+    let i = this.items.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
+      if (!this.less(i, p)) break;
+      this.swap(i, p);
       i = p;
     }
   }
@@ -73,10 +72,10 @@ class MessageHeap {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
+        if (l < a.length && this.less(l, m)) m = l;
+        if (r < a.length && this.less(r, m)) m = r;
         if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
+        this.swap(i, m);
         i = m;
       }
     }
@@ -87,7 +86,20 @@ class MessageHeap {
     this.items = [];
     return all;
   }
-  private less(x: StoredMessage, y: StoredMessage): boolean {
+  /** The message at a heap position; callers pass positions inside the heap, so a miss is a bug in the heap. */
+  private at(i: number): StoredMessage {
+    const m = this.items[i];
+    if (m === undefined) throw new Error(`MessageHeap: no message at position ${i} of ${this.items.length}`);
+    return m;
+  }
+  private swap(i: number, j: number): void {
+    const x = this.at(i);
+    this.items[i] = this.at(j);
+    this.items[j] = x;
+  }
+  private less(i: number, j: number): boolean {
+    const x = this.at(i);
+    const y = this.at(j);
     return x.visibleAt < y.visibleAt || (x.visibleAt === y.visibleAt && x.sequenceNumber < y.sequenceNumber);
   }
 }
@@ -130,7 +142,10 @@ export class InProcessQueue implements QueueSender {
     this.now = options.now ?? Date.now;
   }
 
-  /** Starts delivering a queue's messages (or its `name/$deadletterqueue`) to a handler, at most `concurrency` at once. */
+  /**
+   * Starts delivering a queue's messages (or its `name/$deadletterqueue`) to a handler, at most `concurrency` at
+   * once.
+   */
   subscribe(queueName: string, handler: InProcessHandler, options: { concurrency?: number } = {}): void {
     const q = this.queue(queueName);
     if (q.handler) throw new Error(`Queue '${queueName}' already has a handler`);
@@ -240,13 +255,14 @@ export class InProcessQueue implements QueueSender {
   }
 
   private pump(q: QueueState): void {
-    if (this.stopped || !q.handler) return;
+    const handler = q.handler;
+    if (this.stopped || !handler) return;
     const now = this.now();
     while (q.inFlight < q.concurrency) {
       const next = q.pending.peek();
       if (!next || next.visibleAt > now) break;
       q.pending.pop();
-      this.deliver(q, next);
+      this.deliver(q, handler, next);
     }
     const next = q.pending.peek();
     if (next && next.visibleAt > now && q.inFlight < q.concurrency) this.armTimer(q, next.visibleAt);
@@ -266,8 +282,7 @@ export class InProcessQueue implements QueueSender {
     );
   }
 
-  private deliver(q: QueueState, message: StoredMessage): void {
-    const handler = q.handler!;
+  private deliver(q: QueueState, handler: InProcessHandler, message: StoredMessage): void {
     q.inFlight++;
     message.deliveryCount++;
     const metadata: DeliveryMetadata = {
