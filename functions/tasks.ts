@@ -62,6 +62,7 @@ const runView = z.looseObject({
   status: z.enum(RUN_STATUSES),
   trigger: z.enum(['schedule', 'manual']),
   scheduledFor: z.string().nullable(),
+  createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   mailboxesTotal: z.number(),

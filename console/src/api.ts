@@ -38,6 +38,7 @@ async function problemOf(response: Response): Promise<Problem> {
     // not JSON: fall through to a generic problem
   }
   return {
+    type: 'about:blank',
     title: response.statusText || 'Request failed',
     status: response.status,
     detail: `The API answered HTTP ${response.status}.`,
@@ -61,6 +62,7 @@ export function createApi(getToken: () => Promise<string>, onUnauthorized: () =>
       });
     } catch (error) {
       throw new ApiError({
+        type: 'about:blank',
         title: 'Network error',
         status: 0,
         detail: `The API could not be reached: ${(error as Error).message}`,

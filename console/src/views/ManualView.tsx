@@ -38,7 +38,9 @@ function RemoveButton({
       await api.send('DELETE', `users/${seg(user)}/delegate-mailboxes/${seg(item.mailbox.id)}`);
       onRemoved(`Removed the manual delegation of ${name}.`);
     } catch (e) {
-      setProblem(e instanceof ApiError ? e.problem : { title: 'Error', status: 0, detail: String(e) });
+      setProblem(
+        e instanceof ApiError ? e.problem : { type: 'about:blank', title: 'Error', status: 0, detail: String(e) },
+      );
       setConfirming(false);
     } finally {
       setBusy(false);
@@ -144,6 +146,7 @@ export function ManualView() {
     try {
       if (!delegate)
         throw new ApiError({
+          type: 'about:blank',
           title: 'Bad Request',
           status: 400,
           detail: 'Name the user who gets access.',

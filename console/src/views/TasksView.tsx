@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, seg } from '../api';
-import type { Page, Run, RunMailbox, TaskView, Target } from '../types';
+import type { Page, Run, RunMailbox, TaskView } from '../types';
 import {
   ErrorBox,
   isActive,
@@ -14,22 +14,10 @@ import {
   useLoad,
   usePaged,
 } from '../ui';
+import { TargetName } from '../targets';
 import { ReviewOutcome, RunReviewPanel, RunWarnings } from './RunReview';
 
 const POLL_MS = 1500;
-
-export function describeTarget(target: Target): string {
-  switch (target.kind) {
-    case 'group':
-      return `Group ${target.groupId}`;
-    case 'groupDn':
-      return `Group ${target.dn}`;
-    case 'groupEmail':
-      return `Group ${target.email}`;
-    case 'mailboxes':
-      return target.mailboxes.length === 1 ? `Mailbox ${target.mailboxes[0]}` : `${target.mailboxes.length} mailboxes`;
-  }
-}
 
 const SKIP_REASON: Record<string, string> = {
   noExchangeMailbox: 'no Exchange Online mailbox',
@@ -397,7 +385,9 @@ function TaskCard({ task, onChanged }: { task: TaskView; onChanged: () => void }
       <dl class="facts">
         <div>
           <dt>Target</dt>
-          <dd>{describeTarget(task.target)}</dd>
+          <dd>
+            <TargetName target={task.target} />
+          </dd>
         </div>
         <div>
           <dt>Rights</dt>
