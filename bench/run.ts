@@ -32,6 +32,7 @@ import {
 import { azuriteConnectionString } from '../shared/config.js';
 import { measureLookups, type LookupLoad, type LookupResult } from './lookups.js';
 import { seedIndex } from './seedIndex.js';
+import { measureHistoryPaging } from './historyPaging.js';
 import { computeFloor, progressLine, summarizePhase, type BenchRight, type PhaseResult } from './metrics.js';
 import type { HostCommand, HostEvent, HostReply, HostRequest, HostSnapshot } from './protocol.js';
 
@@ -496,6 +497,21 @@ async function main(): Promise<void> {
       );
     }
 
+    // Entities read per history page: the whole history newest first, then one mailbox's (O(page) each).
+    const snapshot = () => host!.call<HostSnapshot>({ cmd: 'snapshot' });
+    const all = await measureHistoryPaging(api, snapshot, { top: 100, maxPages: 50 });
+    const first = await api('GET', 'delegation-changes?top=1');
+    const someMailbox = (first.items as Array<{ mailbox: { address: string } }>)[0]?.mailbox.address;
+    const historyPaging = {
+      all,
+      ...(someMailbox
+        ? { oneMailbox: await measureHistoryPaging(api, snapshot, { top: 2, maxPages: 20, mailbox: someMailbox }) }
+        : {}),
+    };
+    log(
+      `history: ${all.pages} pages of ${all.top}, entities read per page mean ${all.entitiesPerPage.mean}, max ${all.entitiesPerPage.max}, ${all.msPerPage.mean} ms`,
+    );
+
     const { azuriteGc, lookups } = await measureAllLookups(options, tenant, host, running, azurite, log);
     const final = await host.call<HostSnapshot>({ cmd: 'snapshot' });
     const result = {
@@ -504,6 +520,7 @@ async function main(): Promise<void> {
       machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
       tenant: { mailboxes: tenant.mailboxIds().length, users: tenant.users.size, groups: tenant.groups.size },
       phases,
+      historyPaging,
       azuriteGcBeforeLookups: azuriteGc ?? null,
       lookups,
       host: {
