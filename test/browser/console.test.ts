@@ -220,10 +220,23 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await page.getByLabel('Find a group (name, e-mail or account name)', { exact: true }).fill('All St');
     const choice = page.getByTestId('group-results').getByRole('button', { name: /All Staff/ });
     await choice.click();
-    expect(await page.getByTestId('selected-group').innerText()).toContain(app.sim.tenant.demo.targetGroupId);
+    // Targets are named (display name and address), never shown as a bare object id.
+    const groupId = app.sim.tenant.demo.targetGroupId;
+    const group = await api<{ displayName: string; mail: string }>(`directory/groups/${groupId}`, 'Reader');
+    const named = `${group.displayName} (${group.mail})`;
+    const selected = await page.getByTestId('selected-group').innerText();
+    expect(selected).toContain(named);
+    expect(selected).not.toContain(groupId);
     await shot('03-task-form-group-picker');
     await page.getByRole('button', { name: 'Create task', exact: true }).click();
-    await page.getByTestId('tasks').getByText('All staff (browser test)').waitFor();
+    const row = page.getByTestId('tasks').locator('tr', { hasText: 'All staff (browser test)' });
+    await row.getByText(`Group ${named}`).waitFor();
+    expect(await row.innerText()).not.toContain(groupId);
+    // Editing the saved task names its group too (the draft holds only the id).
+    await row.getByRole('button', { name: 'Edit task All staff (browser test)' }).click();
+    await page.getByTestId('selected-group').getByText(named).waitFor();
+    expect(await page.getByTestId('selected-group').innerText()).not.toContain(groupId);
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await shot('04-schedules-and-tasks');
     await atWidth(375, () => shot('04-schedules-and-tasks-375'));
 
@@ -240,6 +253,11 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     await page.getByRole('link', { name: 'Tasks', exact: true }).click();
     const card = page.locator(`article[data-task-id="${taskId}"]`);
     await card.waitFor();
+    const group = await api<{ displayName: string; mail: string }>(
+      `directory/groups/${app.sim.tenant.demo.targetGroupId}`,
+      'Reader',
+    );
+    await card.getByText(`Group ${group.displayName} (${group.mail})`).waitFor();
     // Slow the tenant down so the run is visibly in flight, then let it finish.
     app.sim.setKnobs({ latencyMs: 250 });
     await card.getByRole('button', { name: 'Run now', exact: true }).click();
