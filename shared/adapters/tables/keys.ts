@@ -3,10 +3,13 @@ import { ValidationError } from '../../errors.js';
 /** Azure Table Storage allows up to 1 KiB per key; docs/design.md §7 keeps ours to 512 characters. */
 export const MAX_KEY_LENGTH = 512;
 
-// Forbidden in PartitionKey/RowKey: / \ # ? and control characters (U+0000–U+001F, U+007F–U+009F).
-// '%' is escaped too so that encoding is reversible.
-// eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /[/\\#?%\u0000-\u001f\u007f-\u009f]/g;
+/** Forbidden in PartitionKey/RowKey: / \ # ? and control characters (U+0000–U+001F, U+007F–U+009F). */
+function isForbidden(ch: string): boolean {
+  const code = ch.charCodeAt(0);
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || ch === '/' || ch === '\\' || ch === '#' || ch === '?';
+}
+
+const percentEscape = (ch: string) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
 
 /**
  * Encodes any well-formed string into a legal table key (percent-escaping the forbidden characters),
@@ -16,7 +19,8 @@ export function encodeKey(value: string, what = 'key'): string {
   if (value.length === 0) throw new ValidationError('KEY.EMPTY', `${what} must not be empty`);
   if (!value.isWellFormed())
     throw new ValidationError('KEY.MALFORMED', `${what} contains an unpaired surrogate (not valid Unicode)`);
-  const encoded = value.replace(NEEDS_ESCAPE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  // '%' is escaped too so that encoding is reversible.
+  const encoded = Array.from(value, (ch) => (ch === '%' || isForbidden(ch) ? percentEscape(ch) : ch)).join('');
   if (encoded.length > MAX_KEY_LENGTH) {
     throw new ValidationError(
       'KEY.TOO_LONG',
@@ -36,12 +40,11 @@ export function assertKey(key: string, what = 'key'): string {
   if (key.length === 0) throw new ValidationError('KEY.EMPTY', `${what} must not be empty`);
   if (key.length > MAX_KEY_LENGTH)
     throw new ValidationError('KEY.TOO_LONG', `${what} is longer than ${MAX_KEY_LENGTH} characters`);
-  NEEDS_ESCAPE.lastIndex = 0;
-  const bad = /[/\\#?\u0000-\u001f\u007f-\u009f]/.exec(key);
-  if (bad)
+  const bad = Array.from(key).find(isForbidden);
+  if (bad !== undefined)
     throw new ValidationError(
       'KEY.FORBIDDEN_CHARACTER',
-      `${what} contains the forbidden character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+      `${what} contains the forbidden character U+${bad.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
     );
   return key;
 }
