@@ -2,11 +2,99 @@
  * Typed errors with stable, namespaced codes. Only the HTTP edge (shared/host/http.ts) maps them to
  * status codes; queue handlers decide retry vs. settle by class (RetryableError vs. the rest).
  */
+
+/** What Graph or Exchange answered, as the codes of `shared/adapters/microsoft/upstreamErrors.ts` name it. */
+type UpstreamOutcome =
+  | 'THROTTLED'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'TRANSIENT'
+  | 'UNAVAILABLE'
+  | 'BAD_REQUEST'
+  | 'NETWORK'
+  | 'MALFORMED_RESPONSE'
+  | 'BAD_ROW'
+  | 'UNTRUSTED_HOST';
+
+/** Every error code the app raises. Clients may branch on them (docs/operations.md lists what each means). */
+export type ErrorCode =
+  | 'AUTH.BAD_ALGORITHM'
+  | 'AUTH.CLAIM_INVALID'
+  | 'AUTH.CREDENTIAL_UNAVAILABLE'
+  | 'AUTH.INVALID_TOKEN'
+  | 'AUTH.KEYS_UNAVAILABLE'
+  | 'AUTH.MALFORMED_TOKEN'
+  | 'AUTH.MISSING_KID'
+  | 'AUTH.MISSING_TOKEN'
+  | 'AUTH.NOT_CONFIGURED'
+  | 'AUTH.NO_OID'
+  | 'AUTH.NO_TOKEN'
+  | 'AUTH.ROLE_REQUIRED'
+  | 'AUTH.TOKEN_EXPIRED'
+  | 'AUTH.TOKEN_REFUSED'
+  | 'AUTH.UNAVAILABLE'
+  | 'AUTH.UNKNOWN_KEY'
+  | 'AUTH.WRONG_TENANT'
+  | 'CONFIG.INVALID'
+  | 'CONFIG.NO_TENANT'
+  | 'CONFIG.TENANT_MISSING'
+  | 'CONSOLE.NOT_CONFIGURED'
+  | 'DELEGATION.NOT_FOUND'
+  | 'DELEGATION.SELF'
+  | 'DELEGATION.SYNCED'
+  | `${'GRAPH' | 'EXCHANGE'}.${UpstreamOutcome}`
+  | 'GRAPH.CLIENT'
+  | 'GROUP.NOT_FOUND'
+  | 'KEY.EMPTY'
+  | 'KEY.FORBIDDEN_CHARACTER'
+  | 'KEY.MALFORMED'
+  | 'KEY.TOO_LONG'
+  | 'MAILBOX.NOT_A_MAILBOX'
+  | 'MAILBOX.NOT_FOUND'
+  | 'MICROSOFT.BAD_BATCH'
+  | 'PAGING.INVALID_TOKEN'
+  | 'QUEUE.INVALID_MESSAGE'
+  | 'QUEUE.MESSAGE_TOO_LARGE'
+  | 'QUEUE.SEND_FAILED'
+  | 'REQUEST.EMPTY_BODY'
+  | 'REQUEST.INVALID'
+  | 'REQUEST.INVALID_JSON'
+  | 'REQUEST.TOO_LARGE'
+  | 'REQUEST.UNSUPPORTED_MEDIA_TYPE'
+  | 'RUN.ACTIVE'
+  | 'RUN.CLAIM_CONTENTION'
+  | 'RUN.CONCURRENT_UPDATE'
+  | 'RUN.COUNTER_CONTENTION'
+  | 'RUN.ILLEGAL_TRANSITION'
+  | 'RUN.NOT_FOUND'
+  | 'RUN.NOT_IN_REVIEW'
+  | 'SCHEDULE.INVALID'
+  | 'SCHEDULE.IN_USE'
+  | 'SCHEDULE.NOT_FOUND'
+  | 'TABLE.AUTH_FAILED'
+  | 'TABLE.BAD_REQUEST'
+  | 'TABLE.CONFLICT'
+  | 'TABLE.CORRUPT_ENTITY'
+  | 'TABLE.ENTITY_TOO_LARGE'
+  | 'TABLE.FORBIDDEN'
+  | 'TABLE.NOT_FOUND'
+  | 'TABLE.PRECONDITION_FAILED'
+  | 'TABLE.UNAVAILABLE'
+  | 'TASK.CONCURRENT_UPDATE'
+  | 'TASK.CONTENTION'
+  | 'TASK.INVALID'
+  | 'TASK.NOT_FOUND'
+  | 'TASK.RUN_ACTIVE'
+  | 'TASK.SCHEDULE_NOT_FOUND'
+  | 'USER.NOT_FOUND';
+
+/** The base of every error the app raises on purpose; subclasses set `name`, wrappers keep `cause`. */
 export class AppError extends Error {
   override name = 'AppError';
   constructor(
     /** Stable code such as `TASK.NOT_FOUND`; clients may branch on it. */
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -28,11 +116,12 @@ export class ConflictError extends AppError {
 export class ValidationError extends AppError {
   override name = 'ValidationError';
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     readonly issues: ReadonlyArray<{ path: string; message: string }> = [],
+    options?: { cause?: unknown },
   ) {
-    super(code, message);
+    super(code, message, options);
   }
 }
 
@@ -58,7 +147,7 @@ export class ForbiddenError extends AppError {
 export class RetryableError extends AppError {
   override name = 'RetryableError';
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     readonly retryAfterMs?: number,
     options?: { cause?: unknown },
@@ -77,9 +166,37 @@ export class PermanentUpstreamError extends AppError {
   override name = 'PermanentUpstreamError';
 }
 
-/** A stored entity lacks a field or holds a value the code cannot read; the message names the table and key. */
-export class CorruptDataError extends AppError {
-  override name = 'CorruptDataError';
+/** Where a stored entity is and which of its properties could not be read. */
+export interface EntityLocation {
+  table: string;
+  partitionKey: string;
+  rowKey: string;
+  /** The property that is missing or holds a value the code cannot read. */
+  property: string;
+}
+
+/**
+ * A stored entity lacks a property or holds a value the code cannot read. Never retryable (the entity stays as it
+ * is) and never the client's fault: the HTTP edge answers 500 and logs the location, which the message names too.
+ */
+export class CorruptEntityError extends AppError {
+  override name = 'CorruptEntityError';
+  readonly table: string;
+  readonly partitionKey: string;
+  readonly rowKey: string;
+  readonly property: string;
+  constructor(location: EntityLocation, problem: string, options?: { cause?: unknown }) {
+    const { table, partitionKey, rowKey, property } = location;
+    super(
+      'TABLE.CORRUPT_ENTITY',
+      `${table} entity ${partitionKey}/${rowKey}: property '${property}' ${problem}`,
+      options,
+    );
+    this.table = location.table;
+    this.partitionKey = location.partitionKey;
+    this.rowKey = location.rowKey;
+    this.property = location.property;
+  }
 }
 
 /** A setting is missing or malformed; the message names the setting. */
@@ -87,6 +204,7 @@ export class ConfigError extends AppError {
   override name = 'ConfigError';
 }
 
+/** True for a failure worth redelivering (an outage or throttling); a bug or corrupt data never is. */
 export function isRetryable(error: unknown): error is RetryableError {
   return error instanceof RetryableError;
 }

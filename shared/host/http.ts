@@ -4,6 +4,7 @@ import {
   AppError,
   ConfigError,
   ConflictError,
+  CorruptEntityError,
   ForbiddenError,
   NotFoundError,
   PermanentUpstreamError,
@@ -118,6 +119,17 @@ export function toProblem(error: unknown, context: InvocationContext, logger?: S
   }
   if (error instanceof PermanentUpstreamError) return problem(502, 'Bad Gateway', error.message, { code: error.code });
   if (error instanceof ConfigError) return problem(500, 'Configuration Error', error.message, { code: error.code });
+  if (error instanceof CorruptEntityError) {
+    // Our data, not the client's request: the location goes to the log, never into the answer.
+    const { table, partitionKey, rowKey, property, code } = error;
+    logger?.error({ table, partitionKey, rowKey, property, invocationId: context.invocationId }, error.message);
+    return problem(
+      500,
+      'Internal Server Error',
+      `A stored record could not be read (invocation ${context.invocationId}).`,
+      { code },
+    );
+  }
   logger?.error(
     {
       err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { expectedDelegations, type Expected } from '../support/expected.js';
-import { fromDelegationEntity } from '../../shared/adapters/tables/delegationTables.js';
+import { fromDelegationEntity } from '../../shared/adapters/tables/entities/delegation.js';
 
 let app: TestApp;
 let taskId: string;
@@ -9,7 +9,7 @@ let taskId: string;
 async function stored(): Promise<Expected> {
   const out: Expected = new Map();
   for await (const e of app.services.tables.store('DelegationsByMailbox').all()) {
-    const d = fromDelegationEntity(e);
+    const d = fromDelegationEntity(e, 'DelegationsByMailbox');
     if (d.source !== 'MailboxPermissionSync') continue;
     out.set(
       `${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(),

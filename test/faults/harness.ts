@@ -19,7 +19,7 @@ import { loadConfig } from '../../shared/config.js';
 import { buildServices, configureServices, type Services } from '../../shared/composition.js';
 import { AZURITE_LAYOUT } from '../../dev/tableLayout.js';
 import { createLogger, type Logger } from '../../shared/logging.js';
-import { fromDelegationEntity } from '../../shared/adapters/tables/delegationTables.js';
+import { fromDelegationEntity } from '../../shared/adapters/tables/entities/delegation.js';
 import { createMicrosoftClients } from '../../shared/adapters/microsoft/index.js';
 import type { MicrosoftPorts } from '../../shared/ports/microsoft.js';
 import type { Expected } from '../support/expected.js';
@@ -233,7 +233,7 @@ async function readIndex(
 ): Promise<Map<string, IndexRow>> {
   const out = new Map<string, IndexRow>();
   for await (const e of app.services.tables.store(table).all()) {
-    const d = fromDelegationEntity(e);
+    const d = fromDelegationEntity(e, table);
     if (d.source !== 'MailboxPermissionSync') continue;
     const { firstSeen: _f, lastConfirmed: _l, ...rest } = d;
     out.set(`${d.mailboxId}|${d.delegate.id}|${d.right}`.toLowerCase(), {

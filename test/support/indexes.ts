@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Tenant } from '../../dev/simulator/index.js';
-import { fromDelegationEntity } from '../../shared/adapters/tables/delegationTables.js';
+import { fromDelegationEntity } from '../../shared/adapters/tables/entities/delegation.js';
 import type { DelegationRow } from '../../shared/ports/delegations.js';
 import type { Expected } from './expected.js';
 import type { TestApp } from './app.js';
@@ -28,7 +28,7 @@ export function groupIdNamed(tenant: Tenant, displayName: string): string {
 
 async function rowsOf(app: TestApp, table: 'DelegationsByMailbox' | 'DelegationsByDelegate'): Promise<DelegationRow[]> {
   const rows: DelegationRow[] = [];
-  for await (const e of app.services.tables.store(table).all()) rows.push(fromDelegationEntity(e));
+  for await (const e of app.services.tables.store(table).all()) rows.push(fromDelegationEntity(e, table));
   return rows;
 }
 

@@ -2,19 +2,14 @@ import { createHash } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
 import { LRUCache } from 'lru-cache';
 import { encodeKey } from './keys.js';
-import { bool, str } from './entityFields.js';
+import {
+  fromAddressKeyEntity,
+  fromDirectoryUserEntity,
+  toAddressKeyEntity,
+  toDirectoryUserEntity,
+} from './entities/directoryUser.js';
 import type { TableFactoryLike, TableStore } from './tableStore.js';
-
-/** A user or mailbox as our lookups know it (copied from the directory during sync). */
-export interface DirectoryUser {
-  id: string;
-  upn: string;
-  address: string;
-  displayName: string;
-  accountEnabled?: boolean;
-  /** Set by expansion for mailboxes; delegates leave it as it is. */
-  hasMailbox?: boolean;
-}
+import type { DirectoryRepository, DirectoryUser } from '../../ports/directory.js';
 
 const USER = 'u';
 const KEY = 'k';
@@ -46,7 +41,7 @@ const ADDRESS_CACHE: AddressCacheOptions = { max: 10_000, ttlMs: 5 * 60_000 };
  * Our copy of the directory objects lookups need: users by object id, plus an index from lower-cased UPN and
  * SMTP address to the id, so `users/{user}` resolves without calling Microsoft.
  */
-export class DirectoryTable {
+export class DirectoryTable implements DirectoryRepository {
   private readonly store: TableStore;
   /**
    * Address → object id of the addresses lookups resolved. A UPN lookup is otherwise two storage requests, and
@@ -72,23 +67,11 @@ export class DirectoryTable {
     for (const u of users) {
       actions.push([
         'upsert',
-        {
-          partitionKey: partitionOf(USER, u.id.toLowerCase()),
-          rowKey: encodeKey(u.id.toLowerCase(), 'object id'),
-          upn: u.upn,
-          address: u.address,
-          displayName: u.displayName,
-          accountEnabled: u.accountEnabled === undefined ? '' : String(u.accountEnabled),
-          ...(u.hasMailbox === undefined ? {} : { hasMailbox: u.hasMailbox }),
-        },
+        toDirectoryUserEntity(partitionOf(USER, u.id.toLowerCase()), encodeKey(u.id.toLowerCase(), 'object id'), u),
         'Merge',
       ]);
       for (const key of new Set([u.upn, u.address].filter(Boolean).map((k) => k.toLowerCase()))) {
-        actions.push([
-          'upsert',
-          { partitionKey: partitionOf(KEY, key), rowKey: encodeKey(key, 'address'), id: u.id },
-          'Replace',
-        ]);
+        actions.push(['upsert', toAddressKeyEntity(partitionOf(KEY, key), encodeKey(key, 'address'), u.id), 'Replace']);
         keys.push(key);
       }
     }
@@ -107,7 +90,8 @@ export class DirectoryTable {
     for (const u of users) {
       const keys = [...new Set([u.upn, u.address].filter(Boolean).map((k) => k.toLowerCase()))];
       const owners = await Promise.all(keys.map((k) => this.store.get(partitionOf(KEY, k), encodeKey(k, 'address'))));
-      if (owners.some((e) => (e ? (str(e, 'id') ?? '') : '').toLowerCase() !== u.id.toLowerCase())) stale.push(u);
+      // A missing entry names nobody: the user is stale as surely as when it names another object.
+      if (owners.some((e) => !e || fromAddressKeyEntity(e).toLowerCase() !== u.id.toLowerCase())) stale.push(u);
     }
     if (stale.length > 0) await this.upsert(stale);
     return stale.length;
@@ -125,8 +109,8 @@ export class DirectoryTable {
     const cached = this.ids.get(value);
     if (cached) return { id: cached, known: true };
     const key = await this.store.get(partitionOf(KEY, value), encodeKey(value, 'address'));
-    const id = key ? (str(key, 'id') ?? '').toLowerCase() : '';
-    if (!id) return undefined; // not cached: a user synced a moment later is found at once
+    if (!key) return undefined; // not cached: a user synced a moment later is found at once
+    const id = fromAddressKeyEntity(key).toLowerCase();
     this.ids.set(value, id);
     return { id, known: true };
   }
@@ -137,15 +121,6 @@ export class DirectoryTable {
     if (!resolved) return undefined;
     const id = resolved.id;
     const e = await this.store.get(partitionOf(USER, id), encodeKey(id, 'object id'));
-    if (!e) return undefined;
-    const enabled = str(e, 'accountEnabled');
-    return {
-      id: str(e, 'rowKey') ?? id,
-      upn: str(e, 'upn') ?? '',
-      address: str(e, 'address') ?? '',
-      displayName: str(e, 'displayName') ?? '',
-      ...(enabled === 'true' || enabled === 'false' ? { accountEnabled: enabled === 'true' } : {}),
-      hasMailbox: bool(e, 'hasMailbox'),
-    };
+    return e ? fromDirectoryUserEntity(e) : undefined;
   }
 }

@@ -1,55 +1,82 @@
-import { CorruptDataError, ValidationError } from '../../errors.js';
+import { z } from 'zod';
+import { CorruptEntityError } from '../../errors.js';
 
-/** Reads a string property of an entity, or undefined. */
-export function str(entity: Record<string, unknown>, name: string): string | undefined {
-  const v = entity[name];
-  return typeof v === 'string' ? v : undefined;
+// Building blocks of the entity schemas in ./entities. Each reads a property the way Table Storage returns it and
+// fails on anything else: a stored value is never replaced by a default (an invented FullAccess row is the worst
+// answer a permissions inventory can give).
+
+/**
+ * Reads an entity of `table` through its schema. The first property that does not fit is a CorruptEntityError
+ * naming the table, both keys and the property; the value itself stays out of the message (it may be personal data).
+ */
+export function readEntity<S extends z.ZodType>(
+  table: string,
+  schema: S,
+  entity: Record<string, unknown>,
+): z.output<S> {
+  const result = schema.safeParse(entity);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const [property, ...inner] = issue?.path.map(String) ?? [];
+  const name = property ?? '(entity)';
+  const where = inner.length > 0 ? ` at ${inner.join('.')}` : '';
+  const problem =
+    property !== undefined && entity[property] === undefined
+      ? 'is missing'
+      : `holds a value that cannot be read${where}: ${issue?.message ?? 'invalid'}`;
+  throw new CorruptEntityError(
+    { table, partitionKey: String(entity.partitionKey), rowKey: String(entity.rowKey), property: name },
+    problem,
+    { cause: result.error },
+  );
 }
 
-/** Reads a number property (Int32/Double come back as number, Int64 as BigInt or string). */
-export function num(entity: Record<string, unknown>, name: string): number {
-  const v = entity[name];
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'string' && v !== '' && !Number.isNaN(Number(v))) return Number(v);
-  return 0;
-}
+/** A string property; '' is a value (a display name may be empty). */
+export const text = z.string();
 
-/** Reads a boolean property. */
-export function bool(entity: Record<string, unknown>, name: string): boolean {
-  return entity[name] === true;
-}
+/** A string property that must hold something (an object id, a key, a digest's run). */
+export const nonEmpty = z.string().min(1, 'is empty');
 
-/** Reads a JSON-encoded property; a corrupt value is a clear error, not a crash. */
-export function json<T>(entity: Record<string, unknown>, name: string, fallback: T): T {
-  const v = entity[name];
-  if (typeof v !== 'string' || v === '') return fallback;
-  try {
-    return JSON.parse(v) as T;
-  } catch {
-    throw new ValidationError('TABLE.CORRUPT_ENTITY', `Stored property '${name}' is not valid JSON`);
-  }
-}
+/** An ISO 8601 instant, as `iso()` stores it. */
+export const instant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'is not an ISO 8601 time');
 
-/** Stores a Date or ISO string as an ISO string (sortable, and avoids the SDK's Date/DateTime mapping). */
-export function iso(value: Date | string | null | undefined): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.toISOString();
+/**
+ * A property that is null by design, stored as '' so that its absence still shows as corruption. Anything else
+ * must read through `inner`.
+ */
+export function nullable<T>(inner: z.ZodType<T, string>) {
+  return z.union([z.literal('').transform(() => null), inner]);
 }
 
 /**
- * A stored field that must hold one of `allowed`. A missing or unknown value is corrupt data, reported with the
- * table and key: never replaced by a default (an invented FullAccess row is the worst answer an inventory gives).
+ * A number as Table Storage returns it: Int32 and Double as number, Int64 as bigint or decimal string (what older
+ * rows hold). Anything else is corrupt, never 0.
  */
-export function storedEnum<T extends string>(
-  e: Record<string, unknown>,
-  name: string,
-  allowed: readonly T[],
-  table: string,
-): T {
-  const value = str(e, name);
-  if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
-  const key = `${String(e.partitionKey)}/${String(e.rowKey)}`;
-  const found = value === undefined ? 'is missing' : 'holds an unknown value';
-  throw new CorruptDataError('TABLE.CORRUPT_ENTITY', `${table} entity ${key}: property '${name}' ${found}`);
+export const storedNumber = z
+  .union([
+    z.number(),
+    z.bigint().transform(Number),
+    z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/, 'is not a number')
+      .transform(Number),
+  ])
+  .pipe(z.number().finite('is not a finite number'));
+
+/** A non-negative whole number (a count). */
+export const storedCount = storedNumber.pipe(z.number().int('is not a whole number').nonnegative('is negative'));
+
+/** A property holding the JSON text of a value `inner` reads. */
+export function jsonOf<T>(inner: z.ZodType<T>) {
+  return z
+    .string()
+    .transform((value, ctx): unknown => {
+      try {
+        return JSON.parse(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(inner);
 }

@@ -11,23 +11,30 @@ import type {
   RunRepository,
   Versioned,
 } from '../../ports/repositories.js';
-import {
-  RUN_STATUSES,
-  isActiveStatus,
-  type Run,
-  type RunCounts,
-  type RunReview,
-  type RunStatus,
-  type Target,
-} from '../../domain/task.js';
+import { isActiveStatus, type Run, type RunCounts, type RunStatus } from '../../domain/task.js';
 import { releasesTask, transitionRun, type RunChanges } from '../../domain/runLifecycle.js';
 import { RIGHTS, type Right } from '../../domain/delegation/types.js';
-import { CorruptDataError, PreconditionFailedError } from '../../errors.js';
+import { PreconditionFailedError } from '../../errors.js';
 import { assertKey } from './keys.js';
-import { json, num, str, storedEnum } from './entityFields.js';
-
-const RUN_TRIGGERS = ['schedule', 'manual'] as const;
-import { odata, type Entity, type TableFactoryLike, type TableStore } from './tableStore.js';
+import { ACTIVE_PARTITION, fromActiveRunEntity, toActiveRunEntity } from './entities/activeRun.js';
+import { fromRunEntity, toRunEntity } from './entities/run.js';
+import {
+  COUNTER_PREFIX,
+  fromCounterEntity,
+  toCounterEntity,
+  EMPTY_COUNTER,
+  type RunCounter,
+} from './entities/runCounter.js';
+import {
+  fromItemEntity,
+  ITEM_PREFIX,
+  itemRowKey,
+  toPendingItemEntity,
+  toPlannedCountsEntity,
+  toSettledItemEntity,
+} from './entities/runItem.js';
+import { fromRevocationEntity, REVOCATION_PREFIX, toRevocationEntity } from './entities/proposedRevocation.js';
+import { odata, type TableFactoryLike, type TableStore } from './tableStore.js';
 import { TaskTable } from './taskTable.js';
 
 /**
@@ -36,8 +43,6 @@ import { TaskTable } from './taskTable.js';
  * partition on every read and write; Azure caps a partition at ~2,000 entities/s).
  */
 export const COUNTER_SHARDS = 64;
-const ITEM_PREFIX = 'm_';
-const COUNTER_PREFIX = 'c_';
 
 function runPartition(taskId: string, runId: string): string {
   return assertKey(`${taskId}_${runId}`, 'run key');
@@ -70,114 +75,24 @@ function sumOf(byRight: Partial<Record<Right, number>> | undefined): number {
   return Object.values(byRight ?? {}).reduce((a, b) => a + b, 0);
 }
 
-/** A shard counter's per-right columns after adding one settled item's proposals and stored counts. */
-function tallyColumns(shard: Record<string, unknown> | undefined, outcome: ItemOutcome): Record<string, number> {
-  const columns: Record<string, number> = {};
-  for (const right of RIGHTS) {
-    for (const [column, add] of [
-      [`proposed${right}`, outcome.revocationsProposed?.[right] ?? 0],
-      [`stored${right}`, outcome.storedByRight?.[right] ?? 0],
-    ] as const) {
-      const total = (shard ? num(shard, column) : 0) + add;
-      if (total !== 0) columns[column] = total;
-    }
-  }
-  return columns;
+/** A shard's counter after one settled item is added to it. */
+function addToCounter(c: RunCounter, outcome: ItemOutcome, counts: NonNullable<RunItem['planned']>): RunCounter {
+  const add = (base: Record<Right, number>, by: Partial<Record<Right, number>> | undefined) =>
+    Object.fromEntries(RIGHTS.map((r) => [r, base[r] + (by?.[r] ?? 0)])) as Record<Right, number>;
+  return {
+    done: c.done + (outcome.status === 'done' ? 1 : 0),
+    failed: c.failed + (outcome.status === 'failed' ? 1 : 0),
+    added: c.added + counts.delegationsAdded,
+    removed: c.removed + counts.delegationsRemoved,
+    unresolved: c.unresolved + counts.trusteesUnresolved,
+    notRead: c.notRead + (outcome.rightsNotRead?.length ?? 0),
+    proposed: add(c.proposed, outcome.revocationsProposed),
+    stored: add(c.stored, outcome.storedByRight),
+  };
 }
-
-const REVOCATION_PREFIX = 'r_';
 
 function revocationFilter(taskId: string, runId: string): string {
   return `${runShards(taskId, runId)} and ${odata`RowKey ge ${REVOCATION_PREFIX} and RowKey lt ${'r`'}`}`;
-}
-
-function toRevocationEntity(partitionKey: string, row: ProposedRevocation): Entity {
-  const key = [row.mailbox.id, row.delegate.id, row.right, row.source].map((k) => k.toLowerCase()).join('_');
-  return {
-    partitionKey,
-    rowKey: assertKey(`${REVOCATION_PREFIX}${key}`, 'revocation key'),
-    reason: row.reason,
-    row: JSON.stringify(row),
-  };
-}
-
-/** Maps a proposed-revocation entity back; a row without its JSON is corrupt and named as such. */
-export function fromRevocationEntity(e: Record<string, unknown>): ProposedRevocation {
-  const row = json<ProposedRevocation | undefined>(e, 'row', undefined);
-  if (!row) {
-    throw new CorruptDataError(
-      'TABLE.CORRUPT_ENTITY',
-      `RunItems entity ${String(e.partitionKey)}/${String(e.rowKey)}: property 'row' is missing`,
-    );
-  }
-  return row;
-}
-
-/** Maps a run to its entity. */
-export function toRunEntity(r: Run): Entity {
-  return {
-    partitionKey: assertKey(r.taskId, 'task id'),
-    rowKey: assertKey(r.runId, 'run id'),
-    status: r.status,
-    trigger: r.trigger,
-    scheduledFor: r.scheduledFor ?? '',
-    createdAt: r.createdAt,
-    startedAt: r.startedAt ?? '',
-    finishedAt: r.finishedAt ?? '',
-    error: r.error ?? '',
-    skippedByReason: JSON.stringify(r.skippedByReason),
-    target: JSON.stringify(r.target),
-    rights: JSON.stringify(r.rights),
-    progress: r.progress ? JSON.stringify(r.progress) : '',
-    mailboxesTotal: r.mailboxesTotal,
-    mailboxesDone: r.mailboxesDone,
-    mailboxesFailed: r.mailboxesFailed,
-    mailboxesSkipped: r.mailboxesSkipped,
-    delegationsAdded: r.delegationsAdded,
-    delegationsRemoved: r.delegationsRemoved,
-    trusteesUnresolved: r.trusteesUnresolved,
-    rightsNotRead: r.rightsNotRead,
-    revocationsHeld: r.revocationsHeld,
-    warnings: JSON.stringify(r.warnings),
-    heldRights: JSON.stringify(r.heldRights),
-    suspectRights: JSON.stringify(r.suspectRights),
-    review: r.review ? JSON.stringify(r.review) : '',
-  };
-}
-
-/** Maps an entity back to a run. */
-export function fromRunEntity(e: Record<string, unknown>): Run {
-  const orNull = (name: string) => str(e, name) || null;
-  return {
-    taskId: str(e, 'partitionKey') ?? '',
-    runId: str(e, 'rowKey') ?? '',
-    status: storedEnum(e, 'status', RUN_STATUSES, 'Runs'),
-    trigger: storedEnum(e, 'trigger', RUN_TRIGGERS, 'Runs'),
-    scheduledFor: orNull('scheduledFor'),
-    createdAt: str(e, 'createdAt') ?? '',
-    startedAt: orNull('startedAt'),
-    finishedAt: orNull('finishedAt'),
-    error: orNull('error'),
-    skippedByReason: json<Record<string, number>>(e, 'skippedByReason', {}),
-    target: json<Target>(e, 'target', { kind: 'mailboxes', mailboxes: [] } as unknown as Target),
-    rights: json<Right[]>(e, 'rights', []),
-    ...(str(e, 'progress')
-      ? { progress: json<NonNullable<Run['progress']>>(e, 'progress', { settled: 0, at: '', resends: 0 }) }
-      : {}),
-    mailboxesTotal: num(e, 'mailboxesTotal'),
-    mailboxesDone: num(e, 'mailboxesDone'),
-    mailboxesFailed: num(e, 'mailboxesFailed'),
-    mailboxesSkipped: num(e, 'mailboxesSkipped'),
-    delegationsAdded: num(e, 'delegationsAdded'),
-    delegationsRemoved: num(e, 'delegationsRemoved'),
-    trusteesUnresolved: num(e, 'trusteesUnresolved'),
-    rightsNotRead: num(e, 'rightsNotRead'),
-    revocationsHeld: num(e, 'revocationsHeld'),
-    warnings: json<string[]>(e, 'warnings', []),
-    heldRights: json<Right[]>(e, 'heldRights', []),
-    suspectRights: json<Right[]>(e, 'suspectRights', []),
-    review: str(e, 'review') ? json<RunReview>(e, 'review', null as unknown as RunReview) : null,
-  };
 }
 
 /**
@@ -188,34 +103,6 @@ export function fromRunEntity(e: Record<string, unknown>): Run {
 function itemFilter(taskId: string, runId: string, status: ItemStatus | undefined): string {
   const base = `${runShards(taskId, runId)} and ${odata`RowKey ge ${ITEM_PREFIX} and RowKey lt ${'m`'}`}`;
   return status && status !== 'pending' ? `${base} and ${odata`status eq ${status}`}` : base;
-}
-
-/** Maps an item entity back to a run item. */
-export function fromItemEntity(e: Record<string, unknown>): RunItem {
-  return {
-    mailboxId: (str(e, 'rowKey') ?? '').slice(ITEM_PREFIX.length),
-    upn: str(e, 'upn') ?? '',
-    address: str(e, 'address') ?? '',
-    displayName: str(e, 'displayName') ?? '',
-    status: (str(e, 'status') ?? 'pending') as ItemStatus,
-    error: str(e, 'error') || null,
-    delegationsAdded: num(e, 'delegationsAdded'),
-    delegationsRemoved: num(e, 'delegationsRemoved'),
-    trusteesUnresolved: num(e, 'trusteesUnresolved'),
-    settledAt: str(e, 'settledAt') || null,
-    rightsNotRead: json<RunItem['rightsNotRead']>(e, 'rightsNotRead', []),
-    warnings: json<string[]>(e, 'warnings', []),
-    revocationsProposed: num(e, 'revocationsProposed'),
-    ...(e.plannedAdded !== undefined
-      ? {
-          planned: {
-            delegationsAdded: num(e, 'plannedAdded'),
-            delegationsRemoved: num(e, 'plannedRemoved'),
-            trusteesUnresolved: num(e, 'plannedUnresolved'),
-          },
-        }
-      : {}),
-  };
 }
 
 /** Runs (partition = task, newest first by run id), an index of active runs, and run items with sharded counters. */
@@ -237,12 +124,7 @@ export class RunTable implements RunRepository {
   async create(run: Run): Promise<void> {
     await this.runs.insert(toRunEntity(run));
     if (isActiveStatus(run.status)) {
-      await this.activeIndex.upsert({
-        partitionKey: 'active',
-        rowKey: runPartition(run.taskId, run.runId),
-        taskId: run.taskId,
-        runId: run.runId,
-      });
+      await this.activeIndex.upsert(toActiveRunEntity(runPartition(run.taskId, run.runId), run));
     }
   }
 
@@ -270,15 +152,15 @@ export class RunTable implements RunRepository {
   }
 
   async *active(): AsyncIterable<{ taskId: string; runId: string }> {
-    for await (const e of this.activeIndex.all(odata`PartitionKey eq ${'active'}`)) {
-      yield { taskId: str(e, 'taskId') ?? '', runId: str(e, 'runId') ?? '' };
+    for await (const e of this.activeIndex.all(odata`PartitionKey eq ${ACTIVE_PARTITION}`)) {
+      yield fromActiveRunEntity(e);
     }
   }
 
   async release(taskId: string, runId: string): Promise<void> {
     // The task first: the index entry is what brings the finalizer back to finish an interrupted release.
     await this.tasks.releaseRun(taskId, runId);
-    await this.activeIndex.delete('active', runPartition(taskId, runId));
+    await this.activeIndex.delete(ACTIVE_PARTITION, runPartition(taskId, runId));
   }
 
   async addItems(
@@ -289,23 +171,14 @@ export class RunTable implements RunRepository {
     // Merge keeps the status of an item a redelivered expansion finds already settled.
     const actions: TransactionAction[] = items.map((item) => [
       'upsert',
-      {
-        partitionKey: itemPartition(taskId, runId, item.mailboxId),
-        rowKey: assertKey(`${ITEM_PREFIX}${item.mailboxId}`, 'mailbox id'),
-        upn: item.upn,
-        address: item.address,
-        displayName: item.displayName,
-      },
+      toPendingItemEntity(itemPartition(taskId, runId, item.mailboxId), item),
       'Merge',
     ]);
     await this.itemStore.submit(actions);
   }
 
   async getItem(taskId: string, runId: string, mailboxId: string): Promise<RunItem | undefined> {
-    const e = await this.itemStore.get(
-      itemPartition(taskId, runId, mailboxId),
-      assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id'),
-    );
+    const e = await this.itemStore.get(itemPartition(taskId, runId, mailboxId), itemRowKey(mailboxId));
     return e ? fromItemEntity(e) : undefined;
   }
 
@@ -316,58 +189,34 @@ export class RunTable implements RunRepository {
     counts: NonNullable<RunItem['planned']>,
   ): Promise<void> {
     await this.itemStore.upsert(
-      {
-        partitionKey: itemPartition(taskId, runId, mailboxId),
-        rowKey: assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id'),
-        plannedAdded: counts.delegationsAdded,
-        plannedRemoved: counts.delegationsRemoved,
-        plannedUnresolved: counts.trusteesUnresolved,
-      },
+      toPlannedCountsEntity(itemPartition(taskId, runId, mailboxId), mailboxId, counts),
       'Merge',
     );
   }
 
   async settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<boolean> {
     const pk = itemPartition(taskId, runId, mailboxId);
-    const rk = assertKey(`${ITEM_PREFIX}${mailboxId}`, 'mailbox id');
+    const rk = itemRowKey(mailboxId);
     const shardKey = shardOf(mailboxId);
     for (let attempt = 0; attempt < 20; attempt++) {
       const item = await this.itemStore.get(pk, rk);
-      const status = item ? str(item, 'status') : undefined;
-      if (status === 'done' || status === 'failed') return false;
+      const stored = item ? fromItemEntity(item) : undefined;
+      if (stored && stored.status !== 'pending') return false;
       const shard = await this.itemStore.get(pk, shardKey);
       // The change planned for this item is counted by whichever delivery settles it: a concurrent copy of the
       // message may find the change already made (an empty diff) and settle first.
-      const planned = outcome.status === 'done' && item ? fromItemEntity(item).planned : undefined;
+      const planned = outcome.status === 'done' ? stored?.planned : undefined;
       const counts = planned ?? {
         delegationsAdded: outcome.delegationsAdded ?? 0,
         delegationsRemoved: outcome.delegationsRemoved ?? 0,
         trusteesUnresolved: outcome.trusteesUnresolved ?? 0,
       };
-      const itemEntity: Entity = {
-        partitionKey: pk,
-        rowKey: rk,
-        status: outcome.status,
-        error: outcome.error ?? '',
-        delegationsAdded: counts.delegationsAdded,
-        delegationsRemoved: counts.delegationsRemoved,
-        trusteesUnresolved: counts.trusteesUnresolved,
-        settledAt: outcome.at,
-        rightsNotRead: JSON.stringify(outcome.rightsNotRead ?? []),
-        warnings: JSON.stringify(outcome.warnings ?? []),
-        revocationsProposed: sumOf(outcome.revocationsProposed),
-      };
-      const counter: Entity = {
-        partitionKey: pk,
-        rowKey: shardKey,
-        done: (shard ? num(shard, 'done') : 0) + (outcome.status === 'done' ? 1 : 0),
-        failed: (shard ? num(shard, 'failed') : 0) + (outcome.status === 'failed' ? 1 : 0),
-        added: (shard ? num(shard, 'added') : 0) + counts.delegationsAdded,
-        removed: (shard ? num(shard, 'removed') : 0) + counts.delegationsRemoved,
-        unresolved: (shard ? num(shard, 'unresolved') : 0) + counts.trusteesUnresolved,
-        notRead: (shard ? num(shard, 'notRead') : 0) + (outcome.rightsNotRead?.length ?? 0),
-        ...tallyColumns(shard, outcome),
-      };
+      const itemEntity = toSettledItemEntity(pk, mailboxId, outcome, counts, sumOf(outcome.revocationsProposed));
+      const counter = toCounterEntity(
+        pk,
+        shardKey,
+        addToCounter(shard ? fromCounterEntity(shard) : EMPTY_COUNTER, outcome, counts),
+      );
       // One entity-group transaction: the item's transition and the counter bump happen together or not at all.
       const actions: TransactionAction[] = [
         item ? ['update', itemEntity, 'Merge', { etag: item.etag }] : ['create', itemEntity],
@@ -422,12 +271,13 @@ export class RunTable implements RunRepository {
       rightsNotRead: 0,
     };
     for await (const e of this.itemStore.all(`${runShards(taskId, runId)} and ${counterRows}`)) {
-      totals.mailboxesDone += num(e, 'done');
-      totals.mailboxesFailed += num(e, 'failed');
-      totals.delegationsAdded += num(e, 'added');
-      totals.delegationsRemoved += num(e, 'removed');
-      totals.trusteesUnresolved += num(e, 'unresolved');
-      totals.rightsNotRead += num(e, 'notRead');
+      const c = fromCounterEntity(e);
+      totals.mailboxesDone += c.done;
+      totals.mailboxesFailed += c.failed;
+      totals.delegationsAdded += c.added;
+      totals.delegationsRemoved += c.removed;
+      totals.trusteesUnresolved += c.unresolved;
+      totals.rightsNotRead += c.notRead;
     }
     return totals;
   }
@@ -435,9 +285,10 @@ export class RunTable implements RunRepository {
   async revocationTally(taskId: string, runId: string): Promise<RevocationTally> {
     const tally: RevocationTally = {};
     for await (const e of this.itemStore.all(`${runShards(taskId, runId)} and ${counterRows}`)) {
+      const c = fromCounterEntity(e);
       for (const right of RIGHTS) {
-        const proposed = num(e, `proposed${right}`);
-        const stored = num(e, `stored${right}`);
+        const proposed = c.proposed[right];
+        const stored = c.stored[right];
         if (proposed === 0 && stored === 0) continue;
         const entry = tally[right] ?? { proposed: 0, stored: 0 };
         tally[right] = { proposed: entry.proposed + proposed, stored: entry.stored + stored };

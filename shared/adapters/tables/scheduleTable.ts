@@ -1,37 +1,7 @@
 import type { Page, PageRequest, ScheduleRepository, StoredSchedule } from '../../ports/repositories.js';
-import type { ScheduleDefinition } from '../../domain/schedule.js';
 import { assertKey } from './keys.js';
-import { json, str } from './entityFields.js';
-import { odata, type Entity, type TableStore } from './tableStore.js';
-
-const PK = 'schedule';
-
-/** Maps a schedule to its entity (the definition is stored as JSON: its shape varies by type). */
-export function toScheduleEntity(s: StoredSchedule): Entity {
-  return {
-    partitionKey: PK,
-    rowKey: assertKey(s.id, 'schedule id'),
-    definition: JSON.stringify(s.definition),
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-  };
-}
-
-/** Maps an entity back to a schedule. */
-export function fromScheduleEntity(e: Record<string, unknown>): StoredSchedule {
-  return {
-    id: str(e, 'rowKey') ?? '',
-    definition: json<ScheduleDefinition>(e, 'definition', {
-      type: 'daily',
-      mode: 'once',
-      startTime: '00:00',
-      timeZone: 'UTC',
-      description: '',
-    } as ScheduleDefinition),
-    createdAt: str(e, 'createdAt') ?? '',
-    updatedAt: str(e, 'updatedAt') ?? '',
-  };
-}
+import { fromScheduleEntity, SCHEDULE_PARTITION as PK, toScheduleEntity } from './entities/schedule.js';
+import { odata, type TableStore } from './tableStore.js';
 
 /** Schedules in one partition (a tenant has tens of them, not thousands). */
 export class ScheduleTable implements ScheduleRepository {

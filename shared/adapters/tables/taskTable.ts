@@ -1,54 +1,9 @@
 import type { Page, PageRequest, TaskRepository, Versioned } from '../../ports/repositories.js';
-import type { Target, Task } from '../../domain/task.js';
-import type { Right } from '../../domain/delegation/types.js';
+import type { Task } from '../../domain/task.js';
 import { PreconditionFailedError } from '../../errors.js';
 import { assertKey } from './keys.js';
-import { bool, json, str } from './entityFields.js';
-import { odata, type Entity, type TableStore } from './tableStore.js';
-
-const PK = 'task';
-
-/** Maps a task to its entity. */
-export function toTaskEntity(t: Task): Entity {
-  return {
-    partitionKey: PK,
-    rowKey: assertKey(t.id, 'task id'),
-    description: t.description,
-    type: t.type,
-    scheduleId: t.scheduleId,
-    target: JSON.stringify(t.target),
-    rights: JSON.stringify(t.rights),
-    enabled: t.enabled,
-    createdAt: t.createdAt,
-    updatedAt: t.updatedAt,
-    evaluatedThrough: t.evaluatedThrough,
-    activeRunId: t.activeRunId ?? '',
-    activeSince: t.activeSince ?? '',
-    lastRunId: t.lastRunId ?? '',
-  };
-}
-
-/** Maps an entity back to a task. */
-export function fromTaskEntity(e: Record<string, unknown>): Task {
-  const activeRunId = str(e, 'activeRunId');
-  const lastRunId = str(e, 'lastRunId');
-  const activeSince = str(e, 'activeSince');
-  return {
-    id: str(e, 'rowKey') ?? '',
-    description: str(e, 'description') ?? '',
-    type: 'mailboxPermissionSync',
-    scheduleId: str(e, 'scheduleId') ?? '',
-    target: json<Target>(e, 'target', { kind: 'mailboxes', mailboxes: [] } as unknown as Target),
-    rights: json<Right[]>(e, 'rights', []),
-    enabled: bool(e, 'enabled'),
-    createdAt: str(e, 'createdAt') ?? '',
-    updatedAt: str(e, 'updatedAt') ?? '',
-    evaluatedThrough: str(e, 'evaluatedThrough') ?? '',
-    ...(activeRunId ? { activeRunId } : {}),
-    ...(activeRunId && activeSince ? { activeSince } : {}),
-    ...(lastRunId ? { lastRunId } : {}),
-  };
-}
+import { fromTaskEntity, TASK_PARTITION as PK, toTaskEntity } from './entities/task.js';
+import { odata, type TableStore } from './tableStore.js';
 
 /** Tasks in one partition; updates are ETag-guarded. */
 export class TaskTable implements TaskRepository {
