@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { ACTIVE_STATUSES, ZERO_COUNTS, type Run, type RunStatus, type Task } from './task.js';
 
 /**
- * The run lifecycle (docs/design.md §1): the only place that decides which status may follow which.
+ * The run lifecycle (docs/design.md §8.6): the only place that decides which status may follow which.
  *
  *   queued → expanding → running → succeeded | completedWithErrors | needsReview | failed
  *   queued, expanding → failed (the target could not be expanded, or not in time)
