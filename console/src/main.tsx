@@ -28,13 +28,20 @@ interface RouteDef {
   view: () => JSX.Element;
 }
 
+const ME_ROUTE: RouteDef = {
+  id: 'me',
+  label: 'My delegate mailboxes',
+  allowed: () => true,
+  view: () => <MyMailboxesView />,
+};
+
 const ROUTES: RouteDef[] = [
   { id: 'tasks', label: 'Tasks', allowed: (c) => c.reader, view: () => <TasksView /> },
   { id: 'lookup', label: 'Lookup', allowed: (c) => c.reader, view: () => <LookupView /> },
   { id: 'manual', label: 'Manual delegations', allowed: (c) => c.admin, view: () => <ManualView /> },
   { id: 'configure', label: 'Schedules and tasks', allowed: (c) => c.admin, view: () => <ConfigureView /> },
   { id: 'diagnostics', label: 'Diagnostics', allowed: (c) => c.admin, view: () => <DiagnosticsView /> },
-  { id: 'me', label: 'My delegate mailboxes', allowed: () => true, view: () => <MyMailboxesView /> },
+  ME_ROUTE,
 ];
 
 function currentHashRoute(): string {
@@ -72,7 +79,8 @@ function Shell({ session, onSignOut, onExpired }: { session: Session; onSignOut:
   const visible = ROUTES.filter((r) => r.allowed(caps));
   const hashRoute = useHashRoute((id) => ROUTES.find((r) => r.id === id)?.allowed(caps) ?? true);
   const route = ROUTES.find((r) => r.id === hashRoute);
-  const active = route?.allowed(caps) ? route : visible[0]!;
+  // 'me' is allowed to everyone, so a signed-in user always has a view to land on.
+  const active = route?.allowed(caps) ? route : (visible[0] ?? ME_ROUTE);
   const mainRef = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
 
@@ -95,16 +103,10 @@ function Shell({ session, onSignOut, onExpired }: { session: Session; onSignOut:
 
   return (
     <AppContext.Provider value={context}>
-      <a
-        class="skip-link"
-        href="#main"
-        onClick={(e) => {
-          e.preventDefault();
-          mainRef.current?.focus();
-        }}
-      >
+      {/* A button, not a link: '#main' would be taken for a console route by the hash router. */}
+      <button type="button" class="skip-link" onClick={() => mainRef.current?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header class="topbar">
         <div class="brand">Mailbox Permission Sync</div>
         <div class="who" data-testid="signed-in-as">

@@ -183,9 +183,19 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     expect(await activeText()).toBe('Sign out');
     await page.keyboard.press('Tab');
     const focused = await page.evaluate<{ tag: string; text: string; outline: string; width: string }>(
-      '(() => { const el = document.activeElement; const s = getComputedStyle(el); return { tag: el.tagName, text: el.textContent.trim(), outline: s.outlineStyle, width: s.outlineWidth }; })()',
+      '(() => { const el = document.activeElement; const s = getComputedStyle(el); ' +
+        'return { tag: el.tagName, text: el.textContent.trim(), outline: s.outlineStyle, width: s.outlineWidth }; })()',
     );
     expect(focused).toMatchObject({ tag: 'A', text: 'Tasks', outline: 'solid', width: '3px' });
+
+    // The skip link moves focus to the main region without changing the console's route.
+    const route = await page.evaluate<string>('location.hash');
+    await page.reload();
+    await page.getByTestId('signed-in-as').waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate<string>('document.activeElement.tagName')).toBe('MAIN');
+    expect(await page.evaluate<string>('location.hash')).toBe(route);
   });
 
   let taskId: string;

@@ -145,41 +145,43 @@ export function LookupView() {
   return (
     <>
       <h1>Lookup</h1>
-      <form class="card form-inline" onSubmit={submit} role="search" aria-label="Delegation lookup">
-        <fieldset class="choice">
-          <legend>Look up</legend>
-          <label>
-            <input type="radio" name="kind" value="user" checked={kind === 'user'} onChange={() => setKind('user')} /> A
-            user's mailboxes
-          </label>
-          <label>
+      <search aria-label="Delegation lookup">
+        <form class="card form-inline" onSubmit={submit}>
+          <fieldset class="choice">
+            <legend>Look up</legend>
+            <label>
+              <input type="radio" name="kind" value="user" checked={kind === 'user'} onChange={() => setKind('user')} />{' '}
+              A user's mailboxes
+            </label>
+            <label>
+              <input
+                type="radio"
+                name="kind"
+                value="mailbox"
+                checked={kind === 'mailbox'}
+                onChange={() => setKind('mailbox')}
+              />{' '}
+              A mailbox's delegates
+            </label>
+          </fieldset>
+          <div class="field grow">
+            <label for="lookup-key">
+              {kind === 'user' ? 'User (UPN, e-mail address or object id)' : 'Mailbox (e-mail address or object id)'}
+            </label>
             <input
-              type="radio"
-              name="kind"
-              value="mailbox"
-              checked={kind === 'mailbox'}
-              onChange={() => setKind('mailbox')}
-            />{' '}
-            A mailbox's delegates
-          </label>
-        </fieldset>
-        <div class="field grow">
-          <label for="lookup-key">
-            {kind === 'user' ? 'User (UPN, e-mail address or object id)' : 'Mailbox (e-mail address or object id)'}
-          </label>
-          <input
-            id="lookup-key"
-            name="key"
-            type="text"
-            autoComplete="off"
-            spellcheck={false}
-            required
-            value={text}
-            onInput={(e) => setText(e.currentTarget.value)}
-          />
-        </div>
-        <button type="submit">Look up</button>
-      </form>
+              id="lookup-key"
+              name="key"
+              type="text"
+              autoComplete="off"
+              spellcheck={false}
+              required
+              value={text}
+              onInput={(e) => setText(e.currentTarget.value)}
+            />
+          </div>
+          <button type="submit">Look up</button>
+        </form>
+      </search>
       {query?.kind === 'user' ? <UserResult key={`u:${query.key}`} user={query.key} /> : null}
       {query?.kind === 'mailbox' ? <MailboxResult key={`m:${query.key}`} mailbox={query.key} /> : null}
     </>

@@ -154,7 +154,7 @@ export function RunReviewPanel({ run, onReviewed }: { run: Run; onReviewed: (mes
       <ErrorBox error={error} />
       {caps.admin ? (
         confirming ? (
-          <div class="button-row confirm" role="group" aria-label="Confirm the review decision">
+          <fieldset class="button-row confirm" aria-label="Confirm the review decision">
             <span>
               {confirming === 'apply'
                 ? `Revoke the ${held} now? Each is re-checked against the stored state first.`
@@ -171,7 +171,7 @@ export function RunReviewPanel({ run, onReviewed }: { run: Run; onReviewed: (mes
             <button type="button" class="secondary" onClick={() => setConfirming(null)} disabled={busy}>
               Cancel
             </button>
-          </div>
+          </fieldset>
         ) : (
           <div class="button-row">
             <button type="button" onClick={() => setConfirming('apply')}>
