@@ -65,6 +65,7 @@ async function measure(
         const now = performance.now();
         rates.push(Math.round((tenth * options.rows * 1000) / (now - chunkStarted)));
         chunkStarted = now;
+        process.stderr.write(`${name}: ${Math.min(done, options.partitions) * options.rows} written\n`);
       }
     }
     const writeSeconds = round((performance.now() - started) / 1000);
