@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors
 import { decideRevocationHold, MIN_REVOCATIONS_TO_HOLD, type RightTally } from '../domain/delegation/hold.js';
 import { RIGHTS, type Right } from '../domain/delegation/types.js';
 import type { Run } from '../domain/task.js';
-import type { DelegationEvent } from '../adapters/tables/delegationTables.js';
+import type { DelegationEvent } from '../ports/delegations.js';
 import type { Page, PageRequest, ProposedRevocation } from '../ports/repositories.js';
 import { runKey } from './runs.js';
 
