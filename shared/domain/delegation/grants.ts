@@ -21,7 +21,10 @@ export interface TrusteeGrants {
   observedRights: Right[];
   /** Distinct bare directory SIDs (deleted trustees), upper-cased. */
   orphanedSids: string[];
-  /** Rows read for a synced right that grant nothing: inherited, self, system, other rights, non-delegate calendar roles. */
+  /**
+   * Rows read for a synced right that grant nothing: inherited, self, system, other rights, non-delegate calendar
+   * roles.
+   */
   dropped: number;
 }
 

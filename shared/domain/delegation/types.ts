@@ -88,7 +88,10 @@ export interface DelegateRef {
   accountEnabled?: boolean;
 }
 
-/** One (mailbox, delegate, right) as the tenant grants it now; `via` is sorted (direct first, groups by id) and deduped. */
+/**
+ * One (mailbox, delegate, right) as the tenant grants it now; `via` is sorted (direct first, groups by id) and
+ * deduped.
+ */
 export interface EffectiveDelegation {
   mailboxId: string;
   delegate: DelegateRef;
