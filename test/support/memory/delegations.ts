@@ -4,10 +4,13 @@ import type {
   DelegationEvent,
   DelegationRepository,
   DelegationRow,
+  HistoryQuery,
   MailboxChanges,
   StoredMailboxRead,
   SyncState,
 } from '../../../shared/ports/delegations.js';
+import type { Page } from '../../../shared/ports/repositories.js';
+import { pageOf } from './paging.js';
 
 /** The part of the delegation port that a mailbox's sync and its run's close use. */
 export type MailboxDelegationPort = Pick<
@@ -23,7 +26,7 @@ const rowKey = (otherId: string, d: Pick<DelegationRow, 'right' | 'source'>) =>
  * row per (mailbox, delegate, right, source) in each index, history rows keyed by their run scope and identity, and
  * one sync state per mailbox that every write replaces (its ETag a counter).
  */
-export class MemoryDelegations implements MailboxDelegationPort {
+export class MemoryDelegations implements DelegationRepository {
   /** Mailbox id (lower-cased) → row key → row: the forward index. */
   private readonly byMailbox = new Map<string, Map<string, DelegationRow>>();
   /** Delegate id (lower-cased) → row key → row: the reverse index. */
@@ -40,6 +43,24 @@ export class MemoryDelegations implements MailboxDelegationPort {
 
   async forMailbox(mailboxId: string): Promise<DelegationRow[]> {
     return [...(this.byMailbox.get(mailboxId.toLowerCase())?.values() ?? [])].map((row) => structuredClone(row));
+  }
+
+  async forDelegate(delegateId: string): Promise<DelegationRow[]> {
+    return [...(this.byDelegate.get(delegateId.toLowerCase())?.values() ?? [])].map((row) => structuredClone(row));
+  }
+
+  /** The history newest first, filtered as the history log's key ranges select (offset continuation tokens). */
+  async changes(query: HistoryQuery): Promise<Page<DelegationEvent>> {
+    const same = (a: string, b: string | undefined) => b === undefined || a.toLowerCase() === b.toLowerCase();
+    const events = [...this.history.values()]
+      .filter(
+        (e) => e.at >= query.since && same(e.mailbox.id, query.mailboxId) && same(e.delegate.id, query.delegateId),
+      )
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    return pageOf(
+      events.map((e) => structuredClone(e)),
+      query,
+    );
   }
 
   async readForSync(mailboxId: string, digest: string): Promise<StoredMailboxRead> {
