@@ -52,7 +52,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function commonNameOf(dn: string): string {
   const match = /^CN=((?:[^,\\]|\\.)+)/i.exec(dn.trim());
   if (!match) throw new RunFailure(`'${dn}' is not a distinguished name starting with CN=`);
-  return match[1]!
+  const escaped = match[1] ?? '';
+  return escaped
     .replace(/\\([0-9a-fA-F]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c))
     .trim();
 }
@@ -72,7 +73,9 @@ async function resolveGroup(
     if (groups.length === 0) throw new RunFailure(`No group has the e-mail address ${target.email}`);
     if (groups.length > 1)
       throw new RunFailure(`E-mail address ${target.email} matches ${groups.length} groups: ${listGroups(groups)}`);
-    return { id: groups[0]!.id, name: groups[0]!.displayName ?? target.email };
+    const [group] = groups;
+    if (!group) throw new RunFailure(`No group has the e-mail address ${target.email}`);
+    return { id: group.id, name: group.displayName ?? target.email };
   }
   const cn = commonNameOf(target.dn);
   let groups = await graph.findGroupsBySamAccountName(cn);
@@ -85,7 +88,9 @@ async function resolveGroup(
     throw new RunFailure(
       `DN matches ${groups.length} groups: ${listGroups(groups)}; use the group's object id as the target`,
     );
-  return { id: groups[0]!.id, name: groups[0]!.displayName ?? cn };
+  const [group] = groups;
+  if (!group) throw new RunFailure(`DN ${target.dn} matches no group`);
+  return { id: group.id, name: group.displayName ?? cn };
 }
 
 function listGroups(groups: ReadonlyArray<{ id: string; displayName?: string | null }>): string {
@@ -280,7 +285,7 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
         throttleRetries: 0,
         prefetched: prefetched
           ? tenantWideRows(prefetched, m.id, run.rights, matched)
-          : memberRows(perMember!, m.id, run.rights),
+          : memberRows(perMember, m.id, run.rights),
       };
       return { body: message, messageId: `${runKey(taskId, runId)}_${m.id}` };
     });
@@ -359,19 +364,22 @@ function tenantWideRows(
   matched: Record<'SendAs' | 'SendOnBehalf', number>,
 ): PrefetchedRows {
   const sendAs = p.sendAs.get(id) ?? [];
+  const name = p.names.get(id);
   const sendOnBehalfNames = p.sendOnBehalf.get(id) ?? [];
   if (sendAs.length > 0) matched.SendAs++;
   if (sendOnBehalfNames.length > 0) matched.SendOnBehalf++;
   return {
-    ...(p.names.has(id) ? { name: p.names.get(id)! } : {}),
+    ...(name !== undefined ? { name } : {}),
     ...(rights.includes('SendAs') ? { sendAs } : {}),
     ...(rights.includes('SendOnBehalf') ? { sendOnBehalfNames } : {}),
   };
 }
 
 /** A mailbox's Name and GrantSendOnBehalfTo from its own Get-Mailbox during expansion. */
-function memberRows(perMember: MemberMailboxes, id: string, rights: readonly Right[]): PrefetchedRows {
-  const row = perMember.rows.get(id)!;
+function memberRows(perMember: MemberMailboxes | undefined, id: string, rights: readonly Right[]): PrefetchedRows {
+  const row = perMember?.rows.get(id);
+  // Every mailbox of a small target was found by its own Get-Mailbox, so a missing row is a bug, not a tenant fact.
+  if (!row) throw new Error(`expandTarget: no Get-Mailbox row was kept for mailbox ${id}`);
   return { name: row.name, ...(rights.includes('SendOnBehalf') ? { sendOnBehalfNames: row.sendOnBehalfNames } : {}) };
 }
 

@@ -215,7 +215,8 @@ async function applyProposals(
       totals.kept++;
       continue;
     }
-    if (group.length > 0 && group[0]!.mailbox.id !== row.mailbox.id) await flush();
+    const first = group[0];
+    if (first && first.mailbox.id !== row.mailbox.id) await flush();
     group.push(row);
   }
   await flush();
@@ -227,7 +228,9 @@ async function applyMailboxProposals(
   run: Run,
   rows: readonly ProposedRevocation[],
 ): Promise<{ applied: number; skipped: number }> {
-  const mailbox = rows[0]!.mailbox;
+  const [firstRow] = rows;
+  if (!firstRow) return { applied: 0, skipped: 0 };
+  const mailbox = firstRow.mailbox;
   const key = runKey(run.taskId, run.runId);
   const state = await deps.repos.delegations.syncState(mailbox.id);
   const current = rows.filter((row) => row.reason === 'leftScope' || state?.pendingRun === key);
@@ -241,7 +244,8 @@ async function applyMailboxProposals(
         p.source === 'MailboxPermissionSync',
     ),
   );
-  if (remove.length > 0) {
+  const [firstRemoved] = remove;
+  if (firstRemoved) {
     const at = deps.now().toISOString();
     const events: DelegationEvent[] = remove.map((d) => ({
       type: 'revoked',
@@ -255,7 +259,7 @@ async function applyMailboxProposals(
       at,
     }));
     await deps.repos.delegations.apply(
-      { mailbox: remove[0]!.mailbox, upsert: [], remove, events },
+      { mailbox: firstRemoved.mailbox, upsert: [], remove, events },
       { taskId: run.taskId, runId: run.runId, at, eventScope: `${key}_revoke` },
     );
   }
