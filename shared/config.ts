@@ -93,7 +93,8 @@ export const AZURITE_DEFAULT_ACCOUNT = {
 export function azuriteConnectionString(tablePort: number, host = '127.0.0.1'): string {
   return (
     `DefaultEndpointsProtocol=http;AccountName=${AZURITE_DEFAULT_ACCOUNT.name};` +
-    `AccountKey=${AZURITE_DEFAULT_ACCOUNT.key};TableEndpoint=http://${host}:${tablePort}/${AZURITE_DEFAULT_ACCOUNT.name};`
+    `AccountKey=${AZURITE_DEFAULT_ACCOUNT.key};` +
+    `TableEndpoint=http://${host}:${tablePort}/${AZURITE_DEFAULT_ACCOUNT.name};`
   );
 }
 

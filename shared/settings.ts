@@ -41,7 +41,10 @@ export const AZURE_REQUIRED_SETTINGS = [
   'API_AUDIENCE',
 ] as const satisfies readonly ConfigSettingName[];
 
-/** Settings the Functions host (not loadConfig) reads in Azure: identity-based host storage, trigger connection, telemetry. */
+/**
+ * Settings the Functions host (not loadConfig) reads in Azure: identity-based host storage, trigger connection,
+ * telemetry.
+ */
 export const AZURE_HOST_SETTINGS = [
   'AzureWebJobsStorage__accountName',
   'AzureWebJobsStorage__credential',
@@ -88,7 +91,8 @@ export const AZURE_ROLE_REQUIREMENTS: readonly AzureRoleRequirement[] = [
     roleDefinitionId: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
     scope: 'storageAccount',
     reason:
-      'the Functions host keeps leases and timer state in AzureWebJobsStorage blobs; Flex Consumption reads the deployment package',
+      'the Functions host keeps leases and timer state in AzureWebJobsStorage blobs; ' +
+      'Flex Consumption reads the deployment package',
   },
   {
     role: 'Azure Service Bus Data Receiver',

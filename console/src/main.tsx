@@ -48,7 +48,10 @@ function currentHashRoute(): string {
   return /^#\/([a-z-]+)/.exec(location.hash)?.[1] ?? '';
 }
 
-/** The route in the URL hash; a route this session may not see is dropped when the session starts (left over from a previous sign-in). */
+/**
+ * The route in the URL hash; a route this session may not see is dropped when the session starts (left over from a
+ * previous sign-in).
+ */
 function useHashRoute(allowedAtStart: (id: string) => boolean): string {
   const [route, setRoute] = useState(() => {
     const initial = currentHashRoute();

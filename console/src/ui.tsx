@@ -151,7 +151,7 @@ export function otherIssues(problem: Problem | undefined, fields: string[]): Arr
   return problem.errors.filter((e) => !fields.some((f) => e.path === f || e.path.startsWith(`${f}.`)));
 }
 
-/** The alert above a form whose submission came back 400: field issues sit by their fields, the rest are listed here. */
+/** The alert above a form whose submission came back 400: field issues sit by their fields, the rest are listed. */
 export function FieldProblemAlert({ unclaimed }: { unclaimed: Array<{ path: string; message: string }> }) {
   return (
     <div class="alert alert-error" role="alert">

@@ -65,7 +65,8 @@ describe('console static assets (functions/console.ts)', () => {
       expect(headers['X-Frame-Options']).toBe('DENY');
     }
     expect(CONSOLE_CSP).toBe(
-      "default-src 'self'; connect-src 'self' https://login.microsoftonline.com; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+      "default-src 'self'; connect-src 'self' https://login.microsoftonline.com; img-src 'self' data:; " +
+        "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
     );
   });
 

@@ -133,6 +133,7 @@ function MailboxResult({ mailbox }: { mailbox: string }) {
 
 export function LookupView() {
   const [kind, setKind] = useState<Kind>('user');
+  const pickUser = () => setKind('user');
   const [text, setText] = useState('');
   const [query, setQuery] = useState<{ kind: Kind; key: string } | null>(null);
 
@@ -150,8 +151,8 @@ export function LookupView() {
           <fieldset class="choice">
             <legend>Look up</legend>
             <label>
-              <input type="radio" name="kind" value="user" checked={kind === 'user'} onChange={() => setKind('user')} />{' '}
-              A user's mailboxes
+              <input type="radio" name="kind" value="user" checked={kind === 'user'} onChange={pickUser} /> A user's
+              mailboxes
             </label>
             <label>
               <input
