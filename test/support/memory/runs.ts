@@ -1,7 +1,7 @@
 import { releasesTask, transitionRun, type RunChanges } from '../../../shared/domain/runLifecycle.js';
 import { isActiveStatus, type Run, type RunStatus } from '../../../shared/domain/task.js';
 import { RIGHTS, type Right } from '../../../shared/domain/delegation/types.js';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../../../shared/errors.js';
+import { AppError, ConflictError, NotFoundError, PreconditionFailedError } from '../../../shared/errors.js';
 import type {
   ItemOutcome,
   ItemStatus,
@@ -35,6 +35,14 @@ const byRight = (): Record<Right, number> => Object.fromEntries(RIGHTS.map((r) =
 
 function revocationKey(row: ProposedRevocation): string {
   return [row.mailbox.id, row.delegate.id, row.right, row.source].map((k) => k.toLowerCase()).join('_');
+}
+
+/** A table transaction names each row once (Table Storage answers 400 InvalidDuplicateRow): so does this one. */
+function onceEach(rows: readonly ProposedRevocation[]): readonly ProposedRevocation[] {
+  const keys = new Set(rows.map(revocationKey));
+  if (keys.size < rows.length)
+    throw new AppError('TABLE.BAD_REQUEST', 'transaction on RunItems: a proposal appears twice in one batch');
+  return rows;
 }
 
 function sumOf(counts: Partial<Record<Right, number>> | undefined): number {
@@ -218,7 +226,7 @@ export class MemoryRuns implements RunRepository {
     rows: readonly ProposedRevocation[],
   ): Promise<void> {
     const state = this.state(taskId, runId);
-    for (const row of rows) state.revocations.set(revocationKey(row), structuredClone(row));
+    for (const row of onceEach(rows)) state.revocations.set(revocationKey(row), structuredClone(row));
   }
 
   async revocations(taskId: string, runId: string, page: PageRequest): Promise<Page<ProposedRevocation>> {
@@ -231,7 +239,7 @@ export class MemoryRuns implements RunRepository {
 
   async forgetRevocations(taskId: string, runId: string, rows: readonly ProposedRevocation[]): Promise<void> {
     const state = this.state(taskId, runId);
-    for (const row of rows) state.revocations.delete(revocationKey(row));
+    for (const row of onceEach(rows)) state.revocations.delete(revocationKey(row));
   }
 
   private write(next: Run, etag: string): Versioned<Run> {
