@@ -6,15 +6,15 @@ import type { Page } from '../../ports/repositories.js';
 import { fromDelegationEntity, toDelegationProperties } from './entities/delegation.js';
 import { fromSyncStateEntity } from './entities/syncState.js';
 import { odata, type Entity, type StoredEntity, type TableFactoryLike, type TableStore } from './tableStore.js';
-import {
-  type ChangeContext,
-  type DelegationEvent,
-  type DelegationRepository,
-  type DelegationRow,
-  type HistoryQuery,
-  type MailboxChanges,
-  type StoredMailboxRead,
-  type SyncState,
+import type {
+  ChangeContext,
+  DelegationEvent,
+  DelegationRepository,
+  DelegationRow,
+  HistoryQuery,
+  MailboxChanges,
+  StoredMailboxRead,
+  SyncState,
 } from '../../ports/delegations.js';
 import type { MailboxSyncPlan } from '../../domain/delegation/plan.js';
 

@@ -141,14 +141,14 @@ export class RunTable implements RunRepository {
   async transition(current: Versioned<Run>, to: RunStatus, at: Date, changes?: RunChanges): Promise<Versioned<Run>> {
     const next = transitionRun(current.value, to, at, changes);
     // The status is written first, under the ETag: a losing concurrent transition must not release anything.
-    const etag = (await this.runs.update(toRunEntity(next), current.etag)) ?? '';
+    const etag = await this.runs.update(toRunEntity(next), current.etag);
     if (releasesTask(current.value.status, to)) await this.release(next.taskId, next.runId);
     return { value: next, etag };
   }
 
   async recordProgress(current: Versioned<Run>, progress: NonNullable<Run['progress']>): Promise<Versioned<Run>> {
     const next: Run = { ...current.value, progress };
-    return { value: next, etag: (await this.runs.update(toRunEntity(next), current.etag)) ?? '' };
+    return { value: next, etag: await this.runs.update(toRunEntity(next), current.etag) };
   }
 
   async *active(): AsyncIterable<{ taskId: string; runId: string }> {

@@ -159,39 +159,48 @@ export class TableStore {
   }
 
   /** Inserts; throws ConflictError when the entity already exists (the basis of idempotent claims). */
-  async insert(entity: Entity): Promise<string | undefined> {
+  async insert(entity: Entity): Promise<string> {
     const client = await this.ensureWritable(entity.partitionKey);
     this.count('writes', 1);
     try {
-      return (await client.createEntity(entity)).etag;
+      return this.etagOf(await client.createEntity(entity), 'insert into');
     } catch (error) {
       throw fromTableError(error, `insert into ${this.tableName}`);
     }
   }
 
   /** Inserts or replaces without a concurrency check. */
-  async upsert(entity: Entity, mode: 'Replace' | 'Merge' = 'Replace'): Promise<string | undefined> {
+  async upsert(entity: Entity, mode: 'Replace' | 'Merge' = 'Replace'): Promise<string> {
     const client = await this.ensureWritable(entity.partitionKey);
     this.count('writes', 1);
     try {
-      return (await client.upsertEntity(entity, mode)).etag;
+      return this.etagOf(await client.upsertEntity(entity, mode), 'upsert into');
     } catch (error) {
       throw fromTableError(error, `upsert into ${this.tableName}`);
     }
   }
 
   /** Replaces or merges only if the stored ETag still matches; PreconditionFailedError otherwise. */
-  async update(entity: Entity, etag: string, mode: 'Replace' | 'Merge' = 'Replace'): Promise<string | undefined> {
+  async update(entity: Entity, etag: string, mode: 'Replace' | 'Merge' = 'Replace'): Promise<string> {
     const client = await this.ensureWritable(entity.partitionKey);
     this.count('writes', 1);
     try {
-      return (await client.updateEntity(entity, mode, { etag })).etag;
+      return this.etagOf(await client.updateEntity(entity, mode, { etag }), 'update');
     } catch (error) {
       throw fromTableError(error, `update ${this.tableName}`);
     }
   }
 
-  /** Deletes; a missing entity is not an error (idempotent). With an ETag, a changed entity is a PreconditionFailedError. */
+  /** The new ETag of a write: Table Storage always sends one, and an invented one would defeat the next guard. */
+  private etagOf(response: { etag?: string }, what: string): string {
+    if (!response.etag) throw new Error(`Table Storage answered ${what} ${this.tableName} without an ETag`);
+    return response.etag;
+  }
+
+  /**
+   * Deletes; a missing entity is not an error (idempotent). With an ETag, a changed entity is a
+   * PreconditionFailedError.
+   */
   async delete(partitionKey: string, rowKey: string, etag?: string): Promise<void> {
     this.count('writes', 1);
     try {
@@ -324,7 +333,10 @@ export interface TableFactoryLike {
   store(logicalName: string): TableStore;
 }
 
-/** Creates TableClients from the validated config: a connection string (Azurite) or an endpoint with managed identity. */
+/**
+ * Creates TableClients from the validated config: a connection string (Azurite) or an endpoint with managed
+ * identity.
+ */
 export class TableClientFactory implements TableFactoryLike {
   readonly counters: TableCounters = { reads: 0, entities: 0, writes: 0, transactions: 0 };
   private readonly stores = new Map<string, TableStore>();

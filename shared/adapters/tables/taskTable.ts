@@ -28,7 +28,7 @@ export class TaskTable implements TaskRepository {
   }
 
   async update(task: Task, etag: string): Promise<string> {
-    return (await this.store.update(toTaskEntity(task), etag)) ?? '';
+    return this.store.update(toTaskEntity(task), etag);
   }
 
   /**
