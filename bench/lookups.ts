@@ -57,7 +57,8 @@ function processCpuMs(pid: number): number | undefined {
     return (usage.user + usage.system) / 1000;
   }
   try {
-    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in clock ticks (100/s on Linux).
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in clock ticks
+    // (100/s on Linux).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {

@@ -183,5 +183,7 @@ export function progressLine(label: string, done: number, total: number, elapsed
   const width = 30;
   const ratio = total > 0 ? Math.min(1, done / total) : 0;
   const filled = Math.round(ratio * width);
-  return `${label.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(done).padStart(7)}/${total} ${(elapsedMs / 1000).toFixed(0).padStart(4)}s ${extra}`;
+  const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
+  const seconds = (elapsedMs / 1000).toFixed(0).padStart(4);
+  return `${label.padEnd(10)} [${bar}] ${String(done).padStart(7)}/${total} ${seconds}s ${extra}`;
 }

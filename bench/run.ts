@@ -7,11 +7,14 @@
  *
  *   node dist/bench/run.js [--mailboxes 10000] [--delegations 2] [--group-share 0.15] [--latency-ms 200]
  *     [--jitter-ms 0] [--exchange-rps 100] [--graph-rps 500] [--phases full,unchanged,changed]
- *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-warmup-seconds 3] [--lookup-rates 100 (or a list: 50,100,200)]
+ *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-warmup-seconds 3]
+ *     [--lookup-rates 100 (or a list: 50,100,200)]
  *     [--lookup-connections 10 (or a list: 1,4,10)] [--seed 42] [--timeout-minutes 20]
- *     (--lookup-rates: open-loop Poisson load at each rate, req/s; --lookup-connections: closed-loop clients; '' for none)
+ *     (--lookup-rates: open-loop Poisson load at each rate, req/s; --lookup-connections: closed-loop clients;
+ *     '' for none)
  *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
- *     [--azurite-node-options="--max-old-space-size=8192 --no-memory-reducer --heap-growing-percent=200"]   (Node flags of the Azurite process, space-separated; note the =)
+ *     [--azurite-node-options="--max-old-space-size=8192 --no-memory-reducer --heap-growing-percent=200"]
+ *                 (Node flags of the Azurite process, space-separated; note the =)
  *     [--keep]   (after the JSON line, keep Azurite, the simulator and the host running; each SIGUSR2 restarts
  *                 the host from dist/ and measures the lookups again, one more JSON line; Ctrl-C ends it)
  *   --phases seed (alone) fills the index through the product's adapters instead of syncing, then measures lookups.
@@ -66,7 +69,10 @@ export interface BenchOptions {
   lookupConnections: number[];
   seed: number;
   timeoutMinutes: number;
-  /** V8 old-space limit of the host process in MB (0 = Node's default, which lets garbage pile up on a large machine). */
+  /**
+   * V8 old-space limit of the host process in MB (0 = Node's default, which lets garbage pile up on a large
+   * machine).
+   */
   hostHeapMb: number;
   /** Node flags for the Azurite process. */
   azuriteNodeOptions: string[];
@@ -120,7 +126,8 @@ function parseOptions(argv: string[]): BenchOptions {
       throw new Error(`--phases: unknown phase '${p}' (full, unchanged, changed, or seed alone)`);
   if (phases.includes('seed') ? phases.length !== 1 : phases[0] !== 'full') {
     throw new Error(
-      '--phases must start with full (the re-runs need a synced index), or be seed alone (fill the index directly, then measure lookups)',
+      '--phases must start with full (the re-runs need a synced index), ' +
+        'or be seed alone (fill the index directly, then measure lookups)',
     );
   }
   return {
@@ -190,7 +197,10 @@ class HostProcess {
     return new HostProcess(child, url.replace('localhost', '127.0.0.1'));
   }
 
-  /** Asks the host to stop and waits up to 5 s for it to exit (so it can flush, e.g. a --cpu-prof profile), then kills it. */
+  /**
+   * Asks the host to stop and waits up to 5 s for it to exit (so it can flush, e.g. a --cpu-prof profile), then
+   * kills it.
+   */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
@@ -220,7 +230,10 @@ function mailboxUsers(tenant: Tenant): SimUser[] {
     .filter((u): u is SimUser => u !== undefined);
 }
 
-/** Changes `share` of the mailboxes in the simulator's model: new FullAccess, new calendar delegates, revoked or new SendAs. */
+/**
+ * Changes `share` of the mailboxes in the simulator's model: new FullAccess, new calendar delegates, revoked or
+ * new SendAs.
+ */
 function mutateTenant(tenant: Tenant, share: number, seed: number): number {
   const random = createRng(seed).next;
   const users = mailboxUsers(tenant);
@@ -269,7 +282,8 @@ async function measureAllLookups(
     return { lookups };
   const azuriteGc = await azurite.collectGarbage();
   log(
-    `lookups: Azurite collected its garbage first: heap ${azuriteGc.heapUsedBeforeMb} -> ${azuriteGc.heapUsedAfterMb} MB in ${azuriteGc.ms} ms`,
+    `lookups: Azurite collected its garbage first: heap ${azuriteGc.heapUsedBeforeMb} -> ` +
+      `${azuriteGc.heapUsedAfterMb} MB in ${azuriteGc.ms} ms`,
   );
   const random = createRng(options.seed + 2).next;
   const users = mailboxUsers(tenant);
@@ -292,7 +306,8 @@ async function measureAllLookups(
         ? `${load.ratePerSecond} req/s arriving at random (open loop)`
         : `${load.connections} connections (closed loop)`;
     log(
-      `lookups: ${target.name} for ${options.lookupSeconds}s (after ${options.lookupWarmupSeconds}s of warm-up) at ${shape}`,
+      `lookups: ${target.name} for ${options.lookupSeconds}s ` +
+        `(after ${options.lookupWarmupSeconds}s of warm-up) at ${shape}`,
     );
     // Minted now: a token from the start of a long run would have expired (every request a 401).
     const readerToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
@@ -312,7 +327,10 @@ async function measureAllLookups(
           .join(' ')}`
       : '';
     log(
-      `  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, max ${last.latencyMs.max} ms, ${last.requestsPerSecond} req/s, ${load.kind === 'open' ? `at most ${last.connections} in flight, ` : ''}non-2xx ${last.non2xx}${cpu}, Azurite major GCs ${azuriteMajorGcs}`,
+      `  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, max ${last.latencyMs.max} ms, ` +
+        `${last.requestsPerSecond} req/s, ` +
+        `${load.kind === 'open' ? `at most ${last.connections} in flight, ` : ''}` +
+        `non-2xx ${last.non2xx}${cpu}, Azurite major GCs ${azuriteMajorGcs}`,
     );
     if (last.non2xx > 0 || last.errors > 0) {
       log(`bench: ${last.non2xx} lookups answered non-2xx and ${last.errors} failed; their latency says nothing`);
@@ -361,7 +379,8 @@ async function main(): Promise<void> {
   const timer = setTimeout(() => {
     log(`bench: over the ${options.timeoutMinutes}-minute limit, stopping (the JSON line holds the finished phases)`);
     process.stdout.write(
-      `${JSON.stringify({ command: `npm run bench -- ${argv.join(' ')}`.trim(), options, incomplete: true, phases })}\n`,
+      `${JSON.stringify({ command: `npm run bench -- ${argv.join(' ')}`.trim(), options, incomplete: true, phases })}` +
+        '\n',
     );
     void cleanup().finally(() => process.exit(2));
   }, deadline - Date.now());
@@ -427,7 +446,8 @@ async function main(): Promise<void> {
       const started = Date.now();
       const seeded = await seedIndex(tenant, azuriteConnectionString(azurite.port), 'bench', log);
       log(
-        `seed: ${seeded.mailboxes} mailboxes with ${seeded.delegations} delegations stored in ${Math.round((Date.now() - started) / 1000)} s`,
+        `seed: ${seeded.mailboxes} mailboxes with ${seeded.delegations} delegations stored in ` +
+          `${Math.round((Date.now() - started) / 1000)} s`,
       );
     }
     for (const phase of options.phases.filter((p) => p !== 'seed')) {
@@ -461,7 +481,10 @@ async function main(): Promise<void> {
           void host!.call<HostSnapshot>({ cmd: 'snapshot' }).then((snap) => {
             const view = (name: string, l: HostSnapshot['limiters']['graph']) =>
               `${name} ${l?.ratePerSecond ?? '-'}/s ${l?.inFlight ?? 0}/${l?.limit ?? 0}+${l?.queued ?? 0}`;
-            hostView = `queue ${snap.queue.pending}+${snap.queue.inFlight}  ${view('exo', snap.limiters.exchange)}  ${view('graph', snap.limiters.graph)}  rss ${Math.round(snap.rssBytes / 2 ** 20)} MB heap ${Math.round(snap.heapUsedBytes / 2 ** 20)} MB`;
+            hostView =
+              `queue ${snap.queue.pending}+${snap.queue.inFlight}  ` +
+              `${view('exo', snap.limiters.exchange)}  ${view('graph', snap.limiters.graph)}  ` +
+              `rss ${Math.round(snap.rssBytes / 2 ** 20)} MB heap ${Math.round(snap.heapUsedBytes / 2 ** 20)} MB`;
           });
           const stats = running.stats();
           const done = stats.exchangeCmdlets['Get-MailboxPermission'] ?? 0;
@@ -475,7 +498,8 @@ async function main(): Promise<void> {
             Math.min(done, mailboxCount),
             mailboxCount,
             now - started,
-            `exchange ${rate.toFixed(0).padStart(4)}/s  429s ${stats.throttled.exchange + stats.throttled.graph}  ${hostView}`,
+            `exchange ${rate.toFixed(0).padStart(4)}/s  ` +
+              `429s ${stats.throttled.exchange + stats.throttled.graph}  ${hostView}`,
           );
           process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
         },
@@ -493,7 +517,9 @@ async function main(): Promise<void> {
       const summary = summarizePhase({ phase, wallMs, floor, run, sim: running.stats(), before, after });
       phases.push(changedMailboxes === undefined ? summary : ({ ...summary, changedMailboxes } as PhaseResult));
       log(
-        `${phase}: ${summary.wallSeconds}s (floor ${summary.floorSeconds}s, x${summary.wallOverFloor}), ${summary.mailboxesFailed} failed, 429 share ${summary.throttled.share}, delegation writes ${summary.tables.delegationTableWrites}, peak RSS ${summary.host.peakRssMb} MB`,
+        `${phase}: ${summary.wallSeconds}s (floor ${summary.floorSeconds}s, x${summary.wallOverFloor}), ` +
+          `${summary.mailboxesFailed} failed, 429 share ${summary.throttled.share}, ` +
+          `delegation writes ${summary.tables.delegationTableWrites}, peak RSS ${summary.host.peakRssMb} MB`,
       );
     }
 
@@ -509,7 +535,8 @@ async function main(): Promise<void> {
         : {}),
     };
     log(
-      `history: ${all.pages} pages of ${all.top}, entities read per page mean ${all.entitiesPerPage.mean}, max ${all.entitiesPerPage.max}, ${all.msPerPage.mean} ms`,
+      `history: ${all.pages} pages of ${all.top}, entities read per page mean ${all.entitiesPerPage.mean}, ` +
+        `max ${all.entitiesPerPage.max}, ${all.msPerPage.mean} ms`,
     );
 
     const { azuriteGc, lookups } = await measureAllLookups(options, tenant, host, running, azurite, log);
@@ -533,7 +560,8 @@ async function main(): Promise<void> {
       clearTimeout(timer);
       const readerToken = await running.mintApiToken({ roles: ['MailboxPermissionSync.Reader'] });
       log(
-        `bench: kept running. Host ${host.url} (Reader token below, valid 1 h); host pid ${host.child.pid}, Azurite pid ${azurite.pid}.`,
+        `bench: kept running. Host ${host.url} (Reader token below, valid 1 h); ` +
+          `host pid ${host.child.pid}, Azurite pid ${azurite.pid}.`,
       );
       log(`  kill -USR2 ${process.pid}   restarts the host from dist/ and measures the lookups again; Ctrl-C ends.`);
       log(readerToken);
@@ -542,7 +570,12 @@ async function main(): Promise<void> {
         host = await HostProcess.start(hostEnv, options.hostHeapMb);
         const again = await measureAllLookups(options, tenant, host, running, azurite!, log);
         process.stdout.write(
-          `${JSON.stringify({ command: result.command, rerun: true, azuriteGcBeforeLookups: again.azuriteGc ?? null, lookups: again.lookups })}\n`,
+          `${JSON.stringify({
+            command: result.command,
+            rerun: true,
+            azuriteGcBeforeLookups: again.azuriteGc ?? null,
+            lookups: again.lookups,
+          })}\n`,
         );
       }, log);
     }

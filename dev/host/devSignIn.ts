@@ -17,7 +17,10 @@ import { signApiToken } from '../simulator/tokens.js';
 export type DevRouteHandler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>;
 
 export interface DevSignInOptions {
-  /** True only when the app talks to the tenant simulator (dev/start.ts sets MPS_SIMULATOR=1); otherwise nothing is served. */
+  /**
+   * True only when the app talks to the tenant simulator (dev/start.ts sets MPS_SIMULATOR=1); otherwise nothing is
+   * served.
+   */
   simulator: boolean;
   /** Where the simulator keeps its API signing key (default `<repo>/.certs`, as the simulator). */
   certDir?: string;

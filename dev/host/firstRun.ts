@@ -37,9 +37,12 @@ export async function firstRun(
   const run = await getRun(services, task.id, runId);
   const api = `${host.url}/api`;
   process.stdout.write(
-    `first run        ${run.status}: ${run.mailboxesDone}/${run.mailboxesTotal} mailboxes, ${run.delegationsAdded} delegations stored, ${run.trusteesUnresolved} trustees unresolved\n` +
-      `try it           TOKEN=$(node dist/dev/token.js --role Admin)    # or: npm run --silent token -- --role Admin\n` +
-      `                 curl -H "Authorization: Bearer $TOKEN" ${api}/users/${encodeURIComponent(sampleUser)}/delegate-mailboxes\n` +
+    `first run        ${run.status}: ${run.mailboxesDone}/${run.mailboxesTotal} mailboxes, ` +
+      `${run.delegationsAdded} delegations stored, ${run.trusteesUnresolved} trustees unresolved\n` +
+      `try it           TOKEN=$(node dist/dev/token.js --role Admin)    ` +
+      `# or: npm run --silent token -- --role Admin\n` +
+      `                 curl -H "Authorization: Bearer $TOKEN" ` +
+      `${api}/users/${encodeURIComponent(sampleUser)}/delegate-mailboxes\n` +
       `                 curl -H "Authorization: Bearer $TOKEN" ${api}/tasks/${task.id}/runs/${runId}\n`,
   );
 }

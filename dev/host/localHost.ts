@@ -107,7 +107,9 @@ function send(res: http.ServerResponse, init: HttpResponseInit): void {
     body = Buffer.from(init.body);
   }
   res.statusCode = init.status ?? 200;
-  headers.forEach((value, key) => res.setHeader(key, value));
+  headers.forEach((value, key) => {
+    res.setHeader(key, value);
+  });
   res.end(body);
 }
 

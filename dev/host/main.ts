@@ -33,7 +33,8 @@ async function main(): Promise<void> {
   const fns = host.definitions;
   process.stdout.write(
     `functions host   ${host.url}/api  (${fns.filter((f) => f.kind === 'http').length} HTTP routes, ` +
-      `${fns.filter((f) => f.kind === 'timer').length} timers, ${fns.filter((f) => f.kind === 'queue').length} queue triggers)\n` +
+      `${fns.filter((f) => f.kind === 'timer').length} timers, ` +
+      `${fns.filter((f) => f.kind === 'queue').length} queue triggers)\n` +
       `health           ${host.url}/api/health\n` +
       `console          ${host.url}/api/console/\n`,
   );
