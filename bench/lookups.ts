@@ -5,10 +5,21 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '../dev/simulator/rng.js';
 
+/**
+ * Whether the host has seen the measured paths before. `warm`: the warm-up requests the very paths then measured,
+ * so each user's address is in the host's address cache. `cold`: every measured path is asked for once, drawn
+ * from users nobody asked for before in this host (the warm-up uses other users), so each UPN costs its address
+ * read as a first lookup of that user does.
+ */
+export type LookupCache = 'warm' | 'cold';
+
 export interface LookupTarget {
   name: string;
+  cache: LookupCache;
   /** Paths under the host, cycled through so each request asks for another user or mailbox. */
   paths: string[];
+  /** Paths of the uncounted warm-up when they differ from `paths` (a cold measurement). */
+  warmupPaths?: string[];
 }
 
 /**
@@ -23,7 +34,10 @@ export type LookupLoad = { kind: 'closed'; connections: number } | { kind: 'open
 
 export interface LookupResult {
   route: string;
+  cache: LookupCache;
   distinctPaths: number;
+  /** Measured requests that asked for a path already asked for in this measurement (0 for a cold one that held). */
+  repeatedPaths: number;
   load: LookupLoad;
   /** closed: the clients; open: the most requests in flight at one time. */
   connections: number;
@@ -47,7 +61,14 @@ export interface LookupResult {
 
 export type Measured = Omit<
   LookupResult,
-  'route' | 'distinctPaths' | 'load' | 'durationSeconds' | 'warmupSeconds' | 'cpuMsPerRequest'
+  | 'route'
+  | 'cache'
+  | 'distinctPaths'
+  | 'repeatedPaths'
+  | 'load'
+  | 'durationSeconds'
+  | 'warmupSeconds'
+  | 'cpuMsPerRequest'
 >;
 
 /** CPU time (user + system) a process has used so far, in ms; undefined where /proc is missing. */
@@ -71,6 +92,7 @@ export interface LoadJob {
   baseUrl: string;
   headers: Record<string, string>;
   paths: string[];
+  warmupPaths?: string[];
   load: LookupLoad;
   warmupSeconds: number;
   durationSeconds: number;
@@ -84,13 +106,13 @@ export type LoadEvent =
 
 /** Runs a job's warm-up, then its measured load, telling the caller when the measured part starts. */
 export async function runLoadJob(job: LoadJob, tell: (event: LoadEvent) => void): Promise<void> {
-  const load = (seconds: number) =>
+  const load = (paths: string[], seconds: number) =>
     job.load.kind === 'closed'
-      ? closedLoop(job.baseUrl, job.headers, job.paths, job.load.connections, seconds)
-      : openLoop(job.baseUrl, job.headers, job.paths, job.load.ratePerSecond, seconds, job.seed);
-  if (job.warmupSeconds > 0) await load(job.warmupSeconds);
+      ? closedLoop(job.baseUrl, job.headers, paths, job.load.connections, seconds)
+      : openLoop(job.baseUrl, job.headers, paths, job.load.ratePerSecond, seconds, job.seed);
+  if (job.warmupSeconds > 0) await load(job.warmupPaths ?? job.paths, job.warmupSeconds);
   tell({ type: 'measuring' });
-  tell({ type: 'done', measured: await load(job.durationSeconds) });
+  tell({ type: 'done', measured: await load(job.paths, job.durationSeconds) });
 }
 
 /**
@@ -116,6 +138,7 @@ export async function measureLookups(
     baseUrl,
     headers: { Authorization: `Bearer ${token}` },
     paths: target.paths,
+    ...(target.warmupPaths ? { warmupPaths: target.warmupPaths } : {}),
     load: options.load,
     warmupSeconds: options.warmupSeconds,
     durationSeconds: options.durationSeconds,
@@ -145,7 +168,9 @@ export async function measureLookups(
     });
     return {
       route: target.name,
+      cache: target.cache,
       distinctPaths: target.paths.length,
+      repeatedPaths: Math.max(0, measured.requests + measured.errors - target.paths.length),
       load: options.load,
       durationSeconds: options.durationSeconds,
       warmupSeconds: options.warmupSeconds,
