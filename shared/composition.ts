@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { loadConfig, type AppConfig } from './config.js';
 import { ConfigError, UnauthenticatedError } from './errors.js';
@@ -14,6 +15,7 @@ import { TaskTable } from './adapters/tables/taskTable.js';
 import { RunTable } from './adapters/tables/runTable.js';
 import { DelegationTables } from './adapters/tables/delegationTables.js';
 import { DirectoryTable } from './adapters/tables/directoryTable.js';
+import { RetentionTables } from './adapters/tables/retention.js';
 import { createMicrosoftClients, type MicrosoftClients } from './adapters/microsoft/index.js';
 import { ResolverCache } from './usecases/trusteeResolver.js';
 
@@ -36,6 +38,8 @@ export interface Services extends UseCaseDeps {
 export interface TableRepositories extends Repositories {
   delegations: DelegationTables;
   directory: DirectoryTable;
+  /** The retention timer's scans and deletions (not a use-case repository of the API). */
+  retention: RetentionTables;
 }
 
 /** The table-backed repositories over one table factory. */
@@ -46,6 +50,7 @@ export function buildRepositories(tables: TableClientFactory): TableRepositories
     runs: new RunTable(tables),
     delegations: new DelegationTables(tables),
     directory: new DirectoryTable(tables),
+    retention: new RetentionTables(tables),
   };
 }
 
@@ -140,11 +145,20 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
 }
 
 let current: Services | undefined;
+// The local host's app instances (LOCAL_INSTANCES) share one process: each invocation sees its instance's services.
+const instanceScope = new AsyncLocalStorage<Services>();
 
-/** The process's services, built on first use from loadConfig() unless a host configured them. */
+/** The services of the invoking app instance, else the process's, built on first use from loadConfig(). */
 export function getServices(): Services {
+  const scoped = instanceScope.getStore();
+  if (scoped) return scoped;
   current ??= buildServices(loadConfig());
   return current;
+}
+
+/** Runs `fn` as one app instance: getServices() answers `services` for everything it awaits (the local host). */
+export function runAsInstance<T>(services: Services, fn: () => T): T {
+  return instanceScope.run(services, fn);
 }
 
 /** Installs the services for this process (the local host and integration tests call it once at start). */

@@ -49,7 +49,10 @@ const settingsSchema = z.object({
   CONSOLE_CLIENT_ID: guid.optional(),
   PORT: positiveInt(7071).pipe(z.number().max(65535, 'must be at most 65535')),
   RUN_TIMEOUT_MINUTES: positiveInt(360),
+  LOCAL_INSTANCES: positiveInt(1),
   REVOCATION_HOLD_PERCENT: positiveInt(20).pipe(z.number().max(100, 'must be at most 100')),
+  HISTORY_RETENTION_DAYS: positiveInt(400),
+  RUN_RETENTION_DAYS: positiveInt(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -77,9 +80,15 @@ export interface AppConfig {
   /** The built-in console's SPA app registration (Entra sign-in in Azure); absent locally. */
   console: { clientId?: string };
   port: number;
+  /** `npm start` only: isolated app instances consuming the one local queue, as Azure's scale-out (§8.1). */
+  localInstances: number;
   runTimeoutMinutes: number;
   /** A run that would revoke more than this share of one right's stored delegations holds them (§8.2). */
   revocationHoldPercent: number;
+  /** The retention timer deletes change history older than this many days (§8.1). */
+  historyRetentionDays: number;
+  /** The retention timer deletes runs closed longer ago than this, with their items and proposals (§8.1). */
+  runRetentionDays: number;
   logLevel: z.infer<typeof settingsSchema>['LOG_LEVEL'];
 }
 
@@ -212,8 +221,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     },
     console: { ...(s.CONSOLE_CLIENT_ID ? { clientId: s.CONSOLE_CLIENT_ID } : {}) },
     port: s.PORT,
+    localInstances: s.LOCAL_INSTANCES,
     runTimeoutMinutes: s.RUN_TIMEOUT_MINUTES,
     revocationHoldPercent: s.REVOCATION_HOLD_PERCENT,
+    historyRetentionDays: s.HISTORY_RETENTION_DAYS,
+    runRetentionDays: s.RUN_RETENTION_DAYS,
     logLevel: s.LOG_LEVEL,
   };
 }

@@ -13,6 +13,7 @@ import {
 } from '../../shared/host/registry.js';
 import { SECURITY_HEADERS } from '../../shared/host/http.js';
 import type { Logger } from '../../shared/logging.js';
+import { runAsInstance, type Services } from '../../shared/composition.js';
 import { isPortTaken } from '../azurite.js';
 
 export interface LocalHostOptions {
@@ -25,6 +26,13 @@ export interface LocalHostOptions {
   functionsDir?: string;
   /** Local-only routes under /dev/ (the console's dev sign-in), asked first; resolving false falls through to 404. */
   devRoutes?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>;
+  /**
+   * Isolated app instances (LOCAL_INSTANCES), as Azure's scale-out runs them: each queue delivery goes to the one
+   * with the fewest of that queue's invocations in flight (an instance with a free slot takes the next message),
+   * each with the trigger's concurrency of its own; HTTP requests go round robin; timers run on the first.
+   * Without it every invocation uses the process's services.
+   */
+  instances?: readonly Services[];
 }
 
 export interface LocalHost {
@@ -191,8 +199,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     throw new Error(`Port ${options.port} is already in use: stop the other process or set PORT to a free port`);
   }
 
+  const instances = options.instances ?? [];
+  const asInstance = <T>(index: number, fn: () => T): T => {
+    const services = instances[index % Math.max(1, instances.length)];
+    return services ? runAsInstance(services, fn) : fn();
+  };
+  let nextHttpInstance = 0;
+
   const server = http.createServer((req, res) => {
-    void handleHttp(req, res).catch((error: unknown) => {
+    void asInstance(nextHttpInstance++, () => handleHttp(req, res)).catch((error: unknown) => {
       logger.error({ err: (error as Error).message }, 'local host failed to handle a request');
       if (!res.headersSent)
         send(res, problemInit(500, 'Internal Server Error', 'The local host failed to handle the request'));
@@ -276,13 +291,20 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // Queue triggers: the in-process queue hands each message to the registered handler with trigger metadata.
   for (const def of definitions) {
     if (def.kind !== 'queue') continue;
+    const inFlight = new Array<number>(Math.max(1, instances.length)).fill(0);
     queue.subscribe(
       def.queueName,
       async (body, meta) => {
-        const context = invocationContext(def.name, logger, { ...meta });
-        await def.handler(body, context);
+        const index = inFlight.indexOf(Math.min(...inFlight));
+        inFlight[index] = (inFlight[index] ?? 0) + 1;
+        try {
+          const context = invocationContext(def.name, logger, { ...meta });
+          await asInstance(index, () => def.handler(body, context));
+        } finally {
+          inFlight[index] = (inFlight[index] ?? 1) - 1;
+        }
       },
-      { concurrency: def.localConcurrency ?? 16 },
+      { concurrency: (def.localConcurrency ?? 16) * inFlight.length },
     );
   }
 
@@ -300,7 +322,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       schedule: { adjustForDST: false },
       scheduleStatus: { last: '', next: '', lastUpdated: new Date().toISOString() },
     };
-    const run = def.handler(timer, invocationContext(name, logger)).catch((error: unknown) => {
+    const run = asInstance(0, () => def.handler(timer, invocationContext(name, logger))).catch((error: unknown) => {
       logger.error({ fn: name, err: (error as Error).message }, 'timer invocation failed');
     });
     running.set(name, run);

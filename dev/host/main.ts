@@ -1,8 +1,9 @@
 import { loadConfig } from '../../shared/config.js';
-import { buildServices, configureServices, getServices } from '../../shared/composition.js';
+import { configureServices, getServices } from '../../shared/composition.js';
 import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { createLogger } from '../../shared/logging.js';
 import { startLocalHost } from './localHost.js';
+import { buildInstances } from './instances.js';
 import { firstRun } from './firstRun.js';
 import { devSignInRoutes } from './devSignIn.js';
 import { AZURITE_LAYOUT } from '../tableLayout.js';
@@ -22,19 +23,22 @@ async function main(): Promise<void> {
     );
   // Set by dev/start.ts only when it started Azurite: tables given through TABLES_* keep one table per entity.
   const tableLayout = process.env.MPS_AZURITE === '1' ? { tableLayout: AZURITE_LAYOUT } : {};
-  configureServices(buildServices(config, { queue, logger, ...tableLayout }));
+  const instances = buildInstances(config, { queue, logger, ...tableLayout });
+  const [first] = instances;
+  if (first) configureServices(first);
   // The development sign-in exists only here, and only while the built-in simulator is the tenant.
   const host = await startLocalHost({
     port: config.port,
     queue,
     logger,
+    instances,
     devRoutes: devSignInRoutes({ simulator: process.env.MPS_SIMULATOR === '1' }),
   });
   const fns = host.definitions;
   process.stdout.write(
     `functions host   ${host.url}/api  (${fns.filter((f) => f.kind === 'http').length} HTTP routes, ` +
       `${fns.filter((f) => f.kind === 'timer').length} timers, ` +
-      `${fns.filter((f) => f.kind === 'queue').length} queue triggers)\n` +
+      `${fns.filter((f) => f.kind === 'queue').length} queue triggers, ${instances.length} app instance(s))\n` +
       `health           ${host.url}/api/health\n` +
       `console          ${host.url}/api/console/\n`,
   );

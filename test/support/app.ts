@@ -13,12 +13,15 @@ import { loadConfig } from '../../shared/config.js';
 import { buildServices, configureServices, type Services } from '../../shared/composition.js';
 import { createLogger } from '../../shared/logging.js';
 import { AZURITE_LAYOUT } from '../../dev/tableLayout.js';
+import { buildInstances } from '../../dev/host/instances.js';
 
 export interface TestApp {
   sim: RunningSimulator;
   host: LocalHost;
   queue: InProcessQueue;
   services: Services;
+  /** The app instances (LOCAL_INSTANCES in `env`); the first is `services`. */
+  instances: readonly Services[];
   /** Calls the app's HTTP API with a token for the given role (Admin by default). */
   api(
     method: string,
@@ -57,12 +60,14 @@ export async function startTestApp(
   });
   const logger = createLogger(config.logLevel);
   const queue = new InProcessQueue({ redeliveryDelayMs: 20 });
-  const services = buildServices(config, { queue, logger, tableLayout: AZURITE_LAYOUT });
+  const instances = buildInstances(config, { queue, logger, tableLayout: AZURITE_LAYOUT });
+  const services = instances[0] ?? buildServices(config, { queue, logger, tableLayout: AZURITE_LAYOUT });
   configureServices(services);
   const host = await startLocalHost({
     port: 0,
     queue,
     logger,
+    instances,
     timers: false,
     ...(options.devSignIn
       ? {
@@ -83,6 +88,7 @@ export async function startTestApp(
     host,
     queue,
     services,
+    instances,
     token,
     async api(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
