@@ -39,6 +39,12 @@ param runTimeoutMinutes int
 @minValue(1)
 @maxValue(100)
 param revocationHoldPercent int = 20
+@description('The daily retention timer deletes change history older than this many days.')
+@minValue(1)
+param historyRetentionDays int = 400
+@description('The daily retention timer deletes runs closed longer ago than this many days, with their items.')
+@minValue(1)
+param runRetentionDays int = 90
 param logLevel string
 
 var baseSettings = [
@@ -65,6 +71,8 @@ var baseSettings = [
   { name: 'API_AUDIENCE', value: apiAudience }
   { name: 'RUN_TIMEOUT_MINUTES', value: string(runTimeoutMinutes) }
   { name: 'REVOCATION_HOLD_PERCENT', value: string(revocationHoldPercent) }
+  { name: 'HISTORY_RETENTION_DAYS', value: string(historyRetentionDays) }
+  { name: 'RUN_RETENTION_DAYS', value: string(runRetentionDays) }
   { name: 'LOG_LEVEL', value: logLevel }
 ]
 

@@ -5,7 +5,8 @@ import type { ChangeContext, DelegationEvent, HistoryQuery } from '../../ports/d
 import type { Page } from '../../ports/repositories.js';
 import { fromEventEntity, toEventProperties } from './entities/historyEvent.js';
 import { encodeKey, reverseTimeKey } from './keys.js';
-import { odata, type TableFactoryLike, type TableStore } from './tableStore.js';
+import { odata, type StoredEntity, type TableFactoryLike, type TableStore } from './tableStore.js';
+import { DELETE_CHUNK, deleteEntities, deleteMatching } from './deletions.js';
 
 /**
  * Digits of the inverted time that name a log partition: 12 of 16, so a partition holds 10 seconds of events.
@@ -42,7 +43,9 @@ export function historyKeys(event: DelegationEvent, eventScope: string, at: stri
 
 const mailboxPartition = (mailboxId: string) => encodeKey(mailboxId.toLowerCase(), 'mailbox id');
 /** A scope's first write time for a mailbox; sorts after every event row key (those start with a digit). */
-const scopeRow = (eventScope: string) => `scope_${createHash('sha256').update(eventScope).digest('hex').slice(0, 24)}`;
+const SCOPE_PREFIX = 'scope_';
+const scopeRow = (eventScope: string) =>
+  `${SCOPE_PREFIX}${createHash('sha256').update(eventScope).digest('hex').slice(0, 24)}`;
 
 const invalidToken = (why = 'not a token this API issued') =>
   new ValidationError('PAGING.INVALID_TOKEN', `continuationToken is ${why}`, [
@@ -149,5 +152,50 @@ export class HistoryLog {
           ...(continuationToken ? { continuationToken } : {}),
         });
     return { items: page.items.map(fromEventEntity), continuationToken: wrapToken(page.continuationToken) };
+  }
+
+  /**
+   * Deletes the events recorded before `before`: each mailbox's copy first, then the log's row, so an interrupted
+   * pass leaves log rows that lead the next pass to the copies still there. Older events have greater keys in
+   * every partition, so one key range selects them. Returns the events deleted.
+   */
+  async deleteBefore(before: Date): Promise<number> {
+    // Row keys of events at `before` itself sort below this bound: those are kept.
+    const bound = `${reverseTimeKey(before)}${BOUND}`;
+    const filter = odata`PartitionKey ge ${bound.slice(0, PARTITION_DIGITS)} and RowKey gt ${bound}`;
+    let deleted = 0;
+    let chunk: StoredEntity[] = [];
+    const flush = async () => {
+      const copies = chunk.map((e) => {
+        const mailboxId = e.mailboxId;
+        if (typeof mailboxId !== 'string' || mailboxId === '') {
+          const location = {
+            table: 'DelegationHistory',
+            partitionKey: String(e.partitionKey),
+            rowKey: String(e.rowKey),
+          };
+          throw new CorruptEntityError({ ...location, property: 'mailboxId' }, 'is missing');
+        }
+        return { partitionKey: mailboxPartition(mailboxId), rowKey: String(e.rowKey) };
+      });
+      await deleteEntities(this.byMailbox, copies);
+      await deleteEntities(this.log, chunk);
+      deleted += chunk.length;
+      chunk = [];
+    };
+    for await (const entity of this.log.all(filter, ['PartitionKey', 'RowKey', 'mailboxId'])) {
+      chunk.push(entity);
+      if (chunk.length >= DELETE_CHUNK) await flush();
+    }
+    await flush();
+    return deleted;
+  }
+
+  /** Deletes the first-write records (`scope_…` rows) made before `before`; returns how many. */
+  async deleteFirstWritesBefore(before: Date): Promise<number> {
+    return deleteMatching(
+      this.byMailbox,
+      odata`RowKey ge ${SCOPE_PREFIX} and RowKey lt ${'scope`'} and at lt ${before.toISOString()}`,
+    );
   }
 }

@@ -62,7 +62,7 @@ function itemPartition(taskId: string, runId: string, mailboxId: string): string
 }
 
 /** Filter over every shard partition of a run. */
-function runShards(taskId: string, runId: string): string {
+export function runShards(taskId: string, runId: string): string {
   const pk = runPartition(taskId, runId);
   return odata`PartitionKey ge ${`${pk}_s`} and PartitionKey lt ${`${pk}_t`}`;
 }

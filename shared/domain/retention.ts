@@ -1,0 +1,42 @@
+import type { Run } from './task.js';
+import { isActiveStatus } from './task.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Where retention cuts: history before `historyBefore`, runs finished before `runsBefore` (whole days back from now). */
+export interface RetentionCutoffs {
+  historyBefore: Date;
+  runsBefore: Date;
+}
+
+/** The cut-offs `HISTORY_RETENTION_DAYS` and `RUN_RETENTION_DAYS` give at `now`: exactly that many 24-hour days back. */
+export function retentionCutoffs(now: Date, historyRetentionDays: number, runRetentionDays: number): RetentionCutoffs {
+  return {
+    historyBefore: new Date(now.getTime() - historyRetentionDays * DAY_MS),
+    runsBefore: new Date(now.getTime() - runRetentionDays * DAY_MS),
+  };
+}
+
+/**
+ * The statuses whose latest run holds its task's current scope (the finalizer compares scopes against it to find
+ * mailboxes that left every task): that run is kept whatever its age.
+ */
+const SCOPE_STATUSES: ReadonlySet<Run['status']> = new Set(['succeeded', 'completedWithErrors', 'running']);
+
+/**
+ * The runs of one task that retention may delete: closed before `before` (finishedAt, else createdAt), never an
+ * active run, never a run whose held revocations still wait for a person (needsReview, not reviewed), and never
+ * the task's latest run with a completed expansion (its items are the task's scope). `runs` are the task's runs
+ * in any order.
+ */
+export function expiredRuns(runs: readonly Run[], before: Date): Run[] {
+  const newestFirst = [...runs].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+  const scope = newestFirst.find((r) => SCOPE_STATUSES.has(r.status));
+  return newestFirst.filter(
+    (r) =>
+      r !== scope &&
+      !isActiveStatus(r.status) &&
+      !(r.status === 'needsReview' && r.review === null) &&
+      Date.parse(r.finishedAt ?? r.createdAt) < before.getTime(),
+  );
+}
