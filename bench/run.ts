@@ -9,7 +9,7 @@
  *     [--jitter-ms 0] [--exchange-rps 100] [--graph-rps 500] [--phases full,unchanged,changed]
  *     [--changed-share 0.01] [--lookup-seconds 10] [--lookup-warmup-seconds 3]
  *     [--lookup-rates 100 (or a list: 50,100,200)]
- *     [--lookup-connections 10 (or a list: 1,4,10)] [--seed 42] [--timeout-minutes 20]
+ *     [--lookup-connections 10 (or a list: 1,4,10)] [--lookup-cache warm,cold] [--seed 42] [--timeout-minutes 20]
  *     (--lookup-rates: open-loop Poisson load at each rate, req/s; --lookup-connections: closed-loop clients;
  *     '' for none)
  *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
@@ -33,7 +33,7 @@ import {
   type Tenant,
 } from '../dev/simulator/index.js';
 import { azuriteConnectionString } from '../shared/config.js';
-import { measureLookups, type LookupLoad, type LookupResult } from './lookups.js';
+import { measureLookups, type LookupCache, type LookupLoad, type LookupResult, type LookupTarget } from './lookups.js';
 import { seedIndex } from './seedIndex.js';
 import { measureHistoryPaging } from './historyPaging.js';
 import { computeFloor, progressLine, summarizePhase, type BenchRight, type PhaseResult } from './metrics.js';
@@ -67,6 +67,8 @@ export interface BenchOptions {
   /** Each route is measured once per entry: open-loop rates (req/s) first, then closed-loop connection counts. */
   lookupRates: number[];
   lookupConnections: number[];
+  /** Which address-cache states each route is measured in (cold: open-loop rates only). */
+  lookupCache: LookupCache[];
   seed: number;
   timeoutMinutes: number;
   /**
@@ -97,6 +99,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'lookup-warmup-seconds': { type: 'string', default: '3' },
       'lookup-rates': { type: 'string', default: '100' },
       'lookup-connections': { type: 'string', default: '10' },
+      'lookup-cache': { type: 'string', default: 'warm,cold' },
       seed: { type: 'string', default: '42' },
       'timeout-minutes': { type: 'string', default: '20' },
       'host-heap-mb': { type: 'string', default: '0' },
@@ -117,6 +120,12 @@ function parseOptions(argv: string[]): BenchOptions {
       throw new Error(`--${name} must be a number between ${min} and ${max}`);
     return value;
   };
+  const lookupCache = String(values['lookup-cache'])
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+  if (lookupCache.some((c) => c !== 'warm' && c !== 'cold'))
+    throw new Error(`--lookup-cache must be warm, cold or both (warm,cold), not '${values['lookup-cache']}'`);
   const phases = String(values.phases)
     .split(',')
     .map((p) => p.trim())
@@ -144,6 +153,7 @@ function parseOptions(argv: string[]): BenchOptions {
     lookupWarmupSeconds: num('lookup-warmup-seconds', 0, 600),
     lookupRates: wholeNumbers('lookup-rates', 10_000),
     lookupConnections: wholeNumbers('lookup-connections', 1000),
+    lookupCache: lookupCache as LookupCache[],
     seed: Math.floor(num('seed', 0, 2 ** 31)),
     timeoutMinutes: num('timeout-minutes', 0.1, 600),
     hostHeapMb: Math.floor(num('host-heap-mb', 0, 65536)),
@@ -263,11 +273,17 @@ function mutateTenant(tenant: Tenant, share: number, seed: number): number {
 /** One lookup measurement, with how many major collections Azurite ran during it (each can stall it for a second). */
 type MeasuredLookup = LookupResult & { azuriteMajorGcs: number };
 
+/** Paths a cold open-loop measurement of `seconds` at `rate` needs: Poisson arrivals, so some to spare. */
+const coldPathCount = (rate: number, seconds: number) => Math.ceil(rate * seconds * 1.2) + 50;
+
 /**
  * Lookup latency of both routes at each load (the open-loop rates, then the closed-loop connection counts), with the
- * CPU each process spent per request. The paths name 500 mailbox owners picked with the run's seed, the same ones on
- * every measurement. Azurite first collects the garbage the seed or the sync left in its heap, as a table service
- * at rest would have none: otherwise that collection lands in the first measurement.
+ * CPU each process spent per request. Users are drawn from every stored mailbox owner in an order shuffled with the
+ * run's seed. `warm`: the first 500 of them, the same ones on every measurement, warmed up on those very paths (an
+ * address cache that holds them). `cold` (open-loop rates only: a closed loop's count of requests is not known in
+ * advance): each measurement and its warm-up take users not asked for before, each once, so every UPN costs its
+ * address read. Azurite first collects the garbage the seed or the sync left in its heap, as a table service at
+ * rest would have none: otherwise that collection lands in the first measurement.
  */
 async function measureAllLookups(
   options: BenchOptions,
@@ -287,26 +303,55 @@ async function measureAllLookups(
   );
   const random = createRng(options.seed + 2).next;
   const users = mailboxUsers(tenant);
-  const sample = Array.from({ length: Math.min(500, users.length) }, () => users[Math.floor(random() * users.length)]!);
-  const targets = [
+  // Fisher–Yates with the seeded generator: the same order on every run of the same tenant.
+  for (let i = users.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [users[i], users[j]] = [users[j]!, users[i]!];
+  }
+  const sample = users.slice(0, Math.min(500, users.length));
+  let unseen = sample.length;
+  /** The next `count` users nobody asked for yet; wraps (and `repeatedPaths` then says so) on a small tenant. */
+  const takeUnseen = (count: number): SimUser[] =>
+    Array.from({ length: count }, () => {
+      if (unseen >= users.length) unseen = sample.length;
+      return users[unseen++]!;
+    });
+  const routes = [
     {
       name: 'GET /api/users/{user}/delegate-mailboxes',
-      paths: sample.map((u) => `/api/users/${encodeURIComponent(u.userPrincipalName)}/delegate-mailboxes`),
+      path: (u: SimUser) => `/api/users/${encodeURIComponent(u.userPrincipalName)}/delegate-mailboxes`,
     },
-    { name: 'GET /api/mailboxes/{mailbox}/delegates', paths: sample.map((u) => `/api/mailboxes/${u.id}/delegates`) },
+    { name: 'GET /api/mailboxes/{mailbox}/delegates', path: (u: SimUser) => `/api/mailboxes/${u.id}/delegates` },
   ];
-  const processes = { host: host.child.pid ?? 0, azurite: azurite.pid, simulator: process.pid };
+  type Plan = { route: (typeof routes)[number]; load: LookupLoad; cache: LookupCache };
   const loads: LookupLoad[] = [
     ...options.lookupRates.map((ratePerSecond): LookupLoad => ({ kind: 'open', ratePerSecond })),
     ...options.lookupConnections.map((connections): LookupLoad => ({ kind: 'closed', connections })),
   ];
-  for (const [target, load] of targets.flatMap((t) => loads.map((l) => [t, l] as const))) {
+  const plans: Plan[] = routes.flatMap((route) => [
+    ...(options.lookupCache.includes('warm') ? loads.map((load): Plan => ({ route, load, cache: 'warm' })) : []),
+    ...(options.lookupCache.includes('cold')
+      ? loads.filter((l) => l.kind === 'open').map((load): Plan => ({ route, load, cache: 'cold' }))
+      : []),
+  ]);
+  const processes = { host: host.child.pid ?? 0, azurite: azurite.pid, simulator: process.pid };
+  for (const { route, load, cache } of plans) {
+    const rate = load.kind === 'open' ? load.ratePerSecond : 0;
+    const target: LookupTarget =
+      cache === 'warm'
+        ? { name: route.name, cache, paths: sample.map(route.path) }
+        : {
+            name: route.name,
+            cache,
+            paths: takeUnseen(coldPathCount(rate, options.lookupSeconds)).map(route.path),
+            warmupPaths: takeUnseen(coldPathCount(rate, options.lookupWarmupSeconds)).map(route.path),
+          };
     const shape =
       load.kind === 'open'
         ? `${load.ratePerSecond} req/s arriving at random (open loop)`
         : `${load.connections} connections (closed loop)`;
     log(
-      `lookups: ${target.name} for ${options.lookupSeconds}s ` +
+      `lookups: ${target.name}, ${cache} (${target.paths.length} users), for ${options.lookupSeconds}s ` +
         `(after ${options.lookupWarmupSeconds}s of warm-up) at ${shape}`,
     );
     // Minted now: a token from the start of a long run would have expired (every request a 401).
@@ -330,6 +375,7 @@ async function measureAllLookups(
       `  p50 ${last.latencyMs.p50} ms, p99 ${last.latencyMs.p99} ms, max ${last.latencyMs.max} ms, ` +
         `${last.requestsPerSecond} req/s, ` +
         `${load.kind === 'open' ? `at most ${last.connections} in flight, ` : ''}` +
+        `${cache === 'cold' && last.repeatedPaths > 0 ? `${last.repeatedPaths} paths asked twice (not cold), ` : ''}` +
         `non-2xx ${last.non2xx}${cpu}, Azurite major GCs ${azuriteMajorGcs}`,
     );
     if (last.non2xx > 0 || last.errors > 0) {
