@@ -369,6 +369,9 @@ function tenantWideRows(
   if (sendAs.length > 0) matched.SendAs++;
   if (sendOnBehalfNames.length > 0) matched.SendOnBehalf++;
   return {
+    // A run this large would spend a Graph call or more per mailbox resolving trustees key by key; a listing of
+    // the tenant's users costs one call per 999 users, per run and instance (docs/performance.md).
+    directorySnapshot: true,
     ...(name !== undefined ? { name } : {}),
     ...(rights.includes('SendAs') ? { sendAs } : {}),
     ...(rights.includes('SendOnBehalf') ? { sendOnBehalfNames } : {}),

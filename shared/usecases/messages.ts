@@ -38,6 +38,8 @@ export const mailboxMessageSchema = z
         name: z.string().max(512).optional(),
         sendAs: z.array(rawAceSchema).max(10_000).optional(),
         sendOnBehalfNames: z.array(z.string().max(512)).max(10_000).optional(),
+        /** The run is large (tenant-wide passes): resolve user trustees from a run-scoped directory snapshot. */
+        directorySnapshot: z.literal(true).optional(),
       })
       .optional(),
     throttleRetries: z.number().int().min(0).max(1000).default(0),

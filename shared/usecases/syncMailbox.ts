@@ -157,6 +157,7 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   let resolved: Map<string, ResolvedTrustee>;
   let members: Awaited<ReturnType<TrusteeResolver['membersOf']>>;
   const resolver = deps.resolvers.forRun(runKey(taskId, runId), microsoft);
+  if (message.prefetched?.directorySnapshot) resolver.useDirectorySnapshot();
   try {
     // Read the mailbox the run's expansion recorded, not whatever address a message claims for that id.
     const recorded = {

@@ -5,7 +5,7 @@ import {
   type ResolvedTrustee,
   type TrusteeKey,
 } from '../domain/delegation/index.js';
-import type { DirectoryPort, ExchangePort, GraphUser, RecipientRow } from '../ports/microsoft.js';
+import type { DirectoryPort, DirectoryUser, ExchangePort, GraphUser, RecipientRow } from '../ports/microsoft.js';
 
 const USER_TYPES = new Set([
   'UserMailbox',
@@ -42,19 +42,69 @@ function userTrustee(u: GraphUser): ResolvedTrustee {
 }
 
 /**
+ * The tenant's users as one listing saw them, by object id and by address. An address maps to the user whose
+ * UPN it is, else whose `mail`, else whose proxy address: the order `getUser` then `findUserByMail` answer in.
+ * An address two users share at the same rank maps to null: the key is resolved as before, never guessed.
+ */
+interface DirectorySnapshot {
+  byId: Map<string, DelegateRef>;
+  byAddress: Map<string, { user: DelegateRef; rank: number } | null>;
+}
+
+const BY_UPN = 0;
+const BY_MAIL = 1;
+const BY_PROXY = 2;
+
+/** Builds the snapshot page by page (memory: one DelegateRef and one to three map entries per user). */
+async function loadSnapshot(graph: DirectoryPort): Promise<DirectorySnapshot> {
+  const snapshot: DirectorySnapshot = { byId: new Map(), byAddress: new Map() };
+  const index = (address: string, user: DelegateRef, rank: number) => {
+    const key = address.toLowerCase();
+    const had = snapshot.byAddress.get(key);
+    if (had === undefined || (had !== null && rank < had.rank)) snapshot.byAddress.set(key, { user, rank });
+    else if (had !== null && rank === had.rank && had.user.id !== user.id) snapshot.byAddress.set(key, null);
+  };
+  for await (const page of graph.listUsers()) {
+    for (const u of page) {
+      const user = toDelegate(u);
+      snapshot.byId.set(user.id, user);
+      index(u.userPrincipalName, user, BY_UPN);
+      if (u.mail) index(u.mail, user, BY_MAIL);
+      for (const proxy of smtpAddresses(u))
+        if (proxy.toLowerCase() !== u.mail?.toLowerCase()) index(proxy, user, BY_PROXY);
+    }
+  }
+  return snapshot;
+}
+
+/** The SMTP addresses of a user's proxyAddresses (`SMTP:` primary, `smtp:` secondary; other types skipped). */
+function smtpAddresses(u: DirectoryUser): string[] {
+  return u.proxyAddresses.flatMap((p) => (p.toLowerCase().startsWith('smtp:') ? [p.slice(5)] : []));
+}
+
+/**
  * Resolves trustee keys and expands group trustees, caching both for one run (concurrent lookups of the same
- * key share one request). Names are resolved only when exactly one recipient has them: never guessed.
+ * key share one request). Names are resolved only when exactly one recipient has them: never guessed. A large
+ * run resolves users from a directory snapshot (one listing per run and process) instead of a Graph call per key;
+ * a key the snapshot does not answer (a group, an unknown or shared address) takes the per-key path.
  */
 export class TrusteeResolver {
   private readonly trustees = new Map<TrusteeKey, Promise<ResolvedTrustee>>();
   private readonly members = new Map<string, Promise<DelegateRef[]>>();
   /** Delegates this run already copied into the directory table (by id and display data). */
   private readonly written = new Set<string>();
+  private snapshot: Promise<DirectorySnapshot> | undefined;
+  private snapshotWanted = false;
 
   constructor(
     private readonly graph: DirectoryPort,
     private readonly exchange: ExchangePort,
   ) {}
+
+  /** Resolves users from a snapshot of the directory from now on (a large run: cheaper than calls per key). */
+  useDirectorySnapshot(): void {
+    this.snapshotWanted = true;
+  }
 
   /** Resolves many keys; failures (throttling, outages) reject so the caller can retry the mailbox. */
   async resolveAll(keys: readonly TrusteeKey[]): Promise<Map<TrusteeKey, ResolvedTrustee>> {
@@ -119,8 +169,36 @@ export class TrusteeResolver {
     return pending;
   }
 
+  /** The run's snapshot, listed once; a failed listing (throttled, an outage) is listed again next time. */
+  private directory(): Promise<DirectorySnapshot> | undefined {
+    if (!this.snapshotWanted) return undefined;
+    if (!this.snapshot) {
+      const pending = loadSnapshot(this.graph);
+      this.snapshot = pending;
+      pending.catch(() => {
+        if (this.snapshot === pending) this.snapshot = undefined;
+      });
+    }
+    return this.snapshot;
+  }
+
+  /** The user a snapshot knows for this object id, if the run uses one. */
+  private async snapshotUser(id: string): Promise<ResolvedTrustee | undefined> {
+    const user = (await this.directory())?.byId.get(id.toLowerCase());
+    return user ? { kind: 'user', ...user } : undefined;
+  }
+
   private async lookup(key: TrusteeKey): Promise<ResolvedTrustee> {
     const kind = describeTrusteeKey(key);
+    const snapshot = await this.directory();
+    if (snapshot && kind.kind === 'address') {
+      const hit = snapshot.byAddress.get(kind.address.toLowerCase());
+      if (hit) return { kind: 'user', ...hit.user };
+    }
+    if (snapshot && kind.kind === 'objectId') {
+      const user = snapshot.byId.get(kind.id.toLowerCase());
+      if (user) return { kind: 'user', ...user };
+    }
     if (kind.kind === 'address') {
       const user = (await this.graph.getUser(kind.address)) ?? (await this.graph.findUserByMail(kind.address));
       if (user) return userTrustee(user);
@@ -149,6 +227,8 @@ export class TrusteeResolver {
     if (type === 'RoleGroup') return { kind: 'roleGroup', name: row.Name };
     const id = row.ExternalDirectoryObjectId?.toLowerCase();
     if (USER_TYPES.has(type) && id) {
+      const known = await this.snapshotUser(id);
+      if (known) return known;
       const user = await this.graph.getUser(id);
       if (user) return userTrustee(user);
       return { kind: 'unresolved', reason: 'notFound', detail: `recipient '${key}' (${id}) is not in the directory` };

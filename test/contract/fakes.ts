@@ -100,6 +100,7 @@ export function fakeMicrosoftPorts(
     transitiveMembers: async function* () {},
     getUser: async () => undefined,
     findUserByMail: async () => undefined,
+    listUsers: async function* () {},
     calendarPermissions: async () => [],
     ...overrides.graph,
   };

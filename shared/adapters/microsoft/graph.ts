@@ -12,6 +12,7 @@ import { retryBatchItems, type ItemOutcome } from './retry.js';
 import {
   calendarPermissionSchema,
   directoryObjectSchema,
+  directoryUserSchema,
   graphGroupSchema,
   graphUserSchema,
   parseRows,
@@ -20,6 +21,7 @@ import type {
   CalendarPermission,
   DirectoryObject,
   DirectoryPort,
+  DirectoryUser,
   GraphGroup,
   GraphUser,
 } from '../../ports/microsoft.js';
@@ -30,6 +32,8 @@ export const GRAPH_BATCH_LIMIT = 20;
 const GROUP_SELECT =
   'id,displayName,mail,mailEnabled,securityEnabled,groupTypes,onPremisesSamAccountName,onPremisesSyncEnabled';
 const USER_SELECT = 'id,displayName,userPrincipalName,mail,accountEnabled';
+/** The tenant-wide user listing: what `getUser` selects, and every SMTP address for `findUserByMail`'s match. */
+const DIRECTORY_USER_SELECT = `${USER_SELECT},proxyAddresses`;
 const MEMBER_SELECT = 'id,displayName,userPrincipalName,mail,accountEnabled';
 /**
  * Graph filters some properties and operators (onPremisesSamAccountName, ne, not, endsWith) only in an advanced
@@ -221,6 +225,14 @@ export class GraphClient implements DirectoryPort {
     if (byMail[0]) return byMail[0];
     const byProxy = await this.findUsers(`proxyAddresses/any(p:p eq ${odataString(`smtp:${address}`)})`);
     return byProxy[0];
+  }
+
+  /** Every user of the tenant, 999 to a page (a run's directory snapshot: one call per 999 users). */
+  async *listUsers(): AsyncIterable<DirectoryUser[]> {
+    const path = `/users${queryString({ $select: DIRECTORY_USER_SELECT, $top: 999 })}`;
+    for await (const page of this.pages(path, 'listUsers', GRAPH_PERMISSIONS.users)) {
+      yield parseRows(directoryUserSchema, page, { service: 'graph', source: 'listUsers' });
+    }
   }
 
   /** Calendar sharing entries of a user's primary calendar (delegates included). */
