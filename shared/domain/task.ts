@@ -164,8 +164,11 @@ export interface Run extends RunCounts {
   /** Rights whose tenant-wide pass matched none of the run's mailboxes: their revocations are held. */
   suspectRights: Right[];
   review: RunReview | null;
-  /** Finalizer bookkeeping: settled count at the last check, when it last grew, and how often work was re-sent. */
-  progress?: { settled: number; at: string; resends: number };
+  /**
+   * Finalizer bookkeeping: settled count at the last check, when it last grew, and how often work was re-sent;
+   * `closingSince` is a closer's claim on a complete run (closeRunIfComplete), so two closers do not both work.
+   */
+  progress?: { settled: number; at: string; resends: number; closingSince?: string };
 }
 
 /** Numbers that sort newest first as strings: 8.64e15 is the largest epoch ms a Date can hold. */

@@ -83,6 +83,18 @@ export interface ItemOutcome {
   storedByRight?: Partial<Record<Right, number>>;
 }
 
+/** What settling an item did. */
+export interface SettleResult {
+  /** False when the item was already settled (a redelivered or concurrent copy): nothing changed. */
+  settled: boolean;
+  /**
+   * False only when some item stored beside this one is still pending, so this settle cannot have been the run's
+   * last. True asks the caller to compare the run's counters with its total (see closeRunIfComplete); it is also
+   * true for an item already settled, since the copy that settled it may have died before closing the run.
+   */
+  mayCompleteRun: boolean;
+}
+
 /** A run's counters while it runs (the totals and the held count are set by expansion and at close). */
 export type LiveRunCounts = Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped' | 'revocationsHeld'>;
 
@@ -124,7 +136,10 @@ export interface RunRepository {
    * names the run. Idempotent: the finalizer completes a release a crash interrupted.
    */
   release(taskId: string, runId: string): Promise<void>;
-  /** Writes pending items (idempotent upserts) in batched transactions; existing settled items are not reset. */
+  /**
+   * Writes pending items in batched transactions, idempotently: an item already stored (a redelivered expansion)
+   * is left as it is, settled or not, and counted toward the run's completion once.
+   */
   addItems(
     taskId: string,
     runId: string,
@@ -138,8 +153,11 @@ export interface RunRepository {
     mailboxId: string,
     counts: NonNullable<RunItem['planned']>,
   ): Promise<void>;
-  /** Settles a pending item exactly once (a second call is a no-op returning false) and bumps the live counters. */
-  settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<boolean>;
+  /**
+   * Settles a pending item exactly once (a second call changes nothing and answers `settled: false`) and bumps the
+   * live counters; `mayCompleteRun` says whether the caller should look if the run is complete.
+   */
+  settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<SettleResult>;
   items(taskId: string, runId: string, filter: { status?: ItemStatus }, page: PageRequest): Promise<Page<RunItem>>;
   allItems(taskId: string, runId: string, status?: ItemStatus): AsyncIterable<RunItem>;
   /** Live counters summed over shards (done, failed, added, removed, unresolved, rights not read). */

@@ -1,12 +1,15 @@
-import type { Repositories } from '../ports/services.js';
+import type { Repositories, UseCaseSettings } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { isActiveStatus } from '../domain/task.js';
 import { expandRunRefSchema, mailboxItemRefSchema } from './messages.js';
+import { closeRunAfterSettle } from './finalizeRuns.js';
 
 export interface DeadLetterDeps {
   repos: Repositories;
   now: () => Date;
   logger?: Logger;
+  /** The hold rule the run's close applies when a dead-lettered mailbox was its last. */
+  settings: Pick<UseCaseSettings, 'revocationHoldPercent'>;
 }
 
 export interface DeadLetterInfo {
@@ -59,7 +62,8 @@ export async function settleDeadLetteredMailbox(
     error: because(info),
     at: deps.now().toISOString(),
   });
-  return settled ? 'settled' : 'alreadySettled';
+  await closeRunAfterSettle(deps, taskId, runId, settled);
+  return settled.settled ? 'settled' : 'alreadySettled';
 }
 
 /** A dead-lettered expansion fails its run with the reason (nothing waits forever). */

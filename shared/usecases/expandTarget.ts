@@ -1,4 +1,4 @@
-import type { Repositories } from '../ports/services.js';
+import type { Repositories, UseCaseSettings } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { PermanentUpstreamError, PreconditionFailedError } from '../errors.js';
 import type { RawAce, Right } from '../domain/delegation/types.js';
@@ -8,6 +8,7 @@ import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.j
 import type { Versioned } from '../ports/repositories.js';
 import { expandMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
+import { closeRunAfterSettle } from './finalizeRuns.js';
 import type { ResolverCache } from './trusteeResolver.js';
 
 export interface ExpandDeps {
@@ -20,6 +21,8 @@ export interface ExpandDeps {
   tenantWideThreshold?: number;
   /** The run-scoped resolvers of this process: told which directory entries expansion wrote, so syncs skip them. */
   resolvers?: ResolverCache;
+  /** The hold rule the run's close applies when its mailboxes all settled before expansion finished. */
+  settings: Pick<UseCaseSettings, 'revocationHoldPercent'>;
 }
 
 export type ExpandOutcome =
@@ -349,6 +352,8 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
     skippedByReason: skipped,
     suspectRights: [...suspectRights],
   });
+  // Every mailbox may have settled before the run was running; their settles could not close it then.
+  await closeRunAfterSettle(deps, taskId, runId, { mayCompleteRun: true });
   const strategy = prefetched ? 'tenantWide' : 'perMailbox';
   deps.logger?.info({ taskId, runId, mailboxes: total, strategy, suspectRights }, 'target expanded');
   return { outcome: 'expanded', mailboxes: total, strategy };

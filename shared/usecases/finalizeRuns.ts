@@ -1,13 +1,14 @@
-import type { Repositories } from '../ports/services.js';
+import type { Repositories, UseCaseSettings } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { isActiveStatus, type Run, type RunStatus } from '../domain/task.js';
 import type { RunChanges } from '../domain/runLifecycle.js';
-import type { LiveRunCounts, Versioned } from '../ports/repositories.js';
+import type { LiveRunCounts, SettleResult, Versioned } from '../ports/repositories.js';
 import type { RightTally } from '../domain/delegation/hold.js';
 import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.js';
 import type { MailboxMessageBody } from './messages.js';
 import { runKey, sendExpandMessage } from './runs.js';
 import { settleProposedRevocations } from './revocationHold.js';
+import { PreconditionFailedError } from '../errors.js';
 
 export interface FinalizeDeps {
   repos: Repositories;
@@ -93,7 +94,10 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
   const counts = await deps.repos.runs.counters(taskId, runId);
   const settled = counts.mailboxesDone + counts.mailboxesFailed;
   if (settled >= run.mailboxesTotal) {
-    return close(deps, found, finalStatus(counts.mailboxesDone, counts.mailboxesFailed), null, report, counts);
+    // The settle that completed the counts normally closed it already; this is the safety net (a closer that
+    // died, or one whose claim is older than the stall window).
+    await closeComplete(deps, found, counts, report);
+    return;
   }
   if (ageMinutes > deps.runTimeoutMinutes) {
     const unsettled: string[] = [];
@@ -153,12 +157,95 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
   }
 }
 
+/** What closing a run needs: the finalizer's dependencies less its queue and timeouts. */
+export type CloseDeps = Pick<FinalizeDeps, 'repos' | 'now' | 'logger' | 'revocationHoldPercent'>;
+
+/**
+ * Closes a running run whose items are all settled, right after the settle that completed its counts (or the
+ * expansion that found them complete): through the same close as the finalizer's, under the run's ETag.
+ * Idempotent and safe under concurrent callers: a run not (yet) running or not complete is left alone, the first
+ * caller claims the close, and one that loses an ETag race stops, since another moved the run. Answers the
+ * status this call closed the run with, or undefined when it did not close it.
+ */
+export async function closeRunIfComplete(
+  deps: CloseDeps,
+  taskId: string,
+  runId: string,
+): Promise<RunStatus | undefined> {
+  const found = await deps.repos.runs.get(taskId, runId);
+  // Still expanding: its move to running looks again. Closed already: nothing to do.
+  if (found?.value.status !== 'running') return undefined;
+  const counts = await deps.repos.runs.counters(taskId, runId);
+  if (counts.mailboxesDone + counts.mailboxesFailed < found.value.mailboxesTotal) return undefined;
+  const report: FinalizeReport = { finalized: [], resent: 0, timedOut: 0, mailboxesLeftScope: 0 };
+  await closeComplete(deps, found, counts, report);
+  return report.finalized[0]?.status;
+}
+
+/** What the settle paths (syncMailbox, dead letters) and expansion hold to close a run. */
+export type SettleCloseDeps = Pick<CloseDeps, 'repos' | 'now' | 'logger'> & {
+  settings: Pick<UseCaseSettings, 'revocationHoldPercent'>;
+};
+
+/**
+ * Closes the run right after a settle that may have been its last (DESIGN §8.3): a run finishes when its work
+ * does, not at the finalizer's next tick. Errors other than a lost race propagate, so the message is redelivered
+ * and its redelivery, finding the item settled, tries the close again.
+ */
+export async function closeRunAfterSettle(
+  deps: SettleCloseDeps,
+  taskId: string,
+  runId: string,
+  settle: Pick<SettleResult, 'mayCompleteRun'>,
+): Promise<void> {
+  if (!settle.mayCompleteRun) return;
+  await closeRunIfComplete({ ...deps, revocationHoldPercent: deps.settings.revocationHoldPercent }, taskId, runId);
+}
+
+/**
+ * How long a closer's claim keeps other closers away. A close that fails gives its claim back; one whose process
+ * died keeps it until then, the stall window after which the finalizer re-sends lost work too.
+ */
+const CLAIM_MINUTES = 10;
+
+/**
+ * Closes a run whose items are all settled, once: it first claims the close by recording `closingSince` under
+ * the run's ETag, so two closers (the last settles of two shards, a redelivery, the finalizer) do not both apply
+ * its revocations. Another closer's live claim, or a lost ETag race, leaves the run to that closer.
+ */
+async function closeComplete(
+  deps: CloseDeps,
+  found: Versioned<Run>,
+  counts: LiveRunCounts,
+  report: FinalizeReport,
+): Promise<void> {
+  const now = deps.now();
+  const since = found.value.progress?.closingSince;
+  if (since && (now.getTime() - Date.parse(since)) / 60_000 < CLAIM_MINUTES) return;
+  const progress = found.value.progress ?? { settled: 0, at: now.toISOString(), resends: 0 };
+  let claimed: Versioned<Run>;
+  try {
+    claimed = await deps.repos.runs.recordProgress(found, { ...progress, closingSince: now.toISOString() });
+  } catch (error) {
+    if (error instanceof PreconditionFailedError) return;
+    throw error;
+  }
+  try {
+    await close(deps, claimed, finalStatus(counts.mailboxesDone, counts.mailboxesFailed), null, report, counts);
+  } catch (error) {
+    if (error instanceof PreconditionFailedError) return; // moved by another writer since the claim
+    // Give the claim back, so a redelivery or the next tick retries at once rather than after the claim's time.
+    await deps.repos.runs.recordProgress(claimed, progress).catch(() => undefined);
+    throw error;
+  }
+}
+
 /**
  * Closes an active run with the status its mailboxes earned: a run that would apply revocations first weighs
  * them (the revocation hold) and becomes needsReview when it holds any. The transition releases the task.
  */
 async function close(
-  deps: FinalizeDeps,
+  deps: CloseDeps,
   current: Versioned<Run>,
   earned: 'succeeded' | 'completedWithErrors' | 'failed',
   error: string | null,
@@ -191,7 +278,7 @@ async function close(
 }
 
 /** The latest run of a task whose expansion completed (its items are the task's current scope). */
-async function latestExpandedRun(deps: FinalizeDeps, taskId: string, exceptRunId?: string): Promise<Run | undefined> {
+async function latestExpandedRun(deps: CloseDeps, taskId: string, exceptRunId?: string): Promise<Run | undefined> {
   let token: string | undefined;
   do {
     const page = await deps.repos.runs.list(taskId, { top: 50, ...(token ? { continuationToken: token } : {}) });
@@ -212,7 +299,7 @@ async function latestExpandedRun(deps: FinalizeDeps, taskId: string, exceptRunId
  * run's hold rule weighs them with the rest. Manual delegations stay.
  */
 async function proposeRemovalOfMailboxesThatLeftScope(
-  deps: FinalizeDeps,
+  deps: CloseDeps,
   run: Run,
 ): Promise<{ mailboxes: number; tally: RightTally }> {
   const tally: RightTally = {};

@@ -1,4 +1,4 @@
-import type { Repositories } from '../ports/services.js';
+import type { Repositories, UseCaseSettings } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { PermanentUpstreamError, ThrottledError } from '../errors.js';
 import {
@@ -23,6 +23,7 @@ import {
 import { QUEUES, type QueueSender } from '../ports/queue.js';
 import { mailboxMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
+import { closeRunAfterSettle } from './finalizeRuns.js';
 import type { ResolverCache, TrusteeResolver } from './trusteeResolver.js';
 
 export interface SyncDeps {
@@ -32,6 +33,8 @@ export interface SyncDeps {
   microsoft(): MicrosoftPorts;
   logger?: Logger;
   resolvers: ResolverCache;
+  /** The hold rule the run's close applies when this mailbox's settle completes it. */
+  settings: Pick<UseCaseSettings, 'revocationHoldPercent'>;
 }
 
 export type SyncOutcome =
@@ -150,7 +153,11 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     );
     return { outcome: 'ignored', reason };
   }
-  if (item.status !== 'pending') return { outcome: 'alreadySettled' };
+  if (item.status !== 'pending') {
+    // The copy that settled it may have died before closing the run.
+    await closeRunAfterSettle(deps, taskId, runId, { mayCompleteRun: true });
+    return { outcome: 'alreadySettled' };
+  }
 
   const microsoft = deps.microsoft();
   let read: SnapshotRead;
@@ -188,11 +195,12 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     }
     if (error instanceof PermanentUpstreamError) {
       const reason = describeFailure(error, mailbox.upn);
-      await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
+      const settled = await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
         status: 'failed',
         error: reason,
         at: deps.now().toISOString(),
       });
+      await closeRunAfterSettle(deps, taskId, runId, settled);
       return { outcome: 'failed', reason };
     }
     throw error; // transient: redelivery
@@ -223,7 +231,7 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   if (plan.removals.length > 0) await deps.repos.runs.proposeRevocations(taskId, runId, mailbox.id, plan.removals);
   await deps.repos.delegations.applySyncPlan(plan, stored, key);
   await repairDelegateAddresses(deps, resolver, effective.delegations);
-  await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
+  const settled = await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
     status: 'done',
     at: deps.now().toISOString(),
     ...plan.counts,
@@ -231,6 +239,7 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     storedByRight: plan.storedByRight,
     revocationsProposed: plan.revocationsProposed,
   });
+  await closeRunAfterSettle(deps, taskId, runId, settled);
   return {
     outcome: 'synced',
     added: plan.counts.delegationsAdded,

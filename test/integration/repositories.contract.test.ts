@@ -80,7 +80,8 @@ describe.each([
     });
     await repos.runs.addItems(run.taskId, run.runId, [aRunItem()]);
 
-    expect([first, second]).toEqual([true, false]);
+    expect(first.settled).toBe(true);
+    expect(second).toEqual({ settled: false, mayCompleteRun: true });
     expect(await repos.runs.getItem(run.taskId, run.runId, guid(1))).toMatchObject({
       status: 'done',
       delegationsAdded: 3,
@@ -100,6 +101,21 @@ describe.each([
     const pending = [];
     for await (const item of repos.runs.allItems(run.taskId, run.runId, 'pending')) pending.push(item.mailboxId);
     expect(pending).toEqual([BEN.id]);
+  });
+
+  it('says the settle that leaves no item pending may complete the run, counting re-added items once', async () => {
+    const repos = repositories();
+    const run = aRun({ status: 'running', mailboxesTotal: 2 });
+    await seedRun(repos, run, [aRunItem(), aRunItem({}, BEN)]);
+    // A redelivered expansion adds the same items again: they must not count twice toward completion.
+    await repos.runs.addItems(run.taskId, run.runId, [aRunItem(), aRunItem({}, BEN)]);
+    const at = '2026-03-02T10:05:00.000Z';
+
+    const first = await repos.runs.settleItem(run.taskId, run.runId, guid(1), { status: 'done', at });
+    const last = await repos.runs.settleItem(run.taskId, run.runId, BEN.id, { status: 'failed', error: 'x', at });
+
+    expect(first.settled).toBe(true);
+    expect(last).toEqual({ settled: true, mayCompleteRun: true });
   });
 
   it('keeps one proposal per (mailbox, delegate, right, source), grouped by mailbox, until forgotten', async () => {

@@ -14,13 +14,23 @@ export class TestClock {
   }
 }
 
-/** Repositories on fresh Azurite tables, an in-process queue with no consumers (messages just collect), a clock. */
+/**
+ * Repositories on fresh Azurite tables, an in-process queue with no consumers (messages just collect), a clock,
+ * and the hold rule a run's close applies (REVOCATION_HOLD_PERCENT's default).
+ */
 export function freshDeps(startIso = '2026-03-02T10:00:00Z'): {
   repos: TableRepositories;
   queue: InProcessQueue;
   clock: TestClock;
   now: () => Date;
+  settings: { revocationHoldPercent: number };
 } {
   const clock = new TestClock(new Date(startIso));
-  return { repos: buildRepositories(freshTables()), queue: new InProcessQueue(), clock, now: clock.now };
+  return {
+    repos: buildRepositories(freshTables()),
+    queue: new InProcessQueue(),
+    clock,
+    now: clock.now,
+    settings: { revocationHoldPercent: 20 },
+  };
 }

@@ -107,7 +107,13 @@ const run: fc.Arbitrary<Run> = fc
     skippedByReason: fc.dictionary(fc.constantFrom('device', 'noMailbox', 'noExchangeMailbox'), count),
     target,
     rights,
-    progress: fc.option(fc.record({ settled: count, at: instant, resends: count }), { nil: undefined }),
+    progress: fc.option(
+      fc.record(
+        { settled: count, at: instant, resends: count, closingSince: instant },
+        { requiredKeys: ['settled', 'at', 'resends'] },
+      ),
+      { nil: undefined },
+    ),
     mailboxesTotal: count,
     mailboxesDone: count,
     mailboxesFailed: count,
@@ -256,6 +262,7 @@ describe('every entity the code writes reads back as it was', () => {
       CalendarDelegate: count,
     });
     const counter: fc.Arbitrary<RunCounter> = fc.record({
+      total: count,
       done: count,
       failed: count,
       added: count,

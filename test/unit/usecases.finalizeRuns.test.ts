@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../shared/domain/task.js';
 import type { RunItem } from '../../shared/ports/repositories.js';
 import { QUEUES } from '../../shared/ports/queue.js';
-import { finalizeRuns, type FinalizeDeps } from '../../shared/usecases/finalizeRuns.js';
+import { closeRunIfComplete, finalizeRuns, type FinalizeDeps } from '../../shared/usecases/finalizeRuns.js';
 import type { MailboxMessageBody } from '../../shared/usecases/messages.js';
 import { syncMailbox } from '../../shared/usecases/syncMailbox.js';
 import { aDelegationRow, aMailbox, aMailboxMessage, aRun, aRunItem, guid, seedRun } from '../support/factories.js';
@@ -71,7 +71,8 @@ describe('finalizeRuns (in memory)', () => {
     { notSeen: 1, closed: 'succeeded', held: 0, removed: 1 },
     { notSeen: 0, closed: 'succeeded', held: 0, removed: 0 },
   ])('a run whose sync no longer saw $notSeen of 12 stored FullAccess grants', ({ notSeen, closed, held, removed }) => {
-    it(`closes as ${closed}: revocations above the 20 % hold threshold are held, the others applied`, async () => {
+    it(`closes as ${closed} when its last mailbox settles, without the finalizer: revocations above the 20 % hold \
+threshold are held, the others applied`, async () => {
       const deps = memoryDeps();
       const adele = deps.tenant.addUser(ADELE.id, 'adele');
       const delegates = Array.from({ length: 12 }, (_, i) => deps.tenant.addUser(guid(0x100 + i), `d${i}`));
@@ -91,11 +92,9 @@ describe('finalizeRuns (in memory)', () => {
       await seedRun(deps.repos, run, [aRunItem()]);
       await syncMailbox(deps, aMailboxMessage());
 
-      const report = await finalizeRuns(finalizer(deps));
-
-      expect(report.finalized).toEqual([{ taskId: run.taskId, runId: run.runId, status: closed }]);
       const final = (await deps.repos.runs.get(run.taskId, run.runId))?.value;
-      expect(final).toMatchObject({ revocationsHeld: held, delegationsRemoved: removed });
+      expect(final).toMatchObject({ status: closed, revocationsHeld: held, delegationsRemoved: removed });
+      expect((await finalizeRuns(finalizer(deps))).finalized).toEqual([]);
       expect(final?.heldRights).toEqual(held > 0 ? ['FullAccess'] : []);
       expect(await deps.repos.delegations.forMailbox(ADELE.id)).toHaveLength(12 - removed);
       const revoked = await deps.repos.delegations.changes({ since: '2026-03-01T00:00:00Z', top: 20 });
@@ -178,6 +177,60 @@ describe('finalizeRuns (in memory)', () => {
         error: 'The target was not expanded within 60 minutes',
       });
       expect(await released()).toBe(true);
+    });
+  });
+
+  describe('closeRunIfComplete (after the settle that may have been the last)', () => {
+    it('closes a complete running run once: a second caller (a redelivered last settle) finds it closed', async () => {
+      const { deps, run, current, released } = await arrange([settled('done'), settled('failed', BEN)]);
+
+      const first = await closeRunIfComplete(finalizer(deps), run.taskId, run.runId);
+      const second = await closeRunIfComplete(finalizer(deps), run.taskId, run.runId);
+
+      expect([first, second]).toEqual(['completedWithErrors', undefined]);
+      expect(await current()).toMatchObject({ status: 'completedWithErrors', mailboxesDone: 1, mailboxesFailed: 1 });
+      expect(await released()).toBe(true);
+    });
+
+    it.each<{ what: string; items: RunItem[]; status: RunStatus }>([
+      { what: 'a run with a pending item', items: [settled('done'), aRunItem({}, BEN)], status: 'running' },
+      { what: 'a run still expanding', items: [settled('done'), settled('done', BEN)], status: 'expanding' },
+    ])('leaves $what open', async ({ items, status }) => {
+      const { deps, run, current } = await arrange(items, status);
+
+      expect(await closeRunIfComplete(finalizer(deps), run.taskId, run.runId)).toBeUndefined();
+      expect((await current())?.status).toBe(status);
+    });
+
+    it('lets one of two concurrent closers close; the other stops without an error', async () => {
+      const { deps, run, current } = await arrange([settled('done'), settled('done', BEN)]);
+
+      const outcomes = await Promise.all([
+        closeRunIfComplete(finalizer(deps), run.taskId, run.runId),
+        closeRunIfComplete(finalizer(deps), run.taskId, run.runId),
+      ]);
+
+      expect(outcomes.filter((o) => o !== undefined)).toEqual(['succeeded']);
+      expect(await current()).toMatchObject({ status: 'succeeded', mailboxesDone: 2 });
+    });
+
+    it('leaves a close claimed under 10 minutes ago to its closer; the finalizer takes over an older one', async () => {
+      const { deps, run, current } = await arrange([settled('done'), settled('done', BEN)]);
+      const found = await deps.repos.runs.get(run.taskId, run.runId);
+      if (!found) throw new Error('seeded run missing');
+      const at = deps.now().toISOString();
+      await deps.repos.runs.recordProgress(found, { settled: 2, at, resends: 0, closingSince: at });
+      deps.clock.advanceMinutes(9);
+
+      const early = await finalizeRuns(finalizer(deps));
+      expect(await closeRunIfComplete(finalizer(deps), run.taskId, run.runId)).toBeUndefined();
+      deps.clock.advanceMinutes(2);
+      const late = await finalizeRuns(finalizer(deps));
+
+      expect(early.finalized).toEqual([]);
+      expect(late.finalized).toEqual([{ taskId: run.taskId, runId: run.runId, status: 'succeeded' }]);
+      expect(await current()).toMatchObject({ status: 'succeeded' });
+      expect((await current())?.progress).toBeUndefined();
     });
   });
 });

@@ -28,12 +28,15 @@ function delegateOf(user: TenantUser) {
  * Memory deps with mailbox Adele (a pending item of a running run syncing `rights`) and delegate Lee, both in the
  * tenant; nothing granted and nothing stored yet.
  */
-async function arrange(rights: Right[] = ['FullAccess']) {
+async function arrange(rights: Right[] = ['FullAccess'], othersPending = 0) {
   const deps = memoryDeps();
   const adele = deps.tenant.addUser(guid(1), 'adele');
   const lee = deps.tenant.addUser(guid(0x100), 'lee');
-  const run = aRun({ status: 'running', mailboxesTotal: 1 }, aTask({ rights }));
-  await seedRun(deps.repos, run, [aRunItem()]);
+  const run = aRun({ status: 'running', mailboxesTotal: 1 + othersPending }, aTask({ rights }));
+  const others = Array.from({ length: othersPending }, (_, i) =>
+    aRunItem({}, aMailbox({ id: guid(0x200 + i), address: `m${i}@contoso.com`, displayName: `M${i}` })),
+  );
+  await seedRun(deps.repos, run, [aRunItem(), ...others]);
   const message: MailboxMessageBody = aMailboxMessage({ rights });
   const item = async () => deps.repos.runs.getItem(run.taskId, run.runId, adele.id);
   const stored = async () => deps.repos.delegations.forMailbox(adele.id);
@@ -77,8 +80,24 @@ describe('syncMailbox (in memory)', () => {
     });
   });
 
+  it('closes the run when its last mailbox settles, not before, without the finalizer (DESIGN §8.3)', async () => {
+    const { deps, run, message } = await arrange(['FullAccess'], 1);
+    const other = aMailbox({ id: guid(0x200), address: 'm0@contoso.com', displayName: 'M0' });
+    deps.tenant.addUser(other.id, 'm0');
+    const status = async () => (await deps.repos.runs.get(run.taskId, run.runId))?.value.status;
+
+    await syncMailbox(deps, message);
+    const afterFirst = await status();
+    await syncMailbox(deps, aMailboxMessage({}, other));
+
+    expect(afterFirst).toBe('running');
+    expect(await status()).toBe('succeeded');
+    expect((await deps.repos.tasks.get(run.taskId))?.value.activeRunId).toBeUndefined();
+  });
+
   it('proposes a right no longer observed to the run and keeps its row until the run closes', async () => {
-    const { deps, adele, lee, message, item, stored, proposals } = await arrange();
+    // Another mailbox still pending keeps the run open (the last settle closes it).
+    const { deps, adele, lee, message, item, stored, proposals } = await arrange(['FullAccess'], 1);
     const row = aDelegationRow({ delegate: delegateOf(lee) });
     await storeRows(deps, [row]);
 

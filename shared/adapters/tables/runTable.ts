@@ -9,6 +9,7 @@ import type {
   RevocationTally,
   RunItem,
   RunRepository,
+  SettleResult,
   Versioned,
 } from '../../ports/repositories.js';
 import { isActiveStatus, type Run, type RunCounts, type RunStatus } from '../../domain/task.js';
@@ -67,6 +68,17 @@ export function runShards(taskId: string, runId: string): string {
   return odata`PartitionKey ge ${`${pk}_s`} and PartitionKey lt ${`${pk}_t`}`;
 }
 
+/** What expansion knows of an item it adds. */
+type NewItem = Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>;
+
+/** Items per entity-group transaction when adding items: the limit is 100 actions, one is the shard's counter. */
+const ITEMS_PER_TRANSACTION = 99;
+
+/** A jittered pause before retrying a write that lost an ETag race on a shard's counter. */
+function contentionPause(attempt: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+}
+
 type LiveCounts = Omit<RunCounts, 'mailboxesTotal' | 'mailboxesSkipped' | 'revocationsHeld'>;
 
 const counterRows = odata`RowKey ge ${COUNTER_PREFIX} and RowKey lt ${'c`'}`;
@@ -80,6 +92,7 @@ function addToCounter(c: RunCounter, outcome: ItemOutcome, counts: NonNullable<R
   const add = (base: Record<Right, number>, by: Partial<Record<Right, number>> | undefined) =>
     Object.fromEntries(RIGHTS.map((r) => [r, base[r] + (by?.[r] ?? 0)])) as Record<Right, number>;
   return {
+    total: c.total,
     done: c.done + (outcome.status === 'done' ? 1 : 0),
     failed: c.failed + (outcome.status === 'failed' ? 1 : 0),
     added: c.added + counts.delegationsAdded,
@@ -163,18 +176,60 @@ export class RunTable implements RunRepository {
     await this.activeIndex.delete(ACTIVE_PARTITION, runPartition(taskId, runId));
   }
 
-  async addItems(
-    taskId: string,
-    runId: string,
-    items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>>,
-  ): Promise<void> {
-    // Merge keeps the status of an item a redelivered expansion finds already settled.
-    const actions: TransactionAction[] = items.map((item) => [
-      'upsert',
-      toPendingItemEntity(itemPartition(taskId, runId, item.mailboxId), item),
-      'Merge',
-    ]);
-    await this.itemStore.submit(actions);
+  async addItems(taskId: string, runId: string, items: readonly NewItem[]): Promise<void> {
+    const byShard = new Map<string, { shardKey: string; list: NewItem[] }>();
+    for (const item of items) {
+      const pk = itemPartition(taskId, runId, item.mailboxId);
+      const shard = byShard.get(pk);
+      if (shard) shard.list.push(item);
+      else byShard.set(pk, { shardKey: shardOf(item.mailboxId), list: [item] });
+    }
+    // A transaction per shard partition; a few at once, as TableStore.submit does (wide batches were slow).
+    const shards = byShard.entries();
+    const worker = async () => {
+      for (const [pk, { shardKey, list }] of shards) {
+        for (let i = 0; i < list.length; i += ITEMS_PER_TRANSACTION) {
+          await this.addShardItems(pk, shardKey, list.slice(i, i + ITEMS_PER_TRANSACTION));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, byShard.size) }, worker));
+  }
+
+  /**
+   * Inserts one shard's new items and adds them to the shard counter's `total` in one entity-group transaction,
+   * so a redelivered expansion neither counts an item twice nor resets a settled one: items already stored are
+   * left out (found after a conflict, which is rare).
+   */
+  private async addShardItems(pk: string, shardKey: string, items: readonly NewItem[]): Promise<void> {
+    let fresh = items;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      if (fresh.length === 0) return;
+      const shard = await this.itemStore.get(pk, shardKey);
+      const before = shard ? fromCounterEntity(shard) : EMPTY_COUNTER;
+      const counter = toCounterEntity(pk, shardKey, { ...before, total: before.total + fresh.length });
+      const actions: TransactionAction[] = [
+        ...fresh.map((item): TransactionAction => ['create', toPendingItemEntity(pk, item)]),
+        shard ? ['update', counter, 'Replace', { etag: shard.etag }] : ['create', counter],
+      ];
+      try {
+        await this.itemStore.submit(actions);
+        return;
+      } catch (error) {
+        if (error instanceof PreconditionFailedError) {
+          await contentionPause(attempt);
+          continue;
+        }
+        if ((error as Error).name !== 'ConflictError') throw error;
+        // An item stored already (a redelivery), or a counter row a concurrent settle created first.
+        const stored = await Promise.all(fresh.map((item) => this.itemStore.get(pk, itemRowKey(item.mailboxId))));
+        fresh = fresh.filter((_, i) => stored[i] === undefined);
+      }
+    }
+    throw new PreconditionFailedError(
+      'RUN.COUNTER_CONTENTION',
+      `Could not add ${fresh.length} items to run partition ${pk}: its counter kept changing`,
+    );
   }
 
   async getItem(taskId: string, runId: string, mailboxId: string): Promise<RunItem | undefined> {
@@ -194,14 +249,14 @@ export class RunTable implements RunRepository {
     );
   }
 
-  async settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<boolean> {
+  async settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<SettleResult> {
     const pk = itemPartition(taskId, runId, mailboxId);
     const rk = itemRowKey(mailboxId);
     const shardKey = shardOf(mailboxId);
     for (let attempt = 0; attempt < 20; attempt++) {
       const item = await this.itemStore.get(pk, rk);
       const stored = item ? fromItemEntity(item) : undefined;
-      if (stored && stored.status !== 'pending') return false;
+      if (stored && stored.status !== 'pending') return { settled: false, mayCompleteRun: true };
       const shard = await this.itemStore.get(pk, shardKey);
       // The change planned for this item is counted by whichever delivery settles it: a concurrent copy of the
       // message may find the change already made (an empty diff) and settle first.
@@ -212,11 +267,8 @@ export class RunTable implements RunRepository {
         trusteesUnresolved: outcome.trusteesUnresolved ?? 0,
       };
       const itemEntity = toSettledItemEntity(pk, mailboxId, outcome, counts, sumOf(outcome.revocationsProposed));
-      const counter = toCounterEntity(
-        pk,
-        shardKey,
-        addToCounter(shard ? fromCounterEntity(shard) : EMPTY_COUNTER, outcome, counts),
-      );
+      const after = addToCounter(shard ? fromCounterEntity(shard) : EMPTY_COUNTER, outcome, counts);
+      const counter = toCounterEntity(pk, shardKey, after);
       // One entity-group transaction: the item's transition and the counter bump happen together or not at all.
       const actions: TransactionAction[] = [
         item ? ['update', itemEntity, 'Merge', { etag: item.etag }] : ['create', itemEntity],
@@ -224,10 +276,12 @@ export class RunTable implements RunRepository {
       ];
       try {
         await this.itemStore.submit(actions);
-        return true;
+        // The shard's counter says whether any item beside this one is pending: only the settle that empties a
+        // shard reads the run's counters (a query over every shard), about one per shard and run.
+        return { settled: true, mayCompleteRun: after.done + after.failed >= after.total };
       } catch (error) {
         if (error instanceof PreconditionFailedError || (error as Error).name === 'ConflictError') {
-          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+          await contentionPause(attempt);
           continue;
         }
         throw error;

@@ -12,6 +12,7 @@ import type {
   RevocationTally,
   RunItem,
   RunRepository,
+  SettleResult,
   Versioned,
 } from '../../../shared/ports/repositories.js';
 import { EtagSource, pageOf } from './paging.js';
@@ -158,9 +159,9 @@ export class MemoryRuns implements RunRepository {
     item.planned = { ...counts };
   }
 
-  async settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<boolean> {
+  async settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<SettleResult> {
     const item = this.itemOrThrow(taskId, runId, mailboxId);
-    if (item.status !== 'pending') return false;
+    if (item.status !== 'pending') return { settled: false, mayCompleteRun: true };
     // Whichever delivery settles the item is credited with the change planned for it (see RunTable.settleItem).
     const planned = outcome.status === 'done' ? item.planned : undefined;
     const counts: Counts = planned ?? {
@@ -188,7 +189,9 @@ export class MemoryRuns implements RunRepository {
       state.proposed[right] += outcome.revocationsProposed?.[right] ?? 0;
       state.stored[right] += outcome.storedByRight?.[right] ?? 0;
     }
-    return true;
+    // No shards here: the whole run is one, so this is exact (the table answers per shard).
+    const pending = [...state.items.values()].some((i) => i.status === 'pending');
+    return { settled: true, mayCompleteRun: !pending };
   }
 
   async items(

@@ -9,7 +9,12 @@ export const RUN_TRIGGERS = ['schedule', 'manual'] as const satisfies ReadonlyAr
 
 const rights = z.array(z.enum(RIGHTS));
 
-const progress = z.object({ settled: storedCount, at: instant, resends: storedCount });
+const progress = z.object({
+  settled: storedCount,
+  at: instant,
+  resends: storedCount,
+  closingSince: instant.optional(),
+});
 
 const review = z.object({
   decision: z.enum(['applied', 'dismissed']),

@@ -6,8 +6,10 @@ import type { Entity } from '../tableStore.js';
 /** Row-key prefix of a shard's live counter row. */
 export const COUNTER_PREFIX = 'c_';
 
-/** One shard's running totals of a run's settled items. */
+/** One shard's running totals of a run's settled items, and how many items expansion stored in the shard. */
 export interface RunCounter {
+  /** Items stored in the shard: a settle that brings done + failed to it may be the run's last. */
+  total: number;
   done: number;
   failed: number;
   added: number;
@@ -21,6 +23,7 @@ export interface RunCounter {
 
 /** The counter before its shard's first settled item. */
 export const EMPTY_COUNTER: RunCounter = {
+  total: 0,
   done: 0,
   failed: 0,
   added: 0,
@@ -37,9 +40,10 @@ const perRight = (prefix: string) =>
     z.ZodOptional<typeof storedCount>
   >;
 
-/** The six totals are always written; a per-right column is written only once it is not zero (wide rows cost). */
+/** The seven totals are always written; a per-right column is written only once it is not zero (wide rows cost). */
 const counterEntity = z.object({
   rowKey: z.string().startsWith(COUNTER_PREFIX, 'is not a counter key'),
+  total: storedCount,
   done: storedCount,
   failed: storedCount,
   added: storedCount,
@@ -57,6 +61,7 @@ export function fromCounterEntity(e: Record<string, unknown>): RunCounter {
   // An absent per-right column is a zero by design (see counterEntity).
   const column = (name: string) => s[name] ?? 0;
   return {
+    total: s.total,
     done: s.done,
     failed: s.failed,
     added: s.added,
@@ -78,6 +83,7 @@ export function toCounterEntity(partitionKey: string, rowKey: string, c: RunCoun
   return {
     partitionKey,
     rowKey,
+    total: c.total,
     done: c.done,
     failed: c.failed,
     added: c.added,
