@@ -18,6 +18,9 @@ import { DirectoryTable } from './adapters/tables/directoryTable.js';
 import { RetentionTables } from './adapters/tables/retention.js';
 import { createMicrosoftClients, type MicrosoftClients } from './adapters/microsoft/index.js';
 import { ResolverCache } from './usecases/trusteeResolver.js';
+import { TenantRateTable } from './adapters/tables/tenantRateTable.js';
+import type { TenantRates } from './ports/tenantRates.js';
+import { SharedRateLink, tenantRatesOf } from './usecases/tenantRates.js';
 
 /**
  * Process-wide dependencies (SDK clients are created once per process, never per invocation): the ports the use
@@ -32,6 +35,8 @@ export interface Services extends UseCaseDeps {
   microsoft(): MicrosoftPorts & Partial<Pick<MicrosoftClients, 'limiters'>>;
   /** Run-scoped trustee caches, shared by this process's syncMailbox invocations. */
   resolvers: ResolverCache;
+  /** The configured tenant's shared request rates, which expansion paces the mailbox messages by (absent: none). */
+  tenantRates?: TenantRates;
 }
 
 /** The table-backed repositories: the ports, with the table adapters' extras visible to tests and tools. */
@@ -118,6 +123,8 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       : refuseAll);
   const tables = new TableClientFactory(config.tables, overrides.tableLayout);
   let microsoftClients: MicrosoftClients | undefined;
+  const rateTable = new TenantRateTable(tables.store('TenantRates'));
+  const tenantId = config.tenant?.tenantId;
   return {
     config,
     logger,
@@ -129,6 +136,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     authenticator,
     now: overrides.now ?? (() => new Date()),
     resolvers: new ResolverCache(),
+    ...(tenantId && !overrides.microsoft ? { tenantRates: tenantRatesOf(rateTable, tenantId) } : {}),
     microsoft: () => {
       if (overrides.microsoft) return overrides.microsoft;
       if (!config.tenant) {
@@ -138,7 +146,11 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
             '(plus a secret or certificate outside Azure)',
         );
       }
-      microsoftClients ??= createMicrosoftClients(config.tenant);
+      const { tenantId: tenant } = config.tenant;
+      const link = (service: 'graph' | 'exchange') => new SharedRateLink(rateTable, tenant, service, Date.now, logger);
+      microsoftClients ??= createMicrosoftClients(config.tenant, {
+        sharedRates: { graph: link('graph'), exchange: link('exchange') },
+      });
       return microsoftClients;
     },
   };

@@ -348,3 +348,32 @@ describe('AdaptiveLimiter with the latency signal (Exchange slows answers down b
     expect(inFlight).toBeLessThanOrEqual(limit);
   });
 });
+
+describe('AdaptiveLimiter following the tenant shared rate (issue 20)', () => {
+  function sharedRate(perSecond: number, congested: boolean) {
+    const reports: unknown[] = [];
+    const state = { perSecond, congested };
+    return { state, reports, link: { current: () => ({ ...state }), report: (r: unknown) => reports.push(r) } };
+  }
+
+  it('starts from the stored rate instead of slow start, and a lower stored rate caps it', async () => {
+    const shared = sharedRate(80, true);
+    const l = limiter({ ...EXCHANGE_LIMITS, shared: shared.link });
+    (await l.acquire()).success();
+    expect(l.stats().ratePerSecond).toBe(80);
+
+    shared.state.perSecond = 60;
+    const next = l.acquire();
+    await vi.advanceTimersByTimeAsync(100);
+    (await next).success();
+
+    expect(l.stats().ratePerSecond).toBe(60);
+  });
+
+  it('reports its decreases, so every instance slows', async () => {
+    const shared = sharedRate(80, true);
+    const l = limiter({ ...EXCHANGE_LIMITS, shared: shared.link });
+    (await l.acquire()).throttled(0);
+    expect(shared.reports).toEqual([{ kind: 'decrease' }]);
+  });
+});

@@ -9,7 +9,7 @@ import {
 } from './credentials.js';
 import { ExchangeClient, type ExchangeWarning } from './exchange.js';
 import { GraphClient } from './graph.js';
-import { AdaptiveLimiter, EXCHANGE_LIMITS, GRAPH_LIMITS, type LimiterOptions } from './limiter.js';
+import { AdaptiveLimiter, EXCHANGE_LIMITS, GRAPH_LIMITS, type LimiterOptions, type SharedRate } from './limiter.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from './retry.js';
 import type { ServiceContext } from './serviceHttp.js';
 import { createHttpsFetch, type FetchLike } from './transport.js';
@@ -23,6 +23,8 @@ export interface MicrosoftClientsOptions {
   createCredential?: () => TokenCredential;
   retry?: Partial<RetryPolicy>;
   limiters?: { graph?: Partial<LimiterOptions>; exchange?: Partial<LimiterOptions> };
+  /** The tenant's shared rates each limiter follows and reports to (docs/pacing.md). */
+  sharedRates?: { graph?: SharedRate; exchange?: SharedRate };
   tokens?: AccessTokenSourceOptions;
   /** `Prefer: odata.maxpagesize` for Exchange (default 1000). */
   exchangePageSize?: number;
@@ -50,8 +52,18 @@ export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftCl
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
 
   const limiters = {
-    graph: new AdaptiveLimiter({ ...GRAPH_LIMITS, ...opts.limiters?.graph, name: 'graph' }),
-    exchange: new AdaptiveLimiter({ ...EXCHANGE_LIMITS, ...opts.limiters?.exchange, name: 'exchange' }),
+    graph: new AdaptiveLimiter({
+      ...GRAPH_LIMITS,
+      ...opts.limiters?.graph,
+      name: 'graph',
+      ...(opts.sharedRates?.graph ? { shared: opts.sharedRates.graph } : {}),
+    }),
+    exchange: new AdaptiveLimiter({
+      ...EXCHANGE_LIMITS,
+      ...opts.limiters?.exchange,
+      name: 'exchange',
+      ...(opts.sharedRates?.exchange ? { shared: opts.sharedRates.exchange } : {}),
+    }),
   };
   const tokens = {
     graph: new AccessTokenSource(newCredential, graphScope(config.graphBaseUrl), opts.tokens),

@@ -1,3 +1,18 @@
+import type { RateReport } from '../../domain/pacing.js';
+
+/**
+ * The tenant's one rate for this service, shared by every app instance (docs/pacing.md): the limiter follows it
+ * and reports its own decreases and growth to it.
+ */
+export interface SharedRate {
+  /**
+   * The tenant's rate as last read (`congested`: a decrease has been stored, so the budget has been found);
+   * undefined while no instance has stored one.
+   */
+  current(): { perSecond: number; congested: boolean } | undefined;
+  report(report: RateReport): void;
+}
+
 /** Tuning of an AdaptiveLimiter; every field has a default suited to Graph / Exchange. */
 export interface LimiterOptions {
   name: string;
@@ -19,6 +34,8 @@ export interface LimiterOptions {
   adaptiveRate?: AdaptiveRateOptions;
   now?: () => number;
   random?: () => number;
+  /** With rate control: follow the tenant's shared rate (never above it once known) and report to it. */
+  shared?: SharedRate;
 }
 
 /** Rate control: slow start (doubling per second) until the first congestion signal, then small steps up and down. */
@@ -143,6 +160,8 @@ export class AdaptiveLimiter {
   private readonly maxPauseMs: number;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly shared: SharedRate | undefined;
+  private followedShared: number | undefined;
 
   private inFlight = 0;
   private readonly queue: Waiter[] = [];
@@ -177,6 +196,7 @@ export class AdaptiveLimiter {
     this.maxPauseMs = options.maxPauseMs ?? 60_000;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.shared = this.rate ? options.shared : undefined;
   }
 
   /** Waits for a free slot (respecting the limit, a pause and the rate cap). */
@@ -228,6 +248,7 @@ export class AdaptiveLimiter {
   }
 
   private pump(): void {
+    this.followShared();
     while (this.queue.length > 0 && this.inFlight < this.limit) {
       const now = this.now();
       const waitMs = Math.max(this.pausedUntil - now, this.nextStartAt - now);
@@ -241,6 +262,21 @@ export class AdaptiveLimiter {
       this.rate?.started(now);
       if (this.minIntervalMs > 0) this.nextStartAt = Math.max(now, this.nextStartAt) + this.minIntervalMs;
       waiter.resolve(this.createSlot());
+    }
+  }
+
+  /**
+   * Another instance (or an earlier run) stored the tenant's rate: start from it instead of slow start, and
+   * never run above it, so a decrease any instance writes slows every instance. Growth past it is this
+   * limiter's own probe, reported back (steerRate) and stored at most one step per second.
+   */
+  private followShared(): void {
+    const shared = this.shared?.current();
+    if (!this.rate || shared === undefined || shared.perSecond === this.followedShared) return;
+    this.followedShared = shared.perSecond;
+    if (this.rate.follow(shared.perSecond, shared.congested)) {
+      this.minIntervalMs = this.rate.intervalMs;
+      this.resize();
     }
   }
 
@@ -316,7 +352,11 @@ export class AdaptiveLimiter {
     // Grow the rate only while it is what holds requests back (a rate nobody reaches must not bank a
     // burst), and, with the latency signal on, only while latency is near its floor: 'rising' holds the
     // rate, 'unknown' means too few answers since the last decrease to tell whether it was enough.
-    if (state === 'near' && this.queue.length > 0) this.minIntervalMs = this.rate.grow(now);
+    if (state === 'near' && this.queue.length > 0) {
+      const before = this.rate.perSecond;
+      this.minIntervalMs = this.rate.grow(now);
+      if (this.rate.perSecond > before) this.shared?.report({ kind: 'increase', perSecond: this.rate.perSecond });
+    }
     this.resize();
   }
 
@@ -368,6 +408,7 @@ export class AdaptiveLimiter {
       return;
     }
     this.minIntervalMs = this.rate.shrink(this.now(), queued);
+    this.shared?.report({ kind: 'decrease' });
     // Without the latency signal concurrency was sized by the average latency: halve it like plain AIMD.
     if (!this.watch) this.limit = Math.max(this.min, Math.floor(this.limit / 2));
     this.resize();
@@ -449,6 +490,19 @@ class AdaptiveRate {
 
   delivered(now: number): void {
     this.deliveries.add(now);
+  }
+
+  /**
+   * Adopts the tenant's shared rate: in slow start all of it (every instance ramps together with the stored
+   * rate, which grows as fast), and slow start ends once the tenant has shown congestion; after it only as a
+   * cap. True when the rate changed.
+   */
+  follow(shared: number, congested: boolean): boolean {
+    const next = clamp(this.slowStart ? shared : Math.min(this.perSecond, shared), this.min, this.max);
+    if (congested) this.slowStart = false;
+    if (next === this.perSecond) return false;
+    this.perSecond = next;
+    return true;
   }
 
   grow(now: number): number {

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ReleaseSchedule, nextSharedRate, RATE_RULES, type SharedRateState } from '../../shared/domain/pacing.js';
+
+const found = (perSecond: number, extra: Partial<SharedRateState> = {}): SharedRateState => ({
+  perSecond,
+  decreasedAt: 0,
+  updatedAt: 0,
+  ...extra,
+});
+
+describe('nextSharedRate (AIMD on the tenant row)', () => {
+  it('grows a row that has never seen congestion as fast as slow start (doubling per second)', () => {
+    const next = nextSharedRate(
+      { perSecond: 10, updatedAt: 0 },
+      { kind: 'increase', perSecond: 50 },
+      RATE_RULES.exchange,
+      1000,
+    );
+    expect(next?.perSecond).toBe(20);
+  });
+
+  it('after congestion grows by the probe step per second, never past the reporting limiter', () => {
+    const rule = RATE_RULES.exchange;
+    expect(nextSharedRate(found(100), { kind: 'increase', perSecond: 300 }, rule, 500)?.perSecond).toBeCloseTo(105);
+    expect(nextSharedRate(found(100), { kind: 'increase', perSecond: 102 }, rule, 1000)?.perSecond).toBe(102);
+    expect(nextSharedRate(found(100), { kind: 'increase', perSecond: 90 }, rule, 1000)).toBeUndefined();
+  });
+
+  it('a decrease never goes below the floor, and without a row there is nothing to cut', () => {
+    expect(nextSharedRate(found(1), { kind: 'decrease' }, RATE_RULES.graph, 5000)?.perSecond).toBe(1);
+    expect(nextSharedRate(undefined, { kind: 'decrease' }, RATE_RULES.graph, 5000)).toBeUndefined();
+  });
+});
+
+describe('ReleaseSchedule (mailbox messages released at the tenant rate)', () => {
+  it('releases nothing later without a stored rate: the limiters find it first', () => {
+    const schedule = new ReleaseSchedule({ exchange: 1, graph: 1 }, {});
+    expect([schedule.next(), schedule.next(), schedule.next()]).toEqual([0, 0, 0]);
+  });
+
+  it('paces by the service that needs the most time per mailbox, held one step above the congested rate', () => {
+    // Exchange 100/s (congested at 100): 10 ms per mailbox, growing to at most 110/s; Graph 200/s: 5 ms.
+    const schedule = new ReleaseSchedule(
+      { exchange: 1, graph: 1 },
+      { exchange: found(100, { congestedAtPerSecond: 100 }), graph: found(200, { congestedAtPerSecond: 200 }) },
+    );
+    const offsets = Array.from({ length: 2001 }, () => schedule.next());
+    expect(offsets[1]).toBe(10);
+    // 2,000 mailboxes: between the 110/s ceiling (18.2 s) and the 100/s start (20 s).
+    expect(offsets[2000]).toBeGreaterThan(18_100);
+    expect(offsets[2000]).toBeLessThan(20_000);
+  });
+
+  it('a service the mailbox does not call does not pace it', () => {
+    const schedule = new ReleaseSchedule({ exchange: 0, graph: 1 }, { exchange: found(1) });
+    expect([schedule.next(), schedule.next()]).toEqual([0, 0]);
+  });
+});
