@@ -48,7 +48,7 @@ describe('the shared tenant rate under concurrent reports (Azurite ETags)', () =
     expect((await table.get(TENANT, 'graph'))?.value.perSecond).toBeCloseTo(200 * 0.85 * 0.85, 6);
   });
 
-  it('a decrease written between an instance reading and writing growth is not lost (the ETag refuses it)', async () => {
+  it('a decrease written between an instance reading and writing growth is not lost (ETag)', async () => {
     // Arrange: instance A reads the row; before it writes its growth, instance B stores a cut.
     const table = rateTable();
     await table.create(TENANT, 'exchange', { perSecond: 100, decreasedAt: 0, updatedAt: 0 });
