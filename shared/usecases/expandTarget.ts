@@ -6,6 +6,8 @@ import type { Run, Target } from '../domain/task.js';
 import { fromRecipientPermissionRow, type DirectoryObject, type MicrosoftPorts } from '../ports/microsoft.js';
 import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.js';
 import type { Versioned } from '../ports/repositories.js';
+import type { TenantRates } from '../ports/tenantRates.js';
+import { ReleaseSchedule, type CallsPerMailbox } from '../domain/pacing.js';
 import { expandMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
 import { closeRunAfterSettle } from './finalizeRuns.js';
@@ -19,6 +21,8 @@ export interface ExpandDeps {
   logger?: Logger;
   /** From this many mailboxes on, SendAs and SendOnBehalf come from one tenant-wide pass each (default 100). */
   tenantWideThreshold?: number;
+  /** The tenant's shared request rates: the mailbox messages are released at their pace (docs/pacing.md). */
+  tenantRates?: TenantRates;
   /** The run-scoped resolvers of this process: told which directory entries expansion wrote, so syncs skip them. */
   resolvers?: ResolverCache;
   /** The hold rule the run's close applies when its mailboxes all settled before expansion finished. */
@@ -265,6 +269,10 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
   let buffer: MailboxMember[] = [];
   /** Run mailboxes the tenant-wide passes gave a SendAs / SendOnBehalf grant. */
   const matched = { SendAs: 0, SendOnBehalf: 0 };
+  // Read once: the messages of one expansion follow one schedule, however many pages they are sent in.
+  const rates = (await deps.tenantRates?.current()) ?? {};
+  const releaseFrom = deps.now().getTime();
+  let schedule: ReleaseSchedule | undefined;
 
   const flush = async (batch: MailboxMember[], perMember?: MemberMailboxes) => {
     const mailboxes = batch.filter((m) => (prefetched ? prefetched.mailboxIds.has(m.id) : perMember?.rows.has(m.id)));
@@ -290,7 +298,13 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
           ? tenantWideRows(prefetched, m.id, run.rights, matched)
           : memberRows(perMember, m.id, run.rights),
       };
-      return { body: message, messageId: `${runKey(taskId, runId)}_${m.id}` };
+      schedule ??= new ReleaseSchedule(callsPerMailbox(run.rights, prefetched !== undefined), rates);
+      const offsetMs = schedule.next();
+      return {
+        body: message,
+        messageId: `${runKey(taskId, runId)}_${m.id}`,
+        ...(offsetMs > 0 ? { scheduledEnqueueTime: new Date(releaseFrom + offsetMs) } : {}),
+      };
     });
     await deps.queue.send(QUEUES.mailbox, messages);
   };
@@ -357,6 +371,19 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
   const strategy = prefetched ? 'tenantWide' : 'perMailbox';
   deps.logger?.info({ taskId, runId, mailboxes: total, strategy, suspectRights }, 'target expanded');
   return { outcome: 'expanded', mailboxes: total, strategy };
+}
+
+/**
+ * The metered calls one mailbox message makes (docs/architecture.md, "Strategy for Exchange calls"): Exchange
+ * reads FullAccess per mailbox, and SendAs too unless a tenant-wide pass did; Graph reads the calendar. Trustee
+ * lookups are not counted: most are answered from the directory and the run's caches.
+ */
+function callsPerMailbox(rights: readonly Right[], tenantWide: boolean): CallsPerMailbox {
+  const perMailboxExchange = tenantWide ? (['FullAccess'] as const) : (['FullAccess', 'SendAs'] as const);
+  return {
+    exchange: perMailboxExchange.filter((r) => rights.includes(r)).length,
+    graph: rights.includes('CalendarDelegate') ? 1 : 0,
+  };
 }
 
 type PrefetchedRows = NonNullable<MailboxMessageBody['prefetched']>;
