@@ -67,6 +67,24 @@ describe('expandTarget (in memory)', () => {
     expect(ids(second.deps)).toEqual(ids(first.deps));
   });
 
+  it("releases the mailbox messages at the tenant's shared rate (issue 20), with the same ids", async () => {
+    // Arrange: Exchange at 2/s: FullAccess per mailbox (this small target also reads no SendAs: not synced).
+    const { deps, run } = await arrange();
+    const paced = {
+      ...deps,
+      tenantRates: { current: async () => ({ exchange: { perSecond: 2, decreasedAt: 0, updatedAt: 0 } }) },
+    };
+    const startedAt = deps.now().getTime();
+
+    // Act
+    await expandTarget(paced, anExpandMessage());
+
+    // Assert: the first now, the second half a second later (2/s); ids as without pacing.
+    const sent = deps.queue.to(QUEUES.mailbox);
+    expect(sent.map((m) => m.scheduledEnqueueTime?.getTime())).toEqual([undefined, startedAt + 500]);
+    expect(sent.map((m) => m.messageId?.startsWith(`${run.taskId}_${run.runId}_`))).toEqual([true, true]);
+  });
+
   it('skips members without an Exchange Online mailbox as noExchangeMailbox, and counts them on the run', async () => {
     const { deps, run, guest } = await arrange();
 
