@@ -10,6 +10,7 @@ export const applyRetentionFn = registerTimer({
     const services = getServices();
     const report = await applyRetention({
       retention: services.repos.retention,
+      repos: services.repos,
       now: services.now,
       logger: services.logger,
       historyRetentionDays: services.config.historyRetentionDays,

@@ -23,16 +23,23 @@ export function retentionCutoffs(now: Date, historyRetentionDays: number, runRet
  */
 const SCOPE_STATUSES: ReadonlySet<Run['status']> = new Set(['succeeded', 'completedWithErrors', 'running']);
 
+const newestFirst = (runs: readonly Run[]) =>
+  [...runs].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+
+/** A task's latest run whose expansion completed (run ids sort newest first): its items are the task's scope. */
+export function scopeRun(runs: readonly Run[]): Run | undefined {
+  return newestFirst(runs).find((r) => SCOPE_STATUSES.has(r.status));
+}
+
 /**
  * The runs of one task that retention may delete: closed before `before` (finishedAt, else createdAt), never an
- * active run, never a run whose held revocations still wait for a person (needsReview, not reviewed), and never
- * the task's latest run with a completed expansion (its items are the task's scope). `runs` are the task's runs
- * in any order.
+ * active run, never a run whose held revocations still wait for a person (needsReview, not reviewed), and, unless
+ * `keepScope` is false (a deleted task whose scope was revoked), never the task's scope run. `runs` are the
+ * task's runs in any order.
  */
-export function expiredRuns(runs: readonly Run[], before: Date): Run[] {
-  const newestFirst = [...runs].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
-  const scope = newestFirst.find((r) => SCOPE_STATUSES.has(r.status));
-  return newestFirst.filter(
+export function expiredRuns(runs: readonly Run[], before: Date, keepScope = true): Run[] {
+  const scope = keepScope ? scopeRun(runs) : undefined;
+  return newestFirst(runs).filter(
     (r) =>
       r !== scope &&
       !isActiveStatus(r.status) &&

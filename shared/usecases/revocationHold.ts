@@ -107,6 +107,14 @@ export async function applyHeldRevocations(
   return { run: reviewed, applied: outcome.applied, skipped: outcome.skipped };
 }
 
+/**
+ * Applies a run's `leftScope` proposals with no hold: those of a deleted task's last scope (see retention.ts),
+ * whose removal an administrator decided by deleting the task. Returns how many delegations it removed.
+ */
+export async function applyLeftScopeRevocations(deps: HoldDeps, run: Run): Promise<number> {
+  return (await applyProposals(deps, run, (row) => row.reason === 'leftScope')).applied;
+}
+
 /** `POST …/held-revocations/dismiss`: forgets a run's held revocations; the delegations stay as stored. */
 export async function dismissHeldRevocations(
   deps: HoldDeps,

@@ -4,7 +4,16 @@ import { manualRunId, type Run, type RunStatus } from '../../shared/domain/task.
 import type { DelegationEvent } from '../../shared/ports/delegations.js';
 import { applyRetention } from '../../shared/usecases/retention.js';
 import type { TableClientFactory } from '../../shared/adapters/tables/tableStore.js';
-import { aDelegate, aMailbox, aProposedRevocation, aRun, aRunItem, guid } from '../support/factories.js';
+import {
+  aDelegate,
+  aDelegationRow,
+  aMailbox,
+  aProposedRevocation,
+  aRun,
+  aRunItem,
+  aTask,
+  guid,
+} from '../support/factories.js';
 import { freshTables } from '../support/tables.js';
 
 const NOW = new Date('2026-12-06T03:17:00.000Z');
@@ -14,7 +23,13 @@ function setup() {
   const tables = freshTables();
   const repos = buildRepositories(tables);
   const retain = () =>
-    applyRetention({ retention: repos.retention, now: () => NOW, historyRetentionDays: 400, runRetentionDays: 90 });
+    applyRetention({
+      retention: repos.retention,
+      repos,
+      now: () => NOW,
+      historyRetentionDays: 400,
+      runRetentionDays: 90,
+    });
   return { tables, repos, retain };
 }
 
@@ -101,6 +116,7 @@ describe('retention on Table Storage (Azurite)', () => {
 
   it('deletes runs closed before RUN_RETENTION_DAYS with their items, counters and proposals', async () => {
     const { tables, repos, retain } = setup();
+    for (const id of ['task-1', 'task-2']) await repos.tasks.create(aTask({ id }));
     const scope = await storeRun(repos, 'task-1', days(120), 'succeeded');
     const old = await storeRun(repos, 'task-1', days(130), 'completedWithErrors');
     const older = await storeRun(repos, 'task-1', days(140), 'failed');
@@ -132,6 +148,7 @@ describe('retention on Table Storage (Azurite)', () => {
 
   it('finishes a run whose items a pass cut short had partly deleted', async () => {
     const { tables, repos, retain } = setup();
+    await repos.tasks.create(aTask({ id: 'task-1' }));
     await storeRun(repos, 'task-1', days(95), 'succeeded');
     const old = await storeRun(repos, 'task-1', days(100), 'failed');
     const items = tables.store('RunItems');
@@ -140,5 +157,49 @@ describe('retention on Table Storage (Azurite)', () => {
 
     expect((await retain()).runsDeleted).toBe(1);
     expect(await repos.runs.get(old.taskId, old.runId)).toBeUndefined();
+  });
+
+  it("removes a deleted task's synced delegations where no other task covers the mailbox, with revoked events", async () => {
+    const { repos, retain } = setup();
+    const [only, shared] = [aMailbox({ id: guid(0x301) }), aMailbox({ id: guid(0x302) })];
+    const synced = (mailbox: typeof only, n: number) =>
+      aDelegationRow({ mailbox, mailboxId: mailbox.id, delegate: aDelegate({ id: guid(0x400 + n) }) });
+    const manual = { ...synced(only, 9), source: 'Manual' as const };
+    for (const [mailbox, rows] of [
+      [only, [synced(only, 1), manual]],
+      [shared, [synced(shared, 2)]],
+    ] as const) {
+      await repos.delegations.apply(
+        { mailbox, upsert: [...rows], remove: [], events: [] },
+        { taskId: null, runId: null, at: days(20), eventScope: 'seed' },
+      );
+    }
+    // The deleted task last covered both mailboxes; the remaining task covers the second.
+    const store = async (taskId: string, mailboxes: (typeof only)[]) => {
+      const run: Run = { ...aRun({ status: 'succeeded', createdAt: days(5) }), taskId };
+      await repos.runs.create(run);
+      await repos.runs.addItems(
+        taskId,
+        run.runId,
+        mailboxes.map((m) => aRunItem({}, m)),
+      );
+      return run;
+    };
+    const gone = await store('deleted-task', [only, shared]);
+    await repos.tasks.create(aTask({ id: 'kept-task' }));
+    await store('kept-task', [shared]);
+
+    const report = await retain();
+
+    expect(report.deletedTaskRevocations).toBe(1);
+    expect((await repos.delegations.forMailbox(only.id)).map((d) => d.source)).toEqual(['Manual']);
+    expect(await repos.delegations.forMailbox(shared.id)).toHaveLength(1);
+    const events = await repos.delegations.changes({ since: days(30), top: 10, mailboxId: only.id });
+    expect(events.items).toMatchObject([
+      { type: 'revoked', delegate: { id: guid(0x401) }, taskId: 'deleted-task', runId: gone.runId },
+    ]);
+    // Idempotent: nothing is left to revoke; the scope run is kept while it is younger than the run cut-off.
+    expect(await retain()).toMatchObject({ deletedTaskRevocations: 0, runsDeleted: 0 });
+    expect(await repos.runs.get('deleted-task', gone.runId)).toBeDefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expiredRuns, retentionCutoffs } from '../../shared/domain/retention.js';
+import { expiredRuns, retentionCutoffs, scopeRun } from '../../shared/domain/retention.js';
 import { manualRunId, type RunStatus } from '../../shared/domain/task.js';
 import { aRun } from '../support/factories.js';
 
@@ -62,5 +62,13 @@ describe('expiredRuns', () => {
     const closedLate = { ...runAt('2026-08-20', 'failed'), finishedAt: '2026-09-02T00:00:00.000Z' };
 
     expect(expiredRuns([scope, closedLate], before)).toEqual([]);
+  });
+
+  it("lets a deleted task's scope run go once its scope was revoked (keepScope false)", () => {
+    const scope = runAt('2026-05-03', 'succeeded');
+    const failed = runAt('2026-05-04', 'failed');
+
+    expect(scopeRun([failed, scope])).toBe(scope);
+    expect(expiredRuns([failed, scope], before, false)).toEqual([failed, scope]);
   });
 });
