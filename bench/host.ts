@@ -9,7 +9,6 @@ import { buildServices, configureServices } from '../shared/composition.js';
 import { InProcessQueue } from '../shared/adapters/queue/inProcessQueue.js';
 import { createLogger } from '../shared/logging.js';
 import { QUEUES } from '../shared/ports/queue.js';
-import { isActiveStatus } from '../shared/domain/task.js';
 import { startLocalHost } from '../dev/host/localHost.js';
 import { AZURITE_LAYOUT } from '../dev/tableLayout.js';
 import { TableStore } from '../shared/adapters/tables/tableStore.js';
@@ -99,17 +98,6 @@ async function main(): Promise<void> {
     };
   };
 
-  // Drains the queues and runs the finalizer (as its timer would) until the run is closed.
-  const settle = async (taskId: string, runId: string): Promise<unknown> => {
-    for (;;) {
-      await queue.idle();
-      await host.fireTimer('finalizeRuns');
-      const run = await services.repos.runs.get(taskId, runId);
-      if (run && !isActiveStatus(run.value.status)) return run.value;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-
   const handle = async (request: HostRequest): Promise<unknown> => {
     switch (request.cmd) {
       case 'snapshot':
@@ -117,8 +105,10 @@ async function main(): Promise<void> {
       case 'resetPeak':
         peakRss = process.memoryUsage().rss;
         return peakRss;
-      case 'settle':
-        return settle(request.taskId, request.runId);
+      case 'finalize':
+        // The finalizer timer's tick; the bench fires it on the timer's production cadence (bench/run.ts).
+        await host.fireTimer('finalizeRuns');
+        return true;
       case 'stop':
         await host.stop();
         setImmediate(() => process.exit(0));

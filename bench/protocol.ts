@@ -42,7 +42,7 @@ export interface HostSnapshot {
 export type HostRequest =
   | { id: number; cmd: 'snapshot' }
   | { id: number; cmd: 'resetPeak' }
-  | { id: number; cmd: 'settle'; taskId: string; runId: string }
+  | { id: number; cmd: 'finalize' }
   | { id: number; cmd: 'stop' };
 
 export type HostReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };

@@ -33,6 +33,7 @@ import {
   type Tenant,
 } from '../dev/simulator/index.js';
 import { azuriteConnectionString } from '../shared/config.js';
+import { isActiveStatus, type RunStatus } from '../shared/domain/task.js';
 import { measureLookups, type LookupCache, type LookupLoad, type LookupResult, type LookupTarget } from './lookups.js';
 import { seedIndex } from './seedIndex.js';
 import { measureHistoryPaging } from './historyPaging.js';
@@ -399,6 +400,37 @@ async function keepMeasuring(measure: () => Promise<void>, log: (line: string) =
   return new Promise<never>(() => undefined);
 }
 
+/** How often the bench reads the run, as a client polling the API would. */
+const POLL_MS = 250;
+
+/** The finalizer timer's cadence in production (`30 * * * * *`, functions/finalizeRuns.ts). */
+const FINALIZER_EVERY_MS = 60_000;
+
+/**
+ * The wall time from "run now" to the terminal status as a client sees it: the run is read through the API every
+ * 250 ms until it leaves the active statuses. A run closes itself when its last mailbox settles (DESIGN §8.3);
+ * the finalizer, its safety net, fires only at its production cadence, never when the queue goes idle, so it
+ * cannot make the figure look better than a client would find it.
+ */
+async function pollUntilClosed(
+  api: (method: string, route: string) => Promise<Record<string, unknown>>,
+  finalizerTick: () => Promise<unknown>,
+  taskId: string,
+  runId: string,
+  started: number,
+): Promise<{ run: Record<string, unknown>; wallMs: number }> {
+  let nextTick = started + FINALIZER_EVERY_MS;
+  for (;;) {
+    const run = await api('GET', `tasks/${taskId}/runs/${runId}`);
+    if (!isActiveStatus(run.status as RunStatus)) return { run, wallMs: Date.now() - started };
+    if (Date.now() >= nextTick) {
+      await finalizerTick();
+      nextTick += FINALIZER_EVERY_MS;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseOptions(argv);
@@ -551,13 +583,13 @@ async function main(): Promise<void> {
         },
         process.stderr.isTTY ? 500 : 5_000,
       );
-      let run: Record<string, unknown>;
+      let closed: { run: Record<string, unknown>; wallMs: number };
       try {
-        run = await host.call<Record<string, unknown>>({ cmd: 'settle', taskId, runId: String(runId) });
+        closed = await pollUntilClosed(api, () => host!.call({ cmd: 'finalize' }), taskId, String(runId), started);
       } finally {
         clearInterval(progress);
       }
-      const wallMs = Date.now() - started;
+      const { run, wallMs } = closed;
       const after = await host.call<HostSnapshot>({ cmd: 'snapshot' });
       if (process.stderr.isTTY) process.stderr.write('\n');
       const summary = summarizePhase({ phase, wallMs, floor, run, sim: running.stats(), before, after });
