@@ -86,11 +86,6 @@ export interface GraphUser {
   accountEnabled?: boolean | null | undefined;
 }
 
-/** A Graph user as the tenant-wide listing returns it: with every SMTP address (`smtp:` / `SMTP:` prefixed). */
-export interface DirectoryUser extends GraphUser {
-  proxyAddresses: string[];
-}
-
 export type DirectoryObjectKind = 'user' | 'group' | 'device' | 'orgContact' | 'other';
 
 /** A member of a group as Graph lists it (`transitiveMembers`), its kind taken from `@odata.type`. */
@@ -125,7 +120,7 @@ export interface DirectoryPort {
   /** A user by any of its SMTP addresses: primary `mail` first, then proxyAddresses. */
   findUserByMail(address: string): Promise<GraphUser | undefined>;
   /** Every user of the tenant, one array per page (a run's directory snapshot). */
-  listUsers(): AsyncIterable<DirectoryUser[]>;
+  listUsers(): AsyncIterable<GraphUser[]>;
   /** Calendar sharing entries of a user's primary calendar (delegates included). */
   calendarPermissions(userId: string): Promise<CalendarPermission[]>;
 }

@@ -12,7 +12,6 @@ import { retryBatchItems, type ItemOutcome } from './retry.js';
 import {
   calendarPermissionSchema,
   directoryObjectSchema,
-  directoryUserSchema,
   graphGroupSchema,
   graphUserSchema,
   parseRows,
@@ -21,7 +20,6 @@ import type {
   CalendarPermission,
   DirectoryObject,
   DirectoryPort,
-  DirectoryUser,
   GraphGroup,
   GraphUser,
 } from '../../ports/microsoft.js';
@@ -32,8 +30,6 @@ export const GRAPH_BATCH_LIMIT = 20;
 const GROUP_SELECT =
   'id,displayName,mail,mailEnabled,securityEnabled,groupTypes,onPremisesSamAccountName,onPremisesSyncEnabled';
 const USER_SELECT = 'id,displayName,userPrincipalName,mail,accountEnabled';
-/** The tenant-wide user listing: what `getUser` selects, and every SMTP address for `findUserByMail`'s match. */
-const DIRECTORY_USER_SELECT = `${USER_SELECT},proxyAddresses`;
 const MEMBER_SELECT = 'id,displayName,userPrincipalName,mail,accountEnabled';
 /**
  * Graph filters some properties and operators (onPremisesSamAccountName, ne, not, endsWith) only in an advanced
@@ -228,10 +224,11 @@ export class GraphClient implements DirectoryPort {
   }
 
   /** Every user of the tenant, 999 to a page (a run's directory snapshot: one call per 999 users). */
-  async *listUsers(): AsyncIterable<DirectoryUser[]> {
-    const path = `/users${queryString({ $select: DIRECTORY_USER_SELECT, $top: 999 })}`;
+  async *listUsers(): AsyncIterable<GraphUser[]> {
+    // What getUser selects, so a user reads the same from the listing as from its own request.
+    const path = `/users${queryString({ $select: USER_SELECT, $top: 999 })}`;
     for await (const page of this.pages(path, 'listUsers', GRAPH_PERMISSIONS.users)) {
-      yield parseRows(directoryUserSchema, page, { service: 'graph', source: 'listUsers' });
+      yield parseRows(graphUserSchema, page, { service: 'graph', source: 'listUsers' });
     }
   }
 

@@ -6,7 +6,6 @@ import type {
   DirectoryObjectKind,
   GraphGroup,
   GraphUser,
-  DirectoryUser,
   MailboxPermissionRow,
   MailboxRow,
   RecipientPermissionRow,
@@ -119,10 +118,6 @@ export const graphUserSchema = z.object({
   accountEnabled: z.boolean().nullish(),
 });
 sameShape<Equals<z.output<typeof graphUserSchema>, GraphUser>>();
-
-/** A user of the tenant-wide listing: `proxyAddresses` is selected, so a missing one is a wire surprise. */
-export const directoryUserSchema = graphUserSchema.extend({ proxyAddresses: z.array(z.string()) });
-sameShape<Equals<z.output<typeof directoryUserSchema>, DirectoryUser>>();
 
 const KIND_BY_ODATA_TYPE: Readonly<Record<string, DirectoryObjectKind>> = {
   '#microsoft.graph.user': 'user',
