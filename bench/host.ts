@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../shared/config.js';
-import { buildServices, configureServices } from '../shared/composition.js';
+import { configureServices } from '../shared/composition.js';
+import { buildInstances } from '../dev/host/instances.js';
 import { InProcessQueue } from '../shared/adapters/queue/inProcessQueue.js';
 import { createLogger } from '../shared/logging.js';
 import { QUEUES } from '../shared/ports/queue.js';
@@ -68,9 +69,12 @@ async function main(): Promise<void> {
       'queue handler failed',
     );
   // bench/run.ts always starts Azurite.
-  const services = buildServices(config, { queue, logger, tableLayout: AZURITE_LAYOUT });
+  // LOCAL_INSTANCES app instances over the one queue (bench/run.ts --instances); the first answers snapshots.
+  const instances = buildInstances(config, { queue, logger, tableLayout: AZURITE_LAYOUT });
+  const services = instances[0];
+  if (!services) throw new Error('bench host: no app instance was built');
   configureServices(services);
-  const host = await startLocalHost({ port: 0, queue, logger, timers: false });
+  const host = await startLocalHost({ port: 0, queue, logger, timers: false, instances });
 
   let peakRss = process.memoryUsage().rss;
   setInterval(() => {

@@ -15,6 +15,7 @@
  *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
  *     [--azurite-node-options="--max-old-space-size=8192 --no-memory-reducer --heap-growing-percent=200"]
  *                 (Node flags of the Azurite process, space-separated; note the =)
+ *     [--instances 1 (or a list: 1,4,16: LOCAL_INSTANCES of the host, each count a bench of its own)]
  *     [--keep]   (after the JSON line, keep Azurite, the simulator and the host running; each SIGUSR2 restarts
  *                 the host from dist/ and measures the lookups again, one more JSON line; Ctrl-C ends it)
  *   --phases seed (alone) fills the index through the product's adapters instead of syncing, then measures lookups.
@@ -79,6 +80,11 @@ export interface BenchOptions {
   hostHeapMb: number;
   /** Node flags for the Azurite process. */
   azuriteNodeOptions: string[];
+  /**
+   * LOCAL_INSTANCES of the host: isolated app instances over the one queue (docs/pacing.md). A list measures each
+   * count in a bench of its own (fresh Azurite and tenant), one JSON line holding every result.
+   */
+  instances: number[];
   /** Hold the store after the run so the lookups can be measured again (SIGUSR2) against a rebuilt host. */
   keep: boolean;
 }
@@ -106,9 +112,10 @@ function parseOptions(argv: string[]): BenchOptions {
       'host-heap-mb': { type: 'string', default: '0' },
       'azurite-node-options': { type: 'string', default: DEFAULT_AZURITE_NODE_OPTIONS },
       keep: { type: 'boolean', default: false },
+      instances: { type: 'string', default: '1' },
     },
   });
-  const wholeNumbers = (name: 'lookup-rates' | 'lookup-connections', max: number): number[] => {
+  const wholeNumbers = (name: 'lookup-rates' | 'lookup-connections' | 'instances', max: number): number[] => {
     const text = String(values[name]).trim();
     const list = text === '' ? [] : text.split(',').map((c) => Number(c.trim()));
     if (list.some((c) => !Number.isInteger(c) || c < 1 || c > max))
@@ -160,6 +167,7 @@ function parseOptions(argv: string[]): BenchOptions {
     hostHeapMb: Math.floor(num('host-heap-mb', 0, 65536)),
     azuriteNodeOptions: nodeFlags(String(values['azurite-node-options'])),
     keep: values.keep === true,
+    instances: wholeNumbers('instances', 256),
   };
 }
 
@@ -400,6 +408,31 @@ async function keepMeasuring(measure: () => Promise<void>, log: (line: string) =
   return new Promise<never>(() => undefined);
 }
 
+/**
+ * `--instances 1,4,16`: the whole bench once per instance count, each in its own process (fresh Azurite, tenant
+ * and tables, so no count inherits another's stored rates), their JSON lines gathered into one.
+ */
+async function measureEachInstanceCount(argv: string[], counts: readonly number[]): Promise<void> {
+  const others = argv.filter((arg, i) => arg !== '--instances' && argv[i - 1] !== '--instances');
+  const results: unknown[] = [];
+  for (const count of counts) {
+    process.stderr.write(`bench: --instances ${count}\n`);
+    const child = fork(
+      fileURLToPath(import.meta.url),
+      [...others.filter((a) => !a.startsWith('--instances=')), '--instances', String(count)],
+      { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+    );
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+    const line = out.trim().split('\n').at(-1) ?? '';
+    results.push({ instances: count, exitCode: code, result: line ? (JSON.parse(line) as unknown) : null });
+  }
+  process.stdout.write(`${JSON.stringify({ command: `npm run bench -- ${argv.join(' ')}`.trim(), results })}\n`);
+}
+
 /** How often the bench reads the run, as a client polling the API would. */
 const POLL_MS = 250;
 
@@ -434,6 +467,7 @@ async function pollUntilClosed(
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseOptions(argv);
+  if (options.instances.length > 1) return measureEachInstanceCount(argv, options.instances);
   const deadline = Date.now() + options.timeoutMinutes * 60_000;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let azurite: AzuriteHandle | undefined;
@@ -488,6 +522,7 @@ async function main(): Promise<void> {
       TABLES_PREFIX: 'bench',
       ...appSettingsFor(sim),
       LOG_LEVEL: 'warn',
+      LOCAL_INSTANCES: String(options.instances[0] ?? 1),
     };
     host = await HostProcess.start(hostEnv, options.hostHeapMb);
     const running = sim;

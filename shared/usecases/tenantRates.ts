@@ -57,7 +57,7 @@ export function tenantRatesOf(repo: TenantRateRepository, tenantId: string): Ten
  * read or write that fails is logged and the limiter keeps its own rate until the next one succeeds.
  */
 export class SharedRateLink {
-  private known: { perSecond: number; congested: boolean } | undefined;
+  private known: { perSecond: number; decreasedAt?: number } | undefined;
   private readAt = -Infinity;
   private reading = false;
   private reportedIncreaseAt = -Infinity;
@@ -71,7 +71,7 @@ export class SharedRateLink {
   ) {}
 
   /** The tenant's rate as last read (undefined until a row exists); starts a refresh when the last is old. */
-  current(): { perSecond: number; congested: boolean } | undefined {
+  current(): { perSecond: number; decreasedAt?: number } | undefined {
     const now = this.now();
     if (!this.reading && now - this.readAt >= SHARED_RATE_REFRESH_MS) {
       this.reading = true;
@@ -107,6 +107,6 @@ export class SharedRateLink {
   }
 }
 
-function view(rate: SharedRateState): { perSecond: number; congested: boolean } {
-  return { perSecond: rate.perSecond, congested: rate.decreasedAt !== undefined };
+function view(rate: SharedRateState): { perSecond: number; decreasedAt?: number } {
+  return { perSecond: rate.perSecond, ...(rate.decreasedAt !== undefined ? { decreasedAt: rate.decreasedAt } : {}) };
 }

@@ -350,19 +350,21 @@ describe('AdaptiveLimiter with the latency signal (Exchange slows answers down b
 });
 
 describe('AdaptiveLimiter following the tenant shared rate (issue 20)', () => {
-  function sharedRate(perSecond: number, congested: boolean) {
+  function sharedRate(perSecond: number, decreasedAt: number) {
     const reports: unknown[] = [];
-    const state = { perSecond, congested };
+    const state = { perSecond, decreasedAt };
     return { state, reports, link: { current: () => ({ ...state }), report: (r: unknown) => reports.push(r) } };
   }
 
   it('starts from the stored rate instead of slow start, and a lower stored rate caps it', async () => {
-    const shared = sharedRate(80, true);
+    const shared = sharedRate(80, 1);
     const l = limiter({ ...EXCHANGE_LIMITS, shared: shared.link });
     (await l.acquire()).success();
     expect(l.stats().ratePerSecond).toBe(80);
 
+    // Another instance cuts it.
     shared.state.perSecond = 60;
+    shared.state.decreasedAt = 2;
     const next = l.acquire();
     await vi.advanceTimersByTimeAsync(100);
     (await next).success();
@@ -370,8 +372,21 @@ describe('AdaptiveLimiter following the tenant shared rate (issue 20)', () => {
     expect(l.stats().ratePerSecond).toBe(60);
   });
 
+  it('a stale read (lower, but no new cut) does not pull its rate back', async () => {
+    const shared = sharedRate(80, 1);
+    const l = limiter({ ...EXCHANGE_LIMITS, shared: shared.link });
+    (await l.acquire()).success();
+
+    shared.state.perSecond = 50;
+    const next = l.acquire();
+    await vi.advanceTimersByTimeAsync(100);
+    (await next).success();
+
+    expect(l.stats().ratePerSecond).toBe(80);
+  });
+
   it('reports its decreases, so every instance slows', async () => {
-    const shared = sharedRate(80, true);
+    const shared = sharedRate(80, 1);
     const l = limiter({ ...EXCHANGE_LIMITS, shared: shared.link });
     (await l.acquire()).throttled(0);
     expect(shared.reports).toEqual([{ kind: 'decrease' }]);

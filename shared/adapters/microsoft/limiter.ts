@@ -6,10 +6,10 @@ import type { RateReport } from '../../domain/pacing.js';
  */
 export interface SharedRate {
   /**
-   * The tenant's rate as last read (`congested`: a decrease has been stored, so the budget has been found);
+   * The tenant's rate as last read, with when it was last cut (absent: never, the rate is still in slow start);
    * undefined while no instance has stored one.
    */
-  current(): { perSecond: number; congested: boolean } | undefined;
+  current(): { perSecond: number; decreasedAt?: number } | undefined;
   report(report: RateReport): void;
 }
 
@@ -161,7 +161,8 @@ export class AdaptiveLimiter {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly shared: SharedRate | undefined;
-  private followedShared: number | undefined;
+  /** The shared rate's last cut this limiter has followed. */
+  private followedCutAt: number | undefined;
 
   private inFlight = 0;
   private readonly queue: Waiter[] = [];
@@ -267,14 +268,16 @@ export class AdaptiveLimiter {
 
   /**
    * Another instance (or an earlier run) stored the tenant's rate: start from it instead of slow start, and
-   * never run above it, so a decrease any instance writes slows every instance. Growth past it is this
-   * limiter's own probe, reported back (steerRate) and stored at most one step per second.
+   * take every cut written to it, so a decrease any instance writes slows every instance. Only a new cut
+   * lowers the rate: the row lags this limiter's own growth by up to a second (reported in steerRate), and
+   * a read older than the last report would otherwise pull it back.
    */
   private followShared(): void {
     const shared = this.shared?.current();
-    if (!this.rate || shared === undefined || shared.perSecond === this.followedShared) return;
-    this.followedShared = shared.perSecond;
-    if (this.rate.follow(shared.perSecond, shared.congested)) {
+    if (!this.rate || shared === undefined) return;
+    const newCut = shared.decreasedAt !== undefined && shared.decreasedAt !== this.followedCutAt;
+    if (newCut) this.followedCutAt = shared.decreasedAt;
+    if (this.rate.follow(shared.perSecond, newCut)) {
       this.minIntervalMs = this.rate.intervalMs;
       this.resize();
     }
@@ -493,13 +496,16 @@ class AdaptiveRate {
   }
 
   /**
-   * Adopts the tenant's shared rate: in slow start all of it (every instance ramps together with the stored
-   * rate, which grows as fast), and slow start ends once the tenant has shown congestion; after it only as a
-   * cap. True when the rate changed.
+   * Adopts the tenant's shared rate. In slow start: at least the stored rate (an instance joins the ramp the
+   * others reached), and all of it once the row shows a cut, which ends slow start. After slow start: a new cut
+   * caps the rate. True when the rate changed.
    */
-  follow(shared: number, congested: boolean): boolean {
-    const next = clamp(this.slowStart ? shared : Math.min(this.perSecond, shared), this.min, this.max);
-    if (congested) this.slowStart = false;
+  follow(shared: number, newCut: boolean): boolean {
+    let next = this.perSecond;
+    if (this.slowStart) next = newCut ? shared : Math.max(this.perSecond, shared);
+    else if (newCut) next = Math.min(this.perSecond, shared);
+    if (newCut) this.slowStart = false;
+    next = clamp(next, this.min, this.max);
     if (next === this.perSecond) return false;
     this.perSecond = next;
     return true;
