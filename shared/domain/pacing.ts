@@ -20,7 +20,8 @@ export interface SharedRateState {
 
 /** What one instance's limiter saw. */
 export type RateReport =
-  | { kind: 'decrease' }
+  /** It cut its rate from `fromPerSecond` (429, no answer, or latency above its floor). */
+  | { kind: 'decrease'; fromPerSecond: number }
   /** Its rate grew to `perSecond` while requests waited for it and latency stayed near its floor. */
   | { kind: 'increase'; perSecond: number };
 
@@ -51,7 +52,7 @@ export const SHARED_RATE_REFRESH_MS = 1000;
 
 /**
  * The next stored rate after one instance's report, or undefined when it changes nothing. A decrease cuts the
- * stored rate once per congestion event across all instances; an increase moves it toward the reporting
+ * stored rate (or the reporter's, when higher) once per congestion event across all instances; an increase moves it toward the reporting
  * limiter's rate by at most one growth step per second elapsed since the last write (a doubling until the first
  * decrease, as the limiters' slow start; then the rule's probe step), so many instances reporting together grow
  * it no faster than one would.
@@ -68,9 +69,12 @@ export function nextSharedRate(
   }
   if (report.kind === 'decrease') {
     if (current.decreasedAt !== undefined && now - current.decreasedAt < SHARED_RATE_REFRESH_MS) return undefined;
+    // In slow start the row lags the fastest limiter by up to a second of doubling: the cut is from whichever
+    // is higher, the rate that met the congestion, not from a stale one (which would cut twice as deep).
+    const congestedAt = Math.max(current.perSecond, report.fromPerSecond);
     return {
-      perSecond: Math.max(rule.minPerSecond, current.perSecond * rule.decrease),
-      congestedAtPerSecond: current.perSecond,
+      perSecond: Math.max(rule.minPerSecond, congestedAt * rule.decrease),
+      congestedAtPerSecond: congestedAt,
       decreasedAt: now,
       updatedAt: now,
     };

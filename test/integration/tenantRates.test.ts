@@ -24,7 +24,9 @@ describe('the shared tenant rate under concurrent reports (Azurite ETags)', () =
 
     // Act
     await Promise.all(
-      Array.from({ length: INSTANCES }, () => reportSharedRate(table, TENANT, 'exchange', { kind: 'decrease' }, now)),
+      Array.from({ length: INSTANCES }, () =>
+        reportSharedRate(table, TENANT, 'exchange', { kind: 'decrease', fromPerSecond: 50 }, now),
+      ),
     );
 
     // Assert
@@ -41,9 +43,21 @@ describe('the shared tenant rate under concurrent reports (Azurite ETags)', () =
     const table = rateTable();
     await table.create(TENANT, 'graph', { perSecond: 200, decreasedAt: 0, updatedAt: 0 });
 
-    await reportSharedRate(table, TENANT, 'graph', { kind: 'decrease' }, () => 5_000);
-    await reportSharedRate(table, TENANT, 'graph', { kind: 'decrease' }, () => 5_000 + SHARED_RATE_REFRESH_MS - 1);
-    await reportSharedRate(table, TENANT, 'graph', { kind: 'decrease' }, () => 5_000 + SHARED_RATE_REFRESH_MS);
+    await reportSharedRate(table, TENANT, 'graph', { kind: 'decrease', fromPerSecond: 50 }, () => 5_000);
+    await reportSharedRate(
+      table,
+      TENANT,
+      'graph',
+      { kind: 'decrease', fromPerSecond: 50 },
+      () => 5_000 + SHARED_RATE_REFRESH_MS - 1,
+    );
+    await reportSharedRate(
+      table,
+      TENANT,
+      'graph',
+      { kind: 'decrease', fromPerSecond: 50 },
+      () => 5_000 + SHARED_RATE_REFRESH_MS,
+    );
 
     expect((await table.get(TENANT, 'graph'))?.value.perSecond).toBeCloseTo(200 * 0.85 * 0.85, 6);
   });
@@ -58,7 +72,7 @@ describe('the shared tenant rate under concurrent reports (Azurite ETags)', () =
       const found = await table.get(tenantId, service);
       if (!interleaved) {
         interleaved = true;
-        await reportSharedRate(table, TENANT, 'exchange', { kind: 'decrease' }, () => 1_000);
+        await reportSharedRate(table, TENANT, 'exchange', { kind: 'decrease', fromPerSecond: 50 }, () => 1_000);
       }
       return found;
     };

@@ -27,8 +27,8 @@ describe('nextSharedRate (AIMD on the tenant row)', () => {
   });
 
   it('a decrease never goes below the floor, and without a row there is nothing to cut', () => {
-    expect(nextSharedRate(found(1), { kind: 'decrease' }, RATE_RULES.graph, 5000)?.perSecond).toBe(1);
-    expect(nextSharedRate(undefined, { kind: 'decrease' }, RATE_RULES.graph, 5000)).toBeUndefined();
+    expect(nextSharedRate(found(1), { kind: 'decrease', fromPerSecond: 1 }, RATE_RULES.graph, 5000)?.perSecond).toBe(1);
+    expect(nextSharedRate(undefined, { kind: 'decrease', fromPerSecond: 1 }, RATE_RULES.graph, 5000)).toBeUndefined();
   });
 });
 
@@ -54,5 +54,17 @@ describe('ReleaseSchedule (mailbox messages released at the tenant rate)', () =>
   it('a service the mailbox does not call does not pace it', () => {
     const schedule = new ReleaseSchedule({ exchange: 0, graph: 1 }, { exchange: found(1) });
     expect([schedule.next(), schedule.next()]).toEqual([0, 0]);
+  });
+});
+
+describe('nextSharedRate: a cut from the rate that met the congestion', () => {
+  it('cuts from the reporting limiter when the row lagged its slow start', () => {
+    const next = nextSharedRate(
+      { perSecond: 40, updatedAt: 0 },
+      { kind: 'decrease', fromPerSecond: 100 },
+      RATE_RULES.exchange,
+      1,
+    );
+    expect(next).toMatchObject({ perSecond: 85, congestedAtPerSecond: 100, decreasedAt: 1 });
   });
 });

@@ -389,6 +389,6 @@ describe('AdaptiveLimiter following the tenant shared rate (issue 20)', () => {
     const shared = sharedRate(80, 1);
     const l = limiter({ ...EXCHANGE_LIMITS, shared: shared.link });
     (await l.acquire()).throttled(0);
-    expect(shared.reports).toEqual([{ kind: 'decrease' }]);
+    expect(shared.reports).toEqual([{ kind: 'decrease', fromPerSecond: 80 }]);
   });
 });

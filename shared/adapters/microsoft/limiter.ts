@@ -410,8 +410,9 @@ export class AdaptiveLimiter {
       this.limit = Math.max(this.min, Math.floor(this.limit / 2));
       return;
     }
+    const fromPerSecond = this.rate.perSecond;
     this.minIntervalMs = this.rate.shrink(this.now(), queued);
-    this.shared?.report({ kind: 'decrease' });
+    this.shared?.report({ kind: 'decrease', fromPerSecond });
     // Without the latency signal concurrency was sized by the average latency: halve it like plain AIMD.
     if (!this.watch) this.limit = Math.max(this.min, Math.floor(this.limit / 2));
     this.resize();
