@@ -53,9 +53,9 @@ export const SHARED_RATE_REFRESH_MS = 1000;
 /**
  * The next stored rate after one instance's report, or undefined when it changes nothing. A decrease cuts the
  * stored rate (or the reporter's, when higher) once per congestion event across all instances; an increase
- * moves it toward the reporting limiter's rate by at most one growth step per second elapsed since the last write (a doubling until the first
- * decrease, as the limiters' slow start; then the rule's probe step), so many instances reporting together grow
- * it no faster than one would.
+ * moves it toward the reporting limiter's rate by at most one growth step per second elapsed since the last
+ * write (a doubling until the first decrease, as the limiters' slow start; then the rule's probe step), so many
+ * instances reporting together grow it no faster than one would.
  */
 export function nextSharedRate(
   current: SharedRateState | undefined,
