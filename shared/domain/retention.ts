@@ -3,13 +3,13 @@ import { isActiveStatus } from './task.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Where retention cuts: history before `historyBefore`, runs finished before `runsBefore` (whole days back from now). */
+/** Where retention cuts: history before `historyBefore`, runs closed before `runsBefore`. */
 export interface RetentionCutoffs {
   historyBefore: Date;
   runsBefore: Date;
 }
 
-/** The cut-offs `HISTORY_RETENTION_DAYS` and `RUN_RETENTION_DAYS` give at `now`: exactly that many 24-hour days back. */
+/** The cut-offs `HISTORY_RETENTION_DAYS` and `RUN_RETENTION_DAYS` give at `now`: that many 24-hour days back. */
 export function retentionCutoffs(now: Date, historyRetentionDays: number, runRetentionDays: number): RetentionCutoffs {
   return {
     historyBefore: new Date(now.getTime() - historyRetentionDays * DAY_MS),

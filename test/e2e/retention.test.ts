@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('retention timer end to end (local host + tenant simulator + Azurite)', () => {
-  it("removes a deleted task's synced delegations, with revoked events, except where another task covers them", async () => {
+  it("removes a deleted task's synced delegations, with revoked events, except where another task covers", async () => {
     const { tenant } = app.sim;
     const since = new Date().toISOString();
     const allStaff = await createTaskFor(app, 'All staff', { kind: 'group', groupId: tenant.demo.targetGroupId });

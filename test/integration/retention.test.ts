@@ -83,7 +83,7 @@ async function storeRun(
 }
 
 describe('retention on Table Storage (Azurite)', () => {
-  it('deletes history older than HISTORY_RETENTION_DAYS from the log and each mailbox copy, and keeps the rest', async () => {
+  it('deletes history older than HISTORY_RETENTION_DAYS from the log and mailbox copies, not the rest', async () => {
     const { tables, repos, retain } = setup();
     await grantAt(repos, 1, 'old-run', days(401));
     await grantAt(repos, 2, 'old-run', days(400.5));
@@ -159,7 +159,7 @@ describe('retention on Table Storage (Azurite)', () => {
     expect(await repos.runs.get(old.taskId, old.runId)).toBeUndefined();
   });
 
-  it("removes a deleted task's synced delegations where no other task covers the mailbox, with revoked events", async () => {
+  it("removes a deleted task's synced delegations where no other task covers them (revoked events)", async () => {
     const { repos, retain } = setup();
     const [only, shared] = [aMailbox({ id: guid(0x301) }), aMailbox({ id: guid(0x302) })];
     const synced = (mailbox: typeof only, n: number) =>
