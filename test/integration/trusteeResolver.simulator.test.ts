@@ -98,6 +98,43 @@ describe('TrusteeResolver with a directory snapshot', () => {
     expect(resolvedKinds).toEqual(new Set(['user', 'group', 'ambiguous', 'notFound', 'notAUserOrGroup']));
   }, 120_000);
 
+  it('a listing that fails part-way is never used in part: the lookup fails, the next lists again', async () => {
+    const config = loadConfig({ ...appSettingsFor(sim), TABLES_CONNECTION_STRING: inject('tablesConnectionString') });
+    if (!config.tenant) throw new Error('tenant config expected');
+    const fast = createMicrosoftClients(config.tenant, {
+      ca: sim.caCertPem,
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, maxTotalWaitMs: 100 },
+    });
+    try {
+      const resolver = new TrusteeResolver(fast.graph, fast.exchange);
+      resolver.useDirectorySnapshot();
+      const last = [...sim.tenant.users.values()].at(-1);
+      if (!last) throw new Error('users expected');
+      await fast.graph.acquireToken();
+      // The first page answers; every later request fails (503, dropped connections, truncated JSON).
+      let pages = 0;
+      const listing = fast.graph.listUsers.bind(fast.graph);
+      fast.graph.listUsers = async function* () {
+        for await (const page of listing()) {
+          yield page;
+          if (++pages === 1) sim.setKnobs({ faultRate: 1 });
+        }
+      };
+      await expect(resolver.resolveAll([last.userPrincipalName])).rejects.toThrow();
+      sim.setKnobs({ faultRate: 0 });
+      sim.resetStats();
+
+      const resolved = await resolver.resolveAll([last.userPrincipalName]);
+
+      expect(resolved.get(last.userPrincipalName)).toMatchObject({ kind: 'user', id: last.id });
+      // Answered from a whole new listing, not from what the failed one had read.
+      expect(sim.stats().graphEndpoints).toEqual({ 'GET /users': Math.ceil(sim.tenant.users.size / 999) });
+    } finally {
+      sim.setKnobs({ faultRate: 0 });
+      fast.close();
+    }
+  }, 60_000);
+
   it('lists the directory once per run however many ask at once, for the key forms trustees take', async () => {
     const resolver = new TrusteeResolver(clients.graph, clients.exchange);
     resolver.useDirectorySnapshot();
