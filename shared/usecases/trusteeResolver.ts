@@ -52,7 +52,7 @@ interface DirectorySnapshot {
   byAddress: Map<string, DelegateRef | null>;
 }
 
-/** Builds the snapshot page by page (~36 MB for 100,000 users: one DelegateRef and two map entries each). */
+/** Builds the snapshot page by page: ~31 MB for 100,000 users, one DelegateRef and two map entries each. */
 async function loadSnapshot(graph: DirectoryPort): Promise<DirectorySnapshot> {
   const snapshot: DirectorySnapshot = { byId: new Map(), byAddress: new Map() };
   const upns = new Set<string>();
