@@ -228,7 +228,7 @@ describe(
           delegationsRemoved: 0,
           trusteesUnresolved: 2,
         }),
-      ).toBe(true);
+      ).toMatchObject({ settled: true });
       // The copy that made the change settles second: already settled, nothing counted twice.
       expect(
         await deps.repos.runs.settleItem(taskId, runId, GUIDS[1]!, {
@@ -238,7 +238,7 @@ describe(
           delegationsRemoved: 1,
           trusteesUnresolved: 2,
         }),
-      ).toBe(false);
+      ).toMatchObject({ settled: false });
       expect(await deps.repos.runs.counters(taskId, runId)).toMatchObject({
         mailboxesDone: 2,
         delegationsAdded: 3,
