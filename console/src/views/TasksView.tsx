@@ -44,6 +44,18 @@ function percent(run: Pick<Run, 'mailboxesDone' | 'mailboxesFailed' | 'mailboxes
   return Math.min(100, Math.floor((100 * (run.mailboxesDone + run.mailboxesFailed)) / run.mailboxesTotal));
 }
 
+/**
+ * What the progress line says. Until expansion has counted the target there is no total to divide by, so the line
+ * says how many mailboxes have synced so far instead of "1 of 0".
+ */
+function progressText(run: Run | null, pct: number, processed: number): string {
+  if (run === null) return 'Starting…';
+  const counts = `(${run.mailboxesDone} done, ${run.mailboxesFailed} failed)`;
+  if (!isActive(run.status)) return `Finished: ${pct}% — ${processed} of ${run.mailboxesTotal} mailboxes ${counts}`;
+  if (run.mailboxesTotal <= 0) return `${runStatusLabel(run.status)}: ${processed} mailboxes synced so far ${counts}`;
+  return `${runStatusLabel(run.status)}: ${pct}% — ${processed} of ${run.mailboxesTotal} mailboxes ${counts}`;
+}
+
 /** A run in flight: polls its live counters until it settles, then tells the list to refresh. */
 function RunProgress({ taskId, runId, onSettled }: { taskId: string; runId: string; onSettled: () => void }) {
   const { api } = useApp();
@@ -87,10 +99,7 @@ function RunProgress({ taskId, runId, onSettled }: { taskId: string; runId: stri
         {pct}%
       </progress>
       <p class="progress-text" aria-live="polite" aria-atomic="true" data-testid="run-progress-text">
-        {run === null
-          ? 'Starting…'
-          : `${isActive(run.status) ? runStatusLabel(run.status) : 'Finished'}: ${pct}% — ${processed} of ` +
-            `${run.mailboxesTotal} mailboxes (${run.mailboxesDone} done, ${run.mailboxesFailed} failed)`}
+        {progressText(run, pct, processed)}
       </p>
       <ErrorBox error={error} />
     </div>
