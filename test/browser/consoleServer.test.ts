@@ -9,7 +9,6 @@ import { devSignInRoutes } from '../../dev/host/devSignIn.js';
 import { startLocalHost } from '../../dev/host/localHost.js';
 import { CONSOLE_CSP, consoleAssetHandler } from '../../functions/console.js';
 import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
-import { configureServices } from '../../shared/composition.js';
 import { createLogger } from '../../shared/logging.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -201,7 +200,9 @@ describe('console sign-in routes through the local host', () => {
     });
 
     const clientId = '11111111-2222-4333-8444-555555555555';
-    configureServices({ ...app.services, config: { ...app.services.config, console: { clientId } } });
+    // The local host answers through its app instance's services, so the setting changes on that instance.
+    const original = app.services.config;
+    app.services.config = { ...original, console: { clientId } };
     try {
       const configured = await app.api('GET', 'console/config', { token: null });
       expect(configured.status).toBe(200);
@@ -211,7 +212,7 @@ describe('console sign-in routes through the local host', () => {
         scopes: [`${app.sim.api.audience}/.default`],
       });
     } finally {
-      configureServices(app.services);
+      app.services.config = original;
     }
   });
 
