@@ -68,6 +68,28 @@ export interface RunItem {
   planned?: { delegationsAdded: number; delegationsRemoved: number; trusteesUnresolved: number };
 }
 
+/** The mailbox a run item is about, as expansion writes it. */
+export type RunItemMailbox = Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>;
+
+/**
+ * A run item nothing has settled yet: no counts, no notes (as expansion writes it, with the counts a delivery may
+ * have planned before it wrote).
+ */
+export function pendingRunItem(mailbox: RunItemMailbox & Pick<RunItem, 'planned'>): RunItem {
+  return {
+    ...mailbox,
+    status: 'pending',
+    error: null,
+    delegationsAdded: 0,
+    delegationsRemoved: 0,
+    trusteesUnresolved: 0,
+    settledAt: null,
+    rightsNotRead: [],
+    warnings: [],
+    revocationsProposed: 0,
+  };
+}
+
 export interface ItemOutcome {
   status: 'done' | 'failed';
   /** When it settled (ISO 8601, from the caller's clock). */
@@ -140,11 +162,7 @@ export interface RunRepository {
    * Writes pending items in batched transactions, idempotently: an item already stored (a redelivered expansion)
    * is left as it is, settled or not, and counted toward the run's completion once.
    */
-  addItems(
-    taskId: string,
-    runId: string,
-    items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>>,
-  ): Promise<void>;
+  addItems(taskId: string, runId: string, items: ReadonlyArray<RunItemMailbox>): Promise<void>;
   getItem(taskId: string, runId: string, mailboxId: string): Promise<RunItem | undefined>;
   /** Records the counts a delivery is about to apply, before it writes (kept across redeliveries). */
   recordPlannedCounts(

@@ -2,7 +2,12 @@ import type { DelegateRef, DelegationRow, MailboxRef } from '../../shared/domain
 import { parseScheduleInput } from '../../shared/domain/schedule.js';
 import { queuedRun, transitionRun } from '../../shared/domain/runLifecycle.js';
 import { scheduledRunId, type Run, type RunStatus, type Task } from '../../shared/domain/task.js';
-import type { ProposedRevocation, RunItem, StoredSchedule } from '../../shared/ports/repositories.js';
+import {
+  pendingRunItem,
+  type ProposedRevocation,
+  type RunItem,
+  type StoredSchedule,
+} from '../../shared/ports/repositories.js';
 import type { Repositories } from '../../shared/ports/services.js';
 import type { ExpandMessageBody, MailboxMessageBody } from '../../shared/usecases/messages.js';
 
@@ -79,19 +84,12 @@ export function aDelegate(overrides: Partial<DelegateRef> = {}): DelegateRef {
 /** A pending run item of `mailbox` (by default `aMailbox()`). */
 export function aRunItem(overrides: Partial<RunItem> = {}, mailbox: MailboxRef = aMailbox()): RunItem {
   return {
-    mailboxId: mailbox.id,
-    upn: mailbox.address,
-    address: mailbox.address,
-    displayName: mailbox.displayName,
-    status: 'pending',
-    error: null,
-    delegationsAdded: 0,
-    delegationsRemoved: 0,
-    trusteesUnresolved: 0,
-    settledAt: null,
-    rightsNotRead: [],
-    warnings: [],
-    revocationsProposed: 0,
+    ...pendingRunItem({
+      mailboxId: mailbox.id,
+      upn: mailbox.address,
+      address: mailbox.address,
+      displayName: mailbox.displayName,
+    }),
     ...overrides,
   };
 }

@@ -2,18 +2,20 @@ import { releasesTask, transitionRun, type RunChanges } from '../../../shared/do
 import { isActiveStatus, type Run, type RunStatus } from '../../../shared/domain/task.js';
 import { RIGHTS, type Right } from '../../../shared/domain/delegation/types.js';
 import { AppError, ConflictError, NotFoundError, PreconditionFailedError } from '../../../shared/errors.js';
-import type {
-  ItemOutcome,
-  ItemStatus,
-  LiveRunCounts,
-  Page,
-  PageRequest,
-  ProposedRevocation,
-  RevocationTally,
-  RunItem,
-  RunRepository,
-  SettleResult,
-  Versioned,
+import {
+  pendingRunItem,
+  type ItemOutcome,
+  type RunItemMailbox,
+  type ItemStatus,
+  type LiveRunCounts,
+  type Page,
+  type PageRequest,
+  type ProposedRevocation,
+  type RevocationTally,
+  type RunItem,
+  type RunRepository,
+  type SettleResult,
+  type Versioned,
 } from '../../../shared/ports/repositories.js';
 import { EtagSource, pageOf } from './paging.js';
 import type { MemoryTasks } from './tasks.js';
@@ -117,11 +119,7 @@ export class MemoryRuns implements RunRepository {
     return this.activeIndex.has(runKeyOf(taskId, runId));
   }
 
-  async addItems(
-    taskId: string,
-    runId: string,
-    items: ReadonlyArray<Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>>,
-  ): Promise<void> {
+  async addItems(taskId: string, runId: string, items: ReadonlyArray<RunItemMailbox>): Promise<void> {
     const state = this.state(taskId, runId);
     for (const { mailboxId, upn, address, displayName } of items) {
       const existing = state.items.get(mailboxId);
@@ -130,21 +128,7 @@ export class MemoryRuns implements RunRepository {
         mailboxId,
         existing
           ? { ...existing, upn, address, displayName }
-          : {
-              mailboxId,
-              upn,
-              address,
-              displayName,
-              status: 'pending',
-              error: null,
-              delegationsAdded: 0,
-              delegationsRemoved: 0,
-              trusteesUnresolved: 0,
-              settledAt: null,
-              rightsNotRead: [],
-              warnings: [],
-              revocationsProposed: 0,
-            },
+          : pendingRunItem({ mailboxId, upn, address, displayName }),
       );
     }
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RIGHTS } from '../../../domain/delegation/types.js';
-import type { ItemOutcome, RunItem } from '../../../ports/repositories.js';
+import { pendingRunItem, type ItemOutcome, type RunItem, type RunItemMailbox } from '../../../ports/repositories.js';
 import { assertKey } from '../keys.js';
 import { instant, jsonOf, nonEmpty, nullable, readEntity, storedCount, text } from '../entityFields.js';
 import type { Entity } from '../tableStore.js';
@@ -69,20 +69,7 @@ export function fromItemEntity(e: Record<string, unknown>): RunItem {
   });
   // An item that holds settled properties but no status lost its status: it is not pending again.
   if (e.status === undefined && e.settledAt === undefined) {
-    // Nothing has happened to a pending item yet: no counts, no notes, not settled.
-    const s = readEntity('RunItems', pendingItem, e);
-    return {
-      ...mailbox(s),
-      status: 'pending',
-      error: null,
-      delegationsAdded: 0,
-      delegationsRemoved: 0,
-      trusteesUnresolved: 0,
-      settledAt: null,
-      rightsNotRead: [],
-      warnings: [],
-      revocationsProposed: 0,
-    };
+    return pendingRunItem(mailbox(readEntity('RunItems', pendingItem, e)));
   }
   const s = readEntity('RunItems', settledItem, e);
   return {
@@ -100,10 +87,7 @@ export function fromItemEntity(e: Record<string, unknown>): RunItem {
 }
 
 /** The pending item expansion merges in (no `status`: a redelivered expansion must not reset a settled item). */
-export function toPendingItemEntity(
-  partitionKey: string,
-  item: Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>,
-): Entity {
+export function toPendingItemEntity(partitionKey: string, item: RunItemMailbox): Entity {
   return {
     partitionKey,
     rowKey: itemRowKey(item.mailboxId),
