@@ -1,6 +1,6 @@
 import type { Repositories } from '../ports/services.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { RIGHTS, type Right, type Source, type Via } from '../domain/delegation/types.js';
+import { changeEvent, RIGHTS, type Right, type Source, type Via } from '../domain/delegation/types.js';
 import { toCsv } from '../domain/csv.js';
 import type { DelegationEvent, DelegationRow, MailboxRef } from '../ports/delegations.js';
 import type { DirectoryUser } from '../ports/directory.js';
@@ -267,17 +267,7 @@ export async function addManualDelegation(
       firstSeen: at,
       lastConfirmed: at,
     }));
-  const events: DelegationEvent[] = upsert.map((d) => ({
-    type: 'granted',
-    mailbox: mailboxRef,
-    delegate,
-    right: d.right,
-    via: d.via,
-    source: 'Manual',
-    runId: null,
-    taskId: null,
-    at,
-  }));
+  const events = upsert.map((d) => changeEvent('granted', mailboxRef, d, { runId: null, taskId: null, at }));
   await deps.repos.delegations.apply(
     { mailbox: mailboxRef, upsert, remove: [], events },
     { taskId: null, runId: null, at, eventScope: `manual_${at}` },
@@ -317,17 +307,7 @@ export async function removeManualDelegation(
   }
   const at = deps.now().toISOString();
   const mailboxRef: MailboxRef = { id: mailbox.id, address: mailbox.address, displayName: mailbox.displayName };
-  const events: DelegationEvent[] = manual.map((d) => ({
-    type: 'revoked',
-    mailbox: mailboxRef,
-    delegate: d.delegate,
-    right: d.right,
-    via: d.via,
-    source: 'Manual',
-    runId: null,
-    taskId: null,
-    at,
-  }));
+  const events = manual.map((d) => changeEvent('revoked', mailboxRef, d, { runId: null, taskId: null, at }));
   await deps.repos.delegations.apply(
     { mailbox: mailboxRef, upsert: [], remove: manual, events },
     { taskId: null, runId: null, at, eventScope: `manual_${at}` },

@@ -2,9 +2,8 @@ import type { Repositories } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { decideRevocationHold, MIN_REVOCATIONS_TO_HOLD, type RightTally } from '../domain/delegation/hold.js';
-import { RIGHTS, type Right } from '../domain/delegation/types.js';
+import { changeEvent, RIGHTS, type Right } from '../domain/delegation/types.js';
 import type { Run } from '../domain/task.js';
-import type { DelegationEvent } from '../ports/delegations.js';
 import type { Page, PageRequest, ProposedRevocation } from '../ports/repositories.js';
 import { runKey } from './runs.js';
 
@@ -255,17 +254,9 @@ async function applyMailboxProposals(
   const [firstRemoved] = remove;
   if (firstRemoved) {
     const at = deps.now().toISOString();
-    const events: DelegationEvent[] = remove.map((d) => ({
-      type: 'revoked',
-      mailbox: d.mailbox,
-      delegate: d.delegate,
-      right: d.right,
-      via: d.via,
-      source: d.source,
-      runId: run.runId,
-      taskId: run.taskId,
-      at,
-    }));
+    const events = remove.map((d) =>
+      changeEvent('revoked', d.mailbox, d, { runId: run.runId, taskId: run.taskId, at }),
+    );
     await deps.repos.delegations.apply(
       { mailbox: firstRemoved.mailbox, upsert: [], remove, events },
       { taskId: run.taskId, runId: run.runId, at, eventScope: `${key}_revoke` },

@@ -3,14 +3,15 @@ import { diffDelegations } from './diff.js';
 import type { EffectiveDelegations } from './effective.js';
 import { readsSuspiciouslyEmpty } from './hold.js';
 import { compareDelegations, keyOf, normalizeVias } from './identity.js';
-import type {
-  DelegateRef,
-  DelegationEvent,
-  DelegationRow,
-  EffectiveDelegation,
-  MailboxRef,
-  Right,
-  StoredDelegation,
+import {
+  changeEvent,
+  type DelegateRef,
+  type DelegationEvent,
+  type DelegationRow,
+  type EffectiveDelegation,
+  type MailboxRef,
+  type Right,
+  type StoredDelegation,
 } from './types.js';
 
 /**
@@ -179,19 +180,7 @@ export function planMailboxSync(
     .filter((row) => removedKeys.has(keyOf(row)))
     .sort(compareDelegations)
     .map((row): RevocationProposal => ({ ...row, reason }));
-  const events = diff.added.map(
-    (d): DelegationEvent => ({
-      type: 'granted',
-      mailbox,
-      delegate: d.delegate,
-      right: d.right,
-      via: d.via,
-      source: d.source,
-      runId,
-      taskId,
-      at,
-    }),
-  );
+  const events = diff.added.map((d) => changeEvent('granted', mailbox, d, { runId, taskId, at }));
   const written = [...diff.added, ...diff.changed.map((c) => c.after)];
   return {
     mailbox,

@@ -134,3 +134,13 @@ export interface DelegationEvent {
   taskId: string | null;
   at: string;
 }
+
+/** The history event of one delegation granted on or revoked from a mailbox, by a run (or an admin: null ids). */
+export function changeEvent(
+  type: ChangeType,
+  mailbox: MailboxRef,
+  d: Pick<StoredDelegation, 'delegate' | 'right' | 'via' | 'source'>,
+  change: Pick<DelegationEvent, 'runId' | 'taskId' | 'at'>,
+): DelegationEvent {
+  return { type, mailbox, delegate: d.delegate, right: d.right, via: d.via, source: d.source, ...change };
+}
