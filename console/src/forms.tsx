@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError } from './api';
 import type { Problem } from './types';
-import { ErrorBox, FieldProblemAlert, issuesFor, otherIssues } from './ui';
+import { describedBy, ErrorBox, FieldError, FieldProblemAlert, issuesFor, otherIssues } from './ui';
 
 /** The error with a field's issues dropped: the user is fixing that field, the stale message would mislead. */
 function withoutField(error: unknown, field: string): unknown {
@@ -75,4 +75,43 @@ export function useForm<D>(options: {
       }
     },
   };
+}
+
+/**
+ * A fieldset of checkboxes choosing a subset of `options`; the chosen values stay in the options' order, and the
+ * field's issues are shown under it and tied to it for assistive technology.
+ */
+export function CheckboxGroup<T extends string>(props: {
+  legend: string;
+  class: string;
+  options: readonly T[];
+  chosen: readonly T[];
+  labelOf: (option: T) => string;
+  onChange: (chosen: T[]) => void;
+  errorId: string;
+  issues: string[];
+}) {
+  const { options, chosen } = props;
+  return (
+    <fieldset class={props.class} {...describedBy(props.errorId, props.issues)}>
+      <legend>{props.legend}</legend>
+      {options.map((option) => (
+        <label key={option}>
+          <input
+            type="checkbox"
+            checked={chosen.includes(option)}
+            onChange={(e) =>
+              props.onChange(
+                e.currentTarget.checked
+                  ? options.filter((x) => x === option || chosen.includes(x))
+                  : chosen.filter((x) => x !== option),
+              )
+            }
+          />{' '}
+          {props.labelOf(option)}
+        </label>
+      ))}
+      <FieldError id={props.errorId} messages={props.issues} />
+    </fieldset>
+  );
 }

@@ -1,5 +1,5 @@
 import { seg } from '../../api';
-import { FormProblem, useForm } from '../../forms';
+import { CheckboxGroup, FormProblem, useForm } from '../../forms';
 import { DAYS, type Day, type ScheduleView } from '../../types';
 import { describedBy, FieldError, useApp } from '../../ui';
 
@@ -161,27 +161,16 @@ export function ScheduleForm({
             </>
           ) : null}
           {d.type === 'weekly' ? (
-            <fieldset class="choice days" {...describedBy('schedule-days-err', issues('daysOfWeek'))}>
-              <legend>Days</legend>
-              {DAYS.map((day) => (
-                <label key={day}>
-                  <input
-                    type="checkbox"
-                    checked={d.daysOfWeek.includes(day)}
-                    onChange={(e) =>
-                      set(
-                        'daysOfWeek',
-                        e.currentTarget.checked
-                          ? DAYS.filter((x) => x === day || d.daysOfWeek.includes(x))
-                          : d.daysOfWeek.filter((x) => x !== day),
-                      )
-                    }
-                  />{' '}
-                  {DAY_LABELS[day]}
-                </label>
-              ))}
-              <FieldError id="schedule-days-err" messages={issues('daysOfWeek')} />
-            </fieldset>
+            <CheckboxGroup
+              legend="Days"
+              class="choice days"
+              options={DAYS}
+              chosen={d.daysOfWeek}
+              labelOf={(day) => DAY_LABELS[day]}
+              onChange={(days) => set('daysOfWeek', days)}
+              errorId="schedule-days-err"
+              issues={issues('daysOfWeek')}
+            />
           ) : null}
         </>
       )}

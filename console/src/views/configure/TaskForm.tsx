@@ -1,5 +1,5 @@
 import { seg } from '../../api';
-import { FormProblem, useForm } from '../../forms';
+import { CheckboxGroup, FormProblem, useForm } from '../../forms';
 import { RIGHTS, type Right, type ScheduleView, type Target, type TaskView } from '../../types';
 import { describedBy, FieldError, rightLabel, useApp } from '../../ui';
 import { GroupPicker } from './GroupPicker';
@@ -207,27 +207,16 @@ export function TaskForm({
           <FieldError id="task-target-err" messages={targetIssues} />
         </div>
       ) : null}
-      <fieldset class="choice" {...describedBy('task-rights-err', issues('rights'))}>
-        <legend>Rights to sync</legend>
-        {RIGHTS.map((r) => (
-          <label key={r}>
-            <input
-              type="checkbox"
-              checked={d.rights.includes(r)}
-              onChange={(e) =>
-                set(
-                  'rights',
-                  e.currentTarget.checked
-                    ? RIGHTS.filter((x) => x === r || d.rights.includes(x))
-                    : d.rights.filter((x) => x !== r),
-                )
-              }
-            />{' '}
-            {rightLabel(r)}
-          </label>
-        ))}
-        <FieldError id="task-rights-err" messages={issues('rights')} />
-      </fieldset>
+      <CheckboxGroup
+        legend="Rights to sync"
+        class="choice"
+        options={RIGHTS}
+        chosen={d.rights}
+        labelOf={rightLabel}
+        onChange={(rights) => set('rights', rights)}
+        errorId="task-rights-err"
+        issues={issues('rights')}
+      />
       <label class="check">
         <input type="checkbox" checked={d.enabled} onChange={(e) => set('enabled', e.currentTarget.checked)} /> Enabled
         (runs on its schedule)
