@@ -28,7 +28,7 @@ function vmHwmBytes(): number {
 const tableTimes: Record<string, { calls: number; ms: number }> = {};
 function timeTableStore(): void {
   const proto = TableStore.prototype as unknown as Record<string, unknown>;
-  for (const method of ['get', 'insert', 'upsert', 'update', 'delete', 'submit', 'page']) {
+  for (const method of ['get', 'insert', 'upsert', 'update', 'delete', 'submit', 'transact', 'page']) {
     const original = proto[method] as (...args: unknown[]) => Promise<unknown>;
     proto[method] = async function (this: TableStore, ...args: unknown[]) {
       const started = performance.now();

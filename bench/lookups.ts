@@ -72,7 +72,7 @@ export type Measured = Omit<
 >;
 
 /** CPU time (user + system) a process has used so far, in ms; undefined where /proc is missing. */
-function processCpuMs(pid: number): number | undefined {
+export function processCpuMs(pid: number): number | undefined {
   if (pid === process.pid) {
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1000;

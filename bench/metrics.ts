@@ -101,6 +101,12 @@ export function summarizePhase(input: PhaseInput) {
       .map(([name, c]) => [name, delta(c, before.perTable[name])])
       .filter(([, c]) => (c as TableCounters).reads + (c as TableCounters).writes > 0),
   );
+  const tableOps = Object.entries(after.tableTimes)
+    .map(([k, t]) => {
+      const was = before.tableTimes[k];
+      return [k, { calls: t.calls - (was?.calls ?? 0), ms: t.ms - (was?.ms ?? 0) }] as const;
+    })
+    .filter(([, t]) => t.calls > 0);
   const delegationWrites = DELEGATION_TABLES.reduce(
     (n, t) =>
       n + delta(after.perTable[t] ?? { reads: 0, entities: 0, writes: 0, transactions: 0 }, before.perTable[t]).writes,
@@ -152,18 +158,9 @@ export function summarizePhase(input: PhaseInput) {
       delegationTableWrites: delegationWrites,
       perTable,
       /** Mean latency (ms) per table operation during the phase. */
-      latencyMs: Object.fromEntries(
-        Object.entries(after.tableTimes)
-          .map(
-            ([k, t]) =>
-              [
-                k,
-                { calls: t.calls - (before.tableTimes[k]?.calls ?? 0), ms: t.ms - (before.tableTimes[k]?.ms ?? 0) },
-              ] as const,
-          )
-          .filter(([, t]) => t.calls > 0)
-          .map(([k, t]) => [k, round(t.ms / t.calls, 1)]),
-      ),
+      latencyMs: Object.fromEntries(tableOps.map(([k, t]) => [k, round(t.ms / t.calls, 1)])),
+      /** Table operations per mailbox, by table and method: where the requests go. */
+      callsPerMailbox: Object.fromEntries(tableOps.map(([k, t]) => [k, round(t.calls / mailboxes, 3)])),
     },
     host: {
       peakRssMb: round(after.peakRssBytes / 2 ** 20, 1),

@@ -35,7 +35,14 @@ import {
 } from '../dev/simulator/index.js';
 import { azuriteConnectionString } from '../shared/config.js';
 import { isActiveStatus, type RunStatus } from '../shared/domain/task.js';
-import { measureLookups, type LookupCache, type LookupLoad, type LookupResult, type LookupTarget } from './lookups.js';
+import {
+  measureLookups,
+  processCpuMs,
+  type LookupCache,
+  type LookupLoad,
+  type LookupResult,
+  type LookupTarget,
+} from './lookups.js';
 import { seedIndex } from './seedIndex.js';
 import { measureHistoryPaging } from './historyPaging.js';
 import { computeFloor, progressLine, summarizePhase, type BenchRight, type PhaseResult } from './metrics.js';
@@ -584,6 +591,7 @@ async function main(): Promise<void> {
       running.resetStats();
       await host.call({ cmd: 'resetPeak' });
       const before = await host.call<HostSnapshot>({ cmd: 'snapshot' });
+      const cpuBefore = { azurite: processCpuMs(azurite.pid), simulator: processCpuMs(process.pid) };
       const started = Date.now();
       const { runId } = await api('POST', `tasks/${taskId}/run`);
       let lastCalls = 0;
@@ -627,7 +635,18 @@ async function main(): Promise<void> {
       const { run, wallMs } = closed;
       const after = await host.call<HostSnapshot>({ cmd: 'snapshot' });
       if (process.stderr.isTTY) process.stderr.write('\n');
-      const summary = summarizePhase({ phase, wallMs, floor, run, sim: running.stats(), before, after });
+      // The other processes on the machine's cores: the table emulator, and this one (simulator + poller).
+      const cpuSeconds = (pid: number, was: number | undefined) => {
+        const now = processCpuMs(pid);
+        return now === undefined || was === undefined ? null : Math.round(now - was) / 1000;
+      };
+      const summary = {
+        ...summarizePhase({ phase, wallMs, floor, run, sim: running.stats(), before, after }),
+        otherCpuSeconds: {
+          azurite: cpuSeconds(azurite.pid, cpuBefore.azurite),
+          simulatorAndBench: cpuSeconds(process.pid, cpuBefore.simulator),
+        },
+      };
       phases.push(changedMailboxes === undefined ? summary : ({ ...summary, changedMailboxes } as PhaseResult));
       log(
         `${phase}: ${summary.wallSeconds}s (floor ${summary.floorSeconds}s, x${summary.wallOverFloor}), ` +

@@ -76,6 +76,32 @@ describe('TableStore on Azurite', () => {
     expect(injected).toEqual([]);
   });
 
+  it("a transaction answers each written entity's ETag, which guards the next write; one partition only", async () => {
+    const store = freshTables().store('Transact');
+    await store.insert({ partitionKey: 'p', rowKey: 'a', v: 0 });
+    const stale = (await store.get('p', 'a'))!.etag;
+
+    const etags = await store.transact(
+      [
+        ['update', { partitionKey: 'p', rowKey: 'a', v: 1 }, 'Replace', { etag: stale }],
+        ['create', { partitionKey: 'p', rowKey: 'b', v: 1 }],
+        ['delete', { partitionKey: 'p', rowKey: 'a' }],
+      ].slice(0, 2) as TransactionAction[],
+    );
+
+    expect(etags).toEqual([(await store.get('p', 'a'))!.etag, (await store.get('p', 'b'))!.etag]);
+    await store.update({ partitionKey: 'p', rowKey: 'a', v: 2 }, etags[0]!);
+    await expect(store.update({ partitionKey: 'p', rowKey: 'a', v: 3 }, stale)).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
+    await expect(
+      store.transact([
+        ['upsert', { partitionKey: 'p', rowKey: 'c' }],
+        ['upsert', { partitionKey: 'q', rowKey: 'c' }],
+      ]),
+    ).rejects.toThrow(/one partition/);
+  });
+
   it('get returns undefined for a missing entity and delete is idempotent', async () => {
     const store = freshTables().store('Missing');
     expect(await store.get('nope', 'nope')).toBeUndefined();

@@ -44,6 +44,9 @@ export function historyKeys(event: DelegationEvent, eventScope: string, at: stri
 const mailboxPartition = (mailboxId: string) => encodeKey(mailboxId.toLowerCase(), 'mailbox id');
 /** A scope's first write time for a mailbox; sorts after every event row key (those start with a digit). */
 const SCOPE_PREFIX = 'scope_';
+/** A transaction holds 100 actions: the scope's record and up to 99 events of one mailbox. */
+const MAX_EVENTS_WITH_RECORD = 100;
+
 const scopeRow = (eventScope: string) =>
   `${SCOPE_PREFIX}${createHash('sha256').update(eventScope).digest('hex').slice(0, 24)}`;
 
@@ -92,7 +95,31 @@ export class HistoryLog {
    */
   async write(mailboxId: string, events: readonly DelegationEvent[], context: ChangeContext): Promise<void> {
     if (events.length === 0) return;
-    const at = await this.firstWrite(mailboxId, context);
+    const scope = { partitionKey: mailboxPartition(mailboxId), rowKey: scopeRow(context.eventScope) };
+    let at = context.at;
+    if (events.length < MAX_EVENTS_WITH_RECORD) {
+      // Usually the scope's first write: its record travels in the mailbox copy's transaction (one request less).
+      const rows = this.rows(events, context, at);
+      try {
+        await this.byMailbox.transact([['create', { ...scope, at }], ...rows.byMailbox]);
+        await this.log.submit(rows.log);
+        return;
+      } catch (error) {
+        if ((error as Error).name !== 'ConflictError') throw error;
+      }
+    } else {
+      await this.byMailbox.insert({ ...scope, at }).catch((error: unknown) => {
+        if ((error as Error).name !== 'ConflictError') throw error;
+      });
+    }
+    // An earlier delivery of this scope wrote first: its time keys the events, so a replay rewrites its rows.
+    at = await this.recordedFirstWrite(scope);
+    const rows = this.rows(events, context, at);
+    await Promise.all([this.log.submit(rows.log), this.byMailbox.submit(rows.byMailbox)]);
+  }
+
+  /** The events as rows of the log and of the mailbox copy, keyed by the scope's first write `at`. */
+  private rows(events: readonly DelegationEvent[], context: ChangeContext, at: string) {
     const log: TransactionAction[] = [];
     const byMailbox: TransactionAction[] = [];
     for (const event of events) {
@@ -105,23 +132,15 @@ export class HistoryLog {
         'Replace',
       ]);
     }
-    await Promise.all([this.log.submit(log), this.byMailbox.submit(byMailbox)]);
+    return { log, byMailbox };
   }
 
-  /** The time of the scope's first write for the mailbox: this one's, or the one an earlier delivery recorded. */
-  private async firstWrite(mailboxId: string, context: ChangeContext): Promise<string> {
-    const partitionKey = mailboxPartition(mailboxId);
-    const rowKey = scopeRow(context.eventScope);
-    try {
-      await this.byMailbox.insert({ partitionKey, rowKey, at: context.at });
-      return context.at;
-    } catch (error) {
-      if ((error as Error).name !== 'ConflictError') throw error;
-    }
-    const recorded = await this.byMailbox.get(partitionKey, rowKey);
+  /** The time an earlier delivery of the scope recorded as its first write for the mailbox. */
+  private async recordedFirstWrite(scope: { partitionKey: string; rowKey: string }): Promise<string> {
+    const recorded = await this.byMailbox.get(scope.partitionKey, scope.rowKey);
     const at = recorded?.at;
     if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) {
-      const location = { table: 'DelegationHistoryByMailbox', partitionKey, rowKey, property: 'at' };
+      const location = { table: 'DelegationHistoryByMailbox', ...scope, property: 'at' };
       throw new CorruptEntityError(location, recorded ? 'is not a date-time' : 'is missing');
     }
     return at;

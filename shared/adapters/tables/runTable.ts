@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
+import { LRUCache } from 'lru-cache';
 import type {
   ItemOutcome,
   ItemStatus,
@@ -35,7 +36,7 @@ import {
   toSettledItemEntity,
 } from './entities/runItem.js';
 import { fromRevocationEntity, REVOCATION_PREFIX, toRevocationEntity } from './entities/proposedRevocation.js';
-import { odata, type TableFactoryLike, type TableStore } from './tableStore.js';
+import { odata, type StoredEntity, type TableFactoryLike, type TableStore } from './tableStore.js';
 import { TaskTable } from './taskTable.js';
 
 /**
@@ -73,6 +74,11 @@ type NewItem = Pick<RunItem, 'mailboxId' | 'upn' | 'address' | 'displayName'>;
 
 /** Items per entity-group transaction when adding items: the limit is 100 actions, one is the shard's counter. */
 const ITEMS_PER_TRANSACTION = 99;
+
+/** The key of an entity in RunTable's cache of recently seen rows. */
+function recentKey(partitionKey: string, rowKey: string): string {
+  return `${partitionKey}\n${rowKey}`;
+}
 
 /** A jittered pause before retrying a write that lost an ETag race on a shard's counter. */
 function contentionPause(attempt: number): Promise<void> {
@@ -126,6 +132,15 @@ export class RunTable implements RunRepository {
 
   /** The task whose active-run pointer a closing transition clears. */
   private readonly tasks: TaskTable;
+
+  /**
+   * The items and shard counters this process last read or wrote, with their ETags: a settle tries them before
+   * reading the rows again (two reads of the ~15 requests a mailbox's sync makes). A stale one only costs a
+   * PreconditionFailed and a read; the ETag, not the cache, decides.
+   */
+  private readonly recent = new LRUCache<string, StoredEntity>({ max: 20_000 });
+  /** Settles of one shard in this process, one after another: its cached counter is then never stale here. */
+  private readonly shardQueues = new Map<string, Promise<unknown>>();
 
   constructor(tables: TableFactoryLike) {
     this.runs = tables.store('Runs');
@@ -233,8 +248,12 @@ export class RunTable implements RunRepository {
   }
 
   async getItem(taskId: string, runId: string, mailboxId: string): Promise<RunItem | undefined> {
-    const e = await this.itemStore.get(itemPartition(taskId, runId, mailboxId), itemRowKey(mailboxId));
-    return e ? fromItemEntity(e) : undefined;
+    const pk = itemPartition(taskId, runId, mailboxId);
+    const e = await this.itemStore.get(pk, itemRowKey(mailboxId));
+    if (!e) return undefined;
+    const item = fromItemEntity(e);
+    if (item.status === 'pending') this.recent.set(recentKey(pk, itemRowKey(mailboxId)), e);
+    return item;
   }
 
   async recordPlannedCounts(
@@ -243,21 +262,38 @@ export class RunTable implements RunRepository {
     mailboxId: string,
     counts: NonNullable<RunItem['planned']>,
   ): Promise<void> {
-    await this.itemStore.upsert(
-      toPlannedCountsEntity(itemPartition(taskId, runId, mailboxId), mailboxId, counts),
-      'Merge',
-    );
+    const planned = toPlannedCountsEntity(itemPartition(taskId, runId, mailboxId), mailboxId, counts);
+    const etag = await this.itemStore.upsert(planned, 'Merge');
+    const key = recentKey(planned.partitionKey, planned.rowKey);
+    const seen = this.recent.get(key);
+    if (seen) this.recent.set(key, { ...seen, ...planned, etag });
   }
 
   async settleItem(taskId: string, runId: string, mailboxId: string, outcome: ItemOutcome): Promise<SettleResult> {
     const pk = itemPartition(taskId, runId, mailboxId);
+    const previous = this.shardQueues.get(pk) ?? Promise.resolve();
+    const settle = previous.then(() => this.settleInShard(pk, mailboxId, outcome));
+    const queued = settle.catch(() => undefined);
+    this.shardQueues.set(pk, queued);
+    try {
+      return await settle;
+    } finally {
+      if (this.shardQueues.get(pk) === queued) this.shardQueues.delete(pk);
+    }
+  }
+
+  private async settleInShard(pk: string, mailboxId: string, outcome: ItemOutcome): Promise<SettleResult> {
     const rk = itemRowKey(mailboxId);
     const shardKey = shardOf(mailboxId);
+    const itemKey = recentKey(pk, rk);
+    const counterKey = recentKey(pk, shardKey);
     for (let attempt = 0; attempt < 20; attempt++) {
-      const item = await this.itemStore.get(pk, rk);
+      // The first attempt trusts what this process saw last; a lost ETag race reads both rows again.
+      const item = (attempt === 0 ? this.recent.get(itemKey) : undefined) ?? (await this.itemStore.get(pk, rk));
       const stored = item ? fromItemEntity(item) : undefined;
       if (stored && stored.status !== 'pending') return { settled: false, mayCompleteRun: true };
-      const shard = await this.itemStore.get(pk, shardKey);
+      const shard =
+        (attempt === 0 ? this.recent.get(counterKey) : undefined) ?? (await this.itemStore.get(pk, shardKey));
       // The change planned for this item is counted by whichever delivery settles it: a concurrent copy of the
       // message may find the change already made (an empty diff) and settle first.
       const planned = outcome.status === 'done' ? stored?.planned : undefined;
@@ -275,13 +311,17 @@ export class RunTable implements RunRepository {
         shard ? ['update', counter, 'Replace', { etag: shard.etag }] : ['create', counter],
       ];
       try {
-        await this.itemStore.submit(actions);
+        const [, counterEtag] = await this.itemStore.transact(actions);
+        this.recent.delete(itemKey);
+        if (counterEtag) this.recent.set(counterKey, { ...counter, etag: counterEtag });
         // The shard's counter says whether any item beside this one is pending: only the settle that empties a
         // shard reads the run's counters (a query over every shard), about one per shard and run.
         return { settled: true, mayCompleteRun: after.done + after.failed >= after.total };
       } catch (error) {
+        this.recent.delete(itemKey);
+        this.recent.delete(counterKey);
         if (error instanceof PreconditionFailedError || (error as Error).name === 'ConflictError') {
-          await contentionPause(attempt);
+          if (attempt > 0) await contentionPause(attempt);
           continue;
         }
         throw error;
@@ -289,7 +329,7 @@ export class RunTable implements RunRepository {
     }
     throw new PreconditionFailedError(
       'RUN.COUNTER_CONTENTION',
-      `Could not settle mailbox ${mailboxId} of run ${runId}: counters kept changing`,
+      `Could not settle mailbox ${mailboxId} in run partition ${pk}: its counter kept changing`,
     );
   }
 

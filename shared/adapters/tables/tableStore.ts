@@ -212,6 +212,38 @@ export class TableStore {
   }
 
   /**
+   * One entity-group transaction (one partition, at most 100 actions), answering each written entity's new ETag
+   * in the actions' order (a delete has none), so a caller can guard its next write without reading again.
+   */
+  async transact(actions: readonly TransactionAction[]): Promise<Array<string | undefined>> {
+    const first = actions[0];
+    if (!first) return [];
+    const partitionKey = String(first[1].partitionKey);
+    if (actions.length > MAX_BATCH || actions.some((a) => String(a[1].partitionKey) !== partitionKey)) {
+      throw new Error(`a transaction on ${this.tableName} takes one partition and at most ${MAX_BATCH} actions`);
+    }
+    const client = await this.ensureWritable(partitionKey);
+    this.count('transactions', 1);
+    this.count('writes', actions.length);
+    let response: Awaited<ReturnType<TableClient['submitTransaction']>>;
+    try {
+      response = await client.submitTransaction([...actions]);
+    } catch (error) {
+      throw fromTableError(error, `transaction on ${this.tableName}`);
+    }
+    // A changeset's responses come in its requests' order (OData batch); an update's has no Location to name it.
+    if (response.subResponses.length !== actions.length) {
+      const answered = response.subResponses.length;
+      throw new Error(`Table Storage answered ${answered} of a transaction's ${actions.length} on ${this.tableName}`);
+    }
+    // The SDK cuts the ETag out of the multipart text up to the line's end: with CRLF lines it keeps the CR.
+    const etags = response.subResponses.map((r) => r.etag?.trim());
+    return actions.map(([kind], i) =>
+      kind === 'delete' ? undefined : this.etagOf({ etag: etags[i] }, 'a transaction on'),
+    );
+  }
+
+  /**
    * Applies many writes as entity-group transactions: grouped by partition, at most 100 per transaction.
    * Partitions are written concurrently (a few at a time), each partition's chunks in order.
    * Use idempotent actions (upsert, delete of existing) so a redelivered message can re-apply them.
