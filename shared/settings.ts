@@ -56,6 +56,8 @@ export const AZURE_HOST_SETTINGS = [
   'ServiceBusConnection__clientId',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  // The Node.js worker fails its start on a function module that throws at import, instead of a logged warning.
+  'FUNCTIONS_NODE_BLOCK_ON_ENTRY_POINT_ERROR',
 ] as const;
 
 /**
@@ -108,6 +110,12 @@ export const AZURE_ROLE_REQUIREMENTS: readonly AzureRoleRequirement[] = [
     roleDefinitionId: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39',
     scope: 'serviceBusNamespace',
     reason: 'evaluateSchedules, expandTarget and throttled handlers send (and schedule) messages',
+  },
+  {
+    role: 'Azure Service Bus Data Owner',
+    roleDefinitionId: '090c5cfd-751d-490a-894a-3ce6f1109419',
+    scope: 'serviceBusNamespace',
+    reason: "the platform's target-based scaler reads queue message counts with the app's identity",
   },
   {
     role: 'Monitoring Metrics Publisher',
