@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFunctionFiles } from '../../dev/host/localHost.js';
@@ -178,6 +178,10 @@ afterAll(() => {
 });
 
 describe('the built server, loaded as the Functions worker loads it', () => {
+  it('builds only functions/ and shared/ with tsconfig.server.json', () => {
+    expect(readdirSync(path.join(app, 'dist')).sort()).toEqual(['functions', 'shared']);
+  });
+
   it('loads every entry point with production packages only and sets the v4 programming model', () => {
     expect(loaded.stderr).toBe('');
     expect(loaded.code).toBe(0);
