@@ -21,6 +21,7 @@ import { ResolverCache } from './usecases/trusteeResolver.js';
 import { TenantRateTable } from './adapters/tables/tenantRateTable.js';
 import type { TenantRates } from './ports/tenantRates.js';
 import { SharedRateLink, tenantRatesOf } from './usecases/tenantRates.js';
+import { startTelemetry } from './adapters/telemetry/setup.js';
 
 /**
  * Process-wide dependencies (SDK clients are created once per process, never per invocation): the ports the use
@@ -155,6 +156,22 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     },
   };
 }
+
+/**
+ * The Functions worker imports every function file, and with them this module, before its first invocation, so
+ * tracing starts here and that invocation's span is recorded (docs/operations.md). An invalid configuration starts
+ * none: getServices() reports it on the first invocation, as without tracing.
+ */
+async function startProcessTelemetry(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch {
+    return;
+  }
+  await startTelemetry(config.telemetry);
+}
+await startProcessTelemetry();
 
 let current: Services | undefined;
 // The local host's app instances (LOCAL_INSTANCES) share one process: each invocation sees its instance's services.
