@@ -34,6 +34,7 @@ export const mailboxDeadLetterFn = registerQueue({
     const info = deadLetterInfo(context);
     const outcome = await settleDeadLetteredMailbox(getServices(), message, info);
     context.warn(`dead-lettered mailbox message: ${outcome} (${describe(info)})`);
+    return { outcome, reason: describe(info) };
   },
 });
 
@@ -45,5 +46,6 @@ export const expandDeadLetterFn = registerQueue({
     const info = deadLetterInfo(context);
     const outcome = await failDeadLetteredExpansion(getServices(), message, info);
     context.warn(`dead-lettered expansion: ${outcome} (${describe(info)})`);
+    return { outcome, reason: describe(info) };
   },
 });

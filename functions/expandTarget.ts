@@ -10,5 +10,6 @@ export const expandTargetFn = registerQueue({
   handler: async (message, context) => {
     const outcome = await expandTarget(getServices(), message);
     context.log(JSON.stringify(outcome));
+    return outcome;
   },
 });

@@ -10,5 +10,6 @@ export const syncMailboxFn = registerQueue({
   handler: async (message, context) => {
     const outcome = await syncMailbox(getServices(), message);
     if (outcome.outcome !== 'synced' || outcome.added || outcome.removed) context.debug(JSON.stringify(outcome));
+    return outcome;
   },
 });
