@@ -29,7 +29,6 @@ function describe(info: DeadLetterInfo): string {
 export const mailboxDeadLetterFn = registerQueue({
   name: 'syncMailboxDeadLetter',
   queueName: deadLetterQueueOf(QUEUES.mailbox),
-  localConcurrency: 4,
   handler: async (message, context) => {
     const info = deadLetterInfo(context);
     const outcome = await settleDeadLetteredMailbox(getServices(), message, info);
@@ -41,7 +40,6 @@ export const mailboxDeadLetterFn = registerQueue({
 export const expandDeadLetterFn = registerQueue({
   name: 'expandTargetDeadLetter',
   queueName: deadLetterQueueOf(QUEUES.expand),
-  localConcurrency: 1,
   handler: async (message, context) => {
     const info = deadLetterInfo(context);
     const outcome = await failDeadLetteredExpansion(getServices(), message, info);

@@ -21,6 +21,8 @@ import { ResolverCache } from './usecases/trusteeResolver.js';
 import { TenantRateTable } from './adapters/tables/tenantRateTable.js';
 import type { TenantRates } from './ports/tenantRates.js';
 import { SharedRateLink, tenantRatesOf } from './usecases/tenantRates.js';
+import { ConcurrencyLimit } from './usecases/concurrencyLimit.js';
+import { EXPANSIONS_PER_INSTANCE } from './usecases/expandTarget.js';
 import { startTelemetry } from './adapters/telemetry/setup.js';
 
 /**
@@ -38,6 +40,8 @@ export interface Services extends UseCaseDeps {
   resolvers: ResolverCache;
   /** The configured tenant's shared request rates, which expansion paces the mailbox messages by (absent: none). */
   tenantRates?: TenantRates;
+  /** This instance's expansion slots: fewer expansions at once than the host's per-instance concurrency. */
+  expansions: ConcurrencyLimit;
 }
 
 /** The table-backed repositories: the ports, with the table adapters' extras visible to tests and tools. */
@@ -137,6 +141,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     authenticator,
     now: overrides.now ?? (() => new Date()),
     resolvers: new ResolverCache(),
+    expansions: new ConcurrencyLimit(EXPANSIONS_PER_INSTANCE),
     ...(tenantId && !overrides.microsoft ? { tenantRates: tenantRatesOf(rateTable, tenantId) } : {}),
     microsoft: () => {
       if (overrides.microsoft) return overrides.microsoft;

@@ -48,8 +48,6 @@ export interface QueueFunctionDefinition {
   /** A queue name, or `name/$deadletterqueue` for its dead-letter sub-queue. */
   queueName: string;
   handler: QueueHandler;
-  /** How many messages the local host hands this function at once (Azure: host.json maxConcurrentCalls). */
-  localConcurrency?: number;
 }
 
 export type FunctionDefinition = HttpFunctionDefinition | TimerFunctionDefinition | QueueFunctionDefinition;
@@ -95,7 +93,11 @@ export function registerTimer(definition: Omit<TimerFunctionDefinition, 'kind'>)
   return def;
 }
 
-/** Registers a Service Bus queue function (identity-based connection `ServiceBusConnection`). */
+/**
+ * Registers a Service Bus queue function (identity-based connection `ServiceBusConnection`). How many messages it
+ * takes at once is host.json's maxConcurrentCalls per instance, alike for every queue function, in Azure and in the
+ * local host; a handler that needs fewer limits itself in its use case (expandTarget: EXPANSIONS_PER_INSTANCE).
+ */
 export function registerQueue(definition: Omit<QueueFunctionDefinition, 'kind'>): QueueFunctionDefinition {
   const { handler, name } = definition;
   const traced: QueueHandler = (message, context) =>
