@@ -93,8 +93,11 @@ async function inInvocationSpan<T>(
       return result;
     } catch (error) {
       const code = (error as { code?: unknown } | undefined)?.code;
+      const message = error instanceof Error ? error.message : String(error);
       if (typeof code === 'string') span.setAttribute(ATTR.errorCode, code);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      // The exporter drops a status message: the reason goes where KQL reads it (customDimensions).
+      span.setAttribute(ATTR.reason, message.slice(0, 1024));
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
       throw error;
     } finally {
       span.end();

@@ -33,8 +33,11 @@ export async function dependencySpan<T>(
 /** Marks a span failed: the error's stable code (AppError) as an attribute, its message as the status. */
 export function failSpan(span: Span, error: unknown): void {
   const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
   if (typeof code === 'string') span.setAttribute(ATTR.errorCode, code);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  // The exporter drops a status message: the reason goes where KQL reads it (customDimensions).
+  span.setAttribute(ATTR.reason, message.slice(0, 1024));
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
 
 /**
