@@ -29,21 +29,21 @@ function describe(info: DeadLetterInfo): string {
 export const mailboxDeadLetterFn = registerQueue({
   name: 'syncMailboxDeadLetter',
   queueName: deadLetterQueueOf(QUEUES.mailbox),
-  localConcurrency: 4,
   handler: async (message, context) => {
     const info = deadLetterInfo(context);
     const outcome = await settleDeadLetteredMailbox(getServices(), message, info);
     context.warn(`dead-lettered mailbox message: ${outcome} (${describe(info)})`);
+    return { outcome, reason: describe(info) };
   },
 });
 
 export const expandDeadLetterFn = registerQueue({
   name: 'expandTargetDeadLetter',
   queueName: deadLetterQueueOf(QUEUES.expand),
-  localConcurrency: 1,
   handler: async (message, context) => {
     const info = deadLetterInfo(context);
     const outcome = await failDeadLetteredExpansion(getServices(), message, info);
     context.warn(`dead-lettered expansion: ${outcome} (${describe(info)})`);
+    return { outcome, reason: describe(info) };
   },
 });

@@ -6,9 +6,9 @@ import { expandTarget } from '../shared/usecases/expandTarget.js';
 export const expandTargetFn = registerQueue({
   name: 'expandTarget',
   queueName: QUEUES.expand,
-  localConcurrency: 2,
   handler: async (message, context) => {
     const outcome = await expandTarget(getServices(), message);
     context.log(JSON.stringify(outcome));
+    return outcome;
   },
 });

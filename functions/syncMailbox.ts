@@ -6,9 +6,9 @@ import { syncMailbox } from '../shared/usecases/syncMailbox.js';
 export const syncMailboxFn = registerQueue({
   name: 'syncMailbox',
   queueName: QUEUES.mailbox,
-  localConcurrency: 128,
   handler: async (message, context) => {
     const outcome = await syncMailbox(getServices(), message);
     if (outcome.outcome !== 'synced' || outcome.added || outcome.removed) context.debug(JSON.stringify(outcome));
+    return outcome;
   },
 });

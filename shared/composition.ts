@@ -21,6 +21,9 @@ import { ResolverCache } from './usecases/trusteeResolver.js';
 import { TenantRateTable } from './adapters/tables/tenantRateTable.js';
 import type { TenantRates } from './ports/tenantRates.js';
 import { SharedRateLink, tenantRatesOf } from './usecases/tenantRates.js';
+import { ConcurrencyLimit } from './usecases/concurrencyLimit.js';
+import { EXPANSIONS_PER_INSTANCE } from './usecases/expandTarget.js';
+import { startTelemetry } from './adapters/telemetry/setup.js';
 
 /**
  * Process-wide dependencies (SDK clients are created once per process, never per invocation): the ports the use
@@ -37,6 +40,8 @@ export interface Services extends UseCaseDeps {
   resolvers: ResolverCache;
   /** The configured tenant's shared request rates, which expansion paces the mailbox messages by (absent: none). */
   tenantRates?: TenantRates;
+  /** This instance's expansion slots: fewer expansions at once than the host's per-instance concurrency. */
+  expansions: ConcurrencyLimit;
 }
 
 /** The table-backed repositories: the ports, with the table adapters' extras visible to tests and tools. */
@@ -136,6 +141,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     authenticator,
     now: overrides.now ?? (() => new Date()),
     resolvers: new ResolverCache(),
+    expansions: new ConcurrencyLimit(EXPANSIONS_PER_INSTANCE),
     ...(tenantId && !overrides.microsoft ? { tenantRates: tenantRatesOf(rateTable, tenantId) } : {}),
     microsoft: () => {
       if (overrides.microsoft) return overrides.microsoft;
@@ -155,6 +161,22 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     },
   };
 }
+
+/**
+ * The Functions worker imports every function file, and with them this module, before its first invocation, so
+ * tracing starts here and that invocation's span is recorded (docs/operations.md). An invalid configuration starts
+ * none: getServices() reports it on the first invocation, as without tracing.
+ */
+async function startProcessTelemetry(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch {
+    return;
+  }
+  await startTelemetry(config.telemetry);
+}
+await startProcessTelemetry();
 
 let current: Services | undefined;
 // The local host's app instances (LOCAL_INSTANCES) share one process: each invocation sees its instance's services.

@@ -54,6 +54,8 @@ const settingsSchema = z.object({
   HISTORY_RETENTION_DAYS: positiveInt(400),
   RUN_RETENTION_DAYS: positiveInt(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
+  TRACES_EXPORTER: z.enum(['none', 'console']).default('none'),
 });
 
 export type CredentialSettings =
@@ -90,6 +92,12 @@ export interface AppConfig {
   /** The retention timer deletes runs closed longer ago than this, with their items and proposals (§8.1). */
   runRetentionDays: number;
   logLevel: z.infer<typeof settingsSchema>['LOG_LEVEL'];
+  /** Where spans go: Application Insights when a connection string is set, the console when asked, else nowhere. */
+  telemetry: {
+    /** The managed identity (AZURE_CLIENT_ID) signs the ingestion: the component accepts Entra tokens only. */
+    azureMonitor?: { connectionString: string; clientId?: string };
+    console: boolean;
+  };
 }
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
@@ -200,6 +208,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       }
     : { kind: 'inProcess' };
 
+  const connectionString = s.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  // The exporter refuses a string without the key (monitor-opentelemetry-exporter, export/base.js).
+  if (connectionString && !/(^|;)\s*InstrumentationKey=/i.test(connectionString)) {
+    problems.push("APPLICATIONINSIGHTS_CONNECTION_STRING: must contain InstrumentationKey= (the component's string)");
+  }
+
   if (problems.length > 0) {
     throw new ConfigError('CONFIG.INVALID', `Invalid configuration: ${problems.join('; ')}`);
   }
@@ -227,5 +241,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     historyRetentionDays: s.HISTORY_RETENTION_DAYS,
     runRetentionDays: s.RUN_RETENTION_DAYS,
     logLevel: s.LOG_LEVEL,
+    telemetry: {
+      ...(connectionString
+        ? { azureMonitor: { connectionString, ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}) } }
+        : {}),
+      console: s.TRACES_EXPORTER === 'console',
+    },
   };
 }

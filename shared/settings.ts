@@ -28,13 +28,16 @@ export const CONFIG_SETTINGS = [
   'HISTORY_RETENTION_DAYS',
   'RUN_RETENTION_DAYS',
   'LOG_LEVEL',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'TRACES_EXPORTER',
 ] as const;
 
 export type ConfigSettingName = (typeof CONFIG_SETTINGS)[number];
 
 /**
  * What loadConfig() needs on the Function App to pick the Azure adapters: the managed identity for Graph and
- * Exchange (tenant + client id, no secret), Table Storage by endpoint, Service Bus, and API token validation.
+ * Exchange (tenant + client id, no secret), Table Storage by endpoint, Service Bus, API token validation, and
+ * Application Insights for the app's own spans (the Functions host reads the same connection string).
  */
 export const AZURE_REQUIRED_SETTINGS = [
   'AZURE_TENANT_ID',
@@ -42,6 +45,7 @@ export const AZURE_REQUIRED_SETTINGS = [
   'TABLES_ENDPOINT',
   'ServiceBusConnection__fullyQualifiedNamespace',
   'API_AUDIENCE',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
 ] as const satisfies readonly ConfigSettingName[];
 
 /**
@@ -54,8 +58,9 @@ export const AZURE_HOST_SETTINGS = [
   'AzureWebJobsStorage__clientId',
   'ServiceBusConnection__credential',
   'ServiceBusConnection__clientId',
-  'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  // The Node.js worker fails its start on a function module that throws at import, instead of a logged warning.
+  'FUNCTIONS_NODE_BLOCK_ON_ENTRY_POINT_ERROR',
 ] as const;
 
 /**
@@ -108,6 +113,12 @@ export const AZURE_ROLE_REQUIREMENTS: readonly AzureRoleRequirement[] = [
     roleDefinitionId: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39',
     scope: 'serviceBusNamespace',
     reason: 'evaluateSchedules, expandTarget and throttled handlers send (and schedule) messages',
+  },
+  {
+    role: 'Azure Service Bus Data Owner',
+    roleDefinitionId: '090c5cfd-751d-490a-894a-3ce6f1109419',
+    scope: 'serviceBusNamespace',
+    reason: "the platform's target-based scaler reads queue message counts with the app's identity",
   },
   {
     role: 'Monitoring Metrics Publisher',

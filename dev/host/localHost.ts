@@ -15,6 +15,7 @@ import { SECURITY_HEADERS } from '../../shared/host/http.js';
 import type { Logger } from '../../shared/logging.js';
 import { runAsInstance, type Services } from '../../shared/composition.js';
 import { isPortTaken } from '../azurite.js';
+import { serviceBusConcurrency } from './hostJson.js';
 
 export interface LocalHostOptions {
   port: number;
@@ -29,10 +30,12 @@ export interface LocalHostOptions {
   /**
    * Isolated app instances (LOCAL_INSTANCES), as Azure's scale-out runs them: each queue delivery goes to the one
    * with the fewest of that queue's invocations in flight (an instance with a free slot takes the next message),
-   * each with the trigger's concurrency of its own; HTTP requests go round robin; timers run on the first.
+   * each with host.json's Service Bus concurrency of its own; HTTP requests go round robin; timers run on the first.
    * Without it every invocation uses the process's services.
    */
   instances?: readonly Services[];
+  /** The host.json whose extensions.serviceBus.maxConcurrentCalls applies (default: the project's). */
+  hostJson?: string;
 }
 
 export interface LocalHost {
@@ -288,7 +291,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
 
-  // Queue triggers: the in-process queue hands each message to the registered handler with trigger metadata.
+  // Queue triggers: the in-process queue hands each message to the registered handler with trigger metadata. As in
+  // Azure, every Service Bus function takes host.json's maxConcurrentCalls messages at once per instance.
+  const perInstance = serviceBusConcurrency(options.hostJson);
   for (const def of definitions) {
     if (def.kind !== 'queue') continue;
     const inFlight = new Array<number>(Math.max(1, instances.length)).fill(0);
@@ -304,7 +309,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           inFlight[index] = (inFlight[index] ?? 1) - 1;
         }
       },
-      { concurrency: (def.localConcurrency ?? 16) * inFlight.length },
+      { concurrency: perInstance * inFlight.length },
     );
   }
 

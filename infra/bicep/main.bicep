@@ -1,7 +1,7 @@
 // Mailbox Permission Sync on Azure: `azd up` provisions this (subscription scope, one resource group) and
-// deploys the code to the Function App. Split by concern into modules/; see docs/deploy.md.
-// Checked by test/infra/bicep.test.ts against the code (settings, queues, roles, host.json); the Bicep CLI
-// is not run in this repository's CI.
+// deploys the code to the Function App. Split by concern into modules/; the first deployment, step by step, is
+// docs/deploy.md. `npm test` compiles and lints it with the real Bicep compiler (dev/bicep.ts) and checks the
+// compiled and evaluated template against the code (test/infra/arm.test.ts): settings, queues, roles.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -24,11 +24,12 @@ param consoleClientId string = ''
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Node.js major version of the Flex Consumption runtime: 22 by default, 24 allowed.')
 @allowed([
-  '20'
   '22'
+  '24'
 ])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
 
 @description('Prefix of the app\'s table names (<prefix><Name>), 1-20 letters or digits.')
 param tablesPrefix string = 'mps'
@@ -47,8 +48,9 @@ param runTimeoutMinutes int = 360
 ])
 param logLevel string = 'info'
 
-// Public-cloud endpoints; change all three together for a national cloud.
-param authorityHost string = 'https://login.microsoftonline.com'
+// Token authority of the cloud this deploys to; Graph and Exchange default to the public cloud, so change them
+// for a national cloud (docs/configuration.md).
+param authorityHost string = environment().authentication.loginEndpoint
 param graphBaseUrl string = 'https://graph.microsoft.com'
 param exchangeBaseUrl string = 'https://outlook.office365.com'
 

@@ -8,10 +8,12 @@ import {
   type Timer,
 } from '@azure/functions';
 import type { RequiredRole } from './auth.js';
+import { traceHttpInvocation, traceQueueInvocation, traceTimerInvocation } from './tracing.js';
 
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 export type TimerHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
-export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;
+/** A queue handler may answer its use case's outcome: the invocation's span records `outcome` and `reason`. */
+export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<unknown>;
 
 /** Documentation the OpenAPI generator reads from each HTTP route. */
 export interface RouteDocs {
@@ -46,8 +48,6 @@ export interface QueueFunctionDefinition {
   /** A queue name, or `name/$deadletterqueue` for its dead-letter sub-queue. */
   queueName: string;
   handler: QueueHandler;
-  /** How many messages the local host hands this function at once (Azure: host.json maxConcurrentCalls). */
-  localConcurrency?: number;
 }
 
 export type FunctionDefinition = HttpFunctionDefinition | TimerFunctionDefinition | QueueFunctionDefinition;
@@ -71,7 +71,10 @@ const registerWithAzure = insideFunctionsHost();
 
 /** Registers an HTTP function with Azure Functions and records it for the local host and the route tests. */
 export function registerHttp(definition: Omit<HttpFunctionDefinition, 'kind'>): HttpFunctionDefinition {
-  const def: HttpFunctionDefinition = { kind: 'http', ...definition };
+  const { handler, name, route } = definition;
+  const traced: HttpHandler = (request, context) =>
+    traceHttpInvocation(name, request.method, route, () => handler(request, context));
+  const def: HttpFunctionDefinition = { kind: 'http', ...definition, handler: traced };
   definitions.push(def);
   if (registerWithAzure) {
     // Authorization happens in code (JWT + roles), so the Functions key check is off.
@@ -82,15 +85,24 @@ export function registerHttp(definition: Omit<HttpFunctionDefinition, 'kind'>): 
 
 /** Registers a timer function (UTC NCRONTAB). */
 export function registerTimer(definition: Omit<TimerFunctionDefinition, 'kind'>): TimerFunctionDefinition {
-  const def: TimerFunctionDefinition = { kind: 'timer', ...definition };
+  const { handler, name } = definition;
+  const traced: TimerHandler = (timer, context) => traceTimerInvocation(name, () => handler(timer, context));
+  const def: TimerFunctionDefinition = { kind: 'timer', ...definition, handler: traced };
   definitions.push(def);
   if (registerWithAzure) app.timer(def.name, { schedule: def.schedule, handler: def.handler });
   return def;
 }
 
-/** Registers a Service Bus queue function (identity-based connection `ServiceBusConnection`). */
+/**
+ * Registers a Service Bus queue function (identity-based connection `ServiceBusConnection`). How many messages it
+ * takes at once is host.json's maxConcurrentCalls per instance, alike for every queue function, in Azure and in the
+ * local host; a handler that needs fewer limits itself in its use case (expandTarget: EXPANSIONS_PER_INSTANCE).
+ */
 export function registerQueue(definition: Omit<QueueFunctionDefinition, 'kind'>): QueueFunctionDefinition {
-  const def: QueueFunctionDefinition = { kind: 'queue', ...definition };
+  const { handler, name } = definition;
+  const traced: QueueHandler = (message, context) =>
+    traceQueueInvocation(name, message, context, () => handler(message, context));
+  const def: QueueFunctionDefinition = { kind: 'queue', ...definition, handler: traced };
   definitions.push(def);
   if (registerWithAzure) {
     app.serviceBusQueue(def.name, {

@@ -12,6 +12,15 @@ import { expandMessageSchema, parseMessage, type MailboxMessageBody } from './me
 import { runKey } from './runs.js';
 import { closeRunAfterSettle } from './finalizeRuns.js';
 import type { ResolverCache } from './trusteeResolver.js';
+import type { ConcurrencyLimit } from './concurrencyLimit.js';
+
+/**
+ * Expansions one app instance runs at once. An expansion streams a whole group (100k members: pages of members
+ * and of Get-Mailbox rows, batches of messages) and the host hands every Service Bus function up to host.json's
+ * maxConcurrentCalls messages per instance, so expandTarget limits itself; a waiting message keeps its lock, which
+ * the host renews (maxAutoLockRenewalDuration).
+ */
+export const EXPANSIONS_PER_INSTANCE = 2;
 
 export interface ExpandDeps {
   repos: Repositories;
@@ -27,6 +36,8 @@ export interface ExpandDeps {
   resolvers?: ResolverCache;
   /** The hold rule the run's close applies when its mailboxes all settled before expansion finished. */
   settings: Pick<UseCaseSettings, 'revocationHoldPercent'>;
+  /** This instance's expansion slots (EXPANSIONS_PER_INSTANCE); absent, expansions are not limited here. */
+  expansions?: ConcurrencyLimit;
 }
 
 export type ExpandOutcome =
@@ -256,6 +267,10 @@ async function startExpanding(deps: ExpandDeps, taskId: string, runId: string): 
  * a later one alone. A target with no mailboxes, or an ambiguous DN, fails the run with the reason.
  */
 export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<ExpandOutcome> {
+  return deps.expansions ? deps.expansions.run(() => expandNow(deps, body)) : expandNow(deps, body);
+}
+
+async function expandNow(deps: ExpandDeps, body: unknown): Promise<ExpandOutcome> {
   const { taskId, runId } = parseMessage(expandMessageSchema, body, QUEUES.expand);
   const found = await startExpanding(deps, taskId, runId);
   if (typeof found === 'string') return { outcome: 'ignored', reason: found };

@@ -1,7 +1,7 @@
 // The Function App on Flex Consumption (Linux). Runtime and scale live in functionAppConfig, so the legacy
 // FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION / WEBSITE_RUN_FROM_PACKAGE settings must not be set
 // (Flex rejects them). Every connection is identity-based with the user-assigned identity; no secret is stored.
-// App settings follow docs/design.md §4 and shared/settings.ts; test/infra checks the three agree.
+// App settings follow docs/design.md §4 and shared/settings.ts; test/infra/arm.test.ts checks they agree.
 
 param name string
 param planName string
@@ -20,8 +20,8 @@ param serviceBusFullyQualifiedNamespace string
 param appInsightsConnectionString string
 
 @allowed([
-  '20'
   '22'
+  '24'
 ])
 param nodeVersion string
 @minValue(1)
@@ -59,6 +59,9 @@ var baseSettings = [
   // Application Insights with Entra auth (local auth is disabled on the component).
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
+  // A function module that throws at import fails the worker's start instead of leaving the rest of the functions
+  // unregistered behind a logged warning (learn.microsoft.com/azure/azure-functions/functions-app-settings).
+  { name: 'FUNCTIONS_NODE_BLOCK_ON_ENTRY_POINT_ERROR', value: 'true' }
   // loadConfig(): AZURE_CLIENT_ID without a secret or certificate selects the managed identity credential.
   { name: 'AZURE_TENANT_ID', value: tenantId }
   { name: 'AZURE_CLIENT_ID', value: identityClientId }

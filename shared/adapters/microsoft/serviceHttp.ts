@@ -1,4 +1,6 @@
+import type { Span } from '@opentelemetry/api';
 import { PermanentUpstreamError } from '../../errors.js';
+import { ATTR, dependencySpan } from '../telemetry/spans.js';
 import type { AccessTokenSource } from './credentials.js';
 import type { AdaptiveLimiter } from './limiter.js';
 import { withRetries, type RetryPolicy, type Sleep } from './retry.js';
@@ -43,9 +45,30 @@ export interface ServiceResponse {
   json: unknown;
 }
 
+/**
+ * The dependency name an admin reads: the cmdlet for Exchange (`Exchange Get-MailboxPermission`), the method and
+ * path template for Graph (`Graph GET /users/{id}/calendar/calendarPermissions`: no user ids or addresses).
+ */
+export function dependencyName(
+  service: MicrosoftService,
+  request: Pick<ServiceRequest, 'method' | 'url' | 'operation'>,
+) {
+  if (service === 'exchange') return `Exchange ${request.operation}`;
+  const segments = new URL(request.url).pathname.split('/').filter(Boolean);
+  if (segments[0] === 'v1.0' || segments[0] === 'beta') segments.shift();
+  const template = segments.map((segment, i) =>
+    i > 0 && (segments[i - 1] === 'users' || segments[i - 1] === 'groups') ? '{id}' : segment,
+  );
+  return `Graph ${request.method} /${template.join('/')}`;
+}
+
 /** One request with bounded retries of throttled and transient failures; other failures surface typed. */
 export function sendWithRetries(ctx: ServiceContext, request: ServiceRequest): Promise<ServiceResponse> {
-  return withRetries(() => sendOnce(ctx, request), ctx.retry, {
+  const name = dependencyName(ctx.service, request);
+  const attributes = { [ATTR.service]: ctx.service, [ATTR.operation]: request.operation };
+  // One span per attempt: a throttled attempt is its own dependency row with its status and Retry-After.
+  const attempt = () => dependencySpan(name, attributes, (span) => sendOnce(ctx, request, span));
+  return withRetries(attempt, ctx.retry, {
     ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
     ...(ctx.random ? { random: ctx.random } : {}),
   });
@@ -55,7 +78,7 @@ export function sendWithRetries(ctx: ServiceContext, request: ServiceRequest): P
  * One attempt through the limiter. A 401 (or a 403, rate-limited by the token source) is retried once
  * with a fresh token, so permission changes apply without a restart. Throws typed errors only.
  */
-export async function sendOnce(ctx: ServiceContext, request: ServiceRequest): Promise<ServiceResponse> {
+export async function sendOnce(ctx: ServiceContext, request: ServiceRequest, span?: Span): Promise<ServiceResponse> {
   const host = new URL(request.url).hostname.toLowerCase();
   if (!ctx.tokenHosts.has(host)) {
     // Never hand our token to a host the configuration did not name (e.g. a forged nextLink).
@@ -85,6 +108,7 @@ export async function sendOnce(ctx: ServiceContext, request: ServiceRequest): Pr
     }
     const status = response.status;
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    span?.setAttribute(ATTR.statusCode, status);
 
     if (status >= 200 && status < 300) {
       let json: unknown;
@@ -103,6 +127,10 @@ export async function sendOnce(ctx: ServiceContext, request: ServiceRequest): Pr
     // Graph sometimes throttles with 503/504 + Retry-After; treat those as back-pressure too.
     if (status === 429 || ((status === 503 || status === 504) && retryAfterMs !== undefined)) {
       slot.throttled(retryAfterMs);
+      span?.setAttributes({
+        [ATTR.throttled]: true,
+        ...(retryAfterMs !== undefined ? { [ATTR.retryAfterMs]: retryAfterMs } : {}),
+      });
     } else {
       slot.failure();
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OutgoingMessage, QueueSender } from '../../ports/queue.js';
 import { QUEUE_SETTINGS, deadLetterQueueOf } from '../../ports/queue.js';
+import { traceContextProperties } from '../telemetry/spans.js';
 
 /** What a handler receives besides the body: the fields Functions' Service Bus trigger metadata carries. */
 export interface DeliveryMetadata {
@@ -163,6 +164,8 @@ export class InProcessQueue implements QueueSender {
     const list = Array.isArray(messages) ? (messages as readonly OutgoingMessage[]) : [messages as OutgoingMessage];
     const q = this.queue(queueName);
     const now = this.now();
+    // As on Service Bus: the sender's trace context travels in the application properties (W3C traceparent).
+    const traceContext = traceContextProperties();
     for (const message of list) {
       const json = JSON.stringify(message.body);
       if (json === undefined) throw new TypeError(`Message body for '${queueName}' is not JSON-serializable`);
@@ -177,7 +180,7 @@ export class InProcessQueue implements QueueSender {
         enqueuedTimeUtc: new Date(now),
         visibleAt: Math.max(now, message.scheduledEnqueueTime?.getTime() ?? now),
         deliveryCount: 0,
-        applicationProperties: {},
+        applicationProperties: { ...traceContext },
       });
     }
     this.pruneSeenIds(q, now);

@@ -2,6 +2,7 @@ import { ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from 
 import type { TokenCredential } from '@azure/identity';
 import type { OutgoingMessage, QueueSender } from '../../ports/queue.js';
 import { AppError, RetryableError } from '../../errors.js';
+import { traceContextProperties } from '../telemetry/spans.js';
 
 /** Sends to Azure Service Bus over an identity-based connection (no connection strings, no keys). */
 export class ServiceBusQueueSender implements QueueSender {
@@ -20,11 +21,15 @@ export class ServiceBusQueueSender implements QueueSender {
     try {
       const immediate: ServiceBusMessage[] = [];
       const scheduled = new Map<number, ServiceBusMessage[]>();
+      // The sender's W3C trace context: the receiving function continues the run's trace from it.
+      const traceContext = traceContextProperties();
+      const traced = Object.keys(traceContext).length > 0;
       for (const m of list) {
         const sbMessage: ServiceBusMessage = {
           body: m.body,
           contentType: 'application/json',
           ...(m.messageId ? { messageId: m.messageId } : {}),
+          ...(traced ? { applicationProperties: { ...traceContext } } : {}),
         };
         if (m.scheduledEnqueueTime && m.scheduledEnqueueTime.getTime() > Date.now()) {
           const at = m.scheduledEnqueueTime.getTime();

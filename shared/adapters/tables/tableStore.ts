@@ -10,6 +10,7 @@ import { ManagedIdentityCredential, DefaultAzureCredential, type TokenCredential
 import type { AppConfig } from '../../config.js';
 import { ValidationError } from '../../errors.js';
 import { fromTableError } from './tableErrors.js';
+import { ATTR, dependencySpan } from '../telemetry/spans.js';
 
 export { odata };
 
@@ -109,7 +110,18 @@ export class TableStore {
   constructor(
     private readonly clients: readonly [TableClient, ...TableClient[]],
     readonly counters: TableCounters,
+    /** The entity's table name without prefix or shard (`Runs`), as dependency spans name it. */
+    private readonly logicalName = clients[0].tableName,
   ) {}
+
+  /** A Tables dependency span (`Tables query RunItems`); its row count is the entities read or written. */
+  private traced<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return dependencySpan(
+      `Tables ${operation} ${this.logicalName}`,
+      { [ATTR.service]: 'tables', [ATTR.operation]: operation, [ATTR.table]: this.logicalName },
+      fn,
+    );
+  }
 
   /** The physical table holding a partition. */
   private clientFor(partitionKey: string): TableClient {
@@ -134,7 +146,7 @@ export class TableStore {
     const client = this.clientFor(partitionKey);
     let created = this.created.get(client);
     if (!created) {
-      created = client.createTable().catch((error: unknown) => {
+      created = this.traced('createTable', () => client.createTable()).catch((error: unknown) => {
         this.created.delete(client);
         throw fromTableError(error, `create table ${client.tableName}`);
       });
@@ -148,7 +160,9 @@ export class TableStore {
   async get(partitionKey: string, rowKey: string): Promise<StoredEntity | undefined> {
     this.count('reads', 1);
     try {
-      const entity = await this.clientFor(partitionKey).getEntity<Record<string, unknown>>(partitionKey, rowKey);
+      const entity = await this.traced('read', () =>
+        this.clientFor(partitionKey).getEntity<Record<string, unknown>>(partitionKey, rowKey),
+      );
       this.count('entities', 1);
       return entity;
     } catch (error) {
@@ -163,7 +177,7 @@ export class TableStore {
     const client = await this.ensureWritable(entity.partitionKey);
     this.count('writes', 1);
     try {
-      return this.etagOf(await client.createEntity(entity), 'insert into');
+      return this.etagOf(await this.traced('insert', () => client.createEntity(entity)), 'insert into');
     } catch (error) {
       throw fromTableError(error, `insert into ${this.tableName}`);
     }
@@ -174,7 +188,7 @@ export class TableStore {
     const client = await this.ensureWritable(entity.partitionKey);
     this.count('writes', 1);
     try {
-      return this.etagOf(await client.upsertEntity(entity, mode), 'upsert into');
+      return this.etagOf(await this.traced('upsert', () => client.upsertEntity(entity, mode)), 'upsert into');
     } catch (error) {
       throw fromTableError(error, `upsert into ${this.tableName}`);
     }
@@ -185,7 +199,7 @@ export class TableStore {
     const client = await this.ensureWritable(entity.partitionKey);
     this.count('writes', 1);
     try {
-      return this.etagOf(await client.updateEntity(entity, mode, { etag }), 'update');
+      return this.etagOf(await this.traced('update', () => client.updateEntity(entity, mode, { etag })), 'update');
     } catch (error) {
       throw fromTableError(error, `update ${this.tableName}`);
     }
@@ -204,7 +218,9 @@ export class TableStore {
   async delete(partitionKey: string, rowKey: string, etag?: string): Promise<void> {
     this.count('writes', 1);
     try {
-      await this.clientFor(partitionKey).deleteEntity(partitionKey, rowKey, etag ? { etag } : undefined);
+      await this.traced('delete', () =>
+        this.clientFor(partitionKey).deleteEntity(partitionKey, rowKey, etag ? { etag } : undefined),
+      );
     } catch (error) {
       const mapped = fromTableError(error, `delete from ${this.tableName}`);
       if (mapped.name !== 'NotFoundError') throw mapped;
@@ -265,7 +281,7 @@ export class TableStore {
         this.count('transactions', 1);
         this.count('writes', chunk.length);
         try {
-          await client.submitTransaction(chunk);
+          await this.traced('transaction', () => client.submitTransaction(chunk));
         } catch (error) {
           throw fromTableError(error, `transaction on ${this.tableName}`);
         }
@@ -313,7 +329,7 @@ export class TableStore {
             maxPageSize: options.top - items.length,
             ...(current.sdkToken ? { continuationToken: current.sdkToken } : {}),
           });
-        const result = await iterator.next();
+        const result = await this.traced('query', () => iterator.next());
         if (!result.done && result.value) {
           items.push(...result.value);
           this.count('entities', result.value.length);
@@ -344,10 +360,19 @@ export class TableStore {
             queryOptions: { ...(filter ? { filter } : {}), ...(select ? { select } : {}) },
           })
           .byPage({ maxPageSize: 1000 });
-        for await (const page of pages) {
-          this.count('reads', 1);
-          this.count('entities', page.length);
-          yield* page;
+        // Paged by hand so each round trip is its own span; a consumer that stops early still closes the pager.
+        const iterator = pages[Symbol.asyncIterator]();
+        try {
+          for (;;) {
+            const next = await this.traced('query', () => iterator.next());
+            if (next.done) break;
+            const page = next.value;
+            this.count('reads', 1);
+            this.count('entities', page.length);
+            yield* page;
+          }
+        } finally {
+          await iterator.return?.();
         }
       } catch (error) {
         if (isTableMissing(error)) continue; // a table never written to
@@ -387,7 +412,7 @@ export class TableClientFactory implements TableFactoryLike {
         .physicalTables(logicalName, `${this.config.prefix}${logicalName}`)
         .map((name) => this.createClient(name));
       if (!first) throw new Error(`the table layout gives no physical table for ${logicalName}`);
-      store = new TableStore([first, ...rest], this.counters);
+      store = new TableStore([first, ...rest], this.counters, logicalName);
       this.stores.set(logicalName, store);
     }
     return store;
