@@ -243,7 +243,7 @@ export class TableStore {
     this.count('writes', actions.length);
     let response: Awaited<ReturnType<TableClient['submitTransaction']>>;
     try {
-      response = await client.submitTransaction([...actions]);
+      response = await this.traced('transaction', () => client.submitTransaction([...actions]));
     } catch (error) {
       throw fromTableError(error, `transaction on ${this.tableName}`);
     }
