@@ -12,7 +12,7 @@ import { createLogger } from '../shared/logging.js';
 import { QUEUES } from '../shared/ports/queue.js';
 import { startLocalHost } from '../dev/host/localHost.js';
 import { AZURITE_LAYOUT } from '../dev/tableLayout.js';
-import { TableStore } from '../shared/adapters/tables/tableStore.js';
+import { TableStore, type TableCounters } from '../shared/adapters/tables/tableStore.js';
 import { BENCH_TABLES, type HostEvent, type HostReply, type HostRequest, type HostSnapshot } from './protocol.js';
 
 function vmHwmBytes(): number {
@@ -84,8 +84,19 @@ async function main(): Promise<void> {
   const snapshot = (): HostSnapshot => {
     const memory = process.memoryUsage();
     peakRss = Math.max(peakRss, memory.rss);
+    // Every instance has its own table clients: the app's table traffic is the sum over them.
+    const sum = (all: TableCounters[]): TableCounters =>
+      all.reduce(
+        (a, c) => ({
+          reads: a.reads + c.reads,
+          entities: a.entities + c.entities,
+          writes: a.writes + c.writes,
+          transactions: a.transactions + c.transactions,
+        }),
+        { reads: 0, entities: 0, writes: 0, transactions: 0 },
+      );
     const perTable: HostSnapshot['perTable'] = {};
-    for (const name of BENCH_TABLES) perTable[name] = { ...services.tables.store(name).own };
+    for (const name of BENCH_TABLES) perTable[name] = sum(instances.map((i) => i.tables.store(name).own));
     const limiters = services.microsoft().limiters;
     const depth = queue.depth(QUEUES.mailbox);
     return {
@@ -94,7 +105,7 @@ async function main(): Promise<void> {
       vmHwmBytes: vmHwmBytes(),
       heapUsedBytes: memory.heapUsed,
       cpuMicros: process.cpuUsage(),
-      counters: { ...services.tables.counters },
+      counters: sum(instances.map((i) => i.tables.counters)),
       perTable,
       limiters: limiters ? { graph: limiters.graph.stats(), exchange: limiters.exchange.stats() } : {},
       queue: depth,

@@ -91,11 +91,33 @@ export function nextSharedRate(
 /** The work one mailbox message starts, per metered service. */
 export type CallsPerMailbox = Record<MeteredService, number>;
 
+/** What a finished run of the task did: its settled mailboxes and the time from its start to its close. */
+export interface FinishedRunPace {
+  mailboxesDone: number;
+  mailboxesFailed: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
 /**
- * When to release each mailbox message, as offsets (ms) from the expansion's start: at the tenant's shared rate of
- * the service that needs the most time per mailbox, rising by that service's probe step per second (as its
- * limiter would grow the rate if nothing pushes back), up to one step above the rate where the tenant last showed
- * congestion. Without a stored rate nothing is paced (offsets 0): the limiters find the rate first.
+ * Mailboxes per second a finished run settled, from its start to its close (its expansion included, so never
+ * more than the tenant gave): undefined for a run without both times or without a mailbox.
+ */
+export function sustainedMailboxRate(run: FinishedRunPace): number | undefined {
+  if (!run.startedAt || !run.finishedAt) return undefined;
+  const seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
+  const mailboxes = run.mailboxesDone + run.mailboxesFailed;
+  return seconds > 0 && mailboxes > 0 ? mailboxes / seconds : undefined;
+}
+
+/**
+ * When to release each mailbox message, as offsets (ms) from the expansion's start: at the tenant's rate of the
+ * service that needs the most time per mailbox, rising by that service's probe step per second (as its limiter
+ * would grow the rate if nothing pushes back), up to one step above the rate where the tenant last showed
+ * congestion. The tenant's rate is the stored shared rate or, when higher, what the task's previous run
+ * sustained (`sustainedMailboxesPerSecond` times the calls per mailbox): the stored rate is the one each
+ * instance's limiter runs at, so with N instances the tenant sustained up to N times it (docs/pacing.md).
+ * Without a stored rate nothing is paced (offsets 0): the limiters find the rate first.
  */
 export class ReleaseSchedule {
   private readonly paces: Array<{ calls: number; state: SharedRateState; rule: RateRule }>;
@@ -104,11 +126,15 @@ export class ReleaseSchedule {
   constructor(
     calls: CallsPerMailbox,
     rates: Partial<Record<MeteredService, SharedRateState>>,
+    sustainedMailboxesPerSecond?: number,
     rules: Readonly<Record<MeteredService, RateRule>> = RATE_RULES,
   ) {
     this.paces = (['exchange', 'graph'] as const).flatMap((service) => {
-      const state = rates[service];
-      return state && calls[service] > 0 ? [{ calls: calls[service], state, rule: rules[service] }] : [];
+      const stored = rates[service];
+      if (!stored || calls[service] <= 0) return [];
+      const sustained = (sustainedMailboxesPerSecond ?? 0) * calls[service];
+      const state = sustained > stored.perSecond ? { ...stored, perSecond: sustained } : stored;
+      return [{ calls: calls[service], state, rule: rules[service] }];
     });
   }
 

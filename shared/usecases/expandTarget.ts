@@ -7,7 +7,7 @@ import { fromRecipientPermissionRow, type DirectoryObject, type MicrosoftPorts }
 import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.js';
 import type { Versioned } from '../ports/repositories.js';
 import type { TenantRates } from '../ports/tenantRates.js';
-import { ReleaseSchedule, type CallsPerMailbox } from '../domain/pacing.js';
+import { ReleaseSchedule, sustainedMailboxRate, type CallsPerMailbox } from '../domain/pacing.js';
 import { expandMessageSchema, parseMessage, type MailboxMessageBody } from './messages.js';
 import { runKey } from './runs.js';
 import { closeRunAfterSettle } from './finalizeRuns.js';
@@ -270,6 +270,15 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
   return deps.expansions ? deps.expansions.run(() => expandNow(deps, body)) : expandNow(deps, body);
 }
 
+/** The mailboxes per second the task's latest finished run sustained (one page of its runs, newest first). */
+async function previousRunPace(deps: ExpandDeps, taskId: string, runId: string): Promise<number | undefined> {
+  const { items } = await deps.repos.runs.list(taskId, { top: 10 });
+  const finished = items.find(
+    (r) => r.runId !== runId && ['succeeded', 'completedWithErrors', 'needsReview'].includes(r.status),
+  );
+  return finished ? sustainedMailboxRate(finished) : undefined;
+}
+
 async function expandNow(deps: ExpandDeps, body: unknown): Promise<ExpandOutcome> {
   const { taskId, runId } = parseMessage(expandMessageSchema, body, QUEUES.expand);
   const found = await startExpanding(deps, taskId, runId);
@@ -286,6 +295,7 @@ async function expandNow(deps: ExpandDeps, body: unknown): Promise<ExpandOutcome
   const matched = { SendAs: 0, SendOnBehalf: 0 };
   // Read once: the messages of one expansion follow one schedule, however many pages they are sent in.
   const rates = (await deps.tenantRates?.current()) ?? {};
+  const sustained = await previousRunPace(deps, taskId, runId);
   const releaseFrom = deps.now().getTime();
   let schedule: ReleaseSchedule | undefined;
 
@@ -313,7 +323,7 @@ async function expandNow(deps: ExpandDeps, body: unknown): Promise<ExpandOutcome
           ? tenantWideRows(prefetched, m.id, run.rights, matched)
           : memberRows(perMember, m.id, run.rights),
       };
-      schedule ??= new ReleaseSchedule(callsPerMailbox(run.rights, prefetched !== undefined), rates);
+      schedule ??= new ReleaseSchedule(callsPerMailbox(run.rights, prefetched !== undefined), rates, sustained);
       const offsetMs = schedule.next();
       return {
         body: message,

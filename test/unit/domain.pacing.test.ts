@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ReleaseSchedule, nextSharedRate, RATE_RULES, type SharedRateState } from '../../shared/domain/pacing.js';
+import {
+  ReleaseSchedule,
+  nextSharedRate,
+  sustainedMailboxRate,
+  RATE_RULES,
+  type SharedRateState,
+} from '../../shared/domain/pacing.js';
 
 const found = (perSecond: number, extra: Partial<SharedRateState> = {}): SharedRateState => ({
   perSecond,
@@ -51,9 +57,32 @@ describe('ReleaseSchedule (mailbox messages released at the tenant rate)', () =>
     expect(offsets[2000]).toBeLessThan(20_000);
   });
 
+  it("starts from what the task's previous run sustained when higher than the stored rate, and only then", () => {
+    // Stored 10/s (each instance's rate); the last run settled 50 mailboxes/s with 2 Exchange calls each: 100/s.
+    const rates = { exchange: found(10, { congestedAtPerSecond: 12 }) };
+    const faster = new ReleaseSchedule({ exchange: 2, graph: 0 }, rates, 50);
+    const slower = new ReleaseSchedule({ exchange: 2, graph: 0 }, rates, 1);
+    const unknown = new ReleaseSchedule({ exchange: 2, graph: 0 }, rates);
+
+    expect([faster.next(), faster.next()]).toEqual([0, 20]);
+    expect([slower.next(), slower.next()]).toEqual([0, 200]);
+    expect([unknown.next(), unknown.next()]).toEqual([0, 200]);
+  });
+
   it('a service the mailbox does not call does not pace it', () => {
     const schedule = new ReleaseSchedule({ exchange: 0, graph: 1 }, { exchange: found(1) });
     expect([schedule.next(), schedule.next()]).toEqual([0, 0]);
+  });
+});
+
+describe('sustainedMailboxRate (what a finished run settled per second)', () => {
+  it('counts done and failed mailboxes over the time from start to close; nothing without both times', () => {
+    const run = { mailboxesDone: 90, mailboxesFailed: 10, startedAt: '2026-03-02T10:00:00Z', finishedAt: null };
+    expect(sustainedMailboxRate({ ...run, finishedAt: '2026-03-02T10:00:20Z' })).toBe(5);
+    expect(sustainedMailboxRate(run)).toBeUndefined();
+    expect(
+      sustainedMailboxRate({ ...run, mailboxesDone: 0, mailboxesFailed: 0, finishedAt: '2026-03-02T10:01Z' }),
+    ).toBeUndefined();
   });
 });
 

@@ -85,6 +85,36 @@ describe('expandTarget (in memory)', () => {
     expect(sent.map((m) => m.messageId?.startsWith(`${run.taskId}_${run.runId}_`))).toEqual([true, true]);
   });
 
+  it("paces from what the task's previous run sustained when that beats the stored (one instance's) rate", async () => {
+    // Arrange: the stored Exchange rate is 2/s, but the last run settled 40 mailboxes in 10 s: 4 mailboxes/s,
+    // one Exchange call (FullAccess) each: several instances, each at the stored rate.
+    const { deps, task } = await arrange();
+    const previous = aRun(
+      {
+        status: 'succeeded',
+        createdAt: '2026-03-01T10:00:00.000Z',
+        startedAt: '2026-03-01T10:00:00.000Z',
+        finishedAt: '2026-03-01T10:00:10.000Z',
+        mailboxesDone: 38,
+        mailboxesFailed: 2,
+      },
+      task,
+    );
+    await deps.repos.runs.create(previous);
+    const paced = {
+      ...deps,
+      tenantRates: { current: async () => ({ exchange: { perSecond: 2, decreasedAt: 0, updatedAt: 0 } }) },
+    };
+    const startedAt = deps.now().getTime();
+
+    // Act
+    await expandTarget(paced, anExpandMessage());
+
+    // Assert: 4/s, a quarter of a second apart (the stored 2/s alone gives half a second: the test above).
+    const sent = deps.queue.to(QUEUES.mailbox);
+    expect(sent.map((m) => m.scheduledEnqueueTime?.getTime())).toEqual([undefined, startedAt + 250]);
+  });
+
   it('skips members without an Exchange Online mailbox as noExchangeMailbox, and counts them on the run', async () => {
     const { deps, run, guest } = await arrange();
 
