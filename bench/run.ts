@@ -458,11 +458,19 @@ async function pollUntilClosed(
   taskId: string,
   runId: string,
   started: number,
-): Promise<{ run: Record<string, unknown>; wallMs: number }> {
+): Promise<{ run: Record<string, unknown>; wallMs: number; unavailable: number }> {
   let nextTick = started + FINALIZER_EVERY_MS;
+  let unavailable = 0;
   for (;;) {
-    const run = await api('GET', `tasks/${taskId}/runs/${runId}`);
-    if (!isActiveStatus(run.status as RunStatus)) return { run, wallMs: Date.now() - started };
+    let run: Record<string, unknown> | undefined;
+    try {
+      run = await api('GET', `tasks/${taskId}/runs/${runId}`);
+    } catch (error) {
+      // A 503 (problem+json says "try again") is what a client retries; counted, so a busy host shows.
+      if (!/ answered 503:/.test((error as Error).message)) throw error;
+      unavailable += 1;
+    }
+    if (run && !isActiveStatus(run.status as RunStatus)) return { run, wallMs: Date.now() - started, unavailable };
     if (Date.now() >= nextTick) {
       await finalizerTick();
       nextTick += FINALIZER_EVERY_MS;
@@ -626,7 +634,7 @@ async function main(): Promise<void> {
         },
         process.stderr.isTTY ? 500 : 5_000,
       );
-      let closed: { run: Record<string, unknown>; wallMs: number };
+      let closed: { run: Record<string, unknown>; wallMs: number; unavailable: number };
       try {
         closed = await pollUntilClosed(api, () => host!.call({ cmd: 'finalize' }), taskId, String(runId), started);
       } finally {
@@ -642,6 +650,7 @@ async function main(): Promise<void> {
       };
       const summary = {
         ...summarizePhase({ phase, wallMs, floor, run, sim: running.stats(), before, after }),
+        pollsAnswered503: closed.unavailable,
         otherCpuSeconds: {
           azurite: cpuSeconds(azurite.pid, cpuBefore.azurite),
           simulatorAndBench: cpuSeconds(process.pid, cpuBefore.simulator),
