@@ -31,7 +31,8 @@ import {
   type SettingLists,
   settingProblems,
 } from './arm.js';
-import { hostJsonProblems, stripJsonComments } from './files.js';
+import { withoutComments } from '../../dev/host/hostJson.js';
+import { hostJsonProblems } from './files.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bicepDir = path.join(repoRoot, 'infra/bicep');
@@ -283,7 +284,7 @@ describe('Node.js runtime', () => {
 });
 
 describe('host.json against the queues and the deployed run timeout', () => {
-  const hostJson: unknown = JSON.parse(stripJsonComments(read('host.json')));
+  const hostJson: unknown = JSON.parse(withoutComments(read('host.json')));
 
   it('renews locks at least as long as an invocation may run, and runs time out after invocations', () => {
     const runTimeoutMinutes = Number(appSettings(real().resources).get('RUN_TIMEOUT_MINUTES'));

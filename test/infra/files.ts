@@ -6,32 +6,6 @@
 
 // ---------------------------------------------------------------------------------------------- host.json & secrets
 
-/** host.json allows `//` comments; removes them (outside strings) so JSON.parse accepts the text. */
-export function stripJsonComments(text: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] ?? '';
-    if (inString) {
-      out += c;
-      if (c === '\\') out += text[++i] ?? '';
-      else if (c === '"') inString = false;
-    } else if (c === '"') {
-      inString = true;
-      out += c;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 1;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 /** Seconds of a .NET TimeSpan string as host.json uses it (`00:10:00`, `00:00:00.80`, `1.00:00:00`). */
 export function timeSpanSeconds(text: string): number | undefined {
   const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(text);

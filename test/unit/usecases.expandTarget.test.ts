@@ -29,6 +29,11 @@ async function arrange(status: RunStatus = 'queued') {
   return { deps, run, task, current, ...users };
 }
 
+/** The deps with a stored shared Exchange rate (requests/s), as expansion reads it for pacing. */
+function withExchangeRate(deps: MemoryDeps, perSecond: number) {
+  return { ...deps, tenantRates: { current: async () => ({ exchange: { perSecond, decreasedAt: 0, updatedAt: 0 } }) } };
+}
+
 describe('expandTarget (in memory)', () => {
   it('turns a group target into one pending item and one mps-mailbox message per mailbox', async () => {
     const { deps, run, adele, ben } = await arrange();
@@ -70,10 +75,7 @@ describe('expandTarget (in memory)', () => {
   it("releases the mailbox messages at the tenant's shared rate (issue 20), with the same ids", async () => {
     // Arrange: Exchange at 2/s: FullAccess per mailbox (this small target also reads no SendAs: not synced).
     const { deps, run } = await arrange();
-    const paced = {
-      ...deps,
-      tenantRates: { current: async () => ({ exchange: { perSecond: 2, decreasedAt: 0, updatedAt: 0 } }) },
-    };
+    const paced = withExchangeRate(deps, 2);
     const startedAt = deps.now().getTime();
 
     // Act
@@ -101,10 +103,7 @@ describe('expandTarget (in memory)', () => {
       task,
     );
     await deps.repos.runs.create(previous);
-    const paced = {
-      ...deps,
-      tenantRates: { current: async () => ({ exchange: { perSecond: 2, decreasedAt: 0, updatedAt: 0 } }) },
-    };
+    const paced = withExchangeRate(deps, 2);
     const startedAt = deps.now().getTime();
 
     // Act
