@@ -4,6 +4,7 @@
  * the tenant simulator and the load generator out of this process so its RSS is the app's alone.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import { configureServices } from '../shared/composition.js';
 import { buildInstances } from '../dev/host/instances.js';
@@ -11,9 +12,16 @@ import { InProcessQueue } from '../shared/adapters/queue/inProcessQueue.js';
 import { createLogger } from '../shared/logging.js';
 import { QUEUES } from '../shared/ports/queue.js';
 import { startLocalHost } from '../dev/host/localHost.js';
-import { AZURITE_LAYOUT } from '../dev/tableLayout.js';
 import { TableStore, type TableCounters } from '../shared/adapters/tables/tableStore.js';
-import { BENCH_TABLES, type HostEvent, type HostReply, type HostRequest, type HostSnapshot } from './protocol.js';
+import {
+  BENCH_TABLES,
+  benchLayout,
+  layoutNamed,
+  type HostEvent,
+  type HostReply,
+  type HostRequest,
+  type HostSnapshot,
+} from './protocol.js';
 
 function vmHwmBytes(): number {
   try {
@@ -70,7 +78,9 @@ async function main(): Promise<void> {
     );
   // bench/run.ts always starts Azurite.
   // LOCAL_INSTANCES app instances over the one queue (bench/run.ts --instances); the first answers snapshots.
-  const instances = buildInstances(config, { queue, logger, tableLayout: AZURITE_LAYOUT });
+  const { values } = parseArgs({ options: { 'table-layout': { type: 'string', default: 'sharded' } } });
+  const tableLayout = layoutNamed(benchLayout(String(values['table-layout'])));
+  const instances = buildInstances(config, { queue, logger, tableLayout });
   const services = instances[0];
   if (!services) throw new Error('bench host: no app instance was built');
   configureServices(services);

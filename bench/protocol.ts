@@ -1,5 +1,21 @@
-import type { TableCounters } from '../shared/adapters/tables/tableStore.js';
+import { ONE_TABLE_PER_ENTITY, type TableCounters, type TableLayout } from '../shared/adapters/tables/tableStore.js';
 import type { LimiterStats } from '../shared/adapters/microsoft/limiter.js';
+import { AZURITE_LAYOUT } from '../dev/tableLayout.js';
+
+/**
+ * Azurite's tables in the bench: `sharded` as the local host and the tests shard them (dev/tableLayout.ts, chosen
+ * for lookups at 100,000 mailboxes), or `single`, one table per entity as in production.
+ */
+export type BenchLayout = 'sharded' | 'single';
+
+export function benchLayout(name: string): BenchLayout {
+  if (name === 'sharded' || name === 'single') return name;
+  throw new Error(`--table-layout must be sharded or single, not '${name}'`);
+}
+
+export function layoutNamed(layout: BenchLayout): TableLayout {
+  return layout === 'sharded' ? AZURITE_LAYOUT : ONE_TABLE_PER_ENTITY;
+}
 
 /** Tables whose per-table counters the benchmark reports (logical names). */
 export const BENCH_TABLES = [

@@ -13,6 +13,7 @@
  *     (--lookup-rates: open-loop Poisson load at each rate, req/s; --lookup-connections: closed-loop clients;
  *     '' for none)
  *     [--host-heap-mb 0]   (the host's --max-old-space-size; 0 keeps Node's default)
+ *     [--table-layout sharded]   (Azurite's tables: sharded as the local host shards them, or single: one per entity)
  *     [--azurite-node-options="--max-old-space-size=8192 --no-memory-reducer --heap-growing-percent=200"]
  *                 (Node flags of the Azurite process, space-separated; note the =)
  *     [--instances 1 (or a list: 1,4,16: LOCAL_INSTANCES of the host, each count a bench of its own)]
@@ -46,7 +47,15 @@ import {
 import { seedIndex } from './seedIndex.js';
 import { measureHistoryPaging } from './historyPaging.js';
 import { computeFloor, progressLine, summarizePhase, type BenchRight, type PhaseResult } from './metrics.js';
-import type { HostCommand, HostEvent, HostReply, HostRequest, HostSnapshot } from './protocol.js';
+import {
+  benchLayout,
+  type BenchLayout,
+  type HostCommand,
+  type HostEvent,
+  type HostReply,
+  type HostRequest,
+  type HostSnapshot,
+} from './protocol.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ALL_RIGHTS: BenchRight[] = ['FullAccess', 'SendAs', 'SendOnBehalf', 'CalendarDelegate'];
@@ -85,6 +94,8 @@ export interface BenchOptions {
    * machine).
    */
   hostHeapMb: number;
+  /** Azurite's tables: sharded as the local host shards them (the default), or one per entity as in production. */
+  tableLayout: BenchLayout;
   /** Node flags for the Azurite process. */
   azuriteNodeOptions: string[];
   /**
@@ -120,6 +131,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'azurite-node-options': { type: 'string', default: DEFAULT_AZURITE_NODE_OPTIONS },
       keep: { type: 'boolean', default: false },
       instances: { type: 'string', default: '1' },
+      'table-layout': { type: 'string', default: 'sharded' },
     },
   });
   const wholeNumbers = (name: 'lookup-rates' | 'lookup-connections' | 'instances', max: number): number[] => {
@@ -172,6 +184,7 @@ function parseOptions(argv: string[]): BenchOptions {
     seed: Math.floor(num('seed', 0, 2 ** 31)),
     timeoutMinutes: num('timeout-minutes', 0.1, 600),
     hostHeapMb: Math.floor(num('host-heap-mb', 0, 65536)),
+    tableLayout: benchLayout(String(values['table-layout'])),
     azuriteNodeOptions: nodeFlags(String(values['azurite-node-options'])),
     keep: values.keep === true,
     instances: wholeNumbers('instances', 256),
@@ -207,8 +220,8 @@ class HostProcess {
     });
   }
 
-  static async start(env: Record<string, string>, heapMb = 0): Promise<HostProcess> {
-    const child = fork(path.join(here, 'host.js'), [], {
+  static async start(env: Record<string, string>, heapMb: number, layout: BenchLayout): Promise<HostProcess> {
+    const child = fork(path.join(here, 'host.js'), ['--table-layout', layout], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       ...(heapMb > 0 ? { execArgv: [...process.execArgv, `--max-old-space-size=${heapMb}`] } : {}),
@@ -539,7 +552,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       LOCAL_INSTANCES: String(options.instances[0] ?? 1),
     };
-    host = await HostProcess.start(hostEnv, options.hostHeapMb);
+    host = await HostProcess.start(hostEnv, options.hostHeapMb, options.tableLayout);
     const running = sim;
     const adminToken = await sim.mintApiToken({ roles: ['MailboxPermissionSync.Admin'] });
     const api = async (method: string, route: string, body?: unknown): Promise<Record<string, unknown>> => {
@@ -572,7 +585,7 @@ async function main(): Promise<void> {
 
     if (options.phases[0] === 'seed') {
       const started = Date.now();
-      const seeded = await seedIndex(tenant, azuriteConnectionString(azurite.port), 'bench', log);
+      const seeded = await seedIndex(tenant, azuriteConnectionString(azurite.port), 'bench', options.tableLayout, log);
       log(
         `seed: ${seeded.mailboxes} mailboxes with ${seeded.delegations} delegations stored in ` +
           `${Math.round((Date.now() - started) / 1000)} s`,
@@ -708,7 +721,7 @@ async function main(): Promise<void> {
       log(readerToken);
       await keepMeasuring(async () => {
         await host!.stop();
-        host = await HostProcess.start(hostEnv, options.hostHeapMb);
+        host = await HostProcess.start(hostEnv, options.hostHeapMb, options.tableLayout);
         const again = await measureAllLookups(options, tenant, host, running, azurite!, log);
         process.stdout.write(
           `${JSON.stringify({

@@ -3,7 +3,7 @@ import { DelegationTables } from '../shared/adapters/tables/delegationTables.js'
 import type { DelegationRow, MailboxRef } from '../shared/ports/delegations.js';
 import { DirectoryTable } from '../shared/adapters/tables/directoryTable.js';
 import { TableClientFactory } from '../shared/adapters/tables/tableStore.js';
-import { AZURITE_LAYOUT } from '../dev/tableLayout.js';
+import { layoutNamed, type BenchLayout } from './protocol.js';
 import { RIGHTS, type Right, type Via } from '../shared/domain/delegation/types.js';
 import { expectedDelegations } from '../test/support/expected.js';
 
@@ -16,10 +16,11 @@ export async function seedIndex(
   tenant: Tenant,
   connectionString: string,
   prefix: string,
+  layout: BenchLayout,
   log: (line: string) => void,
 ): Promise<{ mailboxes: number; delegations: number }> {
   // The host's layout on Azurite (bench/host.ts), so the host finds what is seeded here.
-  const tables = new TableClientFactory({ kind: 'connectionString', connectionString, prefix }, AZURITE_LAYOUT);
+  const tables = new TableClientFactory({ kind: 'connectionString', connectionString, prefix }, layoutNamed(layout));
   const delegations = new DelegationTables(tables);
   const directory = new DirectoryTable(tables);
   const expected = expectedDelegations(tenant, tenant.demo.targetGroupId);
