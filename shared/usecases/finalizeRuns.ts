@@ -7,7 +7,7 @@ import type { RightTally } from '../domain/delegation/hold.js';
 import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.js';
 import type { MailboxMessageBody } from './messages.js';
 import { runKey, sendExpandMessage } from './runs.js';
-import { settleProposedRevocations } from './revocationHold.js';
+import { coveredByAnyRun, proposeLeftScope, settleProposedRevocations } from './revocationHold.js';
 import { PreconditionFailedError } from '../errors.js';
 
 export interface FinalizeDeps {
@@ -316,21 +316,9 @@ async function proposeRemovalOfMailboxesThatLeftScope(
   let mailboxes = 0;
   for await (const item of deps.repos.runs.allItems(previous.taskId, previous.runId)) {
     if (current.has(item.mailboxId)) continue;
-    let covered = false;
-    for (const other of others) {
-      if (await deps.repos.runs.getItem(other.taskId, other.runId, item.mailboxId)) {
-        covered = true;
-        break;
-      }
-    }
-    if (covered) continue;
+    if (await coveredByAnyRun(deps.repos, others, item.mailboxId)) continue;
     mailboxes++;
-    const stored = (await deps.repos.delegations.forMailbox(item.mailboxId)).filter(
-      (d) => d.source === 'MailboxPermissionSync',
-    );
-    if (stored.length === 0) continue;
-    const proposals = stored.map((d) => ({ ...d, reason: 'leftScope' as const }));
-    await deps.repos.runs.proposeRevocations(run.taskId, run.runId, item.mailboxId, proposals);
+    const stored = await proposeLeftScope(deps.repos, run, item.mailboxId);
     for (const d of stored) {
       const entry = tally[d.right] ?? { proposed: 0, stored: 0 };
       tally[d.right] = { proposed: entry.proposed + 1, stored: entry.stored + 1 };

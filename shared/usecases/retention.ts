@@ -3,7 +3,7 @@ import type { Run } from '../domain/task.js';
 import type { Logger } from '../logging.js';
 import type { RetentionRepository } from '../ports/retention.js';
 import type { Repositories } from '../ports/services.js';
-import { applyLeftScopeRevocations } from './revocationHold.js';
+import { applyLeftScopeRevocations, coveredByAnyRun, proposeLeftScope } from './revocationHold.js';
 
 export interface RetentionDeps {
   retention: RetentionRepository;
@@ -93,20 +93,8 @@ async function revokeScopesOfDeletedTasks(
     const scope = scopeRun(runs);
     if (!scope) continue;
     for await (const item of deps.repos.runs.allItems(scope.taskId, scope.runId)) {
-      let covered = false;
-      for (const other of covering) {
-        if (await deps.repos.runs.getItem(other.taskId, other.runId, item.mailboxId)) {
-          covered = true;
-          break;
-        }
-      }
-      if (covered) continue;
-      const stored = (await deps.repos.delegations.forMailbox(item.mailboxId)).filter(
-        (d) => d.source === 'MailboxPermissionSync',
-      );
-      if (stored.length === 0) continue;
-      const proposals = stored.map((d) => ({ ...d, reason: 'leftScope' as const }));
-      await deps.repos.runs.proposeRevocations(scope.taskId, scope.runId, item.mailboxId, proposals);
+      if (await coveredByAnyRun(deps.repos, covering, item.mailboxId)) continue;
+      await proposeLeftScope(deps.repos, scope, item.mailboxId);
     }
     revoked += await applyLeftScopeRevocations(deps, scope);
   }

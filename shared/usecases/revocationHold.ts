@@ -110,6 +110,33 @@ export async function applyHeldRevocations(
  * Applies a run's `leftScope` proposals with no hold: those of a deleted task's last scope (see retention.ts),
  * whose removal an administrator decided by deleting the task. Returns how many delegations it removed.
  */
+/** Whether any of `runs` (other tasks' scope runs) has an item for the mailbox: a task still covers it. */
+export async function coveredByAnyRun(
+  repos: Pick<Repositories, 'runs'>,
+  runs: ReadonlyArray<Pick<Run, 'taskId' | 'runId'>>,
+  mailboxId: string,
+): Promise<boolean> {
+  for (const other of runs) {
+    if (await repos.runs.getItem(other.taskId, other.runId, mailboxId)) return true;
+  }
+  return false;
+}
+
+/**
+ * Proposes the mailbox's synced delegations (manual ones stay) as revocations of `run` with reason `leftScope`,
+ * and answers them.
+ */
+export async function proposeLeftScope(
+  repos: Pick<Repositories, 'runs' | 'delegations'>,
+  run: Pick<Run, 'taskId' | 'runId'>,
+  mailboxId: string,
+): Promise<ProposedRevocation[]> {
+  const stored = (await repos.delegations.forMailbox(mailboxId)).filter((d) => d.source === 'MailboxPermissionSync');
+  const proposals = stored.map((d) => ({ ...d, reason: 'leftScope' as const }));
+  if (proposals.length > 0) await repos.runs.proposeRevocations(run.taskId, run.runId, mailboxId, proposals);
+  return proposals;
+}
+
 export async function applyLeftScopeRevocations(deps: HoldDeps, run: Run): Promise<number> {
   return (await applyProposals(deps, run, (row) => row.reason === 'leftScope')).applied;
 }
