@@ -232,21 +232,8 @@ export class TableStore {
    * in the actions' order (a delete has none), so a caller can guard its next write without reading again.
    */
   async transact(actions: readonly TransactionAction[]): Promise<Array<string | undefined>> {
-    const first = actions[0];
-    if (!first) return [];
-    const partitionKey = String(first[1].partitionKey);
-    if (actions.length > MAX_BATCH || actions.some((a) => String(a[1].partitionKey) !== partitionKey)) {
-      throw new Error(`a transaction on ${this.tableName} takes one partition and at most ${MAX_BATCH} actions`);
-    }
-    const client = await this.ensureWritable(partitionKey);
-    this.count('transactions', 1);
-    this.count('writes', actions.length);
-    let response: Awaited<ReturnType<TableClient['submitTransaction']>>;
-    try {
-      response = await this.traced('transaction', () => client.submitTransaction([...actions]));
-    } catch (error) {
-      throw fromTableError(error, `transaction on ${this.tableName}`);
-    }
+    if (actions.length === 0) return [];
+    const response = await this.submitChunk(actions);
     // A changeset's responses come in its requests' order (OData batch); an update's has no Location to name it.
     if (response.subResponses.length !== actions.length) {
       const answered = response.subResponses.length;
@@ -257,6 +244,24 @@ export class TableStore {
     return actions.map(([kind], i) =>
       kind === 'delete' ? undefined : this.etagOf({ etag: etags[i] }, 'a transaction on'),
     );
+  }
+
+  /** One entity-group transaction of one partition's actions (at most 100), counted and traced. */
+  private async submitChunk(
+    actions: readonly TransactionAction[],
+  ): Promise<Awaited<ReturnType<TableClient['submitTransaction']>>> {
+    const partitionKey = String(actions[0]?.[1].partitionKey);
+    if (actions.length > MAX_BATCH || actions.some((a) => String(a[1].partitionKey) !== partitionKey)) {
+      throw new Error(`a transaction on ${this.tableName} takes one partition and at most ${MAX_BATCH} actions`);
+    }
+    const client = await this.ensureWritable(partitionKey);
+    this.count('transactions', 1);
+    this.count('writes', actions.length);
+    try {
+      return await this.traced('transaction', () => client.submitTransaction([...actions]));
+    } catch (error) {
+      throw fromTableError(error, `transaction on ${this.tableName}`);
+    }
   }
 
   /**
@@ -274,18 +279,8 @@ export class TableStore {
       else byPartition.set(pk, [action]);
     }
     const partitions = [...byPartition.entries()];
-    const writePartition = async ([partitionKey, list]: [string, TransactionAction[]]) => {
-      const client = await this.ensureWritable(partitionKey);
-      for (let i = 0; i < list.length; i += MAX_BATCH) {
-        const chunk = list.slice(i, i + MAX_BATCH);
-        this.count('transactions', 1);
-        this.count('writes', chunk.length);
-        try {
-          await this.traced('transaction', () => client.submitTransaction(chunk));
-        } catch (error) {
-          throw fromTableError(error, `transaction on ${this.tableName}`);
-        }
-      }
+    const writePartition = async ([, list]: [string, TransactionAction[]]) => {
+      for (let i = 0; i < list.length; i += MAX_BATCH) await this.submitChunk(list.slice(i, i + MAX_BATCH));
     };
     // Sequential round trips per partition made wide batches (a page of directory entries) slow.
     const queue = partitions.values();
