@@ -94,3 +94,25 @@ export type AuditHint =
       change: 'grant' | 'revoke' | 'set';
     }
   | { kind: 'ignored'; recordId: string; reason: 'notPermissionChange' | 'systemActor' | 'failedOperation' };
+
+/** A hint that names a mailbox delegation change (see AuditHint). */
+export type PermissionChangeHint = Extract<AuditHint, { kind: 'permissionChange' }>;
+
+/** A mailbox of a task's scope the feed asks to re-read, as its run item names it. */
+export interface AuditResyncMailbox {
+  mailboxId: string;
+  upn: string;
+  address: string;
+  displayName: string;
+}
+
+/**
+ * What one poll of the feed asks of one task: re-read these mailboxes (each inside the task's scope), because
+ * these audit records named them. The hints only attribute what the re-read finds: Exchange stays the truth.
+ */
+export interface AuditResyncRequest {
+  taskId: string;
+  /** When the poll ran (ISO 8601 UTC): with the task it names the audit run, so a repeated poll is idempotent. */
+  polledAt: string;
+  mailboxes: Array<{ mailbox: AuditResyncMailbox; hints: PermissionChangeHint[] }>;
+}
