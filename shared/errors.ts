@@ -3,7 +3,10 @@
  * status codes; queue handlers decide retry vs. settle by class (RetryableError vs. the rest).
  */
 
-/** What Graph, Exchange or the Management Activity API answered, as the codes of `shared/adapters/microsoft/upstreamErrors.ts` name it. */
+/**
+ * What Graph, Exchange or the Management Activity API answered, as the codes of
+ * `shared/adapters/microsoft/upstreamErrors.ts` name it.
+ */
 type UpstreamOutcome =
   | 'THROTTLED'
   | 'UNAUTHORIZED'

@@ -57,8 +57,8 @@ export interface MicrosoftClients {
 }
 
 /**
- * Graph, Exchange and Management Activity API clients sharing one transport, one token source per resource and one limiter per service;
- * create once per process.
+ * Graph, Exchange and Management Activity API clients sharing one transport, one token source per resource and one
+ * limiter per service; create once per process.
  */
 export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftClientsOptions = {}): MicrosoftClients {
   const transport = createHttpsFetch(opts.ca ? { ca: opts.ca } : {});

@@ -143,8 +143,8 @@ export class ManagementClient implements AuditFeedPort {
     if (url.protocol !== 'https:' || url.hostname.toLowerCase() !== this.host) {
       throw new PermanentUpstreamError(
         'MANAGEMENT.UNTRUSTED_HOST',
-        `refusing to follow ${what} ${url.protocol}//${url.host}: only https://${this.host} (MANAGEMENT_API_BASE_URL) ` +
-          'gets the token',
+        `refusing to follow ${what} ${url.protocol}//${url.host}: only https://${this.host} ` +
+          '(MANAGEMENT_API_BASE_URL) gets the token',
       );
     }
     const hasPublisher = [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'publisheridentifier');
