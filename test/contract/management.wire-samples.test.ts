@@ -64,7 +64,9 @@ describe('Management Activity API wire samples parse through the client', () => 
   });
 
   it('subscriptions/content: whole-second UTC window without zone, pages followed through NextPageUri', async () => {
-    const next = `${ROOT}/subscriptions/content?contentType=Audit.Exchange&startTime=2026-12-06T12:00:00&endTime=2026-12-06T13:00:01&nextPage=2026120613R0001`;
+    const next =
+      `${ROOT}/subscriptions/content?contentType=Audit.Exchange&startTime=2026-12-06T12:00:00` +
+      '&endTime=2026-12-06T13:00:01&nextPage=2026120613R0001';
     const { feed, calls } = clientAnswering((_call, index) =>
       index === 0 ? json(sample('mgmt-content-list-page.json'), 200, { NextPageUri: next }) : json([]),
     );
@@ -105,7 +107,7 @@ describe('Management Activity API wire samples parse through the client', () => 
     expect(calls).toHaveLength(0);
   });
 
-  it('the API refusing a window (AF20030) is MANAGEMENT.BAD_WINDOW; no subscription (AF20022) is NO_SUBSCRIPTION', async () => {
+  it('the API refusing a window (AF20030) is BAD_WINDOW; no subscription (AF20022) is NO_SUBSCRIPTION', async () => {
     for (const [file, code] of [
       ['mgmt-error-window.json', 'MANAGEMENT.BAD_WINDOW'],
       ['mgmt-error-no-subscription.json', 'MANAGEMENT.NO_SUBSCRIPTION'],
@@ -163,7 +165,7 @@ describe('Management Activity API wire samples parse through the client', () => 
     expect(url.searchParams.get('PublisherIdentifier')).toBe(TENANT_ID);
   });
 
-  it('a record that fails validation is unreadable, naming the field and the record; the others still read', async () => {
+  it('a record failing validation is unreadable, naming the field and the record; the others still read', async () => {
     const blob = sample('mgmt-content-blob.json') as Array<Record<string, unknown>>;
     const broken = [
       { ...blob[0], CreationTime: 'yesterday' },
