@@ -279,7 +279,7 @@ describe('every control-API permission change leaves its audit record, read thro
     }
   });
 
-  it('a change without a named actor is the seeded admin's; the demo log has system and other noise', async () => {
+  it('a change without a named actor is by the seeded admin; demo log has system and other noise', async () => {
     await ensureSubscribed();
     const { alexId, gradyId } = sim.tenant.demo;
     await mutate({ op: 'grantFullAccess', mailboxId: alexId, trusteeId: gradyId });
