@@ -326,6 +326,29 @@ describe('faults of the simulated Management Activity API', () => {
     expect((await feed('subscriptions/list')).status).toBe(200);
   });
 
+  it('an app without ActivityFeed.Read gets 403 AF10001, which the client explains', async () => {
+    const granted = [...sim.tenant.app.permissions];
+    const hasExchangeRole = sim.tenant.app.hasExchangeRole;
+    await mutate({
+      op: 'setAppPermissions',
+      permissions: granted.filter((p) => p !== 'ActivityFeed.Read'),
+      hasExchangeRole,
+    });
+    const own = createMicrosoftClients(tenant, { ca: sim.caCertPem, retry: { maxAttempts: 1 } });
+    try {
+      const bearer = await tokenOrThrow(sim, 'management');
+      const r = await feed('subscriptions/list', { bearer });
+      expect(r.status).toBe(403);
+      expect(json<{ error: { code: string } }>(r).error.code).toBe('AF10001');
+      const failure = own.management.listSubscriptions();
+      await expect(failure).rejects.toMatchObject({ code: 'MANAGEMENT.FORBIDDEN' });
+      await expect(failure).rejects.toThrow(/grant the application permission ActivityFeed\.Read/);
+    } finally {
+      own.close();
+      await mutate({ op: 'setAppPermissions', permissions: granted, hasExchangeRole });
+    }
+  });
+
   it('knobs and faults are set through the control API', async () => {
     const knobs = await request(sim, {
       method: 'POST',

@@ -82,6 +82,7 @@ export const auditRecordSchema = z
     }),
   );
 
+/** The fields a zod failure names, `path: message; …` (for an admin-readable reason). */
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
 }
