@@ -77,7 +77,7 @@ export function auditMutation(
   if (m.op === 'setCalendarAccess') return undefined;
   const mailbox = t.users.get(m.mailboxId);
   if (mailbox === undefined) return undefined;
-  const at = Date.now();
+  const at = ctx.audit.clock();
   const org = t.initialDomain;
   const explicit = audit.actor !== undefined;
   const actor: AuditActor = {
@@ -164,7 +164,7 @@ export function auditMutation(
 export function seedAuditNoise(ctx: SimContext): void {
   const t = ctx.tenant;
   const org = t.initialDomain;
-  const at = Date.now();
+  const at = ctx.audit.clock();
   const system: AuditActor = { userId: 'NT AUTHORITY\\SYSTEM (Microsoft.Exchange.Servicehost)', userType: 3 };
   const admin: AuditActor = { userId: defaultAdmin(t), userType: 2 };
   const alex = t.users.get(t.demo.alexId);

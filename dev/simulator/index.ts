@@ -64,6 +64,8 @@ export interface SimulatorOptions extends Partial<SimulatorKnobs> {
   auditDelayMs?: number;
   /** Content entries per Management API listing page (default 3, so paging is exercised). */
   auditPageSize?: number;
+  /** The audit feed's clock (default Date.now): a test moves it to see content expire after 7 days. */
+  auditClock?: () => number;
 }
 
 export interface RunningSimulator {
@@ -205,10 +207,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     buckets: {},
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
     forbiddenCount: 0,
-    audit: new AuditFeed(createRng((seed ^ 0xa0d17) >>> 0), {
-      ...(options.auditDelayMs !== undefined ? { delayMs: options.auditDelayMs } : {}),
-      ...(options.auditPageSize !== undefined ? { pageSize: options.auditPageSize } : {}),
-    }),
+    audit: new AuditFeed(
+      createRng((seed ^ 0xa0d17) >>> 0),
+      {
+        ...(options.auditDelayMs !== undefined ? { delayMs: options.auditDelayMs } : {}),
+        ...(options.auditPageSize !== undefined ? { pageSize: options.auditPageSize } : {}),
+      },
+      options.auditClock,
+    ),
   };
   applyKnobs(c, {
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),

@@ -70,6 +70,8 @@ interface Blob {
 /** The simulated tenant's audit log and its subscriptions. */
 export class AuditFeed {
   readonly knobs: AuditFeedKnobs;
+  /** The feed's clock: when records happen, become available and expire. */
+  readonly clock: () => number;
   private readonly pending: PendingRecord[] = [];
   private readonly blobs: Blob[] = [];
   private readonly subscriptions = new Map<string, 'enabled' | 'disabled'>();
@@ -83,6 +85,7 @@ export class AuditFeed {
     knobs: Partial<AuditFeedKnobs> = {},
     private readonly now: () => number = Date.now,
   ) {
+    this.clock = now;
     this.knobs = { delayMs: 5000, pageSize: 3, blobSize: 4, ...knobs };
   }
 

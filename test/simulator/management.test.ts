@@ -373,3 +373,38 @@ describe('faults of the simulated Management Activity API', () => {
     expect(json(faults)).toMatchObject({ throttleLeft: 1, outageUntil: null });
   });
 });
+
+describe('retention of the simulated feed', () => {
+  it('a blob is gone 7 days after it became available (AF20051), and listings reach back 7 days at most', async () => {
+    let offset = 0;
+    const aged = await startSimulator({ mailboxes: 16, auditDelayMs: 0, auditClock: () => Date.now() + offset });
+    try {
+      const bearer = await tokenOrThrow(aged, 'management');
+      const root = `/api/v1.0/${aged.tenantId}/activity/feed`;
+      const call = (p: string, method = 'GET') =>
+        request(aged, { method, path: `${root}/${p}`, headers: { Authorization: `Bearer ${bearer}` } });
+      expect((await call('subscriptions/start?contentType=Audit.Exchange', 'POST')).status).toBe(200);
+      const window = () =>
+        `startTime=${iso(Date.now() + offset - 3600_000)}&endTime=${iso(Date.now() + offset + 1000)}`;
+
+      const listed = json<Array<{ contentUri: string; contentExpiration: string; contentCreated: string }>>(
+        await call(`subscriptions/content?contentType=Audit.Exchange&${window()}`),
+      );
+      expect(listed.length).toBeGreaterThan(0);
+      const first = listed[0] as (typeof listed)[number];
+      expect(Date.parse(first.contentExpiration) - Date.parse(first.contentCreated)).toBe(7 * 86_400_000);
+      const blobPath = new URL(first.contentUri).pathname;
+      const read = (): Promise<HttpResult> =>
+        request(aged, { path: blobPath, headers: { Authorization: `Bearer ${bearer}` } });
+      expect((await read()).status).toBe(200);
+
+      offset = 7 * 86_400_000 + 60_000;
+      const gone = await read();
+      expect(gone.status).toBe(400);
+      expect(json<{ error: { code: string } }>(gone).error.code).toBe('AF20051');
+      expect(json<unknown[]>(await call(`subscriptions/content?contentType=Audit.Exchange&${window()}`))).toEqual([]);
+    } finally {
+      await aged.stop();
+    }
+  });
+});
