@@ -5,6 +5,7 @@ import { ConfigError, UnauthenticatedError } from './errors.js';
 import { createLogger, type Logger } from './logging.js';
 import type { Authenticator } from './ports/auth.js';
 import type { QueueSender } from './ports/queue.js';
+import type { AuditFeedPort } from './ports/auditFeed.js';
 import type { MicrosoftPorts } from './ports/microsoft.js';
 import type { Repositories, StorageProbe, UseCaseDeps, UseCaseSettings } from './ports/services.js';
 import { TableClientFactory, type TableLayout } from './adapters/tables/tableStore.js';
@@ -87,6 +88,7 @@ export interface ServiceOverrides {
   now?: () => Date;
   authenticator?: Authenticator;
   microsoft?: MicrosoftPorts;
+  auditFeed?: AuditFeedPort;
   /** Physical tables per entity: one each unless a host on the emulator passes a sharded layout. */
   tableLayout?: TableLayout;
 }
@@ -145,21 +147,26 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     ...(tenantId && !overrides.microsoft ? { tenantRates: tenantRatesOf(rateTable, tenantId) } : {}),
     microsoft: () => {
       if (overrides.microsoft) return overrides.microsoft;
-      if (!config.tenant) {
-        throw new ConfigError(
-          'CONFIG.NO_TENANT',
-          'No Microsoft 365 tenant is configured: set AZURE_TENANT_ID and AZURE_CLIENT_ID ' +
-            '(plus a secret or certificate outside Azure)',
-        );
-      }
-      const { tenantId: tenant } = config.tenant;
-      const link = (service: 'graph' | 'exchange') => new SharedRateLink(rateTable, tenant, service, Date.now, logger);
-      microsoftClients ??= createMicrosoftClients(config.tenant, {
-        sharedRates: { graph: link('graph'), exchange: link('exchange') },
-      });
-      return microsoftClients;
+      return clients();
     },
+    auditFeed: () => overrides.auditFeed ?? clients().management,
   };
+
+  function clients(): MicrosoftClients {
+    if (!config.tenant) {
+      throw new ConfigError(
+        'CONFIG.NO_TENANT',
+        'No Microsoft 365 tenant is configured: set AZURE_TENANT_ID and AZURE_CLIENT_ID ' +
+          '(plus a secret or certificate outside Azure)',
+      );
+    }
+    const { tenantId: tenant } = config.tenant;
+    const link = (service: 'graph' | 'exchange') => new SharedRateLink(rateTable, tenant, service, Date.now, logger);
+    microsoftClients ??= createMicrosoftClients(config.tenant, {
+      sharedRates: { graph: link('graph'), exchange: link('exchange') },
+    });
+    return microsoftClients;
+  }
 }
 
 /**

@@ -36,6 +36,7 @@ const settingsSchema = z.object({
   AZURE_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
   GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
   EXCHANGE_BASE_URL: httpsUrl.default('https://outlook.office365.com'),
+  MANAGEMENT_API_BASE_URL: httpsUrl.default('https://manage.office.com'),
   TABLES_CONNECTION_STRING: optionalString,
   TABLES_ENDPOINT: httpsUrl.optional(),
   TABLES_PREFIX: z
@@ -73,6 +74,8 @@ export interface AppConfig {
     disableInstanceDiscovery: boolean;
     graphBaseUrl: string;
     exchangeBaseUrl: string;
+    /** Office 365 Management Activity API root (the change feed, docs/design.md §8.4). */
+    managementBaseUrl: string;
   };
   tables:
     | { kind: 'connectionString'; connectionString: string; prefix: string }
@@ -168,6 +171,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       disableInstanceDiscovery: !MICROSOFT_AUTHORITY_HOSTS.includes(authorityHostname),
       graphBaseUrl: s.GRAPH_BASE_URL,
       exchangeBaseUrl: s.EXCHANGE_BASE_URL,
+      managementBaseUrl: s.MANAGEMENT_API_BASE_URL,
     };
   } else if (s.AZURE_CLIENT_SECRET || s.AZURE_CLIENT_CERTIFICATE_PATH) {
     problems.push('AZURE_TENANT_ID: required when a client secret or certificate is set');

@@ -3,7 +3,10 @@
  * status codes; queue handlers decide retry vs. settle by class (RetryableError vs. the rest).
  */
 
-/** What Graph or Exchange answered, as the codes of `shared/adapters/microsoft/upstreamErrors.ts` name it. */
+/**
+ * What Graph, Exchange or the Management Activity API answered, as the codes of
+ * `shared/adapters/microsoft/upstreamErrors.ts` name it.
+ */
 type UpstreamOutcome =
   | 'THROTTLED'
   | 'UNAUTHORIZED'
@@ -52,6 +55,12 @@ export type ErrorCode =
   | 'KEY.TOO_LONG'
   | 'MAILBOX.NOT_A_MAILBOX'
   | 'MAILBOX.NOT_FOUND'
+  | `MANAGEMENT.${UpstreamOutcome}`
+  | 'MANAGEMENT.ALREADY_ENABLED'
+  | 'MANAGEMENT.BAD_WINDOW'
+  | 'MANAGEMENT.CONTENT_EXPIRED'
+  | 'MANAGEMENT.NO_SUBSCRIPTION'
+  | 'MANAGEMENT.SUBSCRIPTION_DISABLED'
   | 'MICROSOFT.BAD_BATCH'
   | 'PAGING.INVALID_TOKEN'
   | 'QUEUE.INVALID_MESSAGE'

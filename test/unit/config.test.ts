@@ -25,6 +25,13 @@ describe('loadConfig', () => {
     expect(config.tenant?.disableInstanceDiscovery).toBe(false);
     expect(config.api.issuer).toBe(`https://login.microsoftonline.com/${TENANT}/v2.0`);
     expect(config.api.jwksUri).toBe(`https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`);
+    expect(config.tenant?.managementBaseUrl).toBe('https://manage.office.com');
+  });
+
+  it('reads MANAGEMENT_API_BASE_URL (the change feed) for another cloud', () => {
+    const tenant = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 'x' };
+    const config = loadConfig({ ...base, ...tenant, MANAGEMENT_API_BASE_URL: 'https://manage-gcc.office.com/' });
+    expect(config.tenant?.managementBaseUrl).toBe('https://manage-gcc.office.com');
   });
 
   it('disables instance discovery for a non-Microsoft authority', () => {
@@ -60,6 +67,7 @@ describe('loadConfig', () => {
     [{ ...base, PORT: '70000' }, /PORT: must be at most 65535/],
     [{ ...base, AZURE_TENANT_ID: 'contoso' }, /AZURE_TENANT_ID: must be a GUID/],
     [{ ...base, GRAPH_BASE_URL: 'http://graph.local' }, /GRAPH_BASE_URL: must be an https:\/\/ URL/],
+    [{ ...base, MANAGEMENT_API_BASE_URL: 'http://manage.local' }, /MANAGEMENT_API_BASE_URL: must be an https:\/\/ URL/],
     [{ ...base, AZURE_CLIENT_SECRET: 'x' }, /AZURE_TENANT_ID: required when a client secret/],
     [{ ...base, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 'x' }, /AZURE_CLIENT_ID: required with a client secret/],
     [{}, /TABLES_CONNECTION_STRING or TABLES_ENDPOINT: one is required/],

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '../../../shared/logging.js';
+import type { AuditFeedPort } from '../../../shared/ports/auditFeed.js';
 import type { MicrosoftPorts } from '../../../shared/ports/microsoft.js';
 import type { Repositories, UseCaseDeps, UseCaseSettings } from '../../../shared/ports/services.js';
 import { ResolverCache } from '../../../shared/usecases/trusteeResolver.js';
@@ -42,6 +43,8 @@ export interface MemoryDepsOptions {
   settings?: Partial<UseCaseSettings>;
   /** Replaces the tenant's ports (by default `tenant.ports()`, read afresh on every call). */
   microsoft?: (tenant: MemoryTenant) => MicrosoftPorts;
+  /** The change feed's source; a test that polls the feed passes one (there is no in-memory default). */
+  auditFeed?: AuditFeedPort;
   logger?: Logger;
 }
 
@@ -77,6 +80,10 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     storage: { ping: async () => {} },
     now: clock.now,
     microsoft: () => microsoft(tenant),
+    auditFeed: () => {
+      if (options.auditFeed) return options.auditFeed;
+      throw new Error('memoryDeps: this test reads the audit feed; pass options.auditFeed');
+    },
     settings: { runTimeoutMinutes: 60, revocationHoldPercent: 20, queueTransport: 'inProcess', ...options.settings },
     tenant,
     clock,
