@@ -64,8 +64,15 @@ export async function deliverAlert(deps: DeliverAlertDeps, body: unknown): Promi
   const message = parseMessage(alertMessageSchema, body, QUEUES.alert);
   const { ruleId, deliveryId, createdAt, attempt } = message;
   const [rule, secret] = await Promise.all([deps.alerts.rules.get(ruleId), deps.alerts.rules.secretOf(ruleId)]);
-  if (!rule || secret === undefined) return { outcome: 'ruleDeleted' };
   const stored = await deps.alerts.deliveries.get(ruleId, createdAt, deliveryId);
+  if (!rule || secret === undefined) {
+    // A retry of a deleted rule's delivery: nothing to send it to; its record must not stay pending.
+    if (stored?.state === 'pending') {
+      const reason = 'The alert rule was deleted before the delivery succeeded';
+      await deps.alerts.deliveries.put({ ...stored, state: 'abandoned', nextAttemptAt: null, reason });
+    }
+    return { outcome: 'ruleDeleted' };
+  }
   if (stored && (stored.state !== 'pending' || stored.attempts.some((a) => a.attempt >= attempt))) {
     return { outcome: 'alreadySettled' };
   }

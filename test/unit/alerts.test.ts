@@ -258,3 +258,30 @@ describe('the production backoff', () => {
     expect(nextAttemptAt(DEFAULT_ALERT_BACKOFF, first, new Date(first.getTime() + 24 * 3_600_000), 40)).toBeNull();
   });
 });
+
+describe('deliverAlert after the rule is deleted', () => {
+  it('sends nothing and closes a pending delivery as abandoned', async () => {
+    const rules = new Rules([aRule()]);
+    const deliveries = new Deliveries();
+    const hook = webhook([500]);
+    const deps = {
+      alerts: { rules, deliveries, webhook: hook, backoff: { delayMs: () => 1000, windowMs: 60_000 } },
+      queue: new Queue(),
+      now: () => new Date('2026-12-06T10:00:00.000Z'),
+    };
+    const message: AlertMessage = {
+      ruleId: 'rule-1',
+      deliveryId: deliveryIdOf('rule-1', anEvent()),
+      createdAt: '2026-12-06T10:00:00.000Z',
+      event: { ...toAlertEvent(anEvent()), type: 'granted' },
+      attempt: 1,
+    };
+    expect((await deliverAlert(deps, message)).outcome).toBe('retrying');
+    rules.rules.splice(0);
+
+    expect(await deliverAlert(deps, deps.queue.sent[0]!.body)).toEqual({ outcome: 'ruleDeleted' });
+
+    expect(hook.bodies).toHaveLength(1);
+    expect([...deliveries.rows.values()][0]).toMatchObject({ state: 'abandoned', nextAttemptAt: null });
+  });
+});
