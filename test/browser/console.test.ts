@@ -620,7 +620,7 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     step = 'manual-done';
   });
 
-  it('creates an alert rule (validation messages shown), sends a test delivery, lists it, deletes the rule', async () => {
+  it('creates an alert rule (validation shown), sends a test delivery, lists it, deletes the rule', async () => {
     step = 'alerts-400';
     const secret = 'console-alert-secret-4b7e';
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
