@@ -285,3 +285,27 @@ describe('deliverAlert after the rule is deleted', () => {
     expect([...deliveries.rows.values()][0]).toMatchObject({ state: 'abandoned', nextAttemptAt: null });
   });
 });
+
+describe('mps-alert messages are checked, not trusted', () => {
+  it.each([
+    ['no body', undefined],
+    ['not JSON', '{"ruleId":'],
+    ['a bad rule id', { ruleId: '../x', deliveryId: 'd', createdAt: '2026-12-06T10:00:00Z', attempt: 1, event: null }],
+    ['attempt 0', { ruleId: 'r', deliveryId: 'd', createdAt: '2026-12-06T10:00:00Z', attempt: 0, event: null }],
+  ])('%s: a validation error (redelivered, then dead-lettered), and its dead letter is discarded', async (_w, body) => {
+    const deps = {
+      alerts: {
+        rules: new Rules([aRule()]),
+        deliveries: new Deliveries(),
+        webhook: webhook([200]),
+        backoff: DEFAULT_ALERT_BACKOFF,
+      },
+      queue: new Queue(),
+      now: () => new Date(),
+    };
+    await expect(deliverAlert(deps, body)).rejects.toMatchObject({ code: 'QUEUE.INVALID_MESSAGE' });
+    expect(await failDeadLetteredAlert(deps, body, { reason: 'MaxDeliveryCountExceeded' })).toBe('unreadable');
+    expect(deps.alerts.webhook.bodies).toEqual([]);
+    expect(deps.alerts.deliveries.rows.size).toBe(0);
+  });
+});
