@@ -25,6 +25,11 @@ import { SharedRateLink, tenantRatesOf } from './usecases/tenantRates.js';
 import { ConcurrencyLimit } from './usecases/concurrencyLimit.js';
 import { EXPANSIONS_PER_INSTANCE } from './usecases/expandTarget.js';
 import { startTelemetry } from './adapters/telemetry/setup.js';
+import { AlertDeliveryTable, AlertRuleTable } from './adapters/tables/alertTables.js';
+import { SafeWebhookClient, systemResolve, type ResolveHost } from './adapters/webhook/webhookClient.js';
+import type { AlertPorts } from './ports/alerts.js';
+import { DEFAULT_ALERT_BACKOFF, type AlertBackoff } from './domain/alerts.js';
+import { RuleAlertRaiser } from './usecases/alertRaiser.js';
 
 /**
  * Process-wide dependencies (SDK clients are created once per process, never per invocation): the ports the use
@@ -43,6 +48,8 @@ export interface Services extends UseCaseDeps {
   tenantRates?: TenantRates;
   /** This instance's expansion slots: fewer expansions at once than the host's per-instance concurrency. */
   expansions: ConcurrencyLimit;
+  /** Alert rules, deliveries, the outbound webhook client and the sync hook (with this instance's caches). */
+  alerts: AlertPorts;
 }
 
 /** The table-backed repositories: the ports, with the table adapters' extras visible to tests and tools. */
@@ -91,6 +98,10 @@ export interface ServiceOverrides {
   auditFeed?: AuditFeedPort;
   /** Physical tables per entity: one each unless a host on the emulator passes a sharded layout. */
   tableLayout?: TableLayout;
+  /** How webhook host names resolve (default: the system resolver, every address). */
+  resolveHost?: ResolveHost;
+  /** When failed alert deliveries are retried (default: DEFAULT_ALERT_BACKOFF). */
+  alertBackoff?: AlertBackoff;
 }
 
 /** An authenticator for a deployment without API_AUDIENCE: every protected route answers 401 (fail closed). */
@@ -132,7 +143,8 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
   let microsoftClients: MicrosoftClients | undefined;
   const rateTable = new TenantRateTable(tables.store('TenantRates'));
   const tenantId = config.tenant?.tenantId;
-  return {
+  const alertRules = new AlertRuleTable(tables.store('AlertRules'));
+  const services: Services = {
     config,
     logger,
     tables,
@@ -150,7 +162,29 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
       return clients();
     },
     auditFeed: () => overrides.auditFeed ?? clients().management,
+    alerts: {
+      rules: alertRules,
+      deliveries: new AlertDeliveryTable(tables.store('AlertDeliveries')),
+      webhook: new SafeWebhookClient({
+        allowHttpLoopback: config.alertAllowHttpLoopback,
+        resolve: overrides.resolveHost ?? systemResolve,
+      }),
+      // The raiser reads the services' clock, queue and Microsoft clients at call time (tests replace them).
+      raiser: new RuleAlertRaiser({
+        rules: alertRules,
+        queue: {
+          send: (n, m) => services.queue.send(n, m),
+          ping: (n) => services.queue.ping(n),
+          close: async () => {},
+        },
+        now: () => services.now(),
+        microsoft: () => services.microsoft(),
+        logger,
+      }),
+      backoff: overrides.alertBackoff ?? DEFAULT_ALERT_BACKOFF,
+    },
   };
+  return services;
 
   function clients(): MicrosoftClients {
     if (!config.tenant) {

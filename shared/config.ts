@@ -53,6 +53,10 @@ const settingsSchema = z.object({
   LOCAL_INSTANCES: positiveInt(1),
   REVOCATION_HOLD_PERCENT: positiveInt(20).pipe(z.number().max(100, 'must be at most 100')),
   HISTORY_RETENTION_DAYS: positiveInt(400),
+  ALERT_ALLOW_HTTP_LOOPBACK: z
+    .enum(['true', 'false'], { error: () => 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   RUN_RETENTION_DAYS: positiveInt(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
@@ -90,6 +94,8 @@ export interface AppConfig {
   runTimeoutMinutes: number;
   /** A run that would revoke more than this share of one right's stored delegations holds them (§8.2). */
   revocationHoldPercent: number;
+  /** Webhook URLs may be http://127.0.0.1 (the local host's receivers); never set in Azure (§8.1). */
+  alertAllowHttpLoopback: boolean;
   /** The retention timer deletes change history older than this many days (§8.1). */
   historyRetentionDays: number;
   /** The retention timer deletes runs closed longer ago than this, with their items and proposals (§8.1). */
@@ -242,6 +248,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     localInstances: s.LOCAL_INSTANCES,
     runTimeoutMinutes: s.RUN_TIMEOUT_MINUTES,
     revocationHoldPercent: s.REVOCATION_HOLD_PERCENT,
+    alertAllowHttpLoopback: s.ALERT_ALLOW_HTTP_LOOPBACK,
     historyRetentionDays: s.HISTORY_RETENTION_DAYS,
     runRetentionDays: s.RUN_RETENTION_DAYS,
     logLevel: s.LOG_LEVEL,

@@ -22,6 +22,10 @@ type UpstreamOutcome =
 
 /** Every error code the app raises. Clients may branch on them (docs/operations.md lists what each means). */
 export type ErrorCode =
+  | 'ALERT.GROUP_AMBIGUOUS'
+  | 'ALERT.INVALID'
+  | 'ALERT.NOT_FOUND'
+  | 'ALERT.UNSAFE_URL'
   | 'AUTH.BAD_ALGORITHM'
   | 'AUTH.CLAIM_INVALID'
   | 'AUTH.CREDENTIAL_UNAVAILABLE'
@@ -96,7 +100,8 @@ export type ErrorCode =
   | 'TASK.NOT_FOUND'
   | 'TASK.RUN_ACTIVE'
   | 'TASK.SCHEDULE_NOT_FOUND'
-  | 'USER.NOT_FOUND';
+  | 'USER.NOT_FOUND'
+  | 'WEBHOOK.FAILED';
 
 /** The base of every error the app raises on purpose; subclasses set `name`, wrappers keep `cause`. */
 export class AppError extends Error {
@@ -114,6 +119,11 @@ export class AppError extends Error {
 /** The thing asked for does not exist. */
 export class NotFoundError extends AppError {
   override name = 'NotFoundError';
+}
+
+/** A webhook call that got no HTTP status back: refused at send time, timed out, or the network failed. */
+export class WebhookError extends AppError {
+  override name = 'WebhookError';
 }
 
 /** The request conflicts with stored state (duplicate, in use, active run, ETag mismatch). */

@@ -12,6 +12,15 @@ describe('loadConfig', () => {
     expect(config.serviceBus).toEqual({ kind: 'inProcess' });
     expect(config.tenant).toBeUndefined();
     expect(config.tables.prefix).toBe('mps');
+    expect(config.alertAllowHttpLoopback).toBe(false);
+  });
+
+  it('reads ALERT_ALLOW_HTTP_LOOPBACK as true or false only', () => {
+    expect(loadConfig({ ...base, ALERT_ALLOW_HTTP_LOOPBACK: 'true' }).alertAllowHttpLoopback).toBe(true);
+    expect(loadConfig({ ...base, ALERT_ALLOW_HTTP_LOOPBACK: 'false' }).alertAllowHttpLoopback).toBe(false);
+    expect(() => loadConfig({ ...base, ALERT_ALLOW_HTTP_LOOPBACK: 'yes' })).toThrow(
+      'ALERT_ALLOW_HTTP_LOOPBACK: must be true or false',
+    );
   });
 
   it('builds a client-secret credential and derives the API issuer and JWKS from the authority', () => {

@@ -3,6 +3,8 @@ import type { AuditFeedPort } from '../../../shared/ports/auditFeed.js';
 import type { MicrosoftPorts } from '../../../shared/ports/microsoft.js';
 import type { Repositories, UseCaseDeps, UseCaseSettings } from '../../../shared/ports/services.js';
 import { ResolverCache } from '../../../shared/usecases/trusteeResolver.js';
+import type { AlertRaiser } from '../../../shared/ports/alerts.js';
+import type { DelegationEvent } from '../../../shared/ports/delegations.js';
 import { MemoryDelegations } from './delegations.js';
 import { MemoryDirectory } from './directory.js';
 import { MemoryQueue } from './queue.js';
@@ -35,6 +37,17 @@ export interface MemoryDeps extends UseCaseDeps {
   clock: ManualClock;
   /** The run-scoped trustee caches syncMailbox takes (one process's worth). */
   resolvers: ResolverCache;
+  /** The alert hook: records the events each call hands it (no rules, nothing sent). */
+  alerts: { raiser: RecordingAlertRaiser };
+}
+
+/** An alert hook that keeps every batch of events it is given. */
+export class RecordingAlertRaiser implements AlertRaiser {
+  readonly batches: DelegationEvent[][] = [];
+  async raise(events: readonly DelegationEvent[]): Promise<number> {
+    this.batches.push([...events]);
+    return 0;
+  }
 }
 
 export interface MemoryDepsOptions {
@@ -88,5 +101,6 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     tenant,
     clock,
     resolvers: new ResolverCache(),
+    alerts: { raiser: new RecordingAlertRaiser() },
   };
 }
