@@ -616,6 +616,8 @@ export interface operations {
                     "application/json": {
                         continuationToken: string | null;
                         items: {
+                            /** @description Who made the change, when known (an audit record’s UserId, or the admin) */
+                            actor: string | null;
                             at: string;
                             delegate: {
                                 address: string;
@@ -628,6 +630,11 @@ export interface operations {
                                 displayName: string;
                                 id: string;
                             };
+                            /**
+                             * @description A full scan, an audit-triggered re-read, or an admin’s call to this API
+                             * @enum {string}
+                             */
+                            observedBy: "fullScan" | "auditEvent" | "manual";
                             /** @enum {string} */
                             right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                             runId: string | null;
@@ -1075,7 +1082,13 @@ export interface operations {
                             };
                             rights: {
                                 firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
                                 lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -1196,7 +1209,13 @@ export interface operations {
                             };
                             rights: {
                                 firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
                                 lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -1930,8 +1949,11 @@ export interface operations {
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                                /** @enum {string} */
-                                trigger: "schedule" | "manual";
+                                /**
+                                 * @description The last run that read the task’s whole target: never an audit run
+                                 * @enum {string}
+                                 */
+                                trigger: "schedule" | "manual" | "auditEvent";
                             } | null;
                             nextDueAt: string | null;
                             nextDueAtLocal: string | null;
@@ -2097,8 +2119,11 @@ export interface operations {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description The last run that read the task’s whole target: never an audit run
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                         } | null;
                         nextDueAt: string | null;
                         nextDueAtLocal: string | null;
@@ -2213,8 +2238,11 @@ export interface operations {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description The last run that read the task’s whole target: never an audit run
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                         } | null;
                         nextDueAt: string | null;
                         nextDueAtLocal: string | null;
@@ -2381,8 +2409,11 @@ export interface operations {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description The last run that read the task’s whole target: never an audit run
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                         } | null;
                         nextDueAt: string | null;
                         nextDueAtLocal: string | null;
@@ -2698,8 +2729,11 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                             taskId: string;
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                             trusteesUnresolved: number;
                             /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                             warnings: string[];
@@ -2822,8 +2856,11 @@ export interface operations {
                         /** @enum {string} */
                         status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                         taskId: string;
-                        /** @enum {string} */
-                        trigger: "schedule" | "manual";
+                        /**
+                         * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                         * @enum {string}
+                         */
+                        trigger: "schedule" | "manual" | "auditEvent";
                         trusteesUnresolved: number;
                         /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                         warnings: string[];
@@ -2915,6 +2952,8 @@ export interface operations {
                     "application/json": {
                         continuationToken: string | null;
                         items: {
+                            /** @description Who removed it in Exchange, when an audit record said */
+                            actor: string | null;
                             delegate: {
                                 accountEnabled?: boolean;
                                 address: string;
@@ -2923,6 +2962,9 @@ export interface operations {
                                 upn: string;
                             };
                             firstSeen: string;
+                            grantedAt: string | null;
+                            /** @description Who granted it, when known */
+                            grantedBy: string | null;
                             lastConfirmed: string;
                             mailbox: {
                                 address: string;
@@ -3085,8 +3127,11 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                             taskId: string;
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                             trusteesUnresolved: number;
                             /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                             warnings: string[];
@@ -3250,8 +3295,11 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                             taskId: string;
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                             trusteesUnresolved: number;
                             /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                             warnings: string[];
@@ -3498,7 +3546,13 @@ export interface operations {
                             };
                             rights: {
                                 firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
                                 lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -3622,7 +3676,13 @@ export interface operations {
                         };
                         rights: {
                             firstSeen: string;
+                            /** @description When it was granted, from the same source as grantedBy */
+                            grantedAt: string | null;
+                            /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                            grantedBy: string | null;
                             lastConfirmed: string;
+                            /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                            lastVerified: string | null;
                             /** @enum {string} */
                             right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                             /** @enum {string} */

@@ -62,7 +62,7 @@ async function runOf(deps: MemoryDeps, runId: string): Promise<Run | undefined> 
 }
 
 describe('startAuditRun (in memory)', () => {
-  it('creates a running audit run of the given mailboxes, one message each with its hints, and leaves the task alone', async () => {
+  it('creates a running audit run of the mailboxes, a message each with its hints, and leaves the task alone', async () => {
     const deps = memoryDeps();
     await deps.repos.tasks.create(aTask({ rights: ['FullAccess', 'SendAs'] }));
     const burst = Array.from({ length: MAX_AUDIT_HINTS + 5 }, (_, i) =>
@@ -153,7 +153,7 @@ describe('the finalizer and audit runs (in memory)', () => {
     expect(message?.body).toMatchObject({ runId, mailbox: { id: ADELE.id }, audit: { hints: [] } });
   });
 
-  it('another task’s audit run is not its scope: a mailbox that left this task stays covered by that task', async () => {
+  it('another task’s audit run is not its scope: a mailbox that left this task stays covered by it', async () => {
     // Task 1 scanned Adele and Ben, now Adele only. Task 2's last full run covers Ben; its newer audit run, Adele.
     const deps = memoryDeps();
     await deps.repos.delegations.apply(
@@ -185,7 +185,7 @@ describe('the finalizer and audit runs (in memory)', () => {
     expect(await deps.repos.delegations.forMailbox(BEN.id)).toHaveLength(1);
   });
 
-  it('a redelivery after a delivery that died mid-way writes the same attributed history once, counted once', async () => {
+  it('a redelivery after a delivery that died mid-way writes the attributed history once, counted once', async () => {
     const deps = memoryDeps();
     await deps.repos.tasks.create(aTask());
     const adele = deps.tenant.addUser(ADELE.id, 'adele');
