@@ -62,7 +62,7 @@ async function runOf(deps: MemoryDeps, runId: string): Promise<Run | undefined> 
 }
 
 describe('startAuditRun (in memory)', () => {
-  it('creates a running audit run of the mailboxes, a message each with its hints, leaving the task alone', async () => {
+  it('creates a running audit run of the mailboxes, a message each with its hints, the task untouched', async () => {
     const deps = memoryDeps();
     await deps.repos.tasks.create(aTask({ rights: ['FullAccess', 'SendAs'] }));
     const burst = Array.from({ length: MAX_AUDIT_HINTS + 5 }, (_, i) =>
