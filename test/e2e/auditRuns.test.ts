@@ -341,4 +341,33 @@ observation (the mailbox’s latest sync wins)', async () => {
     const runs = await app.api('GET', `tasks/${taskId}/runs?top=100`, { role: 'Reader' });
     expect((runs.json as { items: RunJson[] }).items.filter((r) => r.runId === started.runId)).toHaveLength(1);
   }, 60_000);
+
+  it('a manual change records the admin who called the API as its actor and grantedBy (observedBy manual)', async () => {
+    const demo = app.sim.tenant.demo;
+    // The simulator signs the console's admin in as Alex unless told otherwise.
+    const admin = mailboxOf(demo.alexId).upn;
+    const token = await app.token('Admin', { preferredUsername: admin });
+    const megan = mailboxOf(demo.meganId);
+
+    const added = await app.api('POST', `users/${demo.gradyId}/delegate-mailboxes`, {
+      token,
+      body: { mailbox: megan.address, rights: ['SendAs'] },
+    });
+    const removed = await app.api('DELETE', `users/${demo.gradyId}/delegate-mailboxes/${demo.meganId}?right=SendAs`, {
+      token,
+    });
+
+    expect(added.status).toBe(201);
+    const right = (added.json as { rights: RightJson[] }).rights.find((r) => r.right === 'SendAs');
+    expect(right).toMatchObject({ grantedBy: admin, lastVerified: null });
+    expect(Date.parse(right?.grantedAt ?? '')).not.toBeNaN();
+    expect(removed.status).toBe(204);
+    const manual = (await historyOf(demo.meganId)).filter(
+      (e) => e.delegate.id.toLowerCase() === demo.gradyId.toLowerCase() && e.right === 'SendAs',
+    );
+    expect(manual.map((e) => [e.type, e.actor, e.observedBy, e.runId])).toEqual([
+      ['revoked', admin, 'manual', null],
+      ['granted', admin, 'manual', null],
+    ]);
+  }, 60_000);
 });
