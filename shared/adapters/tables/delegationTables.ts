@@ -211,15 +211,18 @@ export class DelegationTables implements DelegationRepository {
     );
   }
 
-  /** The `verified` row of each mailbox, read in parallel (one point read each). */
+  /** The `verified` row of each mailbox: one point read each, up to 32 at once (a user may open thousands). */
   async lastVerified(mailboxIds: readonly string[]): Promise<Map<string, Partial<Record<Right, string>>>> {
     const ids = [...new Set(mailboxIds.map((id) => id.toLowerCase()))];
-    const rows = await Promise.all(ids.map((id) => this.syncStates.get(encodeKey(id, 'mailbox id'), VERIFIED_ROW)));
     const found = new Map<string, Partial<Record<Right, string>>>();
-    ids.forEach((id, i) => {
-      const row = rows[i];
-      if (row) found.set(id, fromVerifiedEntity(row));
-    });
+    for (let i = 0; i < ids.length; i += 32) {
+      const chunk = ids.slice(i, i + 32);
+      const rows = await Promise.all(chunk.map((id) => this.syncStates.get(encodeKey(id, 'mailbox id'), VERIFIED_ROW)));
+      chunk.forEach((id, k) => {
+        const row = rows[k];
+        if (row) found.set(id, fromVerifiedEntity(row));
+      });
+    }
     return found;
   }
 
