@@ -342,7 +342,7 @@ observation (the mailbox’s latest sync wins)', async () => {
     expect((runs.json as { items: RunJson[] }).items.filter((r) => r.runId === started.runId)).toHaveLength(1);
   }, 60_000);
 
-  it('a manual change records the admin who called the API as its actor and grantedBy (observedBy manual)', async () => {
+  it('a manual change records the admin who called the API as its actor and grantedBy (manual)', async () => {
     const demo = app.sim.tenant.demo;
     // The simulator signs the console's admin in as Alex unless told otherwise.
     const admin = mailboxOf(demo.alexId).upn;
