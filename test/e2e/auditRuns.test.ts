@@ -211,6 +211,14 @@ not the task’s scope (no leftScope for the others)', async () => {
     expect(events).toEqual([
       expect.objectContaining({ type: 'granted', runId: full.runId, actor: late.actor, observedBy: 'fullScan' }),
     ]);
+    // The log's copy too: a query without ?mailbox= reads the time-partitioned log, not the mailbox's history.
+    const log = await app.api('GET', `delegation-changes?delegate=${demo.lidiaId}&since=2026-01-01T00:00:00Z`, {
+      role: 'Reader',
+    });
+    const fromLog = (log.json as { items: Array<EventJson & { mailbox: { id: string } }> }).items.filter(
+      (e) => e.mailbox.id.toLowerCase() === demo.gradyId.toLowerCase() && e.right === 'SendAs',
+    );
+    expect(fromLog.map((e) => [e.type, e.runId, e.actor])).toEqual([['granted', full.runId, late.actor]]);
     const [right] = await rightsOf(demo.gradyId, demo.lidiaId);
     expect(right).toMatchObject({ grantedBy: late.actor, grantedAt: made });
     // lastVerified moved on with the unchanged re-reads, which wrote no delegation row (lastConfirmed stayed).
