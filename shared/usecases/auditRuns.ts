@@ -12,6 +12,7 @@ import { auditHintSchema, MAX_AUDIT_HINTS, mailboxMessageSchema } from './messag
 import { closeRunAfterSettle, type SettleCloseDeps } from './finalizeRuns.js';
 import { auditMessage, startAuditMailboxes } from './auditRunStart.js';
 
+/** What starting an audit run needs: the run's repositories and queue, and the close a complete run takes. */
 export type AuditRunDeps = SettleCloseDeps & {
   repos: Repositories;
   queue: QueueSender;
