@@ -1385,6 +1385,8 @@ export interface operations {
                     "application/json": {
                         continuationToken: string | null;
                         items: {
+                            /** @description Who made the change, when known (an audit record’s UserId, or the admin) */
+                            actor: string | null;
                             at: string;
                             delegate: {
                                 address: string;
@@ -1397,6 +1399,11 @@ export interface operations {
                                 displayName: string;
                                 id: string;
                             };
+                            /**
+                             * @description A full scan, an audit-triggered re-read, or an admin’s call to this API
+                             * @enum {string}
+                             */
+                            observedBy: "fullScan" | "auditEvent" | "manual";
                             /** @enum {string} */
                             right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                             runId: string | null;
@@ -1844,7 +1851,13 @@ export interface operations {
                             };
                             rights: {
                                 firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
                                 lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -1965,7 +1978,13 @@ export interface operations {
                             };
                             rights: {
                                 firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
                                 lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -2699,8 +2718,11 @@ export interface operations {
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                                /** @enum {string} */
-                                trigger: "schedule" | "manual";
+                                /**
+                                 * @description The last run that read the task’s whole target: never an audit run
+                                 * @enum {string}
+                                 */
+                                trigger: "schedule" | "manual" | "auditEvent";
                             } | null;
                             nextDueAt: string | null;
                             nextDueAtLocal: string | null;
@@ -2866,8 +2888,11 @@ export interface operations {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description The last run that read the task’s whole target: never an audit run
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                         } | null;
                         nextDueAt: string | null;
                         nextDueAtLocal: string | null;
@@ -2982,8 +3007,11 @@ export interface operations {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description The last run that read the task’s whole target: never an audit run
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                         } | null;
                         nextDueAt: string | null;
                         nextDueAtLocal: string | null;
@@ -3150,8 +3178,11 @@ export interface operations {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description The last run that read the task’s whole target: never an audit run
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                         } | null;
                         nextDueAt: string | null;
                         nextDueAtLocal: string | null;
@@ -3467,8 +3498,11 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                             taskId: string;
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                             trusteesUnresolved: number;
                             /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                             warnings: string[];
@@ -3591,8 +3625,11 @@ export interface operations {
                         /** @enum {string} */
                         status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                         taskId: string;
-                        /** @enum {string} */
-                        trigger: "schedule" | "manual";
+                        /**
+                         * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                         * @enum {string}
+                         */
+                        trigger: "schedule" | "manual" | "auditEvent";
                         trusteesUnresolved: number;
                         /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                         warnings: string[];
@@ -3684,6 +3721,8 @@ export interface operations {
                     "application/json": {
                         continuationToken: string | null;
                         items: {
+                            /** @description Who removed it in Exchange, when an audit record said */
+                            actor: string | null;
                             delegate: {
                                 accountEnabled?: boolean;
                                 address: string;
@@ -3692,6 +3731,9 @@ export interface operations {
                                 upn: string;
                             };
                             firstSeen: string;
+                            grantedAt: string | null;
+                            /** @description Who granted it, when known */
+                            grantedBy: string | null;
                             lastConfirmed: string;
                             mailbox: {
                                 address: string;
@@ -3854,8 +3896,11 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                             taskId: string;
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                             trusteesUnresolved: number;
                             /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                             warnings: string[];
@@ -4019,8 +4064,11 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                             taskId: string;
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                             trusteesUnresolved: number;
                             /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                             warnings: string[];
@@ -4267,7 +4315,13 @@ export interface operations {
                             };
                             rights: {
                                 firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
                                 lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -4391,7 +4445,13 @@ export interface operations {
                         };
                         rights: {
                             firstSeen: string;
+                            /** @description When it was granted, from the same source as grantedBy */
+                            grantedAt: string | null;
+                            /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                            grantedBy: string | null;
                             lastConfirmed: string;
+                            /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                            lastVerified: string | null;
                             /** @enum {string} */
                             right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                             /** @enum {string} */
