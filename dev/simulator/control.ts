@@ -53,7 +53,7 @@ export function applyKnobs(ctx: SimContext, k: Partial<SimulatorKnobs>): void {
 const id = z.string().min(1);
 // Who made a permission change, as its audit record will say (default: the seeded admin, docs/wire.md).
 const actor = { actor: z.string().min(1).optional(), actorType: z.number().int().min(0).max(10).optional() };
-const mutationSchema = z.discriminatedUnion('op', [
+export const mutationSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('grantFullAccess'), mailboxId: id, trusteeId: id, deny: z.boolean().optional(), ...actor }),
   z.object({ op: z.literal('revokeFullAccess'), mailboxId: id, trusteeId: id, ...actor }),
   z.object({ op: z.literal('grantSendAs'), mailboxId: id, trusteeId: id, deny: z.boolean().optional(), ...actor }),

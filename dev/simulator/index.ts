@@ -2,7 +2,14 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defaultCertDir, ensureApiSigningKey, ensureClientCertificate, ensureSimulatorTls } from './certs.js';
-import { applyKnobs, handleControl, type ControlTokenRequest } from './control.js';
+import {
+  applyKnobs,
+  applyMutation,
+  handleControl,
+  mutationSchema,
+  type ControlTokenRequest,
+  type Mutation,
+} from './control.js';
 import { handleEntra } from './entra.js';
 import { handleExchange } from './exchange.js';
 import { generateTenant } from './generate.js';
@@ -94,6 +101,8 @@ export interface RunningSimulator {
   audit: AuditFeed;
   readonly knobs: SimulatorKnobs;
   setKnobs(k: Partial<SimulatorKnobs>): void;
+  /** Applies control-API mutations in process, with the audit records they leave (as `POST /_sim/mutate`). */
+  mutate(mutations: readonly Mutation[]): void;
   stats(): SimulatorStats;
   resetStats(): void;
   mintApiToken(claims: ApiTokenRequest): Promise<string>;
@@ -279,6 +288,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       return c.knobs;
     },
     setKnobs: (k) => applyKnobs(c, k),
+    mutate: (mutations) => {
+      for (const m of mutations) applyMutation(c, mutationSchema.parse(m));
+    },
     stats: () => structuredClone(c.stats),
     resetStats: () => {
       c.stats = emptyStats();
