@@ -77,6 +77,7 @@ function settingsOf(config: AppConfig): UseCaseSettings {
   return {
     runTimeoutMinutes: config.runTimeoutMinutes,
     revocationHoldPercent: config.revocationHoldPercent,
+    historyRetentionDays: config.historyRetentionDays,
     queueTransport: config.serviceBus.kind,
   };
 }

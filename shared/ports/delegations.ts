@@ -49,6 +49,18 @@ export interface HistoryQuery {
   continuationToken?: string;
 }
 
+/** Whose history to read: one mailbox's or one delegate's. */
+export type HistorySubject = { mailboxId: string } | { delegateId: string };
+
+/**
+ * Every retained event of a subject, newest first, and `startedAt`: the time from which the store recorded every
+ * change it made for that subject (retention aside), absent when it never recorded one. See docs/design.md.
+ */
+export interface SubjectHistory {
+  events: DelegationEvent[];
+  startedAt?: string;
+}
+
 /**
  * The stored delegations, indexed by mailbox (what a sync compares against) and by delegate (lookups), their
  * history, and each mailbox's sync state. Writes are idempotent and crash-safe (docs/design.md §2).
@@ -74,4 +86,6 @@ export interface DelegationRepository {
   apply(changes: MailboxChanges, context: ChangeContext): Promise<string | undefined>;
   /** One page of the change history, newest first; a page reads about the entities it returns (docs/performance.md). */
   changes(query: HistoryQuery): Promise<Page<DelegationEvent>>;
+  /** Every retained event of one mailbox or delegate (one partition read) and when its history starts. */
+  historyOf(subject: HistorySubject): Promise<SubjectHistory>;
 }

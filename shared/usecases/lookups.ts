@@ -110,6 +110,11 @@ export async function delegateMailboxesOf(deps: LookupDeps, userId: string): Pro
   return groupByMailbox(await deps.repos.delegations.forDelegate(userId));
 }
 
+/** Who can access a mailbox by its object id (one partition query), grouped by delegate. */
+export async function mailboxDelegatesOf(deps: LookupDeps, mailboxId: string): Promise<MailboxDelegateItem[]> {
+  return groupByDelegate(await deps.repos.delegations.forMailbox(mailboxId));
+}
+
 /** Rows of one mailbox grouped by delegate, rights in a fixed order, delegates by name. */
 function groupByDelegate(rows: DelegationRow[]): MailboxDelegateItem[] {
   const byDelegate = new Map<string, MailboxDelegateItem>();
@@ -135,7 +140,8 @@ function groupByDelegate(rows: DelegationRow[]): MailboxDelegateItem[] {
     );
 }
 
-function viaText(via: Via[]): string {
+/** A delegation's paths as one CSV cell: `direct`, `group:<name> (<id>)`, joined by `; `. */
+export function viaText(via: Via[]): string {
   return via.map((v) => (v.kind === 'direct' ? 'direct' : `group:${v.displayName} (${v.id})`)).join('; ');
 }
 

@@ -23,7 +23,7 @@ export function freshDeps(startIso = '2026-03-02T10:00:00Z'): {
   queue: InProcessQueue;
   clock: TestClock;
   now: () => Date;
-  settings: { revocationHoldPercent: number };
+  settings: { revocationHoldPercent: number; historyRetentionDays: number };
 } {
   const clock = new TestClock(new Date(startIso));
   return {
@@ -31,6 +31,6 @@ export function freshDeps(startIso = '2026-03-02T10:00:00Z'): {
     queue: new InProcessQueue(),
     clock,
     now: clock.now,
-    settings: { revocationHoldPercent: 20 },
+    settings: { revocationHoldPercent: 20, historyRetentionDays: 400 },
   };
 }

@@ -12,8 +12,10 @@ import type {
   DelegationRepository,
   DelegationRow,
   HistoryQuery,
+  HistorySubject,
   MailboxChanges,
   StoredMailboxRead,
+  SubjectHistory,
   SyncState,
 } from '../../ports/delegations.js';
 import type { MailboxSyncPlan } from '../../domain/delegation/plan.js';
@@ -190,6 +192,11 @@ export class DelegationTables implements DelegationRepository {
   /** One page of the change history, newest first (the history's keys and query: historyLog.ts). */
   changes(query: HistoryQuery): Promise<Page<DelegationEvent>> {
     return this.history.changes(query);
+  }
+
+  /** A mailbox's or delegate's retained events and history start (historyLog.ts). */
+  historyOf(subject: HistorySubject): Promise<SubjectHistory> {
+    return this.history.historyOf(subject);
   }
 }
 
