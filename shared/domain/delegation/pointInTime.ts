@@ -31,7 +31,7 @@ function extrasOf(event: DelegationEvent): Record<string, unknown> {
  * The delegations held at `at` (inclusive: an event at exactly `at` has happened), per (mailbox, delegate, right,
  * source). The latest event at or before `at` decides when there is one (granted: held). Otherwise the earliest
  * event after `at` does: a revocation after `at` means it was held at `at` (granted before the retained history),
- * a grant after `at` that it was not. A key with no event at all is held exactly when a current row holds it.
+ * a grant after `at` that it was not. A key with no event at all is held when a current row holds it since `at`.
  * Walking back from the current rows means a grant older than the retained history still shows; the caller says
  * from when the history is complete.
  */
@@ -54,7 +54,10 @@ export function delegationsAt(
     const before = list.filter((e) => ms(e.at) <= cut).at(-1);
     const after = list.find((e) => ms(e.at) > cut);
     const row = rows.get(key);
-    const isHeld = before ? before.type === 'granted' : after ? after.type === 'revoked' : row !== undefined;
+    // A current row with no event either side has held the delegation since its firstSeen (a revocation and a
+    // re-grant write events, and the row's firstSeen restarts with a re-grant).
+    const rowHeld = row !== undefined && ms(row.firstSeen) <= cut;
+    const isHeld = before ? before.type === 'granted' : after ? after.type === 'revoked' : rowHeld;
     if (!isHeld) continue;
     const known = before ?? after ?? row;
     if (!known) continue;
