@@ -110,6 +110,8 @@ export class HistoryLog {
   readonly byMailbox: TableStore;
   readonly byDelegate: TableStore;
   readonly starts: TableStore;
+  /** Mailboxes this instance has seen a start for (start rows are never deleted): their next writes read none. */
+  private readonly started = new Set<string>();
 
   constructor(tables: TableFactoryLike) {
     this.log = tables.store('DelegationHistory');
@@ -156,11 +158,15 @@ export class HistoryLog {
   /**
    * Records when a mailbox's history starts, once: the index row first, then the mailbox's marker, so a crash in
    * between leaves at worst a second, later index row (a later start only makes answers more cautious). Costs one
-   * point read per history write of a mailbox, and two writes on its first.
+   * point read per mailbox and host instance (then remembered), and two writes on the mailbox's first history write.
    */
   private async recordStart(mailboxId: string, at: string): Promise<void> {
     const partitionKey = mailboxPartition(mailboxId);
-    if (await this.byMailbox.get(partitionKey, START_ROW)) return;
+    if (this.started.has(partitionKey)) return;
+    if (await this.byMailbox.get(partitionKey, START_ROW)) {
+      this.remember(partitionKey);
+      return;
+    }
     const hash = createHash('sha256').update(mailboxId.toLowerCase()).digest('hex').slice(0, 24);
     await this.starts.upsert({
       partitionKey: STARTS_PARTITION,
@@ -171,6 +177,13 @@ export class HistoryLog {
     await this.byMailbox.insert({ partitionKey, rowKey: START_ROW, at }).catch((error: unknown) => {
       if ((error as Error).name !== 'ConflictError') throw error;
     });
+    this.remember(partitionKey);
+  }
+
+  /** Bounded memory: past 100,000 mailboxes the set starts over (a forgotten one costs one read again). */
+  private remember(partitionKey: string): void {
+    if (this.started.size >= 100_000) this.started.clear();
+    this.started.add(partitionKey);
   }
 
   /** The events as rows of the log and of the mailbox and delegate copies, keyed by the scope's first write `at`. */
