@@ -569,6 +569,24 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     expect(await incomplete.innerText()).toContain('Incomplete');
     await page.getByText('No delegated mailboxes.').waitFor();
     await shot('09c-lookup-as-of-incomplete');
+
+    // A mailbox's delegates as of the same time: the table the API's answer describes.
+    const mailbox = 'sales.team@contoso.com';
+    const delegates = await api<{ items: Array<{ delegate: { address: string } }> }>(
+      `mailboxes/${mailbox}/delegates?at=${encodeURIComponent(now.instant)}`,
+      'Reader',
+    );
+    expect(delegates.items.length).toBeGreaterThan(0);
+    await page.locator('input[name="kind"][value="mailbox"]').check();
+    await page.getByLabel('Mailbox (e-mail address or object id)', { exact: true }).fill(mailbox);
+    await page.getByLabel('As of (optional, your local time)', { exact: true }).fill(now.local);
+    await page.getByRole('button', { name: 'Look up', exact: true }).click();
+    await page.getByTestId('as-of-complete').waitFor();
+    const onMailbox = page.getByTestId('mailbox-delegates');
+    await onMailbox.waitFor();
+    expect(await onMailbox.locator('tbody').count()).toBe(delegates.items.length);
+    for (const item of delegates.items)
+      await onMailbox.locator(`tbody[data-delegate="${item.delegate.address}"]`).waitFor();
     await page.getByLabel('As of (optional, your local time)', { exact: true }).fill('');
   });
 
