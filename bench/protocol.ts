@@ -23,6 +23,8 @@ export const BENCH_TABLES = [
   'DelegationsByDelegate',
   'DelegationHistory',
   'DelegationHistoryByMailbox',
+  'DelegationHistoryByDelegate',
+  'DelegationHistoryStarts',
   'MailboxSyncState',
   'Directory',
   'RunItems',
@@ -36,6 +38,8 @@ export const DELEGATION_TABLES = [
   'DelegationsByDelegate',
   'DelegationHistory',
   'DelegationHistoryByMailbox',
+  'DelegationHistoryByDelegate',
+  'DelegationHistoryStarts',
 ] as const;
 
 /** What the host process reports about itself. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { registerApi } from '../shared/host/http.js';
-import { listOf, pageQuery } from '../shared/host/apiSchemas.js';
+import { listOf, mailboxRefView, pageQuery, rightView, viaView } from '../shared/host/apiSchemas.js';
 import { withEtag } from '../shared/host/etag.js';
 import { OBSERVERS, RIGHTS } from '../shared/domain/delegation/types.js';
 import { actorOf } from '../shared/host/auth.js';
@@ -15,32 +15,27 @@ import {
   mailboxDelegatesCsv,
   removeManualDelegation,
 } from '../shared/usecases/lookups.js';
+import {
+  delegateMailboxesAt,
+  delegateMailboxesAtCsv,
+  delegatesAt,
+  mailboxDelegatesAtCsv,
+} from '../shared/usecases/pointInTime.js';
 
 const principalSegment = z.string().trim().min(1, 'must not be empty').max(320, 'must be at most 320 characters');
 const userParams = z.object({ user: principalSegment });
 const mailboxParams = z.object({ mailbox: principalSegment });
 const userMailboxParams = z.object({ user: principalSegment, mailbox: principalSegment });
 const lookupQuery = pageQuery.extend({ format: z.enum(['json', 'csv']).default('json') });
-
-const via = z.union([
-  z.object({ kind: z.literal('direct') }),
-  z.object({ kind: z.literal('group'), id: z.string(), displayName: z.string() }),
-]);
-const rightView = z.object({
-  right: z.enum(RIGHTS),
-  source: z.enum(['MailboxPermissionSync', 'Manual']),
-  via: z.array(via),
-  firstSeen: z.string(),
-  lastConfirmed: z.string(),
-  grantedBy: z.string().nullable().describe('Who granted it (an audit record’s UserId, or the admin), when known'),
-  grantedAt: z.string().nullable().describe('When it was granted, from the same source as grantedBy'),
-  lastVerified: z
+/** The Reader lookups also answer for a past time (`?at=`); /me does not (see docs/api.md). */
+const lookupAtQuery = lookupQuery.extend({
+  at: z
     .string()
-    .nullable()
-    .describe('When a sync last read this right of the mailbox and found it so (synced rights; null if not known)'),
+    .datetime({ offset: true, error: () => 'must be an ISO 8601 date-time such as 2026-11-01T09:00:00Z' })
+    .optional(),
 });
-const mailboxRef = z.object({ id: z.string(), address: z.string(), displayName: z.string() });
-const delegateMailboxItem = z.object({ mailbox: mailboxRef, rights: z.array(rightView) });
+
+const delegateMailboxItem = z.object({ mailbox: mailboxRefView, rights: z.array(rightView) });
 const mailboxDelegateItem = z.object({
   delegate: z.object({
     id: z.string(),
@@ -51,12 +46,35 @@ const mailboxDelegateItem = z.object({
   }),
   rights: z.array(rightView),
 });
+const rightAtView = z
+  .object({
+    right: z.enum(RIGHTS),
+    source: z.enum(['MailboxPermissionSync', 'Manual']),
+    via: z.array(viaView).optional(),
+    firstSeen: z.string().optional(),
+  })
+  .catchall(z.unknown());
+/** What every point-in-time answer adds to the list: the time asked and from when the history is complete. */
+const pointInTime = {
+  asOf: z.string(),
+  historyCompleteFrom: z.string().nullable(),
+  complete: z.boolean(),
+};
+const delegateMailboxesAtList = listOf(z.object({ mailbox: mailboxRefView, rights: z.array(rightAtView) })).extend(
+  pointInTime,
+);
+const mailboxDelegatesAtList = listOf(
+  z.object({
+    delegate: z.object({ id: z.string(), upn: z.string(), address: z.string(), displayName: z.string() }),
+    rights: z.array(rightAtView),
+  }),
+).extend(pointInTime);
 const changeEvent = z.object({
   type: z.enum(['granted', 'revoked']),
-  mailbox: mailboxRef,
+  mailbox: mailboxRefView,
   delegate: z.object({ id: z.string(), upn: z.string(), address: z.string(), displayName: z.string() }),
   right: z.enum(RIGHTS),
-  via: z.array(via),
+  via: z.array(viaView),
   source: z.enum(['MailboxPermissionSync', 'Manual']),
   runId: z.string().nullable(),
   taskId: z.string().nullable(),
@@ -107,15 +125,26 @@ export const userDelegateMailboxesFn = registerApi({
   tags,
   summary:
     'Mailboxes a user (UPN, SMTP address or object id) can access, with rights, source, via and first seen; ' +
-    '?format=csv exports',
+    '?at= for a past time (rebuilt from history, with historyCompleteFrom and complete); ?format=csv exports',
   params: userParams,
-  query: lookupQuery,
+  query: lookupAtQuery,
   responses: {
-    200: { description: 'The mailboxes (JSON list or CSV)', schema: listOf(delegateMailboxItem) },
+    200: {
+      description: 'The mailboxes (JSON list or CSV); with ?at=, as they stood then',
+      schema: z.union([listOf(delegateMailboxItem), delegateMailboxesAtList]),
+    },
     304: { description: 'Not modified (If-None-Match)' },
+    400: { description: 'A malformed or future ?at=' },
     404: { description: 'Unknown user' },
   },
   handle: async ({ params, query, services, request }) => {
+    if (query.at) {
+      const answer = await delegateMailboxesAt(services, params.user, query.at);
+      if (query.format === 'csv')
+        return withEtag(request, csvResult(delegateMailboxesAtCsv(answer), 'delegate-mailboxes-at'));
+      const { items, ...when } = answer;
+      return withEtag(request, { json: { ...page(items, query.top, query.continuationToken), ...when } });
+    }
     const items = await delegateMailboxesFor(services, params.user);
     if (query.format === 'csv') return withEtag(request, csvResult(delegateMailboxesCsv(items), 'delegate-mailboxes'));
     return withEtag(request, { json: page(items, query.top, query.continuationToken) });
@@ -128,15 +157,28 @@ export const mailboxDelegatesFn = registerApi({
   method: 'GET',
   role: 'reader',
   tags,
-  summary: 'Who can access a mailbox (address or object id); ?format=csv exports',
+  summary:
+    'Who can access a mailbox (address or object id); ?at= for a past time (rebuilt from history, with ' +
+    'historyCompleteFrom and complete); ?format=csv exports',
   params: mailboxParams,
-  query: lookupQuery,
+  query: lookupAtQuery,
   responses: {
-    200: { description: 'The delegates', schema: listOf(mailboxDelegateItem) },
+    200: {
+      description: 'The delegates; with ?at=, as they stood then',
+      schema: z.union([listOf(mailboxDelegateItem), mailboxDelegatesAtList]),
+    },
     304: { description: 'Not modified' },
+    400: { description: 'A malformed or future ?at=' },
     404: { description: 'Unknown mailbox' },
   },
   handle: async ({ params, query, services, request }) => {
+    if (query.at) {
+      const answer = await delegatesAt(services, params.mailbox, query.at);
+      if (query.format === 'csv')
+        return withEtag(request, csvResult(mailboxDelegatesAtCsv(answer), 'mailbox-delegates-at'));
+      const { items, ...when } = answer;
+      return withEtag(request, { json: { ...page(items, query.top, query.continuationToken), ...when } });
+    }
     const items = await delegatesFor(services, params.mailbox);
     if (query.format === 'csv') return withEtag(request, csvResult(mailboxDelegatesCsv(items), 'mailbox-delegates'));
     return withEtag(request, { json: page(items, query.top, query.continuationToken) });

@@ -85,6 +85,7 @@ function settingsOf(config: AppConfig): UseCaseSettings {
   return {
     runTimeoutMinutes: config.runTimeoutMinutes,
     revocationHoldPercent: config.revocationHoldPercent,
+    historyRetentionDays: config.historyRetentionDays,
     queueTransport: config.serviceBus.kind,
   };
 }

@@ -54,6 +54,7 @@ export type ErrorCode =
   | `${'GRAPH' | 'EXCHANGE'}.${UpstreamOutcome}`
   | 'GRAPH.CLIENT'
   | 'GROUP.NOT_FOUND'
+  | 'HISTORY.AT_IN_FUTURE'
   | 'KEY.EMPTY'
   | 'KEY.FORBIDDEN_CHARACTER'
   | 'KEY.MALFORMED'

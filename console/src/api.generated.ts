@@ -238,7 +238,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who can access a mailbox (address or object id); ?format=csv exports
+         * Who can access a mailbox (address or object id); ?at= for a past time (rebuilt from history, with historyCompleteFrom and complete); ?format=csv exports
          * @description App role MailboxPermissionSync.Reader or MailboxPermissionSync.Admin.
          */
         get: operations["getMailboxDelegates"];
@@ -542,7 +542,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Mailboxes a user (UPN, SMTP address or object id) can access, with rights, source, via and first seen; ?format=csv exports
+         * Mailboxes a user (UPN, SMTP address or object id) can access, with rights, source, via and first seen; ?at= for a past time (rebuilt from history, with historyCompleteFrom and complete); ?format=csv exports
          * @description App role MailboxPermissionSync.Reader or MailboxPermissionSync.Admin.
          */
         get: operations["getUserDelegateMailboxes"];
@@ -573,6 +573,26 @@ export interface paths {
          * @description App role MailboxPermissionSync.Admin.
          */
         delete: operations["removeManualDelegation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user}/footprint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A leaver’s footprint: what the user can open (canOpen), who holds rights on the user’s own mailbox (onOwnMailbox) and the trustee groups that give the user access (throughGroups); ?format=csv exports one table
+         * @description App role MailboxPermissionSync.Reader or MailboxPermissionSync.Admin.
+         */
+        get: operations["getUserFootprint"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1821,6 +1841,7 @@ export interface operations {
     getMailboxDelegates: {
         parameters: {
             query?: {
+                at?: string;
                 continuationToken?: string;
                 format?: "json" | "csv";
                 top?: number;
@@ -1833,7 +1854,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The delegates */
+            /** @description The delegates; with ?at=, as they stood then */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1873,6 +1894,37 @@ export interface operations {
                                 })[];
                             }[];
                         }[];
+                    } | {
+                        asOf: string;
+                        complete: boolean;
+                        continuationToken: string | null;
+                        historyCompleteFrom: string | null;
+                        items: {
+                            delegate: {
+                                address: string;
+                                displayName: string;
+                                id: string;
+                                upn: string;
+                            };
+                            rights: ({
+                                firstSeen?: string;
+                                /** @enum {string} */
+                                right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
+                                /** @enum {string} */
+                                source: "MailboxPermissionSync" | "Manual";
+                                via?: ({
+                                    /** @enum {string} */
+                                    kind: "direct";
+                                } | {
+                                    displayName: string;
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "group";
+                                })[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        }[];
                     };
                 };
             };
@@ -1883,24 +1935,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (problem+json with field errors) */
+            /** @description A malformed or future ?at= */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/problem+json": {
-                        code?: string;
-                        detail: string;
-                        errors?: {
-                            message: string;
-                            path: string;
-                        }[];
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Missing or invalid bearer token */
             401: {
@@ -4287,6 +4327,7 @@ export interface operations {
     getUserDelegateMailboxes: {
         parameters: {
             query?: {
+                at?: string;
                 continuationToken?: string;
                 format?: "json" | "csv";
                 top?: number;
@@ -4299,7 +4340,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The mailboxes (JSON list or CSV) */
+            /** @description The mailboxes (JSON list or CSV); with ?at=, as they stood then */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4337,6 +4378,36 @@ export interface operations {
                                 })[];
                             }[];
                         }[];
+                    } | {
+                        asOf: string;
+                        complete: boolean;
+                        continuationToken: string | null;
+                        historyCompleteFrom: string | null;
+                        items: {
+                            mailbox: {
+                                address: string;
+                                displayName: string;
+                                id: string;
+                            };
+                            rights: ({
+                                firstSeen?: string;
+                                /** @enum {string} */
+                                right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
+                                /** @enum {string} */
+                                source: "MailboxPermissionSync" | "Manual";
+                                via?: ({
+                                    /** @enum {string} */
+                                    kind: "direct";
+                                } | {
+                                    displayName: string;
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "group";
+                                })[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        }[];
                     };
                 };
             };
@@ -4347,24 +4418,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid request (problem+json with field errors) */
+            /** @description A malformed or future ?at= */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/problem+json": {
-                        code?: string;
-                        detail: string;
-                        errors?: {
-                            message: string;
-                            path: string;
-                        }[];
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
+                content?: never;
             };
             /** @description Missing or invalid bearer token */
             401: {
@@ -4622,6 +4681,189 @@ export interface operations {
             };
             /** @description The delegation comes from Exchange (synced) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getUserFootprint: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The footprint (JSON or CSV with a section column) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canOpen: {
+                            mailbox: {
+                                address: string;
+                                displayName: string;
+                                id: string;
+                            };
+                            rights: {
+                                firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
+                                lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
+                                /** @enum {string} */
+                                right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
+                                /** @enum {string} */
+                                source: "MailboxPermissionSync" | "Manual";
+                                via: ({
+                                    /** @enum {string} */
+                                    kind: "direct";
+                                } | {
+                                    displayName: string;
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "group";
+                                })[];
+                            }[];
+                        }[];
+                        onOwnMailbox: {
+                            delegate: {
+                                accountEnabled: boolean | null;
+                                address: string;
+                                displayName: string;
+                                id: string;
+                                upn: string;
+                            };
+                            rights: {
+                                firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
+                                lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
+                                /** @enum {string} */
+                                right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
+                                /** @enum {string} */
+                                source: "MailboxPermissionSync" | "Manual";
+                                via: ({
+                                    /** @enum {string} */
+                                    kind: "direct";
+                                } | {
+                                    displayName: string;
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "group";
+                                })[];
+                            }[];
+                        }[];
+                        throughGroups: {
+                            group: {
+                                displayName: string;
+                                id: string;
+                            };
+                            mailboxes: {
+                                mailbox: {
+                                    address: string;
+                                    displayName: string;
+                                    id: string;
+                                };
+                                rights: {
+                                    /** @enum {string} */
+                                    right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
+                                    /** @enum {string} */
+                                    source: "MailboxPermissionSync" | "Manual";
+                                }[];
+                            }[];
+                        }[];
+                        user: {
+                            address: string;
+                            displayName: string;
+                            id: string;
+                            upn: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (problem+json with field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The token lacks the required role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Unknown user */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,17 +1,21 @@
 import type { ComponentChildren } from 'preact';
-import type { DelegateMailboxItem, MailboxDelegateItem, RightEntry } from './types';
+import type { DirectoryRef, RightRow } from './types';
 import { rightLabel, SourceBadge, Time, ViaList } from './ui';
 
-function RightCells({ entry }: { entry: RightEntry }) {
+/** What the tables show of a mailbox's delegate (at a past time without `accountEnabled`). */
+interface DelegateRow {
+  delegate: { id: string; address: string; displayName: string; accountEnabled?: boolean | null };
+  rights: RightRow[];
+}
+
+function RightCells({ entry }: { entry: RightRow }) {
   return (
     <>
       <td data-label="Right">{rightLabel(entry.right)}</td>
       <td data-label="Source">
         <SourceBadge source={entry.source} />
       </td>
-      <td data-label="Via">
-        <ViaList via={entry.via} />
-      </td>
+      <td data-label="Via">{entry.via ? <ViaList via={entry.via} /> : <span class="muted">not recorded</span>}</td>
       <td data-label="First seen">
         <Time iso={entry.firstSeen} />
       </td>
@@ -52,14 +56,14 @@ function Who({ name, address }: { name: string; address: string }) {
 }
 
 /** Mailboxes a user can access: one row per right, the mailbox cell spanning its rights. */
-export function DelegateMailboxTable({
+export function DelegateMailboxTable<Item extends { mailbox: DirectoryRef; rights: RightRow[] }>({
   items,
   caption,
   action,
 }: {
-  items: DelegateMailboxItem[];
+  items: Item[];
   caption: string;
-  action?: (item: DelegateMailboxItem) => ComponentChildren;
+  action?: (item: Item) => ComponentChildren;
 }) {
   if (items.length === 0) return <p class="empty">No delegated mailboxes.</p>;
   return (
@@ -108,7 +112,7 @@ export function DelegateMailboxTable({
 }
 
 /** Who can access a mailbox: one row per right. */
-export function MailboxDelegateTable({ items, caption }: { items: MailboxDelegateItem[]; caption: string }) {
+export function MailboxDelegateTable({ items, caption }: { items: DelegateRow[]; caption: string }) {
   if (items.length === 0) return <p class="empty">Nobody else can access this mailbox.</p>;
   return (
     <div class="table-wrap">

@@ -16,6 +16,7 @@ import { AppContext, type AppContextValue } from './ui';
 import { AlertsView } from './views/AlertsView';
 import { ConfigureView } from './views/ConfigureView';
 import { DiagnosticsView } from './views/DiagnosticsView';
+import { LeaverView } from './views/LeaverView';
 import { LookupView } from './views/LookupView';
 import { ManualView } from './views/ManualView';
 import { MyMailboxesView } from './views/MyMailboxesView';
@@ -39,6 +40,7 @@ const ME_ROUTE: RouteDef = {
 const ROUTES: RouteDef[] = [
   { id: 'tasks', label: 'Tasks', allowed: (c) => c.reader, view: () => <TasksView /> },
   { id: 'lookup', label: 'Lookup', allowed: (c) => c.reader, view: () => <LookupView /> },
+  { id: 'leaver', label: 'Leaver', allowed: (c) => c.reader, view: () => <LeaverView /> },
   { id: 'manual', label: 'Manual delegations', allowed: (c) => c.admin, view: () => <ManualView /> },
   { id: 'configure', label: 'Schedules and tasks', allowed: (c) => c.admin, view: () => <ConfigureView /> },
   { id: 'alerts', label: 'Alerts', allowed: (c) => c.admin, view: () => <AlertsView /> },

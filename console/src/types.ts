@@ -34,8 +34,29 @@ export type Day = NonNullable<ScheduleView['daysOfWeek']>[number];
 /** The days in the order the schedule form lists them. */
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Day[];
 
-export type DelegateMailboxItem = ItemOf<'getUserDelegateMailboxes'>;
-export type MailboxDelegateItem = ItemOf<'getMailboxDelegates'>;
+/** A lookup route's answer for now (`Current`) or, with `?at=`, for a past time (it carries `asOf`). */
+type Current<Op extends keyof operations> = Exclude<Body<Op, 200>, { asOf: string }>;
+type AtTime<Op extends keyof operations> = Extract<Body<Op, 200>, { asOf: string }>;
+type CurrentItem<Op extends keyof operations> = Current<Op> extends { items: Array<infer Item> } ? Item : never;
+
+export type DelegateMailboxItem = CurrentItem<'getUserDelegateMailboxes'>;
+export type MailboxDelegateItem = CurrentItem<'getMailboxDelegates'>;
+/** The mailboxes a user could open at a past time, with `asOf`, `historyCompleteFrom` and `complete`. */
+export type DelegateMailboxesAt = AtTime<'getUserDelegateMailboxes'>;
+export type MailboxDelegatesAt = AtTime<'getMailboxDelegates'>;
+/** A right as a table shows it: at a past time `via`, `firstSeen`, `lastConfirmed` and the rest may be unknown. */
+export interface RightRow {
+  right: RightEntry['right'];
+  source: RightEntry['source'];
+  via?: Via[];
+  firstSeen?: string;
+  lastConfirmed?: string;
+  lastVerified?: string | null;
+  grantedBy?: string | null;
+  grantedAt?: string | null;
+}
+export type Footprint = Body<'getUserFootprint', 200>;
+export type GroupGrant = Footprint['throughGroups'][number];
 export type DelegationChange = ItemOf<'listDelegationChanges'>;
 export type RightEntry = DelegateMailboxItem['rights'][number];
 export type Via = RightEntry['via'][number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RIGHTS } from '../domain/delegation/types.js';
 
 /** `?top=&continuationToken=` on every list route. */
 export const pageQuery = z
@@ -53,3 +54,18 @@ export const viaView = z.union([
 
 /** A mailbox as API responses name it. */
 export const mailboxRefView = z.object({ id: z.string(), address: z.string(), displayName: z.string() });
+
+/** One right a delegate holds on a mailbox, as the lookups, /me, the footprint and their CSV answer it. */
+export const rightView = z.object({
+  right: z.enum(RIGHTS),
+  source: z.enum(['MailboxPermissionSync', 'Manual']),
+  via: z.array(viaView),
+  firstSeen: z.string(),
+  lastConfirmed: z.string(),
+  grantedBy: z.string().nullable().describe('Who granted it (an audit record’s UserId, or the admin), when known'),
+  grantedAt: z.string().nullable().describe('When it was granted, from the same source as grantedBy'),
+  lastVerified: z
+    .string()
+    .nullable()
+    .describe('When a sync last read this right of the mailbox and found it so (synced rights; null if not known)'),
+});

@@ -50,6 +50,18 @@ export interface HistoryQuery {
   continuationToken?: string;
 }
 
+/** Whose history to read: one mailbox's or one delegate's. */
+export type HistorySubject = { mailboxId: string } | { delegateId: string };
+
+/**
+ * Every retained event of a subject, newest first, and `startedAt`: the time from which the store recorded every
+ * change it made for that subject (retention aside), absent when it never recorded one. See docs/design.md.
+ */
+export interface SubjectHistory {
+  events: DelegationEvent[];
+  startedAt?: string;
+}
+
 /**
  * The stored delegations, indexed by mailbox (what a sync compares against) and by delegate (lookups), their
  * history, and each mailbox's sync state. Writes are idempotent and crash-safe (docs/design.md §2).
@@ -88,4 +100,6 @@ export interface DelegationRepository {
    * Idempotent, history first: a redelivery finds the rows still unattributed and completes the write.
    */
   attributeGrant(attribution: LateAttribution): Promise<void>;
+  /** Every retained event of one mailbox or delegate (one partition read) and when its history starts. */
+  historyOf(subject: HistorySubject): Promise<SubjectHistory>;
 }

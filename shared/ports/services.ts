@@ -26,6 +26,8 @@ export interface UseCaseSettings {
   runTimeoutMinutes: number;
   /** REVOCATION_HOLD_PERCENT: a run revoking more than this share of one right's delegations holds them. */
   revocationHoldPercent: number;
+  /** HISTORY_RETENTION_DAYS: change history older than this may be deleted (point-in-time answers say so). */
+  historyRetentionDays: number;
   /** Where queue messages go: Azure Service Bus, or the local host's in-process queue. */
   queueTransport: 'serviceBus' | 'inProcess';
 }

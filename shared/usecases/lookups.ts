@@ -147,6 +147,12 @@ export async function delegateMailboxesOf(deps: LookupDeps, userId: string): Pro
   return groupByMailbox(rows, await verifiedTimes(deps, rows));
 }
 
+/** Who can access a mailbox by its object id (one partition query), grouped by delegate. */
+export async function mailboxDelegatesOf(deps: LookupDeps, mailboxId: string): Promise<MailboxDelegateItem[]> {
+  const rows = await deps.repos.delegations.forMailbox(mailboxId);
+  return groupByDelegate(rows, await verifiedTimes(deps, rows));
+}
+
 /** Rows of one mailbox grouped by delegate, rights in a fixed order, delegates by name. */
 function groupByDelegate(rows: DelegationRow[], verified: VerifiedTimes): MailboxDelegateItem[] {
   const byDelegate = new Map<string, MailboxDelegateItem>();
@@ -172,7 +178,8 @@ function groupByDelegate(rows: DelegationRow[], verified: VerifiedTimes): Mailbo
     );
 }
 
-function viaText(via: Via[]): string {
+/** A delegation's paths as one CSV cell: `direct`, `group:<name> (<id>)`, joined by `; `. */
+export function viaText(via: Via[]): string {
   return via.map((v) => (v.kind === 'direct' ? 'direct' : `group:${v.displayName} (${v.id})`)).join('; ');
 }
 

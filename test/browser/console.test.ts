@@ -180,6 +180,7 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     expect(await nav.getByRole('link').allInnerTexts()).toEqual([
       'Tasks',
       'Lookup',
+      'Leaver',
       'Manual delegations',
       'Schedules and tasks',
       'Alerts',
@@ -551,6 +552,114 @@ describe.skipIf(skip)('admin console in Chromium', () => {
         item.delegate.displayName,
       );
     await shot('09-lookup-mailbox');
+  });
+
+  it('looks up a user as of a past time: the rebuilt state and how complete the history is', async () => {
+    step = 'lookup-at';
+    const user = 'alex.wilber@contoso.com';
+    // The picker takes local wall time: "now" in the browser's zone, to the second (so never in the future).
+    const now = await page.evaluate(() => {
+      const local = new Date(Date.now() - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+      return { local, instant: new Date(local).toISOString() };
+    });
+    const expected = await api<{ items: MailboxItem[]; complete: boolean }>(
+      `users/${user}/delegate-mailboxes?at=${encodeURIComponent(now.instant)}`,
+      'Reader',
+    );
+    expect(expected.complete).toBe(true);
+    expect(expected.items.length).toBeGreaterThan(0);
+    await page.locator('input[name="kind"][value="user"]').check();
+    await page.getByLabel('User (UPN, e-mail address or object id)', { exact: true }).fill(user);
+    await page.getByLabel('As of (optional, your local time)', { exact: true }).fill(now.local);
+    await page.getByRole('button', { name: 'Look up', exact: true }).click();
+    await page.getByTestId('as-of-complete').waitFor();
+    const table = page.getByTestId('delegate-mailboxes');
+    await table.waitFor();
+    expect(await table.locator('tbody').count()).toBe(expected.items.length);
+    for (const item of expected.items)
+      expect(await mailboxGroup(table, item.mailbox.address).locator('tr').count()).toBe(item.rights.length);
+    await shot('09b-lookup-as-of');
+
+    // Long before the first sync: answered, and flagged as not provable.
+    await page.getByLabel('As of (optional, your local time)', { exact: true }).fill('2020-01-01T00:00:00');
+    await page.getByRole('button', { name: 'Look up', exact: true }).click();
+    const incomplete = page.getByTestId('as-of-incomplete');
+    await incomplete.waitFor();
+    expect(await incomplete.innerText()).toContain('Incomplete');
+    await page.getByText('No delegated mailboxes.').waitFor();
+    await shot('09c-lookup-as-of-incomplete');
+
+    // A mailbox's delegates as of the same time: the table the API's answer describes.
+    const mailbox = 'sales.team@contoso.com';
+    const delegates = await api<{ items: Array<{ delegate: { address: string } }> }>(
+      `mailboxes/${mailbox}/delegates?at=${encodeURIComponent(now.instant)}`,
+      'Reader',
+    );
+    expect(delegates.items.length).toBeGreaterThan(0);
+    await page.locator('input[name="kind"][value="mailbox"]').check();
+    await page.getByLabel('Mailbox (e-mail address or object id)', { exact: true }).fill(mailbox);
+    await page.getByLabel('As of (optional, your local time)', { exact: true }).fill(now.local);
+    await page.getByRole('button', { name: 'Look up', exact: true }).click();
+    await page.getByTestId('as-of-complete').waitFor();
+    const onMailbox = page.getByTestId('mailbox-delegates');
+    await onMailbox.waitFor();
+    expect(await onMailbox.locator('tbody').count()).toBe(delegates.items.length);
+    for (const item of delegates.items)
+      await onMailbox.locator(`tbody[data-delegate="${item.delegate.address}"]`).waitFor();
+    await page.getByLabel('As of (optional, your local time)', { exact: true }).fill('');
+  });
+
+  it('shows a leaver’s footprint in three sections and exports it as CSV', async () => {
+    step = 'leaver';
+    type Footprint = {
+      canOpen: MailboxItem[];
+      onOwnMailbox: Array<{ delegate: { address: string } }>;
+      throughGroups: Array<{ group: { id: string; displayName: string }; mailboxes: unknown[] }>;
+    };
+    // The demo user whose footprint fills the most sections (access through a group among them).
+    let user = '';
+    let expected: Footprint | undefined;
+    let filled = 0;
+    for (const candidate of DEMO_USERS) {
+      const footprint = await api<Footprint>(`users/${candidate}/footprint`, 'Reader');
+      const sections = [footprint.canOpen, footprint.onOwnMailbox, footprint.throughGroups].filter((l) => l.length);
+      if (footprint.throughGroups.length > 0 && sections.length > filled) {
+        user = candidate;
+        expected = footprint;
+        filled = sections.length;
+      }
+    }
+    if (!expected) throw new Error('no demo user has access through a trustee group');
+
+    await page.getByRole('link', { name: 'Leaver', exact: true }).click();
+    await page.getByLabel('User (UPN, e-mail address or object id)', { exact: true }).fill(user);
+    await page.getByRole('button', { name: 'Show footprint', exact: true }).click();
+    const canOpen = page.getByTestId('delegate-mailboxes');
+    await canOpen.waitFor();
+    expect(await canOpen.locator('tbody').count()).toBe(expected.canOpen.length);
+    const onOwn = page.getByTestId('mailbox-delegates');
+    if (expected.onOwnMailbox.length === 0) await page.getByText('Nobody else can access this mailbox.').waitFor();
+    expect(await onOwn.locator('tbody').count()).toBe(expected.onOwnMailbox.length);
+    for (const item of expected.onOwnMailbox)
+      await onOwn.locator(`tbody[data-delegate="${item.delegate.address}"]`).waitFor();
+    const groups = page.getByTestId('footprint-groups');
+    expect(await groups.locator('tbody').count()).toBe(expected.throughGroups.length);
+    for (const g of expected.throughGroups) {
+      const rows = groups.locator(`tbody[data-group="${g.group.id}"]`);
+      expect(await rows.innerText()).toContain(g.group.displayName);
+      expect(await rows.locator('tr').count()).toBe(g.mailboxes.length);
+    }
+    await shot('09d-leaver');
+    await atWidth(375, () => shot('09d-leaver-375'));
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV', exact: true }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv).toBe((await app.api('GET', `users/${user}/footprint?format=csv`, { role: 'Reader' })).text);
+    expect(csv.split('\r\n')[0]).toMatch(/^section,/);
+    await page.getByRole('link', { name: 'Lookup', exact: true }).click();
   });
 
   it('adds and removes a manual delegation, and explains why a synced one cannot be removed', async () => {

@@ -151,4 +151,38 @@ describe.each([
     expect(repaired).toBe(1);
     expect(await repos.directory.resolveId('LEE@contoso.com')).toEqual({ id: guid(0x101), known: true });
   });
+  it('keeps a mailbox’s or a delegate’s history: events newest first, and when its history starts', async () => {
+    const repos = repositories();
+    const lee = { id: guid(0x100), upn: 'lee@contoso.com', address: 'lee@contoso.com', displayName: 'Lee' };
+    const grant = (mailbox: typeof BEN, at: string) => ({
+      type: 'granted' as const,
+      mailbox,
+      delegate: lee,
+      right: 'FullAccess' as const,
+      via: [{ kind: 'direct' as const }],
+      source: 'Manual' as const,
+      runId: null,
+      taskId: null,
+      at,
+      actor: null,
+      observedBy: 'manual' as const,
+    });
+    const write = (mailbox: typeof BEN, at: string) =>
+      repos.delegations.apply(
+        { mailbox, upsert: [], remove: [], events: [grant(mailbox, at)] },
+        { taskId: null, runId: null, at, eventScope: `manual_${at}` },
+      );
+    expect(await repos.delegations.historyOf({ delegateId: lee.id })).toEqual({ events: [] });
+    await write(BEN, '2026-03-01T10:00:00.000Z');
+    await write(BEN, '2026-03-02T10:00:00.000Z');
+    await write(aMailbox(), '2026-03-03T10:00:00.000Z');
+
+    const ben = await repos.delegations.historyOf({ mailboxId: BEN.id.toUpperCase() });
+    const ofLee = await repos.delegations.historyOf({ delegateId: lee.id });
+
+    expect(ben.events.map((e) => e.at)).toEqual(['2026-03-02T10:00:00.000Z', '2026-03-01T10:00:00.000Z']);
+    expect(ben.startedAt).toBe('2026-03-01T10:00:00.000Z'); // its first write, not its latest
+    expect(ofLee.events.map((e) => e.mailbox.id)).toEqual([guid(1), BEN.id, BEN.id]);
+    expect(ofLee.startedAt).toBe('2026-03-03T10:00:00.000Z'); // the newest start of any mailbox
+  });
 });

@@ -24,7 +24,7 @@ export function freshDeps(startIso = '2026-03-02T10:00:00Z'): {
   queue: InProcessQueue;
   clock: TestClock;
   now: () => Date;
-  settings: { revocationHoldPercent: number };
+  settings: { revocationHoldPercent: number; historyRetentionDays: number };
   alerts: { raiser: RecordingAlertRaiser };
 } {
   const clock = new TestClock(new Date(startIso));
@@ -33,7 +33,7 @@ export function freshDeps(startIso = '2026-03-02T10:00:00Z'): {
     queue: new InProcessQueue(),
     clock,
     now: clock.now,
-    settings: { revocationHoldPercent: 20 },
+    settings: { revocationHoldPercent: 20, historyRetentionDays: 400 },
     alerts: { raiser: new RecordingAlertRaiser() },
   };
 }

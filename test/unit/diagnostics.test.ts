@@ -8,7 +8,12 @@ import { checkHealth } from '../../shared/usecases/checkHealth.js';
 import { runDiagnostics } from '../../shared/usecases/diagnostics.js';
 import { fakeMicrosoftPorts } from '../contract/fakes.js';
 
-const settings: UseCaseSettings = { runTimeoutMinutes: 60, revocationHoldPercent: 20, queueTransport: 'inProcess' };
+const settings: UseCaseSettings = {
+  runTimeoutMinutes: 60,
+  revocationHoldPercent: 20,
+  historyRetentionDays: 400,
+  queueTransport: 'inProcess',
+};
 
 const reachable: StorageProbe = { ping: async () => {} };
 

@@ -1,8 +1,15 @@
 import { useState } from 'preact/hooks';
 import { errorText, seg } from '../api';
 import { DelegateMailboxTable, MailboxDelegateTable } from '../delegations';
-import type { DelegateMailboxItem, DelegationChange, MailboxDelegateItem, Page } from '../types';
-import { ErrorBox, Loading, LoadMore, rightLabel, SourceBadge, Time, useApp, usePaged, ViaList } from '../ui';
+import type {
+  DelegateMailboxesAt,
+  DelegateMailboxItem,
+  DelegationChange,
+  MailboxDelegateItem,
+  MailboxDelegatesAt,
+  Page,
+} from '../types';
+import { ErrorBox, Loading, LoadMore, rightLabel, SourceBadge, Time, useApp, useLoad, usePaged, ViaList } from '../ui';
 
 type Kind = 'user' | 'mailbox';
 
@@ -57,6 +64,54 @@ export function HistoryTimeline({ filter }: { filter: { delegate?: string; mailb
       </ol>
       <LoadMore paged={changes} what="history" />
     </>
+  );
+}
+
+/** How far a point-in-time answer can be trusted: the history's completeness, said in words. */
+function Completeness({ answer }: { answer: { asOf: string; historyCompleteFrom: string | null; complete: boolean } }) {
+  if (answer.complete)
+    return (
+      <p class="alert alert-info" data-testid="as-of-complete">
+        As of <Time iso={answer.asOf} />. The history is complete from <Time iso={answer.historyCompleteFrom} />.
+      </p>
+    );
+  return (
+    <p class="alert alert-warn" role="status" data-testid="as-of-incomplete">
+      Incomplete: as of <Time iso={answer.asOf} />, but the history is complete only from{' '}
+      {answer.historyCompleteFrom ? <Time iso={answer.historyCompleteFrom} /> : 'no recorded time'}. Changes before then
+      may be missing from this answer.
+    </p>
+  );
+}
+
+/** The state at a past time (`?at=`), rebuilt by the API from the change history: one request, no paging. */
+function AtResult({ kind, keyValue, at }: { kind: Kind; keyValue: string; at: string }) {
+  const { api } = useApp();
+  const path = kind === 'user' ? `users/${seg(keyValue)}/delegate-mailboxes` : `mailboxes/${seg(keyValue)}/delegates`;
+  const result = useLoad(() => api.get<DelegateMailboxesAt | MailboxDelegatesAt>(path, { at, top: 1000 }), [path, at]);
+  const answer = result.data;
+  return (
+    <section class="card" aria-labelledby="lookup-result-h">
+      <h2 id="lookup-result-h">
+        {kind === 'user' ? `Mailboxes ${keyValue} could access` : `Who could access ${keyValue}`} as of{' '}
+        <Time iso={at} />
+      </h2>
+      <ErrorBox error={result.error} />
+      {result.loading ? <Loading what="the state at that time" /> : null}
+      {answer ? <Completeness answer={answer} /> : null}
+      {answer && kind === 'user' ? (
+        <DelegateMailboxTable
+          items={(answer as DelegateMailboxesAt).items}
+          caption={`${answer.items.length} mailboxes`}
+        />
+      ) : null}
+      {answer && kind === 'mailbox' ? (
+        <MailboxDelegateTable
+          items={(answer as MailboxDelegatesAt).items}
+          caption={`${answer.items.length} delegates`}
+        />
+      ) : null}
+    </section>
   );
 }
 
@@ -148,12 +203,15 @@ export function LookupView() {
   const [kind, setKind] = useState<Kind>('user');
   const pickUser = () => setKind('user');
   const [text, setText] = useState('');
-  const [query, setQuery] = useState<{ kind: Kind; key: string } | null>(null);
+  const [asOf, setAsOf] = useState('');
+  const [query, setQuery] = useState<{ kind: Kind; key: string; at: string | null } | null>(null);
 
   const submit = (e: Event) => {
     e.preventDefault();
     const key = text.trim();
-    if (key) setQuery({ kind, key });
+    // The picker gives local wall time without a zone; the API takes an instant.
+    const at = asOf ? new Date(asOf).toISOString() : null;
+    if (key) setQuery({ kind, key, at });
   };
 
   return (
@@ -193,11 +251,27 @@ export function LookupView() {
               onInput={(e) => setText(e.currentTarget.value)}
             />
           </div>
+          <div class="field">
+            <label for="lookup-as-of">As of (optional, your local time)</label>
+            <input
+              id="lookup-as-of"
+              name="asOf"
+              type="datetime-local"
+              step={1}
+              value={asOf}
+              onInput={(e) => setAsOf(e.currentTarget.value)}
+            />
+          </div>
           <button type="submit">Look up</button>
         </form>
       </search>
-      {query?.kind === 'user' ? <UserResult key={`u:${query.key}`} user={query.key} /> : null}
-      {query?.kind === 'mailbox' ? <MailboxResult key={`m:${query.key}`} mailbox={query.key} /> : null}
+      {query?.at ? (
+        <AtResult key={`${query.kind}:${query.key}@${query.at}`} kind={query.kind} keyValue={query.key} at={query.at} />
+      ) : null}
+      {query && !query.at && query.kind === 'user' ? <UserResult key={`u:${query.key}`} user={query.key} /> : null}
+      {query && !query.at && query.kind === 'mailbox' ? (
+        <MailboxResult key={`m:${query.key}`} mailbox={query.key} />
+      ) : null}
     </>
   );
 }

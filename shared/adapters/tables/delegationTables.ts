@@ -13,8 +13,10 @@ import type {
   DelegationRepository,
   DelegationRow,
   HistoryQuery,
+  HistorySubject,
   MailboxChanges,
   StoredMailboxRead,
+  SubjectHistory,
   SyncState,
 } from '../../ports/delegations.js';
 import type { MailboxSyncPlan } from '../../domain/delegation/plan.js';
@@ -248,6 +250,11 @@ export class DelegationTables implements DelegationRepository {
         'Merge',
       )
       .catch(ignoreNotFound);
+  }
+
+  /** A mailbox's or delegate's retained events and history start (historyLog.ts). */
+  historyOf(subject: HistorySubject): Promise<SubjectHistory> {
+    return this.history.historyOf(subject);
   }
 }
 

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { TransactionAction } from '@azure/data-tables';
 import { CorruptEntityError, ValidationError } from '../../errors.js';
-import type { ChangeContext, DelegationEvent, HistoryQuery } from '../../ports/delegations.js';
+import type {
+  ChangeContext,
+  DelegationEvent,
+  HistoryQuery,
+  HistorySubject,
+  SubjectHistory,
+} from '../../ports/delegations.js';
 import type { Page } from '../../ports/repositories.js';
 import { fromEventEntity, toEventProperties } from './entities/historyEvent.js';
 import { encodeKey, reverseTimeKey } from './keys.js';
@@ -17,10 +23,11 @@ const PARTITION_DIGITS = 12;
 /** Sorts after the `_` that ends a row key's time, so `RowKey lt <time><BOUND>` keeps every event of that time. */
 const BOUND = '`';
 
-/** Where an event is stored in the log (every event) and in its mailbox's history (the same row key). */
+/** Where an event is stored in the log (every event) and in its mailbox's and delegate's history (same row key). */
 export interface HistoryKeys {
   logPartition: string;
   mailboxPartition: string;
+  delegatePartition: string;
   rowKey: string;
 }
 
@@ -37,11 +44,19 @@ export function historyKeys(event: DelegationEvent, eventScope: string, at: stri
   return {
     logPartition: time.slice(0, PARTITION_DIGITS),
     mailboxPartition: mailboxPartition(event.mailbox.id),
+    delegatePartition: delegatePartition(event.delegate.id),
     rowKey: `${time}_${createHash('sha256').update(identity).digest('hex').slice(0, 24)}`,
   };
 }
 
 const mailboxPartition = (mailboxId: string) => encodeKey(mailboxId.toLowerCase(), 'mailbox id');
+const delegatePartition = (delegateId: string) => encodeKey(delegateId.toLowerCase(), 'delegate id');
+/** Event row keys start with the inverted time's digits: `RowKey lt ':'` selects them and nothing else. */
+const EVENTS_END = ':';
+/** A mailbox's history start marker, beside its events (sorts after them, before nothing that is read by range). */
+const START_ROW = 'start';
+/** The one partition of `DelegationHistoryStarts`: every mailbox's start, newest first. */
+const STARTS_PARTITION = 'starts';
 /** A scope's first write time for a mailbox; sorts after every event row key (those start with a digit). */
 const SCOPE_PREFIX = 'scope_';
 /** A transaction holds 100 actions: the scope's record and up to 99 events of one mailbox. */
@@ -49,6 +64,14 @@ const MAX_EVENTS_WITH_RECORD = 100;
 
 const scopeRow = (eventScope: string) =>
   `${SCOPE_PREFIX}${createHash('sha256').update(eventScope).digest('hex').slice(0, 24)}`;
+
+/** The `at` of a start row; a missing or unreadable one is corrupt (never a guessed start). */
+function startTime(row: StoredEntity, table: string): string {
+  const at = row.at;
+  if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) return at;
+  const location = { table, partitionKey: String(row.partitionKey), rowKey: String(row.rowKey), property: 'at' };
+  throw new CorruptEntityError(location, at === undefined ? 'is missing' : 'is not a date-time');
+}
 
 const invalidToken = (why = 'not a token this API issued') =>
   new ValidationError('PAGING.INVALID_TOKEN', `continuationToken is ${why}`, [
@@ -77,24 +100,34 @@ function unwrapToken(token: string | undefined): string | undefined {
 
 /**
  * The change history: every event once in a log partitioned by time (`DelegationHistory`), and again in its
- * mailbox's partition (`DelegationHistoryByMailbox`), both keyed newest first. A page is one key-range query, so
- * it reads the entities it returns whatever the day holds; with a mailbox, only that mailbox's events are read.
+ * mailbox's partition (`DelegationHistoryByMailbox`) and its delegate's (`DelegationHistoryByDelegate`), all keyed
+ * newest first. A page is one key-range query, so it reads the entities it returns whatever the day holds; with a
+ * mailbox, only that mailbox's events are read. Beside them, when each mailbox's history starts: a `start` row in
+ * its partition and a row in `DelegationHistoryStarts`, whose first row is the newest start of any mailbox.
  */
 export class HistoryLog {
   readonly log: TableStore;
   readonly byMailbox: TableStore;
+  readonly byDelegate: TableStore;
+  readonly starts: TableStore;
+  /** Mailboxes this instance has seen a start for (start rows are never deleted): their next writes read none. */
+  private readonly started = new Set<string>();
 
   constructor(tables: TableFactoryLike) {
     this.log = tables.store('DelegationHistory');
     this.byMailbox = tables.store('DelegationHistoryByMailbox');
+    this.byDelegate = tables.store('DelegationHistoryByDelegate');
+    this.starts = tables.store('DelegationHistoryStarts');
   }
 
   /**
    * Writes one mailbox's events (idempotent upserts). The events take the time of the scope's first write for the
-   * mailbox, recorded beside its history: a redelivery, whose clock has moved on, rewrites the same rows.
+   * mailbox, recorded beside its history: a redelivery, whose clock has moved on, rewrites the same rows. The
+   * mailbox's history start is recorded before its first event, so no event is older than its mailbox's start.
    */
   async write(mailboxId: string, events: readonly DelegationEvent[], context: ChangeContext): Promise<void> {
     if (events.length === 0) return;
+    await this.recordStart(mailboxId, context.at);
     const scope = { partitionKey: mailboxPartition(mailboxId), rowKey: scopeRow(context.eventScope) };
     let at = context.at;
     if (events.length < MAX_EVENTS_WITH_RECORD) {
@@ -102,7 +135,7 @@ export class HistoryLog {
       const rows = this.rows(events, context, at);
       try {
         await this.byMailbox.transact([['create', { ...scope, at }], ...rows.byMailbox]);
-        await this.log.submit(rows.log);
+        await Promise.all([this.byDelegate.submit(rows.byDelegate), this.log.submit(rows.log)]);
         return;
       } catch (error) {
         if ((error as Error).name !== 'ConflictError') throw error;
@@ -115,13 +148,49 @@ export class HistoryLog {
     // An earlier delivery of this scope wrote first: its time keys the events, so a replay rewrites its rows.
     at = await this.recordedFirstWrite(scope);
     const rows = this.rows(events, context, at);
-    await Promise.all([this.log.submit(rows.log), this.byMailbox.submit(rows.byMailbox)]);
+    await Promise.all([
+      this.log.submit(rows.log),
+      this.byMailbox.submit(rows.byMailbox),
+      this.byDelegate.submit(rows.byDelegate),
+    ]);
   }
 
-  /** The events as rows of the log and of the mailbox copy, keyed by the scope's first write `at`. */
+  /**
+   * Records when a mailbox's history starts, once: the index row first, then the mailbox's marker, so a crash in
+   * between leaves at worst a second, later index row (a later start only makes answers more cautious). Costs one
+   * point read per mailbox and host instance (then remembered), and two writes on the mailbox's first history write.
+   */
+  private async recordStart(mailboxId: string, at: string): Promise<void> {
+    const partitionKey = mailboxPartition(mailboxId);
+    if (this.started.has(partitionKey)) return;
+    if (await this.byMailbox.get(partitionKey, START_ROW)) {
+      this.remember(partitionKey);
+      return;
+    }
+    const hash = createHash('sha256').update(mailboxId.toLowerCase()).digest('hex').slice(0, 24);
+    await this.starts.upsert({
+      partitionKey: STARTS_PARTITION,
+      rowKey: `${reverseTimeKey(new Date(at))}_${hash}`,
+      mailboxId: mailboxId.toLowerCase(),
+      at,
+    });
+    await this.byMailbox.insert({ partitionKey, rowKey: START_ROW, at }).catch((error: unknown) => {
+      if ((error as Error).name !== 'ConflictError') throw error;
+    });
+    this.remember(partitionKey);
+  }
+
+  /** Bounded memory: past 100,000 mailboxes the set starts over (a forgotten one costs one read again). */
+  private remember(partitionKey: string): void {
+    if (this.started.size >= 100_000) this.started.clear();
+    this.started.add(partitionKey);
+  }
+
+  /** The events as rows of the log and of the mailbox and delegate copies, keyed by the scope's first write `at`. */
   private rows(events: readonly DelegationEvent[], context: ChangeContext, at: string) {
     const log: TransactionAction[] = [];
     const byMailbox: TransactionAction[] = [];
+    const byDelegate: TransactionAction[] = [];
     for (const event of events) {
       const keys = historyKeys(event, context.eventScope, at);
       const properties = toEventProperties({ ...event, at });
@@ -131,8 +200,42 @@ export class HistoryLog {
         { partitionKey: keys.mailboxPartition, rowKey: keys.rowKey, ...properties },
         'Replace',
       ]);
+      byDelegate.push([
+        'upsert',
+        { partitionKey: keys.delegatePartition, rowKey: keys.rowKey, ...properties },
+        'Replace',
+      ]);
     }
-    return { log, byMailbox };
+    return { log, byMailbox, byDelegate };
+  }
+
+  /**
+   * Every retained event of one mailbox or one delegate, newest first (one partition query), and when the history
+   * starts for it: the mailbox's recorded start, or for a delegate the newest start of any mailbox (any mailbox
+   * might have granted the delegate something before its history began); undefined when none was recorded.
+   */
+  async historyOf(subject: HistorySubject): Promise<SubjectHistory> {
+    const [store, partitionKey] =
+      'mailboxId' in subject
+        ? [this.byMailbox, mailboxPartition(subject.mailboxId)]
+        : [this.byDelegate, delegatePartition(subject.delegateId)];
+    const events: DelegationEvent[] = [];
+    const filter = odata`PartitionKey eq ${partitionKey} and RowKey lt ${EVENTS_END}`;
+    for await (const e of store.all(filter, undefined, partitionKey)) events.push(fromEventEntity(e));
+    const startedAt = 'mailboxId' in subject ? await this.mailboxStart(partitionKey) : await this.newestStart();
+    return { events, ...(startedAt ? { startedAt } : {}) };
+  }
+
+  private async mailboxStart(partitionKey: string): Promise<string | undefined> {
+    const row = await this.byMailbox.get(partitionKey, START_ROW);
+    return row && startTime(row, 'DelegationHistoryByMailbox');
+  }
+
+  private async newestStart(): Promise<string | undefined> {
+    const filter = odata`PartitionKey eq ${STARTS_PARTITION}`;
+    const page = await this.starts.page({ filter, top: 1, partitionKey: STARTS_PARTITION });
+    const row = page.items[0];
+    return row && startTime(row, 'DelegationHistoryStarts');
   }
 
   /** The time an earlier delivery of the scope recorded as its first write for the mailbox. */
@@ -147,8 +250,9 @@ export class HistoryLog {
   }
 
   /**
-   * Sets `actor` on the latest `granted` event of a delegation (both copies) when it has none; a later event
-   * already attributed, or none at all, leaves the history as it is. Idempotent.
+   * Sets `actor` on the latest `granted` event of a delegation (every copy: the log's, the delegate's and, last, the
+   * mailbox's, which this reads) when it has none; a later event already attributed, or none at all, leaves the
+   * history as it is. Idempotent.
    */
   async attributeLatestGrant(
     d: Pick<DelegationEvent, 'mailbox' | 'delegate' | 'right' | 'source'>,
@@ -174,6 +278,8 @@ export class HistoryLog {
     };
     const logKey = rowKey.slice(0, PARTITION_DIGITS);
     await this.log.update({ partitionKey: logKey, rowKey, ...merge }, '*', 'Merge').catch(gone);
+    const delegateKey = delegatePartition(d.delegate.id);
+    await this.byDelegate.update({ partitionKey: delegateKey, rowKey, ...merge }, '*', 'Merge').catch(gone);
     await this.byMailbox.update({ partitionKey: pk, rowKey, ...merge }, '*', 'Merge').catch(gone);
   }
 
@@ -205,9 +311,10 @@ export class HistoryLog {
   }
 
   /**
-   * Deletes the events recorded before `before`: each mailbox's copy first, then the log's row, so an interrupted
-   * pass leaves log rows that lead the next pass to the copies still there. Older events have greater keys in
-   * every partition, so one key range selects them. Returns the events deleted.
+   * Deletes the events recorded before `before`: the delegate's and the mailbox's copies first, then the log's row,
+   * so an interrupted pass leaves log rows that lead the next pass to the copies still there. Older events have
+   * greater keys in every partition, so one key range selects them. Start records stay: a history's start does not
+   * move when its oldest events go (readers take the retention cut-off into account). Returns the events deleted.
    */
   async deleteBefore(before: Date): Promise<number> {
     // Row keys of events at `before` itself sort below this bound: those are kept.
@@ -216,24 +323,29 @@ export class HistoryLog {
     let deleted = 0;
     let chunk: StoredEntity[] = [];
     const flush = async () => {
-      const copies = chunk.map((e) => {
-        const mailboxId = e.mailboxId;
-        if (typeof mailboxId !== 'string' || mailboxId === '') {
-          const location = {
-            table: 'DelegationHistory',
-            partitionKey: String(e.partitionKey),
-            rowKey: String(e.rowKey),
-          };
-          throw new CorruptEntityError({ ...location, property: 'mailboxId' }, 'is missing');
-        }
-        return { partitionKey: mailboxPartition(mailboxId), rowKey: String(e.rowKey) };
-      });
-      await deleteEntities(this.byMailbox, copies);
+      const copyKeys = (property: 'mailboxId' | 'delegateId') =>
+        chunk.map((e) => {
+          const id = e[property];
+          if (typeof id !== 'string' || id === '') {
+            const location = {
+              table: 'DelegationHistory',
+              partitionKey: String(e.partitionKey),
+              rowKey: String(e.rowKey),
+            };
+            throw new CorruptEntityError({ ...location, property }, 'is missing');
+          }
+          const partitionKey = property === 'mailboxId' ? mailboxPartition(id) : delegatePartition(id);
+          return { partitionKey, rowKey: String(e.rowKey) };
+        });
+      const byMailbox = copyKeys('mailboxId');
+      const byDelegate = copyKeys('delegateId');
+      await deleteEntities(this.byDelegate, byDelegate);
+      await deleteEntities(this.byMailbox, byMailbox);
       await deleteEntities(this.log, chunk);
       deleted += chunk.length;
       chunk = [];
     };
-    for await (const entity of this.log.all(filter, ['PartitionKey', 'RowKey', 'mailboxId'])) {
+    for await (const entity of this.log.all(filter, ['PartitionKey', 'RowKey', 'mailboxId', 'delegateId'])) {
       chunk.push(entity);
       if (chunk.length >= DELETE_CHUNK) await flush();
     }

@@ -5,8 +5,10 @@ import type {
   DelegationRepository,
   DelegationRow,
   HistoryQuery,
+  HistorySubject,
   MailboxChanges,
   StoredMailboxRead,
+  SubjectHistory,
   SyncState,
 } from '../../../shared/ports/delegations.js';
 import type { Page } from '../../../shared/ports/repositories.js';
@@ -36,6 +38,8 @@ export class MemoryDelegations implements DelegationRepository {
   readonly verified = new Map<string, Partial<Record<Right, string>>>();
   /** History rows by their deterministic key: a redelivery rewrites, never adds. */
   readonly history = new Map<string, DelegationEvent>();
+  /** Mailbox id (lower-cased) → the time of its first history write. */
+  private readonly starts = new Map<string, string>();
   private version = 0;
 
   async syncState(mailboxId: string): Promise<SyncState | undefined> {
@@ -65,6 +69,23 @@ export class MemoryDelegations implements DelegationRepository {
     );
   }
 
+  /** A subject's events newest first; its start as the tables record it (a delegate's: the newest start). */
+  async historyOf(subject: HistorySubject): Promise<SubjectHistory> {
+    const events = [...this.history.values()]
+      .filter((e) =>
+        'mailboxId' in subject
+          ? e.mailbox.id.toLowerCase() === subject.mailboxId.toLowerCase()
+          : e.delegate.id.toLowerCase() === subject.delegateId.toLowerCase(),
+      )
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+      .map((e) => structuredClone(e));
+    const startedAt =
+      'mailboxId' in subject
+        ? this.starts.get(subject.mailboxId.toLowerCase())
+        : [...this.starts.values()].sort().at(-1);
+    return { events, ...(startedAt ? { startedAt } : {}) };
+  }
+
   async readForSync(mailboxId: string, digest: string): Promise<StoredMailboxRead> {
     const state = await this.syncState(mailboxId);
     if (state?.digest === digest) return { kind: 'matchesDigest' };
@@ -88,6 +109,8 @@ export class MemoryDelegations implements DelegationRepository {
   async apply(changes: MailboxChanges, context: ChangeContext): Promise<string | undefined> {
     if (changes.upsert.length === 0 && changes.remove.length === 0 && changes.events.length === 0) return undefined;
     const etag = this.writeState(changes.mailbox.id.toLowerCase(), { digest: '' });
+    const mailboxKey = changes.mailbox.id.toLowerCase();
+    if (changes.events.length > 0 && !this.starts.has(mailboxKey)) this.starts.set(mailboxKey, context.at);
     for (const e of changes.events) {
       const identity = [context.eventScope, e.mailbox.id, e.delegate.id, e.right, e.source, e.type].join('|');
       this.history.set(identity.toLowerCase(), structuredClone(e));

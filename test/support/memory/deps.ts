@@ -97,7 +97,13 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
       if (options.auditFeed) return options.auditFeed;
       throw new Error('memoryDeps: this test reads the audit feed; pass options.auditFeed');
     },
-    settings: { runTimeoutMinutes: 60, revocationHoldPercent: 20, queueTransport: 'inProcess', ...options.settings },
+    settings: {
+      runTimeoutMinutes: 60,
+      revocationHoldPercent: 20,
+      historyRetentionDays: 400,
+      queueTransport: 'inProcess',
+      ...options.settings,
+    },
     tenant,
     clock,
     resolvers: new ResolverCache(),
