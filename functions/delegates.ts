@@ -52,8 +52,10 @@ const rightAtView = z
     source: z.enum(['MailboxPermissionSync', 'Manual']),
     via: z.array(viaView).optional(),
     firstSeen: z.string().optional(),
+    grantedBy: z.string().nullable().optional().describe('Who granted it (the grant event’s actor), when known'),
+    observedBy: z.enum(['fullScan', 'auditEvent', 'manual']).optional().describe('How the grant was seen'),
   })
-  .catchall(z.unknown());
+  .strict();
 /** What every point-in-time answer adds to the list: the time asked and from when the history is complete. */
 const pointInTime = {
   asOf: z.string(),

@@ -1906,8 +1906,15 @@ export interface operations {
                                 id: string;
                                 upn: string;
                             };
-                            rights: ({
+                            rights: {
                                 firstSeen?: string;
+                                /** @description Who granted it (the grant event’s actor), when known */
+                                grantedBy?: string | null;
+                                /**
+                                 * @description How the grant was seen
+                                 * @enum {string}
+                                 */
+                                observedBy?: "fullScan" | "auditEvent" | "manual";
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -1921,9 +1928,7 @@ export interface operations {
                                     /** @enum {string} */
                                     kind: "group";
                                 })[];
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            }[];
                         }[];
                     };
                 };
@@ -4389,8 +4394,15 @@ export interface operations {
                                 displayName: string;
                                 id: string;
                             };
-                            rights: ({
+                            rights: {
                                 firstSeen?: string;
+                                /** @description Who granted it (the grant event’s actor), when known */
+                                grantedBy?: string | null;
+                                /**
+                                 * @description How the grant was seen
+                                 * @enum {string}
+                                 */
+                                observedBy?: "fullScan" | "auditEvent" | "manual";
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -4404,9 +4416,7 @@ export interface operations {
                                     /** @enum {string} */
                                     kind: "group";
                                 })[];
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            }[];
                         }[];
                     };
                 };

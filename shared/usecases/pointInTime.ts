@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '../errors.js';
 import { toCsv } from '../domain/csv.js';
 import { delegationsAt, type HistoricDelegation } from '../domain/delegation/pointInTime.js';
-import { RIGHTS, type Right, type Source, type Via } from '../domain/delegation/types.js';
+import { RIGHTS, type DelegationEvent, type Right, type Source, type Via } from '../domain/delegation/types.js';
 import type { HistorySubject, MailboxRef } from '../ports/delegations.js';
 import type { Repositories, UseCaseSettings } from '../ports/services.js';
 
@@ -11,13 +11,17 @@ export interface PointInTimeDeps {
   settings: Pick<UseCaseSettings, 'historyRetentionDays'>;
 }
 
-/** A right as held at a past time: `via` and `firstSeen` only when the history records them for that time. */
+/**
+ * A right as held at a past time: `via`, `firstSeen`, `grantedBy` (the grant's actor, null when not known) and
+ * `observedBy` only when the history records them for that time.
+ */
 export interface RightAtView {
   right: Right;
   source: Source;
   via?: Via[];
   firstSeen?: string;
-  [recorded: string]: unknown;
+  grantedBy?: string | null;
+  observedBy?: DelegationEvent['observedBy'];
 }
 
 export interface DelegateMailboxAtItem {
@@ -105,11 +109,12 @@ function unknown(what: 'user' | 'mailbox', value: string): NotFoundError {
 
 function rightAt(d: HistoricDelegation): RightAtView {
   return {
-    ...d.recorded,
     right: d.right,
     source: d.source,
     ...(d.via ? { via: d.via } : {}),
     ...(d.firstSeen ? { firstSeen: d.firstSeen } : {}),
+    ...(d.grantedBy !== undefined ? { grantedBy: d.grantedBy } : {}),
+    ...(d.observedBy ? { observedBy: d.observedBy } : {}),
   };
 }
 

@@ -103,6 +103,8 @@ describe('point-in-time lookups rebuilt from the history (Azurite)', () => {
             source: 'MailboxPermissionSync',
             via: [{ kind: 'direct' }],
             firstSeen: '2026-03-04T09:00:00.000Z',
+            grantedBy: null,
+            observedBy: 'fullScan',
           },
         ],
       },
@@ -130,6 +132,8 @@ describe('point-in-time lookups rebuilt from the history (Azurite)', () => {
         source: 'MailboxPermissionSync',
         via: [assistants],
         firstSeen: '2026-03-02T09:00:00.000Z',
+        grantedBy: null,
+        observedBy: 'fullScan',
       },
     ]);
     expect((await delegateMailboxesAt(deps, ana.upn, '2026-03-03T10:00:00Z')).items).toEqual([]);

@@ -10,7 +10,12 @@ const event = (type: 'granted' | 'revoked', at: string, extra: Record<string, un
   ...extra,
 });
 const held = (current: (typeof row)[], events: DelegationEvent[], at: string) =>
-  delegationsAt(current, events, at).map((d) => ({ via: d.via, firstSeen: d.firstSeen, recorded: d.recorded }));
+  delegationsAt(current, events, at).map((d) => ({
+    via: d.via,
+    firstSeen: d.firstSeen,
+    grantedBy: d.grantedBy,
+    observedBy: d.observedBy,
+  }));
 
 describe('delegationsAt: the state at a past time from the current rows and the history', () => {
   it('the latest event at or before the time decides, the boundary inclusive', () => {
@@ -23,22 +28,23 @@ describe('delegationsAt: the state at a past time from the current rows and the 
 
   it('with no event up to the time, the first later event decides; with none at all, the current row', () => {
     // Revoked later: it was held (granted before the retained history), via unknown, firstSeen unknown.
-    expect(held([], [event('revoked', '2026-02-03T00:00:00Z')], '2026-02-01T00:00:00Z')).toEqual([{ recorded: {} }]);
+    expect(held([], [event('revoked', '2026-02-03T00:00:00Z')], '2026-02-01T00:00:00Z')).toEqual([{}]);
     // Granted later: not held yet, though a current row holds it now.
     expect(held([row], [event('granted', '2026-02-03T00:00:00Z')], '2026-02-01T00:00:00Z')).toEqual([]);
     // Nothing happened since: the current row, with its firstSeen but not its via (paths are not history).
-    expect(held([row], [], '2026-02-01T00:00:00Z')).toEqual([{ firstSeen: '2026-01-05T00:00:00.000Z', recorded: {} }]);
+    expect(held([row], [], '2026-02-01T00:00:00Z')).toEqual([{ firstSeen: '2026-01-05T00:00:00.000Z' }]);
     // A row first seen after the time was not held then, even when its grant event is gone (retention).
     expect(held([row], [], '2026-01-04T00:00:00Z')).toEqual([]);
   });
 
-  it('shows the grant event’s via and time, and copies through what else the event carries', () => {
+  it('shows the grant event’s via, time, actor (as grantedBy) and how it was observed', () => {
     const grant = event('granted', '2026-02-01T00:00:00Z', { actor: 'admin@contoso.com', observedBy: 'auditEvent' });
     expect(held([row], [grant], '2026-02-02T00:00:00Z')).toEqual([
       {
         via: [{ kind: 'direct' }],
         firstSeen: '2026-02-01T00:00:00Z',
-        recorded: { actor: 'admin@contoso.com', observedBy: 'auditEvent' },
+        grantedBy: 'admin@contoso.com',
+        observedBy: 'auditEvent',
       },
     ]);
   });

@@ -2,8 +2,8 @@ import type { DelegateRef, DelegationEvent, DelegationRow, MailboxRef, Right, So
 
 /**
  * One delegation as it stood at a past time, rebuilt from the current rows and the change history. `via` and
- * `firstSeen` are present only when the history (or an unchanged current row) records them for that time; the
- * grant event's further fields (who made it, how it was observed: whatever the event carries) travel in `recorded`.
+ * `firstSeen` are present only when the history (or an unchanged current row) records them for that time, and
+ * so are `grantedBy` and `observedBy`, from the grant event at or before that time (its actor; null: not known).
  */
 export interface HistoricDelegation {
   mailbox: MailboxRef;
@@ -12,20 +12,14 @@ export interface HistoricDelegation {
   source: Source;
   via?: Via[];
   firstSeen?: string;
-  recorded: Record<string, unknown>;
+  grantedBy?: string | null;
+  observedBy?: DelegationEvent['observedBy'];
 }
-
-/** The fields every event has; anything else an event carries is copied through untouched. */
-const EVENT_FIELDS = new Set(['type', 'mailbox', 'delegate', 'right', 'via', 'source', 'runId', 'taskId', 'at']);
 
 const keyOf = (d: { mailbox: MailboxRef; delegate: { id: string }; right: Right; source: Source }) =>
   [d.mailbox.id.toLowerCase(), d.delegate.id.toLowerCase(), d.right, d.source].join('|');
 
 const ms = (iso: string) => Date.parse(iso);
-
-function extrasOf(event: DelegationEvent): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(event).filter(([name]) => !EVENT_FIELDS.has(name)));
-}
 
 /**
  * The delegations held at `at` (inclusive: an event at exactly `at` has happened), per (mailbox, delegate, right,
@@ -72,7 +66,7 @@ export function delegationsAt(
       source: known.source,
       ...(grant ? { via: grant.via } : {}),
       ...(firstSeen ? { firstSeen } : {}),
-      recorded: grant ? extrasOf(grant) : {},
+      ...(grant ? { grantedBy: grant.actor, observedBy: grant.observedBy } : {}),
     });
   }
   return held;
