@@ -19,6 +19,7 @@ type UpstreamOutcome =
 
 /** Every error code the app raises. Clients may branch on them (docs/operations.md lists what each means). */
 export type ErrorCode =
+  | 'AUDIT.STATE_CONTENTION'
   | 'AUTH.BAD_ALGORITHM'
   | 'AUTH.CLAIM_INVALID'
   | 'AUTH.CREDENTIAL_UNAVAILABLE'

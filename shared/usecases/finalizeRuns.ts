@@ -277,14 +277,27 @@ async function close(
   );
 }
 
-/** The latest run of a task whose expansion completed (its items are the task's current scope). */
-async function latestExpandedRun(deps: CloseDeps, taskId: string, exceptRunId?: string): Promise<Run | undefined> {
+/**
+ * A run that read its task's whole target (scheduled or manual): its items are the task's scope. Any other
+ * trigger (an audit run re-reading a few mailboxes, docs/design.md §8.4) says nothing about the scope.
+ */
+export function isFullRun(run: Pick<Run, 'trigger'>): boolean {
+  return run.trigger === 'schedule' || run.trigger === 'manual';
+}
+
+/** The latest full run of a task whose expansion completed (its items are the task's current scope). */
+export async function latestExpandedRun(
+  deps: { repos: Pick<Repositories, 'runs'> },
+  taskId: string,
+  exceptRunId?: string,
+): Promise<Run | undefined> {
   let token: string | undefined;
   do {
     const page = await deps.repos.runs.list(taskId, { top: 50, ...(token ? { continuationToken: token } : {}) });
     const hit = page.items.find(
       (r) =>
         r.runId !== exceptRunId &&
+        isFullRun(r) &&
         (r.status === 'succeeded' || r.status === 'completedWithErrors' || r.status === 'running'),
     );
     if (hit) return hit;
