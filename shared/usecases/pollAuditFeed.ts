@@ -1,6 +1,6 @@
 import type { Logger } from '../logging.js';
 import { ThrottledError } from '../errors.js';
-import type { MicrosoftPorts } from '../ports/microsoft.js';
+import type { ExchangePort } from '../ports/microsoft.js';
 import type { Repositories } from '../ports/services.js';
 import type { Run } from '../domain/task.js';
 import {
@@ -52,7 +52,7 @@ export interface PollAuditFeedDeps {
   feedState: AuditFeedStateRepository;
   repos: Pick<Repositories, 'tasks' | 'runs' | 'directory'>;
   /** Exchange resolves a mailbox the directory table does not know (Get-Recipient). */
-  microsoft(): Pick<MicrosoftPorts, 'exchange'>;
+  microsoft(): { exchange: Pick<ExchangePort, 'getRecipient'> };
   /** What a record says about mailbox delegation (the domain's interpretAuditRecord). */
   interpret: (record: AuditRecord) => AuditHint;
   /** Re-reads a task's mailboxes the records named (startAuditRun). */
@@ -107,8 +107,8 @@ export async function pollAuditFeed(deps: PollAuditFeedDeps): Promise<PollReport
     gap: null,
     checkpointLost: false,
   };
+  let subscription: AuditFeedState['subscription'] = stored?.subscription ?? { status: 'unknown', confirmedAt: null };
   try {
-    let subscription = stored?.subscription ?? { status: 'unknown' as const, confirmedAt: null };
     if (subscription.status !== 'enabled') {
       const started = await startSubscription(deps);
       subscription = { status: 'enabled', confirmedAt: polledAt };
@@ -129,7 +129,8 @@ export async function pollAuditFeed(deps: PollAuditFeedDeps): Promise<PollReport
     const read = await readContent(deps, from, now.getTime(), counts);
     await handOn(deps, read.blobs, polledAt, counts, report);
     report.blobsProcessed = read.blobs.length;
-    const checkpoint = read.stop || read.truncated ? read.resumeAt : now.getTime();
+    // A poll that got nowhere past where it started listing leaves the checkpoint as it is.
+    const checkpoint = read.resumeAt > from ? iso(read.resumeAt) : null;
     const newest = read.blobs.reduce<string | null>((m, b) => later(m, b.newestRecordAt), null);
     if (read.stop?.kind === 'throttled') {
       report.outcome = 'throttled';
@@ -145,7 +146,7 @@ export async function pollAuditFeed(deps: PollAuditFeedDeps): Promise<PollReport
     const saved = await save(deps, {
       polledAt,
       subscription,
-      checkpoint: iso(checkpoint),
+      checkpoint,
       newest,
       outcome: report.outcome,
       error: read.stop ? read.stop.error.message : null,
@@ -167,10 +168,10 @@ export async function pollAuditFeed(deps: PollAuditFeedDeps): Promise<PollReport
     if (error instanceof ThrottledError) {
       // Throttled before anything was read (subscription, directory, Exchange): the checkpoint stays.
       report.outcome = 'throttled';
-      await recordStop(deps, polledAt, 'throttled', error);
+      await recordStop(deps, polledAt, subscription, 'throttled', error);
       return report;
     }
-    await recordStop(deps, polledAt, 'failed', error as Error);
+    await recordStop(deps, polledAt, subscription, 'failed', error as Error);
     throw error;
   }
 }
@@ -192,7 +193,7 @@ async function readContent(
   from: number,
   to: number,
   counts: AuditFeedCounts,
-): Promise<{ blobs: ReadBlob[]; stop: Stop; truncated: boolean; resumeAt: number }> {
+): Promise<{ blobs: ReadBlob[]; stop: Stop; resumeAt: number }> {
   const blobs: ReadBlob[] = [];
   for (let start = from; start < to; start = Math.min(start + MAX_WINDOW_MS, to)) {
     const end = Math.min(start + MAX_WINDOW_MS, to);
@@ -200,22 +201,22 @@ async function readContent(
     try {
       refs = await listWindow(deps, start, end);
     } catch (error) {
-      return { blobs, stop: stopOf(error), truncated: false, resumeAt: start };
+      return { blobs, stop: stopOf(error), resumeAt: start };
     }
     const seen = await deps.feedState.seen(deps.tenantId, AUDIT_CONTENT_TYPE, refs);
     for (const ref of refs) {
       if (seen.has(ref.contentId)) continue;
       if (blobs.length >= MAX_BLOBS_PER_POLL) {
-        return { blobs, stop: null, truncated: true, resumeAt: Date.parse(ref.contentCreated) };
+        return { blobs, stop: null, resumeAt: Date.parse(ref.contentCreated) };
       }
       try {
         blobs.push(await readBlob(deps, ref, counts));
       } catch (error) {
-        return { blobs, stop: stopOf(error), truncated: false, resumeAt: Date.parse(ref.contentCreated) };
+        return { blobs, stop: stopOf(error), resumeAt: Date.parse(ref.contentCreated) };
       }
     }
   }
-  return { blobs, stop: null, truncated: false, resumeAt: to };
+  return { blobs, stop: null, resumeAt: to };
 }
 
 function stopOf(error: unknown): NonNullable<Stop> {
@@ -405,6 +406,7 @@ async function save(deps: PollAuditFeedDeps, o: Outcome): Promise<AuditFeedState
 async function recordStop(
   deps: PollAuditFeedDeps,
   polledAt: string,
+  subscription: AuditFeedState['subscription'],
   outcome: 'throttled' | 'failed',
   error: Error,
 ): Promise<void> {
@@ -418,7 +420,7 @@ async function recordStop(
     });
     await deps.feedState.update(deps.tenantId, AUDIT_CONTENT_TYPE, (current) => ({
       checkpoint: current?.checkpoint ?? null,
-      subscription: current?.subscription ?? { status: 'unknown', confirmedAt: null },
+      subscription,
       lastPoll: { at: polledAt, outcome, error: error.message },
       newestRecordAt: current?.newestRecordAt ?? null,
       gaps: current?.gaps ?? [],
