@@ -22,8 +22,14 @@ import { deleteMatching } from './deletions.js';
 import { assertKey, encodeKey } from './keys.js';
 import { odata, type TableStore } from './tableStore.js';
 
-/** Read-modify-write rounds before a contended row gives up (the timer tries again next minute). */
-const MAX_ATTEMPTS = 10;
+/**
+ * Read-modify-write rounds before a contended row gives up (the timer tries again next minute). Each lost round
+ * means another writer succeeded, so n writers at once all finish within n rounds; the jittered pause spreads them.
+ */
+const MAX_ATTEMPTS = 20;
+
+const pause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * Math.min(attempt + 1, 5)));
 
 const isContention = (error: unknown) =>
   error instanceof Error && (error.name === 'PreconditionFailedError' || error.name === 'ConflictError');
@@ -61,6 +67,7 @@ export class AuditFeedTable implements AuditFeedStateRepository {
         return next;
       } catch (error) {
         if (!isContention(error)) throw error;
+        await pause(attempt);
       }
     }
     throw new ConflictError(
@@ -80,6 +87,7 @@ export class AuditFeedTable implements AuditFeedStateRepository {
         return;
       } catch (error) {
         if (!isContention(error)) throw error;
+        await pause(attempt);
       }
     }
     throw new ConflictError(
