@@ -24,6 +24,8 @@ import { SharedRateLink, tenantRatesOf } from './usecases/tenantRates.js';
 import { ConcurrencyLimit } from './usecases/concurrencyLimit.js';
 import { EXPANSIONS_PER_INSTANCE } from './usecases/expandTarget.js';
 import { startTelemetry } from './adapters/telemetry/setup.js';
+import { AuditFeedTable } from './adapters/tables/auditFeedTable.js';
+import type { AuditFeedStateRepository } from './ports/auditFeedState.js';
 
 /**
  * Process-wide dependencies (SDK clients are created once per process, never per invocation): the ports the use
@@ -42,6 +44,8 @@ export interface Services extends UseCaseDeps {
   tenantRates?: TenantRates;
   /** This instance's expansion slots: fewer expansions at once than the host's per-instance concurrency. */
   expansions: ConcurrencyLimit;
+  /** The change feed's checkpoint, counters and seen blobs (docs/design.md §8.4). */
+  feedState: AuditFeedStateRepository;
 }
 
 /** The table-backed repositories: the ports, with the table adapters' extras visible to tests and tools. */
@@ -142,6 +146,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     now: overrides.now ?? (() => new Date()),
     resolvers: new ResolverCache(),
     expansions: new ConcurrencyLimit(EXPANSIONS_PER_INSTANCE),
+    feedState: new AuditFeedTable(tables.store('AuditFeed')),
     ...(tenantId && !overrides.microsoft ? { tenantRates: tenantRatesOf(rateTable, tenantId) } : {}),
     microsoft: () => {
       if (overrides.microsoft) return overrides.microsoft;

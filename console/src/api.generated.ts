@@ -2,6 +2,26 @@
 // route's zod schema, regenerate, and commit both files. `npm run api:check` fails when they are stale.
 
 export interface paths {
+    "/api/audit-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The change feed from the audit log: subscription, checkpoint, lag (now − newest record read), the last 24 h counted (records, hints, ignored, unreadable), the last poll and its error, and the spans it lost
+         * @description App role MailboxPermissionSync.Reader or MailboxPermissionSync.Admin.
+         */
+        get: operations["getAuditFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/console/{path}": {
         parameters: {
             query?: never;
@@ -502,6 +522,139 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getAuditFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed's state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checkpoint: string | null;
+                        checkpointLostAt: string | null;
+                        contentType: string;
+                        gaps: {
+                            detectedAt: string;
+                            from: string;
+                            to: string;
+                        }[];
+                        lagSeconds: number | null;
+                        last24h: {
+                            failedPolls: number;
+                            ignored: {
+                                failedOperation: number;
+                                notPermissionChange: number;
+                                systemActor: number;
+                            };
+                            mailboxesQueued: number;
+                            outsideScope: number;
+                            permissionHints: number;
+                            recordsRead: number;
+                            throttledPolls: number;
+                            unreadableRecords: number;
+                            unresolvedMailboxes: number;
+                        };
+                        lastPoll: {
+                            at: string;
+                            error: string | null;
+                            /** @enum {string} */
+                            outcome: "succeeded" | "throttled" | "failed";
+                        } | null;
+                        newestRecordAt: string | null;
+                        subscription: {
+                            confirmedAt: string | null;
+                            /** @enum {string} */
+                            status: "enabled" | "unknown";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json with field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The token lacks the required role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No tenant is configured (CONFIG.NO_TENANT) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     consoleAssets: {
         parameters: {
             query?: never;

@@ -113,6 +113,7 @@ const DOCUMENTED_ROUTES = [
   'GET delegation-changes',
   'GET directory/groups',
   'GET diagnostics',
+  'GET audit-feed',
 ];
 const DOCUMENTED_QUEUE_TRIGGERS: Record<string, string> = {
   expandTarget: 'mps-expand',
