@@ -279,7 +279,7 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     expect(t.feed.calls.fetched).toHaveLength(12);
   });
 
-  it('a failing re-read keeps the checkpoint and marks nothing seen: the next poll hands the same blobs on', async () => {
+  it('a failing re-read keeps the checkpoint and marks nothing seen: the next poll hands them on', async () => {
     const t = await setup();
     t.feed.add('blob-1', ago(5 * MINUTE), [grantOn('user1@contoso.com')]);
     t.resyncs.fail = new RetryableError('QUEUE.SEND_FAILED', 'queue unavailable');
@@ -349,7 +349,7 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     expect((await t.counts()).outsideScope).toBe(3);
   });
 
-  it('resolves through Exchange when the directory does not know the mailbox; none or several: counted, logged', async () => {
+  it('resolves through Exchange when the directory does not know it; none or several: counted, logged', async () => {
     const t = await setup(3);
     const recipient = (id: string): RecipientRow => ({
       Identity: id,
@@ -404,7 +404,7 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     expect(await t.counts()).toMatchObject({ recordsRead: 1000, permissionHints: 1000, mailboxesQueued: 200 });
   });
 
-  it('a catch-up beyond one poll: at most MAX_BLOBS_PER_POLL blobs, the checkpoint stops at the first one left', async () => {
+  it('a long catch-up: MAX_BLOBS_PER_POLL blobs a poll, the checkpoint stops at the first one left', async () => {
     const t = await setup(1);
     const total = MAX_BLOBS_PER_POLL + 5;
     t.feed.pageSize = 100;
