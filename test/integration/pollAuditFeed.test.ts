@@ -81,7 +81,7 @@ function grantOn(mailbox: string, overrides: Partial<AuditRecord> = {}): AuditRe
 const ago = (ms: number) => new Date(Date.parse(NOW) - ms);
 
 describe('pollAuditFeed (Azurite, fake Management API)', () => {
-  it('first poll: starts the subscription, lists the last 7 days in windows of at most 24 h, re-reads the mailbox', async () => {
+  it('first poll: starts the subscription, lists 7 days back in windows of ≤ 24 h, re-reads the mailbox', async () => {
     const t = await setup();
     t.feed.add('blob-1', ago(3 * DAY), [
       grantOn('user1@contoso.com', { creationTime: ago(3 * DAY + HOUR).toISOString() }),
@@ -129,7 +129,7 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     expect(await t.counts()).toMatchObject({ recordsRead: 1, permissionHints: 1, mailboxesQueued: 1 });
   });
 
-  it('next poll: no second start, lists from checkpoint − overlap, fetches only blobs not seen, each once', async () => {
+  it('next poll: no second start, lists from checkpoint − overlap, fetches only unseen blobs', async () => {
     const t = await setup();
     t.feed.add('blob-1', ago(10 * MINUTE), [grantOn('user1@contoso.com')]);
     await pollAuditFeed(t.deps);
@@ -243,7 +243,7 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     expect(t.resyncs.mailboxIds()).toEqual([guid(1), guid(2), guid(3)]);
   });
 
-  it('a 503 outage: each poll throws after saving what it finished; afterwards nothing is lost or read twice', async () => {
+  it('a 503 outage: each poll throws after saving what it finished; nothing is lost or read twice', async () => {
     const t = await setup(6);
     let outage = false;
     t.feed.fault = (op, detail) =>
