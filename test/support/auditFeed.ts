@@ -57,7 +57,7 @@ export function interpretForTest(record: AuditRecord): AuditHint {
   };
 }
 
-type Operation = 'start' | 'list' | 'fetch';
+type Operation = 'token' | 'start' | 'subscriptions' | 'list' | 'fetch';
 
 /**
  * The Management Activity API as the port sees it, in memory: blobs made available at `contentCreated`, listed in
@@ -95,7 +95,9 @@ export class FakeAuditFeed implements AuditFeedPort {
     if (error) throw error;
   }
 
-  async acquireToken(): Promise<void> {}
+  async acquireToken(): Promise<void> {
+    this.check('token', '');
+  }
 
   async startSubscription(): Promise<'started' | 'alreadyEnabled'> {
     this.calls.start++;
@@ -106,6 +108,7 @@ export class FakeAuditFeed implements AuditFeedPort {
   }
 
   async listSubscriptions(): Promise<AuditSubscription[]> {
+    this.check('subscriptions', '');
     return this.subscription === 'enabled' ? [{ contentType: 'Audit.Exchange', status: 'enabled' }] : [];
   }
 
