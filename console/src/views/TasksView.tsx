@@ -16,6 +16,7 @@ import {
 } from '../ui';
 import { TargetName } from '../targets';
 import { ReviewOutcome, RunReviewPanel, RunWarnings } from './RunReview';
+import { AuditFeedPanel } from './AuditFeedPanel';
 
 const POLL_MS = 1500;
 
@@ -508,6 +509,7 @@ export function TasksView() {
           Refresh
         </button>
       </div>
+      <AuditFeedPanel />
       <ErrorBox error={tasks.error} />
       {tasks.loading && tasks.items.length === 0 ? <Loading what="tasks" /> : null}
       {!tasks.loading && !tasks.error && tasks.items.length === 0 ? (
