@@ -85,6 +85,9 @@ type Stop = { kind: 'throttled'; error: Error } | { kind: 'failed'; error: Error
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The error as the state keeps it: its message (the clients put no token or secret in one), bounded in size. */
+const readable = (error: Error) => error.message.slice(0, 1000);
+
 /**
  * The change feed's timer (docs/design.md §8.4): makes sure the subscription is enabled, lists the content
  * created since the checkpoint (with overlap, in windows of at most 24 h, never before the 7 days the API keeps),
@@ -149,7 +152,7 @@ export async function pollAuditFeed(deps: PollAuditFeedDeps): Promise<PollReport
       checkpoint,
       newest,
       outcome: report.outcome,
-      error: read.stop ? read.stop.error.message : null,
+      error: read.stop ? readable(read.stop.error) : null,
       gap: report.gap,
       checkpointLost: report.checkpointLost,
       counts,
@@ -421,7 +424,7 @@ async function recordStop(
     await deps.feedState.update(deps.tenantId, AUDIT_CONTENT_TYPE, (current) => ({
       checkpoint: current?.checkpoint ?? null,
       subscription,
-      lastPoll: { at: polledAt, outcome, error: error.message },
+      lastPoll: { at: polledAt, outcome, error: readable(error) },
       newestRecordAt: current?.newestRecordAt ?? null,
       gaps: current?.gaps ?? [],
       checkpointLostAt: current?.checkpointLostAt ?? null,
