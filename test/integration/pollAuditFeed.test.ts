@@ -153,6 +153,31 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     expect((await t.state())?.checkpoint).toBe(new Date(Date.parse(NOW) + MINUTE).toISOString());
   });
 
+  it('overlapping polls lose no count, and a late-finishing older poll does not move the checkpoint back', async () => {
+    const t = await setup();
+    t.feed.add('blob-1', ago(5 * MINUTE), [grantOn('user1@contoso.com')]);
+    await pollAuditFeed(t.deps);
+    const later = new Date(Date.parse(NOW) + 2 * MINUTE).toISOString();
+    t.clock.set(later);
+    await pollAuditFeed(t.deps);
+
+    // A poll that read the clock before the last one but saves after it.
+    await pollAuditFeed({ ...t.deps, now: () => new Date(Date.parse(NOW) + MINUTE) });
+    expect((await t.state())?.checkpoint).toBe(later);
+
+    t.feed.add('blob-2', new Date(Date.parse(later) - 1000), [
+      grantOn('user2@contoso.com'),
+      grantOn('user3@contoso.com'),
+    ]);
+    t.clock.advance(MINUTE);
+    await Promise.all([pollAuditFeed(t.deps), pollAuditFeed(t.deps), pollAuditFeed(t.deps)]);
+    const counts = await t.counts();
+    // Each poll that fetched blob-2 counted its two records; none of their counts is lost to another's write.
+    const fetchedBlob2 = t.feed.calls.fetched.filter((id) => id === 'blob-2').length;
+    expect(counts.recordsRead).toBe(1 + 2 * fetchedBlob2);
+    expect((await t.state())?.checkpoint).toBe(t.clock.now().toISOString());
+  });
+
   it('pages through every page of a listing', async () => {
     const t = await setup(5);
     t.feed.pageSize = 2;
