@@ -400,9 +400,16 @@ async function save(deps: PollAuditFeedDeps, o: Outcome): Promise<AuditFeedState
     subscription: o.subscription,
     lastPoll: { at: o.polledAt, outcome: o.outcome, error: o.error },
     newestRecordAt: later(current?.newestRecordAt ?? null, o.newest),
-    gaps: o.gap ? [...(current?.gaps ?? []), o.gap].slice(-MAX_GAPS) : (current?.gaps ?? []),
+    gaps: o.gap ? withGap(current?.gaps ?? [], o.gap) : (current?.gaps ?? []),
     checkpointLostAt: o.checkpointLost ? o.polledAt : (current?.checkpointLostAt ?? null),
   }));
+}
+
+/** Adds a gap; one found again (a poll that got no further) extends its span instead of repeating it. */
+function withGap(gaps: readonly AuditFeedGap[], gap: AuditFeedGap): AuditFeedGap[] {
+  const last = gaps.at(-1);
+  if (last?.from === gap.from) return [...gaps.slice(0, -1), { ...last, to: later(last.to, gap.to) ?? gap.to }];
+  return [...gaps, gap].slice(-MAX_GAPS);
 }
 
 /** A poll stopped before it could save anything still says so in the state (and counts it). */

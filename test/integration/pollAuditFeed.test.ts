@@ -215,6 +215,30 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     expect(t.lines.some((l) => l.level === 50 && l.gapFrom === old)).toBe(true);
   });
 
+  it('a gap found again by a poll that got no further is one gap, its span extended', async () => {
+    const t = await setup();
+    const old = ago(9 * DAY).toISOString();
+    await t.feedState.update(TENANT, 'Audit.Exchange', () => ({
+      checkpoint: old,
+      subscription: { status: 'enabled', confirmedAt: old },
+      lastPoll: null,
+      newestRecordAt: null,
+      gaps: [],
+      checkpointLostAt: null,
+    }));
+    t.feed.subscription = 'enabled';
+    t.feed.fault = (op) => (op === 'list' ? new RetryableError('GRAPH.CLIENT', 'answered 503') : undefined);
+    await expect(pollAuditFeed(t.deps)).rejects.toThrow('answered 503');
+    t.clock.advance(MINUTE);
+    await expect(pollAuditFeed(t.deps)).rejects.toThrow('answered 503');
+
+    const gaps = (await t.state())?.gaps ?? [];
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]?.from).toBe(old);
+    expect(Date.parse(gaps[0]?.to ?? '')).toBeGreaterThan(Date.parse(NOW) - 7 * DAY + MINUTE);
+    expect((await t.state())?.checkpoint).toBe(old);
+  });
+
   it('a lost checkpoint (no state, subscription already on): reads back the whole 7 days and says so', async () => {
     const t = await setup();
     t.feed.subscription = 'enabled';
