@@ -89,6 +89,8 @@ async function main(): Promise<void> {
       );
     }
 
+    // Local receivers listen on 127.0.0.1 over http (docs/design.md §8.1); an explicit setting wins.
+    env.ALERT_ALLOW_HTTP_LOOPBACK ??= 'true';
     app = fork(path.join(here, 'host', 'main.js'), [], { env, stdio: 'inherit' });
     const exitCode = await new Promise<number>((resolve) => app!.once('exit', (code) => resolve(code ?? 1)));
     await simulator?.stop();

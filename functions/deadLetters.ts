@@ -2,6 +2,7 @@ import type { InvocationContext } from '@azure/functions';
 import { registerQueue } from '../shared/host/registry.js';
 import { getServices } from '../shared/composition.js';
 import { QUEUES, deadLetterQueueOf } from '../shared/ports/queue.js';
+import { failDeadLetteredAlert } from '../shared/usecases/deliverAlert.js';
 import {
   failDeadLetteredExpansion,
   settleDeadLetteredMailbox,
@@ -44,6 +45,17 @@ export const expandDeadLetterFn = registerQueue({
     const info = deadLetterInfo(context);
     const outcome = await failDeadLetteredExpansion(getServices(), message, info);
     context.warn(`dead-lettered expansion: ${outcome} (${describe(info)})`);
+    return { outcome, reason: describe(info) };
+  },
+});
+
+export const alertDeadLetterFn = registerQueue({
+  name: 'deliverAlertDeadLetter',
+  queueName: deadLetterQueueOf(QUEUES.alert),
+  handler: async (message, context) => {
+    const info = deadLetterInfo(context);
+    const outcome = await failDeadLetteredAlert(getServices(), message, info);
+    context.warn(`dead-lettered alert: ${outcome} (${describe(info)})`);
     return { outcome, reason: describe(info) };
   },
 });

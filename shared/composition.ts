@@ -5,6 +5,7 @@ import { ConfigError, UnauthenticatedError } from './errors.js';
 import { createLogger, type Logger } from './logging.js';
 import type { Authenticator } from './ports/auth.js';
 import type { QueueSender } from './ports/queue.js';
+import type { AuditFeedPort } from './ports/auditFeed.js';
 import type { MicrosoftPorts } from './ports/microsoft.js';
 import type { Repositories, StorageProbe, UseCaseDeps, UseCaseSettings } from './ports/services.js';
 import { TableClientFactory, type TableLayout } from './adapters/tables/tableStore.js';
@@ -26,6 +27,11 @@ import { EXPANSIONS_PER_INSTANCE } from './usecases/expandTarget.js';
 import { startTelemetry } from './adapters/telemetry/setup.js';
 import { AuditFeedTable } from './adapters/tables/auditFeedTable.js';
 import type { AuditFeedStateRepository } from './ports/auditFeedState.js';
+import { AlertDeliveryTable, AlertRuleTable } from './adapters/tables/alertTables.js';
+import { SafeWebhookClient, systemResolve, type ResolveHost } from './adapters/webhook/webhookClient.js';
+import type { AlertPorts } from './ports/alerts.js';
+import { DEFAULT_ALERT_BACKOFF, type AlertBackoff } from './domain/alerts.js';
+import { RuleAlertRaiser } from './usecases/alertRaiser.js';
 
 /**
  * Process-wide dependencies (SDK clients are created once per process, never per invocation): the ports the use
@@ -46,6 +52,8 @@ export interface Services extends UseCaseDeps {
   expansions: ConcurrencyLimit;
   /** The change feed's checkpoint, counters and seen blobs (docs/design.md §8.4). */
   feedState: AuditFeedStateRepository;
+  /** Alert rules, deliveries, the outbound webhook client and the sync hook (with this instance's caches). */
+  alerts: AlertPorts;
 }
 
 /** The table-backed repositories: the ports, with the table adapters' extras visible to tests and tools. */
@@ -91,8 +99,13 @@ export interface ServiceOverrides {
   now?: () => Date;
   authenticator?: Authenticator;
   microsoft?: MicrosoftPorts;
+  auditFeed?: AuditFeedPort;
   /** Physical tables per entity: one each unless a host on the emulator passes a sharded layout. */
   tableLayout?: TableLayout;
+  /** How webhook host names resolve (default: the system resolver, every address). */
+  resolveHost?: ResolveHost;
+  /** When failed alert deliveries are retried (default: DEFAULT_ALERT_BACKOFF). */
+  alertBackoff?: AlertBackoff;
 }
 
 /** An authenticator for a deployment without API_AUDIENCE: every protected route answers 401 (fail closed). */
@@ -134,7 +147,8 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
   let microsoftClients: MicrosoftClients | undefined;
   const rateTable = new TenantRateTable(tables.store('TenantRates'));
   const tenantId = config.tenant?.tenantId;
-  return {
+  const alertRules = new AlertRuleTable(tables.store('AlertRules'));
+  const services: Services = {
     config,
     logger,
     tables,
@@ -150,21 +164,48 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     ...(tenantId && !overrides.microsoft ? { tenantRates: tenantRatesOf(rateTable, tenantId) } : {}),
     microsoft: () => {
       if (overrides.microsoft) return overrides.microsoft;
-      if (!config.tenant) {
-        throw new ConfigError(
-          'CONFIG.NO_TENANT',
-          'No Microsoft 365 tenant is configured: set AZURE_TENANT_ID and AZURE_CLIENT_ID ' +
-            '(plus a secret or certificate outside Azure)',
-        );
-      }
-      const { tenantId: tenant } = config.tenant;
-      const link = (service: 'graph' | 'exchange') => new SharedRateLink(rateTable, tenant, service, Date.now, logger);
-      microsoftClients ??= createMicrosoftClients(config.tenant, {
-        sharedRates: { graph: link('graph'), exchange: link('exchange') },
-      });
-      return microsoftClients;
+      return clients();
+    },
+    auditFeed: () => overrides.auditFeed ?? clients().management,
+    alerts: {
+      rules: alertRules,
+      deliveries: new AlertDeliveryTable(tables.store('AlertDeliveries')),
+      webhook: new SafeWebhookClient({
+        allowHttpLoopback: config.alertAllowHttpLoopback,
+        resolve: overrides.resolveHost ?? systemResolve,
+      }),
+      // The raiser reads the services' clock, queue and Microsoft clients at call time (tests replace them).
+      raiser: new RuleAlertRaiser({
+        rules: alertRules,
+        queue: {
+          send: (n, m) => services.queue.send(n, m),
+          ping: (n) => services.queue.ping(n),
+          close: async () => {},
+        },
+        now: () => services.now(),
+        microsoft: () => services.microsoft(),
+        logger,
+      }),
+      backoff: overrides.alertBackoff ?? DEFAULT_ALERT_BACKOFF,
     },
   };
+  return services;
+
+  function clients(): MicrosoftClients {
+    if (!config.tenant) {
+      throw new ConfigError(
+        'CONFIG.NO_TENANT',
+        'No Microsoft 365 tenant is configured: set AZURE_TENANT_ID and AZURE_CLIENT_ID ' +
+          '(plus a secret or certificate outside Azure)',
+      );
+    }
+    const { tenantId: tenant } = config.tenant;
+    const link = (service: 'graph' | 'exchange') => new SharedRateLink(rateTable, tenant, service, Date.now, logger);
+    microsoftClients ??= createMicrosoftClients(config.tenant, {
+      sharedRates: { graph: link('graph'), exchange: link('exchange') },
+    });
+    return microsoftClients;
+  }
 }
 
 /**

@@ -36,6 +36,7 @@ const settingsSchema = z.object({
   AZURE_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
   GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
   EXCHANGE_BASE_URL: httpsUrl.default('https://outlook.office365.com'),
+  MANAGEMENT_API_BASE_URL: httpsUrl.default('https://manage.office.com'),
   TABLES_CONNECTION_STRING: optionalString,
   TABLES_ENDPOINT: httpsUrl.optional(),
   TABLES_PREFIX: z
@@ -52,6 +53,10 @@ const settingsSchema = z.object({
   LOCAL_INSTANCES: positiveInt(1),
   REVOCATION_HOLD_PERCENT: positiveInt(20).pipe(z.number().max(100, 'must be at most 100')),
   HISTORY_RETENTION_DAYS: positiveInt(400),
+  ALERT_ALLOW_HTTP_LOOPBACK: z
+    .enum(['true', 'false'], { error: () => 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   RUN_RETENTION_DAYS: positiveInt(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
@@ -73,6 +78,8 @@ export interface AppConfig {
     disableInstanceDiscovery: boolean;
     graphBaseUrl: string;
     exchangeBaseUrl: string;
+    /** Office 365 Management Activity API root (the change feed, docs/design.md §8.4). */
+    managementBaseUrl: string;
   };
   tables:
     | { kind: 'connectionString'; connectionString: string; prefix: string }
@@ -87,6 +94,8 @@ export interface AppConfig {
   runTimeoutMinutes: number;
   /** A run that would revoke more than this share of one right's stored delegations holds them (§8.2). */
   revocationHoldPercent: number;
+  /** Webhook URLs may be http://127.0.0.1 (the local host's receivers); never set in Azure (§8.1). */
+  alertAllowHttpLoopback: boolean;
   /** The retention timer deletes change history older than this many days (§8.1). */
   historyRetentionDays: number;
   /** The retention timer deletes runs closed longer ago than this, with their items and proposals (§8.1). */
@@ -168,6 +177,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       disableInstanceDiscovery: !MICROSOFT_AUTHORITY_HOSTS.includes(authorityHostname),
       graphBaseUrl: s.GRAPH_BASE_URL,
       exchangeBaseUrl: s.EXCHANGE_BASE_URL,
+      managementBaseUrl: s.MANAGEMENT_API_BASE_URL,
     };
   } else if (s.AZURE_CLIENT_SECRET || s.AZURE_CLIENT_CERTIFICATE_PATH) {
     problems.push('AZURE_TENANT_ID: required when a client secret or certificate is set');
@@ -238,6 +248,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     localInstances: s.LOCAL_INSTANCES,
     runTimeoutMinutes: s.RUN_TIMEOUT_MINUTES,
     revocationHoldPercent: s.REVOCATION_HOLD_PERCENT,
+    alertAllowHttpLoopback: s.ALERT_ALLOW_HTTP_LOOPBACK,
     historyRetentionDays: s.HISTORY_RETENTION_DAYS,
     runRetentionDays: s.RUN_RETENTION_DAYS,
     logLevel: s.LOG_LEVEL,

@@ -3,7 +3,10 @@
  * status codes; queue handlers decide retry vs. settle by class (RetryableError vs. the rest).
  */
 
-/** What Graph or Exchange answered, as the codes of `shared/adapters/microsoft/upstreamErrors.ts` name it. */
+/**
+ * What Graph, Exchange or the Management Activity API answered, as the codes of
+ * `shared/adapters/microsoft/upstreamErrors.ts` name it.
+ */
 type UpstreamOutcome =
   | 'THROTTLED'
   | 'UNAUTHORIZED'
@@ -19,6 +22,10 @@ type UpstreamOutcome =
 
 /** Every error code the app raises. Clients may branch on them (docs/operations.md lists what each means). */
 export type ErrorCode =
+  | 'ALERT.GROUP_AMBIGUOUS'
+  | 'ALERT.INVALID'
+  | 'ALERT.NOT_FOUND'
+  | 'ALERT.UNSAFE_URL'
   | 'AUDIT.STATE_CONTENTION'
   | 'AUTH.BAD_ALGORITHM'
   | 'AUTH.CLAIM_INVALID'
@@ -53,6 +60,12 @@ export type ErrorCode =
   | 'KEY.TOO_LONG'
   | 'MAILBOX.NOT_A_MAILBOX'
   | 'MAILBOX.NOT_FOUND'
+  | `MANAGEMENT.${UpstreamOutcome}`
+  | 'MANAGEMENT.ALREADY_ENABLED'
+  | 'MANAGEMENT.BAD_WINDOW'
+  | 'MANAGEMENT.CONTENT_EXPIRED'
+  | 'MANAGEMENT.NO_SUBSCRIPTION'
+  | 'MANAGEMENT.SUBSCRIPTION_DISABLED'
   | 'MICROSOFT.BAD_BATCH'
   | 'PAGING.INVALID_TOKEN'
   | 'QUEUE.INVALID_MESSAGE'
@@ -88,7 +101,8 @@ export type ErrorCode =
   | 'TASK.NOT_FOUND'
   | 'TASK.RUN_ACTIVE'
   | 'TASK.SCHEDULE_NOT_FOUND'
-  | 'USER.NOT_FOUND';
+  | 'USER.NOT_FOUND'
+  | 'WEBHOOK.FAILED';
 
 /** The base of every error the app raises on purpose; subclasses set `name`, wrappers keep `cause`. */
 export class AppError extends Error {
@@ -106,6 +120,11 @@ export class AppError extends Error {
 /** The thing asked for does not exist. */
 export class NotFoundError extends AppError {
   override name = 'NotFoundError';
+}
+
+/** A webhook call that got no HTTP status back: refused at send time, timed out, or the network failed. */
+export class WebhookError extends AppError {
+  override name = 'WebhookError';
 }
 
 /** The request conflicts with stored state (duplicate, in use, active run, ETag mismatch). */

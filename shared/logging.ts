@@ -19,6 +19,9 @@ const REDACT = [
   '*.token',
   'body',
   '*.body',
+  // Alert rules' signing secrets (docs/operations.md, "Alerts").
+  'secret',
+  '*.secret',
 ];
 
 /** The process logger: JSON lines, secrets redacted, level from LOG_LEVEL. */

@@ -2,6 +2,94 @@
 // route's zod schema, regenerate, and commit both files. `npm run api:check` fails when they are stale.
 
 export interface paths {
+    "/api/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List alert rules
+         * @description App role MailboxPermissionSync.Admin.
+         */
+        get: operations["listAlertRules"];
+        put?: never;
+        /**
+         * Create an alert rule: a signed webhook call for every grant of the watched rights on the watched mailboxes
+         * @description App role MailboxPermissionSync.Admin.
+         */
+        post: operations["createAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alert-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an alert rule
+         * @description App role MailboxPermissionSync.Admin.
+         */
+        get: operations["getAlertRule"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an alert rule (its recorded deliveries stay)
+         * @description App role MailboxPermissionSync.Admin.
+         */
+        delete: operations["deleteAlertRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alert-rules/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A rule's deliveries, newest first, each with its attempts
+         * @description App role MailboxPermissionSync.Admin.
+         */
+        get: operations["listAlertDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alert-rules/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test delivery now (same signing; the body says "test": true) and answer its attempt
+         * @description App role MailboxPermissionSync.Admin.
+         */
+        post: operations["testAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit-feed": {
         parameters: {
             query?: never;
@@ -522,6 +610,687 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAlertRules: {
+        parameters: {
+            query?: {
+                continuationToken?: string;
+                top?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of alert rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        continuationToken: string | null;
+                        items: {
+                            createdAt: string;
+                            description: string;
+                            /**
+                             * @description the secret is stored and never returned
+                             * @enum {boolean}
+                             */
+                            hasSecret: true;
+                            id: string;
+                            rights: ("FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate")[];
+                            watch: {
+                                /** @enum {string} */
+                                kind: "mailboxes";
+                                mailboxes: {
+                                    address: string;
+                                    displayName: string;
+                                    id: string;
+                                }[];
+                            } | {
+                                displayName: string;
+                                groupId: string;
+                                /** @enum {string} */
+                                kind: "group";
+                            };
+                            webhookUrl: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json with field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The token lacks the required role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    createAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description: string;
+                    group?: {
+                        groupId: string;
+                        /** @enum {string} */
+                        kind: "group";
+                    } | {
+                        email: string;
+                        /** @enum {string} */
+                        kind: "groupEmail";
+                    };
+                    mailboxes?: string[];
+                    rights: ("FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate")[];
+                    secret: string;
+                    webhookUrl: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created (the secret is not returned) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        description: string;
+                        /**
+                         * @description the secret is stored and never returned
+                         * @enum {boolean}
+                         */
+                        hasSecret: true;
+                        id: string;
+                        rights: ("FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate")[];
+                        watch: {
+                            /** @enum {string} */
+                            kind: "mailboxes";
+                            mailboxes: {
+                                address: string;
+                                displayName: string;
+                                id: string;
+                            }[];
+                        } | {
+                            displayName: string;
+                            groupId: string;
+                            /** @enum {string} */
+                            kind: "group";
+                        };
+                        webhookUrl: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json with field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The token lacks the required role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description A mailbox or the group does not exist in the tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert rule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        createdAt: string;
+                        description: string;
+                        /**
+                         * @description the secret is stored and never returned
+                         * @enum {boolean}
+                         */
+                        hasSecret: true;
+                        id: string;
+                        rights: ("FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate")[];
+                        watch: {
+                            /** @enum {string} */
+                            kind: "mailboxes";
+                            mailboxes: {
+                                address: string;
+                                displayName: string;
+                                id: string;
+                            }[];
+                        } | {
+                            displayName: string;
+                            groupId: string;
+                            /** @enum {string} */
+                            kind: "group";
+                        };
+                        webhookUrl: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json with field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The token lacks the required role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (problem+json with field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The token lacks the required role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    listAlertDeliveries: {
+        parameters: {
+            query?: {
+                continuationToken?: string;
+                top?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        continuationToken: string | null;
+                        items: {
+                            attempts: {
+                                at: string;
+                                attempt: number;
+                                /** @description why no status came back (refused, timeout, network) */
+                                error: string | null;
+                                /** @description the HTTP status the webhook answered */
+                                status: number | null;
+                            }[];
+                            createdAt: string;
+                            /** @description the X-MPS-Delivery header: the same for every attempt of a delivery */
+                            deliveryId: string;
+                            /** @description null for a test delivery */
+                            event: {
+                                actor: string | null;
+                                at: string;
+                                delegate: {
+                                    address: string;
+                                    displayName: string;
+                                    id: string;
+                                    upn: string;
+                                };
+                                mailbox: {
+                                    address: string;
+                                    displayName: string;
+                                    id: string;
+                                };
+                                /** @enum {string} */
+                                right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
+                                runId: string | null;
+                                /** @enum {string} */
+                                source: "MailboxPermissionSync" | "Manual";
+                                /** @enum {string} */
+                                type: "granted";
+                                via: ({
+                                    /** @enum {string} */
+                                    kind: "direct";
+                                } | {
+                                    displayName: string;
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "group";
+                                })[];
+                            } | null;
+                            nextAttemptAt: string | null;
+                            reason: string | null;
+                            ruleId: string;
+                            /** @enum {string} */
+                            state: "pending" | "delivered" | "abandoned" | "failed";
+                            test: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json with field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The token lacks the required role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    testAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The test delivery, delivered or failed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attempts: {
+                            at: string;
+                            attempt: number;
+                            /** @description why no status came back (refused, timeout, network) */
+                            error: string | null;
+                            /** @description the HTTP status the webhook answered */
+                            status: number | null;
+                        }[];
+                        createdAt: string;
+                        /** @description the X-MPS-Delivery header: the same for every attempt of a delivery */
+                        deliveryId: string;
+                        /** @description null for a test delivery */
+                        event: {
+                            actor: string | null;
+                            at: string;
+                            delegate: {
+                                address: string;
+                                displayName: string;
+                                id: string;
+                                upn: string;
+                            };
+                            mailbox: {
+                                address: string;
+                                displayName: string;
+                                id: string;
+                            };
+                            /** @enum {string} */
+                            right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
+                            runId: string | null;
+                            /** @enum {string} */
+                            source: "MailboxPermissionSync" | "Manual";
+                            /** @enum {string} */
+                            type: "granted";
+                            via: ({
+                                /** @enum {string} */
+                                kind: "direct";
+                            } | {
+                                displayName: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "group";
+                            })[];
+                        } | null;
+                        nextAttemptAt: string | null;
+                        reason: string | null;
+                        ruleId: string;
+                        /** @enum {string} */
+                        state: "pending" | "delivered" | "abandoned" | "failed";
+                        test: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json with field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The token lacks the required role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     getAuditFeed: {
         parameters: {
             query?: never;

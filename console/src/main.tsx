@@ -13,6 +13,7 @@ import {
   type Session,
 } from './auth';
 import { AppContext, type AppContextValue } from './ui';
+import { AlertsView } from './views/AlertsView';
 import { ConfigureView } from './views/ConfigureView';
 import { DiagnosticsView } from './views/DiagnosticsView';
 import { LookupView } from './views/LookupView';
@@ -40,6 +41,7 @@ const ROUTES: RouteDef[] = [
   { id: 'lookup', label: 'Lookup', allowed: (c) => c.reader, view: () => <LookupView /> },
   { id: 'manual', label: 'Manual delegations', allowed: (c) => c.admin, view: () => <ManualView /> },
   { id: 'configure', label: 'Schedules and tasks', allowed: (c) => c.admin, view: () => <ConfigureView /> },
+  { id: 'alerts', label: 'Alerts', allowed: (c) => c.admin, view: () => <AlertsView /> },
   { id: 'diagnostics', label: 'Diagnostics', allowed: (c) => c.admin, view: () => <DiagnosticsView /> },
   ME_ROUTE,
 ];

@@ -54,3 +54,6 @@ export const RIGHT_LABELS: Record<Right, string> = {
   SendOnBehalf: 'Send on Behalf',
   CalendarDelegate: 'Calendar delegate',
 };
+
+export type AlertRuleView = Body<'getAlertRule', 200>;
+export type AlertDelivery = ItemOf<'listAlertDeliveries'>;

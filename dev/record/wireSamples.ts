@@ -24,6 +24,7 @@ const SETTINGS: TenantSettings = {
   disableInstanceDiscovery: false,
   graphBaseUrl: 'https://graph.microsoft.com',
   exchangeBaseUrl: 'https://outlook.office365.com',
+  managementBaseUrl: 'https://manage.office.com',
 };
 /** The bearer token the clients send here; recorded only to prove the writer drops it. */
 export const WIRE_SAMPLE_TOKEN = 'wire-sample-bearer-token';

@@ -11,6 +11,8 @@ import {
 import { resetBuckets } from './limits.js';
 import { CALENDAR_ROLES, hasMailbox, type SimUser } from './tenant.js';
 import { SIM_API_AUDIENCE } from './identity.js';
+import { auditMutation } from './audit.js';
+import { auditFaultsSchema, auditKnobsSchema } from './management.js';
 
 /** Partial knobs as accepted by setKnobs and POST /_sim/knobs. */
 export const knobsSchema = z
@@ -49,14 +51,23 @@ export function applyKnobs(ctx: SimContext, k: Partial<SimulatorKnobs>): void {
 }
 
 const id = z.string().min(1);
+// Who made a permission change, as its audit record will say (default: the seeded admin, docs/wire.md).
+const actor = { actor: z.string().min(1).optional(), actorType: z.number().int().min(0).max(10).optional() };
 const mutationSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('grantFullAccess'), mailboxId: id, trusteeId: id, deny: z.boolean().optional() }),
-  z.object({ op: z.literal('revokeFullAccess'), mailboxId: id, trusteeId: id }),
-  z.object({ op: z.literal('grantSendAs'), mailboxId: id, trusteeId: id, deny: z.boolean().optional() }),
-  z.object({ op: z.literal('revokeSendAs'), mailboxId: id, trusteeId: id }),
-  z.object({ op: z.literal('grantSendOnBehalf'), mailboxId: id, trusteeId: id }),
-  z.object({ op: z.literal('revokeSendOnBehalf'), mailboxId: id, trusteeId: id }),
-  z.object({ op: z.literal('setCalendarRole'), mailboxId: id, userId: id, role: z.enum(CALENDAR_ROLES).nullable() }),
+  z.object({ op: z.literal('grantFullAccess'), mailboxId: id, trusteeId: id, deny: z.boolean().optional(), ...actor }),
+  z.object({ op: z.literal('revokeFullAccess'), mailboxId: id, trusteeId: id, ...actor }),
+  z.object({ op: z.literal('grantSendAs'), mailboxId: id, trusteeId: id, deny: z.boolean().optional(), ...actor }),
+  z.object({ op: z.literal('revokeSendAs'), mailboxId: id, trusteeId: id, ...actor }),
+  z.object({ op: z.literal('grantSendOnBehalf'), mailboxId: id, trusteeId: id, ...actor }),
+  z.object({ op: z.literal('revokeSendOnBehalf'), mailboxId: id, trusteeId: id, ...actor }),
+  z.object({
+    op: z.literal('setCalendarRole'),
+    mailboxId: id,
+    userId: id,
+    role: z.enum(CALENDAR_ROLES).nullable(),
+    via: z.enum(['admin', 'owner']).optional(),
+    ...actor,
+  }),
   z.object({ op: z.literal('addMember'), groupId: id, memberId: id }),
   z.object({ op: z.literal('removeMember'), groupId: id, memberId: id }),
   z.object({
@@ -85,8 +96,28 @@ const mutationSchema = z.discriminatedUnion('op', [
 ]);
 export type Mutation = z.infer<typeof mutationSchema>;
 
-/** Applies one mutation to the tenant; returns the created user for addUser. */
+/**
+ * Applies one mutation to the tenant and logs the audit record a permission change leaves (docs/wire.md); returns
+ * the created user for addUser.
+ */
 export function applyMutation(ctx: SimContext, m: Mutation): SimUser | undefined {
+  const calendarBefore =
+    m.op === 'setCalendarRole'
+      ? ctx.tenant.permissions.get(m.mailboxId)?.calendar.find((e) => e.userId === m.userId)?.role
+      : undefined;
+  const user = applyToTenant(ctx, m);
+  if ('mailboxId' in m && m.op !== 'setCalendarAccess') {
+    const audit = {
+      actor: 'actor' in m ? m.actor : undefined,
+      actorType: 'actorType' in m ? m.actorType : undefined,
+      via: m.op === 'setCalendarRole' ? m.via : undefined,
+    };
+    auditMutation(ctx, m, audit, calendarBefore);
+  }
+  return user;
+}
+
+function applyToTenant(ctx: SimContext, m: Mutation): SimUser | undefined {
   const t = ctx.tenant;
   switch (m.op) {
     case 'grantFullAccess':
@@ -230,6 +261,17 @@ export async function handleControl(
     if (userMatch !== null && req.method === 'GET') {
       const user = findUser(ctx, decodeURIComponent(userMatch[1] as string));
       return user === undefined ? json(404, { error: 'no such user' }) : json(200, userSummary(user));
+    }
+    if (path === '/audit' && req.method === 'GET') {
+      return json(200, { knobs: ctx.audit.knobs, faults: ctx.audit.faults(), records: ctx.audit.allRecords() });
+    }
+    if (path === '/audit/knobs' && req.method === 'POST') {
+      ctx.audit.setKnobs(auditKnobsSchema.parse(body()));
+      return json(200, ctx.audit.knobs);
+    }
+    if (path === '/audit/faults' && req.method === 'POST') {
+      ctx.audit.setFaults(auditFaultsSchema.parse(body()));
+      return json(200, ctx.audit.faults());
     }
     if (path === '/token' && req.method === 'POST') {
       const parsed = apiTokenSchema.parse(body());

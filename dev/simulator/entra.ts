@@ -1,6 +1,6 @@
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import { type ProtectedHeaderParameters, decodeProtectedHeader, jwtVerify } from 'jose';
-import { EXCHANGE_RESOURCE, GRAPH_RESOURCE } from './identity.js';
+import { EXCHANGE_RESOURCE, GRAPH_RESOURCE, MANAGEMENT_APP_ID, MANAGEMENT_RESOURCE } from './identity.js';
 import { header, type SimContext, type SimReply, type SimRequest } from './http.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -87,7 +87,7 @@ function openIdConfiguration(ctx: SimContext): Record<string, unknown> {
 }
 
 /** Which resource a `<resource>/.default` scope names, if it is one we serve. */
-function resourceOf(scope: string): 'graph' | 'exchange' | undefined {
+function resourceOf(scope: string): 'graph' | 'exchange' | 'management' | undefined {
   for (const s of scope.split(/\s+/)) {
     const m = /^(.*?)\/+\.default$/.exec(s);
     if (m === null) continue;
@@ -99,6 +99,7 @@ function resourceOf(scope: string): 'graph' | 'exchange' | undefined {
       resource === '00000002-0000-0ff1-ce00-000000000000'
     )
       return 'exchange';
+    if (resource === MANAGEMENT_RESOURCE || resource === MANAGEMENT_APP_ID) return 'management';
   }
   return undefined;
 }
@@ -239,12 +240,16 @@ async function token(ctx: SimContext, req: SimRequest, tid: string): Promise<Sim
     );
   }
   const perms = ctx.tenant.app.permissions;
+  // Each API's token carries only its own app roles (Exchange.*, ActivityFeed.*, the rest are Graph's).
   const roles =
     resource === 'graph'
-      ? perms.filter((p) => !p.startsWith('Exchange.'))
-      : perms.filter((p) => p.startsWith('Exchange.'));
+      ? perms.filter((p) => !p.startsWith('Exchange.') && !p.startsWith('ActivityFeed.'))
+      : resource === 'exchange'
+        ? perms.filter((p) => p.startsWith('Exchange.'))
+        : perms.filter((p) => p.startsWith('ActivityFeed.'));
+  const audience = { graph: GRAPH_RESOURCE, exchange: EXCHANGE_RESOURCE, management: MANAGEMENT_RESOURCE }[resource];
   const accessToken = await ctx.tokens.issueAppToken({
-    resource: resource === 'graph' ? GRAPH_RESOURCE : EXCHANGE_RESOURCE,
+    resource: audience,
     roles,
     appId: clientId,
     servicePrincipalId: ctx.tenant.app.servicePrincipalId,

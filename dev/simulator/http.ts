@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ServiceBudget } from './limits.js';
+import type { AuditFeed } from './management.js';
 import type { Rng } from './rng.js';
 import type { Tenant } from './tenant.js';
 import type { TokenService } from './tokens.js';
@@ -49,8 +50,8 @@ export interface SimulatorKnobs {
 export interface SimulatorStats {
   startedAt: string;
   /** HTTP requests received per service (a batch counts once here). */
-  requests: { entra: number; graph: number; exchange: number; control: number; other: number };
-  tokensIssued: { graph: number; exchange: number; api: number };
+  requests: { entra: number; graph: number; exchange: number; management: number; control: number; other: number };
+  tokensIssued: { graph: number; exchange: number; management: number; api: number };
   tokenFailures: number;
   /** Graph calls per endpoint template, batch sub-requests included (e.g. `GET /groups/{id}/transitiveMembers`). */
   graphEndpoints: Record<string, number>;
@@ -67,8 +68,8 @@ export interface SimulatorStats {
 export function emptyStats(): SimulatorStats {
   return {
     startedAt: new Date().toISOString(),
-    requests: { entra: 0, graph: 0, exchange: 0, control: 0, other: 0 },
-    tokensIssued: { graph: 0, exchange: 0, api: 0 },
+    requests: { entra: 0, graph: 0, exchange: 0, management: 0, control: 0, other: 0 },
+    tokensIssued: { graph: 0, exchange: 0, management: 0, api: 0 },
     tokenFailures: 0,
     graphEndpoints: {},
     exchangeCmdlets: {},
@@ -93,6 +94,8 @@ export interface SimContext {
   tokenLifetimeSeconds: number;
   /** Counts 403s so their body alternates between JSON and non-JSON. */
   forbiddenCount: number;
+  /** The Management Activity API's audit log and subscriptions. */
+  audit: AuditFeed;
 }
 
 export function bump(record: Record<string, number>, key: string): void {

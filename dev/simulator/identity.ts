@@ -17,6 +17,9 @@ export const SIM_API_CALLER_SP_ID = '6c5d4e3f-2a1b-4c0d-9e8f-7a6b5c4d3e2f';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const EXCHANGE_RESOURCE = 'https://outlook.office365.com';
+/** The Office 365 Management Activity API (docs/wire.md); its app id is that of "Office 365 Management APIs". */
+export const MANAGEMENT_RESOURCE = 'https://manage.office.com';
+export const MANAGEMENT_APP_ID = 'c5393580-f805-4401-95e8-94b7a6ef2fc2';
 
 /** The app's default grants: enough for every call the product makes. */
 export const SIM_APP_PERMISSIONS = [
@@ -25,6 +28,7 @@ export const SIM_APP_PERMISSIONS = [
   'User.Read.All',
   'Calendars.ReadBasic.All',
   'Exchange.ManageAsApp',
+  'ActivityFeed.Read',
 ] as const;
 
 export const API_ROLES = { Admin: 'MailboxPermissionSync.Admin', Reader: 'MailboxPermissionSync.Reader' } as const;

@@ -7,6 +7,8 @@ import { handleEntra } from './entra.js';
 import { handleExchange } from './exchange.js';
 import { generateTenant } from './generate.js';
 import { handleGraph } from './graph.js';
+import { seedAuditNoise } from './audit.js';
+import { AuditFeed } from './management.js';
 import {
   emptyStats,
   type SimContext,
@@ -35,7 +37,9 @@ export {
   API_ROLES,
   GRAPH_RESOURCE,
   EXCHANGE_RESOURCE,
+  MANAGEMENT_RESOURCE,
 } from './identity.js';
+export { adminRecord, mailboxRecord, type AuditFeedKnobs, type WireAuditRecord } from './management.js';
 export { defaultCertDir, ensureSimulatorTls } from './certs.js';
 
 /** The port the local dev host runs the simulator on. */
@@ -56,6 +60,12 @@ export interface SimulatorOptions extends Partial<SimulatorKnobs> {
   tokenLifetimeSeconds?: number;
   /** Serve this tenant instead of generating one. */
   tenant?: Tenant;
+  /** D: an audit record becomes listable this long after the change (default 5000). */
+  auditDelayMs?: number;
+  /** Content entries per Management API listing page (default 3, so paging is exercised). */
+  auditPageSize?: number;
+  /** The audit feed's clock (default Date.now): a test moves it to see content expire after 7 days. */
+  auditClock?: () => number;
 }
 
 export interface RunningSimulator {
@@ -73,11 +83,15 @@ export interface RunningSimulator {
   graphBaseUrl: string;
   /** = url (EXCHANGE_BASE_URL). */
   exchangeBaseUrl: string;
+  /** = url (MANAGEMENT_API_BASE_URL): the Office 365 Management Activity API. */
+  managementBaseUrl: string;
   caCertPem: string;
   caCertPath: string;
   /** For OUR API's tokens. */
   api: { audience: string; issuer: string; jwksUri: string };
   tenant: Tenant;
+  /** The Management Activity API's audit log: knobs (delay D, page size), faults, records. */
+  audit: AuditFeed;
   readonly knobs: SimulatorKnobs;
   setKnobs(k: Partial<SimulatorKnobs>): void;
   stats(): SimulatorStats;
@@ -148,6 +162,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       try {
         if (path === '/v1.0' || path.startsWith('/v1.0/')) reply = await handleGraph(c, simReq);
         else if (path.startsWith('/adminapi/')) reply = await handleExchange(c, simReq);
+        else if (path.startsWith('/api/v1.0/')) reply = await c.audit.handle(c, simReq);
         else if (path.startsWith('/_sim/')) reply = await handleControl(c, simReq, mintFromControl);
         else {
           const entra = await handleEntra(c, simReq);
@@ -192,6 +207,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     buckets: {},
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
     forbiddenCount: 0,
+    audit: new AuditFeed(
+      createRng((seed ^ 0xa0d17) >>> 0),
+      {
+        ...(options.auditDelayMs !== undefined ? { delayMs: options.auditDelayMs } : {}),
+        ...(options.auditPageSize !== undefined ? { pageSize: options.auditPageSize } : {}),
+      },
+      options.auditClock,
+    ),
   };
   applyKnobs(c, {
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
@@ -200,6 +223,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     ...(options.faultRate !== undefined ? { faultRate: options.faultRate } : {}),
   });
   resetBuckets(c);
+  seedAuditNoise(c);
   ctx = c;
 
   const mintApiToken = async (req: ApiTokenRequest): Promise<string> => {
@@ -241,6 +265,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     authorityHost: url,
     graphBaseUrl: url,
     exchangeBaseUrl: url,
+    managementBaseUrl: url,
     caCertPem: tls.certPem,
     caCertPath: tls.caCertPath,
     api: {
@@ -249,6 +274,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       jwksUri: `${url}/${tenant.tenantId}/discovery/v2.0/keys`,
     },
     tenant,
+    audit: c.audit,
     get knobs() {
       return c.knobs;
     },
@@ -275,6 +301,7 @@ export function appSettingsFor(sim: RunningSimulator): Record<string, string> {
     AZURE_AUTHORITY_HOST: sim.authorityHost,
     GRAPH_BASE_URL: sim.graphBaseUrl,
     EXCHANGE_BASE_URL: sim.exchangeBaseUrl,
+    MANAGEMENT_API_BASE_URL: sim.managementBaseUrl,
     API_AUDIENCE: sim.api.audience,
     API_ISSUER: sim.api.issuer,
     API_JWKS_URI: sim.api.jwksUri,

@@ -1,7 +1,7 @@
 /**
  * Runs the tenant simulator on its own:
  *   node dist/dev/simulator/main.js [--port 7443] [--seed 42] [--mailboxes 200] [--latency-ms 0]
- *     [--jitter-ms 0] [--graph-rps N] [--exchange-rps N] [--fault-rate 0] [--cert-dir DIR]
+ *     [--jitter-ms 0] [--graph-rps N] [--exchange-rps N] [--fault-rate 0] [--audit-delay-ms 5000] [--cert-dir DIR]
  * Prints one JSON line with the settings a client needs, then serves until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     'graph-rps': { type: 'string' },
     'exchange-rps': { type: 'string' },
     'fault-rate': { type: 'string' },
+    'audit-delay-ms': { type: 'string' },
     'cert-dir': { type: 'string' },
   },
 });
@@ -30,6 +31,7 @@ const sim = await startSimulator({
   latencyMs: num(values['latency-ms']) ?? 0,
   jitterMs: num(values['jitter-ms']) ?? 0,
   faultRate: num(values['fault-rate']) ?? 0,
+  ...(values['audit-delay-ms'] !== undefined ? { auditDelayMs: Number(values['audit-delay-ms']) } : {}),
   rateLimits: {
     ...(values['graph-rps'] !== undefined ? { graph: Number(values['graph-rps']) } : {}),
     ...(values['exchange-rps'] !== undefined ? { exchange: Number(values['exchange-rps']) } : {}),

@@ -53,6 +53,8 @@ param logLevel string = 'info'
 param authorityHost string = environment().authentication.loginEndpoint
 param graphBaseUrl string = 'https://graph.microsoft.com'
 param exchangeBaseUrl string = 'https://outlook.office365.com'
+// Office 365 Management Activity API root (the change feed); GCC: https://manage-gcc.office.com.
+param managementBaseUrl string = 'https://manage.office.com'
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -148,6 +150,7 @@ module functionApp 'modules/functionapp.bicep' = {
     authorityHost: authorityHost
     graphBaseUrl: graphBaseUrl
     exchangeBaseUrl: exchangeBaseUrl
+    managementBaseUrl: managementBaseUrl
     runTimeoutMinutes: runTimeoutMinutes
     logLevel: logLevel
   }

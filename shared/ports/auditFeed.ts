@@ -1,4 +1,4 @@
-import type { Right } from '../domain/delegation/types.js';
+import type { AuditRecordRead, PermissionChangeHint } from '../domain/auditHints.js';
 
 /** The content type the change feed reads (docs/design.md §8.4): Exchange admin and mailbox audit records. */
 export const AUDIT_CONTENT_TYPE = 'Audit.Exchange';
@@ -43,60 +43,9 @@ export interface AuditFeedPort {
   fetchContent(contentUri: string): Promise<AuditRecordRead[]>;
 }
 
-/** An audit record as the feed keeps it (the fields the change feed reads; the wire has many more). */
-export interface AuditRecord {
-  /** The record's `Id` (a GUID): one change, whichever blob carries it. */
-  id: string;
-  /** `CreationTime` as ISO 8601 UTC (the wire omits the `Z`). */
-  creationTime: string;
-  /** `Operation`, e.g. `Add-MailboxPermission`. */
-  operation: string;
-  /** `RecordType` (1 ExchangeAdmin, 2 ExchangeItem, …). */
-  recordType: number;
-  workload: string | null;
-  /** `UserId`: who made the change (a UPN, or a system account such as `NT AUTHORITY\SYSTEM (…)`). */
-  userId: string;
-  /** `UserType` (0 Regular, 2 Admin, 3 DcAdmin, 4 System, 5 Application, 6 ServicePrincipal, …), when sent. */
-  userType: number | null;
-  /** `ObjectId`: the object the cmdlet changed, as Exchange names it. */
-  objectId: string | null;
-  /** `Parameters` of an admin cmdlet: `[{Name, Value}]`. */
-  parameters: Array<{ name: string; value: string }>;
-  /** `ResultStatus` (`True`/`Succeeded`, `False`/`Failed`, …) when sent. */
-  resultStatus: string | null;
-  /** Mailbox audit records (`UpdateCalendarDelegation`, folder permissions): the mailbox owner's object id. */
-  mailboxGuid: string | null;
-  mailboxOwnerUpn: string | null;
-}
-
-/** One entry of a content blob: a record, or why it could not be read (counted and logged, never dropped quietly). */
-export type AuditRecordRead = { kind: 'record'; record: AuditRecord } | { kind: 'unreadable'; reason: string };
-
-/**
- * What an audit record says about mailbox delegation (see `interpretAuditRecord`): a hint that one mailbox's
- * rights changed, to be re-read from Exchange; or why the feed ignores the record.
- */
-export type AuditHint =
-  | {
-      kind: 'permissionChange';
-      recordId: string;
-      /** ISO 8601 UTC. */
-      at: string;
-      operation: string;
-      /** Who made the change (the record's UserId). */
-      actor: string;
-      /** How the record names the changed mailbox: an object id, address, UPN or name (resolve it). */
-      mailboxIdentity: string;
-      /** The right the record is about, when it says. */
-      right: Right | null;
-      /** The trustee the record names (granted or removed), when it names one; a removal may not. */
-      trustee: string | null;
-      change: 'grant' | 'revoke' | 'set';
-    }
-  | { kind: 'ignored'; recordId: string; reason: 'notPermissionChange' | 'systemActor' | 'failedOperation' };
-
-/** A hint that names a mailbox delegation change (see AuditHint). */
-export type PermissionChangeHint = Extract<AuditHint, { kind: 'permissionChange' }>;
+// The record and what it hints are domain types (shared/domain/auditHints.ts interprets them purely); the port
+// re-exports them so the feed's consumers import everything about the feed from here.
+export type { AuditHint, AuditRecord, AuditRecordRead, PermissionChangeHint } from '../domain/auditHints.js';
 
 /** A mailbox of a task's scope the feed asks to re-read, as its run item names it. */
 export interface AuditResyncMailbox {

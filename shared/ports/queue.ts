@@ -20,6 +20,7 @@ export interface QueueSender {
 export const QUEUES = {
   expand: 'mps-expand',
   mailbox: 'mps-mailbox',
+  alert: 'mps-alert',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

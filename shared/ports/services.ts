@@ -1,6 +1,7 @@
 import type { Logger } from '../logging.js';
 import type { DelegationRepository } from './delegations.js';
 import type { DirectoryRepository } from './directory.js';
+import type { AuditFeedPort } from './auditFeed.js';
 import type { MicrosoftPorts } from './microsoft.js';
 import type { QueueSender } from './queue.js';
 import type { RunRepository, ScheduleRepository, TaskRepository } from './repositories.js';
@@ -42,5 +43,7 @@ export interface UseCaseDeps {
   now: () => Date;
   /** Graph and Exchange, created on first use (health and the API work without a tenant). */
   microsoft(): MicrosoftPorts;
+  /** The Office 365 Management Activity API (the change feed), created on first use like `microsoft()`. */
+  auditFeed(): AuditFeedPort;
   settings: UseCaseSettings;
 }

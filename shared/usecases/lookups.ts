@@ -5,6 +5,7 @@ import { toCsv } from '../domain/csv.js';
 import type { DelegationEvent, DelegationRow, MailboxRef } from '../ports/delegations.js';
 import type { DirectoryUser } from '../ports/directory.js';
 import type { DirectoryPort, GraphUser } from '../ports/microsoft.js';
+import type { AlertRaiser } from '../ports/alerts.js';
 
 export interface LookupDeps {
   repos: Repositories;
@@ -14,6 +15,8 @@ export interface LookupDeps {
 /** Manual delegations may name anyone in the tenant: what the directory table lacks is read from Graph. */
 export interface ManualDelegationDeps extends LookupDeps {
   microsoft: () => { graph: Pick<DirectoryPort, 'getUser' | 'findUserByMail'> };
+  /** Alert rules fire on manual grants too (docs/design.md §8.5). */
+  alerts: { raiser: AlertRaiser };
 }
 
 export interface RightView {
@@ -193,8 +196,8 @@ export function mailboxDelegatesCsv(items: MailboxDelegateItem[]): string {
  * (for a mailbox, one known to have a mailbox), else Graph's (`/users/{id | upn}`, then `mail` / proxyAddresses),
  * which is then added to the directory. 404 only when the tenant has no such user; a mailbox must have mail.
  */
-async function findInTenant(
-  deps: ManualDelegationDeps,
+export async function findInTenant(
+  deps: Pick<ManualDelegationDeps, 'repos' | 'microsoft'>,
   value: string,
   what: 'user' | 'mailbox',
 ): Promise<DirectoryUser> {
@@ -268,6 +271,8 @@ export async function addManualDelegation(
       lastConfirmed: at,
     }));
   const events = upsert.map((d) => changeEvent('granted', mailboxRef, d, { runId: null, taskId: null, at }));
+  // Before the write, as in a sync: a failure after it leaves no grant unannounced.
+  await deps.alerts.raiser.raise(events);
   await deps.repos.delegations.apply(
     { mailbox: mailboxRef, upsert, remove: [], events },
     { taskId: null, runId: null, at, eventScope: `manual_${at}` },

@@ -25,6 +25,7 @@ import { mailboxMessageSchema, parseMessage, type MailboxMessageBody } from './m
 import { runKey } from './runs.js';
 import { closeRunAfterSettle } from './finalizeRuns.js';
 import type { ResolverCache, TrusteeResolver } from './trusteeResolver.js';
+import type { AlertRaiser } from '../ports/alerts.js';
 
 export interface SyncDeps {
   repos: Repositories;
@@ -35,6 +36,8 @@ export interface SyncDeps {
   resolvers: ResolverCache;
   /** The hold rule the run's close applies when this mailbox's settle completes it. */
   settings: Pick<UseCaseSettings, 'revocationHoldPercent'>;
+  /** Alert rules fire on the plan's granted events (docs/design.md §8.5). */
+  alerts: { raiser: AlertRaiser };
 }
 
 export type SyncOutcome =
@@ -229,6 +232,9 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   // (docs/design.md §8.2). Until then the rows stay, and lookups keep showing them. They are recorded on the run
   // before the apply marks them pending, so a pending mark always has its proposals.
   if (plan.removals.length > 0) await deps.repos.runs.proposeRevocations(taskId, runId, mailbox.id, plan.removals);
+  // Before the apply: a crash after the history write re-plans the same events on redelivery, whose alert message
+  // ids are the same (deduplicated), so every grant is announced at least once.
+  await deps.alerts.raiser.raise(plan.events);
   await deps.repos.delegations.applySyncPlan(plan, stored, key);
   await repairDelegateAddresses(deps, resolver, effective.delegations);
   const settled = await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {

@@ -3,6 +3,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { holdQueue } from '../support/control.js';
 import { QUEUES } from '../../shared/ports/queue.js';
@@ -85,6 +88,8 @@ describe.skipIf(skip)('admin console in Chromium', () => {
   let page: Page;
   const consoleErrors: Array<{ step: string; text: string }> = [];
   let step = 'start';
+  let receiver: Server;
+  const received: Array<{ headers: IncomingHttpHeaders; raw: string }> = [];
 
   async function shot(name: string): Promise<void> {
     await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
@@ -121,7 +126,18 @@ describe.skipIf(skip)('admin console in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     ensureConsoleBuilt();
-    app = await startTestApp({ devSignIn: true });
+    app = await startTestApp({ devSignIn: true, env: { ALERT_ALLOW_HTTP_LOOPBACK: 'true' } });
+    receiver = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => {
+        raw += chunk.toString('utf8');
+      });
+      req.on('end', () => {
+        received.push({ headers: req.headers, raw });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -147,6 +163,8 @@ describe.skipIf(skip)('admin console in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.stop();
+    receiver?.closeAllConnections();
+    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
   });
 
   it('offers the local development sign-in and signs in as Admin', async () => {
@@ -164,6 +182,7 @@ describe.skipIf(skip)('admin console in Chromium', () => {
       'Lookup',
       'Manual delegations',
       'Schedules and tasks',
+      'Alerts',
       'Diagnostics',
       'My delegate mailboxes',
     ]);
@@ -639,6 +658,53 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     step = 'manual-done';
   });
 
+  it('creates an alert rule (validation shown), sends a test delivery, lists it, deletes the rule', async () => {
+    step = 'alerts-400';
+    const secret = 'console-alert-secret-4b7e';
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    await page.getByRole('link', { name: 'Alerts', exact: true }).click();
+    await page.getByLabel('Description', { exact: true }).fill('Shared mailbox watch');
+    await page.getByLabel('Mailboxes (e-mail addresses or object ids, separated by commas)').fill(DEMO_USERS[0]!);
+    await page.getByLabel('Webhook URL (https://)').fill('https://169.254.169.254/latest/meta-data/');
+    await page.getByLabel('Signing secret (at least 16 characters; not shown again)').fill('short');
+    await page.getByRole('button', { name: 'Create rule', exact: true }).click();
+    await expect.poll(() => page.locator('#alert-secret-err').innerText()).toContain('at least 16 characters');
+    await page.getByLabel('Signing secret (at least 16 characters; not shown again)').fill(secret);
+    await page.getByRole('button', { name: 'Create rule', exact: true }).click();
+    await expect.poll(() => page.locator('#alert-url-err').innerText()).toContain('metadata');
+    await shot('12-alerts-400');
+    step = 'alerts';
+    await page.getByLabel('Webhook URL (https://)').fill(url);
+    await page.getByRole('button', { name: 'Create rule', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Created' }).innerText())
+      .toContain('Shared mailbox watch');
+    const rules = page.getByTestId('alert-rules');
+    await rules.waitFor();
+    expect(await rules.innerText()).toContain(url);
+    expect(await page.content()).not.toContain(secret);
+
+    await rules.getByRole('button', { name: 'Send test delivery', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Test delivery' }).innerText())
+      .toContain('delivered (HTTP 204)');
+    const [delivery] = received;
+    expect(JSON.parse(delivery!.raw)).toMatchObject({ test: true, event: null });
+    expect(delivery!.headers['x-mps-signature']).toBe(
+      `sha256=${createHmac('sha256', secret).update(delivery!.raw).digest('hex')}`,
+    );
+    const deliveries = page.getByTestId('alert-deliveries');
+    await deliveries.waitFor();
+    expect(await deliveries.innerText()).toMatch(/Test delivery[\s\S]*delivered[\s\S]*HTTP 204/);
+    await shot('12-alerts');
+    await atWidth(375, () => shot('12-alerts-375'));
+
+    await rules.getByRole('button', { name: 'Delete Shared mailbox watch', exact: true }).click();
+    await rules.getByRole('button', { name: 'Confirm delete', exact: true }).click();
+    await expect.poll(() => page.getByText('No alert rules yet.').isVisible()).toBe(true);
+    expect(((await app.api('GET', 'alert-rules')).json as { items: unknown[] }).items).toEqual([]);
+  });
+
   it('shows the diagnostics checklist', async () => {
     step = 'diagnostics';
     await page.getByRole('link', { name: 'Diagnostics', exact: true }).click();
@@ -647,7 +713,7 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     const report = await api<{ checks: Array<{ name: string; status: string }> }>('diagnostics');
     expect(await list.locator('li').count()).toBe(report.checks.length);
     for (const check of report.checks) expect(await list.innerText()).toContain(check.name);
-    await shot('12-diagnostics');
+    await shot('13-diagnostics');
   }, 60_000);
 
   it('a plain user sees only their own delegate mailboxes', async () => {
@@ -681,7 +747,8 @@ describe.skipIf(skip)('admin console in Chromium', () => {
   it('logged no console errors (other than the 400 and 409 responses provoked on purpose)', () => {
     const provoked = (e: { step: string; text: string }) =>
       (e.step === 'manual-409' && /status of 409/.test(e.text)) ||
-      (e.step === 'configure-400' && /status of 400/.test(e.text));
+      (e.step === 'configure-400' && /status of 400/.test(e.text)) ||
+      (e.step === 'alerts-400' && /status of 400/.test(e.text));
     expect(consoleErrors.filter(provoked).length).toBeGreaterThan(0); // the listener works
     const unexpected = consoleErrors.filter((e) => !provoked(e));
     expect(unexpected).toEqual([]);

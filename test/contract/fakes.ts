@@ -24,6 +24,7 @@ export function tenantSettings(overrides: Partial<TenantSettings> = {}): TenantS
     disableInstanceDiscovery: false,
     graphBaseUrl: 'https://graph.microsoft.com',
     exchangeBaseUrl: 'https://outlook.office365.com',
+    managementBaseUrl: 'https://manage.office.com',
     ...overrides,
   };
 }

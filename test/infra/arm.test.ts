@@ -181,10 +181,12 @@ describe('Service Bus queues against QUEUES and QUEUE_SETTINGS', () => {
     expect(queueProblems(broken('b').resources, Object.values(QUEUES), QUEUE_SETTINGS)).toEqual([
       'mps-expand: lockDuration is 60 s, the code expects 300 s',
       'mps-mailbox: lockDuration is 60 s, the code expects 300 s',
+      'mps-alert: lockDuration is 60 s, the code expects 300 s',
     ]);
     expect(queueProblems(broken('c').resources, Object.values(QUEUES), QUEUE_SETTINGS)).toEqual([
       'mps-expand: requiresDuplicateDetection must be true',
       'mps-mailbox: requiresDuplicateDetection must be true',
+      'mps-alert: requiresDuplicateDetection must be true',
     ]);
   });
 });

@@ -114,12 +114,20 @@ const DOCUMENTED_ROUTES = [
   'GET directory/groups',
   'GET diagnostics',
   'GET audit-feed',
+  'POST alert-rules',
+  'GET alert-rules',
+  'GET alert-rules/{id}',
+  'DELETE alert-rules/{id}',
+  'GET alert-rules/{id}/deliveries',
+  'POST alert-rules/{id}/test',
 ];
 const DOCUMENTED_QUEUE_TRIGGERS: Record<string, string> = {
   expandTarget: 'mps-expand',
   syncMailbox: 'mps-mailbox',
   expandTargetDeadLetter: 'mps-expand/$deadletterqueue',
   syncMailboxDeadLetter: 'mps-mailbox/$deadletterqueue',
+  deliverAlert: 'mps-alert',
+  deliverAlertDeadLetter: 'mps-alert/$deadletterqueue',
 };
 // docs/architecture.md: both timers every minute (UTC, NCRONTAB with seconds), retention daily.
 const DOCUMENTED_TIMERS: Record<string, string> = {

@@ -1,7 +1,10 @@
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RunningSimulator } from '../../dev/simulator/index.js';
-import { EXCHANGE_RESOURCE, GRAPH_RESOURCE } from '../../dev/simulator/index.js';
+import { EXCHANGE_RESOURCE, GRAPH_RESOURCE, MANAGEMENT_RESOURCE } from '../../dev/simulator/index.js';
+
+export type SimResource = 'graph' | 'exchange' | 'management';
+const RESOURCES = { graph: GRAPH_RESOURCE, exchange: EXCHANGE_RESOURCE, management: MANAGEMENT_RESOURCE };
 
 export interface HttpResult {
   status: number;
@@ -41,14 +44,14 @@ export function json<T = Record<string, unknown>>(r: HttpResult): T {
 /** Gets an app-only token from the simulator's token endpoint, as MSAL would. */
 export async function appToken(
   sim: RunningSimulator,
-  resource: 'graph' | 'exchange',
+  resource: SimResource,
   secret = sim.clientSecret,
 ): Promise<HttpResult & { token?: string }> {
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: sim.clientId,
     client_secret: secret,
-    scope: `${resource === 'graph' ? GRAPH_RESOURCE : EXCHANGE_RESOURCE}/.default`,
+    scope: `${RESOURCES[resource]}/.default`,
   });
   const r = await request(sim, {
     method: 'POST',
@@ -60,7 +63,7 @@ export async function appToken(
   return { ...r, token: json<{ access_token: string }>(r).access_token };
 }
 
-export async function tokenOrThrow(sim: RunningSimulator, resource: 'graph' | 'exchange'): Promise<string> {
+export async function tokenOrThrow(sim: RunningSimulator, resource: SimResource): Promise<string> {
   const r = await appToken(sim, resource);
   if (r.token === undefined) throw new Error(`token request failed: ${r.status} ${r.text}`);
   return r.token;

@@ -1,6 +1,7 @@
 import { InProcessQueue } from '../../shared/adapters/queue/inProcessQueue.js';
 import { buildRepositories, type TableRepositories } from '../../shared/composition.js';
 import { freshTables } from './tables.js';
+import { RecordingAlertRaiser } from './memory/deps.js';
 
 /** A movable clock for timer tests. */
 export class TestClock {
@@ -24,6 +25,7 @@ export function freshDeps(startIso = '2026-03-02T10:00:00Z'): {
   clock: TestClock;
   now: () => Date;
   settings: { revocationHoldPercent: number };
+  alerts: { raiser: RecordingAlertRaiser };
 } {
   const clock = new TestClock(new Date(startIso));
   return {
@@ -32,5 +34,6 @@ export function freshDeps(startIso = '2026-03-02T10:00:00Z'): {
     clock,
     now: clock.now,
     settings: { revocationHoldPercent: 20 },
+    alerts: { raiser: new RecordingAlertRaiser() },
   };
 }

@@ -287,6 +287,7 @@ export async function replayRecording(dir: string): Promise<ReplayReport> {
     disableInstanceDiscovery: true,
     graphBaseUrl: server.url,
     exchangeBaseUrl: server.url,
+    managementBaseUrl: server.url,
   };
   const tls = await ensureSimulatorTls();
   try {

@@ -12,6 +12,15 @@ describe('loadConfig', () => {
     expect(config.serviceBus).toEqual({ kind: 'inProcess' });
     expect(config.tenant).toBeUndefined();
     expect(config.tables.prefix).toBe('mps');
+    expect(config.alertAllowHttpLoopback).toBe(false);
+  });
+
+  it('reads ALERT_ALLOW_HTTP_LOOPBACK as true or false only', () => {
+    expect(loadConfig({ ...base, ALERT_ALLOW_HTTP_LOOPBACK: 'true' }).alertAllowHttpLoopback).toBe(true);
+    expect(loadConfig({ ...base, ALERT_ALLOW_HTTP_LOOPBACK: 'false' }).alertAllowHttpLoopback).toBe(false);
+    expect(() => loadConfig({ ...base, ALERT_ALLOW_HTTP_LOOPBACK: 'yes' })).toThrow(
+      'ALERT_ALLOW_HTTP_LOOPBACK: must be true or false',
+    );
   });
 
   it('builds a client-secret credential and derives the API issuer and JWKS from the authority', () => {
@@ -25,6 +34,13 @@ describe('loadConfig', () => {
     expect(config.tenant?.disableInstanceDiscovery).toBe(false);
     expect(config.api.issuer).toBe(`https://login.microsoftonline.com/${TENANT}/v2.0`);
     expect(config.api.jwksUri).toBe(`https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`);
+    expect(config.tenant?.managementBaseUrl).toBe('https://manage.office.com');
+  });
+
+  it('reads MANAGEMENT_API_BASE_URL (the change feed) for another cloud', () => {
+    const tenant = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 'x' };
+    const config = loadConfig({ ...base, ...tenant, MANAGEMENT_API_BASE_URL: 'https://manage-gcc.office.com/' });
+    expect(config.tenant?.managementBaseUrl).toBe('https://manage-gcc.office.com');
   });
 
   it('disables instance discovery for a non-Microsoft authority', () => {
@@ -60,6 +76,7 @@ describe('loadConfig', () => {
     [{ ...base, PORT: '70000' }, /PORT: must be at most 65535/],
     [{ ...base, AZURE_TENANT_ID: 'contoso' }, /AZURE_TENANT_ID: must be a GUID/],
     [{ ...base, GRAPH_BASE_URL: 'http://graph.local' }, /GRAPH_BASE_URL: must be an https:\/\/ URL/],
+    [{ ...base, MANAGEMENT_API_BASE_URL: 'http://manage.local' }, /MANAGEMENT_API_BASE_URL: must be an https:\/\/ URL/],
     [{ ...base, AZURE_CLIENT_SECRET: 'x' }, /AZURE_TENANT_ID: required when a client secret/],
     [{ ...base, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_SECRET: 'x' }, /AZURE_CLIENT_ID: required with a client secret/],
     [{}, /TABLES_CONNECTION_STRING or TABLES_ENDPOINT: one is required/],

@@ -34,6 +34,7 @@ param tablesPrefix string
 param authorityHost string
 param graphBaseUrl string
 param exchangeBaseUrl string
+param managementBaseUrl string
 param runTimeoutMinutes int
 @description('A run that would revoke more than this share of one right\'s stored delegations holds them.')
 @minValue(1)
@@ -68,6 +69,7 @@ var baseSettings = [
   { name: 'AZURE_AUTHORITY_HOST', value: authorityHost }
   { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
   { name: 'EXCHANGE_BASE_URL', value: exchangeBaseUrl }
+  { name: 'MANAGEMENT_API_BASE_URL', value: managementBaseUrl }
   { name: 'TABLES_ENDPOINT', value: tablesEndpoint }
   { name: 'TABLES_PREFIX', value: tablesPrefix }
   // Empty means every protected route answers 401 (fail closed) until the API app registration exists.

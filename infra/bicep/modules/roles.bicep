@@ -54,7 +54,7 @@ resource blobData 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// The Service Bus triggers of mps-expand, mps-mailbox and their dead-letter sub-queues.
+// The Service Bus triggers of mps-expand, mps-mailbox, mps-alert and their dead-letter sub-queues.
 resource busReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(namespace.id, principalId, serviceBusDataReceiver)
   scope: namespace
@@ -65,7 +65,7 @@ resource busReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// ServiceBusQueueSender: run messages, per-mailbox messages and delayed copies after throttling.
+// ServiceBusQueueSender: run, per-mailbox and alert messages, delayed copies after throttling or a failed delivery.
 resource busSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(namespace.id, principalId, serviceBusDataSender)
   scope: namespace

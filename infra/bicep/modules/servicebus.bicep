@@ -1,4 +1,4 @@
-// Service Bus Standard (duplicate detection needs Standard or Premium) with the two work queues.
+// Service Bus Standard (duplicate detection needs Standard or Premium) with the work queues.
 // Queue names and settings must match shared/ports/queue.ts (QUEUES, QUEUE_SETTINGS); test/infra checks it.
 // Local (SAS key) auth is disabled: the trigger and the sender both use the managed identity.
 
@@ -9,6 +9,7 @@ param tags object = {}
 var queueNames = [
   'mps-expand'
   'mps-mailbox'
+  'mps-alert'
 ]
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {

@@ -4,12 +4,21 @@ import {
   createMicrosoftCredential,
   exchangeScope,
   graphScope,
+  managementScope,
   type AccessTokenSourceOptions,
   type TenantSettings,
 } from './credentials.js';
 import { ExchangeClient, type ExchangeWarning } from './exchange.js';
 import { GraphClient } from './graph.js';
-import { AdaptiveLimiter, EXCHANGE_LIMITS, GRAPH_LIMITS, type LimiterOptions, type SharedRate } from './limiter.js';
+import { ManagementClient } from './management.js';
+import {
+  AdaptiveLimiter,
+  EXCHANGE_LIMITS,
+  GRAPH_LIMITS,
+  MANAGEMENT_LIMITS,
+  type LimiterOptions,
+  type SharedRate,
+} from './limiter.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type Sleep } from './retry.js';
 import type { ServiceContext } from './serviceHttp.js';
 import { createHttpsFetch, type FetchLike } from './transport.js';
@@ -22,7 +31,11 @@ export interface MicrosoftClientsOptions {
   /** Replaces the configured credential (tests); called again on every forced token refresh. */
   createCredential?: () => TokenCredential;
   retry?: Partial<RetryPolicy>;
-  limiters?: { graph?: Partial<LimiterOptions>; exchange?: Partial<LimiterOptions> };
+  limiters?: {
+    graph?: Partial<LimiterOptions>;
+    exchange?: Partial<LimiterOptions>;
+    management?: Partial<LimiterOptions>;
+  };
   /** The tenant's shared rates each limiter follows and reports to (docs/pacing.md). */
   sharedRates?: { graph?: SharedRate; exchange?: SharedRate };
   tokens?: AccessTokenSourceOptions;
@@ -35,15 +48,17 @@ export interface MicrosoftClientsOptions {
 export interface MicrosoftClients {
   graph: GraphClient;
   exchange: ExchangeClient;
-  limiters: { graph: AdaptiveLimiter; exchange: AdaptiveLimiter };
-  tokens: { graph: AccessTokenSource; exchange: AccessTokenSource };
+  /** The Office 365 Management Activity API (the change feed). */
+  management: ManagementClient;
+  limiters: { graph: AdaptiveLimiter; exchange: AdaptiveLimiter; management: AdaptiveLimiter };
+  tokens: { graph: AccessTokenSource; exchange: AccessTokenSource; management: AccessTokenSource };
   /** Closes the keep-alive sockets (tests, CLI tools); a function app keeps its clients for life. */
   close(): void;
 }
 
 /**
- * Graph and Exchange clients sharing one transport, one token source per resource and one limiter per service;
- * create once per process.
+ * Graph, Exchange and Management Activity API clients sharing one transport, one token source per resource and one
+ * limiter per service; create once per process.
  */
 export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftClientsOptions = {}): MicrosoftClients {
   const transport = createHttpsFetch(opts.ca ? { ca: opts.ca } : {});
@@ -64,10 +79,13 @@ export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftCl
       name: 'exchange',
       ...(opts.sharedRates?.exchange ? { shared: opts.sharedRates.exchange } : {}),
     }),
+    management: new AdaptiveLimiter({ ...MANAGEMENT_LIMITS, ...opts.limiters?.management, name: 'management' }),
   };
   const tokens = {
     graph: new AccessTokenSource(newCredential, graphScope(config.graphBaseUrl), opts.tokens),
     exchange: new AccessTokenSource(newCredential, exchangeScope(config.exchangeBaseUrl), opts.tokens),
+    // Its own token: the Management API's audience differs from Graph's and Exchange's (docs/wire.md).
+    management: new AccessTokenSource(newCredential, managementScope(config.managementBaseUrl), opts.tokens),
   };
   const common = { fetch, retry, ...(opts.sleep ? { sleep: opts.sleep } : {}) };
   const graphContext: ServiceContext = {
@@ -84,6 +102,13 @@ export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftCl
     limiter: limiters.exchange,
     tokenHosts: new Set([new URL(config.exchangeBaseUrl).hostname.toLowerCase()]),
   };
+  const managementContext: ServiceContext = {
+    ...common,
+    service: 'management',
+    tokens: tokens.management,
+    limiter: limiters.management,
+    tokenHosts: new Set([new URL(config.managementBaseUrl).hostname.toLowerCase()]),
+  };
   return {
     graph: new GraphClient({ graphBaseUrl: config.graphBaseUrl, context: graphContext }),
     exchange: new ExchangeClient({
@@ -92,6 +117,11 @@ export function createMicrosoftClients(config: TenantSettings, opts: MicrosoftCl
       context: exchangeContext,
       ...(opts.exchangePageSize ? { pageSize: opts.exchangePageSize } : {}),
       ...(opts.onExchangeWarnings ? { onWarnings: opts.onExchangeWarnings } : {}),
+    }),
+    management: new ManagementClient({
+      tenantId: config.tenantId,
+      managementBaseUrl: config.managementBaseUrl,
+      context: managementContext,
     }),
     limiters,
     tokens,

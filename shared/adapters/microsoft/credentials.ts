@@ -17,6 +17,8 @@ export type TenantSettings = NonNullable<AppConfig['tenant']>;
 /** Resource URIs the tokens are issued for (the `aud`); independent of where requests are sent. */
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const EXCHANGE_RESOURCE = 'https://outlook.office365.com';
+/** The Office 365 Management Activity API's resource (docs/wire.md). */
+export const MANAGEMENT_RESOURCE = 'https://manage.office.com';
 
 // National clouds have their own resource hosts (graph.microsoft.us, microsoftgraph.chinacloudapi.cn,
 // outlook.office365.us, partner.outlook.cn, …); anything else (a simulator, a proxy) uses the global one.
@@ -51,6 +53,11 @@ export function graphScope(graphBaseUrl: string): string {
 /** Exchange Online scope for a configured EXCHANGE_BASE_URL. */
 export function exchangeScope(exchangeBaseUrl: string): string {
   return scopeForBaseUrl(exchangeBaseUrl, EXCHANGE_RESOURCE);
+}
+
+/** Management Activity API scope for a configured MANAGEMENT_API_BASE_URL. */
+export function managementScope(managementBaseUrl: string): string {
+  return scopeForBaseUrl(managementBaseUrl, MANAGEMENT_RESOURCE);
 }
 
 /** An https.Agent trusting the public roots plus `ca` (a local simulator's certificate). */

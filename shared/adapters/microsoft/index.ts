@@ -3,10 +3,12 @@ export {
   AccessTokenSource,
   EXCHANGE_RESOURCE,
   GRAPH_RESOURCE,
+  MANAGEMENT_RESOURCE,
   createMicrosoftCredential,
   createTrustingAgent,
   exchangeScope,
   graphScope,
+  managementScope,
   scopeForBaseUrl,
   tokenFailure,
   type AccessTokenSourceOptions,
@@ -30,6 +32,20 @@ export {
   type GraphBatchResponse,
   type GraphClientOptions,
 } from './graph.js';
+export {
+  auditRecordSchema,
+  contentRefSchema,
+  parseAuditRecord,
+  readAuditTime,
+  subscriptionSchema,
+} from './auditRecords.js';
+export {
+  formatListingTime,
+  MAX_CONTENT_LOOKBACK_MS,
+  MAX_CONTENT_WINDOW_MS,
+  ManagementClient,
+  type ManagementClientOptions,
+} from './management.js';
 export { AdaptiveLimiter, type LimiterOptions, type LimiterSlot, type LimiterStats } from './limiter.js';
 export { odataString, pathSegment, queryString } from './odata.js';
 export {
@@ -64,7 +80,10 @@ export {
   classifyHttpFailure,
   extractExchangeError,
   extractGraphError,
+  extractManagementError,
   forbiddenFix,
+  isManagementThrottle,
+  MANAGEMENT_FORBIDDEN_FIX,
   malformedResponse,
   networkFailure,
   parseRetryAfter,

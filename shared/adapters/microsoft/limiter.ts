@@ -141,6 +141,17 @@ export const GRAPH_LIMITS: Omit<LimiterOptions, 'name'> = {
 };
 
 /**
+ * The Management Activity API meters requests per minute per tenant (baseline 2,000, docs/wire.md) and a poll
+ * makes a handful of calls a minute (a listing page, a few blobs): a small, rate-paced start that a 429 lowers.
+ */
+export const MANAGEMENT_LIMITS: Omit<LimiterOptions, 'name'> = {
+  initialConcurrency: 4,
+  minConcurrency: 1,
+  maxConcurrency: 16,
+  adaptiveRate: { initialPerSecond: 5, maxPerSecond: 30 },
+};
+
+/**
  * Congestion control for one upstream service. Without rate control it is AIMD on concurrency: a 429
  * halves the requests allowed in flight and pauses new starts for Retry-After (or a growing backoff); a
  * run of successes raises the limit by one. With rate control it paces starts by an adaptive rate

@@ -7,9 +7,11 @@ import { withRetries, type RetryPolicy, type Sleep } from './retry.js';
 import { ResponseTimeoutError, type FetchLike } from './transport.js';
 import {
   classifyHttpFailure,
+  isManagementThrottle,
   malformedResponse,
   networkFailure,
   parseRetryAfter,
+  SERVICE_PREFIX,
   type MicrosoftService,
 } from './upstreamErrors.js';
 
@@ -54,6 +56,7 @@ export function dependencyName(
   request: Pick<ServiceRequest, 'method' | 'url' | 'operation'>,
 ) {
   if (service === 'exchange') return `Exchange ${request.operation}`;
+  if (service === 'management') return `Management ${request.operation}`;
   const segments = new URL(request.url).pathname.split('/').filter(Boolean);
   if (segments[0] === 'v1.0' || segments[0] === 'beta') segments.shift();
   const template = segments.map((segment, i) =>
@@ -83,7 +86,7 @@ export async function sendOnce(ctx: ServiceContext, request: ServiceRequest, spa
   if (!ctx.tokenHosts.has(host)) {
     // Never hand our token to a host the configuration did not name (e.g. a forged nextLink).
     throw new PermanentUpstreamError(
-      `${ctx.service === 'graph' ? 'GRAPH' : 'EXCHANGE'}.UNTRUSTED_HOST`,
+      `${SERVICE_PREFIX[ctx.service]}.UNTRUSTED_HOST`,
       `${request.operation}: refusing to send a token to ${host}, which is not a configured ${ctx.service} host`,
     );
   }
@@ -124,8 +127,12 @@ export async function sendOnce(ctx: ServiceContext, request: ServiceRequest, spa
       return { status, headers: response.headers, text, json };
     }
 
-    // Graph sometimes throttles with 503/504 + Retry-After; treat those as back-pressure too.
-    if (status === 429 || ((status === 503 || status === 504) && retryAfterMs !== undefined)) {
+    // Graph sometimes throttles with 503/504 + Retry-After; the Management API with 403 `AF429` (docs/wire.md).
+    const throttled =
+      status === 429 ||
+      ((status === 503 || status === 504) && retryAfterMs !== undefined) ||
+      (ctx.service === 'management' && isManagementThrottle(status, text));
+    if (throttled) {
       slot.throttled(retryAfterMs);
       span?.setAttributes({
         [ATTR.throttled]: true,
@@ -134,7 +141,7 @@ export async function sendOnce(ctx: ServiceContext, request: ServiceRequest, spa
     } else {
       slot.failure();
     }
-    if ((status === 401 || status === 403) && authAttempt === 0) {
+    if ((status === 401 || status === 403) && !throttled && authAttempt === 0) {
       if (ctx.tokens.invalidate(token, status === 401 ? 'unauthorized' : 'forbidden')) continue;
     }
     throw classifyHttpFailure({

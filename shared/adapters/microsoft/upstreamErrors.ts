@@ -1,6 +1,6 @@
 import { PermanentUpstreamError, RetryableError, ThrottledError, type AppError } from '../../errors.js';
 
-export type MicrosoftService = 'graph' | 'exchange';
+export type MicrosoftService = 'graph' | 'exchange' | 'management';
 
 /** What a failed call looked like on the wire, enough to classify it. */
 export interface HttpFailure {
@@ -128,8 +128,89 @@ export function extractGraphError(bodyText: string): UpstreamErrorText {
   return { message: truncate(text(error.message) ?? code ?? '(no error text)'), ...(code ? { type: code } : {}) };
 }
 
-const SERVICE_NAME: Record<MicrosoftService, string> = { graph: 'Graph', exchange: 'Exchange' };
-const PREFIX = { graph: 'GRAPH', exchange: 'EXCHANGE' } as const satisfies Record<MicrosoftService, string>;
+const SERVICE_NAME: Record<MicrosoftService, string> = {
+  graph: 'Graph',
+  exchange: 'Exchange',
+  management: 'Management Activity API',
+};
+/** The error-code namespace of each service (`GRAPH.THROTTLED`, `MANAGEMENT.FORBIDDEN`, …). */
+export const SERVICE_PREFIX = {
+  graph: 'GRAPH',
+  exchange: 'EXCHANGE',
+  management: 'MANAGEMENT',
+} as const satisfies Record<MicrosoftService, string>;
+const PREFIX = SERVICE_PREFIX;
+
+/** The fix for a Management Activity API 403 (`AF10001`: the token lacks the permission; docs/wire.md). */
+export const MANAGEMENT_FORBIDDEN_FIX =
+  'grant the application permission ActivityFeed.Read of "Office 365 Management APIs" to the app and admin-consent ' +
+  'it, and make sure unified audit logging is turned on in the tenant';
+
+/**
+ * The `AF…` code and message of a Management Activity API failure (`{"error":{"code","message"}}`, docs/wire.md);
+ * a body that is not that JSON is used as is.
+ */
+export function extractManagementError(bodyText: string): UpstreamErrorText {
+  const error = record(record(tryJson(bodyText))?.error);
+  if (!error) {
+    const raw = truncate(bodyText);
+    return { message: raw === '' ? '(empty response body)' : raw };
+  }
+  const code = text(error.code);
+  return { message: truncate(text(error.message) ?? code ?? '(no error text)'), ...(code ? { type: code } : {}) };
+}
+
+/** True when a Management Activity API answer is throttling: `AF429` comes as 429 and also as 403 (docs/wire.md). */
+export function isManagementThrottle(status: number, bodyText: string): boolean {
+  return status === 429 || extractManagementError(bodyText).type === 'AF429';
+}
+
+function classifyManagementFailure(failure: HttpFailure, extracted: UpstreamErrorText, detail: string): AppError {
+  const code = extracted.type ?? '';
+  if (isManagementThrottle(failure.status, failure.bodyText)) {
+    return new ThrottledError('MANAGEMENT.THROTTLED', detail, failure.retryAfterMs);
+  }
+  switch (code) {
+    case 'AF20024':
+      return new PermanentUpstreamError('MANAGEMENT.ALREADY_ENABLED', detail);
+    case 'AF20022':
+      return new PermanentUpstreamError(
+        'MANAGEMENT.NO_SUBSCRIPTION',
+        `${detail}. The Audit.Exchange subscription is not started: the feed starts it`,
+      );
+    case 'AF20023':
+      return new PermanentUpstreamError(
+        'MANAGEMENT.SUBSCRIPTION_DISABLED',
+        `${detail}. An administrator disabled the subscription: start it again (subscriptions/start)`,
+      );
+    case 'AF20030':
+    case 'AF20055':
+      return new PermanentUpstreamError('MANAGEMENT.BAD_WINDOW', detail);
+    case 'AF20051':
+      return new PermanentUpstreamError('MANAGEMENT.CONTENT_EXPIRED', detail);
+    case 'AF20050':
+      return new PermanentUpstreamError('MANAGEMENT.NOT_FOUND', detail);
+    case 'AF10001':
+      return new PermanentUpstreamError('MANAGEMENT.FORBIDDEN', `${detail}. Fix: ${MANAGEMENT_FORBIDDEN_FIX}`);
+    case 'AF50000':
+      return new RetryableError('MANAGEMENT.UNAVAILABLE', detail, failure.retryAfterMs);
+  }
+  if (failure.status === 401) {
+    return new PermanentUpstreamError(
+      'MANAGEMENT.UNAUTHORIZED',
+      `${detail}. The token was refused even after a refresh: check AZURE_TENANT_ID, AZURE_CLIENT_ID, the credential ` +
+        'and MANAGEMENT_API_BASE_URL (the token is for its host)',
+    );
+  }
+  if (failure.status === 403) {
+    return new PermanentUpstreamError('MANAGEMENT.FORBIDDEN', `${detail}. Fix: ${MANAGEMENT_FORBIDDEN_FIX}`);
+  }
+  if (failure.status === 404) return new PermanentUpstreamError('MANAGEMENT.NOT_FOUND', detail);
+  if (failure.status >= 500 || failure.status === 408) {
+    return new RetryableError('MANAGEMENT.UNAVAILABLE', detail, failure.retryAfterMs);
+  }
+  return new PermanentUpstreamError('MANAGEMENT.BAD_REQUEST', detail);
+}
 
 // Both ways Microsoft documents to give an app an Exchange role (docs/wire.md, "Permissions the app needs").
 const EXCHANGE_ROLE_FIX =
@@ -144,6 +225,7 @@ const EXCHANGE_ROLE_FIX =
  */
 export function forbiddenFix(service: MicrosoftService, permission?: string, type?: string): string {
   if (service === 'exchange') return EXCHANGE_ROLE_FIX;
+  if (service === 'management') return MANAGEMENT_FORBIDDEN_FIX;
   const grant = `grant the application permission ${permission ?? 'GroupMember.Read.All / User.Read.All'}`;
   if (type === 'ErrorAccessDenied' && permission?.startsWith('Calendars.')) {
     return (
@@ -155,16 +237,21 @@ export function forbiddenFix(service: MicrosoftService, permission?: string, typ
   return `${grant} to the app and admin-consent it`;
 }
 
-/** Maps a failed HTTP exchange with Graph or Exchange to a typed error of `shared/errors.ts`. */
+/** Maps a failed HTTP exchange with Graph, Exchange or the Management API to a typed error of `shared/errors.ts`. */
 export function classifyHttpFailure(failure: HttpFailure): AppError {
   const { service, status, operation } = failure;
   const extracted =
-    service === 'exchange' ? extractExchangeError(failure.bodyText) : extractGraphError(failure.bodyText);
+    service === 'exchange'
+      ? extractExchangeError(failure.bodyText)
+      : service === 'management'
+        ? extractManagementError(failure.bodyText)
+        : extractGraphError(failure.bodyText);
   const name = SERVICE_NAME[service];
   const prefix = PREFIX[service];
   const answered = `HTTP ${status}${extracted.type ? `, ${extracted.type}` : ''}`;
   const detail = `${name} ${operation} failed (${answered}): ${extracted.message}`;
   const type = extracted.type ?? '';
+  if (service === 'management') return classifyManagementFailure(failure, extracted, detail);
 
   if (status === 429) {
     return new ThrottledError(`${prefix}.THROTTLED`, detail, failure.retryAfterMs);

@@ -1,7 +1,10 @@
 import { createLogger, type Logger } from '../../../shared/logging.js';
+import type { AuditFeedPort } from '../../../shared/ports/auditFeed.js';
 import type { MicrosoftPorts } from '../../../shared/ports/microsoft.js';
 import type { Repositories, UseCaseDeps, UseCaseSettings } from '../../../shared/ports/services.js';
 import { ResolverCache } from '../../../shared/usecases/trusteeResolver.js';
+import type { AlertRaiser } from '../../../shared/ports/alerts.js';
+import type { DelegationEvent } from '../../../shared/ports/delegations.js';
 import { MemoryDelegations } from './delegations.js';
 import { MemoryDirectory } from './directory.js';
 import { MemoryQueue } from './queue.js';
@@ -34,6 +37,17 @@ export interface MemoryDeps extends UseCaseDeps {
   clock: ManualClock;
   /** The run-scoped trustee caches syncMailbox takes (one process's worth). */
   resolvers: ResolverCache;
+  /** The alert hook: records the events each call hands it (no rules, nothing sent). */
+  alerts: { raiser: RecordingAlertRaiser };
+}
+
+/** An alert hook that keeps every batch of events it is given. */
+export class RecordingAlertRaiser implements AlertRaiser {
+  readonly batches: DelegationEvent[][] = [];
+  async raise(events: readonly DelegationEvent[]): Promise<number> {
+    this.batches.push([...events]);
+    return 0;
+  }
 }
 
 export interface MemoryDepsOptions {
@@ -42,6 +56,8 @@ export interface MemoryDepsOptions {
   settings?: Partial<UseCaseSettings>;
   /** Replaces the tenant's ports (by default `tenant.ports()`, read afresh on every call). */
   microsoft?: (tenant: MemoryTenant) => MicrosoftPorts;
+  /** The change feed's source; a test that polls the feed passes one (there is no in-memory default). */
+  auditFeed?: AuditFeedPort;
   logger?: Logger;
 }
 
@@ -77,9 +93,14 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     storage: { ping: async () => {} },
     now: clock.now,
     microsoft: () => microsoft(tenant),
+    auditFeed: () => {
+      if (options.auditFeed) return options.auditFeed;
+      throw new Error('memoryDeps: this test reads the audit feed; pass options.auditFeed');
+    },
     settings: { runTimeoutMinutes: 60, revocationHoldPercent: 20, queueTransport: 'inProcess', ...options.settings },
     tenant,
     clock,
     resolvers: new ResolverCache(),
+    alerts: { raiser: new RecordingAlertRaiser() },
   };
 }
