@@ -178,7 +178,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Preflight of the app's own permissions: Graph and Exchange tokens, read a group, Get-MailboxPermission, tables, queue — each with the fix
+         * Preflight of the app's own permissions: Graph and Exchange tokens, read a group, Get-MailboxPermission, tables, queue, the audit feed (Management API token, subscription, content) — each with the fix
          * @description App role MailboxPermissionSync.Admin.
          */
         get: operations["diagnostics"];

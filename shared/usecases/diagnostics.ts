@@ -53,11 +53,11 @@ function upstreamFix(error: unknown, service: 'graph' | 'exchange'): string {
 
 /**
  * The permission preflight: tokens for Graph and Exchange, read a group, Get-MailboxPermission on one mailbox
- * (found with Get-Mailbox -ResultSize 1, so the probe costs the same in any tenant), tables and queue reachable —
- * each with pass/fail and the exact fix. Reports no tenant data beyond counts.
+ * (found with Get-Mailbox -ResultSize 1, so the probe costs the same in any tenant), tables and queue reachable,
+ * the change feed (checkAuditFeed) — each with pass/fail and the exact fix. Reports no tenant data beyond counts.
  */
 export async function runDiagnostics(
-  deps: Pick<UseCaseDeps, 'microsoft' | 'storage' | 'queue' | 'settings'>,
+  deps: Pick<UseCaseDeps, 'microsoft' | 'auditFeed' | 'storage' | 'queue' | 'settings' | 'now'>,
 ): Promise<DiagnosticsReport> {
   const checks: Check[] = [];
   const microsoft = () => deps.microsoft();
@@ -131,6 +131,7 @@ export async function runDiagnostics(
         "and grant the identity 'Azure Service Bus Data Sender' and 'Azure Service Bus Data Receiver'.",
     ),
   );
+  checks.push(...(await checkAuditFeed(() => deps.auditFeed(), deps.now())));
   return { status: checks.every((c) => c.status === 'pass') ? 'pass' : 'fail', checks };
 }
 
@@ -149,13 +150,13 @@ const UNIFIED_AUDIT_FIX =
  * The change feed's preflight (docs/design.md §8.4): a Management API token, the Audit.Exchange subscription
  * enabled, and its content readable (the last hour listed) — each with pass/fail and the fix.
  */
-export async function checkAuditFeed(feed: AuditFeedPort, now: Date): Promise<Check[]> {
+export async function checkAuditFeed(feed: () => AuditFeedPort, now: Date): Promise<Check[]> {
   const checks: Check[] = [];
   checks.push(
     await check(
       'managementToken',
       async () => {
-        await feed.acquireToken();
+        await feed().acquireToken();
         return 'an app-only token for the Office 365 Management APIs was issued';
       },
       () => `${credentialFix} ${MANAGEMENT_TOKEN_FIX}`,
@@ -165,14 +166,13 @@ export async function checkAuditFeed(feed: AuditFeedPort, now: Date): Promise<Ch
     await check(
       'auditSubscription',
       async () => {
-        const subscriptions = await feed.listSubscriptions();
+        const subscriptions = await feed().listSubscriptions();
         const ours = subscriptions.find((s) => s.contentType === AUDIT_CONTENT_TYPE);
-        if (ours?.status !== 'enabled') {
-          throw new Error(
-            `The ${AUDIT_CONTENT_TYPE} subscription is ${ours ? ours.status || 'not enabled' : 'missing'}`,
-          );
-        }
-        return `the ${AUDIT_CONTENT_TYPE} subscription is enabled`;
+        if (ours?.status === 'enabled') return `the ${AUDIT_CONTENT_TYPE} subscription is enabled`;
+        // The poll starts it within a minute anyway; starting it here proves the tenant lets us (audit log on).
+        const started = await feed().startSubscription(AUDIT_CONTENT_TYPE);
+        const was = ours ? ours.status || 'not enabled' : 'missing';
+        return `the ${AUDIT_CONTENT_TYPE} subscription was ${was}; started it now (${started})`;
       },
       (e) =>
         e instanceof PermanentUpstreamError && /FORBIDDEN|UNAUTHORIZED/.test(e.code)
@@ -187,7 +187,7 @@ export async function checkAuditFeed(feed: AuditFeedPort, now: Date): Promise<Ch
         let blobs = 0;
         const end = now;
         const start = new Date(now.getTime() - 3_600_000);
-        for await (const page of feed.listContent(AUDIT_CONTENT_TYPE, start, end)) blobs += page.length;
+        for await (const page of feed().listContent(AUDIT_CONTENT_TYPE, start, end)) blobs += page.length;
         return `the audit content of the last hour can be listed (${blobs} content blobs)`;
       },
       (e) =>

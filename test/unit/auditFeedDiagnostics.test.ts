@@ -12,7 +12,7 @@ describe('checkAuditFeed (diagnostics of the change feed)', () => {
     feed.add('blob-1', new Date(NOW.getTime() - 10 * 60_000), []);
     feed.add('blob-old', new Date(NOW.getTime() - 2 * 3_600_000), []);
 
-    const checks = await checkAuditFeed(feed, NOW);
+    const checks = await checkAuditFeed(() => feed, NOW);
 
     expect(checks.map((c) => [c.name, c.status])).toEqual([
       ['managementToken', 'pass'],
@@ -23,14 +23,26 @@ describe('checkAuditFeed (diagnostics of the change feed)', () => {
     expect(feed.calls.lists).toEqual([{ start: new Date(NOW.getTime() - 3_600_000), end: NOW }]);
   });
 
-  it('no subscription: fails both feed checks with the unified audit log fix', async () => {
+  it('no subscription: starts it (as the poll would) and passes, then lists the content', async () => {
     const feed = new FakeAuditFeed(() => NOW);
 
-    const checks = await checkAuditFeed(feed, NOW);
+    const checks = await checkAuditFeed(() => feed, NOW);
+
+    expect(checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(checks[1]?.detail).toBe('the Audit.Exchange subscription was missing; started it now (started)');
+    expect(feed.calls.start).toBe(1);
+  });
+
+  it('a subscription the tenant refuses to start: fails with the unified audit log fix', async () => {
+    const feed = new FakeAuditFeed(() => NOW);
+    feed.fault = (op) =>
+      op === 'start' ? new PermanentUpstreamError('GRAPH.CLIENT', 'the tenant does not allow it') : undefined;
+
+    const checks = await checkAuditFeed(() => feed, NOW);
 
     const [token, subscription, content] = checks;
     expect(token?.status).toBe('pass');
-    expect(subscription).toMatchObject({ status: 'fail', detail: 'The Audit.Exchange subscription is missing' });
+    expect(subscription).toMatchObject({ status: 'fail', detail: 'the tenant does not allow it' });
     expect(subscription?.fix).toContain('UnifiedAuditLogIngestionEnabled');
     expect(content?.status).toBe('fail');
   });
@@ -42,7 +54,7 @@ describe('checkAuditFeed (diagnostics of the change feed)', () => {
         ? new PermanentUpstreamError('GRAPH.FORBIDDEN', 'AF10001: missing ActivityFeed.Read')
         : undefined;
 
-    const checks = await checkAuditFeed(feed, NOW);
+    const checks = await checkAuditFeed(() => feed, NOW);
 
     expect(checks.every((c) => c.status === 'fail')).toBe(true);
     for (const c of checks) expect(c.fix).toContain('ActivityFeed.Read');
