@@ -84,6 +84,7 @@ interface ReadBlob {
 type Stop = { kind: 'throttled'; error: Error } | { kind: 'failed'; error: Error } | null;
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 /** The error as the state keeps it: its message (the clients put no token or secret in one), bounded in size. */
 const readable = (error: Error) => error.message.slice(0, 1000);
@@ -128,8 +129,12 @@ export async function pollAuditFeed(deps: PollAuditFeedDeps): Promise<PollReport
       );
     }
     if (from < earliest) from = earliest;
+    // Whole seconds: the API takes `YYYY-MM-DDTHH:MM:SS`, and a client rounding a 24 h window outwards would
+    // make it longer than the API accepts.
+    from = wholeSecond(from);
+    const until = wholeSecond(now.getTime());
 
-    const read = await readContent(deps, from, now.getTime(), counts);
+    const read = await readContent(deps, from, until, counts);
     await handOn(deps, read.blobs, polledAt, counts, report);
     report.blobsProcessed = read.blobs.length;
     // A poll that got nowhere past where it started listing leaves the checkpoint as it is.

@@ -178,6 +178,19 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     expect((await t.state())?.checkpoint).toBe(t.clock.now().toISOString());
   });
 
+  it('windows are whole seconds (the API takes seconds; a client rounding outwards would pass 24 h)', async () => {
+    const t = await setup();
+    t.clock.set('2026-03-09T12:00:00.750Z');
+
+    await pollAuditFeed(t.deps);
+
+    for (const w of t.feed.calls.lists) {
+      expect([w.start.getUTCMilliseconds(), w.end.getUTCMilliseconds()]).toEqual([0, 0]);
+      expect(w.end.getTime() - w.start.getTime()).toBeLessThanOrEqual(MAX_WINDOW_MS);
+    }
+    expect((await t.state())?.checkpoint).toBe(NOW);
+  });
+
   it('pages through every page of a listing', async () => {
     const t = await setup(5);
     t.feed.pageSize = 2;
