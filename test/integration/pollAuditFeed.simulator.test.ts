@@ -114,7 +114,7 @@ afterAll(async () => {
 });
 
 describe('pollAuditFeed against the simulated Management Activity API', () => {
-  it("starts the subscription, ignores the system actor's noise, re-reads a granted mailbox with its actor", async () => {
+  it('starts the subscription, ignores system noise, re-reads a granted mailbox with its actor', async () => {
     const first = await pollAuditFeed(deps);
     expect(first.outcome).toBe('succeeded');
     expect((await feedState.get(sim.tenantId, 'Audit.Exchange'))?.value.subscription.status).toBe('enabled');
