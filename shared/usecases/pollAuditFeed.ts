@@ -1,5 +1,5 @@
 import type { Logger } from '../logging.js';
-import { ThrottledError } from '../errors.js';
+import { type ErrorCode, PermanentUpstreamError, ThrottledError } from '../errors.js';
 import type { ExchangePort } from '../ports/microsoft.js';
 import type { Repositories } from '../ports/services.js';
 import type { Run } from '../domain/task.js';
@@ -220,12 +220,23 @@ async function readContent(
       try {
         blobs.push(await readBlob(deps, ref, counts));
       } catch (error) {
-        return { blobs, stop: stopOf(error), resumeAt: Date.parse(ref.contentCreated) };
+        if (!isExpired(error)) return { blobs, stop: stopOf(error), resumeAt: Date.parse(ref.contentCreated) };
+        // Gone for good (AF20051): its records can never be read. Counted as one unreadable entry and logged as
+        // an error; the blob counts as handled so the feed does not stop on it. The full scan is the safety net.
+        counts.unreadableRecords++;
+        deps.logger?.error(
+          { tenantId: deps.tenantId, contentId: ref.contentId, contentCreated: ref.contentCreated },
+          'audit feed: content expired before it was read; its events are lost to the feed',
+        );
+        blobs.push({ ref, hints: [], newestRecordAt: null });
       }
     }
   }
   return { blobs, stop: null, resumeAt: to };
 }
+
+const isExpired = (error: unknown) =>
+  error instanceof PermanentUpstreamError && error.code === 'MANAGEMENT.CONTENT_EXPIRED';
 
 function stopOf(error: unknown): NonNullable<Stop> {
   const err = error instanceof Error ? error : new Error(String(error));
@@ -234,7 +245,7 @@ function stopOf(error: unknown): NonNullable<Stop> {
 
 /**
  * Every page of one window, oldest blob first, each blob once. A listing the API refuses because the
- * subscription is gone (it was disabled since we confirmed it) starts it again and lists once more.
+ * subscription is gone (stopped or disabled since we confirmed it) starts it again and lists once more.
  */
 async function listWindow(deps: PollAuditFeedDeps, start: number, end: number): Promise<AuditContentRef[]> {
   const list = async () => {
@@ -247,15 +258,18 @@ async function listWindow(deps: PollAuditFeedDeps, start: number, end: number): 
   try {
     return await list();
   } catch (error) {
-    if ((error as Error).name !== 'PermanentUpstreamError') throw error;
-    const subscriptions = await deps.auditFeed.listSubscriptions();
-    const on = subscriptions.some((s) => s.contentType === AUDIT_CONTENT_TYPE && s.status === 'enabled');
-    if (on) throw error;
-    deps.logger?.warn({ tenantId: deps.tenantId }, 'audit feed subscription found disabled; starting it again');
+    if (!(error instanceof PermanentUpstreamError) || !SUBSCRIPTION_GONE.has(error.code)) throw error;
+    deps.logger?.warn({ tenantId: deps.tenantId, code: error.code }, 'audit feed subscription gone; starting it again');
     await startSubscription(deps);
     return await list();
   }
 }
+
+/** What a listing answers when the subscription is not on (AF20022 never started or stopped, AF20023 disabled). */
+const SUBSCRIPTION_GONE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'MANAGEMENT.NO_SUBSCRIPTION',
+  'MANAGEMENT.SUBSCRIPTION_DISABLED',
+]);
 
 /** Fetches one blob and interprets its records; an unreadable record is counted and logged, never dropped quietly. */
 async function readBlob(deps: PollAuditFeedDeps, ref: AuditContentRef, counts: AuditFeedCounts): Promise<ReadBlob> {

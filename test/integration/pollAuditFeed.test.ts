@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuditFeedTable } from '../../shared/adapters/tables/auditFeedTable.js';
 import { buildRepositories } from '../../shared/composition.js';
-import { RetryableError, ThrottledError } from '../../shared/errors.js';
+import { PermanentUpstreamError, RetryableError, ThrottledError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logging.js';
 import type { AuditRecord } from '../../shared/ports/auditFeed.js';
 import type { RecipientRow } from '../../shared/ports/microsoft.js';
@@ -240,7 +240,7 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
       checkpointLostAt: null,
     }));
     t.feed.subscription = 'enabled';
-    t.feed.fault = (op) => (op === 'list' ? new RetryableError('GRAPH.CLIENT', 'answered 503') : undefined);
+    t.feed.fault = (op) => (op === 'list' ? new RetryableError('MANAGEMENT.UNAVAILABLE', 'answered 503') : undefined);
     await expect(pollAuditFeed(t.deps)).rejects.toThrow('answered 503');
     t.clock.advance(MINUTE);
     await expect(pollAuditFeed(t.deps)).rejects.toThrow('answered 503');
@@ -286,7 +286,7 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     t.feed.add('blob-3', ago(10 * MINUTE), [grantOn('user3@contoso.com')]);
     t.feed.fault = (op, detail) =>
       op === 'fetch' && detail === 'blob-2'
-        ? new ThrottledError('GRAPH.CLIENT', 'Management API answered 429', 60_000)
+        ? new ThrottledError('MANAGEMENT.THROTTLED', 'Management API answered 429', 60_000)
         : undefined;
 
     const report = await pollAuditFeed(t.deps);
@@ -309,7 +309,9 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     const t = await setup(6);
     let outage = false;
     t.feed.fault = (op, detail) =>
-      outage && (op === 'list' || detail === 'blob-2') ? new RetryableError('GRAPH.CLIENT', 'answered 503') : undefined;
+      outage && (op === 'list' || detail === 'blob-2')
+        ? new RetryableError('MANAGEMENT.UNAVAILABLE', 'answered 503')
+        : undefined;
     t.feed.add('blob-1', ago(3 * MINUTE), [grantOn('user1@contoso.com')]);
     t.feed.add('blob-2', ago(2 * MINUTE), [grantOn('user2@contoso.com')]);
     outage = true;
@@ -328,7 +330,7 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     // The listing answers again but blob-2 still fails: blob-1 is handed on, the checkpoint stops before blob-2.
     outage = false;
     t.feed.fault = (_op, detail) =>
-      detail === 'blob-2' ? new RetryableError('GRAPH.CLIENT', 'answered 503') : undefined;
+      detail === 'blob-2' ? new RetryableError('MANAGEMENT.UNAVAILABLE', 'answered 503') : undefined;
     await expect(pollAuditFeed(t.deps)).rejects.toThrow('answered 503');
     expect(t.resyncs.mailboxIds()).toEqual([guid(1)]);
     expect((await t.state())?.checkpoint).toBe(ago(2 * MINUTE).toISOString());
@@ -367,6 +369,36 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
     expect(t.lines).toContainEqual(
       expect.objectContaining({ contentId: 'blob-1', reason: 'CreationTime is missing', level: 40 }),
     );
+  });
+
+  it('a blob expired before it was read: counted and logged as an error, and the feed goes on past it', async () => {
+    const t = await setup();
+    t.feed.add('blob-gone', ago(6 * MINUTE), [grantOn('user1@contoso.com')]);
+    t.feed.add('blob-2', ago(5 * MINUTE), [grantOn('user2@contoso.com')]);
+    t.feed.fault = (op, detail) =>
+      op === 'fetch' && detail === 'blob-gone'
+        ? new PermanentUpstreamError('MANAGEMENT.CONTENT_EXPIRED', 'AF20051: content expired')
+        : undefined;
+
+    const report = await pollAuditFeed(t.deps);
+
+    expect(report.outcome).toBe('succeeded');
+    expect(t.resyncs.mailboxIds()).toEqual([guid(2)]);
+    expect((await t.counts()).unreadableRecords).toBe(1);
+    expect(t.lines).toContainEqual(expect.objectContaining({ contentId: 'blob-gone', level: 50 }));
+    expect((await t.state())?.checkpoint).toBe(NOW);
+  });
+
+  it('a 403 on a blob is no expiry: the poll fails and keeps the checkpoint before it', async () => {
+    const t = await setup();
+    const blob = t.feed.add('blob-1', ago(5 * MINUTE), [grantOn('user1@contoso.com')]);
+    t.feed.fault = (op) =>
+      op === 'fetch' ? new PermanentUpstreamError('MANAGEMENT.FORBIDDEN', 'AF10001: ActivityFeed.Read') : undefined;
+
+    await expect(pollAuditFeed(t.deps)).rejects.toThrow('AF10001');
+
+    expect((await t.state())?.checkpoint).toBe(blob.contentCreated);
+    expect(t.resyncs.requests).toEqual([]);
   });
 
   it('ignores system actors and other operations, counting each reason', async () => {

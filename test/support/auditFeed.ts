@@ -116,11 +116,12 @@ export class FakeAuditFeed implements AuditFeedPort {
     this.calls.lists.push({ start, end });
     this.check('list', start.toISOString());
     if (this.subscription !== 'enabled') {
-      throw new PermanentUpstreamError('GRAPH.CLIENT', 'AF20022: No subscription found for the content type');
+      throw new PermanentUpstreamError('MANAGEMENT.NO_SUBSCRIPTION', 'AF20022: No subscription found');
     }
-    if (end.getTime() - start.getTime() > DAY) throw new PermanentUpstreamError('GRAPH.CLIENT', 'window over 24 h');
+    if (end.getTime() - start.getTime() > DAY)
+      throw new PermanentUpstreamError('MANAGEMENT.BAD_WINDOW', 'window over 24 h');
     if (start.getTime() < this.now().getTime() - 7 * DAY) {
-      throw new PermanentUpstreamError('GRAPH.CLIENT', 'startTime older than 7 days');
+      throw new PermanentUpstreamError('MANAGEMENT.BAD_WINDOW', 'startTime older than 7 days');
     }
     const listed = this.blobs
       .map((b) => b.ref)
@@ -134,7 +135,7 @@ export class FakeAuditFeed implements AuditFeedPort {
   async fetchContent(contentUri: string): Promise<AuditRecordRead[]> {
     const blob = this.blobs.find((b) => b.ref.contentUri === contentUri);
     this.check('fetch', blob?.ref.contentId ?? contentUri);
-    if (!blob) throw new PermanentUpstreamError('GRAPH.CLIENT', `no content at ${contentUri}`);
+    if (!blob) throw new PermanentUpstreamError('MANAGEMENT.NOT_FOUND', `no content at ${contentUri}`);
     this.calls.fetched.push(blob.ref.contentId);
     return blob.entries;
   }

@@ -36,7 +36,7 @@ describe('checkAuditFeed (diagnostics of the change feed)', () => {
   it('a subscription the tenant refuses to start: fails with the unified audit log fix', async () => {
     const feed = new FakeAuditFeed(() => NOW);
     feed.fault = (op) =>
-      op === 'start' ? new PermanentUpstreamError('GRAPH.CLIENT', 'the tenant does not allow it') : undefined;
+      op === 'start' ? new PermanentUpstreamError('MANAGEMENT.BAD_REQUEST', 'the tenant does not allow it') : undefined;
 
     const checks = await checkAuditFeed(() => feed, NOW);
 
@@ -51,7 +51,7 @@ describe('checkAuditFeed (diagnostics of the change feed)', () => {
     const feed = new FakeAuditFeed(() => NOW);
     feed.fault = (op) =>
       op === 'token' || op === 'subscriptions' || op === 'list'
-        ? new PermanentUpstreamError('GRAPH.FORBIDDEN', 'AF10001: missing ActivityFeed.Read')
+        ? new PermanentUpstreamError('MANAGEMENT.FORBIDDEN', 'AF10001: missing ActivityFeed.Read')
         : undefined;
 
     const checks = await checkAuditFeed(() => feed, NOW);
