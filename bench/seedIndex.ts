@@ -82,6 +82,8 @@ export async function seedIndex(
           source: 'MailboxPermissionSync',
           firstSeen: at,
           lastConfirmed: at,
+          grantedBy: null,
+          grantedAt: null,
         };
       });
       await delegations.apply(

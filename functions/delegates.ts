@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { registerApi } from '../shared/host/http.js';
 import { listOf, pageQuery } from '../shared/host/apiSchemas.js';
 import { withEtag } from '../shared/host/etag.js';
-import { RIGHTS } from '../shared/domain/delegation/types.js';
+import { OBSERVERS, RIGHTS } from '../shared/domain/delegation/types.js';
+import { actorOf } from '../shared/host/auth.js';
 import { ValidationError } from '../shared/errors.js';
 import {
   addManualDelegation,
@@ -31,6 +32,12 @@ const rightView = z.object({
   via: z.array(via),
   firstSeen: z.string(),
   lastConfirmed: z.string(),
+  grantedBy: z.string().nullable().describe('Who granted it (an audit record’s UserId, or the admin), when known'),
+  grantedAt: z.string().nullable().describe('When it was granted, from the same source as grantedBy'),
+  lastVerified: z
+    .string()
+    .nullable()
+    .describe('When a sync last read this right of the mailbox and found it so (synced rights; null if not known)'),
 });
 const mailboxRef = z.object({ id: z.string(), address: z.string(), displayName: z.string() });
 const delegateMailboxItem = z.object({ mailbox: mailboxRef, rights: z.array(rightView) });
@@ -54,6 +61,8 @@ const changeEvent = z.object({
   runId: z.string().nullable(),
   taskId: z.string().nullable(),
   at: z.string(),
+  actor: z.string().nullable().describe('Who made the change, when known (an audit record’s UserId, or the admin)'),
+  observedBy: z.enum(OBSERVERS).describe('A full scan, an audit-triggered re-read, or an admin’s call to this API'),
 });
 const manualBody = z
   .object({
@@ -149,9 +158,9 @@ export const addManualDelegationFn = registerApi({
     201: { description: 'The user’s rights on that mailbox', schema: delegateMailboxItem },
     404: { description: 'The tenant has no such user or mailbox' },
   },
-  handle: async ({ params, body, services }) => ({
+  handle: async ({ params, body, principal, services }) => ({
     status: 201,
-    json: await addManualDelegation(services, params.user, body.mailbox, body.rights),
+    json: await addManualDelegation(services, params.user, body.mailbox, body.rights, actorOf(principal)),
   }),
 });
 
@@ -169,8 +178,8 @@ export const removeManualDelegationFn = registerApi({
     404: { description: 'No such delegation' },
     409: { description: 'The delegation comes from Exchange (synced)' },
   },
-  handle: async ({ params, query, services }) => {
-    await removeManualDelegation(services, params.user, params.mailbox, query.right);
+  handle: async ({ params, query, principal, services }) => {
+    await removeManualDelegation(services, params.user, params.mailbox, actorOf(principal), query.right);
     return { status: 204 };
   },
 });

@@ -12,7 +12,7 @@ import {
   viaView,
 } from '../shared/host/apiSchemas.js';
 import { RIGHTS } from '../shared/domain/delegation/types.js';
-import { RUN_STATUSES, targetSchema, taskInputSchema } from '../shared/domain/task.js';
+import { RUN_STATUSES, RUN_TRIGGERS, targetSchema, taskInputSchema } from '../shared/domain/task.js';
 import { createTask, deleteTask, getTask, listTasks, updateTask } from '../shared/usecases/tasks.js';
 import { getRun, listRunMailboxes, listRuns, runTaskNow } from '../shared/usecases/runs.js';
 import {
@@ -24,7 +24,7 @@ import {
 const runSummaryView = z.object({
   runId: z.string(),
   status: z.enum(RUN_STATUSES),
-  trigger: z.enum(['schedule', 'manual']),
+  trigger: z.enum(RUN_TRIGGERS).describe('The last run that read the task’s whole target: never an audit run'),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   mailboxesTotal: z.number(),
@@ -60,7 +60,9 @@ const runView = z.looseObject({
   runId: z.string(),
   taskId: z.string(),
   status: z.enum(RUN_STATUSES),
-  trigger: z.enum(['schedule', 'manual']),
+  trigger: z
+    .enum(RUN_TRIGGERS)
+    .describe('auditEvent: the change feed re-read a few mailboxes of the task that audit records named'),
   scheduledFor: z.string().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
@@ -108,6 +110,9 @@ const heldRevocationView = z.object({
   source: z.literal('MailboxPermissionSync'),
   firstSeen: z.string(),
   lastConfirmed: z.string(),
+  grantedBy: z.string().nullable().describe('Who granted it, when known'),
+  grantedAt: z.string().nullable(),
+  actor: z.string().nullable().describe('Who removed it in Exchange, when an audit record said'),
   reason: z
     .enum(['notObserved', 'readEmpty', 'leftScope'])
     .describe(

@@ -1538,6 +1538,8 @@ export interface operations {
                     "application/json": {
                         continuationToken: string | null;
                         items: {
+                            /** @description Who made the change, when known (an audit record’s UserId, or the admin) */
+                            actor: string | null;
                             at: string;
                             delegate: {
                                 address: string;
@@ -1550,6 +1552,11 @@ export interface operations {
                                 displayName: string;
                                 id: string;
                             };
+                            /**
+                             * @description A full scan, an audit-triggered re-read, or an admin’s call to this API
+                             * @enum {string}
+                             */
+                            observedBy: "fullScan" | "auditEvent" | "manual";
                             /** @enum {string} */
                             right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                             runId: string | null;
@@ -1997,7 +2004,13 @@ export interface operations {
                             };
                             rights: {
                                 firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
                                 lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -2118,7 +2131,13 @@ export interface operations {
                             };
                             rights: {
                                 firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
                                 lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -2852,8 +2871,11 @@ export interface operations {
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                                /** @enum {string} */
-                                trigger: "schedule" | "manual";
+                                /**
+                                 * @description The last run that read the task’s whole target: never an audit run
+                                 * @enum {string}
+                                 */
+                                trigger: "schedule" | "manual" | "auditEvent";
                             } | null;
                             nextDueAt: string | null;
                             nextDueAtLocal: string | null;
@@ -3019,8 +3041,11 @@ export interface operations {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description The last run that read the task’s whole target: never an audit run
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                         } | null;
                         nextDueAt: string | null;
                         nextDueAtLocal: string | null;
@@ -3135,8 +3160,11 @@ export interface operations {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description The last run that read the task’s whole target: never an audit run
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                         } | null;
                         nextDueAt: string | null;
                         nextDueAtLocal: string | null;
@@ -3303,8 +3331,11 @@ export interface operations {
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description The last run that read the task’s whole target: never an audit run
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                         } | null;
                         nextDueAt: string | null;
                         nextDueAtLocal: string | null;
@@ -3620,8 +3651,11 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                             taskId: string;
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                             trusteesUnresolved: number;
                             /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                             warnings: string[];
@@ -3744,8 +3778,11 @@ export interface operations {
                         /** @enum {string} */
                         status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                         taskId: string;
-                        /** @enum {string} */
-                        trigger: "schedule" | "manual";
+                        /**
+                         * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                         * @enum {string}
+                         */
+                        trigger: "schedule" | "manual" | "auditEvent";
                         trusteesUnresolved: number;
                         /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                         warnings: string[];
@@ -3837,6 +3874,8 @@ export interface operations {
                     "application/json": {
                         continuationToken: string | null;
                         items: {
+                            /** @description Who removed it in Exchange, when an audit record said */
+                            actor: string | null;
                             delegate: {
                                 accountEnabled?: boolean;
                                 address: string;
@@ -3845,6 +3884,9 @@ export interface operations {
                                 upn: string;
                             };
                             firstSeen: string;
+                            grantedAt: string | null;
+                            /** @description Who granted it, when known */
+                            grantedBy: string | null;
                             lastConfirmed: string;
                             mailbox: {
                                 address: string;
@@ -4007,8 +4049,11 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                             taskId: string;
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                             trusteesUnresolved: number;
                             /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                             warnings: string[];
@@ -4172,8 +4217,11 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "expanding" | "running" | "succeeded" | "completedWithErrors" | "needsReview" | "failed" | "skipped";
                             taskId: string;
-                            /** @enum {string} */
-                            trigger: "schedule" | "manual";
+                            /**
+                             * @description auditEvent: the change feed re-read a few mailboxes of the task that audit records named
+                             * @enum {string}
+                             */
+                            trigger: "schedule" | "manual" | "auditEvent";
                             trusteesUnresolved: number;
                             /** @description Readable reasons for an administrator, e.g. why it holds revocations */
                             warnings: string[];
@@ -4420,7 +4468,13 @@ export interface operations {
                             };
                             rights: {
                                 firstSeen: string;
+                                /** @description When it was granted, from the same source as grantedBy */
+                                grantedAt: string | null;
+                                /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                                grantedBy: string | null;
                                 lastConfirmed: string;
+                                /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                                lastVerified: string | null;
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 /** @enum {string} */
@@ -4544,7 +4598,13 @@ export interface operations {
                         };
                         rights: {
                             firstSeen: string;
+                            /** @description When it was granted, from the same source as grantedBy */
+                            grantedAt: string | null;
+                            /** @description Who granted it (an audit record’s UserId, or the admin), when known */
+                            grantedBy: string | null;
                             lastConfirmed: string;
+                            /** @description When a sync last read this right of the mailbox and found it so (synced rights; null if not known) */
+                            lastVerified: string | null;
                             /** @enum {string} */
                             right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                             /** @enum {string} */

@@ -18,8 +18,28 @@ function RightCells({ entry }: { entry: RightEntry }) {
       <td data-label="Last confirmed">
         <Time iso={entry.lastConfirmed} />
       </td>
+      <td data-label="Last verified">{entry.lastVerified ? <Time iso={entry.lastVerified} /> : <Unknown />}</td>
+      <td data-label="Granted by">
+        {entry.grantedBy ? (
+          <>
+            {entry.grantedBy}
+            {entry.grantedAt ? (
+              <div class="muted small">
+                <Time iso={entry.grantedAt} />
+              </div>
+            ) : null}
+          </>
+        ) : (
+          <Unknown />
+        )}
+      </td>
     </>
   );
+}
+
+/** A value the service does not know (a full scan finds a grant, not its author): said so, never guessed. */
+function Unknown() {
+  return <span class="muted">unknown</span>;
 }
 
 function Who({ name, address }: { name: string; address: string }) {
@@ -54,6 +74,8 @@ export function DelegateMailboxTable({
             <th scope="col">Via</th>
             <th scope="col">First seen</th>
             <th scope="col">Last confirmed</th>
+            <th scope="col">Last verified</th>
+            <th scope="col">Granted by</th>
             {action ? (
               <th scope="col">
                 <span class="sr-only">Actions</span>
@@ -100,6 +122,8 @@ export function MailboxDelegateTable({ items, caption }: { items: MailboxDelegat
             <th scope="col">Via</th>
             <th scope="col">First seen</th>
             <th scope="col">Last confirmed</th>
+            <th scope="col">Last verified</th>
+            <th scope="col">Granted by</th>
           </tr>
         </thead>
         {items.map((item) => (

@@ -129,7 +129,7 @@ export function toAlertEvent(event: DelegationEvent): AlertEvent {
     right: event.right,
     via: event.via,
     source: event.source,
-    actor: null, // actor: from DelegationEvent.actor (w22run)
+    actor: event.actor,
     at: event.at,
     runId: event.runId,
   };

@@ -1,5 +1,5 @@
 import type { Run } from './task.js';
-import { isActiveStatus } from './task.js';
+import { isActiveStatus, readsWholeScope } from './task.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -26,9 +26,12 @@ const SCOPE_STATUSES: ReadonlySet<Run['status']> = new Set(['succeeded', 'comple
 const newestFirst = (runs: readonly Run[]) =>
   [...runs].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
 
-/** A task's latest run whose expansion completed (run ids sort newest first): its items are the task's scope. */
+/**
+ * A task's latest run whose expansion completed (run ids sort newest first): its items are the task's scope. An
+ * audit run's few mailboxes never are.
+ */
 export function scopeRun(runs: readonly Run[]): Run | undefined {
-  return newestFirst(runs).find((r) => SCOPE_STATUSES.has(r.status));
+  return newestFirst(runs).find((r) => SCOPE_STATUSES.has(r.status) && readsWholeScope(r));
 }
 
 /**

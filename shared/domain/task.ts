@@ -142,11 +142,23 @@ export interface RunReview {
   skipped: number;
 }
 
+/**
+ * What started a run: its schedule's slot, an administrator (run now), or the change feed re-reading the mailboxes
+ * audit records named (an audit run: a few mailboxes of the task's scope, never the task's scope itself).
+ */
+export const RUN_TRIGGERS = ['schedule', 'manual', 'auditEvent'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+/** True for a run that read its task's whole target: its items are the task's scope (not an audit run's few). */
+export function readsWholeScope(run: Pick<Run, 'trigger'>): boolean {
+  return run.trigger !== 'auditEvent';
+}
+
 export interface Run extends RunCounts {
   runId: string;
   taskId: string;
   status: RunStatus;
-  trigger: 'schedule' | 'manual';
+  trigger: RunTrigger;
   scheduledFor: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -179,6 +191,14 @@ function invertedMillis(at: Date): string {
 /** The run id of a task's scheduled slot: derived from the slot alone (unique per task), so a claim is idempotent. */
 export function scheduledRunId(slot: Date): string {
   return `${invertedMillis(slot)}-s`;
+}
+
+/**
+ * The run id of the audit run a feed poll at `polledAt` starts for a task: derived from the poll alone, so a
+ * repeated poll names the same run; sorts with the others, newest first.
+ */
+export function auditRunId(polledAt: Date): string {
+  return `${invertedMillis(polledAt)}-a`;
 }
 
 /** The run id of a manual run; sorts with the scheduled ones, newest first. */

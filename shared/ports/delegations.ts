@@ -1,5 +1,6 @@
-import type { DelegationEvent, DelegationRow, MailboxRef } from '../domain/delegation/types.js';
+import type { DelegationEvent, DelegationRow, MailboxRef, Right } from '../domain/delegation/types.js';
 import type { MailboxSyncPlan } from '../domain/delegation/plan.js';
+import type { LateAttribution } from '../domain/delegation/attribution.js';
 import type { Page } from './repositories.js';
 
 // The delegation vocabulary is the domain's: its sync plan is built from these very rows and events.
@@ -74,4 +75,17 @@ export interface DelegationRepository {
   apply(changes: MailboxChanges, context: ChangeContext): Promise<string | undefined>;
   /** One page of the change history, newest first; a page reads about the entities it returns (docs/performance.md). */
   changes(query: HistoryQuery): Promise<Page<DelegationEvent>>;
+  /**
+   * Records that a sync read these rights of the mailbox at `at` and its stored rows match what it read (one
+   * write per mailbox, whatever the rights; no delegation row is written).
+   */
+  recordVerified(mailboxId: string, rights: readonly Right[], at: string): Promise<void>;
+  /** When each right of each mailbox was last verified (see recordVerified); a mailbox never verified is absent. */
+  lastVerified(mailboxIds: readonly string[]): Promise<Map<string, Partial<Record<Right, string>>>>;
+  /**
+   * Attributes a stored grant after the fact (see lateAttributions): the actor on its latest `granted` event (both
+   * history copies) if that has none, then `grantedBy` / `grantedAt` on its rows (both indexes) if they have none.
+   * Idempotent, history first: a redelivery finds the rows still unattributed and completes the write.
+   */
+  attributeGrant(attribution: LateAttribution): Promise<void>;
 }

@@ -131,6 +131,8 @@ export type RevocationReason = 'notObserved' | 'readEmpty' | 'leftScope';
 export interface ProposedRevocation extends StoredDelegation {
   mailbox: { id: string; address: string; displayName: string };
   reason: RevocationReason;
+  /** Who removed it, when an audit record said; null otherwise (and for a mailbox that left scope). */
+  actor: string | null;
 }
 
 /** Per right: revocations the run's mailboxes proposed and the synced delegations they had stored. */

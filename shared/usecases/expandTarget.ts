@@ -2,7 +2,7 @@ import type { Repositories, UseCaseSettings } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { PermanentUpstreamError, PreconditionFailedError } from '../errors.js';
 import type { RawAce, Right } from '../domain/delegation/types.js';
-import type { Run, Target } from '../domain/task.js';
+import { readsWholeScope, type Run, type Target } from '../domain/task.js';
 import { fromRecipientPermissionRow, type DirectoryObject, type MicrosoftPorts } from '../ports/microsoft.js';
 import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.js';
 import type { Versioned } from '../ports/repositories.js';
@@ -249,6 +249,8 @@ async function startExpanding(deps: ExpandDeps, taskId: string, runId: string): 
   for (let attempt = 0; attempt < 3; attempt++) {
     const found = await deps.repos.runs.get(taskId, runId);
     if (!found) return `run ${runId} of task ${taskId} does not exist`;
+    // An audit run is never expanded (its items are given); a stray message must not scan the task's target.
+    if (!readsWholeScope(found.value)) return 'an audit run has no target to expand';
     if (found.value.status === 'expanding') return found;
     if (found.value.status !== 'queued') return `run is already ${found.value.status}`;
     try {
@@ -273,8 +275,10 @@ export async function expandTarget(deps: ExpandDeps, body: unknown): Promise<Exp
 /** The mailboxes per second the task's latest finished run sustained (one page of its runs, newest first). */
 async function previousRunPace(deps: ExpandDeps, taskId: string, runId: string): Promise<number | undefined> {
   const { items } = await deps.repos.runs.list(taskId, { top: 10 });
+  // An audit run's few mailboxes say nothing of the pace a whole target sustains.
   const finished = items.find(
-    (r) => r.runId !== runId && ['succeeded', 'completedWithErrors', 'needsReview'].includes(r.status),
+    (r) =>
+      r.runId !== runId && readsWholeScope(r) && ['succeeded', 'completedWithErrors', 'needsReview'].includes(r.status),
   );
   return finished ? sustainedMailboxRate(finished) : undefined;
 }

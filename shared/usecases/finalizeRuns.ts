@@ -1,6 +1,6 @@
 import type { Repositories, UseCaseSettings } from '../ports/services.js';
 import type { Logger } from '../logging.js';
-import { isActiveStatus, type Run, type RunStatus } from '../domain/task.js';
+import { isActiveStatus, readsWholeScope, type Run, type RunStatus } from '../domain/task.js';
 import type { RunChanges } from '../domain/runLifecycle.js';
 import type { LiveRunCounts, SettleResult, Versioned } from '../ports/repositories.js';
 import type { RightTally } from '../domain/delegation/hold.js';
@@ -8,6 +8,7 @@ import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.j
 import type { MailboxMessageBody } from './messages.js';
 import { runKey, sendExpandMessage } from './runs.js';
 import { coveredByAnyRun, proposeLeftScope, settleProposedRevocations } from './revocationHold.js';
+import { resumeAuditRun } from './auditRunStart.js';
 import { PreconditionFailedError } from '../errors.js';
 
 export interface FinalizeDeps {
@@ -82,6 +83,11 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
         report,
       );
     }
+    if (ageMinutes > 2 && !readsWholeScope(run)) {
+      // An audit run has no expansion: its items were stored before it, and its starter died before `running`.
+      if (await resumeAuditRun(deps, found)) report.resent++;
+      return;
+    }
     if (ageMinutes > 2) {
       // Never expanded, or not to the end (a crash between claim and send, a lost in-process message, a host
       // that died mid-expansion); the message id makes this a no-op while a live expansion's copy is queued.
@@ -144,6 +150,8 @@ async function finalizeOne(deps: FinalizeDeps, taskId: string, runId: string, re
         },
         rights: run.rights,
         throttleRetries: 0,
+        // An audit run's copy keeps it one (its events say auditEvent); the hints are not kept beyond the first.
+        ...(readsWholeScope(run) ? {} : { audit: { hints: [] } }),
       };
       messages.push({ body, messageId: `${runKey(taskId, runId)}_${item.mailboxId}_r${resends}` });
       if (messages.length >= 500) {
@@ -278,14 +286,9 @@ async function close(
 }
 
 /**
- * A run that read its task's whole target (scheduled or manual): its items are the task's scope. Any other
- * trigger (an audit run re-reading a few mailboxes, docs/design.md §8.4) says nothing about the scope.
+ * The latest run of a task whose expansion completed (its items are the task's current scope). Audit runs are
+ * not: they re-read a few mailboxes of the scope, and the others did not leave it.
  */
-export function isFullRun(run: Pick<Run, 'trigger'>): boolean {
-  return run.trigger === 'schedule' || run.trigger === 'manual';
-}
-
-/** The latest full run of a task whose expansion completed (its items are the task's current scope). */
 export async function latestExpandedRun(
   deps: { repos: Pick<Repositories, 'runs'> },
   taskId: string,
@@ -297,7 +300,7 @@ export async function latestExpandedRun(
     const hit = page.items.find(
       (r) =>
         r.runId !== exceptRunId &&
-        isFullRun(r) &&
+        readsWholeScope(r) &&
         (r.status === 'succeeded' || r.status === 'completedWithErrors' || r.status === 'running'),
     );
     if (hit) return hit;
@@ -316,6 +319,8 @@ async function proposeRemovalOfMailboxesThatLeftScope(
   run: Run,
 ): Promise<{ mailboxes: number; tally: RightTally }> {
   const tally: RightTally = {};
+  // An audit run's few mailboxes are not its task's scope: nothing left it.
+  if (!readsWholeScope(run)) return { mailboxes: 0, tally };
   const previous = await latestExpandedRun(deps, run.taskId, run.runId);
   if (!previous || previous.createdAt > run.createdAt) return { mailboxes: 0, tally };
   const current = new Set<string>();

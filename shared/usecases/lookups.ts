@@ -25,6 +25,11 @@ export interface RightView {
   via: Via[];
   firstSeen: string;
   lastConfirmed: string;
+  /** Who granted it and when, where known (an audit record, or the admin of a Manual delegation). */
+  grantedBy: string | null;
+  grantedAt: string | null;
+  /** The last time a sync read this right of the mailbox and found it (synced rows only; null when not known). */
+  lastVerified: string | null;
 }
 
 export interface DelegateMailboxItem {
@@ -39,8 +44,34 @@ export interface MailboxDelegateItem {
 
 const rightOrder = (r: Right) => RIGHTS.indexOf(r);
 
-function rightView(d: DelegationRow): RightView {
-  return { right: d.right, source: d.source, via: d.via, firstSeen: d.firstSeen, lastConfirmed: d.lastConfirmed };
+/** When each mailbox's rights were last verified: mailbox id (lower-cased) → right → time. */
+type VerifiedTimes = ReadonlyMap<string, Partial<Record<Right, string>>>;
+
+/**
+ * A row as lookups show it. `lastVerified` is the later of the mailbox's verified time for the right (a sync that
+ * read it unchanged writes no row, docs/design.md §8.4) and the row's `lastConfirmed` (the read that wrote it); a
+ * Manual row is never read from Exchange, so it has none.
+ */
+function rightView(d: DelegationRow, verified: VerifiedTimes = new Map()): RightView {
+  const read = verified.get(d.mailbox.id.toLowerCase())?.[d.right];
+  const lastVerified =
+    d.source === 'Manual' ? null : read && Date.parse(read) > Date.parse(d.lastConfirmed) ? read : d.lastConfirmed;
+  return {
+    right: d.right,
+    source: d.source,
+    via: d.via,
+    firstSeen: d.firstSeen,
+    lastConfirmed: d.lastConfirmed,
+    grantedBy: d.grantedBy,
+    grantedAt: d.grantedAt,
+    lastVerified,
+  };
+}
+
+/** The verified times of the mailboxes the synced rows are on: one point read per mailbox, in parallel. */
+async function verifiedTimes(deps: LookupDeps, rows: readonly DelegationRow[]): Promise<VerifiedTimes> {
+  const ids = rows.filter((d) => d.source === 'MailboxPermissionSync').map((d) => d.mailbox.id);
+  return ids.length === 0 ? new Map() : deps.repos.delegations.lastVerified(ids);
 }
 
 function sortRights(list: RightView[]): RightView[] {
@@ -65,11 +96,11 @@ function unknown(what: 'user' | 'mailbox', value: string): NotFoundError {
   );
 }
 
-function groupByMailbox(rows: DelegationRow[]): DelegateMailboxItem[] {
+function groupByMailbox(rows: DelegationRow[], verified: VerifiedTimes): DelegateMailboxItem[] {
   const byMailbox = new Map<string, DelegateMailboxItem>();
   for (const row of rows) {
     const item = byMailbox.get(row.mailbox.id) ?? { mailbox: row.mailbox, rights: [] };
-    item.rights.push(rightView(row));
+    item.rights.push(rightView(row, verified));
     byMailbox.set(row.mailbox.id, item);
   }
   return [...byMailbox.values()]
@@ -100,21 +131,24 @@ async function rowsOf(
 
 /** The mailboxes a user (UPN, SMTP address or object id) can access; 404 for an unknown user. */
 export async function delegateMailboxesFor(deps: LookupDeps, user: string): Promise<DelegateMailboxItem[]> {
-  return groupByMailbox(await rowsOf(deps, user, 'user', (id) => deps.repos.delegations.forDelegate(id)));
+  const rows = await rowsOf(deps, user, 'user', (id) => deps.repos.delegations.forDelegate(id));
+  return groupByMailbox(rows, await verifiedTimes(deps, rows));
 }
 
 /** Who can access a mailbox (address or object id); 404 for an unknown one. */
 export async function delegatesFor(deps: LookupDeps, mailbox: string): Promise<MailboxDelegateItem[]> {
-  return groupByDelegate(await rowsOf(deps, mailbox, 'mailbox', (id) => deps.repos.delegations.forMailbox(id)));
+  const rows = await rowsOf(deps, mailbox, 'mailbox', (id) => deps.repos.delegations.forMailbox(id));
+  return groupByDelegate(rows, await verifiedTimes(deps, rows));
 }
 
 /** The mailboxes a user can access (one partition query), grouped by mailbox. */
 export async function delegateMailboxesOf(deps: LookupDeps, userId: string): Promise<DelegateMailboxItem[]> {
-  return groupByMailbox(await deps.repos.delegations.forDelegate(userId));
+  const rows = await deps.repos.delegations.forDelegate(userId);
+  return groupByMailbox(rows, await verifiedTimes(deps, rows));
 }
 
 /** Rows of one mailbox grouped by delegate, rights in a fixed order, delegates by name. */
-function groupByDelegate(rows: DelegationRow[]): MailboxDelegateItem[] {
+function groupByDelegate(rows: DelegationRow[], verified: VerifiedTimes): MailboxDelegateItem[] {
   const byDelegate = new Map<string, MailboxDelegateItem>();
   for (const row of rows) {
     const item = byDelegate.get(row.delegate.id) ?? {
@@ -127,7 +161,7 @@ function groupByDelegate(rows: DelegationRow[]): MailboxDelegateItem[] {
       },
       rights: [],
     };
-    item.rights.push(rightView(row));
+    item.rights.push(rightView(row, verified));
     byDelegate.set(row.delegate.id, item);
   }
   return [...byDelegate.values()]
@@ -142,10 +176,27 @@ function viaText(via: Via[]): string {
   return via.map((v) => (v.kind === 'direct' ? 'direct' : `group:${v.displayName} (${v.id})`)).join('; ');
 }
 
+/** Who granted a right and when, and when it was last verified: empty cells where not known. */
+const GRANT_COLUMNS = ['grantedBy', 'grantedAt', 'lastVerified'] as const;
+
+function grantCells(r: RightView): string[] {
+  return [r.grantedBy ?? '', r.grantedAt ?? '', r.lastVerified ?? ''];
+}
+
 /** CSV export of a user's delegate mailboxes: one line per (mailbox, right, source). */
 export function delegateMailboxesCsv(items: DelegateMailboxItem[]): string {
   return toCsv(
-    ['mailboxId', 'mailboxAddress', 'mailboxDisplayName', 'right', 'source', 'via', 'firstSeen', 'lastConfirmed'],
+    [
+      'mailboxId',
+      'mailboxAddress',
+      'mailboxDisplayName',
+      'right',
+      'source',
+      'via',
+      'firstSeen',
+      'lastConfirmed',
+      ...GRANT_COLUMNS,
+    ],
     items.flatMap((i) =>
       i.rights.map((r) => [
         i.mailbox.id,
@@ -156,6 +207,7 @@ export function delegateMailboxesCsv(items: DelegateMailboxItem[]): string {
         viaText(r.via),
         r.firstSeen,
         r.lastConfirmed,
+        ...grantCells(r),
       ]),
     ),
   );
@@ -174,6 +226,7 @@ export function mailboxDelegatesCsv(items: MailboxDelegateItem[]): string {
       'via',
       'firstSeen',
       'lastConfirmed',
+      ...GRANT_COLUMNS,
     ],
     items.flatMap((i) =>
       i.rights.map((r) => [
@@ -186,6 +239,7 @@ export function mailboxDelegatesCsv(items: MailboxDelegateItem[]): string {
         viaText(r.via),
         r.firstSeen,
         r.lastConfirmed,
+        ...grantCells(r),
       ]),
     ),
   );
@@ -239,6 +293,7 @@ export async function addManualDelegation(
   userValue: string,
   mailboxValue: string,
   rights: Right[],
+  actor: string,
 ): Promise<DelegateMailboxItem> {
   const user = await findInTenant(deps, userValue, 'user');
   const mailbox = await findInTenant(deps, mailboxValue, 'mailbox');
@@ -269,8 +324,12 @@ export async function addManualDelegation(
       source: 'Manual',
       firstSeen: at,
       lastConfirmed: at,
+      grantedBy: actor,
+      grantedAt: at,
     }));
-  const events = upsert.map((d) => changeEvent('granted', mailboxRef, d, { runId: null, taskId: null, at }));
+  const events = upsert.map((d) =>
+    changeEvent('granted', mailboxRef, d, { runId: null, taskId: null, at, actor, observedBy: 'manual' }),
+  );
   // Before the write, as in a sync: a failure after it leaves no grant unannounced.
   await deps.alerts.raiser.raise(events);
   await deps.repos.delegations.apply(
@@ -278,7 +337,8 @@ export async function addManualDelegation(
     { taskId: null, runId: null, at, eventScope: `manual_${at}` },
   );
   const rows = (await deps.repos.delegations.forMailbox(mailbox.id)).filter((d) => d.delegate.id === user.id);
-  return { mailbox: mailboxRef, rights: sortRights(rows.map(rightView)) };
+  const verified = await verifiedTimes(deps, rows);
+  return { mailbox: mailboxRef, rights: sortRights(rows.map((row) => rightView(row, verified))) };
 }
 
 /** Removes a user's Manual delegations on a mailbox; synced ones cannot be removed here (409 with the reason). */
@@ -286,6 +346,7 @@ export async function removeManualDelegation(
   deps: LookupDeps,
   userValue: string,
   mailboxValue: string,
+  actor: string,
   right?: Right,
 ): Promise<void> {
   const user = await findUser(deps, userValue, 'user');
@@ -312,7 +373,9 @@ export async function removeManualDelegation(
   }
   const at = deps.now().toISOString();
   const mailboxRef: MailboxRef = { id: mailbox.id, address: mailbox.address, displayName: mailbox.displayName };
-  const events = manual.map((d) => changeEvent('revoked', mailboxRef, d, { runId: null, taskId: null, at }));
+  const events = manual.map((d) =>
+    changeEvent('revoked', mailboxRef, d, { runId: null, taskId: null, at, actor, observedBy: 'manual' }),
+  );
   await deps.repos.delegations.apply(
     { mailbox: mailboxRef, upsert: [], remove: manual, events },
     { taskId: null, runId: null, at, eventScope: `manual_${at}` },

@@ -20,6 +20,29 @@ const rawAceSchema = z.object({
   deny: z.boolean(),
 });
 
+/** Hints an audit run's message carries per mailbox: bounded, as a burst on one mailbox must not swell it. */
+export const MAX_AUDIT_HINTS = 50;
+
+const isoTime = z.iso.datetime({ offset: true, error: () => 'must be an ISO 8601 date-time' });
+
+/**
+ * An audit record's hint about one mailbox (PermissionChangeHint, shared/ports/auditFeed.ts), as an audit run's
+ * message carries it: it attributes what the re-read finds, and never says what is granted.
+ */
+export const auditHintSchema = z
+  .object({
+    kind: z.literal('permissionChange'),
+    recordId: z.string().min(1).max(128),
+    at: isoTime,
+    operation: z.string().min(1).max(128),
+    actor: z.string().min(1).max(512),
+    mailboxIdentity: z.string().min(1).max(512),
+    right: z.enum(RIGHTS).nullable(),
+    trustee: z.string().min(1).max(1024).nullable(),
+    change: z.enum(['grant', 'revoke', 'set']),
+  })
+  .strict();
+
 /** Body of an `mps-mailbox` message: one mailbox of one run, self-contained. */
 export const mailboxMessageSchema = z
   .object({
@@ -43,6 +66,14 @@ export const mailboxMessageSchema = z
       })
       .optional(),
     throttleRetries: z.number().int().min(0).max(1000).default(0),
+    /**
+     * Present on every message of an audit run (trigger `auditEvent`): the hints that named this mailbox, which
+     * attribute the changes its re-read finds (empty on a copy the finalizer re-sent: the re-read still happens).
+     */
+    audit: z
+      .object({ hints: z.array(auditHintSchema).max(MAX_AUDIT_HINTS) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type MailboxMessageBody = z.infer<typeof mailboxMessageSchema>;

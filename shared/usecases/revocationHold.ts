@@ -3,7 +3,7 @@ import type { Logger } from '../logging.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { decideRevocationHold, MIN_REVOCATIONS_TO_HOLD, type RightTally } from '../domain/delegation/hold.js';
 import { changeEvent, RIGHTS, type Right } from '../domain/delegation/types.js';
-import type { Run } from '../domain/task.js';
+import { readsWholeScope, type Run } from '../domain/task.js';
 import type { Page, PageRequest, ProposedRevocation } from '../ports/repositories.js';
 import { runKey } from './runs.js';
 
@@ -132,7 +132,7 @@ export async function proposeLeftScope(
   mailboxId: string,
 ): Promise<ProposedRevocation[]> {
   const stored = (await repos.delegations.forMailbox(mailboxId)).filter((d) => d.source === 'MailboxPermissionSync');
-  const proposals = stored.map((d) => ({ ...d, reason: 'leftScope' as const }));
+  const proposals = stored.map((d): ProposedRevocation => ({ ...d, reason: 'leftScope', actor: null }));
   if (proposals.length > 0) await repos.runs.proposeRevocations(run.taskId, run.runId, mailboxId, proposals);
   return proposals;
 }
@@ -269,20 +269,27 @@ async function applyMailboxProposals(
   const state = await deps.repos.delegations.syncState(mailbox.id);
   const current = rows.filter((row) => row.reason === 'leftScope' || state?.pendingRun === key);
   const stored = await deps.repos.delegations.forMailbox(mailbox.id);
-  const remove = stored.filter((s) =>
-    current.some(
+  const proposalOf = (s: { delegate: { id: string }; right: Right; source: string }) =>
+    current.find(
       (p) =>
         p.delegate.id === s.delegate.id &&
         p.right === s.right &&
         p.source === s.source &&
         p.source === 'MailboxPermissionSync',
-    ),
-  );
+    );
+  const remove = stored.filter((s) => proposalOf(s) !== undefined);
   const [firstRemoved] = remove;
   if (firstRemoved) {
     const at = deps.now().toISOString();
+    const observedBy = readsWholeScope(run) ? 'fullScan' : 'auditEvent';
     const events = remove.map((d) =>
-      changeEvent('revoked', d.mailbox, d, { runId: run.runId, taskId: run.taskId, at }),
+      changeEvent('revoked', d.mailbox, d, {
+        runId: run.runId,
+        taskId: run.taskId,
+        at,
+        actor: proposalOf(d)?.actor ?? null,
+        observedBy,
+      }),
     );
     await deps.repos.delegations.apply(
       { mailbox: firstRemoved.mailbox, upsert: [], remove, events },

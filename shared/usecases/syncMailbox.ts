@@ -2,14 +2,19 @@ import type { Repositories, UseCaseSettings } from '../ports/services.js';
 import type { Logger } from '../logging.js';
 import { PermanentUpstreamError, ThrottledError } from '../errors.js';
 import {
+  attributeSyncPlan,
   computeEffectiveDelegations,
+  lateAttributions,
   observationDigest,
   planMailboxSync,
   planTrustees,
+  type AttributionHint,
   type DelegateRef,
+  type DelegationRow,
   type EffectiveDelegation,
   type MailboxRef,
   type MailboxRightsSnapshot,
+  type MailboxSyncPlan,
   type RawCalendarPermission,
   type ResolvedTrustee,
   type Right,
@@ -219,7 +224,12 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   const digest = observationDigest(mailboxRef, effective.observedRights, effective.delegations);
   const stored = await deps.repos.delegations.readForSync(mailbox.id, digest);
   const key = runKey(taskId, runId);
-  const plan = planMailboxSync(stored, effective, { mailbox: mailboxRef, taskId, runId, at: deps.now().toISOString() });
+  const at = deps.now().toISOString();
+  // An audit run's message carries the audit hints; a full scan's none (docs/design.md §8.4, attribution).
+  const hints = message.audit?.hints ?? [];
+  const observedBy = message.audit ? 'auditEvent' : 'fullScan';
+  const planned = planMailboxSync(stored, effective, { mailbox: mailboxRef, taskId, runId, at, observedBy });
+  const plan = message.audit ? attributeSyncPlan(planned, observedBy, hints) : planned;
   if (plan.upserts.length > 0) {
     // Remember what this delivery is about to change: a redelivery after a partial write sees a smaller plan,
     // but the run must still count the whole change once.
@@ -236,6 +246,10 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
   // ids are the same (deduplicated), so every grant is announced at least once.
   await deps.alerts.raiser.raise(plan.events);
   await deps.repos.delegations.applySyncPlan(plan, stored, key);
+  await attributeLateGrants(deps, plan, stored.kind === 'rows' ? stored.rows : undefined, hints);
+  // The rights read and found as stored: those with revocations pending are not confirmed until the run closes.
+  const verified = effective.observedRights.filter((r) => !plan.revocationsProposed[r]);
+  await deps.repos.delegations.recordVerified(mailbox.id, verified, at);
   await repairDelegateAddresses(deps, resolver, effective.delegations);
   const settled = await deps.repos.runs.settleItem(taskId, runId, mailbox.id, {
     status: 'done',
@@ -254,6 +268,28 @@ export async function syncMailbox(deps: SyncDeps, body: unknown): Promise<SyncOu
     unresolved: plan.counts.trusteesUnresolved,
     proposedRevocations: plan.removals.length,
   };
+}
+
+/**
+ * Late attribution (docs/design.md §8.4): an audit hint about a grant a full scan stored first, unattributed, now
+ * names its author. Only grant hints can; the stored rows are read when the sync did not (an equal digest).
+ */
+async function attributeLateGrants(
+  deps: SyncDeps,
+  plan: MailboxSyncPlan,
+  rows: readonly DelegationRow[] | undefined,
+  hints: readonly AttributionHint[],
+): Promise<void> {
+  const grants = hints.filter((h) => h.change !== 'revoke' && h.trustee !== null);
+  if (grants.length === 0) return;
+  const stored = rows ?? (await deps.repos.delegations.forMailbox(plan.mailbox.id));
+  for (const attribution of lateAttributions(stored, plan, grants)) {
+    await deps.repos.delegations.attributeGrant(attribution);
+    deps.logger?.info(
+      { mailboxId: plan.mailbox.id, right: attribution.row.right, runId: plan.runId },
+      'grant attributed after the fact from an audit record',
+    );
+  }
 }
 
 /**

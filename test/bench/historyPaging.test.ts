@@ -47,6 +47,8 @@ describe('bench: entities read per history page', () => {
         runId: 'run-1',
         taskId: 'task-1',
         at,
+        actor: null,
+        observedBy: 'fullScan',
       }));
       await app.services.repos.delegations.apply(
         { mailbox: mailbox(m), upsert: [], remove: [], events },

@@ -52,9 +52,13 @@ describe('mailbox sync state: unchanged mailboxes are recognised without reading
     await app?.stop();
   });
 
-  it('an unchanged re-run reads no delegation rows and writes nothing, and the index stays exact', async () => {
+  it('an unchanged re-run reads no delegation rows and writes none, only each mailbox’s lastVerified once, and the \
+index stays exact', async () => {
+    const tables = ['DelegationsByMailbox', 'DelegationsByDelegate', 'DelegationHistory', 'DelegationHistoryByMailbox'];
     const byMailbox = app.services.tables.store('DelegationsByMailbox');
     const readsBefore = byMailbox.own.reads;
+    const writes = () => tables.map((t) => app.services.tables.store(t).own.writes);
+    const delegationWritesBefore = writes();
     const states = app.services.tables.store('MailboxSyncState');
     const stateWritesBefore = states.own.writes;
 
@@ -62,7 +66,9 @@ describe('mailbox sync state: unchanged mailboxes are recognised without reading
 
     expect(run).toMatchObject({ status: 'succeeded', delegationsAdded: 0, delegationsRemoved: 0 });
     expect(byMailbox.own.reads).toBe(readsBefore);
-    expect(states.own.writes).toBe(stateWritesBefore);
+    expect(writes()).toEqual(delegationWritesBefore);
+    // docs/design.md §8.4: lastVerified is kept per mailbox, one merge write per mailbox per sync.
+    expect(states.own.writes - stateWritesBefore).toBe(run.mailboxesTotal);
     expect(sorted(await stored())).toEqual(
       sorted(expectedDelegations(app.sim.tenant, app.sim.tenant.demo.targetGroupId)),
     );

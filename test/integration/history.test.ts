@@ -33,6 +33,8 @@ async function writeRun(
       runId,
       taskId: 'task-1',
       at,
+      actor: null,
+      observedBy: 'fullScan',
     }));
     await deps.repos.delegations.apply(
       { mailbox: mailbox(m), upsert: [], remove: [], events },

@@ -7,6 +7,7 @@ import {
   planMailboxSync,
   type DelegationEvent,
   type MailboxSyncPlan,
+  type SyncContext,
 } from '../../shared/domain/delegation/index.js';
 import { mailboxArb, observationArb, storedRowsArb } from '../support/arbitraries.js';
 import { type MailboxDelegationPort, MemoryDelegations } from '../support/memory/delegations.js';
@@ -27,6 +28,7 @@ async function applyRevocations(repo: MailboxDelegationPort, plan: MailboxSyncPl
       runId: plan.runId,
       taskId: plan.taskId,
       at: T1,
+      observedBy: 'fullScan',
     }),
   );
   const remove = plan.removals.map(({ reason, ...row }) => row);
@@ -59,7 +61,13 @@ describe.each([
             );
           }
           const digest = observationDigest(mailbox, observed.observedRights, observed.delegations);
-          const sync = (runId: string, at: string) => ({ mailbox, taskId: 'task-1', runId, at });
+          const sync = (runId: string, at: string): SyncContext => ({
+            mailbox,
+            taskId: 'task-1',
+            runId,
+            at,
+            observedBy: 'fullScan',
+          });
 
           // Act: one sync, then the same observation again (a redelivery, or the next run).
           const read = await repo.readForSync(ID, digest);

@@ -52,6 +52,8 @@ async function grantAt(repos: ReturnType<typeof setup>['repos'], m: number, runI
     runId,
     taskId: 'task-1',
     at,
+    actor: null,
+    observedBy: 'fullScan',
   };
   await repos.delegations.apply(
     { mailbox, upsert: [], remove: [], events: [event] },

@@ -52,6 +52,8 @@ export const storedArb: fc.Arbitrary<StoredDelegation> = fc.record({
   source: fc.constantFrom('MailboxPermissionSync' as const, 'Manual' as const),
   firstSeen: fc.constantFrom('2025-01-01T00:00:00.000Z', '2025-06-01T00:00:00.000Z'),
   lastConfirmed: fc.constantFrom('2025-06-01T00:00:00.000Z', '2025-07-01T00:00:00.000Z'),
+  grantedBy: fc.constantFrom(null, 'admin@contoso.com'),
+  grantedAt: fc.constantFrom(null, '2024-12-31T23:00:00.000Z'),
 });
 
 /** The mailbox `id` as a sync shows it now: its name may have changed since its rows were stored. */

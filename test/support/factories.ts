@@ -127,13 +127,15 @@ export function aDelegationRow(overrides: Partial<DelegationRow> = {}): Delegati
     source: 'MailboxPermissionSync',
     firstSeen: '2026-02-01T10:00:00.000Z',
     lastConfirmed: '2026-02-01T10:00:00.000Z',
+    grantedBy: null,
+    grantedAt: null,
     ...overrides,
   };
 }
 
 export function aProposedRevocation(overrides: Partial<ProposedRevocation> = {}): ProposedRevocation {
   const row = aDelegationRow(overrides);
-  return { ...row, reason: 'notObserved', ...overrides };
+  return { ...row, reason: 'notObserved', actor: null, ...overrides };
 }
 
 /**

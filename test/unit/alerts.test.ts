@@ -34,6 +34,8 @@ const anEvent = (over: Partial<DelegationEvent> = {}): DelegationEvent => ({
   runId: 'run-1',
   taskId: 'task-1',
   at: '2026-12-06T10:00:00.000Z',
+  actor: 'it-admin@contoso.com',
+  observedBy: 'auditEvent',
   ...over,
 });
 
@@ -127,7 +129,10 @@ describe('the alert hook (RuleAlertRaiser)', () => {
     const ids = queue.sent.map((m) => m.messageId);
     expect(ids.slice(0, 2)).toEqual(ids.slice(2));
     expect(new Set(ids.slice(0, 2)).size).toBe(2);
-    expect((queue.sent[0]!.body as AlertMessage).event).toMatchObject({ actor: null, right: 'FullAccess' });
+    expect((queue.sent[0]!.body as AlertMessage).event).toMatchObject({
+      actor: 'it-admin@contoso.com',
+      right: 'FullAccess',
+    });
     expect(rules.reads).toBe(1); // the rule cache
   });
 
@@ -200,7 +205,7 @@ describe('deliverAlert', () => {
     expect(JSON.parse(body!)).toMatchObject({
       ruleId: 'rule-1',
       deliveryId: message.deliveryId,
-      event: { actor: null },
+      event: { actor: 'it-admin@contoso.com' },
     });
   });
 

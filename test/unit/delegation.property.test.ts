@@ -83,7 +83,7 @@ describe('diffDelegations properties', () => {
 describe('planMailboxSync properties', () => {
   const MAILBOX = 'm-1';
   const contextArb = mailboxArb(MAILBOX).map(
-    (mailbox): SyncContext => ({ mailbox, taskId: 'task-1', runId: 'run-1', at: NOW }),
+    (mailbox): SyncContext => ({ mailbox, taskId: 'task-1', runId: 'run-1', at: NOW, observedBy: 'fullScan' }),
   );
   const sum = (byRight: Partial<Record<Right, number>>) => Object.values(byRight).reduce((a, b) => a + b, 0);
 
@@ -113,7 +113,8 @@ describe('planMailboxSync properties', () => {
         expect(plan.upserts.every((row) => row.source === 'MailboxPermissionSync')).toBe(true);
         const seen = new Set(observed.delegations.map(keyOf));
         const readEmpty = observed.delegations.length === 0 && sum(plan.storedByRight) >= MIN_REVOCATIONS_TO_HOLD;
-        for (const { reason, ...row } of plan.removals) {
+        for (const { reason, actor, ...row } of plan.removals) {
+          expect(actor).toBeNull(); // a plan attributes nothing: attributeSyncPlan does, in an audit run
           expect(rows).toContainEqual(row);
           expect(row.source).toBe('MailboxPermissionSync');
           expect(observed.observedRights).toContain(row.right);

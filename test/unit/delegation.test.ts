@@ -570,7 +570,15 @@ const T0 = '2026-01-01T00:00:00Z';
 const T1 = '2026-02-01T00:00:00Z';
 
 function stored(d: EffectiveDelegation, overrides: Partial<StoredDelegation> = {}): StoredDelegation {
-  return { ...d, source: 'MailboxPermissionSync', firstSeen: T0, lastConfirmed: T0, ...overrides };
+  return {
+    ...d,
+    source: 'MailboxPermissionSync',
+    firstSeen: T0,
+    lastConfirmed: T0,
+    grantedBy: null,
+    grantedAt: null,
+    ...overrides,
+  };
 }
 
 function effective(

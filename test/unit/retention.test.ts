@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expiredRuns, retentionCutoffs, scopeRun } from '../../shared/domain/retention.js';
-import { manualRunId, type RunStatus } from '../../shared/domain/task.js';
+import { auditRunId, manualRunId, type RunStatus } from '../../shared/domain/task.js';
 import { aRun } from '../support/factories.js';
 
 describe('retentionCutoffs', () => {
@@ -70,5 +70,14 @@ describe('expiredRuns', () => {
 
     expect(scopeRun([failed, scope])).toBe(scope);
     expect(expiredRuns([failed, scope], before, false)).toEqual([failed, scope]);
+  });
+
+  it('never takes an audit run for the task’s scope: its few mailboxes are not the scope, and it may go', () => {
+    const scope = runAt('2026-05-03', 'succeeded');
+    const audit = { ...runAt('2026-05-04', 'succeeded'), runId: auditRunId(new Date('2026-05-04T10:00Z')) };
+    const auditRun = { ...audit, trigger: 'auditEvent' as const };
+
+    expect(scopeRun([auditRun, scope])).toBe(scope);
+    expect(expiredRuns([auditRun, scope], before)).toEqual([auditRun]);
   });
 });

@@ -35,6 +35,18 @@ function withExchangeRate(deps: MemoryDeps, perSecond: number) {
 }
 
 describe('expandTarget (in memory)', () => {
+  it('ignores an expansion message for an audit run: it never scans the task’s whole target', async () => {
+    const { deps, run, current } = await arrange();
+    await deps.repos.runs.create({ ...run, runId: `${run.runId}-audit`, trigger: 'auditEvent' });
+
+    const outcome = await expandTarget(deps, anExpandMessage({ runId: `${run.runId}-audit` }));
+
+    expect(outcome).toEqual({ outcome: 'ignored', reason: 'an audit run has no target to expand' });
+    expect(deps.queue.to(QUEUES.mailbox)).toEqual([]);
+    expect((await deps.repos.runs.get(run.taskId, `${run.runId}-audit`))?.value.status).toBe('queued');
+    expect((await current())?.status).toBe('queued');
+  });
+
   it('turns a group target into one pending item and one mps-mailbox message per mailbox', async () => {
     const { deps, run, adele, ben } = await arrange();
 

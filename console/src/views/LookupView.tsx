@@ -6,6 +6,13 @@ import { ErrorBox, Loading, LoadMore, rightLabel, SourceBadge, Time, useApp, use
 
 type Kind = 'user' | 'mailbox';
 
+/** How a change came to be known, as a history line says it. */
+const OBSERVED_BY: Record<DelegationChange['observedBy'], string> = {
+  fullScan: 'seen by a full scan',
+  auditEvent: 'seen after an audit event',
+  manual: 'made through this console',
+};
+
 /** Grants and revocations, newest first. */
 export function HistoryTimeline({ filter }: { filter: { delegate?: string; mailbox?: string } }) {
   const { api } = useApp();
@@ -30,7 +37,13 @@ export function HistoryTimeline({ filter }: { filter: { delegate?: string; mailb
               <span title={c.mailbox.address}>{c.mailbox.displayName || c.mailbox.address}</span> for{' '}
               <span title={c.delegate.address}>{c.delegate.displayName || c.delegate.address}</span>
               <div class="muted small">
-                via <ViaList via={c.via} /> · <SourceBadge source={c.source} />
+                via <ViaList via={c.via} /> · <SourceBadge source={c.source} /> · {OBSERVED_BY[c.observedBy]}
+                {c.actor ? (
+                  <>
+                    {' '}
+                    by <span data-testid="actor">{c.actor}</span>
+                  </>
+                ) : null}
                 {c.runId ? (
                   <>
                     {' '}

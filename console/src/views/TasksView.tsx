@@ -18,6 +18,13 @@ import { TargetName } from '../targets';
 import { ReviewOutcome, RunReviewPanel, RunWarnings } from './RunReview';
 import { AuditFeedPanel } from './AuditFeedPanel';
 
+/** A run's trigger as the runs table shows it; an audit run re-read a few mailboxes an audit record named. */
+const TRIGGER_LABELS: Record<Run['trigger'], string> = {
+  schedule: 'Schedule',
+  manual: 'Run now',
+  auditEvent: 'Audit event',
+};
+
 const POLL_MS = 1500;
 
 const SKIP_REASON: Record<string, string> = {
@@ -243,7 +250,7 @@ function RunHistory({ taskId, refreshKey, onReviewed }: RunHistoryProps) {
                   <td data-label="Started">
                     <Time iso={run.startedAt ?? run.createdAt} />
                   </td>
-                  <td data-label="Trigger">{run.trigger === 'manual' ? 'Run now' : 'Schedule'}</td>
+                  <td data-label="Trigger">{TRIGGER_LABELS[run.trigger]}</td>
                   <td data-label="Status">
                     <RunStatusBadge status={run.status} />
                   </td>

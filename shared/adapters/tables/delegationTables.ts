@@ -1,10 +1,11 @@
 import type { TransactionAction } from '@azure/data-tables';
 import type { Right, Source } from '../../domain/delegation/types.js';
+import type { LateAttribution } from '../../domain/delegation/attribution.js';
 import { decodeKey, encodeKey } from './keys.js';
 import { HistoryLog } from './historyLog.js';
 import type { Page } from '../../ports/repositories.js';
 import { fromDelegationEntity, toDelegationProperties } from './entities/delegation.js';
-import { fromSyncStateEntity } from './entities/syncState.js';
+import { fromSyncStateEntity, fromVerifiedEntity, toVerifiedProperties } from './entities/syncState.js';
 import { odata, type Entity, type StoredEntity, type TableFactoryLike, type TableStore } from './tableStore.js';
 import type {
   ChangeContext,
@@ -20,6 +21,11 @@ import type { MailboxSyncPlan } from '../../domain/delegation/plan.js';
 
 const SEP = '|';
 const SYNC_STATE_ROW = 'state';
+/**
+ * Beside the state row, its own row: the state row is replaced whole under ETags (the digest protocol), which
+ * would drop a time kept on it, and a write to it would fail a concurrent sync's conditional digest write.
+ */
+const VERIFIED_ROW = 'verified';
 
 function rowKeyOf(otherId: string, right: Right, source: Source): string {
   return [encodeKey(otherId.toLowerCase(), 'object id'), right, source].join(SEP);
@@ -191,6 +197,62 @@ export class DelegationTables implements DelegationRepository {
   changes(query: HistoryQuery): Promise<Page<DelegationEvent>> {
     return this.history.changes(query);
   }
+
+  /** Merges the verified time of the rights a sync read into the mailbox's `verified` row (one write). */
+  async recordVerified(mailboxId: string, rights: readonly Right[], at: string): Promise<void> {
+    if (rights.length === 0) return;
+    await this.syncStates.upsert(
+      {
+        partitionKey: encodeKey(mailboxId.toLowerCase(), 'mailbox id'),
+        rowKey: VERIFIED_ROW,
+        ...toVerifiedProperties(rights, at),
+      },
+      'Merge',
+    );
+  }
+
+  /** The `verified` row of each mailbox: one point read each, up to 32 at once (a user may open thousands). */
+  async lastVerified(mailboxIds: readonly string[]): Promise<Map<string, Partial<Record<Right, string>>>> {
+    const ids = [...new Set(mailboxIds.map((id) => id.toLowerCase()))];
+    const found = new Map<string, Partial<Record<Right, string>>>();
+    for (let i = 0; i < ids.length; i += 32) {
+      const chunk = ids.slice(i, i + 32);
+      const rows = await Promise.all(chunk.map((id) => this.syncStates.get(encodeKey(id, 'mailbox id'), VERIFIED_ROW)));
+      chunk.forEach((id, k) => {
+        const row = rows[k];
+        if (row) found.set(id, fromVerifiedEntity(row));
+      });
+    }
+    return found;
+  }
+
+  /** Attributes a stored grant after the fact (see DelegationRepository.attributeGrant). */
+  async attributeGrant({ row, actor, at }: LateAttribution): Promise<void> {
+    await this.history.attributeLatestGrant(row, actor);
+    const grant = { grantedBy: actor, grantedAt: at };
+    // Merges under '*': only the attribution changes, and a row removed meanwhile is not brought back. The reverse
+    // index first, the forward index (which the next sync reads) last, as every other write.
+    const reverseKey = encodeKey(row.delegate.id.toLowerCase(), 'delegate id');
+    await this.byDelegate
+      .update(
+        { partitionKey: reverseKey, rowKey: rowKeyOf(row.mailbox.id, row.right, row.source), ...grant },
+        '*',
+        'Merge',
+      )
+      .catch(ignoreNotFound);
+    const forwardKey = encodeKey(row.mailbox.id.toLowerCase(), 'mailbox id');
+    await this.byMailbox
+      .update(
+        { partitionKey: forwardKey, rowKey: rowKeyOf(row.delegate.id, row.right, row.source), ...grant },
+        '*',
+        'Merge',
+      )
+      .catch(ignoreNotFound);
+  }
+}
+
+function ignoreNotFound(error: unknown): void {
+  if ((error as Error).name !== 'NotFoundError') throw error;
 }
 
 export { decodeKey };

@@ -146,6 +146,37 @@ export class HistoryLog {
     return at;
   }
 
+  /**
+   * Sets `actor` on the latest `granted` event of a delegation (both copies) when it has none; a later event
+   * already attributed, or none at all, leaves the history as it is. Idempotent.
+   */
+  async attributeLatestGrant(
+    d: Pick<DelegationEvent, 'mailbox' | 'delegate' | 'right' | 'source'>,
+    actor: string,
+  ): Promise<void> {
+    const pk = mailboxPartition(d.mailbox.id);
+    // Event rows start with the inverted time (digits): the scope records (`scope_…`) sort after them.
+    const filter = [
+      odata`PartitionKey eq ${pk} and RowKey lt ${SCOPE_PREFIX} and type eq ${'granted'}`,
+      odata`delegateId eq ${d.delegate.id} and right eq ${d.right} and source eq ${d.source}`,
+    ].join(' and ');
+    let latest: StoredEntity | undefined;
+    for await (const entity of this.byMailbox.all(filter, undefined, pk)) {
+      latest = entity;
+      break; // newest first
+    }
+    if (!latest || (typeof latest.actor === 'string' && latest.actor !== '')) return;
+    const rowKey = String(latest.rowKey);
+    const merge = { actor };
+    // Retention deletes the mailbox copy before the log's: a copy gone is an event past retention.
+    const gone = (error: unknown) => {
+      if ((error as Error).name !== 'NotFoundError') throw error;
+    };
+    const logKey = rowKey.slice(0, PARTITION_DIGITS);
+    await this.log.update({ partitionKey: logKey, rowKey, ...merge }, '*', 'Merge').catch(gone);
+    await this.byMailbox.update({ partitionKey: pk, rowKey, ...merge }, '*', 'Merge').catch(gone);
+  }
+
   /** One page of events at or after `since`, newest first (see DelegationRepository.changes). */
   async changes(query: HistoryQuery): Promise<Page<DelegationEvent>> {
     const continuationToken = unwrapToken(query.continuationToken);

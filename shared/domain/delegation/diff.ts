@@ -52,7 +52,7 @@ export function diffDelegations(
       if (sameVias(before.via, current.via) && sameDelegateDisplay(before.delegate, current.delegate)) {
         diff.unchanged++;
       } else {
-        diff.changed.push({ before, after: toStored(current, before.firstSeen, now) });
+        diff.changed.push({ before, after: { ...toStored(current, before.firstSeen, now), ...grantOf(before) } });
       }
     } else if (manualKeys.has(key)) {
       diff.coveredByManual++;
@@ -67,6 +67,12 @@ export function diffDelegations(
   return diff;
 }
 
+/** Who granted a stored delegation and when: kept when its row is rewritten for another reason. */
+function grantOf(d: StoredDelegation): Pick<StoredDelegation, 'grantedBy' | 'grantedAt'> {
+  return { grantedBy: d.grantedBy, grantedAt: d.grantedAt };
+}
+
+/** A new or rewritten synced row; who granted it is not known to a read of Exchange (see attributeSyncPlan). */
 function toStored(d: EffectiveDelegation, firstSeen: string, lastConfirmed: string): StoredDelegation {
   return {
     mailboxId: d.mailboxId,
@@ -76,5 +82,7 @@ function toStored(d: EffectiveDelegation, firstSeen: string, lastConfirmed: stri
     source: 'MailboxPermissionSync',
     firstSeen,
     lastConfirmed,
+    grantedBy: null,
+    grantedAt: null,
   };
 }

@@ -12,6 +12,8 @@ export { decideRevocationHold, readsSuspiciouslyEmpty, MIN_REVOCATIONS_TO_HOLD }
 export type { HoldDecision, RightTally } from './hold.js';
 export type { EffectiveDelegations, UnresolvedTrustee } from './effective.js';
 export { diffDelegations } from './diff.js';
+export { attributeSyncPlan, attributingHint, hintNames, lateAttributions } from './attribution.js';
+export type { AttributionHint, LateAttribution } from './attribution.js';
 export type { DelegationDiff, DiffOptions } from './diff.js';
 export { IncompleteObservationError, observationDigest, planMailboxSync } from './plan.js';
 export type {

@@ -10,6 +10,7 @@ import {
   type DelegationRow,
   type EffectiveDelegation,
   type MailboxRef,
+  type ObservedBy,
   type Right,
   type StoredDelegation,
 } from './types.js';
@@ -29,6 +30,8 @@ export type SyncRevocationReason = 'notObserved' | 'readEmpty';
 /** A stored synced delegation the sync no longer observed: the run applies or holds it when it closes. */
 export interface RevocationProposal extends DelegationRow {
   reason: SyncRevocationReason;
+  /** Who removed it, when an audit record said (see attributeSyncPlan); its `revoked` event carries it. */
+  actor: string | null;
 }
 
 /** The counts a run item records for one mailbox's sync. */
@@ -46,6 +49,8 @@ export interface SyncContext {
   runId: string;
   /** ISO 8601 UTC. */
   at: string;
+  /** What kind of run reads the mailbox: its events say so (an audit run's are attributed by attributeSyncPlan). */
+  observedBy: ObservedBy;
 }
 
 /**
@@ -131,7 +136,7 @@ export function planMailboxSync(
         `${observed.missingGroups.length} group(s) of the observation; its grants would read as revoked`,
     );
   }
-  const { mailbox, taskId, runId, at } = context;
+  const { mailbox, taskId, runId, at, observedBy } = context;
   const digest = observationDigest(mailbox, observed.observedRights, observed.delegations);
   const counts: SyncCounts = {
     delegationsAdded: 0,
@@ -145,6 +150,7 @@ export function planMailboxSync(
       taskId,
       runId,
       at,
+      observedBy,
       digest,
       upserts: [],
       removals: [],
@@ -179,14 +185,17 @@ export function planMailboxSync(
   const removals = synced
     .filter((row) => removedKeys.has(keyOf(row)))
     .sort(compareDelegations)
-    .map((row): RevocationProposal => ({ ...row, reason }));
-  const events = diff.added.map((d) => changeEvent('granted', mailbox, d, { runId, taskId, at }));
+    .map((row): RevocationProposal => ({ ...row, reason, actor: null }));
+  const events = diff.added.map((d) =>
+    changeEvent('granted', mailbox, d, { runId, taskId, at, actor: null, observedBy }),
+  );
   const written = [...diff.added, ...diff.changed.map((c) => c.after)];
   return {
     mailbox,
     taskId,
     runId,
     at,
+    observedBy,
     digest,
     upserts: [...written.map(onMailbox), ...renamed.map((row) => ({ ...row, mailbox }))],
     removals,

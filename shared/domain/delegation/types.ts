@@ -105,6 +105,13 @@ export interface StoredDelegation extends EffectiveDelegation {
   firstSeen: string;
   /** ISO 8601 UTC; only rewritten when the row is written for another reason (unchanged rows cost no writes). */
   lastConfirmed: string;
+  /**
+   * Who made the grant, when an audit record said (its UserId), or the administrator of a Manual delegation; null
+   * when not known (a full scan finds a grant, not its author).
+   */
+  grantedBy: string | null;
+  /** When the grant was made, from the same source as `grantedBy` (ISO 8601 UTC); null when not known. */
+  grantedAt: string | null;
 }
 
 /** The mailbox as lookups show it, stored on every row so a lookup needs no directory call. */
@@ -122,6 +129,13 @@ export interface DelegationRow extends StoredDelegation {
 export const CHANGE_TYPES = ['granted', 'revoked'] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
+/**
+ * How a change came to be known: a run reading its task's whole scope (`fullScan`), a run re-reading mailboxes an
+ * audit record named (`auditEvent`), or an administrator's call to this API (`manual`).
+ */
+export const OBSERVERS = ['fullScan', 'auditEvent', 'manual'] as const;
+export type ObservedBy = (typeof OBSERVERS)[number];
+
 /** One line of the change history: a delegation granted or revoked, by a run (or an admin when runId is null). */
 export interface DelegationEvent {
   type: ChangeType;
@@ -133,6 +147,9 @@ export interface DelegationEvent {
   runId: string | null;
   taskId: string | null;
   at: string;
+  /** Who made the change, when known: an audit record's UserId, or the administrator who called the API. */
+  actor: string | null;
+  observedBy: ObservedBy;
 }
 
 /** The history event of one delegation granted on or revoked from a mailbox, by a run (or an admin: null ids). */
@@ -140,7 +157,7 @@ export function changeEvent(
   type: ChangeType,
   mailbox: MailboxRef,
   d: Pick<StoredDelegation, 'delegate' | 'right' | 'via' | 'source'>,
-  change: Pick<DelegationEvent, 'runId' | 'taskId' | 'at'>,
+  change: Pick<DelegationEvent, 'runId' | 'taskId' | 'at' | 'actor' | 'observedBy'>,
 ): DelegationEvent {
   return { type, mailbox, delegate: d.delegate, right: d.right, via: d.via, source: d.source, ...change };
 }

@@ -1,4 +1,4 @@
-import type { MailboxSyncPlan } from '../../../shared/domain/delegation/index.js';
+import type { LateAttribution, MailboxSyncPlan, Right } from '../../../shared/domain/delegation/index.js';
 import type {
   ChangeContext,
   DelegationEvent,
@@ -32,6 +32,8 @@ export class MemoryDelegations implements DelegationRepository {
   /** Delegate id (lower-cased) → row key → row: the reverse index. */
   private readonly byDelegate = new Map<string, Map<string, DelegationRow>>();
   private readonly states = new Map<string, SyncState>();
+  /** Mailbox id (lower-cased) → right → when a sync last verified it (the `verified` row beside the state). */
+  readonly verified = new Map<string, Partial<Record<Right, string>>>();
   /** History rows by their deterministic key: a redelivery rewrites, never adds. */
   readonly history = new Map<string, DelegationEvent>();
   private version = 0;
@@ -101,6 +103,39 @@ export class MemoryDelegations implements DelegationRepository {
       partition(this.byMailbox, d.mailbox.id).delete(rowKey(d.delegate.id, d));
     }
     return etag;
+  }
+
+  async recordVerified(mailboxId: string, rights: readonly Right[], at: string): Promise<void> {
+    if (rights.length === 0) return;
+    const id = mailboxId.toLowerCase();
+    this.verified.set(id, { ...this.verified.get(id), ...Object.fromEntries(rights.map((r) => [r, at])) });
+  }
+
+  async lastVerified(mailboxIds: readonly string[]): Promise<Map<string, Partial<Record<Right, string>>>> {
+    const found = new Map<string, Partial<Record<Right, string>>>();
+    for (const id of mailboxIds.map((m) => m.toLowerCase())) {
+      const times = this.verified.get(id);
+      if (times) found.set(id, { ...times });
+    }
+    return found;
+  }
+
+  async attributeGrant({ row, actor, at }: LateAttribution): Promise<void> {
+    const same = (e: DelegationEvent) =>
+      e.type === 'granted' &&
+      e.mailbox.id.toLowerCase() === row.mailbox.id.toLowerCase() &&
+      e.delegate.id.toLowerCase() === row.delegate.id.toLowerCase() &&
+      e.right === row.right &&
+      e.source === row.source;
+    const latest = [...this.history.values()].filter(same).sort((a, b) => (a.at < b.at ? 1 : -1))[0];
+    if (latest && latest.actor === null) latest.actor = actor;
+    for (const [index, id, key] of [
+      [this.byDelegate, row.delegate.id, rowKey(row.mailbox.id, row)],
+      [this.byMailbox, row.mailbox.id, rowKey(row.delegate.id, row)],
+    ] as const) {
+      const stored = index.get(id.toLowerCase())?.get(key);
+      if (stored) Object.assign(stored, { grantedBy: actor, grantedAt: at });
+    }
   }
 
   private writeState(mailboxId: string, state: Omit<SyncState, 'etag'>): string {

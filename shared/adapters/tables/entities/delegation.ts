@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RIGHTS, type DelegationRow, type Source } from '../../../domain/delegation/types.js';
-import { instant, jsonOf, nonEmpty, readEntity, text } from '../entityFields.js';
+import { instant, jsonOf, nonEmpty, nullable, readEntity, text } from '../entityFields.js';
 
 export const SOURCES = ['MailboxPermissionSync', 'Manual'] as const satisfies readonly Source[];
 
@@ -23,6 +23,13 @@ export const delegateRef = z.object({
 });
 
 /**
+ * Who granted a delegation and when ('' = not known). Rows written before attribution existed have neither
+ * property: that reads as not known (null) too, which is what those rows know; a value present must be readable.
+ */
+export const grantedBy = nullable(nonEmpty).optional();
+export const grantedAt = nullable(instant).optional();
+
+/**
  * A delegation entity, the same in both indexes (DelegationsByMailbox, DelegationsByDelegate): only the keys
  * differ. `delegateAccountEnabled` is 'true', 'false', or '' when the directory did not say.
  */
@@ -40,6 +47,8 @@ const delegationEntity = z.object({
   via: jsonOf(z.array(via)),
   firstSeen: instant,
   lastConfirmed: instant,
+  grantedBy,
+  grantedAt,
 });
 
 /** The properties of a delegation's entity besides its keys (each index keys it its own way). */
@@ -58,6 +67,8 @@ export function toDelegationProperties(d: DelegationRow): Record<string, string>
     via: JSON.stringify(d.via),
     firstSeen: d.firstSeen,
     lastConfirmed: d.lastConfirmed,
+    grantedBy: d.grantedBy ?? '',
+    grantedAt: d.grantedAt ?? '',
   };
 }
 
@@ -82,5 +93,7 @@ export function fromDelegationEntity(e: Record<string, unknown>, table: Delegati
     via: s.via,
     firstSeen: s.firstSeen,
     lastConfirmed: s.lastConfirmed,
+    grantedBy: s.grantedBy ?? null,
+    grantedAt: s.grantedAt ?? null,
   };
 }

@@ -13,7 +13,11 @@ const REASONS = ['notObserved', 'readEmpty', 'leftScope'] as const satisfies Rea
   ProposedRevocation['reason']
 >;
 
-/** The proposal is stored whole, as JSON: it is written and read back as one value, never queried by column. */
+/**
+ * The proposal is stored whole, as JSON: it is written and read back as one value, never queried by column. Who
+ * granted and who removed it came with attribution (issue 22): a proposal stored before has none of them, which
+ * reads as not known (null).
+ */
 const revocationEntity = z.object({
   row: jsonOf(
     z.object({
@@ -26,6 +30,9 @@ const revocationEntity = z.object({
       firstSeen: instant,
       lastConfirmed: instant,
       reason: z.enum(REASONS),
+      grantedBy: z.string().min(1).nullable().optional(),
+      grantedAt: instant.nullable().optional(),
+      actor: z.string().min(1).nullable().optional(),
     }),
   ),
 });
@@ -43,5 +50,6 @@ export function toRevocationEntity(partitionKey: string, row: ProposedRevocation
 
 /** Maps a proposed-revocation entity back; a missing or unreadable row is a CorruptEntityError. */
 export function fromRevocationEntity(e: Record<string, unknown>): ProposedRevocation {
-  return readEntity('RunItems', revocationEntity, e).row;
+  const row = readEntity('RunItems', revocationEntity, e).row;
+  return { ...row, grantedBy: row.grantedBy ?? null, grantedAt: row.grantedAt ?? null, actor: row.actor ?? null };
 }

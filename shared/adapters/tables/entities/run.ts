@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { RIGHTS } from '../../../domain/delegation/types.js';
-import { RUN_STATUSES, targetSchema, type Run } from '../../../domain/task.js';
+import { RUN_STATUSES, RUN_TRIGGERS, targetSchema, type Run } from '../../../domain/task.js';
 import { assertKey } from '../keys.js';
 import { instant, jsonOf, nonEmpty, nullable, readEntity, storedCount, text } from '../entityFields.js';
 import type { Entity } from '../tableStore.js';
-
-export const RUN_TRIGGERS = ['schedule', 'manual'] as const satisfies ReadonlyArray<Run['trigger']>;
 
 const rights = z.array(z.enum(RIGHTS));
 
