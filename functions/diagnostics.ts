@@ -17,7 +17,7 @@ export const diagnosticsFn = registerApi({
   tags: ['Diagnostics'],
   summary:
     "Preflight of the app's own permissions: Graph and Exchange tokens, read a group, Get-MailboxPermission, " +
-    'tables, queue — each with the fix',
+    'tables, queue, the audit feed (Management API token, subscription, content) — each with the fix',
   responses: {
     200: {
       description: 'The checklist',

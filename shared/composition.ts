@@ -25,6 +25,8 @@ import { SharedRateLink, tenantRatesOf } from './usecases/tenantRates.js';
 import { ConcurrencyLimit } from './usecases/concurrencyLimit.js';
 import { EXPANSIONS_PER_INSTANCE } from './usecases/expandTarget.js';
 import { startTelemetry } from './adapters/telemetry/setup.js';
+import { AuditFeedTable } from './adapters/tables/auditFeedTable.js';
+import type { AuditFeedStateRepository } from './ports/auditFeedState.js';
 import { AlertDeliveryTable, AlertRuleTable } from './adapters/tables/alertTables.js';
 import { SafeWebhookClient, systemResolve, type ResolveHost } from './adapters/webhook/webhookClient.js';
 import type { AlertPorts } from './ports/alerts.js';
@@ -48,6 +50,8 @@ export interface Services extends UseCaseDeps {
   tenantRates?: TenantRates;
   /** This instance's expansion slots: fewer expansions at once than the host's per-instance concurrency. */
   expansions: ConcurrencyLimit;
+  /** The change feed's checkpoint, counters and seen blobs (docs/design.md §8.4). */
+  feedState: AuditFeedStateRepository;
   /** Alert rules, deliveries, the outbound webhook client and the sync hook (with this instance's caches). */
   alerts: AlertPorts;
 }
@@ -157,6 +161,7 @@ export function buildServices(config: AppConfig, overrides: ServiceOverrides = {
     now: overrides.now ?? (() => new Date()),
     resolvers: new ResolverCache(),
     expansions: new ConcurrencyLimit(EXPANSIONS_PER_INSTANCE),
+    feedState: new AuditFeedTable(tables.store('AuditFeed')),
     ...(tenantId && !overrides.microsoft ? { tenantRates: tenantRatesOf(rateTable, tenantId) } : {}),
     microsoft: () => {
       if (overrides.microsoft) return overrides.microsoft;

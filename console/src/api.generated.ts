@@ -90,6 +90,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The change feed from the audit log: subscription, checkpoint, lag (now − newest record read), the last 24 h counted (records, hints, ignored, unreadable), the last poll and its error, and the spans it lost
+         * @description App role MailboxPermissionSync.Reader or MailboxPermissionSync.Admin.
+         */
+        get: operations["getAuditFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/console/{path}": {
         parameters: {
             query?: never;
@@ -158,7 +178,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Preflight of the app's own permissions: Graph and Exchange tokens, read a group, Get-MailboxPermission, tables, queue — each with the fix
+         * Preflight of the app's own permissions: Graph and Exchange tokens, read a group, Get-MailboxPermission, tables, queue, the audit feed (Management API token, subscription, content) — each with the fix
          * @description App role MailboxPermissionSync.Admin.
          */
         get: operations["diagnostics"];
@@ -1272,6 +1292,139 @@ export interface operations {
             };
             /** @description The token lacks the required role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    getAuditFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed's state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checkpoint: string | null;
+                        checkpointLostAt: string | null;
+                        contentType: string;
+                        gaps: {
+                            detectedAt: string;
+                            from: string;
+                            to: string;
+                        }[];
+                        lagSeconds: number | null;
+                        last24h: {
+                            failedPolls: number;
+                            ignored: {
+                                failedOperation: number;
+                                notPermissionChange: number;
+                                systemActor: number;
+                            };
+                            mailboxesQueued: number;
+                            outsideScope: number;
+                            permissionHints: number;
+                            recordsRead: number;
+                            throttledPolls: number;
+                            unreadableRecords: number;
+                            unresolvedMailboxes: number;
+                        };
+                        lastPoll: {
+                            at: string;
+                            error: string | null;
+                            /** @enum {string} */
+                            outcome: "succeeded" | "throttled" | "failed";
+                        } | null;
+                        newestRecordAt: string | null;
+                        subscription: {
+                            confirmedAt: string | null;
+                            /** @enum {string} */
+                            status: "enabled" | "unknown";
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (problem+json with field errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description The token lacks the required role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        code?: string;
+                        detail: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description No tenant is configured (CONFIG.NO_TENANT) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

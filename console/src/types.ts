@@ -63,6 +63,7 @@ export type Via = RightEntry['via'][number];
 export type DirectoryRef = DelegateMailboxItem['mailbox'];
 export type DirectoryGroup = Body<'getDirectoryGroup', 200>;
 export type Diagnostics = Body<'diagnostics', 200>;
+export type AuditFeed = Body<'getAuditFeed', 200>;
 
 export type Right = RightEntry['right'];
 /** The rights in the order the console lists them. */

@@ -69,3 +69,35 @@ export const rightView = z.object({
     .nullable()
     .describe('When a sync last read this right of the mailbox and found it so (synced rights; null if not known)'),
 });
+
+/** The change feed's counters over a span (GET /api/audit-feed). */
+const auditFeedCountsView = z.object({
+  recordsRead: z.number().int(),
+  permissionHints: z.number().int(),
+  ignored: z.object({
+    notPermissionChange: z.number().int(),
+    systemActor: z.number().int(),
+    failedOperation: z.number().int(),
+  }),
+  unreadableRecords: z.number().int(),
+  unresolvedMailboxes: z.number().int(),
+  outsideScope: z.number().int(),
+  mailboxesQueued: z.number().int(),
+  throttledPolls: z.number().int(),
+  failedPolls: z.number().int(),
+});
+
+/** The change feed's state (docs/design.md §8.4): subscription, checkpoint, lag, last 24 h, last poll, gaps. */
+export const auditFeedView = z.object({
+  contentType: z.string(),
+  subscription: z.object({ status: z.enum(['enabled', 'unknown']), confirmedAt: z.string().nullable() }),
+  checkpoint: z.string().nullable(),
+  newestRecordAt: z.string().nullable(),
+  lagSeconds: z.number().int().nullable(),
+  lastPoll: z
+    .object({ at: z.string(), outcome: z.enum(['succeeded', 'throttled', 'failed']), error: z.string().nullable() })
+    .nullable(),
+  last24h: auditFeedCountsView,
+  gaps: z.array(z.object({ from: z.string(), to: z.string(), detectedAt: z.string() })),
+  checkpointLostAt: z.string().nullable(),
+});

@@ -1,6 +1,7 @@
 import { AppError, PermanentUpstreamError } from '../errors.js';
 import { QUEUES } from '../ports/queue.js';
 import type { UseCaseDeps } from '../ports/services.js';
+import { AUDIT_CONTENT_TYPE, type AuditFeedPort } from '../ports/auditFeed.js';
 
 export interface Check {
   name: string;
@@ -52,11 +53,11 @@ function upstreamFix(error: unknown, service: 'graph' | 'exchange'): string {
 
 /**
  * The permission preflight: tokens for Graph and Exchange, read a group, Get-MailboxPermission on one mailbox
- * (found with Get-Mailbox -ResultSize 1, so the probe costs the same in any tenant), tables and queue reachable —
- * each with pass/fail and the exact fix. Reports no tenant data beyond counts.
+ * (found with Get-Mailbox -ResultSize 1, so the probe costs the same in any tenant), tables and queue reachable,
+ * the change feed (checkAuditFeed) — each with pass/fail and the exact fix. Reports no tenant data beyond counts.
  */
 export async function runDiagnostics(
-  deps: Pick<UseCaseDeps, 'microsoft' | 'storage' | 'queue' | 'settings'>,
+  deps: Pick<UseCaseDeps, 'microsoft' | 'auditFeed' | 'storage' | 'queue' | 'settings' | 'now'>,
 ): Promise<DiagnosticsReport> {
   const checks: Check[] = [];
   const microsoft = () => deps.microsoft();
@@ -130,5 +131,70 @@ export async function runDiagnostics(
         "and grant the identity 'Azure Service Bus Data Sender' and 'Azure Service Bus Data Receiver'.",
     ),
   );
+  checks.push(...(await checkAuditFeed(() => deps.auditFeed(), deps.now())));
   return { status: checks.every((c) => c.status === 'pass') ? 'pass' : 'fail', checks };
+}
+
+// The change feed's grants (docs/wire.md, "Office 365 Management Activity API"; docs/deploy.md).
+const MANAGEMENT_TOKEN_FIX =
+  'Grant the app the application permission ActivityFeed.Read of the API "Office 365 Management APIs" with admin ' +
+  'consent (Entra admin center → App registrations → the app → API permissions), and check ' +
+  'MANAGEMENT_API_BASE_URL (https://manage.office.com).';
+const UNIFIED_AUDIT_FIX =
+  'Turn on unified audit logging for the tenant (Microsoft Purview portal → Audit → Start recording user and admin ' +
+  'activity, or in Exchange Online PowerShell Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true); ' +
+  'the feed starts the Audit.Exchange subscription itself on its next poll, and the first content can take up to ' +
+  '12 hours after it starts.';
+
+/**
+ * The change feed's preflight (docs/design.md §8.4): a Management API token, the Audit.Exchange subscription
+ * enabled, and its content readable (the last hour listed) — each with pass/fail and the fix.
+ */
+export async function checkAuditFeed(feed: () => AuditFeedPort, now: Date): Promise<Check[]> {
+  const checks: Check[] = [];
+  checks.push(
+    await check(
+      'managementToken',
+      async () => {
+        await feed().acquireToken();
+        return 'an app-only token for the Office 365 Management APIs was issued';
+      },
+      () => `${credentialFix} ${MANAGEMENT_TOKEN_FIX}`,
+    ),
+  );
+  checks.push(
+    await check(
+      'auditSubscription',
+      async () => {
+        const subscriptions = await feed().listSubscriptions();
+        const ours = subscriptions.find((s) => s.contentType === AUDIT_CONTENT_TYPE);
+        if (ours?.status === 'enabled') return `the ${AUDIT_CONTENT_TYPE} subscription is enabled`;
+        // The poll starts it within a minute anyway; starting it here proves the tenant lets us (audit log on).
+        const started = await feed().startSubscription(AUDIT_CONTENT_TYPE);
+        const was = ours ? ours.status || 'not enabled' : 'missing';
+        return `the ${AUDIT_CONTENT_TYPE} subscription was ${was}; started it now (${started})`;
+      },
+      (e) =>
+        e instanceof PermanentUpstreamError && /FORBIDDEN|UNAUTHORIZED/.test(e.code)
+          ? MANAGEMENT_TOKEN_FIX
+          : UNIFIED_AUDIT_FIX,
+    ),
+  );
+  checks.push(
+    await check(
+      'auditContent',
+      async () => {
+        let blobs = 0;
+        const end = now;
+        const start = new Date(now.getTime() - 3_600_000);
+        for await (const page of feed().listContent(AUDIT_CONTENT_TYPE, start, end)) blobs += page.length;
+        return `the audit content of the last hour can be listed (${blobs} content blobs)`;
+      },
+      (e) =>
+        e instanceof PermanentUpstreamError && /FORBIDDEN|UNAUTHORIZED/.test(e.code)
+          ? MANAGEMENT_TOKEN_FIX
+          : UNIFIED_AUDIT_FIX,
+    ),
+  );
+  return checks;
 }

@@ -289,7 +289,11 @@ async function close(
  * The latest run of a task whose expansion completed (its items are the task's current scope). Audit runs are
  * not: they re-read a few mailboxes of the scope, and the others did not leave it.
  */
-async function latestExpandedRun(deps: CloseDeps, taskId: string, exceptRunId?: string): Promise<Run | undefined> {
+export async function latestExpandedRun(
+  deps: { repos: Pick<Repositories, 'runs'> },
+  taskId: string,
+  exceptRunId?: string,
+): Promise<Run | undefined> {
   let token: string | undefined;
   do {
     const page = await deps.repos.runs.list(taskId, { top: 50, ...(token ? { continuationToken: token } : {}) });

@@ -218,6 +218,44 @@ describe.skipIf(skip)('admin console in Chromium', () => {
     expect(await page.evaluate<string>('location.hash')).toBe(route);
   });
 
+  it("shows the change feed's state on the tasks view: checkpoint, lag, last 24 h, last error, gaps", async () => {
+    step = 'feed';
+    const tenantId = app.services.config.tenant?.tenantId ?? '';
+    const now = Date.now();
+    const at = (msAgo: number) => new Date(now - msAgo).toISOString();
+    await app.services.feedState.update(tenantId, 'Audit.Exchange', () => ({
+      checkpoint: at(60_000),
+      subscription: { status: 'enabled', confirmedAt: at(3_600_000) },
+      lastPoll: { at: at(60_000), outcome: 'throttled', error: 'Management API answered 429 (AF429)' },
+      newestRecordAt: at(90 * 60_000 + 5_000),
+      gaps: [{ from: at(9 * 86_400_000), to: at(7 * 86_400_000), detectedAt: at(60_000) }],
+      checkpointLostAt: null,
+    }));
+    await app.services.feedState.addCounts(tenantId, 'Audit.Exchange', new Date(now - 3_600_000), {
+      recordsRead: 12,
+      permissionHints: 4,
+      ignored: { notPermissionChange: 6, systemActor: 1, failedOperation: 0 },
+      unreadableRecords: 1,
+      unresolvedMailboxes: 0,
+      outsideScope: 0,
+      mailboxesQueued: 3,
+      throttledPolls: 1,
+      failedPolls: 0,
+    });
+    await page.reload();
+    const panel = page.getByTestId('audit-feed');
+    await panel.getByTestId('feed-lag').waitFor();
+    expect(await panel.getByTestId('feed-lag').innerText()).toMatch(/^1 h 3[01] min$/);
+    expect(await panel.getByTestId('feed-24h').innerText()).toBe(
+      '12 events, 4 permission changes, 7 ignored, 1 unreadable, 3 mailboxes re-read',
+    );
+    expect(await panel.getByTestId('feed-last-poll').innerText()).toContain('Throttled');
+    expect(await panel.getByTestId('feed-error').innerText()).toContain('AF429');
+    expect(await panel.getByTestId('feed-gaps').locator('li').count()).toBe(1);
+    expect(await panel.getByTestId('feed-checkpoint').locator('time').getAttribute('datetime')).toBe(at(60_000));
+    await shot('02-feed');
+  });
+
   let taskId: string;
 
   it('creates a schedule and a task for the demo group with the group picker', async () => {

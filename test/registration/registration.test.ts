@@ -113,6 +113,7 @@ const DOCUMENTED_ROUTES = [
   'GET delegation-changes',
   'GET directory/groups',
   'GET diagnostics',
+  'GET audit-feed',
   'POST alert-rules',
   'GET alert-rules',
   'GET alert-rules/{id}',
@@ -128,10 +129,11 @@ const DOCUMENTED_QUEUE_TRIGGERS: Record<string, string> = {
   deliverAlert: 'mps-alert',
   deliverAlertDeadLetter: 'mps-alert/$deadletterqueue',
 };
-// docs/architecture.md: both timers every minute (UTC, NCRONTAB with seconds), retention daily.
+// docs/architecture.md: the run timers and the feed every minute (UTC, NCRONTAB with seconds), retention daily.
 const DOCUMENTED_TIMERS: Record<string, string> = {
   evaluateSchedules: '0 * * * * *',
   finalizeRuns: '30 * * * * *',
+  pollAuditFeed: '15 * * * * *',
   applyRetention: '0 17 3 * * *',
 };
 

@@ -7,6 +7,7 @@ import type { StorageProbe, UseCaseSettings } from '../../shared/ports/services.
 import { checkHealth } from '../../shared/usecases/checkHealth.js';
 import { runDiagnostics } from '../../shared/usecases/diagnostics.js';
 import { fakeMicrosoftPorts } from '../contract/fakes.js';
+import { FakeAuditFeed } from '../support/auditFeed.js';
 
 const settings: UseCaseSettings = {
   runTimeoutMinutes: 60,
@@ -34,8 +35,19 @@ function capturedLogger(): { logger: ReturnType<typeof createLogger>; lines: Arr
   return { logger, lines };
 }
 
+const NOW = new Date('2026-03-09T12:00:00Z');
+
 function diagnose(microsoft: MicrosoftPorts, storage = reachable) {
-  return runDiagnostics({ microsoft: () => microsoft, storage, queue: queue(), settings });
+  const feed = new FakeAuditFeed(() => NOW);
+  feed.subscription = 'enabled';
+  return runDiagnostics({
+    microsoft: () => microsoft,
+    auditFeed: () => feed,
+    storage,
+    queue: queue(),
+    settings,
+    now: () => NOW,
+  });
 }
 
 const statusOf = (report: Awaited<ReturnType<typeof runDiagnostics>>, name: string) =>
@@ -52,6 +64,9 @@ describe('diagnostics', () => {
       ['exchangeGetMailboxPermission', 'pass'],
       ['tables', 'pass'],
       ['queue', 'pass'],
+      ['managementToken', 'pass'],
+      ['auditSubscription', 'pass'],
+      ['auditContent', 'pass'],
     ]);
   });
 

@@ -15,7 +15,7 @@ export function DiagnosticsView() {
       </div>
       <p class="lead">
         A preflight of the app's own permissions: tokens for Graph and Exchange, reading a group and a mailbox's
-        permissions, tables and queue.
+        permissions, tables and queue, and the change feed from the audit log (token, subscription, content).
       </p>
       <ErrorBox error={report.error} />
       {report.loading && !data ? <Loading what="checks" /> : null}

@@ -16,6 +16,7 @@ import {
 } from '../ui';
 import { TargetName } from '../targets';
 import { ReviewOutcome, RunReviewPanel, RunWarnings } from './RunReview';
+import { AuditFeedPanel } from './AuditFeedPanel';
 
 /** A run's trigger as the runs table shows it; an audit run re-read a few mailboxes an audit record named. */
 const TRIGGER_LABELS: Record<Run['trigger'], string> = {
@@ -515,6 +516,7 @@ export function TasksView() {
           Refresh
         </button>
       </div>
+      <AuditFeedPanel />
       <ErrorBox error={tasks.error} />
       {tasks.loading && tasks.items.length === 0 ? <Loading what="tasks" /> : null}
       {!tasks.loading && !tasks.error && tasks.items.length === 0 ? (
