@@ -134,6 +134,10 @@ async function main(): Promise<void> {
         // The finalizer timer's tick; the bench fires it on the timer's production cadence (bench/run.ts).
         await host.fireTimer('finalizeRuns');
         return true;
+      case 'timer':
+        // A timer's tick on its production schedule, which bench/feed.ts keeps.
+        await host.fireTimer(request.name);
+        return true;
       case 'stop':
         await host.stop();
         setImmediate(() => process.exit(0));

@@ -63,6 +63,7 @@ export type HostRequest =
   | { id: number; cmd: 'snapshot' }
   | { id: number; cmd: 'resetPeak' }
   | { id: number; cmd: 'finalize' }
+  | { id: number; cmd: 'timer'; name: 'pollAuditFeed' | 'finalizeRuns' }
   | { id: number; cmd: 'stop' };
 
 export type HostReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };

@@ -17,6 +17,9 @@
  *     [--azurite-node-options="--max-old-space-size=8192 --no-memory-reducer --heap-growing-percent=200"]
  *                 (Node flags of the Azurite process, space-separated; note the =)
  *     [--instances 1 (or a list: 1,4,16: LOCAL_INSTANCES of the host, each count a bench of its own)]
+ *     [--feed] [--audit-delay-seconds 60] [--feed-changes 1000] [--feed-mailboxes 200]
+ *                (after the phases, the change feed: one grant's latency through the audit feed alone, then a
+ *                 burst's re-reads per mailbox; bench/feed.ts)
  *     [--keep]   (after the JSON line, keep Azurite, the simulator and the host running; each SIGUSR2 restarts
  *                 the host from dist/ and measures the lookups again, one more JSON line; Ctrl-C ends it)
  *   --phases seed (alone) fills the index through the product's adapters instead of syncing, then measures lookups.
@@ -45,6 +48,7 @@ import {
   type LookupTarget,
 } from './lookups.js';
 import { seedIndex } from './seedIndex.js';
+import { measureFeed, type FeedOptions, type FeedResult } from './feed.js';
 import { measureHistoryPaging } from './historyPaging.js';
 import { computeFloor, progressLine, summarizePhase, type BenchRight, type PhaseResult } from './metrics.js';
 import {
@@ -105,6 +109,8 @@ export interface BenchOptions {
   instances: number[];
   /** Hold the store after the run so the lookups can be measured again (SIGUSR2) against a rebuilt host. */
   keep: boolean;
+  /** Measure the change feed after the phases (bench/feed.ts), or not (null). */
+  feed: FeedOptions | null;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -130,6 +136,10 @@ function parseOptions(argv: string[]): BenchOptions {
       'host-heap-mb': { type: 'string', default: '0' },
       'azurite-node-options': { type: 'string', default: DEFAULT_AZURITE_NODE_OPTIONS },
       keep: { type: 'boolean', default: false },
+      feed: { type: 'boolean', default: false },
+      'audit-delay-seconds': { type: 'string', default: '60' },
+      'feed-changes': { type: 'string', default: '1000' },
+      'feed-mailboxes': { type: 'string', default: '200' },
       instances: { type: 'string', default: '1' },
       'table-layout': { type: 'string', default: 'sharded' },
     },
@@ -187,6 +197,14 @@ function parseOptions(argv: string[]): BenchOptions {
     tableLayout: benchLayout(String(values['table-layout'])),
     azuriteNodeOptions: nodeFlags(String(values['azurite-node-options'])),
     keep: values.keep === true,
+    feed:
+      values.feed === true
+        ? {
+            auditDelaySeconds: num('audit-delay-seconds', 0, 3600),
+            burstChanges: Math.floor(num('feed-changes', 1, 100_000)),
+            burstMailboxes: Math.floor(num('feed-mailboxes', 1, 10_000)),
+          }
+        : null,
     instances: wholeNumbers('instances', 256),
   };
 }
@@ -677,6 +695,27 @@ async function main(): Promise<void> {
       );
     }
 
+    let feed: FeedResult | null = null;
+    if (options.feed) {
+      if (options.phases[0] === 'seed') throw new Error('--feed needs a full run first (not --phases seed)');
+      const scope = tenant
+        .transitiveMembers(targetGroupId)
+        .flatMap((m) =>
+          m.type === 'user' && m.user.mail !== null && tenant.permissions.has(m.user.id) ? [m.user] : [],
+        );
+      feed = await measureFeed(
+        {
+          api,
+          sim: running,
+          fireTimer: (name) => host!.call({ cmd: 'timer', name }),
+          taskId,
+          scope,
+          log,
+        },
+        options.feed,
+      );
+    }
+
     // Entities read per history page: the whole history newest first, then one mailbox's (O(page) each).
     const snapshot = () => host!.call<HostSnapshot>({ cmd: 'snapshot' });
     const all = await measureHistoryPaging(api, snapshot, { top: 100, maxPages: 50 });
@@ -701,6 +740,7 @@ async function main(): Promise<void> {
       machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
       tenant: { mailboxes: tenant.mailboxIds().length, users: tenant.users.size, groups: tenant.groups.size },
       phases,
+      feed,
       historyPaging,
       azuriteGcBeforeLookups: azuriteGc ?? null,
       lookups,
