@@ -136,7 +136,7 @@ describe('the pollAuditFeed timer, end to end', () => {
     expect(body.last24h.mailboxesQueued).toBeGreaterThanOrEqual(4);
     expect(body.last24h.ignored.systemActor).toBeGreaterThanOrEqual(1);
   });
-  it('a feed outage (503s) loses nothing: changes made during it arrive after; the failed polls are shown', async () => {
+  it('a feed outage (503s) loses nothing: changes made during it arrive after; failed polls are shown', async () => {
     const { meganId, gradyId, lidiaId } = app.sim.tenant.demo;
     const failedBefore = (await feedStatus()).last24h.failedPolls;
     expect(await rightsOf(meganId, lidiaId)).toEqual([]);
