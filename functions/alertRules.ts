@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { registerApi } from '../shared/host/http.js';
 import { anyJson, idParams, listOf, mailboxRefView, pageQuery, viaView } from '../shared/host/apiSchemas.js';
 import { alertRuleInputSchema } from '../shared/domain/alerts.js';
-import { RIGHTS } from '../shared/domain/delegation/types.js';
+import { OBSERVERS, RIGHTS } from '../shared/domain/delegation/types.js';
 import {
   createAlertRule,
   deleteAlertRule,
@@ -33,6 +33,9 @@ const alertEventView = z.object({
   via: z.array(viaView),
   source: z.enum(['MailboxPermissionSync', 'Manual']),
   actor: z.string().nullable(),
+  observedBy: z
+    .enum(OBSERVERS)
+    .describe('fullScan: a scheduled or manual run; auditEvent: a re-read the audit feed triggered; manual: the API'),
   at: z.string(),
   runId: z.string().nullable(),
 });

@@ -1096,6 +1096,11 @@ export interface operations {
                                     displayName: string;
                                     id: string;
                                 };
+                                /**
+                                 * @description fullScan: a scheduled or manual run; auditEvent: a re-read the audit feed triggered; manual: the API
+                                 * @enum {string}
+                                 */
+                                observedBy: "fullScan" | "auditEvent" | "manual";
                                 /** @enum {string} */
                                 right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                                 runId: string | null;
@@ -1226,6 +1231,11 @@ export interface operations {
                                 displayName: string;
                                 id: string;
                             };
+                            /**
+                             * @description fullScan: a scheduled or manual run; auditEvent: a re-read the audit feed triggered; manual: the API
+                             * @enum {string}
+                             */
+                            observedBy: "fullScan" | "auditEvent" | "manual";
                             /** @enum {string} */
                             right: "FullAccess" | "SendAs" | "SendOnBehalf" | "CalendarDelegate";
                             runId: string | null;

@@ -115,6 +115,8 @@ export interface AlertEvent {
   via: DelegationEvent['via'];
   source: DelegationEvent['source'];
   actor: string | null;
+  /** How the grant was seen: a full scan, a re-read an audit record triggered (the feed), or an admin's API call. */
+  observedBy: DelegationEvent['observedBy'];
   at: string;
   runId: string | null;
 }
@@ -130,6 +132,7 @@ export function toAlertEvent(event: DelegationEvent): AlertEvent {
     via: event.via,
     source: event.source,
     actor: event.actor,
+    observedBy: event.observedBy,
     at: event.at,
     runId: event.runId,
   };

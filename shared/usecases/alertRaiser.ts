@@ -3,7 +3,7 @@ import { PermanentUpstreamError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { deliveryIdOf, ruleMatches, toAlertEvent, type AlertRule } from '../domain/alerts.js';
 import type { DelegationEvent } from '../domain/delegation/types.js';
-import { RIGHTS } from '../domain/delegation/types.js';
+import { OBSERVERS, RIGHTS } from '../domain/delegation/types.js';
 import type { AlertRaiser, AlertRuleRepository } from '../ports/alerts.js';
 import type { MicrosoftPorts } from '../ports/microsoft.js';
 import { QUEUES, type OutgoingMessage, type QueueSender } from '../ports/queue.js';
@@ -39,6 +39,7 @@ export const alertMessageSchema = z
         via: z.array(viaSchema).max(100),
         source: z.enum(['MailboxPermissionSync', 'Manual']),
         actor: z.string().max(320).nullable(),
+        observedBy: z.enum(OBSERVERS),
         at: z.iso.datetime({ offset: true }),
         runId: z.string().max(256).nullable(),
       })

@@ -1,90 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { captureLogger, createTask, startHarness, startRun, waitFor, type Harness } from '../faults/harness.js';
 import type { AlertDelivery } from '../../shared/ports/alerts.js';
+import { Receiver, signatureValid } from '../support/receiver.js';
 
 // Issue 23 end to end on the local host: rules fire on grants (direct, through a trustee group, manual), each
 // delivery is signed, a receiver that was down gets what it missed, and the secret never leaves the store.
 
 const SECRET = 'alert-secret-9d1f4c7be2a84f0d';
 const GROUP_SECRET = 'group-rule-secret-51c0e7aa93b2';
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  raw: string;
-  body: {
-    ruleId: string;
-    deliveryId: string;
-    test?: boolean;
-    event: null | {
-      mailbox: { id: string };
-      delegate: { id: string };
-      right: string;
-      source: string;
-      via: Array<{ kind: string; id?: string }>;
-      actor: null | string;
-    };
-  };
-}
-
-/** A webhook receiver on 127.0.0.1 that can go down (connections refused) and come back on the same port. */
-class Receiver {
-  readonly received: Received[] = [];
-  private server: Server | undefined;
-  port = 0;
-
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      let raw = '';
-      req.setEncoding('utf8');
-      req.on('data', (chunk: string) => {
-        raw += chunk;
-      });
-      req.on('end', () => {
-        this.received.push({
-          path: req.url ?? '',
-          headers: req.headers,
-          raw,
-          body: JSON.parse(raw) as Received['body'],
-        });
-        if (req.url === '/redirect') {
-          res.writeHead(302, { Location: 'http://169.254.169.254/latest/meta-data/' }).end();
-        } else {
-          res.writeHead(200, { 'Content-Type': 'text/plain' }).end('a receiver body the app must never keep');
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  url(path = '/hook'): string {
-    return `http://127.0.0.1:${this.port}${path}`;
-  }
-
-  forRule(ruleId: string): Received[] {
-    return this.received.filter((r) => r.body.ruleId === ruleId);
-  }
-}
-
-/** The receiver's side of the contract: HMAC-SHA256 of the raw body with the shared secret. */
-function signatureValid(r: Received, secret: string): boolean {
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(r.raw).digest('hex')}`);
-  const given = Buffer.from(String(r.headers['x-mps-signature'] ?? ''));
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 let app: Harness;
 let lines: string[];

@@ -1,20 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { request } from '../simulator/helpers.js';
+import { feedUntil as feedUntilOn, rightsOf as rightsOn, simMutate } from '../support/feedDriver.js';
 
 // docs/design.md §8.4 end to end on the local host (Azurite, the HTTPS simulator with its audit log, real JWTs):
 // changes made through the simulator's control API reach the lookups through the pollAuditFeed timer alone — no
 // task run after the first — with the actor their audit records name.
 
 const DELAY_MS = 300;
+/** The issue's outage: 10 minutes of 503s (the test ends it early once the failed polls are seen). */
+const OUTAGE_S = 600;
 
 let app: TestApp;
 let taskId: string;
 
-interface RightJson {
-  right: string;
-  grantedBy: string | null;
-}
+const mutate = (body: Record<string, unknown>) => simMutate(app, body);
+const rightsOf = (mailboxId: string, delegateId: string) => rightsOn(app, mailboxId, delegateId);
+const feedUntil = (done: () => Promise<boolean>) => feedUntilOn(app, done);
+
 interface EventJson {
   type: string;
   delegate: { id: string };
@@ -23,24 +25,26 @@ interface EventJson {
   observedBy: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function mutate(body: Record<string, unknown>): Promise<void> {
-  const r = await request(app.sim, {
-    method: 'POST',
-    path: '/_sim/mutate',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(r.status, r.text).toBe(200);
+interface FeedStatusJson {
+  subscription: { status: string };
+  checkpoint: string | null;
+  lagSeconds: number | null;
+  lastPoll: { outcome: string; error: string | null } | null;
+  last24h: {
+    permissionHints: number;
+    mailboxesQueued: number;
+    failedPolls: number;
+    ignored: { systemActor: number };
+  };
 }
 
-async function rightsOf(mailboxId: string, delegateId: string): Promise<RightJson[]> {
-  const res = await app.api('GET', `mailboxes/${mailboxId}/delegates`, { role: 'Reader' });
+async function feedStatus(): Promise<FeedStatusJson> {
+  const res = await app.api('GET', 'audit-feed', { role: 'Reader' });
   expect(res.status).toBe(200);
-  const items = (res.json as { items: Array<{ delegate: { id: string }; rights: RightJson[] }> }).items;
-  return items.find((i) => same(i.delegate.id, delegateId))?.rights ?? [];
+  return res.json as FeedStatusJson;
 }
 
 async function historyOf(mailboxId: string): Promise<EventJson[]> {
@@ -49,17 +53,6 @@ async function historyOf(mailboxId: string): Promise<EventJson[]> {
   });
   expect(res.status).toBe(200);
   return (res.json as { items: EventJson[] }).items;
-}
-
-/** Fires the feed's timer (as each minute would) and lets the re-reads settle, until `done` or 20 s. */
-async function feedUntil(done: () => Promise<boolean>): Promise<void> {
-  const until = Date.now() + 20_000;
-  while (!(await done())) {
-    expect(Date.now(), 'the change never reached the lookups through the feed').toBeLessThan(until);
-    await app.host.fireTimer('pollAuditFeed');
-    await app.settle();
-    await sleep(100);
-  }
 }
 
 describe('the pollAuditFeed timer, end to end', () => {
@@ -134,15 +127,7 @@ describe('the pollAuditFeed timer, end to end', () => {
   }, 60_000);
 
   it('GET /api/audit-feed reports what the timer did', async () => {
-    const res = await app.api('GET', 'audit-feed', { role: 'Reader' });
-    expect(res.status).toBe(200);
-    const body = res.json as {
-      subscription: { status: string };
-      checkpoint: string | null;
-      lagSeconds: number | null;
-      lastPoll: { outcome: string } | null;
-      last24h: { permissionHints: number; mailboxesQueued: number; ignored: { systemActor: number } };
-    };
+    const body = await feedStatus();
     expect(body.subscription.status).toBe('enabled');
     expect(body.checkpoint).not.toBeNull();
     expect(body.lagSeconds).not.toBeNull();
@@ -151,4 +136,40 @@ describe('the pollAuditFeed timer, end to end', () => {
     expect(body.last24h.mailboxesQueued).toBeGreaterThanOrEqual(4);
     expect(body.last24h.ignored.systemActor).toBeGreaterThanOrEqual(1);
   });
+  it('a feed outage (503s) loses nothing: changes made during it arrive after; failed polls are shown', async () => {
+    const { meganId, gradyId, lidiaId } = app.sim.tenant.demo;
+    const failedBefore = (await feedStatus()).last24h.failedPolls;
+    expect(await rightsOf(meganId, lidiaId)).toEqual([]);
+    expect(await rightsOf(gradyId, lidiaId)).toEqual([]);
+    // The Management API answers 503 from now on, for OUTAGE_S.
+    app.sim.audit.setFaults({ outage: { seconds: OUTAGE_S } });
+    await mutate({ op: 'grantFullAccess', mailboxId: meganId, trusteeId: lidiaId, actor: 'night.shift@contoso.com' });
+    await mutate({ op: 'grantFullAccess', mailboxId: gradyId, trusteeId: lidiaId, actor: 'night.shift@contoso.com' });
+    await sleep(DELAY_MS * 2); // the records are listable now, were the API up
+
+    for (let i = 0; i < 2; i++) {
+      await app.host.fireTimer('pollAuditFeed');
+      await app.settle();
+    }
+    const during = await feedStatus();
+    expect(during.lastPoll).toMatchObject({ outcome: 'failed' });
+    expect(during.lastPoll?.error).toBeTruthy();
+    expect(during.last24h.failedPolls).toBe(failedBefore + 2);
+    expect(await rightsOf(meganId, lidiaId)).toEqual([]);
+
+    app.sim.audit.setFaults({ outage: { seconds: 0 } }); // the outage ends
+    await feedUntil(
+      async () =>
+        (await rightsOf(meganId, lidiaId)).some((r) => r.right === 'FullAccess') &&
+        (await rightsOf(gradyId, lidiaId)).some((r) => r.right === 'FullAccess'),
+    );
+    for (const mailboxId of [meganId, gradyId]) {
+      expect(await rightsOf(mailboxId, lidiaId)).toContainEqual(
+        expect.objectContaining({ right: 'FullAccess', grantedBy: 'night.shift@contoso.com' }),
+      );
+    }
+    const after = await feedStatus();
+    expect(after.lastPoll).toMatchObject({ outcome: 'succeeded', error: null });
+    expect(after.last24h.failedPolls).toBeGreaterThanOrEqual(failedBefore + 2);
+  }, 60_000);
 });

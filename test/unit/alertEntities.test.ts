@@ -34,6 +34,7 @@ const delivery: AlertDelivery = {
     via: [{ kind: 'group', id: 'g1', displayName: 'Sales' }],
     source: 'MailboxPermissionSync',
     actor: null,
+    observedBy: 'fullScan',
     at: '2026-12-06T10:00:00.000Z',
     runId: 'r1',
   },
@@ -72,6 +73,14 @@ describe('alert entities', () => {
       'AlertDeliveries',
       'attempts',
       () => fromAlertDeliveryEntity({ ...toAlertDeliveryEntity(delivery), attempts: undefined }),
+    ],
+    [
+      'AlertDeliveries',
+      'event',
+      () => {
+        const { observedBy: _lost, ...event } = delivery.event!;
+        return fromAlertDeliveryEntity({ ...toAlertDeliveryEntity(delivery), event: JSON.stringify(event) });
+      },
     ],
   ])('a bad %s.%s is a CorruptEntityError naming it', (table, property, read) => {
     let error: unknown;

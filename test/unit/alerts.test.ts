@@ -131,6 +131,7 @@ describe('the alert hook (RuleAlertRaiser)', () => {
     expect(new Set(ids.slice(0, 2)).size).toBe(2);
     expect((queue.sent[0]!.body as AlertMessage).event).toMatchObject({
       actor: 'it-admin@contoso.com',
+      observedBy: 'auditEvent',
       right: 'FullAccess',
     });
     expect(rules.reads).toBe(1); // the rule cache
@@ -205,7 +206,7 @@ describe('deliverAlert', () => {
     expect(JSON.parse(body!)).toMatchObject({
       ruleId: 'rule-1',
       deliveryId: message.deliveryId,
-      event: { actor: 'it-admin@contoso.com' },
+      event: { actor: 'it-admin@contoso.com', observedBy: 'auditEvent' },
     });
   });
 

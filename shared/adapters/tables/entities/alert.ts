@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RIGHTS, type Right } from '../../../domain/delegation/types.js';
+import { OBSERVERS, RIGHTS, type Right } from '../../../domain/delegation/types.js';
 import type { AlertDelivery, AlertRule } from '../../../ports/alerts.js';
 import { assertKey, reverseTimeKey } from '../keys.js';
 import { instant, jsonOf, nonEmpty, nullable, readEntity, storedCount, text } from '../entityFields.js';
@@ -67,6 +67,7 @@ const alertEvent = z.object({
   via: z.array(via),
   source: z.enum(SOURCES),
   actor: z.string().nullable(),
+  observedBy: z.enum(OBSERVERS),
   at: instant,
   runId: z.string().nullable(),
 });
