@@ -170,69 +170,54 @@ function viaText(via: Via[] | undefined): string {
   return via.map((v) => (v.kind === 'direct' ? 'direct' : `group:${v.displayName} (${v.id})`)).join('; ');
 }
 
-/** The completeness columns every point-in-time CSV line carries: a spreadsheet keeps no response headers. */
-const answerColumns = (answer: PointInTime<unknown>) => [
-  answer.asOf,
-  answer.historyCompleteFrom ?? '',
-  String(answer.complete),
-];
-
-/** CSV of a user's mailboxes at a past time: one line per (mailbox, right, source), with the completeness. */
-export function delegateMailboxesAtCsv(answer: PointInTime<DelegateMailboxAtItem>): string {
+/**
+ * CSV of a point-in-time answer: one line per (subject, right, source), each carrying the completeness columns (a
+ * spreadsheet keeps no response headers).
+ */
+function pointInTimeCsv<Item extends { rights: RightAtView[] }>(
+  answer: PointInTime<Item>,
+  subject: 'mailbox' | 'delegate',
+  refOf: (item: Item) => { id: string; address: string; displayName: string },
+): string {
   return toCsv(
     [
-      'mailboxId',
-      'mailboxAddress',
-      'mailboxDisplayName',
+      `${subject}Id`,
+      `${subject}Address`,
+      `${subject}DisplayName`,
       'right',
       'source',
       'via',
       'firstSeen',
+      'grantedBy',
       'asOf',
       'historyCompleteFrom',
       'complete',
     ],
-    answer.items.flatMap((i) =>
-      i.rights.map((r) => [
-        i.mailbox.id,
-        i.mailbox.address,
-        i.mailbox.displayName,
+    answer.items.flatMap((item) => {
+      const ref = refOf(item);
+      return item.rights.map((r) => [
+        ref.id,
+        ref.address,
+        ref.displayName,
         r.right,
         r.source,
         viaText(r.via),
         r.firstSeen ?? '',
-        ...answerColumns(answer),
-      ]),
-    ),
+        r.grantedBy ?? '',
+        answer.asOf,
+        answer.historyCompleteFrom ?? '',
+        String(answer.complete),
+      ]);
+    }),
   );
+}
+
+/** CSV of a user's mailboxes at a past time: one line per (mailbox, right, source), with the completeness. */
+export function delegateMailboxesAtCsv(answer: PointInTime<DelegateMailboxAtItem>): string {
+  return pointInTimeCsv(answer, 'mailbox', (i) => i.mailbox);
 }
 
 /** CSV of a mailbox's delegates at a past time, with the completeness. */
 export function mailboxDelegatesAtCsv(answer: PointInTime<MailboxDelegateAtItem>): string {
-  return toCsv(
-    [
-      'delegateId',
-      'delegateAddress',
-      'delegateDisplayName',
-      'right',
-      'source',
-      'via',
-      'firstSeen',
-      'asOf',
-      'historyCompleteFrom',
-      'complete',
-    ],
-    answer.items.flatMap((i) =>
-      i.rights.map((r) => [
-        i.delegate.id,
-        i.delegate.address,
-        i.delegate.displayName,
-        r.right,
-        r.source,
-        viaText(r.via),
-        r.firstSeen ?? '',
-        ...answerColumns(answer),
-      ]),
-    ),
-  );
+  return pointInTimeCsv(answer, 'delegate', (i) => i.delegate);
 }

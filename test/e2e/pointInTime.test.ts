@@ -116,7 +116,8 @@ describe('point-in-time lookups and a leaver’s footprint (local host, simulato
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'mailboxId,mailboxAddress,mailboxDisplayName,right,source,via,firstSeen,asOf,historyCompleteFrom,complete',
+      'mailboxId,mailboxAddress,mailboxDisplayName,right,source,via,firstSeen,grantedBy,' +
+        'asOf,historyCompleteFrom,complete',
     );
     expect(lines).toHaveLength(5);
     expect(lines.slice(1).every((l) => l.endsWith(',true'))).toBe(true);
