@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { registerApi } from '../shared/host/http.js';
-import { listOf, mailboxRefView, pageQuery, rightView, viaView } from '../shared/host/apiSchemas.js';
+import {
+  delegateMailboxItem,
+  listOf,
+  mailboxDelegateItem,
+  mailboxRefView,
+  pageQuery,
+  viaView,
+} from '../shared/host/apiSchemas.js';
 import { withEtag } from '../shared/host/etag.js';
 import { OBSERVERS, RIGHTS } from '../shared/domain/delegation/types.js';
 import { actorOf } from '../shared/host/auth.js';
@@ -35,17 +42,6 @@ const lookupAtQuery = lookupQuery.extend({
     .optional(),
 });
 
-const delegateMailboxItem = z.object({ mailbox: mailboxRefView, rights: z.array(rightView) });
-const mailboxDelegateItem = z.object({
-  delegate: z.object({
-    id: z.string(),
-    upn: z.string(),
-    address: z.string(),
-    displayName: z.string(),
-    accountEnabled: z.boolean().nullable(),
-  }),
-  rights: z.array(rightView),
-});
 const rightAtView = z
   .object({
     right: z.enum(RIGHTS),

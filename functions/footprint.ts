@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { registerApi } from '../shared/host/http.js';
-import { mailboxRefView, rightView } from '../shared/host/apiSchemas.js';
+import { delegateMailboxItem, mailboxDelegateItem, mailboxRefView } from '../shared/host/apiSchemas.js';
 import { withEtag } from '../shared/host/etag.js';
 import { RIGHTS } from '../shared/domain/delegation/types.js';
 import { footprintCsv, footprintOf } from '../shared/usecases/footprint.js';
@@ -8,19 +8,8 @@ import { footprintCsv, footprintOf } from '../shared/usecases/footprint.js';
 const source = z.enum(['MailboxPermissionSync', 'Manual']);
 const footprint = z.object({
   user: z.object({ id: z.string(), upn: z.string(), address: z.string(), displayName: z.string() }),
-  canOpen: z.array(z.object({ mailbox: mailboxRefView, rights: z.array(rightView) })),
-  onOwnMailbox: z.array(
-    z.object({
-      delegate: z.object({
-        id: z.string(),
-        upn: z.string(),
-        address: z.string(),
-        displayName: z.string(),
-        accountEnabled: z.boolean().nullable(),
-      }),
-      rights: z.array(rightView),
-    }),
-  ),
+  canOpen: z.array(delegateMailboxItem),
+  onOwnMailbox: z.array(mailboxDelegateItem),
   throughGroups: z.array(
     z.object({
       group: z.object({ id: z.string(), displayName: z.string() }),

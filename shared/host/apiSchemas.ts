@@ -70,6 +70,24 @@ export const rightView = z.object({
     .describe('When a sync last read this right of the mailbox and found it so (synced rights; null if not known)'),
 });
 
+/** A user who can open a mailbox, with its rights there (mailbox delegates, the footprint's own mailbox). */
+export const mailboxDelegateItem = z.object({
+  delegate: z.object({
+    id: z.string(),
+    upn: z.string(),
+    address: z.string(),
+    displayName: z.string(),
+    accountEnabled: z.boolean().nullable(),
+  }),
+  rights: z.array(rightView),
+});
+
+/** A mailbox a user can open, with the user's rights there (delegate mailboxes, the footprint's canOpen). */
+export const delegateMailboxItem = z.object({
+  mailbox: mailboxRefView,
+  rights: z.array(rightView),
+});
+
 /** The change feed's counters over a span (GET /api/audit-feed). */
 const auditFeedCountsView = z.object({
   recordsRead: z.number().int(),
