@@ -84,11 +84,13 @@ describe('host killed mid-run and restarted on the same tables', () => {
     const clock = new OffsetClock();
     const { first, kill } = await doomedHost(clock);
     const taskId = await createTask(first);
-    sim.setKnobs({ latencyMs: 40 });
+    // Jitter spreads the settles over seconds: with every mailbox in flight at once and a fixed latency they all
+    // settled within one poll of a loaded machine, before the kill (CI, 2026-12-06).
+    sim.setKnobs({ latencyMs: 40, jitterMs: 1500 });
     const runId = await startRun(first, taskId);
     await waitFor(async () => (await settledCount(first, taskId, runId)) >= 8, 30_000, 'some mailboxes to settle');
     await kill();
-    sim.setKnobs({ latencyMs: 0 });
+    sim.setKnobs({ latencyMs: 0, jitterMs: 0 });
 
     const second = await host(clock, { tablesPrefix: first.tablesPrefix });
     await second.queue.idle();
