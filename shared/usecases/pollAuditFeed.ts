@@ -2,7 +2,8 @@ import type { Logger } from '../logging.js';
 import { type ErrorCode, PermanentUpstreamError, ThrottledError } from '../errors.js';
 import type { ExchangePort } from '../ports/microsoft.js';
 import type { Repositories } from '../ports/services.js';
-import type { Run } from '../domain/task.js';
+import type { Right } from '../domain/delegation/types.js';
+import type { RunItem } from '../ports/repositories.js';
 import {
   AUDIT_CONTENT_TYPE,
   type AuditContentRef,
@@ -314,9 +315,7 @@ async function handOn(
   if (blobs.length === 0) return;
   const hints = dedupeHints(blobs.flatMap((b) => b.hints));
   const resolved = new Map<string, string | null>();
-  const scopes = hints.length > 0 ? await enabledScopes(deps) : [];
-  const perTask = new Map<string, Map<string, { mailbox: AuditResyncMailbox; hints: PermissionChangeHint[] }>>();
-  const placed = new Map<string, { mailbox: AuditResyncMailbox; hints: PermissionChangeHint[] } | null>();
+  const hintsByMailbox = new Map<string, PermissionChangeHint[]>();
   for (const hint of hints) {
     const identity = hint.mailboxIdentity;
     if (!resolved.has(identity)) resolved.set(identity, await resolveMailbox(deps, identity));
@@ -326,13 +325,13 @@ async function handOn(
       deps.logger?.warn({ recordId: hint.recordId, operation: hint.operation }, 'audit feed: mailbox not resolved');
       continue;
     }
-    if (!placed.has(mailboxId)) placed.set(mailboxId, await placeInScope(deps, scopes, mailboxId, perTask));
-    const entry = placed.get(mailboxId);
-    if (!entry) {
-      counts.outsideScope++;
-      continue;
-    }
-    entry.hints.push(hint);
+    hintsByMailbox.set(mailboxId, [...(hintsByMailbox.get(mailboxId) ?? []), hint]);
+  }
+  const scopes = hintsByMailbox.size > 0 ? await enabledScopes(deps) : [];
+  const perTask = new Map<string, Map<string, { mailbox: AuditResyncMailbox; hints: PermissionChangeHint[] }>>();
+  for (const [mailboxId, mailboxHints] of hintsByMailbox) {
+    if (!(await placeInScope(deps, scopes, mailboxId, mailboxHints, perTask)))
+      counts.outsideScope += mailboxHints.length;
   }
   for (const [taskId, mailboxes] of [...perTask].sort(([a], [b]) => a.localeCompare(b))) {
     await deps.resync({ taskId, polledAt, mailboxes: [...mailboxes.values()] });
@@ -350,40 +349,60 @@ function dedupeHints(hints: readonly PermissionChangeHint[]): PermissionChangeHi
   return [...byId.values()];
 }
 
-/** The scope run of each enabled task (its latest full run whose expansion completed), by task id. */
-async function enabledScopes(deps: PollAuditFeedDeps): Promise<Array<Pick<Run, 'taskId' | 'runId'>>> {
-  const scopes: Array<Pick<Run, 'taskId' | 'runId'>> = [];
+/** A task's scope run (its latest full run whose expansion completed) and the rights the task syncs. */
+interface TaskScope {
+  taskId: string;
+  runId: string;
+  rights: readonly Right[];
+}
+
+/** The scope of each enabled task, by task id. */
+async function enabledScopes(deps: PollAuditFeedDeps): Promise<TaskScope[]> {
+  const scopes: TaskScope[] = [];
   for await (const task of deps.repos.tasks.all()) {
     if (!task.enabled) continue;
     const run = await latestExpandedRun(deps, task.id);
-    if (run) scopes.push({ taskId: run.taskId, runId: run.runId });
+    if (run) scopes.push({ taskId: run.taskId, runId: run.runId, rights: task.rights });
   }
   return scopes.sort((a, b) => a.taskId.localeCompare(b.taskId));
 }
 
 /**
- * The first task (by id) whose scope holds the mailbox gets its re-read: a mailbox's delegations are stored once,
- * however many tasks cover it, so one re-read serves them all. Null: outside every enabled task's scope.
+ * Which tasks re-read a mailbox: a mailbox's delegations are stored once however many tasks cover it, so the
+ * first task (by id) whose scope holds it and that syncs a right the hints name re-reads it, then the next one
+ * for a hinted right the tasks before it do not sync; a hint that names no right asks for every right the
+ * covering tasks sync. False: no enabled task's scope holds the mailbox with a hinted right.
  */
 async function placeInScope(
   deps: PollAuditFeedDeps,
-  scopes: ReadonlyArray<Pick<Run, 'taskId' | 'runId'>>,
+  scopes: readonly TaskScope[],
   mailboxId: string,
+  hints: PermissionChangeHint[],
   perTask: Map<string, Map<string, { mailbox: AuditResyncMailbox; hints: PermissionChangeHint[] }>>,
-): Promise<{ mailbox: AuditResyncMailbox; hints: PermissionChangeHint[] } | null> {
+): Promise<boolean> {
+  const covering: Array<{ scope: TaskScope; item: RunItem }> = [];
   for (const scope of scopes) {
     const item = await deps.repos.runs.getItem(scope.taskId, scope.runId, mailboxId);
-    if (!item) continue;
-    const entry = {
-      mailbox: { mailboxId, upn: item.upn, address: item.address, displayName: item.displayName },
-      hints: [] as PermissionChangeHint[],
-    };
-    const task = perTask.get(scope.taskId) ?? new Map();
-    task.set(mailboxId, entry);
-    perTask.set(scope.taskId, task);
-    return entry;
+    if (item) covering.push({ scope, item });
   }
-  return null;
+  const wanted = new Set<Right>(
+    hints.some((h) => h.right === null)
+      ? covering.flatMap((c) => c.scope.rights)
+      : hints.flatMap((h) => (h.right ? [h.right] : [])),
+  );
+  let placed = false;
+  for (const { scope, item } of covering) {
+    if (!scope.rights.some((r) => wanted.has(r))) continue;
+    for (const r of scope.rights) wanted.delete(r);
+    const task = perTask.get(scope.taskId) ?? new Map();
+    task.set(mailboxId, {
+      mailbox: { mailboxId, upn: item.upn, address: item.address, displayName: item.displayName },
+      hints,
+    });
+    perTask.set(scope.taskId, task);
+    placed = true;
+  }
+  return placed;
 }
 
 /**

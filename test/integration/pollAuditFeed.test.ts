@@ -12,14 +12,15 @@ import {
   pollAuditFeed,
   type PollAuditFeedDeps,
 } from '../../shared/usecases/pollAuditFeed.js';
-import { anAuditRecord, FakeAuditFeed, interpretForTest, RecordedResyncs } from '../support/auditFeed.js';
+import { anAuditRecord, FakeAuditFeed, RecordedResyncs } from '../support/auditFeed.js';
+import { interpretAuditRecord } from '../../shared/domain/auditHints.js';
 import { TestClock } from '../support/deps.js';
 import { aRun, aRunItem, aTask, guid, seedRun } from '../support/factories.js';
 import { freshTables } from '../support/tables.js';
 
 // The change feed's poll (docs/design.md §8.4) against Azurite: its state, counters and seen blobs in real tables,
 // the task scopes in the real run tables; the Management API is an in-memory fake of its port that refuses what the
-// real API refuses, and the re-read is recorded (the lead wires it to startAuditRun).
+// real API refuses, records are read by the domain's interpretAuditRecord, and the re-read is recorded.
 
 const TENANT = '00000000-0000-4000-8000-0000000000aa';
 const NOW = '2026-03-09T12:00:00.000Z';
@@ -61,7 +62,7 @@ async function setup(inScope = 3) {
     feedState,
     repos,
     microsoft: () => ({ exchange: { getRecipient: async (id: string) => recipients.get(id.toLowerCase()) ?? [] } }),
-    interpret: interpretForTest,
+    interpret: interpretAuditRecord,
     resync: resyncs.resync,
     now: clock.now,
     logger,
@@ -479,6 +480,34 @@ describe('pollAuditFeed (Azurite, fake Management API)', () => {
       ['task-1', [guid(1), guid(2)]],
       ['task-2', [guid(5)]],
     ]);
+  });
+
+  it('a mailbox in two tasks is re-read by the task that syncs the right a record names', async () => {
+    const t = await setup(1); // task-1 syncs FullAccess only
+    const sendAs = aTask({ id: 'task-2', rights: ['SendAs'] });
+    const item = aRunItem({}, { id: guid(1), address: userOf(1).address, displayName: 'x' });
+    await seedRun(t.repos, aRun({ taskId: 'task-2', status: 'succeeded' }, sendAs), [item], sendAs);
+    const sendAsGrant = grantOn(guid(1), {
+      operation: 'Add-RecipientPermission',
+      parameters: [
+        { name: 'Identity', value: guid(1) },
+        { name: 'Trustee', value: 'bob@contoso.com' },
+        { name: 'AccessRights', value: 'SendAs' },
+      ],
+    });
+    t.feed.add('blob-1', ago(5 * MINUTE), [sendAsGrant]);
+
+    await pollAuditFeed(t.deps);
+
+    // task-1 would read FullAccess only and miss the change: task-2 re-reads the mailbox.
+    expect(t.resyncs.requests.map((r) => [r.taskId, r.mailboxes.map((m) => m.mailbox.mailboxId)])).toEqual([
+      ['task-2', [guid(1)]],
+    ]);
+
+    // Both rights named: each task re-reads the mailbox for its own.
+    t.feed.add('blob-2', ago(4 * MINUTE), [grantOn(guid(1)), { ...sendAsGrant, id: 'rec-sendas-2' }]);
+    await pollAuditFeed(t.deps);
+    expect(t.resyncs.requests.slice(1).map((r) => r.taskId)).toEqual(['task-1', 'task-2']);
   });
 
   it('a burst of 1,000 records on 200 mailboxes re-reads each mailbox once, with all of its hints', async () => {

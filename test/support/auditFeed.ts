@@ -2,7 +2,6 @@ import { PermanentUpstreamError } from '../../shared/errors.js';
 import type {
   AuditContentRef,
   AuditFeedPort,
-  AuditHint,
   AuditRecord,
   AuditRecordRead,
   AuditResyncRequest,
@@ -30,30 +29,6 @@ export function anAuditRecord(overrides: Partial<AuditRecord> & { id: string }):
     mailboxGuid: null,
     mailboxOwnerUpn: null,
     ...overrides,
-  };
-}
-
-/**
- * A small stand-in for interpretAuditRecord (the domain's, written beside this feed): Add-MailboxPermission by a
- * person is a FullAccess grant on the record's ObjectId; a system account's record and any other operation are
- * ignored, as the contract in docs/design.md §8.4 says.
- */
-export function interpretForTest(record: AuditRecord): AuditHint {
-  if (record.operation !== 'Add-MailboxPermission') {
-    return { kind: 'ignored', recordId: record.id, reason: 'notPermissionChange' };
-  }
-  if (record.userId.startsWith('NT AUTHORITY\\'))
-    return { kind: 'ignored', recordId: record.id, reason: 'systemActor' };
-  return {
-    kind: 'permissionChange',
-    recordId: record.id,
-    at: record.creationTime,
-    operation: record.operation,
-    actor: record.userId,
-    mailboxIdentity: record.objectId ?? '',
-    right: 'FullAccess',
-    trustee: record.parameters.find((p) => p.name === 'User')?.value ?? null,
-    change: 'grant',
   };
 }
 
