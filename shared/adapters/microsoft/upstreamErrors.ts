@@ -147,18 +147,10 @@ export const MANAGEMENT_FORBIDDEN_FIX =
   'it, and make sure unified audit logging is turned on in the tenant';
 
 /**
- * The `AF…` code and message of a Management Activity API failure (`{"error":{"code","message"}}`, docs/wire.md);
- * a body that is not that JSON is used as is.
+ * The `AF…` code and message of a Management Activity API failure: the same `{"error":{"code","message"}}` envelope
+ * as Graph's (docs/wire.md), so Graph's reader serves it; a body that is not that JSON is used as is.
  */
-export function extractManagementError(bodyText: string): UpstreamErrorText {
-  const error = record(record(tryJson(bodyText))?.error);
-  if (!error) {
-    const raw = truncate(bodyText);
-    return { message: raw === '' ? '(empty response body)' : raw };
-  }
-  const code = text(error.code);
-  return { message: truncate(text(error.message) ?? code ?? '(no error text)'), ...(code ? { type: code } : {}) };
-}
+export const extractManagementError: (bodyText: string) => UpstreamErrorText = extractGraphError;
 
 /** True when a Management Activity API answer is throttling: `AF429` comes as 429 and also as 403 (docs/wire.md). */
 export function isManagementThrottle(status: number, bodyText: string): boolean {
