@@ -264,3 +264,35 @@ export function LoadMore({ paged, what }: { paged: Paged<unknown>; what: string 
     </button>
   );
 }
+
+/**
+ * A route's `?format=csv` export: the button that starts the download (disabled while it runs) and, where the view
+ * puts it, the error it met. The file is named after `name`, made safe for a file name.
+ */
+export function useCsvExport(path: string, prefix: string, name: string) {
+  const { api } = useApp();
+  const [error, setError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const start = async () => {
+    setExporting(true);
+    setError(null);
+    try {
+      await api.download(path, { format: 'csv' }, `${prefix}-${name.replace(/[^A-Za-z0-9@._-]/g, '_')}.csv`);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setExporting(false);
+    }
+  };
+  const button = (
+    <button type="button" class="secondary" onClick={() => void start()} disabled={exporting}>
+      {exporting ? 'Exporting…' : 'Export CSV'}
+    </button>
+  );
+  const errorBox = error ? (
+    <p class="alert alert-error" role="alert">
+      {error}
+    </p>
+  ) : null;
+  return { button, errorBox };
+}

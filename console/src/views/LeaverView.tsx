@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { errorText, seg } from '../api';
+import { seg } from '../api';
 import { DelegateMailboxTable, MailboxDelegateTable } from '../delegations';
 import type { Footprint, GroupGrant } from '../types';
-import { ErrorBox, Loading, rightLabel, SourceBadge, useApp, useLoad } from '../ui';
+import { ErrorBox, Loading, rightLabel, SourceBadge, useApp, useCsvExport, useLoad } from '../ui';
 
 /** The trustee groups that give the user access: one row per (group, mailbox), the group cell spanning them. */
 function GroupTable({ groups }: { groups: GroupGrant[] }) {
@@ -48,25 +48,8 @@ function GroupTable({ groups }: { groups: GroupGrant[] }) {
 function FootprintResult({ user }: { user: string }) {
   const { api } = useApp();
   const result = useLoad(() => api.get<Footprint>(`users/${seg(user)}/footprint`), [user]);
-  const [exportError, setExportError] = useState<string | null>(null);
-  const [exporting, setExporting] = useState(false);
+  const csv = useCsvExport(`users/${seg(user)}/footprint`, 'footprint', user);
   const footprint = result.data;
-
-  const exportCsv = async () => {
-    setExporting(true);
-    setExportError(null);
-    try {
-      await api.download(
-        `users/${seg(user)}/footprint`,
-        { format: 'csv' },
-        `footprint-${user.replace(/[^A-Za-z0-9@._-]/g, '_')}.csv`,
-      );
-    } catch (e) {
-      setExportError(errorText(e));
-    } finally {
-      setExporting(false);
-    }
-  };
 
   if (result.error) return <ErrorBox error={result.error} />;
   if (result.loading || !footprint) return <Loading what="the footprint" />;
@@ -75,15 +58,9 @@ function FootprintResult({ user }: { user: string }) {
     <>
       <div class="view-head">
         <h2 id="leaver-result-h">Footprint of {name}</h2>
-        <button type="button" class="secondary" onClick={() => void exportCsv()} disabled={exporting}>
-          {exporting ? 'Exporting…' : 'Export CSV'}
-        </button>
+        {csv.button}
       </div>
-      {exportError ? (
-        <p class="alert alert-error" role="alert">
-          {exportError}
-        </p>
-      ) : null}
+      {csv.errorBox}
       <section class="card" aria-labelledby="leaver-can-open-h">
         <h3 id="leaver-can-open-h">Can open</h3>
         <DelegateMailboxTable items={footprint.canOpen} caption={`${footprint.canOpen.length} mailboxes`} />

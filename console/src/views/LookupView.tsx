@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { errorText, seg } from '../api';
+import { seg } from '../api';
 import { DelegateMailboxTable, MailboxDelegateTable } from '../delegations';
 import type {
   DelegateMailboxesAt,
@@ -9,7 +9,19 @@ import type {
   MailboxDelegatesAt,
   Page,
 } from '../types';
-import { ErrorBox, Loading, LoadMore, rightLabel, SourceBadge, Time, useApp, useLoad, usePaged, ViaList } from '../ui';
+import {
+  ErrorBox,
+  Loading,
+  LoadMore,
+  rightLabel,
+  SourceBadge,
+  Time,
+  useApp,
+  useCsvExport,
+  useLoad,
+  usePaged,
+  ViaList,
+} from '../ui';
 
 type Kind = 'user' | 'mailbox';
 
@@ -117,8 +129,7 @@ function AtResult({ kind, keyValue, at }: { kind: Kind; keyValue: string; at: st
 
 function UserResult({ user }: { user: string }) {
   const { api } = useApp();
-  const [exportError, setExportError] = useState<string | null>(null);
-  const [exporting, setExporting] = useState(false);
+  const csv = useCsvExport(`users/${seg(user)}/delegate-mailboxes`, 'delegate-mailboxes', user);
   const result = usePaged<DelegateMailboxItem>(
     (token) =>
       api.get<Page<DelegateMailboxItem>>(`users/${seg(user)}/delegate-mailboxes`, {
@@ -128,36 +139,14 @@ function UserResult({ user }: { user: string }) {
     [user],
   );
 
-  const exportCsv = async () => {
-    setExporting(true);
-    setExportError(null);
-    try {
-      await api.download(
-        `users/${seg(user)}/delegate-mailboxes`,
-        { format: 'csv' },
-        `delegate-mailboxes-${user.replace(/[^A-Za-z0-9@._-]/g, '_')}.csv`,
-      );
-    } catch (e) {
-      setExportError(errorText(e));
-    } finally {
-      setExporting(false);
-    }
-  };
-
   return (
     <>
       <section class="card" aria-labelledby="lookup-result-h">
         <div class="view-head">
           <h2 id="lookup-result-h">Mailboxes {user} can access</h2>
-          <button type="button" class="secondary" onClick={() => void exportCsv()} disabled={exporting}>
-            {exporting ? 'Exporting…' : 'Export CSV'}
-          </button>
+          {csv.button}
         </div>
-        {exportError ? (
-          <p class="alert alert-error" role="alert">
-            {exportError}
-          </p>
-        ) : null}
+        {csv.errorBox}
         <ErrorBox error={result.error} />
         {result.loading && result.items.length === 0 ? <Loading what="mailboxes" /> : null}
         {!result.error && !(result.loading && result.items.length === 0) ? (
