@@ -1,6 +1,5 @@
 import { registerTimer } from '../shared/host/registry.js';
 import { getServices } from '../shared/composition.js';
-import { interpretAuditRecord } from '../shared/domain/auditHints.js';
 import { pollAuditFeed } from '../shared/usecases/pollAuditFeed.js';
 import { startAuditRun } from '../shared/usecases/auditRuns.js';
 
@@ -19,7 +18,6 @@ export const pollAuditFeedFn = registerTimer({
       feedState: services.feedState,
       repos: services.repos,
       microsoft: services.microsoft,
-      interpret: interpretAuditRecord,
       resync: async (request) => {
         await startAuditRun(services, request);
       },

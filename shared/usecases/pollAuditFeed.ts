@@ -4,12 +4,11 @@ import type { ExchangePort } from '../ports/microsoft.js';
 import type { Repositories } from '../ports/services.js';
 import type { Right } from '../domain/delegation/types.js';
 import type { RunItem } from '../ports/repositories.js';
+import { interpretAuditRecord } from '../domain/auditHints.js';
 import {
   AUDIT_CONTENT_TYPE,
   type AuditContentRef,
   type AuditFeedPort,
-  type AuditHint,
-  type AuditRecord,
   type AuditResyncMailbox,
   type AuditResyncRequest,
   type PermissionChangeHint,
@@ -54,8 +53,6 @@ export interface PollAuditFeedDeps {
   repos: Pick<Repositories, 'tasks' | 'runs' | 'directory'>;
   /** Exchange resolves a mailbox the directory table does not know (Get-Recipient). */
   microsoft(): { exchange: Pick<ExchangePort, 'getRecipient'> };
-  /** What a record says about mailbox delegation (the domain's interpretAuditRecord). */
-  interpret: (record: AuditRecord) => AuditHint;
   /** Re-reads a task's mailboxes the records named (startAuditRun). */
   resync: ResyncFn;
   now: () => Date;
@@ -284,7 +281,7 @@ async function readBlob(deps: PollAuditFeedDeps, ref: AuditContentRef, counts: A
     }
     counts.recordsRead++;
     blob.newestRecordAt = later(blob.newestRecordAt, entry.record.creationTime);
-    const hint = deps.interpret(entry.record);
+    const hint = interpretAuditRecord(entry.record);
     if (hint.kind === 'ignored') counts.ignored[hint.reason]++;
     else {
       counts.permissionHints++;

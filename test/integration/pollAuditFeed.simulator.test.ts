@@ -4,7 +4,6 @@ import type { SimUser } from '../../dev/simulator/tenant.js';
 import { createMicrosoftClients, type MicrosoftClients } from '../../shared/adapters/microsoft/index.js';
 import { AuditFeedTable } from '../../shared/adapters/tables/auditFeedTable.js';
 import { buildRepositories, type TableRepositories } from '../../shared/composition.js';
-import { interpretAuditRecord } from '../../shared/domain/auditHints.js';
 import { createLogger } from '../../shared/logging.js';
 import { pollAuditFeed, type PollAuditFeedDeps, type PollReport } from '../../shared/usecases/pollAuditFeed.js';
 import { RecordedResyncs } from '../support/auditFeed.js';
@@ -101,7 +100,6 @@ beforeAll(async () => {
     feedState,
     repos,
     microsoft: () => clients,
-    interpret: interpretAuditRecord,
     resync: resyncs.resync,
     now: () => new Date(),
     logger: createLogger('silent'),

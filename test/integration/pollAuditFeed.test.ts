@@ -13,7 +13,6 @@ import {
   type PollAuditFeedDeps,
 } from '../../shared/usecases/pollAuditFeed.js';
 import { anAuditRecord, FakeAuditFeed, RecordedResyncs } from '../support/auditFeed.js';
-import { interpretAuditRecord } from '../../shared/domain/auditHints.js';
 import { TestClock } from '../support/deps.js';
 import { aRun, aRunItem, aTask, guid, seedRun } from '../support/factories.js';
 import { freshTables } from '../support/tables.js';
@@ -62,7 +61,6 @@ async function setup(inScope = 3) {
     feedState,
     repos,
     microsoft: () => ({ exchange: { getRecipient: async (id: string) => recipients.get(id.toLowerCase()) ?? [] } }),
-    interpret: interpretAuditRecord,
     resync: resyncs.resync,
     now: clock.now,
     logger,
